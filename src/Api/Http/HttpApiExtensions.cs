@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace EventSourced.Api.Http;
+
+public static class HttpApiExtensions
+{
+    /// <summary>Largest request body accepted; commands are small, so anything bigger is a mistake or an attack.</summary>
+    public const long MaxRequestBodyBytes = 256 * 1024;
+
+    public static IServiceCollection AddHttpApi(this IServiceCollection services)
+    {
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddOpenApi();
+        services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        // Binding failures (malformed JSON, wrong types) throw, so that one handler turns them into problem+json.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o => o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow);
+        return services;
+    }
+
+    public static WebApplication UseHttpApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<CorrelationMiddleware>();
+        return app;
+    }
+}

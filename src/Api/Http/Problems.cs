@@ -1,0 +1,19 @@
+namespace EventSourced.Api.Http;
+
+/// <summary>Stable problem type URIs (RFC 9457); clients may switch on them.</summary>
+public static class Problems
+{
+    public const string Validation = "urn:eventsourced:problem:validation";
+    public const string BadRequest = "urn:eventsourced:problem:bad-request";
+    public const string NotFound = "urn:eventsourced:problem:not-found";
+    public const string ConcurrencyConflict = "urn:eventsourced:problem:concurrency-conflict";
+    public const string PreconditionFailed = "urn:eventsourced:problem:precondition-failed";
+    public const string IdempotencyConflict = "urn:eventsourced:problem:idempotency-conflict";
+    public const string Unavailable = "urn:eventsourced:problem:unavailable";
+    public const string Internal = "urn:eventsourced:problem:internal";
+
+    public static string DomainRule(string code) => $"urn:eventsourced:problem:{code}";
+
+    public static IResult NotFoundResult(string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status404NotFound, title: "Not found", type: NotFound);
+}

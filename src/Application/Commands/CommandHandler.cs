@@ -1,0 +1,68 @@
+using EventSourced.Application.EventStore;
+using EventSourced.Domain.Deciding;
+
+namespace EventSourced.Application.Commands;
+
+/// <summary>
+/// The one command handler: load the stream, fold it, decide, append with the version it was
+/// loaded at. A concurrent writer therefore surfaces as a <see cref="WrongExpectedVersionException"/>
+/// rather than a lost update.
+/// </summary>
+public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry)
+{
+    private const int PageSize = 500;
+
+    public async Task<CommandResult<TState>> HandleAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider,
+        string streamId,
+        TCommand command,
+        CommandContext context,
+        long? expectedVersion = null,
+        CancellationToken ct = default)
+        where TEvent : class
+    {
+        var (state, version) = await LoadAsync(decider, streamId, ct);
+        if (expectedVersion is { } expected && expected != version)
+        {
+            throw new WrongExpectedVersionException(streamId, ExpectedVersion.From(expected), version);
+        }
+
+        var events = decider.Decide(command, state);
+        if (events.Count == 0)
+        {
+            return new CommandResult<TState>(version, null, state);
+        }
+
+        var metadata = new EventMetadata(context.CorrelationId, context.CausationId, context.Actor);
+        var data = events.Select(e => registry.ToEventData(e, Guid.CreateVersion7(), metadata)).ToList();
+        var appended = await store.AppendAsync(streamId, ExpectedVersion.From(version), data, ct);
+        return new CommandResult<TState>(appended.NextVersion, appended.Position, events.Aggregate(state, decider.Evolve));
+    }
+
+    /// <summary>The stream's state and version (-1 for a stream with no events).</summary>
+    public async Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, CancellationToken ct = default)
+        where TEvent : class
+    {
+        var state = decider.Initial;
+        var version = -1L;
+        while (true)
+        {
+            var page = await store.ReadStreamAsync(streamId, ReadDirection.Forward, version + 1, PageSize, ct);
+            foreach (var recorded in page)
+            {
+                if (registry.Deserialize(recorded) is TEvent @event)
+                {
+                    state = decider.Evolve(state, @event);
+                }
+
+                version = recorded.StreamVersion;
+            }
+
+            if (page.Count < PageSize)
+            {
+                return (state, version);
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+using EventSourced.Application.Contacts;
+
+namespace EventSourced.Application.EventStore;
+
+/// <summary>Every event type the product stores, under its stable name.</summary>
+public static class EventCatalog
+{
+    public static EventTypeRegistry Create() => new EventTypeRegistry()
+        .RegisterContactEvents();
+}

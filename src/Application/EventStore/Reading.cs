@@ -1,0 +1,30 @@
+namespace EventSourced.Application.EventStore;
+
+public enum ReadDirection
+{
+    Forward,
+    Backward,
+}
+
+/// <summary>Which events of $all a read or subscription wants; null fields match everything.</summary>
+public sealed record EventFilter(string? Category = null, IReadOnlyList<string>? EventTypes = null)
+{
+    public static EventFilter All { get; } = new();
+
+    public static EventFilter ForCategory(string category) => new(Category: category);
+
+    public static EventFilter ForTypes(params string[] types) => new(EventTypes: types);
+}
+
+/// <summary>
+/// One page of $all. <see cref="IsEnd"/> is true when nothing more is committed after the page;
+/// when it is false with a short page, newer events exist but wait on older transactions still
+/// in flight, and a reader should ask again shortly.
+/// </summary>
+public sealed record AllEventsPage(IReadOnlyList<RecordedEvent> Events, long LastPosition, bool IsEnd);
+
+/// <summary>Retention applied when a stream is read; null fields mean no limit.</summary>
+public sealed record StreamMetadata(long? TruncateBefore = null, int? MaxCount = null, TimeSpan? MaxAge = null)
+{
+    public static StreamMetadata None { get; } = new();
+}

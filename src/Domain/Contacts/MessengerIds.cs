@@ -1,0 +1,44 @@
+using System.Text.RegularExpressions;
+
+namespace EventSourced.Domain.Contacts;
+
+/// <summary>The ids by which a contact is reachable; at least one is required.</summary>
+public sealed partial record MessengerIds(string? Telegram, string? WhatsApp, string? Viber)
+{
+    public const int MaxNameLength = 200;
+
+    /// <summary>Every rule the ids break, keyed by field name; empty when they are valid.</summary>
+    public IReadOnlyDictionary<string, string> Problems()
+    {
+        var problems = new Dictionary<string, string>();
+        if (Telegram is null && WhatsApp is null && Viber is null)
+        {
+            problems["messengers"] = "A contact needs at least one of telegram, whatsApp or viber.";
+        }
+
+        if (Telegram is not null && !TelegramPattern().IsMatch(Telegram))
+        {
+            problems["telegram"] = "Expected a Telegram username (@name, 5-32 characters) or a numeric chat id.";
+        }
+
+        if (WhatsApp is not null && !E164Pattern().IsMatch(WhatsApp))
+        {
+            problems["whatsApp"] = "Expected an E.164 phone number such as +4915112345678.";
+        }
+
+        if (Viber is not null && string.IsNullOrWhiteSpace(Viber))
+        {
+            problems["viber"] = "A Viber id must not be blank.";
+        }
+
+        return problems;
+    }
+
+    // Telegram usernames are 5-32 characters of letters, digits and underscores, starting with a
+    // letter; chat ids are integers (negative for groups).
+    [GeneratedRegex(@"^(@?[A-Za-z][A-Za-z0-9_]{4,31}|-?[0-9]{1,20})$")]
+    private static partial Regex TelegramPattern();
+
+    [GeneratedRegex(@"^\+[1-9][0-9]{6,14}$")]
+    private static partial Regex E164Pattern();
+}

@@ -1,0 +1,98 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace EventSourced.Infrastructure.EventStore;
+
+/// <summary>
+/// Tells subscriptions that events were appended. Local appends pulse the local signal at once.
+/// Other nodes hear of them through PostgreSQL NOTIFY, sent from outside the appending
+/// transaction and coalesced: a NOTIFY inside the transaction would take PostgreSQL's global
+/// notification lock until commit and so serialise every append. Polling in the subscription
+/// covers a lost notification.
+/// </summary>
+public sealed class AppendNotifications(
+    NpgsqlDataSource dataSource,
+    EventStoreOptions options,
+    ILogger<AppendNotifications> logger) : BackgroundService
+{
+    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
+    private readonly string _nodeId = Guid.NewGuid().ToString("N");
+    private readonly Channel<bool> _pending = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public AppendSignal Signal { get; } = new();
+
+    /// <summary>Completes once this node first listens for other nodes' appends.</summary>
+    public Task Listening => _listening.Task;
+
+    /// <summary>Called after events appended by this node were committed.</summary>
+    public void Committed()
+    {
+        Signal.Pulse();
+        _pending.Writer.TryWrite(true);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(ListenAsync(stoppingToken), NotifyAsync(stoppingToken));
+
+    private async Task NotifyAsync(CancellationToken ct)
+    {
+        await foreach (var _ in _pending.Reader.ReadAllAsync(ct))
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("SELECT pg_notify($1, $2)");
+                command.Parameters.AddWithValue(options.NotificationChannel);
+                command.Parameters.AddWithValue(_nodeId);
+                await command.ExecuteNonQueryAsync(ct);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                // Other nodes fall back to polling; nothing is lost.
+                logger.LogWarning(e, "Could not notify other nodes of an append");
+            }
+        }
+    }
+
+    private async Task ListenAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(ct);
+                connection.Notification += (_, e) =>
+                {
+                    if (e.Payload != _nodeId)
+                    {
+                        Signal.Pulse();
+                    }
+                };
+                await using (var listen = new NpgsqlCommand($"LISTEN {options.NotificationChannel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(ct);
+                }
+
+                // Anything appended while we were not listening is picked up by this pulse.
+                Signal.Pulse();
+                _listening.TrySetResult();
+                while (!ct.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(ct);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
+            {
+                logger.LogWarning(e, "Lost the append notification connection; reconnecting");
+                await Task.Delay(ReconnectDelay, ct);
+            }
+        }
+    }
+}

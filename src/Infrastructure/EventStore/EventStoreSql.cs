@@ -1,0 +1,103 @@
+namespace EventSourced.Infrastructure.EventStore;
+
+/// <summary>The event store's SQL, built once for a schema.</summary>
+internal sealed class EventStoreSql(string schema)
+{
+    /// <summary>Ordinals within one transaction take the low 20 bits of a position.</summary>
+    public const int OrdinalBits = 20;
+
+    public const int MaxEventsPerTransaction = (1 << OrdinalBits) - 1;
+
+    private const string Columns = "e.event_id, e.stream_id, e.stream_version, e.position, e.event_type, e.data::text, e.metadata::text, e.created_at";
+
+    // One statement, one round trip. The expected-version check is a WHERE clause: a mismatch
+    // inserts nothing, and a racing writer that read the same head loses on the unique
+    // (stream_id, stream_version) index. The first position continues after any events this
+    // same transaction already appended, so several appends can share one transaction.
+    public string Append { get; } = $"""
+        WITH head AS (
+            SELECT coalesce(max(stream_version), -1) AS version FROM {schema}.events WHERE stream_id = $1
+        ), tx AS (
+            SELECT pg_current_xact_id()::text::bigint << {OrdinalBits} AS base
+        ), first AS (
+            SELECT coalesce(
+                (SELECT max(position) + 1 FROM {schema}.events, tx WHERE position >= tx.base AND position < tx.base + {1 << OrdinalBits}),
+                (SELECT base FROM tx)) AS position
+        ), inserted AS (
+            INSERT INTO {schema}.events (position, event_id, stream_id, stream_version, event_type, data, metadata)
+            SELECT first.position + e.ordinal - 1, e.id, $1, head.version + e.ordinal, e.type, e.data, e.metadata
+            FROM head, first, unnest($2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[]) WITH ORDINALITY AS e(id, type, data, metadata, ordinal)
+            WHERE $6 = 0
+               OR ($6 = 1 AND head.version = -1)
+               OR ($6 = 2 AND head.version >= 0)
+               OR ($6 = 3 AND head.version = $7)
+            RETURNING position, stream_version
+        )
+        SELECT count(*), max(stream_version), max(position) FROM inserted
+        """;
+
+    public string StreamVersion { get; } = $"SELECT coalesce(max(stream_version), -1) FROM {schema}.events WHERE stream_id = $1";
+
+    /// <summary>For each proposed id in order: where it is stored, and whether type and data match.</summary>
+    public string ExistingEvents { get; } = $"""
+        SELECT e.stream_id, e.stream_version, e.position, e.event_type = p.type AND e.data = p.data
+        FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS p(id, type, data, ordinal)
+        LEFT JOIN {schema}.events e ON e.event_id = p.id
+        ORDER BY p.ordinal
+        """;
+
+    public string ReadStreamForward { get; } = ReadStream(schema, ">=", "ASC");
+
+    public string ReadStreamBackward { get; } = ReadStream(schema, "<=", "DESC");
+
+    public string ReadByCorrelationId { get; } = $"""
+        SELECT {Columns} FROM {schema}.events e
+        WHERE e.metadata ->> 'correlationId' = $1
+        ORDER BY e.position LIMIT $2
+        """;
+
+    public string ReadAll { get; } = ReadAllWhere(schema, "");
+
+    public string ReadAllByCategory { get; } = ReadAllWhere(schema, "AND split_part(e.stream_id, '-', 1) = $3");
+
+    public string ReadAllByTypes { get; } = ReadAllWhere(schema, "AND e.event_type = ANY($3)");
+
+    public string GetMetadata { get; } = $"SELECT truncate_before, max_count, max_age FROM {schema}.stream_metadata WHERE stream_id = $1";
+
+    public string SetMetadata { get; } = $"""
+        INSERT INTO {schema}.stream_metadata (stream_id, truncate_before, max_count, max_age) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (stream_id) DO UPDATE SET truncate_before = $2, max_count = $3, max_age = $4
+        """;
+
+    public string SoftDelete { get; } = $"""
+        INSERT INTO {schema}.stream_metadata (stream_id, truncate_before)
+        SELECT $1, max(stream_version) + 1 FROM {schema}.events WHERE stream_id = $1 HAVING count(*) > 0
+        ON CONFLICT (stream_id) DO UPDATE SET truncate_before = excluded.truncate_before
+        """;
+
+    // Retention is applied here, on read: truncate-before, the newest max-count, and max-age.
+    private static string ReadStream(string schema, string comparison, string order) => $"""
+        SELECT {Columns} FROM {schema}.events e
+        LEFT JOIN {schema}.stream_metadata m ON m.stream_id = $1
+        WHERE e.stream_id = $1 AND e.stream_version {comparison} $2
+          AND e.stream_version >= coalesce(m.truncate_before, 0)
+          AND (m.max_count IS NULL OR e.stream_version > (SELECT max(stream_version) FROM {schema}.events WHERE stream_id = $1) - m.max_count)
+          AND (m.max_age IS NULL OR e.created_at >= now() - m.max_age)
+        ORDER BY e.stream_version {order} LIMIT $3
+        """;
+
+    // The horizon is the oldest transaction id still running, shifted into position space: every
+    // position below it belongs to a finished transaction, so no event can ever appear there
+    // later. Reading only below it is what makes $all gap-free. The head tells the reader whether
+    // committed events are waiting above the horizon.
+    private static string ReadAllWhere(string schema, string filter) => $"""
+        SELECT h.horizon, h.head, {Columns}
+        FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint << {OrdinalBits} AS horizon,
+                     (SELECT max(position) FROM {schema}.events) AS head) h
+        LEFT JOIN LATERAL (
+            SELECT * FROM {schema}.events e
+            WHERE e.position > $1 AND e.position < h.horizon {filter}
+            ORDER BY e.position LIMIT $2) e ON true
+        ORDER BY e.position
+        """;
+}

@@ -1,0 +1,90 @@
+using EventSourced.Application.EventStore;
+using Npgsql;
+
+namespace EventSourced.Infrastructure.EventStore;
+
+public sealed partial class PostgresEventStore
+{
+    public async Task<IReadOnlyList<RecordedEvent>> ReadStreamAsync(string streamId, ReadDirection direction, long fromVersion, int maxCount, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand(direction == ReadDirection.Forward ? _sql.ReadStreamForward : _sql.ReadStreamBackward);
+        command.Parameters.AddWithValue(streamId);
+        command.Parameters.AddWithValue(fromVersion);
+        command.Parameters.AddWithValue(maxCount);
+        return await EventRows.ReadAllAsync(command, ct);
+    }
+
+    public async Task<AllEventsPage> ReadAllAsync(long afterPosition, int maxCount, EventFilter filter, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        await using var command = dataSource.CreateCommand(
+            filter.Category is not null ? _sql.ReadAllByCategory : filter.EventTypes is not null ? _sql.ReadAllByTypes : _sql.ReadAll);
+        command.Parameters.AddWithValue(afterPosition);
+        command.Parameters.AddWithValue(maxCount);
+        if (filter.Category is not null)
+        {
+            command.Parameters.AddWithValue(filter.Category);
+        }
+        else if (filter.EventTypes is not null)
+        {
+            command.Parameters.AddWithValue(filter.EventTypes.ToArray());
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var events = new List<RecordedEvent>();
+        long horizon = 0, head = 0;
+        while (await reader.ReadAsync(ct))
+        {
+            horizon = reader.GetInt64(0);
+            head = reader.IsDBNull(1) ? 0 : reader.GetInt64(1);
+            if (!reader.IsDBNull(2))
+            {
+                events.Add(EventRows.Read(reader, first: 2));
+            }
+        }
+
+        var last = events.Count > 0 ? events[^1].Position : afterPosition;
+        return new AllEventsPage(events, last, IsEnd: events.Count < maxCount && head < horizon);
+    }
+
+    public async Task<IReadOnlyList<RecordedEvent>> ReadByCorrelationIdAsync(string correlationId, int maxCount, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand(_sql.ReadByCorrelationId);
+        command.Parameters.AddWithValue(correlationId);
+        command.Parameters.AddWithValue(maxCount);
+        return await EventRows.ReadAllAsync(command, ct);
+    }
+
+    public async Task SetStreamMetadataAsync(string streamId, StreamMetadata metadata, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand(_sql.SetMetadata);
+        command.Parameters.AddWithValue(streamId);
+        command.Parameters.AddWithValue((object?)metadata.TruncateBefore ?? DBNull.Value);
+        command.Parameters.AddWithValue((object?)metadata.MaxCount ?? DBNull.Value);
+        command.Parameters.AddWithValue((object?)metadata.MaxAge ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<StreamMetadata> GetStreamMetadataAsync(string streamId, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand(_sql.GetMetadata);
+        command.Parameters.AddWithValue(streamId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return StreamMetadata.None;
+        }
+
+        return new StreamMetadata(
+            reader.IsDBNull(0) ? null : reader.GetInt64(0),
+            reader.IsDBNull(1) ? null : reader.GetInt32(1),
+            reader.IsDBNull(2) ? null : reader.GetFieldValue<TimeSpan>(2));
+    }
+
+    public async Task SoftDeleteAsync(string streamId, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand(_sql.SoftDelete);
+        command.Parameters.AddWithValue(streamId);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Runtime.CompilerServices;
+using EventSourced.Application.EventStore;
+
+namespace EventSourced.Infrastructure.EventStore;
+
+public sealed partial class PostgresEventStore
+{
+    private static readonly TimeSpan FirstInFlightBackoff = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan MaxInFlightBackoff = TimeSpan.FromMilliseconds(50);
+
+    public async IAsyncEnumerable<RecordedEvent> SubscribeToAllAsync(long afterPosition, EventFilter filter, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var checkpoint = afterPosition;
+        var backoff = FirstInFlightBackoff;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var appended = notifications.Signal.NextPulse;
+            var page = await ReadAllAsync(checkpoint, options.SubscriptionBatchSize, filter, ct);
+            foreach (var recorded in page.Events)
+            {
+                yield return recorded;
+                checkpoint = recorded.Position;
+            }
+
+            if (page.Events.Count == options.SubscriptionBatchSize)
+            {
+                continue;
+            }
+
+            if (page.IsEnd)
+            {
+                // Caught up: sleep until an append is signalled, polling now and then in case a
+                // notification was lost.
+                backoff = FirstInFlightBackoff;
+                await Task.WhenAny(appended, Task.Delay(options.PollInterval, ct));
+            }
+            else
+            {
+                // Committed events wait behind an older transaction still in flight. Its end is
+                // not signalled (it may roll back, or not be an append at all), so look again soon.
+                await Task.Delay(backoff, ct);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxInFlightBackoff.Ticks));
+            }
+        }
+    }
+}

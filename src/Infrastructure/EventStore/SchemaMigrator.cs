@@ -1,0 +1,85 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace EventSourced.Infrastructure.EventStore;
+
+/// <summary>
+/// Applies the embedded SQL scripts that are not applied yet, in name order, each in its own
+/// transaction. A session advisory lock makes nodes that start together take turns.
+/// </summary>
+public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventStoreOptions options, ILogger<SchemaMigrator> logger)
+{
+    private const string ResourceSuffix = ".sql";
+
+    public async Task MigrateAsync(CancellationToken ct = default)
+    {
+        var schema = options.Schema;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await ExecuteAsync(connection, "SELECT pg_advisory_lock(hashtext(@lock))", ct, ("lock", LockName(schema)));
+        try
+        {
+            await ExecuteAsync(connection, $"""
+                CREATE SCHEMA IF NOT EXISTS {schema};
+                CREATE TABLE IF NOT EXISTS {schema}.schema_migrations (
+                    id text PRIMARY KEY,
+                    applied_at timestamptz NOT NULL DEFAULT now());
+                """, ct);
+            var applied = await AppliedAsync(connection, schema, ct);
+            foreach (var (id, sql) in Scripts().Where(s => !applied.Contains(s.Id)))
+            {
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                await ExecuteAsync(connection, sql.Replace("{schema}", schema, StringComparison.Ordinal), ct);
+                await ExecuteAsync(connection, $"INSERT INTO {schema}.schema_migrations (id) VALUES (@id)", ct, ("id", id));
+                await tx.CommitAsync(ct);
+                LogApplied(logger, id, schema);
+            }
+        }
+        finally
+        {
+            await ExecuteAsync(connection, "SELECT pg_advisory_unlock(hashtext(@lock))", CancellationToken.None, ("lock", LockName(schema)));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema migration {Migration} to schema {Schema}")]
+    private static partial void LogApplied(ILogger logger, string migration, string schema);
+
+    private static string LockName(string schema) => $"eventsourced.migrations.{schema}";
+
+    private static IEnumerable<(string Id, string Sql)> Scripts()
+    {
+        var assembly = typeof(SchemaMigrator).Assembly;
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.EndsWith(ResourceSuffix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var reader = new StreamReader(stream);
+            // Resource names are "<namespace>.<file>.sql"; the file name is the migration id.
+            var id = name[..^ResourceSuffix.Length].Split('.')[^1];
+            yield return (id, reader.ReadToEnd());
+        }
+    }
+
+    private static async Task<HashSet<string>> AppliedAsync(NpgsqlConnection connection, string schema, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"SELECT id FROM {schema}.schema_migrations", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}

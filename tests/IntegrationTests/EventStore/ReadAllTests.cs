@@ -1,0 +1,81 @@
+using EventSourced.Application.EventStore;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.EventStore;
+
+public sealed class ReadAllTests(EventStoreFixture fixture) : IClassFixture<EventStoreFixture>
+{
+    private IEventStore Store => fixture.Node.Store;
+
+    [Fact]
+    public async Task All_reads_every_event_in_position_order_page_by_page()
+    {
+        var from = await HeadAsync();
+        var a = Events.NewStream();
+        var b = Events.NewStream();
+        await Store.AppendAsync(a, ExpectedVersion.Any, Events.Many(3));
+        await Store.AppendAsync(b, ExpectedVersion.Any, Events.Many(2));
+        await Store.AppendAsync(a, ExpectedVersion.Any, Events.Many(2));
+
+        var read = new List<RecordedEvent>();
+        var pages = 0;
+        for (var after = from; ; pages++)
+        {
+            var page = await Store.ReadAllAsync(after, 3, EventFilter.All);
+            read.AddRange(page.Events);
+            after = page.LastPosition;
+            if (page.IsEnd)
+            {
+                break;
+            }
+        }
+
+        pages.Should().Be(2);
+        read.Select(e => e.StreamId).Should().Equal(a, a, a, b, b, a, a);
+        read.Select(e => e.Position).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
+    }
+
+    [Fact]
+    public async Task A_category_read_returns_only_streams_of_that_category()
+    {
+        var from = await HeadAsync();
+        var order = Events.NewStream("order");
+        await Store.AppendAsync(order, ExpectedVersion.Any, Events.Many(2));
+        await Store.AppendAsync(Events.NewStream("refund"), ExpectedVersion.Any, Events.Many(2));
+        await Store.AppendAsync(Events.NewStream("orderline"), ExpectedVersion.Any, Events.Many(1));
+
+        var page = await Store.ReadAllAsync(from, 100, EventFilter.ForCategory("order"));
+
+        page.Events.Select(e => e.StreamId).Should().Equal(order, order);
+    }
+
+    [Fact]
+    public async Task A_type_read_returns_only_those_event_types()
+    {
+        var from = await HeadAsync();
+        var stream = Events.NewStream();
+        await Store.AppendAsync(stream, ExpectedVersion.Any, [Events.One("opened"), Events.One("noted"), Events.One("closed"), Events.One("noted")]);
+
+        var page = await Store.ReadAllAsync(from, 100, EventFilter.ForTypes("opened", "closed"));
+
+        page.Events.Select(e => e.Type).Should().Equal("opened", "closed");
+    }
+
+    [Fact]
+    public async Task A_correlation_read_returns_every_event_of_that_correlation_across_streams()
+    {
+        var correlation = new EventMetadata(CorrelationId: Guid.NewGuid().ToString());
+        var a = Events.NewStream();
+        var b = Events.NewStream();
+        await Store.AppendAsync(a, ExpectedVersion.Any, [Events.One(metadata: correlation)]);
+        await Store.AppendAsync(Events.NewStream(), ExpectedVersion.Any, [Events.One()]);
+        await Store.AppendAsync(b, ExpectedVersion.Any, [Events.One(metadata: correlation)]);
+
+        var read = await Store.ReadByCorrelationIdAsync(correlation.CorrelationId!, 100);
+
+        read.Select(e => e.StreamId).Should().Equal(a, b);
+    }
+
+    private async Task<long> HeadAsync() => await fixture.Node.ScalarAsync("SELECT coalesce(max(position), 0) FROM es.events");
+}

@@ -1,0 +1,57 @@
+using EventSourced.Infrastructure.EventStore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace EventSourced.IntegrationTests.Support;
+
+/// <summary>One node's event store over a test database: its own pool, notifications and store, as a process would have.</summary>
+public sealed class EventStoreNode : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+
+    private EventStoreNode(string connectionString, EventStoreOptions options)
+    {
+        Options = options;
+        DataSource = NpgsqlDataSource.Create(connectionString);
+        Notifications = new AppendNotifications(DataSource, options, NullLogger<AppendNotifications>.Instance);
+        Store = new PostgresEventStore(DataSource, options, Notifications);
+    }
+
+    public EventStoreOptions Options { get; }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public AppendNotifications Notifications { get; }
+
+    public PostgresEventStore Store { get; }
+
+    /// <summary>Migrates the schema (as every node does at start-up) and starts listening for other nodes' appends.</summary>
+    public static async Task<EventStoreNode> StartAsync(string connectionString, EventStoreOptions? options = null)
+    {
+        var node = new EventStoreNode(connectionString, options ?? new EventStoreOptions());
+        await new SchemaMigrator(node.DataSource, node.Options, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
+        await node.Notifications.StartAsync(node._stopping.Token);
+        return node;
+    }
+
+    public async Task<long> ScalarAsync(string sql)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await Notifications.StopAsync(CancellationToken.None);
+        Notifications.Dispose();
+        await DataSource.DisposeAsync();
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,46 @@
+using Npgsql;
+
+namespace EventSourced.IntegrationTests.Support;
+
+/// <summary>
+/// A fresh PostgreSQL database for one test class, on the server that scripts/postgres-up.sh
+/// brought up (ConnectionStrings__EventStore). Dropped when the class is done.
+/// </summary>
+public sealed class TestDatabase : IAsyncDisposable
+{
+    private const string DefaultServer = "Host=127.0.0.1;Port=5432;Username=eventsourced;Password=eventsourced;Database=eventsourced";
+    private readonly string _serverConnectionString;
+
+    private TestDatabase(string serverConnectionString, string name)
+    {
+        _serverConnectionString = serverConnectionString;
+        Name = name;
+        ConnectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = name, MaxPoolSize = 64 }.ConnectionString;
+    }
+
+    public string Name { get; }
+
+    public string ConnectionString { get; }
+
+    public static async Task<TestDatabase> CreateAsync()
+    {
+        var server = Environment.GetEnvironmentVariable("ConnectionStrings__EventStore") ?? DefaultServer;
+        var database = new TestDatabase(server, $"es_test_{Guid.NewGuid():N}");
+        await database.ExecuteOnServerAsync($"CREATE DATABASE {database.Name}");
+        return database;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await ExecuteOnServerAsync($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
+    }
+
+    private async Task ExecuteOnServerAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_serverConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
