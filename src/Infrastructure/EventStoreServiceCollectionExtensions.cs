@@ -4,7 +4,6 @@ using EventSourced.Infrastructure.EventStore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 
 namespace EventSourced.Infrastructure;
 
@@ -24,7 +23,7 @@ public static class EventStoreServiceCollectionExtensions
         configuration.GetSection("EventStore").Bind(options);
 
         services.AddSingleton(options);
-        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(_ => EventStoreDataSource.Create(connectionString));
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<AppendNotifications>();
         services.AddSingleton<PostgresEventStore>();

@@ -18,6 +18,10 @@ public sealed class AppendNotifications(
     ILogger<AppendNotifications> logger) : BackgroundService
 {
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
+
+    // At most one NOTIFY per interval: each is a transaction of its own, and under load one per
+    // append would cost as much as the appends. Other nodes hear within this interval.
+    private static readonly TimeSpan MinNotifyInterval = TimeSpan.FromMilliseconds(20);
     private readonly string _nodeId = Guid.NewGuid().ToString("N");
     private readonly Channel<bool> _pending = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -48,6 +52,7 @@ public sealed class AppendNotifications(
                 command.Parameters.AddWithValue(options.NotificationChannel);
                 command.Parameters.AddWithValue(_nodeId);
                 await command.ExecuteNonQueryAsync(ct);
+                await Task.Delay(MinNotifyInterval, ct);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {

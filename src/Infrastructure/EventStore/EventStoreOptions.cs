@@ -18,6 +18,9 @@ public sealed partial class EventStoreOptions
 
     public int SubscriptionBatchSize { get; set; } = 500;
 
+    /// <summary>How long a read of $all waits for committed events held behind transactions still in flight.</summary>
+    public TimeSpan ReadAllSettleTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     public string NotificationChannel => $"{Schema}_appended";
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,50}$")]

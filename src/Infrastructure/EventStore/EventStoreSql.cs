@@ -11,30 +11,18 @@ internal sealed class EventStoreSql(string schema)
     private const string Columns = "e.event_id, e.stream_id, e.stream_version, e.position, e.event_type, e.data::text, e.metadata::text, e.created_at";
 
     // One statement, one round trip. The expected-version check is a WHERE clause: a mismatch
-    // inserts nothing, and a racing writer that read the same head loses on the unique
-    // (stream_id, stream_version) index. The first position continues after any events this
-    // same transaction already appended, so several appends can share one transaction.
-    public string Append { get; } = $"""
-        WITH head AS (
-            SELECT coalesce(max(stream_version), -1) AS version FROM {schema}.events WHERE stream_id = $1
-        ), tx AS (
-            SELECT pg_current_xact_id()::text::bigint << {OrdinalBits} AS base
-        ), first AS (
-            SELECT coalesce(
-                (SELECT max(position) + 1 FROM {schema}.events, tx WHERE position >= tx.base AND position < tx.base + {1 << OrdinalBits}),
-                (SELECT base FROM tx)) AS position
-        ), inserted AS (
-            INSERT INTO {schema}.events (position, event_id, stream_id, stream_version, event_type, data, metadata)
-            SELECT first.position + e.ordinal - 1, e.id, $1, head.version + e.ordinal, e.type, e.data, e.metadata
-            FROM head, first, unnest($2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[]) WITH ORDINALITY AS e(id, type, data, metadata, ordinal)
-            WHERE $6 = 0
-               OR ($6 = 1 AND head.version = -1)
-               OR ($6 = 2 AND head.version >= 0)
-               OR ($6 = 3 AND head.version = $7)
-            RETURNING position, stream_version
-        )
-        SELECT count(*), max(stream_version), max(position) FROM inserted
-        """;
+    // inserts nothing (no row comes back), and a racing writer that read the same head loses on
+    // the unique (stream_id, stream_version) index. Single events get their own statement
+    // because most commands append one, and a plain INSERT plans and runs markedly cheaper than
+    // one over unnest(). Parameters: $1 stream, $2 id(s), $3 type(s), $4 data, $5 metadata,
+    // $6 expected kind, $7 expected version. Each returns (last version, last position).
+    public string AppendOne { get; } = AppendSql(schema, batch: false, inCallersTransaction: false);
+
+    public string AppendBatch { get; } = AppendSql(schema, batch: true, inCallersTransaction: false);
+
+    public string AppendOneInTransaction { get; } = AppendSql(schema, batch: false, inCallersTransaction: true);
+
+    public string AppendBatchInTransaction { get; } = AppendSql(schema, batch: true, inCallersTransaction: true);
 
     public string StreamVersion { get; } = $"SELECT coalesce(max(stream_version), -1) FROM {schema}.events WHERE stream_id = $1";
 
@@ -74,6 +62,47 @@ internal sealed class EventStoreSql(string schema)
         SELECT $1, max(stream_version) + 1 FROM {schema}.events WHERE stream_id = $1 HAVING count(*) > 0
         ON CONFLICT (stream_id) DO UPDATE SET truncate_before = excluded.truncate_before
         """;
+
+    private static string AppendSql(string schema, bool batch, bool inCallersTransaction)
+    {
+        // In its own transaction an append's ordinals start at 0. In a caller's transaction
+        // they continue after any events the same transaction appended before.
+        var firstPosition = inCallersTransaction
+            ? $"""
+              coalesce((SELECT max(p.position) + 1 FROM {schema}.events p WHERE p.position >= tx.base AND p.position < tx.base + {1 << OrdinalBits}), tx.base)
+              """
+            : "tx.base";
+        var head = $"""
+            WITH head AS (
+                SELECT coalesce(max(stream_version), -1) AS version FROM {schema}.events WHERE stream_id = $1
+            ), tx AS (
+                SELECT pg_current_xact_id()::text::bigint << {OrdinalBits} AS base
+            ), first AS (
+                SELECT {firstPosition} AS position FROM tx
+            )
+            """;
+        const string expectation = """
+            ($6 = 0 OR ($6 = 1 AND head.version = -1) OR ($6 = 2 AND head.version >= 0) OR ($6 = 3 AND head.version = $7))
+            """;
+        return batch
+            ? $"""
+              {head}, inserted AS (
+                  INSERT INTO {schema}.events (position, event_id, stream_id, stream_version, event_type, data, metadata)
+                  SELECT first.position + e.ordinal - 1, e.id, $1, head.version + e.ordinal, e.type, e.data, e.metadata
+                  FROM head, first, unnest($2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[]) WITH ORDINALITY AS e(id, type, data, metadata, ordinal)
+                  WHERE {expectation}
+                  RETURNING position, stream_version)
+              SELECT max(stream_version), max(position) FROM inserted HAVING count(*) > 0
+              """
+            : $"""
+              {head}
+              INSERT INTO {schema}.events (position, event_id, stream_id, stream_version, event_type, data, metadata)
+              SELECT first.position, $2, $1, head.version + 1, $3, $4, $5
+              FROM head, first
+              WHERE {expectation}
+              RETURNING stream_version, position
+              """;
+    }
 
     // Retention is applied here, on read: truncate-before, the newest max-count, and max-age.
     private static string ReadStream(string schema, string comparison, string order) => $"""

@@ -14,9 +14,31 @@ public sealed partial class PostgresEventStore
         return await EventRows.ReadAllAsync(command, ct);
     }
 
+    /// <summary>
+    /// A page of $all. Committed events held behind a transaction still in flight (usually for
+    /// well under a millisecond) are waited for, up to <see cref="EventStoreOptions.ReadAllSettleTimeout"/>,
+    /// so that a reader sees its own appends; past that the page says it is not the end.
+    /// </summary>
     public async Task<AllEventsPage> ReadAllAsync(long afterPosition, int maxCount, EventFilter filter, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        var backoff = new InFlightBackoff();
+        var settling = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var page = await ReadAllPageAsync(afterPosition, maxCount, filter, ct);
+            if (page.IsEnd || page.Events.Count == maxCount || settling.Elapsed >= options.ReadAllSettleTimeout)
+            {
+                return page;
+            }
+
+            await backoff.WaitAsync(ct);
+        }
+    }
+
+    /// <summary>One read of $all below the horizon, without waiting for anything.</summary>
+    private async Task<AllEventsPage> ReadAllPageAsync(long afterPosition, int maxCount, EventFilter filter, CancellationToken ct)
+    {
         await using var command = dataSource.CreateCommand(
             filter.Category is not null ? _sql.ReadAllByCategory : filter.EventTypes is not null ? _sql.ReadAllByTypes : _sql.ReadAll);
         command.Parameters.AddWithValue(afterPosition);

@@ -5,18 +5,15 @@ namespace EventSourced.Infrastructure.EventStore;
 
 public sealed partial class PostgresEventStore
 {
-    private static readonly TimeSpan FirstInFlightBackoff = TimeSpan.FromMilliseconds(1);
-    private static readonly TimeSpan MaxInFlightBackoff = TimeSpan.FromMilliseconds(50);
-
     public async IAsyncEnumerable<RecordedEvent> SubscribeToAllAsync(long afterPosition, EventFilter filter, [EnumeratorCancellation] CancellationToken ct = default)
     {
         var checkpoint = afterPosition;
-        var backoff = FirstInFlightBackoff;
+        var backoff = new InFlightBackoff();
         while (true)
         {
             ct.ThrowIfCancellationRequested();
             var appended = notifications.Signal.NextPulse;
-            var page = await ReadAllAsync(checkpoint, options.SubscriptionBatchSize, filter, ct);
+            var page = await ReadAllPageAsync(checkpoint, options.SubscriptionBatchSize, filter, ct);
             foreach (var recorded in page.Events)
             {
                 yield return recorded;
@@ -32,15 +29,14 @@ public sealed partial class PostgresEventStore
             {
                 // Caught up: sleep until an append is signalled, polling now and then in case a
                 // notification was lost.
-                backoff = FirstInFlightBackoff;
+                backoff.Reset();
                 await Task.WhenAny(appended, Task.Delay(options.PollInterval, ct));
             }
             else
             {
                 // Committed events wait behind an older transaction still in flight. Its end is
                 // not signalled (it may roll back, or not be an append at all), so look again soon.
-                await Task.Delay(backoff, ct);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxInFlightBackoff.Ticks));
+                await backoff.WaitAsync(ct);
             }
         }
     }

@@ -19,7 +19,7 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(ct);
-                await using var command = AppendCommand(connection, streamId, expected, events);
+                await using var command = AppendCommand(connection, streamId, expected, events, inCallersTransaction: false);
                 if (await ExecuteAppendAsync(command, ct) is { } appended)
                 {
                     notifications.Committed();
@@ -53,7 +53,7 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
     {
         Validate(streamId, events);
         var connection = transaction.Connection ?? throw new ArgumentException("The transaction has completed.", nameof(transaction));
-        await using var command = AppendCommand(connection, streamId, expected, events);
+        await using var command = AppendCommand(connection, streamId, expected, events, inCallersTransaction: true);
         command.Transaction = transaction;
         if (await ExecuteAppendAsync(command, ct) is not { } appended)
         {
@@ -75,15 +75,35 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
         }
     }
 
-    private NpgsqlCommand AppendCommand(NpgsqlConnection connection, string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events)
+    private NpgsqlCommand AppendCommand(NpgsqlConnection connection, string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, bool inCallersTransaction)
     {
-        var command = new NpgsqlCommand(_sql.Append, connection);
+        var single = events.Count == 1;
+        var sql = (single, inCallersTransaction) switch
+        {
+            (true, false) => _sql.AppendOne,
+            (false, false) => _sql.AppendBatch,
+            (true, true) => _sql.AppendOneInTransaction,
+            (false, true) => _sql.AppendBatchInTransaction,
+        };
+        var command = new NpgsqlCommand(sql, connection);
         var p = command.Parameters;
         p.AddWithValue(streamId);
-        p.AddWithValue(events.Select(e => e.EventId).ToArray());
-        p.AddWithValue(events.Select(e => e.Type).ToArray());
-        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = events.Select(e => e.Data).ToArray() });
-        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = events.Select(e => EventRows.SerializeMetadata(e.Metadata)).ToArray() });
+        if (single)
+        {
+            var e = events[0];
+            p.AddWithValue(e.EventId);
+            p.AddWithValue(e.Type);
+            p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = e.Data });
+            p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = EventRows.SerializeMetadata(e.Metadata) });
+        }
+        else
+        {
+            p.AddWithValue(events.Select(e => e.EventId).ToArray());
+            p.AddWithValue(events.Select(e => e.Type).ToArray());
+            p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = events.Select(e => e.Data).ToArray() });
+            p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = events.Select(e => EventRows.SerializeMetadata(e.Metadata)).ToArray() });
+        }
+
         p.AddWithValue((int)expected.Kind);
         p.AddWithValue(expected.Version);
         return command;
@@ -92,8 +112,7 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
     private static async Task<AppendResult?> ExecuteAppendAsync(NpgsqlCommand command, CancellationToken ct)
     {
         await using var reader = await command.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        return reader.GetInt64(0) == 0 ? null : new AppendResult(reader.GetInt64(1), reader.GetInt64(2));
+        return await reader.ReadAsync(ct) ? new AppendResult(reader.GetInt64(0), reader.GetInt64(1)) : null;
     }
 
     /// <summary>

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Globalization;
+using EventSourced.Application.EventStore;
+using EventSourced.Benchmarks;
+using EventSourced.Infrastructure.EventStore;
+using Microsoft.Extensions.Logging.Abstractions;
+
+// Append throughput against a raw Npgsql INSERT into a table of the same shape, in one run
+// against one database and one (auto-preparing) data source.
+// Usage: dotnet run -c Release --project tests/Benchmarks [-- seconds-per-round rounds]
+var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
+var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+var server = Environment.GetEnvironmentVariable("ConnectionStrings__EventStore")
+    ?? "Host=127.0.0.1;Port=5432;Username=eventsourced;Password=eventsourced;Database=eventsourced";
+
+await using var database = await BenchDatabase.CreateAsync(server);
+await using var dataSource = EventStoreDataSource.Create(database.ConnectionString);
+var options = new EventStoreOptions();
+await new SchemaMigrator(dataSource, options, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
+using var notifications = new AppendNotifications(dataSource, options, NullLogger<AppendNotifications>.Instance);
+await notifications.StartAsync(CancellationToken.None);
+var store = new PostgresEventStore(dataSource, options, notifications);
+var raw = await RawInsert.CreateAsync(dataSource);
+
+Console.WriteLine($"Append vs raw INSERT: {rounds} paired rounds of {seconds} s, order alternating; medians shown.");
+Console.WriteLine($"{"scenario",-28}{"raw ev/s",12}{"append ev/s",14}{"ratio",8}{"ratio range",16}");
+var single1 = await CompareAsync("single event, 1 writer", writers: 1, batch: 1);
+var single8 = await CompareAsync("single event, 8 writers", writers: 8, batch: 1);
+var batch100 = await CompareAsync("100-event batch, 1 writer", writers: 1, batch: 100);
+Console.WriteLine();
+Console.WriteLine($"goal single 8 writers >= 0.85: {Verdict(single8, 0.85)}; goal batch >= 0.70: {Verdict(batch100, 0.70)}; single 1 writer: {single1:F2}");
+await notifications.StopAsync(CancellationToken.None);
+return;
+
+static string Verdict(double ratio, double goal) => $"{(ratio >= goal ? "met" : "NOT met")} ({ratio:F2})";
+
+async Task<double> CompareAsync(string name, int writers, int batch)
+{
+    var rawRates = new List<double>();
+    var ourRates = new List<double>();
+    for (var round = 0; round < rounds; round++)
+    {
+        // Alternate who goes first, so that table growth and checkpoints hit both sides alike.
+        var rawFirst = round % 2 == 0;
+        for (var side = 0; side < 2; side++)
+        {
+            if (rawFirst == (side == 0))
+            {
+                rawRates.Add(await RunAsync(writers, batch, (stream, version, events) => raw.InsertAsync(stream, version, events)));
+            }
+            else
+            {
+                ourRates.Add(await RunAsync(writers, batch, (stream, version, events) => store.AppendAsync(stream, ExpectedVersion.From(version), events)));
+            }
+        }
+    }
+
+    var ratios = rawRates.Zip(ourRates, (r, o) => o / r).Order().ToList();
+    var ratio = Median(ratios);
+    Console.WriteLine($"{name,-28}{Median(rawRates),12:N0}{Median(ourRates),14:N0}{ratio,8:F2}{$"{ratios[0]:F2}-{ratios[^1]:F2}",16}");
+    return ratio;
+}
+
+static double Median(IEnumerable<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
+async Task<double> RunAsync(int writers, int batch, Func<string, long, EventData[], Task> write)
+{
+    var clock = Stopwatch.StartNew();
+    var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
+    {
+        var stream = $"bench-{Guid.NewGuid():N}";
+        long version = -1, events = 0;
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            await write(stream, version, Payload.Events(batch));
+            version += batch;
+            events += batch;
+        }
+
+        return events;
+    })));
+    return counts.Sum() / clock.Elapsed.TotalSeconds;
+}
