@@ -4,7 +4,7 @@ using EventSourced.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.Services.AddPostgresEventStore(builder.Configuration);
+builder.Services.AddPostgresEventStore();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddHttpApi();
 

@@ -15,15 +15,19 @@ public static class EventStoreServiceCollectionExtensions
     /// The PostgreSQL event store, its schema migration at start-up and its notifications.
     /// The connection string is ConnectionStrings:EventStore (env ConnectionStrings__EventStore).
     /// </summary>
-    public static IServiceCollection AddPostgresEventStore(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddPostgresEventStore(this IServiceCollection services)
     {
-        var connectionString = configuration.GetConnectionString(ConnectionStringName)
-            ?? throw new InvalidOperationException($"Set ConnectionStrings:{ConnectionStringName} (or the environment variable ConnectionStrings__{ConnectionStringName}); scripts/postgres-up.sh prints one.");
-        var options = new EventStoreOptions();
-        configuration.GetSection("EventStore").Bind(options);
-
-        services.AddSingleton(options);
-        services.AddSingleton(_ => EventStoreDataSource.Create(connectionString));
+        // Configuration is read when the services are first resolved, so hosts and tests can
+        // still change it after registration.
+        services.AddSingleton(sp =>
+        {
+            var options = new EventStoreOptions();
+            sp.GetRequiredService<IConfiguration>().GetSection("EventStore").Bind(options);
+            return options;
+        });
+        services.AddSingleton(sp => EventStoreDataSource.Create(
+            sp.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName)
+            ?? throw new InvalidOperationException($"Set ConnectionStrings:{ConnectionStringName} (or the environment variable ConnectionStrings__{ConnectionStringName}); scripts/postgres-up.sh prints one.")));
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<AppendNotifications>();
         services.AddSingleton<PostgresEventStore>();

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using EventSourced.Application.EventStore;
+using EventSourced.Domain.Contacts;
+using EventSourced.UnitTests.Support;
+using FluentAssertions;
+
+namespace EventSourced.UnitTests.Contracts;
+
+/// <summary>Stored events are a contract with every past and future build: their JSON may only change deliberately.</summary>
+public sealed class EventContractTests
+{
+    private static readonly EventTypeRegistry Registry = EventCatalog.Create();
+    private static readonly Guid Id = Guid.Parse("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+    private static readonly DateTimeOffset At = new(2026, 11, 22, 6, 0, 0, TimeSpan.Zero);
+    // Relaxed escaping shows the JSON as PostgreSQL stores it (jsonb keeps no escapes).
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    // One sample of every stored event type, with every field set.
+    private static readonly object[] Samples =
+    [
+        new ContactAdded(Id, "owner-1", "Artem", "@artem_ivanov", "+4915112345678", "artem-viber", "owner-1", At),
+    ];
+
+    public static TheoryData<string> EventTypeNames => [.. Registry.Registered.Keys.Order(StringComparer.Ordinal)];
+
+    [Fact]
+    public void Every_registered_event_type_has_a_sample() =>
+        Samples.Select(s => Registry.NameOf(s.GetType())).Should().BeEquivalentTo(Registry.Registered.Keys);
+
+    [Theory]
+    [MemberData(nameof(EventTypeNames))]
+    public void Event_json_matches_its_golden_file_and_reads_back_equal(string name)
+    {
+        var sample = Samples.Single(s => Registry.NameOf(s.GetType()) == name);
+        var data = Registry.ToEventData(sample, Id, EventMetadata.Empty);
+
+        var indented = JsonSerializer.Serialize(JsonDocument.Parse(data.Data), Indented);
+        GoldenFile.ShouldMatch(indented, $"events/{name}.json");
+        var recorded = new RecordedEvent(Id, "s-1", 0, 1, data.Type, data.Data, data.Metadata, At);
+        Registry.Deserialize(recorded).Should().Be(sample);
+    }
+}
