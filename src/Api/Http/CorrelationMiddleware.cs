@@ -16,7 +16,12 @@ public sealed class CorrelationMiddleware(RequestDelegate next)
     {
         var correlationId = Header(context, CorrelationHeader) ?? Guid.CreateVersion7().ToString();
         context.Items[CorrelationHeader] = correlationId;
-        context.Response.Headers[CorrelationHeader] = correlationId;
+        // Set as the response starts, so that it survives the exception handler clearing headers.
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers[CorrelationHeader] = correlationId;
+            return Task.CompletedTask;
+        });
         return next(context);
     }
 

@@ -22,9 +22,9 @@ public static class HttpApiExtensions
 
     public static WebApplication UseHttpApi(this WebApplication app)
     {
+        app.UseMiddleware<CorrelationMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseMiddleware<CorrelationMiddleware>();
         return app;
     }
 }

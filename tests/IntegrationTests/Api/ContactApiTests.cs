@@ -80,6 +80,7 @@ public sealed class ContactApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
         var response = await PostRawAsync(body);
 
         await ShouldBeProblemAsync(response, HttpStatusCode.BadRequest, "urn:eventsourced:problem:bad-request");
+        response.Headers.Contains("X-Correlation-Id").Should().BeTrue();
         (await api.EventCountAsync()).Should().Be(before);
     }
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test against a real PostgreSQL (brought up by scripts/postgres-up.sh) and ends
+# with one line: "N passed, N failed" (", N skipped" when any were skipped).
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+connection=$(scripts/postgres-up.sh) || { echo "0 passed, 1 failed"; exit 1; }
+export ConnectionStrings__EventStore="$connection"
+
+results=$(mktemp -d)
+dotnet test EventSourced.sln --logger "trx" --results-directory "$results" "$@"
+status=$?
+
+# Sum the counters of every test assembly's report.
+read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | awk '
+  { for (i = 1; i <= NF; i++) { split($i, kv, "=\""); gsub(/"/, "", kv[2]); c[kv[1]] += kv[2] } }
+  END { printf "%d %d %d\n", c["passed"], c["failed"] + c["error"] + c["timeout"] + c["aborted"], c["notExecuted"] }')
+rm -rf "$results"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # a build or host failure counts
+line="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+echo "$line"
+exit "$status"
