@@ -1,20 +1,29 @@
+using EventSourced.Api.Auth;
 using EventSourced.Api.Contacts;
 using EventSourced.Api.Http;
+using EventSourced.Api.Operator;
 using EventSourced.Infrastructure;
+
+if (OperatorCommandLine.IsOperatorCommand(args))
+{
+    return await OperatorCommandLine.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddPostgresEventStore();
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddApiKeyAuth(builder.Configuration);
 builder.Services.AddHttpApi();
 
 var app = builder.Build();
 
 app.UseHttpApi();
-app.MapOpenApi();
+app.MapOpenApi().AllowAnonymous();
 app.MapContactEndpoints();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>The API host; public so that tests can start it with WebApplicationFactory.</summary>
 public partial class Program;

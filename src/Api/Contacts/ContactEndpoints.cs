@@ -1,36 +1,73 @@
+using EventSourced.Api.Auth;
 using EventSourced.Api.Http;
 using EventSourced.Application.Commands;
 using EventSourced.Domain.Contacts;
+using EventSourced.Domain.Deciding;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventSourced.Api.Contacts;
 
+/// <summary>Contacts of the authenticated user: the owner is always the caller, so nobody reaches another's book.</summary>
 public static class ContactEndpoints
 {
     public static IEndpointRouteBuilder MapContactEndpoints(this IEndpointRouteBuilder routes)
     {
-        var contacts = routes.MapGroup("/api/contacts").WithTags("Contacts");
+        var contacts = routes.MapGroup("/api/contacts").WithTags("Contacts").RequireAuthorization(Roles.User);
 
-        contacts.MapPost("/", AddContactAsync)
-            .WithName("AddContact")
-            .WithSummary("Adds a contact reachable on Telegram, WhatsApp and/or Viber.");
-
-        contacts.MapGet("/{id:guid}", GetContactAsync)
-            .WithName("GetContact")
-            .WithSummary("Reads a contact; the ETag carries its version.");
-
+        contacts.MapPost("/", AddAsync).WithName("AddContact")
+            .WithSummary("Adds a contact reachable on Telegram, WhatsApp and/or Viber; names are unique per owner.");
+        contacts.MapGet("/{id:guid}", GetAsync).WithName("GetContact")
+            .WithSummary("Reads a contact; the ETag carries its revision.");
+        contacts.MapPatch("/{id:guid}", UpdateAsync).WithName("UpdateContact")
+            .WithSummary("Renames a contact or changes its messenger ids (null removes one); If-Match takes the ETag.");
+        contacts.MapDelete("/{id:guid}", RemoveAsync).WithName("RemoveContact")
+            .WithSummary("Removes a contact; removing it again changes nothing.");
         return routes;
     }
 
-    private static async Task<Results<Created<ContactCreatedResponse>, ValidationProblem>> AddContactAsync(
+    private static async Task<Results<Created<ContactChangedResponse>, ValidationProblem>> AddAsync(
         AddContactRequest request, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
     {
-        var messengers = new MessengerIds(Blank(request.Telegram), Blank(request.WhatsApp), Blank(request.Viber));
-        var problems = messengers.Problems().ToDictionary(p => p.Key, p => new[] { p.Value });
-        var name = request.Name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > MessengerIds.MaxNameLength)
+        var messengers = new MessengerIds(Clean(request.Telegram), Clean(request.WhatsApp), Clean(request.Viber));
+        var problems = MessengerIds.NameProblems(request.Name).Concat(messengers.Problems()).ToDictionary(p => p.Key, p => new[] { p.Value });
+        if (problems.Count > 0)
         {
-            problems["name"] = [$"A name of 1 to {MessengerIds.MaxNameLength} characters is required."];
+            return TypedResults.ValidationProblem(problems, type: Problems.Validation);
+        }
+
+        var context = CorrelationMiddleware.CommandContextOf(http);
+        var id = Guid.CreateVersion7();
+        var command = new AddContact(id, http.Subject(), request.Name!.Trim(), messengers, context.Actor, clock.GetUtcNow());
+        var result = await handler.HandleAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), command, context, ct: ct);
+
+        var revision = result.State.Find(id)!.Revision;
+        VersionHeaders.SetETag(http.Response, revision);
+        return TypedResults.Created($"/api/contacts/{id}", new ContactChangedResponse(id, revision, result.Position));
+    }
+
+    private static async Task<Results<Ok<ContactResponse>, ProblemHttpResult>> GetAsync(
+        Guid id, HttpContext http, CommandHandler handler, CancellationToken ct)
+    {
+        var (book, _) = await handler.LoadAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), ct);
+        if (book.Find(id) is not { } contact)
+        {
+            return (ProblemHttpResult)Problems.NotFoundResult($"Contact {id} does not exist.");
+        }
+
+        VersionHeaders.SetETag(http.Response, contact.Revision);
+        return TypedResults.Ok(ContactResponse.From(contact));
+    }
+
+    private static async Task<Results<Ok<ContactChangedResponse>, ValidationProblem>> UpdateAsync(
+        Guid id, UpdateContactRequest request, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
+    {
+        var problems = new Dictionary<string, string[]>();
+        if (request.Name.HasValue)
+        {
+            foreach (var (field, problem) in MessengerIds.NameProblems(request.Name.Value))
+            {
+                problems[field] = [problem];
+            }
         }
 
         if (problems.Count > 0)
@@ -39,28 +76,26 @@ public static class ContactEndpoints
         }
 
         var context = CorrelationMiddleware.CommandContextOf(http);
-        var id = Guid.CreateVersion7();
-        var command = new AddContact(id, context.Actor, name!, messengers, context.Actor, clock.GetUtcNow());
-        var result = await handler.HandleAsync(Contact.Decider, Contact.StreamId(id), command, context, ct: ct);
+        var command = new UpdateContact(
+            id, http.Subject(), Changed(request.Name)!, Changed(request.Telegram), Changed(request.WhatsApp), Changed(request.Viber),
+            VersionHeaders.IfMatch(http.Request), context.Actor, clock.GetUtcNow());
+        var result = await handler.HandleAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), command, context, ct: ct);
 
-        VersionHeaders.SetETag(http.Response, result.Version);
-        return TypedResults.Created($"/api/contacts/{id}", new ContactCreatedResponse(id, result.Version, result.Position));
+        var revision = result.State.Find(id)!.Revision;
+        VersionHeaders.SetETag(http.Response, revision);
+        return TypedResults.Ok(new ContactChangedResponse(id, revision, result.Position));
     }
 
-    private static async Task<Results<Ok<ContactResponse>, ProblemHttpResult>> GetContactAsync(
-        Guid id, HttpContext http, CommandHandler handler, CancellationToken ct)
+    private static async Task<NoContent> RemoveAsync(Guid id, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
     {
-        var (contact, version) = await handler.LoadAsync(Contact.Decider, Contact.StreamId(id), ct);
-        if (!contact.Exists)
-        {
-            return (ProblemHttpResult)Problems.NotFoundResult($"Contact {id} does not exist.");
-        }
-
-        VersionHeaders.SetETag(http.Response, version);
-        var m = contact.Messengers;
-        return TypedResults.Ok(new ContactResponse(contact.Id, contact.Name, m.Telegram, m.WhatsApp, m.Viber, version));
+        var context = CorrelationMiddleware.CommandContextOf(http);
+        var command = new RemoveContact(id, http.Subject(), VersionHeaders.IfMatch(http.Request), context.Actor, clock.GetUtcNow());
+        await handler.HandleAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), command, context, ct: ct);
+        return TypedResults.NoContent();
     }
 
     // An empty string for an optional id means "none", as forms and many clients send it.
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static Optional<string?> Changed(Optional<string?> field) => field.HasValue ? Optional.Of(Clean(field.Value)) : default;
 }

@@ -43,7 +43,13 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         },
         DomainException e => new ProblemDetails
         {
-            Status = StatusCodes.Status422UnprocessableEntity,
+            Status = e.Kind switch
+            {
+                DomainErrorKind.NotFound => StatusCodes.Status404NotFound,
+                DomainErrorKind.Conflict => StatusCodes.Status409Conflict,
+                DomainErrorKind.Stale => StatusCodes.Status412PreconditionFailed,
+                _ => StatusCodes.Status422UnprocessableEntity,
+            },
             Type = Problems.DomainRule(e.Code),
             Title = "The command was refused",
             Detail = e.Message,

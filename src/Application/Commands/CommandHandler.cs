@@ -5,12 +5,13 @@ namespace EventSourced.Application.Commands;
 
 /// <summary>
 /// The one command handler: load the stream, fold it, decide, append with the version it was
-/// loaded at. A concurrent writer therefore surfaces as a <see cref="WrongExpectedVersionException"/>
-/// rather than a lost update.
+/// loaded at, so a concurrent writer can never cause a lost update. When the caller did not
+/// pin a version, losing that race just means deciding again on the newer state.
 /// </summary>
 public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry)
 {
     private const int PageSize = 500;
+    private const int Attempts = 3;
 
     public async Task<CommandResult<TState>> HandleAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider,
@@ -19,6 +20,22 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         CommandContext context,
         long? expectedVersion = null,
         CancellationToken ct = default)
+        where TEvent : class
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await DecideAndAppendAsync(decider, streamId, command, context, expectedVersion, ct);
+            }
+            catch (WrongExpectedVersionException) when (expectedVersion is null && attempt < Attempts)
+            {
+            }
+        }
+    }
+
+    private async Task<CommandResult<TState>> DecideAndAppendAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, TCommand command, CommandContext context, long? expectedVersion, CancellationToken ct)
         where TEvent : class
     {
         var (state, version) = await LoadAsync(decider, streamId, ct);

@@ -6,5 +6,8 @@ namespace EventSourced.Application.Contacts;
 public static class ContactEventTypes
 {
     public static EventTypeRegistry RegisterContactEvents(this EventTypeRegistry registry) =>
-        registry.Register<ContactAdded>("contact_added");
+        registry
+            .Register<ContactAdded>("contact_added")
+            .Register<ContactUpdated>("contact_updated")
+            .Register<ContactRemoved>("contact_removed");
 }

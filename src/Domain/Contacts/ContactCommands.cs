@@ -1,12 +1,16 @@
+using EventSourced.Domain.Deciding;
+
 namespace EventSourced.Domain.Contacts;
 
-/// <summary>Marker for every command on a contact stream.</summary>
+/// <summary>Marker for every command on an owner's contact book.</summary>
 public interface IContactCommand
 {
     Guid ContactId { get; }
+
+    string OwnerId { get; }
 }
 
-/// <summary>Add a contact for <paramref name="OwnerId"/>; time comes in as data.</summary>
+/// <summary>Add a contact; time comes in as data.</summary>
 public sealed record AddContact(
     Guid ContactId,
     string OwnerId,
@@ -14,3 +18,21 @@ public sealed record AddContact(
     MessengerIds Messengers,
     string Actor,
     DateTimeOffset At) : IContactCommand;
+
+/// <summary>
+/// Change what is given and keep the rest: an unset field stays, a messenger id set to null is
+/// removed. <paramref name="ExpectedRevision"/>, when given, must be the contact's current revision.
+/// </summary>
+public sealed record UpdateContact(
+    Guid ContactId,
+    string OwnerId,
+    Optional<string> Name,
+    Optional<string?> Telegram,
+    Optional<string?> WhatsApp,
+    Optional<string?> Viber,
+    long? ExpectedRevision,
+    string Actor,
+    DateTimeOffset At) : IContactCommand;
+
+/// <summary>Remove a contact. <paramref name="ExpectedRevision"/>, when given, must be its current revision.</summary>
+public sealed record RemoveContact(Guid ContactId, string OwnerId, long? ExpectedRevision, string Actor, DateTimeOffset At) : IContactCommand;

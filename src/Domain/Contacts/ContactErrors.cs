@@ -3,9 +3,29 @@ using EventSourced.Domain.Deciding;
 namespace EventSourced.Domain.Contacts;
 
 public sealed class ContactAlreadyExistsException(Guid contactId)
-    : DomainException($"Contact {contactId} already exists.")
+    : DomainException($"Contact {contactId} already exists with other details.")
 {
     public override string Code => "contact_already_exists";
+
+    public override DomainErrorKind Kind => DomainErrorKind.Conflict;
+}
+
+public sealed class ContactNameTakenException(string name)
+    : DomainException($"You already have a contact named '{name}'.")
+{
+    public override string Code => "contact_name_taken";
+
+    public override DomainErrorKind Kind => DomainErrorKind.Conflict;
+}
+
+public sealed class ContactNotFoundException(Guid contactId)
+    : DomainException($"Contact {contactId} does not exist.")
+{
+    public Guid ContactId { get; } = contactId;
+
+    public override string Code => "contact_not_found";
+
+    public override DomainErrorKind Kind => DomainErrorKind.NotFound;
 }
 
 public sealed class InvalidContactException(IReadOnlyDictionary<string, string> problems)
@@ -14,4 +34,15 @@ public sealed class InvalidContactException(IReadOnlyDictionary<string, string> 
     public IReadOnlyDictionary<string, string> Problems { get; } = problems;
 
     public override string Code => "invalid_contact";
+}
+
+/// <summary>The contact changed since the client read it (its revision moved on).</summary>
+public sealed class ContactChangedException(Guid contactId, long expected, long actual)
+    : DomainException($"Contact {contactId} is at revision {actual}, not {expected}; read it again.")
+{
+    public long ActualRevision { get; } = actual;
+
+    public override string Code => "contact_changed";
+
+    public override DomainErrorKind Kind => DomainErrorKind.Stale;
 }

@@ -7,11 +7,13 @@ public sealed partial record MessengerIds(string? Telegram, string? WhatsApp, st
 {
     public const int MaxNameLength = 200;
 
+    public bool IsEmpty => Telegram is null && WhatsApp is null && Viber is null;
+
     /// <summary>Every rule the ids break, keyed by field name; empty when they are valid.</summary>
     public IReadOnlyDictionary<string, string> Problems()
     {
         var problems = new Dictionary<string, string>();
-        if (Telegram is null && WhatsApp is null && Viber is null)
+        if (IsEmpty)
         {
             problems["messengers"] = "A contact needs at least one of telegram, whatsApp or viber.";
         }
@@ -26,13 +28,19 @@ public sealed partial record MessengerIds(string? Telegram, string? WhatsApp, st
             problems["whatsApp"] = "Expected an E.164 phone number such as +4915112345678.";
         }
 
-        if (Viber is not null && string.IsNullOrWhiteSpace(Viber))
+        if (Viber is not null && (string.IsNullOrWhiteSpace(Viber) || Viber.Length > 100))
         {
-            problems["viber"] = "A Viber id must not be blank.";
+            problems["viber"] = "A Viber id must be 1 to 100 non-blank characters.";
         }
 
         return problems;
     }
+
+    /// <summary>Problems with a contact name, keyed "name"; empty when it is valid.</summary>
+    public static IReadOnlyDictionary<string, string> NameProblems(string? name) =>
+        string.IsNullOrWhiteSpace(name) || name.Trim().Length > MaxNameLength || name.Any(char.IsControl)
+            ? new Dictionary<string, string> { ["name"] = $"A name of 1 to {MaxNameLength} printable characters is required." }
+            : new Dictionary<string, string>();
 
     // Telegram usernames are 5-32 characters of letters, digits and underscores, starting with a
     // letter; chat ids are integers (negative for groups).

@@ -1,14 +1,30 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace EventSourced.IntegrationTests.Support;
 
-/// <summary>The real API host (the whole HTTP pipeline) over a fresh, empty database of its own.</summary>
+/// <summary>
+/// The real API host (the whole HTTP pipeline) over a fresh, empty database of its own, with
+/// users alice and bob, operator ops, deploy source ci and ticket source ticketland.
+/// </summary>
 public sealed class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
 {
+    private static readonly (string Subject, string Role)[] Identities =
+        [("alice", "user"), ("bob", "user"), ("ops", "operator"), ("ci", "deploy-source"), ("ticketland", "ticket-source")];
+
     public TestDatabase Database { get; private set; } = null!;
 
     public async Task InitializeAsync() => Database = await TestDatabase.CreateAsync();
+
+    /// <summary>A client that authenticates as <paramref name="subject"/> with its API key.</summary>
+    public HttpClient ClientFor(string subject)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", KeyOf(subject));
+        return client;
+    }
 
     /// <summary>How many events the store holds, to prove that refused requests appended nothing.</summary>
     public async Task<long> EventCountAsync()
@@ -17,12 +33,24 @@ public sealed class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifeti
         return await node.ScalarAsync("SELECT count(*) FROM es.events");
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:EventStore", Database.ConnectionString);
+        for (var i = 0; i < Identities.Length; i++)
+        {
+            var (subject, role) = Identities[i];
+            builder.UseSetting($"Auth:ApiKeys:{i}:Hash", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(KeyOf(subject)))));
+            builder.UseSetting($"Auth:ApiKeys:{i}:Subject", subject);
+            builder.UseSetting($"Auth:ApiKeys:{i}:Roles:0", role);
+        }
+    }
 
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
         await Database.DisposeAsync();
     }
+
+    private static string KeyOf(string subject) => $"test-key-{subject}";
 }

@@ -19,6 +19,8 @@ public sealed class EventContractTests
     private static readonly object[] Samples =
     [
         new ContactAdded(Id, "owner-1", "Artem", "@artem_ivanov", "+4915112345678", "artem-viber", "owner-1", At),
+        new ContactUpdated(Id, "owner-1", "Artem I.", "@artem_ivanov", null, "artem-viber", "owner-1", At),
+        new ContactRemoved(Id, "owner-1", "owner-1", At),
     ];
 
     public static TheoryData<string> EventTypeNames => [.. Registry.Registered.Keys.Order(StringComparer.Ordinal)];

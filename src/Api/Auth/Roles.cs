@@ -1,0 +1,18 @@
+namespace EventSourced.Api.Auth;
+
+public static class Roles
+{
+    /// <summary>Keeps contacts, sends messages, chats; sees only what it owns.</summary>
+    public const string User = "user";
+
+    /// <summary>Admin and audit endpoints.</summary>
+    public const string Operator = "operator";
+
+    /// <summary>CI and deploy hooks reporting deploys.</summary>
+    public const string DeploySource = "deploy-source";
+
+    /// <summary>The ticket seller's integration.</summary>
+    public const string TicketSource = "ticket-source";
+
+    public static readonly string[] All = [User, Operator, DeploySource, TicketSource];
+}

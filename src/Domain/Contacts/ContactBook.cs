@@ -1,0 +1,115 @@
+using System.Collections.Immutable;
+using EventSourced.Domain.Deciding;
+
+namespace EventSourced.Domain.Contacts;
+
+/// <summary>One contact as its events leave it. <see cref="Revision"/> counts its changes (0 when just added).</summary>
+public sealed record ContactEntry(Guid Id, string Name, MessengerIds Messengers, long Revision, bool Removed);
+
+/// <summary>
+/// An owner's contacts. Names are unique per owner, so the owner's whole book is the
+/// consistency boundary: one stream per owner, and each contact keeps its own revision for
+/// per-contact optimistic concurrency (If-Match).
+/// </summary>
+public sealed record ContactBook(ImmutableDictionary<Guid, ContactEntry> Contacts)
+{
+    public static readonly ContactBook Empty = new(ImmutableDictionary<Guid, ContactEntry>.Empty);
+
+    public static readonly Decider<IContactCommand, IContactEvent, ContactBook> Decider = new(Decide, Evolve, Empty);
+
+    public static string StreamId(string ownerId) => $"contacts-{ownerId}";
+
+    /// <summary>The contact, unless it does not exist or was removed.</summary>
+    public ContactEntry? Find(Guid id) => Contacts.GetValueOrDefault(id) is { Removed: false } entry ? entry : null;
+
+    public ContactEntry? FindByName(string name) =>
+        Contacts.Values.FirstOrDefault(c => !c.Removed && string.Equals(c.Name, name.Trim(), StringComparison.OrdinalIgnoreCase));
+
+    private static IReadOnlyList<IContactEvent> Decide(IContactCommand command, ContactBook book) => command switch
+    {
+        AddContact add => book.Add(add),
+        UpdateContact update => book.Update(update),
+        RemoveContact remove => book.Remove(remove),
+        _ => throw new InvalidOperationException($"Unknown contact command {command.GetType().Name}."),
+    };
+
+    private IReadOnlyList<IContactEvent> Add(AddContact add)
+    {
+        var name = add.Name.Trim();
+        if (Contacts.GetValueOrDefault(add.ContactId) is { } existing)
+        {
+            // Re-sending the same add is a retry, not a conflict.
+            return !existing.Removed && existing.Name == name && existing.Messengers == add.Messengers
+                ? []
+                : throw new ContactAlreadyExistsException(add.ContactId);
+        }
+
+        Validate(name, add.Messengers);
+        if (FindByName(name) is not null)
+        {
+            throw new ContactNameTakenException(name);
+        }
+
+        var m = add.Messengers;
+        return [new ContactAdded(add.ContactId, add.OwnerId, name, m.Telegram, m.WhatsApp, m.Viber, add.Actor, add.At)];
+    }
+
+    private IReadOnlyList<IContactEvent> Update(UpdateContact update)
+    {
+        var entry = Find(update.ContactId) ?? throw new ContactNotFoundException(update.ContactId);
+        CheckRevision(entry, update.ExpectedRevision);
+        var name = update.Name.Or(entry.Name).Trim();
+        var m = new MessengerIds(update.Telegram.Or(entry.Messengers.Telegram), update.WhatsApp.Or(entry.Messengers.WhatsApp), update.Viber.Or(entry.Messengers.Viber));
+        Validate(name, m);
+        if (FindByName(name) is { } other && other.Id != entry.Id)
+        {
+            throw new ContactNameTakenException(name);
+        }
+
+        return name == entry.Name && m == entry.Messengers
+            ? []
+            : [new ContactUpdated(entry.Id, update.OwnerId, name, m.Telegram, m.WhatsApp, m.Viber, update.Actor, update.At)];
+    }
+
+    private IReadOnlyList<IContactEvent> Remove(RemoveContact remove)
+    {
+        var entry = Contacts.GetValueOrDefault(remove.ContactId) ?? throw new ContactNotFoundException(remove.ContactId);
+        if (entry.Removed)
+        {
+            return [];
+        }
+
+        CheckRevision(entry, remove.ExpectedRevision);
+        return [new ContactRemoved(entry.Id, remove.OwnerId, remove.Actor, remove.At)];
+    }
+
+    private static void Validate(string name, MessengerIds messengers)
+    {
+        var problems = MessengerIds.NameProblems(name).Concat(messengers.Problems()).ToDictionary();
+        if (problems.Count > 0)
+        {
+            throw new InvalidContactException(problems);
+        }
+    }
+
+    private static void CheckRevision(ContactEntry entry, long? expected)
+    {
+        if (expected is { } revision && revision != entry.Revision)
+        {
+            throw new ContactChangedException(entry.Id, revision, entry.Revision);
+        }
+    }
+
+    private static ContactBook Evolve(ContactBook book, IContactEvent @event) => @event switch
+    {
+        ContactAdded e => book with { Contacts = book.Contacts.SetItem(e.ContactId, new ContactEntry(e.ContactId, e.Name, new MessengerIds(e.Telegram, e.WhatsApp, e.Viber), 0, false)) },
+        ContactUpdated e => book.Change(e.ContactId, c => c with { Name = e.Name, Messengers = new MessengerIds(e.Telegram, e.WhatsApp, e.Viber) }),
+        ContactRemoved e => book.Change(e.ContactId, c => c with { Removed = true }),
+        _ => book,
+    };
+
+    private ContactBook Change(Guid id, Func<ContactEntry, ContactEntry> change) =>
+        Contacts.GetValueOrDefault(id) is { } entry
+            ? this with { Contacts = Contacts.SetItem(id, change(entry) with { Revision = entry.Revision + 1 }) }
+            : this;
+}
