@@ -1,6 +1,8 @@
 using EventSourced.Application.Commands;
 using EventSourced.Application.EventStore;
+using EventSourced.Application.Idempotency;
 using EventSourced.Infrastructure.EventStore;
+using EventSourced.Infrastructure.Idempotency;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,6 +36,7 @@ public static class EventStoreServiceCollectionExtensions
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>());
         services.AddSingleton(EventCatalog.Create());
         services.AddSingleton<CommandHandler>();
+        services.AddSingleton<IIdempotencyStore, PostgresIdempotencyStore>();
         // Registered first so the schema exists before anything else starts.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SchemaMigrationService>());
         services.AddHostedService(sp => sp.GetRequiredService<AppendNotifications>());

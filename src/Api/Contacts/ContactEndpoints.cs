@@ -36,7 +36,7 @@ public static class ContactEndpoints
         }
 
         var context = CorrelationMiddleware.CommandContextOf(http);
-        var id = Guid.CreateVersion7();
+        var id = IdempotencyMiddleware.NewId(http);
         var command = new AddContact(id, http.Subject(), request.Name!.Trim(), messengers, context.Actor, clock.GetUtcNow());
         var result = await handler.HandleAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), command, context, ct: ct);
 

@@ -31,6 +31,7 @@ public static class HttpApiExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<IdempotencyMiddleware>();
         return app;
     }
 }
