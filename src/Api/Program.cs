@@ -1,6 +1,7 @@
 using EventSourced.Api.Auth;
 using EventSourced.Api.Contacts;
 using EventSourced.Api.Http;
+using EventSourced.Api.Messages;
 using EventSourced.Api.Operator;
 using EventSourced.Infrastructure;
 
@@ -21,6 +22,7 @@ var app = builder.Build();
 app.UseHttpApi();
 app.MapOpenApi().AllowAnonymous();
 app.MapContactEndpoints();
+app.MapMessageEndpoints();
 
 await app.RunAsync();
 return 0;

@@ -1,6 +1,7 @@
 using EventSourced.Application.Commands;
 using EventSourced.Application.EventStore;
 using EventSourced.Application.Idempotency;
+using EventSourced.Application.Messages;
 using EventSourced.Infrastructure.EventStore;
 using EventSourced.Infrastructure.Idempotency;
 using Microsoft.Extensions.Configuration;
@@ -36,6 +37,7 @@ public static class EventStoreServiceCollectionExtensions
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>());
         services.AddSingleton(EventCatalog.Create());
         services.AddSingleton<CommandHandler>();
+        services.AddSingleton<RecipientResolver>();
         services.AddSingleton<IIdempotencyStore, PostgresIdempotencyStore>();
         // Registered first so the schema exists before anything else starts.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SchemaMigrationService>());

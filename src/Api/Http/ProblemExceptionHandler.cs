@@ -41,7 +41,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             Title = "An idempotency key was reused for a different request",
             Detail = e.Message,
         },
-        DomainException e => new ProblemDetails
+        DomainException e => WithDetails(e, new ProblemDetails
         {
             Status = e.Kind switch
             {
@@ -53,7 +53,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             Type = Problems.DomainRule(e.Code),
             Title = "The command was refused",
             Detail = e.Message,
-        },
+        }),
         NpgsqlException { IsTransient: true } or TimeoutException => new ProblemDetails
         {
             Status = StatusCodes.Status503ServiceUnavailable,
@@ -67,6 +67,16 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             Title = "An unexpected error occurred",
         },
     };
+
+    private static ProblemDetails WithDetails(DomainException e, ProblemDetails problem)
+    {
+        foreach (var (name, value) in e.Details)
+        {
+            problem.Extensions[name] = value;
+        }
+
+        return problem;
+    }
 
     private static ProblemDetails Conflict(int status, string type, string title, WrongExpectedVersionException e) => new()
     {

@@ -1,4 +1,5 @@
 using EventSourced.Application.Contacts;
+using EventSourced.Application.Messages;
 
 namespace EventSourced.Application.EventStore;
 
@@ -6,5 +7,6 @@ namespace EventSourced.Application.EventStore;
 public static class EventCatalog
 {
     public static EventTypeRegistry Create() => new EventTypeRegistry()
-        .RegisterContactEvents();
+        .RegisterContactEvents()
+        .RegisterMessageEvents();
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace EventSourced.Application.EventStore;
 
@@ -11,7 +12,11 @@ public sealed class EventTypeRegistry
     private readonly Dictionary<string, Type> _typesByName = new(StringComparer.Ordinal);
     private readonly Dictionary<Type, string> _namesByType = [];
 
-    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web);
+    // Enums are stored by name, so reordering an enum can never change what a stored event means.
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
 
     public EventTypeRegistry Register<TEvent>(string name)
         where TEvent : class

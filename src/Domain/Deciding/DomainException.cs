@@ -8,6 +8,9 @@ public abstract class DomainException(string message) : Exception(message)
 
     /// <summary>What kind of refusal this is, so that the edge can answer in its own terms.</summary>
     public virtual DomainErrorKind Kind => DomainErrorKind.RuleViolated;
+
+    /// <summary>Facts a client needs to act on the refusal (for example which recipients are unknown).</summary>
+    public virtual IReadOnlyDictionary<string, object?> Details { get; } = new Dictionary<string, object?>();
 }
 
 public enum DomainErrorKind

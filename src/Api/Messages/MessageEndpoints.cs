@@ -1,0 +1,67 @@
+using EventSourced.Api.Auth;
+using EventSourced.Api.Http;
+using EventSourced.Application.Commands;
+using EventSourced.Application.Messages;
+using EventSourced.Domain.Messages;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EventSourced.Api.Messages;
+
+public static class MessageEndpoints
+{
+    private const int MaxRecipients = 1000;
+
+    public static IEndpointRouteBuilder MapMessageEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var messages = routes.MapGroup("/api/messages").WithTags("Messages").RequireAuthorization(Roles.User);
+
+        messages.MapPost("/", ScheduleAsync).WithName("ScheduleMessage")
+            .WithSummary("Schedules a message to contacts (by id or name) over every messenger they have; 202, delivery follows.");
+        messages.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelMessage")
+            .WithSummary("Cancels a message before it is sent; cancelling again changes nothing.");
+        return routes;
+    }
+
+    private static async Task<Results<Accepted<MessageAcceptedResponse>, ValidationProblem>> ScheduleAsync(
+        ScheduleMessageRequest request, HttpContext http, RecipientResolver recipients, CommandHandler handler, TimeProvider clock, CancellationToken ct)
+    {
+        var ids = request.ContactIds ?? [];
+        var names = request.ContactNames ?? [];
+        var problems = new Dictionary<string, string[]>();
+        if (Message.TextProblem(request.Text) is { } textProblem)
+        {
+            problems["text"] = [textProblem];
+        }
+
+        if (ids.Length + names.Length is 0 or > MaxRecipients)
+        {
+            problems["recipients"] = [$"Name 1 to {MaxRecipients} recipients in contactIds and/or contactNames."];
+        }
+
+        if (names.Any(string.IsNullOrWhiteSpace))
+        {
+            problems["contactNames"] = ["Contact names must not be blank."];
+        }
+
+        if (problems.Count > 0)
+        {
+            return TypedResults.ValidationProblem(problems, type: Problems.Validation);
+        }
+
+        var owner = http.Subject();
+        var resolved = await recipients.ResolveAsync(owner, ids, names, ct);
+        var context = CorrelationMiddleware.CommandContextOf(http);
+        var id = IdempotencyMiddleware.NewId(http);
+        var command = new ScheduleMessage(id, owner, request.Text!, request.NotBefore, resolved, context.Actor, clock.GetUtcNow());
+        var result = await handler.HandleAsync(Message.Decider, Message.StreamId(id), command, context, ct: ct);
+        return TypedResults.Accepted($"/api/messages/{id}", new MessageAcceptedResponse(id, result.Position));
+    }
+
+    private static async Task<Ok<MessageAcceptedResponse>> CancelAsync(Guid id, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
+    {
+        var context = CorrelationMiddleware.CommandContextOf(http);
+        var command = new CancelMessage(id, http.Subject(), context.Actor, clock.GetUtcNow());
+        var result = await handler.HandleAsync(Message.Decider, Message.StreamId(id), command, context, ct: ct);
+        return TypedResults.Ok(new MessageAcceptedResponse(id, result.Position));
+    }
+}

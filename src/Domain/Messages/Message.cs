@@ -1,0 +1,97 @@
+using EventSourced.Domain.Deciding;
+
+namespace EventSourced.Domain.Messages;
+
+public enum MessageStatus
+{
+    None,
+    Scheduled,
+    Cancelled,
+}
+
+/// <summary>A broadcast message: its text, when it may go out and the deliveries it fixed.</summary>
+public sealed record Message(Guid Id, string OwnerId, MessageStatus Status, string Text, DateTimeOffset NotBefore, IReadOnlyList<PlannedDelivery> Deliveries)
+{
+    public const int MaxTextLength = 4096;
+
+    public static readonly Message None = new(Guid.Empty, "", MessageStatus.None, "", default, []);
+
+    public static readonly Decider<IMessageCommand, IMessageEvent, Message> Decider = new(Decide, Evolve, None);
+
+    public static string StreamId(Guid messageId) => $"message-{messageId}";
+
+    /// <summary>Problems with a message text; null when it is valid.</summary>
+    public static string? TextProblem(string? text) =>
+        string.IsNullOrWhiteSpace(text) || text.Length > MaxTextLength ? $"A text of 1 to {MaxTextLength} characters is required." : null;
+
+    private static IReadOnlyList<IMessageEvent> Decide(IMessageCommand command, Message state) => (command, state.Status) switch
+    {
+        (ScheduleMessage schedule, MessageStatus.None) => [Scheduled(schedule)],
+        // A retry of the same schedule changes nothing; anything else under this id is a conflict.
+        (ScheduleMessage schedule, _) when schedule.Text == state.Text && state.OwnerId == schedule.OwnerId => [],
+        (ScheduleMessage schedule, _) => throw new MessageAlreadyExistsException(schedule.MessageId),
+        // Another owner's message does not exist for this owner.
+        (CancelMessage cancel, MessageStatus.None) => throw new MessageNotFoundException(cancel.MessageId),
+        (CancelMessage cancel, _) when cancel.OwnerId != state.OwnerId => throw new MessageNotFoundException(cancel.MessageId),
+        (CancelMessage, MessageStatus.Cancelled) => [],
+        (CancelMessage cancel, MessageStatus.Scheduled) => [new MessageCancelled(cancel.MessageId, cancel.OwnerId, cancel.Actor, cancel.At)],
+        _ => throw new InvalidOperationException($"Unknown message command {command.GetType().Name}."),
+    };
+
+    private static MessageScheduled Scheduled(ScheduleMessage schedule)
+    {
+        if (TextProblem(schedule.Text) is { } problem)
+        {
+            throw new InvalidMessageException(problem);
+        }
+
+        var deliveries = schedule.Recipients
+            .DistinctBy(r => r.ContactId)
+            .SelectMany(r => Channels(r).Select(c => (r, c.Channel, c.Address)))
+            .Select((d, i) => new PlannedDelivery(DeliveryId(schedule.MessageId, i), d.r.ContactId, d.r.Name, d.Channel, d.Address))
+            .ToList();
+        if (deliveries.Count == 0)
+        {
+            throw new InvalidMessageException("A message needs at least one recipient with a messenger id.");
+        }
+
+        var notBefore = schedule.NotBefore is { } at && at > schedule.At ? at : schedule.At;
+        return new MessageScheduled(schedule.MessageId, schedule.OwnerId, schedule.Text, notBefore, deliveries, schedule.Actor, schedule.At);
+    }
+
+    private static IEnumerable<(Channel Channel, string Address)> Channels(Recipient recipient)
+    {
+        var m = recipient.Messengers;
+        if (m.Telegram is not null)
+        {
+            yield return (Channel.Telegram, m.Telegram);
+        }
+
+        if (m.WhatsApp is not null)
+        {
+            yield return (Channel.WhatsApp, m.WhatsApp);
+        }
+
+        if (m.Viber is not null)
+        {
+            yield return (Channel.Viber, m.Viber);
+        }
+    }
+
+    // Delivery ids follow from the message id and the delivery's place in it, so deciding twice
+    // (a retried command) yields the same ids.
+    private static Guid DeliveryId(Guid messageId, int index)
+    {
+        var bytes = messageId.ToByteArray(bigEndian: true);
+        bytes[15] ^= (byte)(index + 1);
+        bytes[14] ^= (byte)((index + 1) >> 8);
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    private static Message Evolve(Message state, IMessageEvent @event) => @event switch
+    {
+        MessageScheduled e => new Message(e.MessageId, e.OwnerId, MessageStatus.Scheduled, e.Text, e.NotBefore, e.Deliveries),
+        MessageCancelled => state with { Status = MessageStatus.Cancelled },
+        _ => state,
+    };
+}

@@ -1,0 +1,25 @@
+using EventSourced.Domain.Contacts;
+
+namespace EventSourced.Domain.Messages;
+
+public interface IMessageCommand
+{
+    Guid MessageId { get; }
+
+    string OwnerId { get; }
+}
+
+/// <summary>A recipient as found in the owner's contact book when the message is scheduled.</summary>
+public sealed record Recipient(Guid ContactId, string Name, MessengerIds Messengers);
+
+/// <summary>Schedule a message; a missing or past <paramref name="NotBefore"/> means now (<paramref name="At"/>).</summary>
+public sealed record ScheduleMessage(
+    Guid MessageId,
+    string OwnerId,
+    string Text,
+    DateTimeOffset? NotBefore,
+    IReadOnlyList<Recipient> Recipients,
+    string Actor,
+    DateTimeOffset At) : IMessageCommand;
+
+public sealed record CancelMessage(Guid MessageId, string OwnerId, string Actor, DateTimeOffset At) : IMessageCommand;

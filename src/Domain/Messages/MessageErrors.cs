@@ -1,0 +1,33 @@
+using EventSourced.Domain.Deciding;
+
+namespace EventSourced.Domain.Messages;
+
+public sealed class InvalidMessageException(string reason) : DomainException(reason)
+{
+    public override string Code => "invalid_message";
+}
+
+/// <summary>Recipients that are not (or no longer) in the owner's contact book; nothing is scheduled.</summary>
+public sealed class UnknownRecipientsException(IReadOnlyList<string> recipients)
+    : DomainException($"Unknown or removed contacts: {string.Join(", ", recipients)}.")
+{
+    public IReadOnlyList<string> Recipients { get; } = recipients;
+
+    public override string Code => "unknown_recipients";
+
+    public override IReadOnlyDictionary<string, object?> Details => new Dictionary<string, object?> { ["recipients"] = Recipients };
+}
+
+public sealed class MessageNotFoundException(Guid messageId) : DomainException($"Message {messageId} does not exist.")
+{
+    public override string Code => "message_not_found";
+
+    public override DomainErrorKind Kind => DomainErrorKind.NotFound;
+}
+
+public sealed class MessageAlreadyExistsException(Guid messageId) : DomainException($"Message {messageId} already exists with other content.")
+{
+    public override string Code => "message_already_exists";
+
+    public override DomainErrorKind Kind => DomainErrorKind.Conflict;
+}

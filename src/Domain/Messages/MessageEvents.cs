@@ -1,0 +1,30 @@
+namespace EventSourced.Domain.Messages;
+
+/// <summary>Marker for every event of a message stream.</summary>
+public interface IMessageEvent
+{
+    Guid MessageId { get; }
+}
+
+public enum Channel
+{
+    Telegram,
+    WhatsApp,
+    Viber,
+}
+
+/// <summary>One delivery the message fixed when it was scheduled: a contact on one messenger, at the address it had then.</summary>
+public sealed record PlannedDelivery(Guid DeliveryId, Guid ContactId, string ContactName, Channel Channel, string Address);
+
+/// <summary>An owner scheduled a message to go out, not before <paramref name="NotBefore"/>, over every messenger each recipient has.</summary>
+public sealed record MessageScheduled(
+    Guid MessageId,
+    string OwnerId,
+    string Text,
+    DateTimeOffset NotBefore,
+    IReadOnlyList<PlannedDelivery> Deliveries,
+    string ScheduledBy,
+    DateTimeOffset ScheduledAt) : IMessageEvent;
+
+/// <summary>The owner cancelled the message before it was sent.</summary>
+public sealed record MessageCancelled(Guid MessageId, string OwnerId, string CancelledBy, DateTimeOffset CancelledAt) : IMessageEvent;

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EventSourced.Application.EventStore;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Api;
+
+public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
+{
+    private readonly HttpClient _alice = api.ClientFor("alice");
+
+    [Fact]
+    public async Task Scheduling_by_id_and_name_is_accepted_and_fixes_a_delivery_per_messenger()
+    {
+        var artem = await AddContactAsync(_alice, Unique("Artem"), telegram: "@artem_ivanov", whatsApp: "+4915112345678");
+        var olgaName = Unique("Olga");
+        await AddContactAsync(_alice, olgaName, viber: "olga");
+        var notBefore = DateTimeOffset.UtcNow.AddHours(1);
+
+        var response = await _alice.PostAsJsonAsync("/api/messages", new { text = "Concert tonight", contactIds = new[] { artem }, contactNames = new[] { olgaName }, notBefore });
+
+        var accepted = await response.JsonAsync(HttpStatusCode.Accepted);
+        var id = accepted.GetProperty("id").GetGuid();
+        response.Headers.Location!.ToString().Should().Be($"/api/messages/{id}");
+        var scheduled = await ReadMessageEventAsync(id);
+        scheduled.Type.Should().Be("message_scheduled");
+        var data = JsonDocument.Parse(scheduled.Data).RootElement;
+        data.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("channel").GetString()).Should().Equal("telegram", "whatsApp", "viber");
+        data.GetProperty("notBefore").GetDateTimeOffset().Should().BeCloseTo(notBefore, TimeSpan.FromMilliseconds(1));
+    }
+
+    [Fact]
+    public async Task Unknown_or_removed_recipients_are_a_422_naming_them_and_nothing_is_scheduled()
+    {
+        var removed = await AddContactAsync(_alice, Unique("Gone"), viber: "gone");
+        await _alice.DeleteAsync($"/api/contacts/{removed}");
+        var known = await AddContactAsync(_alice, Unique("Here"), viber: "here");
+        var before = await api.EventCountAsync();
+
+        var response = await _alice.PostAsJsonAsync("/api/messages", new { text = "Hi", contactIds = new[] { known, removed }, contactNames = new[] { "Nobody" } });
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "urn:eventsourced:problem:unknown_recipients");
+        problem.GetProperty("recipients").EnumerateArray().Select(r => r.GetString()).Should().BeEquivalentTo(removed.ToString(), "Nobody");
+        (await api.EventCountAsync()).Should().Be(before);
+    }
+
+    [Fact]
+    public async Task Another_owners_contacts_are_unknown_recipients()
+    {
+        var bobsContact = await AddContactAsync(api.ClientFor("bob"), Unique("Bobs"), viber: "bobs");
+
+        var response = await _alice.PostAsJsonAsync("/api/messages", new { text = "Hi", contactIds = new[] { bobsContact } });
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "urn:eventsourced:problem:unknown_recipients");
+    }
+
+    [Theory]
+    [InlineData("""{"text":"","contactNames":["A"]}""", "text")]
+    [InlineData("""{"text":"Hi"}""", "recipients")]
+    [InlineData("""{"text":"Hi","contactNames":[" "]}""", "contactNames")]
+    public async Task An_invalid_message_is_a_400_listing_the_field_and_appends_nothing(string body, string field)
+    {
+        var before = await api.EventCountAsync();
+
+        var response = await _alice.PostAsync("/api/messages", Http.Json(body));
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+        problem.GetProperty("errors").TryGetProperty(field, out _).Should().BeTrue();
+        (await api.EventCountAsync()).Should().Be(before);
+    }
+
+    [Fact]
+    public async Task A_text_over_4096_characters_is_a_400()
+    {
+        var name = Unique("Long");
+        await AddContactAsync(_alice, name, viber: "long");
+
+        var response = await _alice.PostAsJsonAsync("/api/messages", new { text = new string('x', 4097), contactNames = new[] { name } });
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+    }
+
+    [Fact]
+    public async Task A_message_can_be_cancelled_once_and_only_by_its_owner()
+    {
+        var name = Unique("Cancel");
+        await AddContactAsync(_alice, name, viber: "c");
+        var id = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Hi", contactNames = new[] { name } })).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+
+        await (await api.ClientFor("bob").PostAsync($"/api/messages/{id}/cancel", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        var cancelled = await (await _alice.PostAsync($"/api/messages/{id}/cancel", null)).JsonAsync(HttpStatusCode.OK);
+        var again = await (await _alice.PostAsync($"/api/messages/{id}/cancel", null)).JsonAsync(HttpStatusCode.OK);
+
+        cancelled.GetProperty("position").GetInt64().Should().BePositive();
+        again.GetProperty("position").ValueKind.Should().Be(JsonValueKind.Null);
+    }
+
+    [Fact]
+    public async Task Cancelling_an_unknown_message_is_a_404() =>
+        await (await _alice.PostAsync($"/api/messages/{Guid.NewGuid()}/cancel", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "urn:eventsourced:problem:message_not_found");
+
+    private static string Unique(string name) => $"{name} {Guid.NewGuid().ToString("N")[..6]}";
+
+    private async Task<RecordedEvent> ReadMessageEventAsync(Guid id)
+    {
+        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
+        return (await node.Store.ReadStreamAsync($"message-{id}", ReadDirection.Forward, 0, 10)).Single();
+    }
+
+    private static async Task<Guid> AddContactAsync(HttpClient client, string name, string? telegram = null, string? whatsApp = null, string? viber = null)
+    {
+        var response = await client.PostAsJsonAsync("/api/contacts", new { name, telegram, whatsApp, viber });
+        return (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+    }
+}

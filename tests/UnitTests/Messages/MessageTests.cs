@@ -1,0 +1,87 @@
+using EventSourced.Domain.Contacts;
+using EventSourced.Domain.Messages;
+using FluentAssertions;
+
+namespace EventSourced.UnitTests.Messages;
+
+public sealed class MessageTests
+{
+    private const string Owner = "owner-1";
+    private static readonly Guid Id = Guid.CreateVersion7();
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 6, 0, 0, TimeSpan.Zero);
+    private static readonly Recipient Artem = new(Guid.CreateVersion7(), "Artem", new MessengerIds("@artem_ivanov", "+4915112345678", null));
+    private static readonly Recipient Olga = new(Guid.CreateVersion7(), "Olga", new MessengerIds(null, null, "olga"));
+
+    private static ScheduleMessage Schedule(string text = "Hello", DateTimeOffset? notBefore = null, params Recipient[] recipients) =>
+        new(Id, Owner, text, notBefore, recipients.Length == 0 ? [Artem, Olga] : recipients, Owner, Now);
+
+    private static IReadOnlyList<IMessageEvent> Decide(IMessageCommand command, params IMessageEvent[] given) =>
+        Message.Decider.Decide(command, Message.Decider.Fold(given));
+
+    [Fact]
+    public void Given_nothing_When_scheduling_Then_one_delivery_is_fixed_per_recipient_and_messenger()
+    {
+        var scheduled = Decide(Schedule()).Should().ContainSingle().Which.Should().BeOfType<MessageScheduled>().Subject;
+
+        scheduled.Deliveries.Select(d => (d.ContactName, d.Channel, d.Address)).Should().Equal(
+            ("Artem", Channel.Telegram, "@artem_ivanov"), ("Artem", Channel.WhatsApp, "+4915112345678"), ("Olga", Channel.Viber, "olga"));
+        scheduled.Deliveries.Select(d => d.DeliveryId).Should().OnlyHaveUniqueItems();
+        scheduled.NotBefore.Should().Be(Now);
+    }
+
+    [Fact]
+    public void Deciding_twice_fixes_the_same_delivery_ids() =>
+        ((MessageScheduled)Decide(Schedule())[0]).Deliveries.Should().Equal(((MessageScheduled)Decide(Schedule())[0]).Deliveries);
+
+    [Fact]
+    public void A_future_not_before_is_kept_and_a_past_one_means_now()
+    {
+        ((MessageScheduled)Decide(Schedule(notBefore: Now.AddHours(2)))[0]).NotBefore.Should().Be(Now.AddHours(2));
+        ((MessageScheduled)Decide(Schedule(notBefore: Now.AddHours(-2)))[0]).NotBefore.Should().Be(Now);
+    }
+
+    [Fact]
+    public void The_same_recipient_twice_gets_each_delivery_once() =>
+        ((MessageScheduled)Decide(Schedule("Hi", null, Olga, Olga))[0]).Deliveries.Should().ContainSingle();
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void A_blank_text_is_refused(string text) =>
+        FluentActions.Invoking(() => Decide(Schedule(text))).Should().Throw<InvalidMessageException>();
+
+    [Fact]
+    public void A_text_of_4096_characters_is_accepted_and_one_more_is_refused()
+    {
+        Decide(Schedule(new string('a', 4096))).Should().ContainSingle();
+        FluentActions.Invoking(() => Decide(Schedule(new string('a', 4097)))).Should().Throw<InvalidMessageException>();
+    }
+
+    [Fact]
+    public void Given_a_scheduled_message_When_the_same_schedule_is_retried_Then_nothing_happens()
+    {
+        var scheduled = Decide(Schedule())[0];
+
+        Decide(Schedule(), scheduled).Should().BeEmpty();
+        FluentActions.Invoking(() => Decide(Schedule("Other text"), scheduled)).Should().Throw<MessageAlreadyExistsException>();
+    }
+
+    [Fact]
+    public void Given_a_scheduled_message_When_cancelling_it_twice_Then_it_is_cancelled_once()
+    {
+        var scheduled = Decide(Schedule())[0];
+        var cancelled = Decide(new CancelMessage(Id, Owner, Owner, Now), scheduled);
+
+        cancelled.Should().Equal(new MessageCancelled(Id, Owner, Owner, Now));
+        Decide(new CancelMessage(Id, Owner, Owner, Now), scheduled, cancelled[0]).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Cancelling_a_message_that_does_not_exist_or_is_another_owners_is_not_found()
+    {
+        var scheduled = Decide(Schedule())[0];
+
+        FluentActions.Invoking(() => Decide(new CancelMessage(Id, Owner, Owner, Now))).Should().Throw<MessageNotFoundException>();
+        FluentActions.Invoking(() => Decide(new CancelMessage(Id, "owner-2", "owner-2", Now), scheduled)).Should().Throw<MessageNotFoundException>();
+    }
+}
