@@ -1,5 +1,6 @@
 using EventSourced.Api.Auth;
 using EventSourced.Api.Contacts;
+using EventSourced.Api.Conversations;
 using EventSourced.Api.Http;
 using EventSourced.Api.Messages;
 using EventSourced.Api.Operator;
@@ -23,6 +24,7 @@ app.UseHttpApi();
 app.MapOpenApi().AllowAnonymous();
 app.MapContactEndpoints();
 app.MapMessageEndpoints();
+app.MapConversationEndpoints();
 
 await app.RunAsync();
 return 0;

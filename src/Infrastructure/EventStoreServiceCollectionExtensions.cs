@@ -1,7 +1,9 @@
 using EventSourced.Application.Commands;
 using EventSourced.Application.EventStore;
+using EventSourced.Application.Conversations;
 using EventSourced.Application.Idempotency;
 using EventSourced.Application.Messages;
+using EventSourced.Infrastructure.Conversations;
 using EventSourced.Infrastructure.EventStore;
 using EventSourced.Infrastructure.Idempotency;
 using Microsoft.Extensions.Configuration;
@@ -38,6 +40,9 @@ public static class EventStoreServiceCollectionExtensions
         services.AddSingleton(EventCatalog.Create());
         services.AddSingleton<CommandHandler>();
         services.AddSingleton<RecipientResolver>();
+        services.AddSingleton<ConversationOpening>();
+        services.AddOptions<ModerationOptions>().BindConfiguration("Chat:Moderation");
+        services.AddSingleton<IChatModeration, KeywordModeration>();
         services.AddSingleton<IIdempotencyStore, PostgresIdempotencyStore>();
         // Registered first so the schema exists before anything else starts.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SchemaMigrationService>());

@@ -4,6 +4,9 @@ namespace EventSourced.Api.Auth;
 
 public static class AuthExtensions
 {
+    /// <summary>Visitors (users), managers, and operators acting as moderators.</summary>
+    public const string ChatParticipant = "chat-participant";
+
     public static IServiceCollection AddApiKeyAuth(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<ApiKeyOptions>(configuration.GetSection("Auth"));
@@ -14,6 +17,7 @@ public static class AuthExtensions
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(Roles.User, p => p.RequireRole(Roles.User))
             .AddPolicy(Roles.Operator, p => p.RequireRole(Roles.Operator))
+            .AddPolicy(ChatParticipant, p => p.RequireRole(Roles.User, Roles.Manager, Roles.Operator))
             .AddPolicy(Roles.DeploySource, p => p.RequireRole(Roles.DeploySource))
             .AddPolicy(Roles.TicketSource, p => p.RequireRole(Roles.TicketSource));
         return services;

@@ -5,7 +5,10 @@ public static class Roles
     /// <summary>Keeps contacts, sends messages, chats; sees only what it owns.</summary>
     public const string User = "user";
 
-    /// <summary>Admin and audit endpoints.</summary>
+    /// <summary>Answers site visitors in chat conversations.</summary>
+    public const string Manager = "manager";
+
+    /// <summary>Admin and audit endpoints; moderates chats.</summary>
     public const string Operator = "operator";
 
     /// <summary>CI and deploy hooks reporting deploys.</summary>
@@ -14,5 +17,5 @@ public static class Roles
     /// <summary>The ticket seller's integration.</summary>
     public const string TicketSource = "ticket-source";
 
-    public static readonly string[] All = [User, Operator, DeploySource, TicketSource];
+    public static readonly string[] All = [User, Manager, Operator, DeploySource, TicketSource];
 }

@@ -1,4 +1,5 @@
 using EventSourced.Application.Contacts;
+using EventSourced.Application.Conversations;
 using EventSourced.Application.Messages;
 
 namespace EventSourced.Application.EventStore;
@@ -8,5 +9,6 @@ public static class EventCatalog
 {
     public static EventTypeRegistry Create() => new EventTypeRegistry()
         .RegisterContactEvents()
-        .RegisterMessageEvents();
+        .RegisterMessageEvents()
+        .RegisterConversationEvents();
 }

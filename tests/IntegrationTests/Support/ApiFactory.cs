@@ -7,12 +7,13 @@ namespace EventSourced.IntegrationTests.Support;
 
 /// <summary>
 /// The real API host (the whole HTTP pipeline) over a fresh, empty database of its own, with
-/// users alice and bob, operator ops, deploy source ci and ticket source ticketland.
+/// users (and chat visitors) alice, bob, vera and vlad, managers mia and max, operator ops,
+/// deploy source ci and ticket source ticketland.
 /// </summary>
 public sealed class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private static readonly (string Subject, string Role)[] Identities =
-        [("alice", "user"), ("bob", "user"), ("ops", "operator"), ("ci", "deploy-source"), ("ticketland", "ticket-source")];
+        [("alice", "user"), ("bob", "user"), ("vera", "user"), ("vlad", "user"), ("mia", "manager"), ("max", "manager"), ("ops", "operator"), ("ci", "deploy-source"), ("ticketland", "ticket-source")];
 
     public TestDatabase Database { get; private set; } = null!;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Contacts;
+using EventSourced.Domain.Conversations;
 using EventSourced.Domain.Messages;
 using EventSourced.UnitTests.Support;
 using FluentAssertions;
@@ -24,6 +25,16 @@ public sealed class EventContractTests
         new ContactRemoved(Id, "owner-1", "owner-1", At),
         new MessageScheduled(Id, "owner-1", "Hello", At, [new PlannedDelivery(Id, Id, "Artem", Channel.WhatsApp, "+4915112345678")], "owner-1", At),
         new MessageCancelled(Id, "owner-1", "owner-1", At),
+        new ConversationOpened(Id, "visitor-1", "manager-1", "visitor-1", At),
+        new ChatMessagePosted(Id, Id, "visitor-1", ChatRole.Visitor, "Hello", At),
+        new ChatMessageRejected(Id, Id, "visitor-1", ChatRole.Visitor, "see spam.com", "link_from_visitor", At),
+        new ChatMessagesRead(Id, "manager-1", Id, At),
+        new ChatMessageHidden(Id, Id, "manager-1", "manager-1", At),
+        new ConversationClosed(Id, "manager-1", At),
+        new ManagerWentOnDuty("manager-1", At),
+        new ManagerWentOffDuty("manager-1", At),
+        new ConversationRouted(Id, "visitor-1", "manager-1", At),
+        new VisitorConversationStarted("visitor-1", Id, "manager-1", "visitor-1", At),
     ];
 
     public static TheoryData<string> EventTypeNames => [.. Registry.Registered.Keys.Order(StringComparer.Ordinal)];
