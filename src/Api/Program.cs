@@ -1,6 +1,7 @@
 using EventSourced.Api.Auth;
 using EventSourced.Api.Contacts;
 using EventSourced.Api.Conversations;
+using EventSourced.Api.Deploys;
 using EventSourced.Api.Http;
 using EventSourced.Api.Messages;
 using EventSourced.Api.Operator;
@@ -25,6 +26,7 @@ app.MapOpenApi().AllowAnonymous();
 app.MapContactEndpoints();
 app.MapMessageEndpoints();
 app.MapConversationEndpoints();
+app.MapDeployEndpoints();
 
 await app.RunAsync();
 return 0;

@@ -1,5 +1,6 @@
 using EventSourced.Application.Contacts;
 using EventSourced.Application.Conversations;
+using EventSourced.Application.Deploys;
 using EventSourced.Application.Messages;
 
 namespace EventSourced.Application.EventStore;
@@ -10,5 +11,6 @@ public static class EventCatalog
     public static EventTypeRegistry Create() => new EventTypeRegistry()
         .RegisterContactEvents()
         .RegisterMessageEvents()
-        .RegisterConversationEvents();
+        .RegisterConversationEvents()
+        .RegisterDeployEvents();
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Contacts;
 using EventSourced.Domain.Conversations;
+using EventSourced.Domain.Deploys;
 using EventSourced.Domain.Messages;
 using EventSourced.UnitTests.Support;
 using FluentAssertions;
@@ -35,6 +36,7 @@ public sealed class EventContractTests
         new ManagerWentOffDuty("manager-1", At),
         new ConversationRouted(Id, "visitor-1", "manager-1", At),
         new VisitorConversationStarted("visitor-1", Id, "manager-1", "visitor-1", At),
+        new DeployStatusReported("rasp.api", "production", "1.2.3", DeployStatus.Deployed, "RASP-123 fix", ["RASP-123"], "qloud", [DeployHandler.Tracker, DeployHandler.LoadTest], "ci", At),
     ];
 
     public static TheoryData<string> EventTypeNames => [.. Registry.Registered.Keys.Order(StringComparer.Ordinal)];

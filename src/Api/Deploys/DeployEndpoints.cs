@@ -1,0 +1,91 @@
+using EventSourced.Api.Auth;
+using EventSourced.Api.Http;
+using EventSourced.Application.Commands;
+using EventSourced.Domain.Deploys;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EventSourced.Api.Deploys;
+
+/// <summary>Three ways deploys are reported, each mapped at the edge to the same RecordDeploy command.</summary>
+public static class DeployEndpoints
+{
+    public static IEndpointRouteBuilder MapDeployEndpoints(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/api/deploys", ReportAsync).WithTags("Deploys").WithName("ReportDeploy")
+            .WithSummary("Records a deploy status from CI; the same status reported twice is recorded once.")
+            .RequireAuthorization(Roles.DeploySource);
+        routes.MapPost("/source/qloud", QloudAsync).WithTags("Deploys").WithName("QloudDeployHook")
+            .WithSummary("The deploy platform's hook: environmentId project.application.environment, status, version, comment; ?handlers=telegram,tracker.")
+            .RequireAuthorization(Roles.DeploySource);
+        routes.MapPost("/source/http", ReleaseTaskAsync).WithTags("Deploys").WithName("ReleaseTaskReport")
+            .WithSummary("A build-and-release task's report: result started, success or failure.")
+            .RequireAuthorization(Roles.DeploySource);
+        return routes;
+    }
+
+    private static Task<Results<Accepted<DeployRecordedResponse>, ValidationProblem>> ReportAsync(
+        DeployReportRequest r, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct) =>
+        RecordAsync(r.Application, r.Environment, r.Version, DeployStatusNames.Parse(r.Status), r.Comment, r.Handlers, "api", http, handler, clock, ct);
+
+    private static Task<Results<Accepted<DeployRecordedResponse>, ValidationProblem>> QloudAsync(
+        QloudHookRequest r, string? handlers, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
+    {
+        // "rasp.api.production": the environment is the last segment, the application the rest.
+        var split = r.EnvironmentId?.LastIndexOf('.') ?? -1;
+        var (application, environment) = split > 0 ? (r.EnvironmentId![..split], r.EnvironmentId[(split + 1)..]) : (null, null);
+        return RecordAsync(application, environment, r.Version, DeployStatusNames.Parse(r.Status), r.Comment,
+            handlers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), "qloud", http, handler, clock, ct);
+    }
+
+    private static Task<Results<Accepted<DeployRecordedResponse>, ValidationProblem>> ReleaseTaskAsync(
+        ReleaseTaskReport r, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct) =>
+        RecordAsync(r.Application, r.Environment, r.Version, DeployStatusNames.FromTaskResult(r.Result), r.Message, r.Handlers, "http", http, handler, clock, ct);
+
+    private static async Task<Results<Accepted<DeployRecordedResponse>, ValidationProblem>> RecordAsync(
+        string? application, string? environment, string? version, DeployStatus? status, string? comment, string[]? handlerNames, string source,
+        HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
+    {
+        var problems = new Dictionary<string, string[]>();
+        if (!DeployTimeline.IsValidName(application))
+        {
+            problems["application"] = ["An application name (letters, digits, '.', '_', '-') is required."];
+        }
+
+        if (!DeployTimeline.IsValidName(environment))
+        {
+            problems["environment"] = ["An environment name (letters, digits, '.', '_', '-') is required."];
+        }
+
+        if (string.IsNullOrWhiteSpace(version) || version.Length > 100)
+        {
+            problems["version"] = ["A version of 1 to 100 characters is required."];
+        }
+
+        if (status is null)
+        {
+            problems["status"] = ["Unknown or missing status."];
+        }
+
+        if (comment is { Length: > 4000 })
+        {
+            problems["comment"] = ["A comment is at most 4000 characters."];
+        }
+
+        var handlers = DeployStatusNames.ParseHandlers(handlerNames ?? ["log"], out var unknown);
+        if (unknown.Count > 0)
+        {
+            problems["handlers"] = [$"Unknown handler(s): {string.Join(", ", unknown)}. Known: log, tracker, telegram, loadtest."];
+        }
+
+        if (problems.Count > 0)
+        {
+            return TypedResults.ValidationProblem(problems, type: Problems.Validation);
+        }
+
+        var context = CorrelationMiddleware.CommandContextOf(http);
+        var command = new RecordDeploy(application!, environment!, version!, status!.Value, comment, source, handlers, context.Actor, clock.GetUtcNow());
+        var result = await handler.HandleAsync(DeployTimeline.Decider, DeployTimeline.StreamId(application!, environment!), command, context, ct: ct);
+        return TypedResults.Accepted((string?)null, new DeployRecordedResponse(
+            application!, environment!, version!, DeployStatusNames.Name(status.Value), DeployTimeline.TicketKeysIn(comment), result.Position));
+    }
+}

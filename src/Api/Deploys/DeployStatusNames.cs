@@ -1,0 +1,52 @@
+using EventSourced.Domain.Deploys;
+
+namespace EventSourced.Api.Deploys;
+
+/// <summary>The words each source uses for statuses and handlers.</summary>
+public static class DeployStatusNames
+{
+    public static DeployStatus? Parse(string? status) => status?.Trim().ToUpperInvariant() switch
+    {
+        "DEPLOYING" => DeployStatus.Deploying,
+        "DEPLOYED" => DeployStatus.Deployed,
+        "FAILED" => DeployStatus.Failed,
+        _ => null,
+    };
+
+    public static DeployStatus? FromTaskResult(string? result) => result?.Trim().ToUpperInvariant() switch
+    {
+        "STARTED" => DeployStatus.Deploying,
+        "SUCCESS" => DeployStatus.Deployed,
+        "FAILURE" => DeployStatus.Failed,
+        _ => null,
+    };
+
+    public static string Name(DeployStatus status) => status.ToString().ToLowerInvariant();
+
+    public static IReadOnlyList<DeployHandler> ParseHandlers(IEnumerable<string> names, out List<string> unknown)
+    {
+        var handlers = new List<DeployHandler>();
+        unknown = [];
+        foreach (var name in names)
+        {
+            DeployHandler? handler = name.Trim().ToUpperInvariant() switch
+            {
+                "LOG" => DeployHandler.Log,
+                "TRACKER" => DeployHandler.Tracker,
+                "TELEGRAM" => DeployHandler.Telegram,
+                "LOADTEST" => DeployHandler.LoadTest,
+                _ => null,
+            };
+            if (handler is { } known)
+            {
+                handlers.Add(known);
+            }
+            else
+            {
+                unknown.Add(name);
+            }
+        }
+
+        return handlers;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EventSourced.Application.EventStore;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Api;
+
+public sealed class DeployApiTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
+{
+    private readonly HttpClient _ci = api.ClientFor("ci");
+
+    [Fact]
+    public async Task A_ci_report_is_recorded_with_its_ticket_keys_and_a_repeat_is_recorded_once()
+    {
+        var app = App();
+        var body = new { application = app, environment = "production", version = "1.2.3", status = "deployed", comment = "RASP-123: fix", handlers = new[] { "tracker", "telegram" } };
+
+        var first = await (await _ci.PostAsJsonAsync("/api/deploys", body)).JsonAsync(HttpStatusCode.Accepted);
+        var repeat = await (await _ci.PostAsJsonAsync("/api/deploys", body)).JsonAsync(HttpStatusCode.Accepted);
+
+        first.GetProperty("ticketKeys").EnumerateArray().Select(k => k.GetString()).Should().Equal("RASP-123");
+        first.GetProperty("position").GetInt64().Should().BePositive();
+        repeat.GetProperty("position").ValueKind.Should().Be(JsonValueKind.Null);
+        var stored = await StreamAsync(app, "production");
+        stored.Should().ContainSingle();
+        var data = JsonDocument.Parse(stored[0].Data).RootElement;
+        data.GetProperty("handlers").EnumerateArray().Select(h => h.GetString()).Should().Equal("tracker", "telegram");
+        data.GetProperty("source").GetString().Should().Be("api");
+    }
+
+    [Fact]
+    public async Task The_platform_hook_maps_its_environment_id_and_takes_handlers_from_the_query()
+    {
+        var app = App();
+
+        var response = await _ci.PostAsJsonAsync("/source/qloud?handlers=telegram,tracker", new { environmentId = $"{app}.testing", status = "DEPLOYING", version = "42", comment = "RASP-9" });
+
+        (await response.JsonAsync(HttpStatusCode.Accepted)).GetProperty("environment").GetString().Should().Be("testing");
+        var data = JsonDocument.Parse((await StreamAsync(app, "testing")).Single().Data).RootElement;
+        data.GetProperty("status").GetString().Should().Be("deploying");
+        data.GetProperty("source").GetString().Should().Be("qloud");
+    }
+
+    [Fact]
+    public async Task A_release_task_report_maps_its_result_and_transitions_stay_in_order()
+    {
+        var app = App();
+        foreach (var result in new[] { "started", "failure", "started", "success" })
+        {
+            (await _ci.PostAsJsonAsync("/source/http", new { application = app, environment = "prod", version = "7", result, handlers = new[] { "log" } }))
+                .StatusCode.Should().Be(HttpStatusCode.Accepted);
+        }
+
+        var statuses = (await StreamAsync(app, "prod")).Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("status").GetString());
+        statuses.Should().Equal("deploying", "failed", "deploying", "deployed");
+    }
+
+    [Theory]
+    [InlineData("""{"application":"a","environment":"p","version":"1","status":"deployed","handlers":["pager"]}""", "handlers")]
+    [InlineData("""{"application":"a","environment":"p","version":"1","status":"exploded"}""", "status")]
+    [InlineData("""{"environment":"p","version":"1","status":"deployed"}""", "application")]
+    [InlineData("""{"application":"a b","environment":"p","version":"1","status":"deployed"}""", "application")]
+    [InlineData("""{"application":"a","environment":"p","status":"deployed"}""", "version")]
+    public async Task A_bad_report_is_a_400_naming_the_field_and_appends_nothing(string body, string field)
+    {
+        var before = await api.EventCountAsync();
+
+        var response = await _ci.PostAsync("/api/deploys", Http.Json(body));
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+        problem.GetProperty("errors").TryGetProperty(field, out _).Should().BeTrue();
+        (await api.EventCountAsync()).Should().Be(before);
+    }
+
+    [Fact]
+    public async Task An_unknown_handler_in_the_hook_query_is_a_400() =>
+        await (await _ci.PostAsJsonAsync("/source/qloud?handlers=telegram,sms", new { environmentId = "x.y.z", status = "DEPLOYED", version = "1" }))
+            .ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+
+    [Fact]
+    public async Task Only_deploy_sources_report_deploys()
+    {
+        var body = new { application = "a", environment = "p", version = "1", status = "deployed" };
+
+        await (await api.ClientFor("alice").PostAsJsonAsync("/api/deploys", body)).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        await (await api.ClientFor("ticketland").PostAsJsonAsync("/source/http", body)).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    private static string App() => $"app{Guid.NewGuid():N}"[..16];
+
+    private async Task<IReadOnlyList<RecordedEvent>> StreamAsync(string application, string environment)
+    {
+        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
+        return await node.Store.ReadStreamAsync($"deploys-{application}:{environment}", ReadDirection.Forward, 0, 100);
+    }
+}
