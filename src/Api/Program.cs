@@ -4,6 +4,7 @@ using EventSourced.Api.Conversations;
 using EventSourced.Api.Deploys;
 using EventSourced.Api.Http;
 using EventSourced.Api.Messages;
+using EventSourced.Api.Tickets;
 using EventSourced.Api.Operator;
 using EventSourced.Infrastructure;
 
@@ -27,6 +28,7 @@ app.MapContactEndpoints();
 app.MapMessageEndpoints();
 app.MapConversationEndpoints();
 app.MapDeployEndpoints();
+app.MapIngestEndpoints();
 
 await app.RunAsync();
 return 0;

@@ -3,9 +3,11 @@ using EventSourced.Application.EventStore;
 using EventSourced.Application.Conversations;
 using EventSourced.Application.Idempotency;
 using EventSourced.Application.Messages;
+using EventSourced.Application.Tickets;
 using EventSourced.Infrastructure.Conversations;
 using EventSourced.Infrastructure.EventStore;
 using EventSourced.Infrastructure.Idempotency;
+using EventSourced.Infrastructure.Tickets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -43,6 +45,8 @@ public static class EventStoreServiceCollectionExtensions
         services.AddSingleton<ConversationOpening>();
         services.AddOptions<ModerationOptions>().BindConfiguration("Chat:Moderation");
         services.AddSingleton<IChatModeration, KeywordModeration>();
+        services.AddSingleton<TicketIngestion>();
+        services.AddSingleton<ITicketMessageDecoder, TicketMessageDecoder>();
         services.AddSingleton<IIdempotencyStore, PostgresIdempotencyStore>();
         // Registered first so the schema exists before anything else starts.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SchemaMigrationService>());

@@ -2,6 +2,7 @@ using EventSourced.Application.Contacts;
 using EventSourced.Application.Conversations;
 using EventSourced.Application.Deploys;
 using EventSourced.Application.Messages;
+using EventSourced.Application.Tickets;
 
 namespace EventSourced.Application.EventStore;
 
@@ -12,5 +13,6 @@ public static class EventCatalog
         .RegisterContactEvents()
         .RegisterMessageEvents()
         .RegisterConversationEvents()
-        .RegisterDeployEvents();
+        .RegisterDeployEvents()
+        .RegisterTicketEvents();
 }

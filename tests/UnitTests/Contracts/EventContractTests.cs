@@ -4,6 +4,7 @@ using EventSourced.Domain.Contacts;
 using EventSourced.Domain.Conversations;
 using EventSourced.Domain.Deploys;
 using EventSourced.Domain.Messages;
+using EventSourced.Domain.Tickets;
 using EventSourced.UnitTests.Support;
 using FluentAssertions;
 
@@ -36,6 +37,12 @@ public sealed class EventContractTests
         new ManagerWentOffDuty("manager-1", At),
         new ConversationRouted(Id, "visitor-1", "manager-1", At),
         new VisitorConversationStarted("visitor-1", Id, "manager-1", "visitor-1", At),
+        new TicketEventRecorded("e1", "Swan Lake", "Bolshoi", At, "on_sale", "ticketland", At),
+        new OrderRecorded("o1", "e1", [new TicketLine("t1", "A1", 1500.00m, "sold")], "paid", "ticketland", At),
+        new RefundApplied("o1", "r1", ["t1"], "completed", "ticketland", At),
+        new OrderParked(new IngestOrder("o1", "e1", [new TicketLine("t1", "A1", 1500.00m, "sold")], "paid", "ticketland", At), At),
+        new RefundParked(new IngestRefund("r1", "o1", ["t1"], "completed", "ticketland", At), At),
+        new ParkedReleased(3, At),
         new DeployStatusReported("rasp.api", "production", "1.2.3", DeployStatus.Deployed, "RASP-123 fix", ["RASP-123"], "qloud", [DeployHandler.Tracker, DeployHandler.LoadTest], "ci", At),
     ];
 
