@@ -1,3 +1,4 @@
+using EventSourced.Api;
 using EventSourced.Api.Auth;
 using EventSourced.Api.Contacts;
 using EventSourced.Api.Conversations;
@@ -16,6 +17,8 @@ if (OperatorCommandLine.IsOperatorCommand(args))
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddPostgresEventStore();
+builder.Services.AddAdapters();
+builder.Services.AddUseCases();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddApiKeyAuth(builder.Configuration);
 builder.Services.AddHttpApi();

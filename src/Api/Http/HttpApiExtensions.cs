@@ -12,7 +12,7 @@ public static class HttpApiExtensions
     {
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddSchemaTransformer<OptionalSchemaTransformer>());
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         // Binding failures (malformed JSON, wrong types) throw, so that one handler turns them into problem+json.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -29,6 +29,7 @@ public static class HttpApiExtensions
         app.UseMiddleware<CorrelationMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<BodySizeLimitMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<IdempotencyMiddleware>();

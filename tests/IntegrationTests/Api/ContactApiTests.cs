@@ -171,6 +171,18 @@ public sealed class ContactApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
     }
 
     [Fact]
+    public async Task An_oversized_body_is_a_413_problem_and_appends_nothing()
+    {
+        var before = await api.EventCountAsync();
+        var huge = $$"""{"name":"{{new string('a', 300 * 1024)}}","viber":"x"}""";
+
+        var response = await _alice.PostAsync("/api/contacts", Http.Json(huge));
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        (await api.EventCountAsync()).Should().Be(before);
+    }
+
+    [Fact]
     public async Task A_body_that_is_not_json_is_a_415_problem()
     {
         var response = await _alice.PostAsync("/api/contacts", new StringContent("name=Artem", System.Text.Encoding.UTF8, "text/plain"));

@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Xml.Linq;
-using EventSourced.UnitTests.Support;
+using EventSourced.TestSupport;
 using FluentAssertions;
 
 namespace EventSourced.UnitTests.Architecture;

@@ -5,7 +5,7 @@ using EventSourced.Domain.Conversations;
 using EventSourced.Domain.Deploys;
 using EventSourced.Domain.Messages;
 using EventSourced.Domain.Tickets;
-using EventSourced.UnitTests.Support;
+using EventSourced.TestSupport;
 using FluentAssertions;
 
 namespace EventSourced.UnitTests.Contracts;

@@ -1,16 +1,16 @@
 using FluentAssertions;
 
-namespace EventSourced.UnitTests.Support;
+namespace EventSourced.TestSupport;
 
 /// <summary>
-/// Compares text with a file kept under tests/UnitTests/Snapshots (our stand-in for Verify, see
+/// Compares text with a file kept under tests/Snapshots (our stand-in for Verify, see
 /// docs/adr/0005). A change must be deliberate: rerun with UPDATE_SNAPSHOTS=1 and commit the file.
 /// </summary>
 public static class GoldenFile
 {
     public static void ShouldMatch(string actual, string relativePath)
     {
-        var path = Path.Combine(Repository.Root, "tests", "UnitTests", "Snapshots", relativePath);
+        var path = Path.Combine(Repository.Root, "tests", "Snapshots", relativePath);
         actual = actual.ReplaceLineEndings("\n").TrimEnd() + "\n";
         if (Environment.GetEnvironmentVariable("UPDATE_SNAPSHOTS") == "1")
         {

@@ -1,4 +1,4 @@
-namespace EventSourced.UnitTests.Support;
+namespace EventSourced.TestSupport;
 
 public static class Repository
 {

@@ -1,8 +1,6 @@
-using EventSourced.Application.Commands;
 using EventSourced.Application.EventStore;
 using EventSourced.Application.Conversations;
 using EventSourced.Application.Idempotency;
-using EventSourced.Application.Messages;
 using EventSourced.Application.Tickets;
 using EventSourced.Infrastructure.Conversations;
 using EventSourced.Infrastructure.EventStore;
@@ -14,7 +12,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace EventSourced.Infrastructure;
 
-public static class EventStoreServiceCollectionExtensions
+public static class InfrastructureServiceCollectionExtensions
 {
     public const string ConnectionStringName = "EventStore";
 
@@ -39,18 +37,19 @@ public static class EventStoreServiceCollectionExtensions
         services.AddSingleton<AppendNotifications>();
         services.AddSingleton<PostgresEventStore>();
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>());
-        services.AddSingleton(EventCatalog.Create());
-        services.AddSingleton<CommandHandler>();
-        services.AddSingleton<RecipientResolver>();
-        services.AddSingleton<ConversationOpening>();
-        services.AddOptions<ModerationOptions>().BindConfiguration("Chat:Moderation");
-        services.AddSingleton<IChatModeration, KeywordModeration>();
-        services.AddSingleton<TicketIngestion>();
-        services.AddSingleton<ITicketMessageDecoder, TicketMessageDecoder>();
         services.AddSingleton<IIdempotencyStore, PostgresIdempotencyStore>();
         // Registered first so the schema exists before anything else starts.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SchemaMigrationService>());
         services.AddHostedService(sp => sp.GetRequiredService<AppendNotifications>());
+        return services;
+    }
+
+    /// <summary>The adapters behind the application's other ports: chat moderation and ticket record decoding.</summary>
+    public static IServiceCollection AddAdapters(this IServiceCollection services)
+    {
+        services.AddOptions<ModerationOptions>().BindConfiguration("Chat:Moderation");
+        services.AddSingleton<IChatModeration, KeywordModeration>();
+        services.AddSingleton<ITicketMessageDecoder, TicketMessageDecoder>();
         return services;
     }
 
