@@ -8,6 +8,7 @@ using EventSourced.Api.Messages;
 using EventSourced.Api.Tickets;
 using EventSourced.Api.Operator;
 using EventSourced.Infrastructure;
+using EventSourced.Projections;
 
 if (OperatorCommandLine.IsOperatorCommand(args))
 {
@@ -19,6 +20,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddPostgresEventStore();
 builder.Services.AddAdapters();
 builder.Services.AddUseCases();
+builder.Services.AddProjections();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddApiKeyAuth(builder.Configuration);
 builder.Services.AddHttpApi();

@@ -3,6 +3,8 @@ using EventSourced.Api.Http;
 using EventSourced.Application.Commands;
 using EventSourced.Domain.Contacts;
 using EventSourced.Domain.Deciding;
+using EventSourced.Projections.Contacts;
+using EventSourced.Projections.Runner;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventSourced.Api.Contacts;
@@ -16,6 +18,8 @@ public static class ContactEndpoints
 
         contacts.MapPost("/", AddAsync).WithName("AddContact")
             .WithSummary("Adds a contact reachable on Telegram, WhatsApp and/or Viber; names are unique per owner.");
+        contacts.MapGet("/", ListAsync).WithName("ListContacts")
+            .WithSummary("Lists the caller's contacts by name, page by page; minPosition waits until the list includes that write.");
         contacts.MapGet("/{id:guid}", GetAsync).WithName("GetContact")
             .WithSummary("Reads a contact; the ETag carries its revision.");
         contacts.MapPatch("/{id:guid}", UpdateAsync).WithName("UpdateContact")
@@ -43,6 +47,22 @@ public static class ContactEndpoints
         var revision = result.State.Find(id)!.Revision;
         VersionHeaders.SetETag(http.Response, revision);
         return TypedResults.Created($"/api/contacts/{id}", new ContactChangedResponse(id, revision, result.Position));
+    }
+
+    private static async Task<Results<Ok<ContactPage>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        HttpContext http, ContactQueries queries, ProjectionProgress progress, CancellationToken ct, int page = 1, int pageSize = 50, long? minPosition = null)
+    {
+        if (page < 1 || pageSize is < 1 or > 500)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["page"] = ["page >= 1 and pageSize 1 to 500."] }, type: Problems.Validation);
+        }
+
+        if (await ReadYourWrites.LaggingAsync(progress, "contacts", minPosition, ct) is { } lagging)
+        {
+            return lagging;
+        }
+
+        return TypedResults.Ok(await queries.ListAsync(http.Subject(), page, pageSize, ct));
     }
 
     private static async Task<Results<Ok<ContactResponse>, ProblemHttpResult>> GetAsync(

@@ -1,0 +1,40 @@
+using EventSourced.Application.EventStore;
+using EventSourced.Domain.Contacts;
+using EventSourced.Projections.Runner;
+
+namespace EventSourced.Projections.Contacts;
+
+/// <summary>Every owner's live contacts, for listing: one row per contact, removed ones deleted.</summary>
+public sealed class ContactsProjection : IProjection
+{
+    public string Name => "contacts";
+
+    public int Version => 1;
+
+    public EventFilter Filter { get; } = EventFilter.ForCategory("contacts");
+
+    public string CreateTableSql(string table) => $"""
+        CREATE TABLE {table} (
+            owner_id    text   NOT NULL,
+            contact_id  uuid   NOT NULL,
+            name        text   NOT NULL,
+            telegram    text,
+            whatsapp    text,
+            viber       text,
+            revision    bigint NOT NULL,
+            PRIMARY KEY (owner_id, contact_id));
+        CREATE INDEX ON {table} (owner_id, lower(name), contact_id);
+        """;
+
+    public Task ApplyAsync(ProjectionWrite write, RecordedEvent recorded, object @event, CancellationToken ct) => @event switch
+    {
+        ContactAdded e => write.ExecuteAsync(
+            $"INSERT INTO {write.Table} (owner_id, contact_id, name, telegram, whatsapp, viber, revision) VALUES ($1, $2, $3, $4, $5, $6, 0)",
+            ct, e.OwnerId, e.ContactId, e.Name, e.Telegram, e.WhatsApp, e.Viber),
+        ContactUpdated e => write.ExecuteAsync(
+            $"UPDATE {write.Table} SET name = $3, telegram = $4, whatsapp = $5, viber = $6, revision = revision + 1 WHERE owner_id = $1 AND contact_id = $2",
+            ct, e.OwnerId, e.ContactId, e.Name, e.Telegram, e.WhatsApp, e.Viber),
+        ContactRemoved e => write.ExecuteAsync($"DELETE FROM {write.Table} WHERE owner_id = $1 AND contact_id = $2", ct, e.OwnerId, e.ContactId),
+        _ => Task.CompletedTask,
+    };
+}

@@ -1,0 +1,25 @@
+using EventSourced.Projections.Contacts;
+using EventSourced.Projections.Runner;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventSourced.Projections;
+
+public static class ProjectionServiceCollectionExtensions
+{
+    /// <summary>The read models, their queries and the runner that keeps them up to date.</summary>
+    public static IServiceCollection AddProjections(this IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var options = new ProjectionOptions();
+            sp.GetRequiredService<IConfiguration>().GetSection("Projections").Bind(options);
+            return options;
+        });
+        services.AddSingleton<ProjectionProgress>();
+        services.AddSingleton<IProjection, ContactsProjection>();
+        services.AddSingleton<ContactQueries>();
+        services.AddHostedService<ProjectionHost>();
+        return services;
+    }
+}

@@ -1,0 +1,232 @@
+using EventSourced.Application.EventStore;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace EventSourced.Projections.Runner;
+
+/// <summary>
+/// Runs one projection on whichever node holds its advisory lock. All its writes go through the
+/// connection that holds the lock: if that connection dies, the lock and the writes go together,
+/// so two nodes never write the same projection. Each batch of events and the checkpoint commit
+/// in one transaction, so an event is applied exactly once whatever crashes when.
+/// </summary>
+public sealed partial class ProjectionRunner(
+    IProjection projection,
+    NpgsqlDataSource dataSource,
+    IEventStore store,
+    EventTypeRegistry registry,
+    ProjectionOptions options,
+    ProjectionProgress progress,
+    ILogger logger)
+{
+    public async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(ct);
+                if (!await TryLeadAsync(connection, ct))
+                {
+                    await Task.Delay(options.StandbyRetry, ct);
+                    continue;
+                }
+
+                LogLeading(logger, projection.Name);
+                var generation = await ProjectionGenerations.PrepareAsync(connection, projection, ct);
+                await ProcessAsync(connection, generation, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                // Resume from the last committed checkpoint on a fresh connection (and lock).
+                LogLostConnection(logger, e, projection.Name);
+                await Task.Delay(options.StandbyRetry, ct);
+            }
+        }
+    }
+
+    private async Task<bool> TryLeadAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext($1))", connection);
+        command.Parameters.AddWithValue($"eventsourced.projection.{projection.Name}");
+        return (bool)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private async Task ProcessAsync(NpgsqlConnection connection, Generation generation, CancellationToken ct)
+    {
+        if (generation.Stopped)
+        {
+            LogStopped(logger, projection.Name);
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+
+        var batch = new List<RecordedEvent>();
+        var position = generation.Position;
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var events = store.SubscribeToAllAsync(position, projection.Filter, reading.Token).GetAsyncEnumerator(reading.Token);
+        var next = events.MoveNextAsync().AsTask();
+        try
+        {
+            while (true)
+            {
+                // Gather what is already at hand into one transaction; commit before waiting for more.
+                if (!next.IsCompleted || batch.Count >= options.BatchSize)
+                {
+                    if (batch.Count > 0)
+                    {
+                        var goOn = await CommitAsync(connection, generation, batch, ct);
+                        position = batch[^1].Position;
+                        batch.Clear();
+                        if (!goOn)
+                        {
+                            await Task.Delay(Timeout.Infinite, ct);
+                        }
+                    }
+
+                    if (!generation.Active && await CaughtUpAsync(position, ct))
+                    {
+                        await ProjectionGenerations.ActivateAsync(connection, projection, generation, ct);
+                        generation = generation with { Active = true };
+                        LogActivated(logger, projection.Name, generation.Number);
+                    }
+                }
+
+                if (!await next)
+                {
+                    return;
+                }
+
+                batch.Add(events.Current);
+                next = events.MoveNextAsync().AsTask();
+            }
+        }
+        finally
+        {
+            // An async iterator cannot be disposed while a read is pending: cancel it and let it end.
+            await reading.CancelAsync();
+            try
+            {
+                await next;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            await events.DisposeAsync();
+        }
+    }
+
+    /// <returns>False when a poison event stopped the projection.</returns>
+    private async Task<bool> CommitAsync(NpgsqlConnection connection, Generation generation, List<RecordedEvent> batch, CancellationToken ct)
+    {
+        try
+        {
+            await ApplyInTransactionAsync(connection, generation, batch, deadLetter: null, ct);
+            progress.Advanced(projection.Name, generation, batch[^1].Position);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !IsTransient(e))
+        {
+            // Find the event that fails, one at a time, with retries.
+            LogBatchFailed(logger, e, projection.Name);
+        }
+
+        foreach (var recorded in batch)
+        {
+            if (!await ApplyOneAsync(connection, generation, recorded, ct))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task<bool> ApplyOneAsync(NpgsqlConnection connection, Generation generation, RecordedEvent recorded, CancellationToken ct)
+    {
+        Exception? last = null;
+        for (var attempt = 1; attempt <= options.MaxAttempts; attempt++)
+        {
+            try
+            {
+                await ApplyInTransactionAsync(connection, generation, [recorded], deadLetter: null, ct);
+                progress.Advanced(projection.Name, generation, recorded.Position);
+                return true;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && !IsTransient(e))
+            {
+                last = e;
+            }
+        }
+
+        // Parked with the checkpoint moved past it, in one transaction; the projection goes on or stops as configured.
+        await ApplyInTransactionAsync(connection, generation, [recorded], deadLetter: last!.ToString(), ct);
+        progress.Advanced(projection.Name, generation, recorded.Position);
+        LogParked(logger, last, projection.Name, recorded.Position, recorded.Type);
+        return options.OnPoisonEvent == PoisonEventPolicy.Skip;
+    }
+
+    private async Task ApplyInTransactionAsync(NpgsqlConnection connection, Generation generation, List<RecordedEvent> events, string? deadLetter, CancellationToken ct)
+    {
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var write = new ProjectionWrite(connection, tx, generation.Table(projection));
+        if (deadLetter is null)
+        {
+            foreach (var recorded in events)
+            {
+                // An event type this build does not know is skipped, as a newer build's events may be.
+                if (registry.Deserialize(recorded) is { } @event)
+                {
+                    await projection.ApplyAsync(write, recorded, @event, ct);
+                }
+            }
+        }
+        else
+        {
+            var recorded = events[0];
+            await write.ExecuteAsync(
+                "INSERT INTO proj.dead_letters (projection, generation, position, event_id, event_type, error) VALUES ($1, $2, $3, $4, $5, $6)",
+                ct, projection.Name, generation.Number, recorded.Position, recorded.EventId, recorded.Type, deadLetter);
+            if (options.OnPoisonEvent == PoisonEventPolicy.Stop)
+            {
+                await write.ExecuteAsync("UPDATE proj.checkpoints SET stopped = true WHERE projection = $1 AND generation = $2", ct, projection.Name, generation.Number);
+            }
+        }
+
+        await write.ExecuteAsync(
+            "UPDATE proj.checkpoints SET position = $1, updated_at = now() WHERE projection = $2 AND generation = $3",
+            ct, events[^1].Position, projection.Name, generation.Number);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Failures of the database or network rather than of the handler: never a reason to park an event.</summary>
+    private static bool IsTransient(Exception e) => e is NpgsqlException { IsTransient: true } or TimeoutException or IOException;
+
+    private async Task<bool> CaughtUpAsync(long position, CancellationToken ct)
+    {
+        var next = await store.ReadAllAsync(position, 1, projection.Filter, ct);
+        return next.Events.Count == 0 && next.IsEnd;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Projection {Projection} runs on this node")]
+    private static partial void LogLeading(ILogger logger, string projection);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Projection {Projection} lost its database connection; retrying")]
+    private static partial void LogLostConnection(ILogger logger, Exception exception, string projection);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Projection {Projection} is stopped by a poison event; reset it to go on")]
+    private static partial void LogStopped(ILogger logger, string projection);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Projection {Projection} generation {Generation} caught up and now serves queries")]
+    private static partial void LogActivated(ILogger logger, string projection, int generation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of projection {Projection} failed; applying its events one by one")]
+    private static partial void LogBatchFailed(ILogger logger, Exception exception, string projection);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Projection {Projection} parked the event at {Position} ({EventType}) after repeated failures")]
+    private static partial void LogParked(ILogger logger, Exception exception, string projection, long position, string eventType);
+}

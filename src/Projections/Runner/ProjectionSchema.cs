@@ -1,0 +1,42 @@
+using Npgsql;
+
+namespace EventSourced.Projections.Runner;
+
+/// <summary>The runner's own tables, created idempotently under an advisory lock.</summary>
+public static class ProjectionSchema
+{
+    private const string Sql = """
+        CREATE SCHEMA IF NOT EXISTS proj;
+        CREATE SCHEMA IF NOT EXISTS rm;
+        CREATE TABLE IF NOT EXISTS proj.checkpoints (
+            projection  text        NOT NULL,
+            generation  integer     NOT NULL,
+            version     integer     NOT NULL,
+            position    bigint      NOT NULL DEFAULT 0,
+            active      boolean     NOT NULL DEFAULT false,
+            stopped     boolean     NOT NULL DEFAULT false,
+            updated_at  timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (projection, generation));
+        CREATE TABLE IF NOT EXISTS proj.dead_letters (
+            id          bigserial   PRIMARY KEY,
+            projection  text        NOT NULL,
+            generation  integer     NOT NULL,
+            position    bigint      NOT NULL,
+            event_id    uuid        NOT NULL,
+            event_type  text        NOT NULL,
+            error       text        NOT NULL,
+            failed_at   timestamptz NOT NULL DEFAULT now());
+        """;
+
+    public static async Task EnsureAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('eventsourced.projections.schema')); " + Sql, connection, tx))
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+    }
+}

@@ -1,0 +1,38 @@
+using System.Net;
+using System.Net.Http.Json;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Api;
+
+public sealed class ContactListApiTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
+{
+    [Fact]
+    public async Task The_list_shows_the_owners_live_contacts_by_name_page_by_page_once_it_has_the_write()
+    {
+        var vera = api.ClientFor("vera");
+        var ids = new Dictionary<string, Guid>();
+        foreach (var name in new[] { "Charlie", "alice", "Bob", "Dave", "Eve" })
+        {
+            ids[name] = (await (await vera.PostAsJsonAsync("/api/contacts", new { name, viber = name.ToLowerInvariant() })).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        }
+
+        await api.ClientFor("vlad").PostAsJsonAsync("/api/contacts", new { name = "Vlads friend", viber = "x" });
+        (await vera.DeleteAsync($"/api/contacts/{ids["Eve"]}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        var rename = await (await vera.PatchAsync($"/api/contacts/{ids["Bob"]}", Http.Json("""{"name":"Bobby"}"""))).JsonAsync(HttpStatusCode.OK);
+
+        var first = await (await vera.GetAsync($"/api/contacts?pageSize=2&minPosition={rename.GetProperty("position").GetInt64()}")).JsonAsync(HttpStatusCode.OK);
+        var second = await (await vera.GetAsync("/api/contacts?page=2&pageSize=2")).JsonAsync(HttpStatusCode.OK);
+
+        Names(first).Should().Equal("alice", "Bobby");
+        Names(second).Should().Equal("Charlie", "Dave");
+        first.GetProperty("total").GetInt64().Should().Be(4);
+    }
+
+    [Fact]
+    public async Task A_bad_page_is_a_400() =>
+        await (await api.ClientFor("vera").GetAsync("/api/contacts?pageSize=0")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+
+    private static IEnumerable<string?> Names(System.Text.Json.JsonElement page) =>
+        page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("name").GetString());
+}

@@ -1,0 +1,43 @@
+using EventSourced.Application.EventStore;
+using EventSourced.Projections.Runner;
+
+namespace EventSourced.IntegrationTests.Projections;
+
+/// <summary>Counts how often each event is applied, so a double apply shows as applied = 2.</summary>
+public sealed class CountingProjection(string name, string category, int version = 1) : IProjection
+{
+    private int _failuresLeft;
+
+    public string Name => name;
+
+    public int Version => version;
+
+    public EventFilter Filter { get; } = EventFilter.ForCategory(category);
+
+    /// <summary>Values whose events always fail.</summary>
+    public HashSet<int> Poison { get; } = [];
+
+    /// <summary>The next N applies write their row and then fail, as a crash before the commit would.</summary>
+    public void FailAfterWriting(int times) => _failuresLeft = times;
+
+    public string CreateTableSql(string table) =>
+        $"CREATE TABLE {table} (event_id uuid PRIMARY KEY, position bigint NOT NULL, applied integer NOT NULL, version integer NOT NULL)";
+
+    public async Task ApplyAsync(ProjectionWrite write, RecordedEvent recorded, object @event, CancellationToken ct)
+    {
+        await write.ExecuteAsync(
+            $"INSERT INTO {write.Table} AS t (event_id, position, applied, version) VALUES ($1, $2, 1, $3) ON CONFLICT (event_id) DO UPDATE SET applied = t.applied + 1",
+            ct, recorded.EventId, recorded.Position, version);
+        if (Poison.Contains(((Happened)@event).Value))
+        {
+            throw new InvalidOperationException($"Poison event {recorded.Position}");
+        }
+
+        if (Interlocked.Decrement(ref _failuresLeft) >= 0)
+        {
+            throw new TimeoutException("Simulated crash after the handler wrote, before the commit.");
+        }
+    }
+}
+
+public sealed record Happened(int Value);

@@ -1,0 +1,139 @@
+using EventSourced.Application.EventStore;
+using EventSourced.IntegrationTests.Support;
+using EventSourced.Projections.Runner;
+using FluentAssertions;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EventSourced.IntegrationTests.Projections;
+
+public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFixture<EventStoreFixture>, IAsyncLifetime
+{
+    private static readonly EventTypeRegistry Registry = new EventTypeRegistry().Register<Happened>("something_happened");
+    private readonly List<(CancellationTokenSource Stop, Task Running)> _runners = [];
+
+    private EventStoreNode Node => fixture.Node;
+
+    public Task InitializeAsync() => ProjectionSchema.EnsureAsync(Node.DataSource, CancellationToken.None);
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (stop, running) in _runners)
+        {
+            await stop.CancelAsync();
+            await running;
+        }
+    }
+
+    [Fact]
+    public async Task A_transient_failure_between_the_handler_and_the_checkpoint_resumes_and_never_applies_an_event_twice()
+    {
+        var (projection, category) = New();
+        projection.FailAfterWriting(5);
+        var last = await AppendAsync(category, 50);
+
+        Start(projection);
+        await WaitForAsync(projection, last);
+
+        (await AppliedAsync(projection)).Should().HaveCount(50).And.OnlyContain(applied => applied == 1);
+        (await Node.ScalarAsync($"SELECT count(*) FROM proj.dead_letters WHERE projection = '{projection.Name}'")).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_poison_event_is_parked_with_its_error_and_the_projection_goes_on()
+    {
+        var (projection, category) = New();
+        projection.Poison.Add(3);
+        var last = await AppendAsync(category, 10);
+
+        Start(projection);
+        await WaitForAsync(projection, last);
+
+        (await AppliedAsync(projection)).Should().HaveCount(9);
+        (await Node.ScalarAsync($"SELECT count(*) FROM proj.dead_letters WHERE projection = '{projection.Name}' AND error LIKE '%Poison event%'")).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task With_the_stop_policy_a_poison_event_stops_the_projection_at_it()
+    {
+        var (projection, category) = New();
+        projection.Poison.Add(3);
+        await AppendAsync(category, 10);
+
+        Start(projection, new ProjectionOptions { OnPoisonEvent = PoisonEventPolicy.Stop });
+        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND stopped") == 1, "the projection to stop");
+
+        (await AppliedAsync(projection)).Should().HaveCount(3, "values 0, 1 and 2 came before the poison event");
+    }
+
+    [Fact]
+    public async Task Of_two_nodes_one_runs_the_projection_and_the_other_takes_over_when_it_dies()
+    {
+        var (projection, category) = New();
+        var first = Start(projection);
+        Start(projection);
+        var half = await AppendAsync(category, 100);
+        await WaitForAsync(projection, half);
+
+        await first.CancelAsync();
+        var last = await AppendAsync(category, 100);
+        await WaitForAsync(projection, last);
+
+        (await AppliedAsync(projection)).Should().HaveCount(200).And.OnlyContain(applied => applied == 1);
+    }
+
+    [Fact]
+    public async Task A_new_version_is_built_beside_the_serving_one_and_swapped_in_once_caught_up()
+    {
+        var (v1, category) = New();
+        var stopV1 = Start(v1);
+        var last = await AppendAsync(category, 30);
+        await WaitForAsync(v1, last);
+        await stopV1.CancelAsync();
+
+        var v2 = new CountingProjection(v1.Name, category, version: 2);
+        Start(v2);
+        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{v1.Name}' AND active AND version = 2") == 1, "version 2 to serve");
+
+        (await Node.ScalarAsync($"SELECT count(*) FROM rm.{v1.Name} WHERE version = 2")).Should().Be(30);
+        (await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{v1.Name}'")).Should().Be(1, "the old generation is dropped");
+        (await Node.ScalarAsync($"SELECT count(*) FROM pg_tables WHERE schemaname = 'rm' AND tablename = '{v1.Name}_g1'")).Should().Be(0);
+    }
+
+    private static (CountingProjection Projection, string Category) New()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..10];
+        return (new CountingProjection($"counting_{suffix}", $"cat{suffix}"), $"cat{suffix}");
+    }
+
+    private CancellationTokenSource Start(IProjection projection, ProjectionOptions? options = null)
+    {
+        options ??= new ProjectionOptions { StandbyRetry = TimeSpan.FromMilliseconds(50) };
+        var stop = new CancellationTokenSource();
+        var runner = new ProjectionRunner(projection, Node.DataSource, Node.Store, Registry, options, new ProjectionProgress(Node.DataSource), NullLogger.Instance);
+        _runners.Add((stop, Task.Run(() => runner.RunAsync(stop.Token))));
+        return stop;
+    }
+
+    private async Task<long> AppendAsync(string category, int count)
+    {
+        var stream = $"{category}-{Guid.NewGuid():N}";
+        var result = await Node.Store.AppendAsync(stream, ExpectedVersion.Any, Events.Many(count));
+        return result.Position;
+    }
+
+    private Task WaitForAsync(IProjection projection, long position) =>
+        Eventually.HoldsAsync(async () => await new ProjectionProgress(Node.DataSource).WaitForAsync(projection.Name, position, TimeSpan.FromSeconds(1), CancellationToken.None), $"{projection.Name} to reach {position}");
+
+    private async Task<List<int>> AppliedAsync(IProjection projection)
+    {
+        await using var command = Node.DataSource.CreateCommand($"SELECT applied FROM rm.{projection.Name}");
+        await using var reader = await command.ExecuteReaderAsync();
+        var applied = new List<int>();
+        while (await reader.ReadAsync())
+        {
+            applied.Add(reader.GetInt32(0));
+        }
+
+        return applied;
+    }
+}
