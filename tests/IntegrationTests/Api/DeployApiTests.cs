@@ -90,9 +90,6 @@ public sealed class DeployApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
 
     private static string App() => $"app{Guid.NewGuid():N}"[..16];
 
-    private async Task<IReadOnlyList<RecordedEvent>> StreamAsync(string application, string environment)
-    {
-        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
-        return await node.Store.ReadStreamAsync($"deploys-{application}:{environment}", ReadDirection.Forward, 0, 100);
-    }
+    private Task<IReadOnlyList<RecordedEvent>> StreamAsync(string application, string environment) =>
+        api.StreamAsync($"deploys-{application}:{environment}");
 }

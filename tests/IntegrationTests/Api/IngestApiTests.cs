@@ -176,9 +176,5 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         return request;
     }
 
-    private async Task<IReadOnlyList<RecordedEvent>> StreamAsync(string stream)
-    {
-        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
-        return await node.Store.ReadStreamAsync(stream, ReadDirection.Forward, 0, 100);
-    }
+    private Task<IReadOnlyList<RecordedEvent>> StreamAsync(string stream) => api.StreamAsync(stream);
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using EventSourced.Application.EventStore;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
 
@@ -24,7 +23,7 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
         var accepted = await response.JsonAsync(HttpStatusCode.Accepted);
         var id = accepted.GetProperty("id").GetGuid();
         response.Headers.Location!.ToString().Should().Be($"/api/messages/{id}");
-        var scheduled = await ReadMessageEventAsync(id);
+        var scheduled = (await api.StreamAsync($"message-{id}")).Single();
         scheduled.Type.Should().Be("message_scheduled");
         var data = JsonDocument.Parse(scheduled.Data).RootElement;
         data.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("channel").GetString()).Should().Equal("telegram", "whatsApp", "viber");
@@ -102,12 +101,6 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
         await (await _alice.PostAsync($"/api/messages/{Guid.NewGuid()}/cancel", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "urn:eventsourced:problem:message_not_found");
 
     private static string Unique(string name) => $"{name} {Guid.NewGuid().ToString("N")[..6]}";
-
-    private async Task<RecordedEvent> ReadMessageEventAsync(Guid id)
-    {
-        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
-        return (await node.Store.ReadStreamAsync($"message-{id}", ReadDirection.Forward, 0, 10)).Single();
-    }
 
     private static async Task<Guid> AddContactAsync(HttpClient client, string name, string? telegram = null, string? whatsApp = null, string? viber = null)
     {

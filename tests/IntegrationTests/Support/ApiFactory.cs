@@ -34,6 +34,13 @@ public sealed class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifeti
         return await node.ScalarAsync("SELECT count(*) FROM es.events");
     }
 
+    /// <summary>A stream as stored, to check what a request appended.</summary>
+    public async Task<IReadOnlyList<EventSourced.Application.EventStore.RecordedEvent>> StreamAsync(string stream)
+    {
+        await using var node = await EventStoreNode.StartAsync(Database.ConnectionString);
+        return await node.Store.ReadStreamAsync(stream, EventSourced.Application.EventStore.ReadDirection.Forward, 0, 1000);
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
