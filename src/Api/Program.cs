@@ -1,4 +1,5 @@
 using EventSourced.Api;
+using EventSourced.Api.Audit;
 using EventSourced.Api.Auth;
 using EventSourced.Api.Contacts;
 using EventSourced.Api.Conversations;
@@ -34,6 +35,7 @@ app.MapMessageEndpoints();
 app.MapConversationEndpoints();
 app.MapDeployEndpoints();
 app.MapIngestEndpoints();
+app.MapAuditEndpoints();
 
 await app.RunAsync();
 return 0;

@@ -1,3 +1,4 @@
+using EventSourced.Application.Audit;
 using EventSourced.Application.Commands;
 using EventSourced.Application.Conversations;
 using EventSourced.Application.EventStore;
@@ -16,6 +17,7 @@ public static class UseCaseServiceCollectionExtensions
         services.AddSingleton<RecipientResolver>();
         services.AddSingleton<ConversationOpening>();
         services.AddSingleton<TicketIngestion>();
+        services.AddSingleton<AuditQueries>();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using EventSourced.Api.Auth;
 using EventSourced.Api.Http;
 using EventSourced.Application.Commands;
+using EventSourced.Application.EventStore;
 using EventSourced.Domain.Contacts;
 using EventSourced.Domain.Deciding;
 using EventSourced.Projections.Contacts;
@@ -22,6 +23,8 @@ public static class ContactEndpoints
             .WithSummary("Lists the caller's contacts by name, page by page; minPosition waits until the list includes that write.");
         contacts.MapGet("/{id:guid}", GetAsync).WithName("GetContact")
             .WithSummary("Reads a contact; the ETag carries its revision.");
+        contacts.MapGet("/{id:guid}/history", HistoryAsync).WithName("GetContactHistory")
+            .WithSummary("The contact as it was at a revision (asOf=2) or a moment (asOf=2026-11-22T06:00:00Z).");
         contacts.MapPatch("/{id:guid}", UpdateAsync).WithName("UpdateContact")
             .WithSummary("Renames a contact or changes its messenger ids (null removes one); If-Match takes the ETag.");
         contacts.MapDelete("/{id:guid}", RemoveAsync).WithName("RemoveContact")
@@ -76,6 +79,31 @@ public static class ContactEndpoints
 
         VersionHeaders.SetETag(http.Response, contact.Revision);
         return TypedResults.Ok(ContactResponse.From(contact));
+    }
+
+    private static async Task<Results<Ok<ContactResponse>, ValidationProblem, ProblemHttpResult>> HistoryAsync(
+        Guid id, string? asOf, HttpContext http, CommandHandler handler, EventTypeRegistry registry, CancellationToken ct)
+    {
+        Func<RecordedEvent, bool> include;
+        if (long.TryParse(asOf, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision))
+        {
+            // Stop before this contact's event that would take it past the revision asked for.
+            var seen = -1L;
+            include = e => registry.Deserialize(e) is not IContactEvent c || c.ContactId != id || ++seen <= revision;
+        }
+        else if (DateTimeOffset.TryParse(asOf, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var moment))
+        {
+            include = e => e.Timestamp <= moment;
+        }
+        else
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["asOf"] = ["A revision (0, 1, ...) or an ISO 8601 moment is required."] }, type: Problems.Validation);
+        }
+
+        var (book, _) = await handler.LoadUntilAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), include, ct);
+        return book.Find(id) is { } contact
+            ? TypedResults.Ok(ContactResponse.From(contact))
+            : (ProblemHttpResult)Problems.NotFoundResult($"Contact {id} did not exist then.");
     }
 
     private static async Task<Results<Ok<ContactChangedResponse>, ValidationProblem>> UpdateAsync(

@@ -57,8 +57,14 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
     }
 
     /// <summary>The stream's state and version (-1 for a stream with no events).</summary>
-    public async Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(
+    public Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, CancellationToken ct = default)
+        where TEvent : class =>
+        LoadUntilAsync(decider, streamId, static _ => true, ct);
+
+    /// <summary>The state folded from the stream's events while <paramref name="include"/> holds (history "as of").</summary>
+    public async Task<(TState State, long Version)> LoadUntilAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, Func<RecordedEvent, bool> include, CancellationToken ct = default)
         where TEvent : class
     {
         var state = decider.Initial;
@@ -68,6 +74,11 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
             var page = await store.ReadStreamAsync(streamId, ReadDirection.Forward, version + 1, PageSize, ct);
             foreach (var recorded in page)
             {
+                if (!include(recorded))
+                {
+                    return (state, version);
+                }
+
                 if (registry.Deserialize(recorded) is TEvent @event)
                 {
                     state = decider.Evolve(state, @event);
