@@ -1,4 +1,5 @@
 using EventSourced.Api;
+using EventSourced.Api.Admin;
 using EventSourced.Api.Audit;
 using EventSourced.Api.Auth;
 using EventSourced.Api.Contacts;
@@ -36,6 +37,7 @@ app.MapConversationEndpoints();
 app.MapDeployEndpoints();
 app.MapIngestEndpoints();
 app.MapAuditEndpoints();
+app.MapAdminProjectionEndpoints();
 
 await app.RunAsync();
 return 0;

@@ -19,6 +19,7 @@ public static class ProjectionServiceCollectionExtensions
         services.AddSingleton<ProjectionProgress>();
         services.AddSingleton<IProjection, ContactsProjection>();
         services.AddSingleton<ContactQueries>();
+        services.AddSingleton<ProjectionStatusQueries>();
         services.AddHostedService<ProjectionHost>();
         return services;
     }

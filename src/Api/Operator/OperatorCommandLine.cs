@@ -8,7 +8,7 @@ namespace EventSourced.Api.Operator;
 /// </summary>
 public static class OperatorCommandLine
 {
-    private static readonly RootCommand Root = new("EventSourced operator tooling") { KeysCommand.Create() };
+    private static readonly RootCommand Root = new("EventSourced operator tooling") { KeysCommand.Create(), ProjectionsCommand.Create() };
 
     public static bool IsOperatorCommand(string[] args) =>
         args.Length > 0 && Root.Subcommands.Any(c => c.Name == args[0]);

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Globalization;
+using EventSourced.Infrastructure;
+using EventSourced.Projections;
+using EventSourced.Projections.Runner;
+
+namespace EventSourced.Api.Operator;
+
+/// <summary>`projections list` and `projections status`: the same facts as GET /api/admin/projections.</summary>
+public static class ProjectionsCommand
+{
+    public static Command Create()
+    {
+        var list = new Command("list", "The registered projections and their versions");
+        list.SetAction(async (_, ct) =>
+        {
+            await using var services = Services();
+            foreach (var projection in services.GetRequiredService<ProjectionStatusQueries>().Registered)
+            {
+                Console.WriteLine($"{projection.Name,-24} v{projection.Version}");
+            }
+
+            return 0;
+        });
+
+        var status = new Command("status", "Checkpoint, lag in events and seconds, state and dead letters of every projection");
+        status.SetAction(async (_, ct) =>
+        {
+            await using var services = Services();
+            var rows = await services.GetRequiredService<ProjectionStatusQueries>().AllAsync(ct);
+            Console.WriteLine($"{"projection",-24}{"ver",5}{"gen",5} {"state",-9}{"checkpoint",20}{"lag",8}{"lag s",10}{"dead",6}");
+            foreach (var r in rows)
+            {
+                var state = r.Stopped ? "stopped" : r.Serving ? "serving" : "building";
+                var lag = r.LagEvents >= ProjectionStatusQueries.LagCountLimit ? $"{r.LagEvents}+" : r.LagEvents.ToString(CultureInfo.InvariantCulture);
+                Console.WriteLine($"{r.Name,-24}{r.Version,5}{r.Generation,5} {state,-9}{r.Position,20}{lag,8}{r.LagSeconds,10:F1}{r.DeadLetters,6}");
+            }
+
+            return 0;
+        });
+
+        return new Command("projections", "Read models: list and status") { list, status };
+    }
+
+    // The same services as the host, without starting it: no runner, no migration.
+    private static ServiceProvider Services()
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddSingleton(TimeProvider.System)
+            .AddLogging();
+        services.AddPostgresEventStore();
+        services.AddUseCases();
+        services.AddProjections();
+        return services.BuildServiceProvider();
+    }
+}
