@@ -20,6 +20,7 @@ public static class ProjectionServiceCollectionExtensions
         services.AddSingleton<IProjection, ContactsProjection>();
         services.AddSingleton<ContactQueries>();
         services.AddSingleton<ProjectionStatusQueries>();
+        services.AddSingleton<ProjectionOperations>();
         services.AddHostedService<ProjectionHost>();
         return services;
     }

@@ -1,4 +1,5 @@
 using EventSourced.Api.Auth;
+using EventSourced.Api.Http;
 using EventSourced.Projections.Runner;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -11,9 +12,40 @@ public static class AdminProjectionEndpoints
         routes.MapGet("/api/admin/projections", StatusAsync).WithTags("Admin").WithName("ProjectionStatus")
             .WithSummary("Each projection's version, generation, checkpoint, lag in events and seconds, state and dead letters.")
             .RequireAuthorization(Roles.Operator);
+        routes.MapPost("/api/admin/projections/{name}/rebuild", RebuildAsync).WithTags("Admin").WithName("RebuildProjection")
+            .WithSummary("Rebuilds a projection beside the serving one, which keeps answering queries until the new one has caught up.")
+            .RequireAuthorization(Roles.Operator);
+        routes.MapPost("/api/admin/projections/{name}/reset", ResetAsync).WithTags("Admin").WithName("ResetProjection")
+            .WithSummary("Lets a projection stopped by a poison event go on; the event stays in the dead letters.")
+            .RequireAuthorization(Roles.Operator);
         return routes;
+    }
+
+    private static async Task<Results<Accepted<RebuildResponse>, ProblemHttpResult>> RebuildAsync(string name, ProjectionOperations operations, CancellationToken ct)
+    {
+        if (operations.Find(name) is not { } projection)
+        {
+            return (ProblemHttpResult)Problems.NotFoundResult($"There is no projection '{name}'.");
+        }
+
+        var generation = await operations.RebuildAsync(projection, ct);
+        return TypedResults.Accepted("/api/admin/projections", new RebuildResponse(name, generation.Number));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> ResetAsync(string name, ProjectionOperations operations, CancellationToken ct)
+    {
+        if (operations.Find(name) is not { } projection)
+        {
+            return (ProblemHttpResult)Problems.NotFoundResult($"There is no projection '{name}'.");
+        }
+
+        await operations.ResetAsync(projection, ct);
+        return TypedResults.NoContent();
     }
 
     private static async Task<Ok<IReadOnlyList<ProjectionStatus>>> StatusAsync(ProjectionStatusQueries queries, CancellationToken ct) =>
         TypedResults.Ok(await queries.AllAsync(ct));
 }
+
+/// <param name="Generation">The generation being built; it serves once it has caught up.</param>
+public sealed record RebuildResponse(string Projection, int Generation);

@@ -39,7 +39,59 @@ public static class ProjectionsCommand
             return 0;
         });
 
-        return new Command("projections", "Read models: list and status") { list, status };
+        var name = new Argument<string>("name") { Description = "The projection's name (see projections list)" };
+        var rebuild = new Command("rebuild", "Rebuild a projection beside the serving one; it swaps in once caught up (the service must be running)") { name };
+        rebuild.SetAction(async (parse, ct) =>
+        {
+            await using var services = Services();
+            var operations = services.GetRequiredService<ProjectionOperations>();
+            if (operations.Find(parse.GetValue(name)!) is not { } projection)
+            {
+                Console.Error.WriteLine($"There is no projection '{parse.GetValue(name)}'.");
+                return 2;
+            }
+
+            var generation = await operations.RebuildAsync(projection, ct);
+            Console.WriteLine($"Building {projection.Name} generation {generation.Number}; it serves once caught up.");
+            await FollowAsync(services.GetRequiredService<ProjectionStatusQueries>(), projection.Name, generation.Number, ct);
+            return 0;
+        });
+
+        var reset = new Command("reset", "Let a projection stopped by a poison event go on") { name };
+        reset.SetAction(async (parse, ct) =>
+        {
+            await using var services = Services();
+            var operations = services.GetRequiredService<ProjectionOperations>();
+            if (operations.Find(parse.GetValue(name)!) is not { } projection)
+            {
+                Console.Error.WriteLine($"There is no projection '{parse.GetValue(name)}'.");
+                return 2;
+            }
+
+            await operations.ResetAsync(projection, ct);
+            Console.WriteLine($"{projection.Name} will go on within a second.");
+            return 0;
+        });
+
+        return new Command("projections", "Read models: list, status, rebuild, reset") { list, status, rebuild, reset };
+    }
+
+    /// <summary>Prints the build's progress (events behind, checkpoint) every second until the new generation serves.</summary>
+    private static async Task FollowAsync(ProjectionStatusQueries queries, string projection, int generation, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!ct.IsCancellationRequested)
+        {
+            var row = (await queries.AllAsync(ct)).FirstOrDefault(r => r.Name == projection && r.Generation == generation);
+            if (row is null || row.Serving)
+            {
+                Console.WriteLine($"Generation {generation} serves {projection} after {clock.Elapsed.TotalSeconds:F1} s.");
+                return;
+            }
+
+            Console.WriteLine($"  {row.LagEvents,8} events behind, checkpoint {row.Position}, {clock.Elapsed.TotalSeconds:F0} s");
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        }
     }
 
     // The same services as the host, without starting it: no runner, no migration.

@@ -14,48 +14,94 @@ public sealed record Generation(int Number, int Version, long Position, bool Act
 /// </summary>
 public static class ProjectionGenerations
 {
-    public static async Task<Generation> PrepareAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
+    /// <summary>
+    /// The generation that serves queries and keeps up with live events (null while a new version
+    /// is being built, since old tables cannot take the new handlers), and the one being built
+    /// beside it, if any. A new version, or a first start, creates a generation.
+    /// </summary>
+    public static async Task<(Generation? Serving, Generation? Building)> PrepareAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
     {
         var generations = await LoadAsync(connection, projection.Name, ct);
-        var current = generations.FirstOrDefault(g => g.Active && g.Version == projection.Version)
-            ?? generations.Where(g => !g.Active && g.Version == projection.Version).MaxBy(g => g.Number);
-        if (current is not null)
+        var active = generations.FirstOrDefault(g => g.Active);
+        var serving = active?.Version == projection.Version ? active : null;
+        var building = generations.Where(g => !g.Active && g.Version == projection.Version && g.Number > (active?.Number ?? 0)).MaxBy(g => g.Number);
+        if (serving is not null || building is not null)
         {
-            return current;
+            return (serving, building);
         }
 
-        var number = generations.Count == 0 ? 1 : generations.Max(g => g.Number) + 1;
-        var created = new Generation(number, projection.Version, 0, Active: false, Stopped: false);
-        await using (var tx = await connection.BeginTransactionAsync(ct))
+        var created = await CreateAsync(connection, projection, generations, ct);
+        if (active is null)
         {
-            await ExecuteAsync(connection, tx, projection.CreateTableSql(created.Table(projection)), ct);
-            await ExecuteAsync(connection, tx, "INSERT INTO proj.checkpoints (projection, generation, version) VALUES ($1, $2, $3)", ct, projection.Name, number, projection.Version);
+            // The very first build serves at once (partial answers beat none); later ones wait until caught up.
+            await ActivateAsync(connection, projection, created, ct);
+            return (created with { Active = true }, null);
+        }
+
+        return (null, created);
+    }
+
+    /// <summary>Starts a rebuild: a new generation of the current version, built from the first event beside the serving one.</summary>
+    public static async Task<Generation> RequestRebuildAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
+    {
+        var generations = await LoadAsync(connection, projection.Name, ct);
+        var active = generations.FirstOrDefault(g => g.Active);
+        return generations.FirstOrDefault(g => !g.Active && g.Number > (active?.Number ?? 0)) ?? await CreateAsync(connection, projection, generations, ct);
+    }
+
+    /// <summary>Lets a projection stopped by a poison event go on (the event stays parked in the dead letters).</summary>
+    public static async Task ResetAsync(NpgsqlConnection connection, string projection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("UPDATE proj.checkpoints SET stopped = false WHERE projection = $1", connection);
+        command.Parameters.AddWithValue(projection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>What a runner watches: any change means it must look at its generations again.</summary>
+    public static async Task<string> FingerprintAsync(NpgsqlConnection connection, string projection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT coalesce(string_agg(generation || ':' || version || ':' || active || ':' || stopped, ',' ORDER BY generation), '') FROM proj.checkpoints WHERE projection = $1", connection);
+        command.Parameters.AddWithValue(projection);
+        return (string)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>Drops the tables of generations replaced by the serving one; run once no loop writes them.</summary>
+    public static async Task DropRetiredAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
+    {
+        var generations = await LoadAsync(connection, projection.Name, ct);
+        if (generations.FirstOrDefault(g => g.Active) is not { } active)
+        {
+            return;
+        }
+
+        foreach (var old in generations.Where(g => g.Number < active.Number))
+        {
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await ExecuteAsync(connection, tx, $"DROP TABLE IF EXISTS {old.Table(projection)}", ct);
+            await ExecuteAsync(connection, tx, "DELETE FROM proj.checkpoints WHERE projection = $1 AND generation = $2", ct, projection.Name, old.Number);
+            await ExecuteAsync(connection, tx, "DELETE FROM proj.dead_letters WHERE projection = $1 AND generation = $2", ct, projection.Name, old.Number);
             await tx.CommitAsync(ct);
         }
+    }
 
-        // The very first build serves at once (partial answers beat none); later ones wait until caught up.
-        if (!generations.Any(g => g.Active))
-        {
-            await ActivateAsync(connection, projection, created, ct);
-            return created with { Active = true };
-        }
-
+    private static async Task<Generation> CreateAsync(NpgsqlConnection connection, IProjection projection, List<Generation> generations, CancellationToken ct)
+    {
+        var number = generations.Count == 0 ? 1 : generations.Max(g => g.Number) + 1;
+        var created = new Generation(number, projection.Version, 0, Active: false, Stopped: false);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await ExecuteAsync(connection, tx, projection.CreateTableSql(created.Table(projection)), ct);
+        await ExecuteAsync(connection, tx, "INSERT INTO proj.checkpoints (projection, generation, version) VALUES ($1, $2, $3)", ct, projection.Name, number, projection.Version);
+        await tx.CommitAsync(ct);
         return created;
     }
 
-    /// <summary>Points the view at this generation and drops the others, in one transaction.</summary>
+    /// <summary>Points the view at this generation, atomically; the replaced ones are dropped later (<see cref="DropRetiredAsync"/>).</summary>
     public static async Task ActivateAsync(NpgsqlConnection connection, IProjection projection, Generation generation, CancellationToken ct)
     {
-        var others = (await LoadAsync(connection, projection.Name, ct)).Where(g => g.Number != generation.Number).ToList();
         await using var tx = await connection.BeginTransactionAsync(ct);
         await ExecuteAsync(connection, tx, $"DROP VIEW IF EXISTS rm.{projection.Name}; CREATE VIEW rm.{projection.Name} AS SELECT * FROM {generation.Table(projection)}", ct);
         await ExecuteAsync(connection, tx, "UPDATE proj.checkpoints SET active = (generation = $2) WHERE projection = $1", ct, projection.Name, generation.Number);
-        foreach (var old in others)
-        {
-            await ExecuteAsync(connection, tx, $"DROP TABLE IF EXISTS {old.Table(projection)}", ct);
-            await ExecuteAsync(connection, tx, "DELETE FROM proj.checkpoints WHERE projection = $1 AND generation = $2", ct, projection.Name, old.Number);
-        }
-
         await tx.CommitAsync(ct);
     }
 

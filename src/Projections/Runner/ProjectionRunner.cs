@@ -26,15 +26,17 @@ public sealed partial class ProjectionRunner(
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(ct);
-                if (!await TryLeadAsync(connection, ct))
+                if (!await TryLockAsync(connection, "leader", ct))
                 {
                     await Task.Delay(options.StandbyRetry, ct);
                     continue;
                 }
 
                 LogLeading(logger, projection.Name);
-                var generation = await ProjectionGenerations.PrepareAsync(connection, projection, ct);
-                await ProcessAsync(connection, generation, ct);
+                while (!ct.IsCancellationRequested)
+                {
+                    await LeadRoundAsync(connection, ct);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -49,10 +51,75 @@ public sealed partial class ProjectionRunner(
         }
     }
 
-    private async Task<bool> TryLeadAsync(NpgsqlConnection connection, CancellationToken ct)
+    /// <summary>
+    /// One round of leadership over fixed generations: the serving one kept live, and a new one
+    /// built beside it when a rebuild or a new version asks for it. A change of generations (a
+    /// swap, a rebuild request, a reset) ends the round and the next one starts from the new facts.
+    /// </summary>
+    private async Task LeadRoundAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        // Taken before reading the generations, so that no change after the read can go unseen.
+        var fingerprint = await ProjectionGenerations.FingerprintAsync(connection, projection.Name, ct);
+        var (serving, building) = await ProjectionGenerations.PrepareAsync(connection, projection, ct);
+        await ProjectionGenerations.DropRetiredAsync(connection, projection, ct);
+
+        using var round = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        List<Task> loops = [WatchAsync(fingerprint, round.Token)];
+        if (serving is not null)
+        {
+            loops.Add(ProcessAsync(connection, serving, round.Token));
+        }
+
+        if (building is not null)
+        {
+            loops.Add(BuildAsync(building, round.Token));
+        }
+
+        await Task.WhenAny(loops);
+        await round.CancelAsync();
+        foreach (var loop in loops)
+        {
+            try
+            {
+                await loop;
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    private async Task BuildAsync(Generation building, CancellationToken ct)
+    {
+        // Its own connection and lock, so that a build outlives no leader: a node that takes over
+        // waits here until the old node's build connection is gone.
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        while (!await TryLockAsync(connection, "build", ct))
+        {
+            await Task.Delay(options.StandbyRetry, ct);
+        }
+
+        LogBuilding(logger, projection.Name, building.Number);
+        await ProcessAsync(connection, building, ct);
+    }
+
+    private async Task WatchAsync(string fingerprint, CancellationToken ct)
+    {
+        while (true)
+        {
+            await Task.Delay(options.StandbyRetry, ct);
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            if (await ProjectionGenerations.FingerprintAsync(connection, projection.Name, ct) != fingerprint)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> TryLockAsync(NpgsqlConnection connection, string role, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext($1))", connection);
-        command.Parameters.AddWithValue($"eventsourced.projection.{projection.Name}");
+        command.Parameters.AddWithValue($"eventsourced.projection.{projection.Name}.{role}");
         return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
 
@@ -83,15 +150,16 @@ public sealed partial class ProjectionRunner(
                         batch.Clear();
                         if (!goOn)
                         {
-                            await Task.Delay(Timeout.Infinite, ct);
+                            // Stopped by a poison event: the next round waits for a reset.
+                            return;
                         }
                     }
 
                     if (!generation.Active && await CaughtUpAsync(position, ct))
                     {
                         await ProjectionGenerations.ActivateAsync(connection, projection, generation, ct);
-                        generation = generation with { Active = true };
                         LogActivated(logger, projection.Name, generation.Number);
+                        return;
                     }
                 }
 
@@ -214,6 +282,9 @@ public sealed partial class ProjectionRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Projection {Projection} runs on this node")]
     private static partial void LogLeading(ILogger logger, string projection);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Projection {Projection} builds generation {Generation} beside the serving one")]
+    private static partial void LogBuilding(ILogger logger, string projection, int generation);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Projection {Projection} lost its database connection; retrying")]
     private static partial void LogLostConnection(ILogger logger, Exception exception, string projection);
