@@ -8,8 +8,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 // Append throughput against a raw Npgsql INSERT into a table of the same shape, in one run
 // against one database and one (auto-preparing) data source.
 // Usage: dotnet run -c Release --project tests/Benchmarks [-- seconds-per-round rounds]
-var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
-var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+//        dotnet run -c Release --project tests/Benchmarks -- rebuild [events]
+var rebuildMode = args.Length > 0 && args[0] == "rebuild";
+var seconds = !rebuildMode && args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
+var rounds = !rebuildMode && args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 var server = Environment.GetEnvironmentVariable("ConnectionStrings__EventStore")
     ?? "Host=127.0.0.1;Port=5432;Username=eventsourced;Password=eventsourced;Database=eventsourced";
 
@@ -20,6 +22,13 @@ await new SchemaMigrator(dataSource, options, NullLogger<SchemaMigrator>.Instanc
 using var notifications = new AppendNotifications(dataSource, options, NullLogger<AppendNotifications>.Instance);
 await notifications.StartAsync(CancellationToken.None);
 var store = new PostgresEventStore(dataSource, options, notifications);
+if (rebuildMode)
+{
+    await RebuildBenchmark.RunAsync(dataSource, store, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000);
+    await notifications.StopAsync(CancellationToken.None);
+    return;
+}
+
 var raw = await RawInsert.CreateAsync(dataSource);
 
 Console.WriteLine($"Append vs raw INSERT: {rounds} paired rounds of {seconds} s, order alternating; medians shown.");
