@@ -27,7 +27,7 @@ public static class AuditEndpoints
     {
         if (fromVersion < 0 || count is < 1 or > MaxCount)
         {
-            return Invalid("count", $"fromVersion >= 0 and count 1 to {MaxCount}.");
+            return Problems.Invalid("count", $"fromVersion >= 0 and count 1 to {MaxCount}.");
         }
 
         var events = await store.ReadStreamAsync(stream, ReadDirection.Forward, fromVersion, count, ct);
@@ -40,15 +40,12 @@ public static class AuditEndpoints
     {
         if (after < 0 || count is < 1 or > MaxCount)
         {
-            return Invalid("count", $"after >= 0 and count 1 to {MaxCount}.");
+            return Problems.Invalid("count", $"after >= 0 and count 1 to {MaxCount}.");
         }
 
         var page = await queries.SearchAsync(new AuditFilter(type, from, to, correlationId, actor), after, count, ct);
         return TypedResults.Ok(new AuditEventsResponse(page.Events.Select(AuditEventResponse.From).ToList(), page.Next));
     }
-
-    private static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, type: Problems.Validation);
 }
 
 /// <param name="Next">Where the next page starts (a stream version, or an $all position to pass as after); null at the end.</param>

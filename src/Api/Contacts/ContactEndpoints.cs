@@ -39,7 +39,7 @@ public static class ContactEndpoints
         var problems = MessengerIds.NameProblems(request.Name).Concat(messengers.Problems()).ToDictionary(p => p.Key, p => new[] { p.Value });
         if (problems.Count > 0)
         {
-            return TypedResults.ValidationProblem(problems, type: Problems.Validation);
+            return Problems.Invalid(problems);
         }
 
         var context = CorrelationMiddleware.CommandContextOf(http);
@@ -57,7 +57,7 @@ public static class ContactEndpoints
     {
         if (page < 1 || pageSize is < 1 or > 500)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["page"] = ["page >= 1 and pageSize 1 to 500."] }, type: Problems.Validation);
+            return Problems.Invalid("page", "page >= 1 and pageSize 1 to 500.");
         }
 
         if (await ReadYourWrites.LaggingAsync(progress, "contacts", minPosition, ct) is { } lagging)
@@ -97,7 +97,7 @@ public static class ContactEndpoints
         }
         else
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["asOf"] = ["A revision (0, 1, ...) or an ISO 8601 moment is required."] }, type: Problems.Validation);
+            return Problems.Invalid("asOf", "A revision (0, 1, ...) or an ISO 8601 moment is required.");
         }
 
         var (book, _) = await handler.LoadUntilAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), include, ct);
@@ -120,7 +120,7 @@ public static class ContactEndpoints
 
         if (problems.Count > 0)
         {
-            return TypedResults.ValidationProblem(problems, type: Problems.Validation);
+            return Problems.Invalid(problems);
         }
 
         var context = CorrelationMiddleware.CommandContextOf(http);

@@ -35,7 +35,7 @@ public static class ConversationEndpoints
     {
         if (request.OnDuty is not { } onDuty)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["onDuty"] = ["onDuty (true or false) is required."] }, type: Problems.Validation);
+            return Problems.Invalid("onDuty", "onDuty (true or false) is required.");
         }
 
         if (id != http.Subject() && !http.User.IsInRole(Roles.Operator))
@@ -55,9 +55,7 @@ public static class ConversationEndpoints
         var visitorId = byManager ? request.VisitorId : request.VisitorId ?? http.Subject();
         if (string.IsNullOrWhiteSpace(visitorId) || visitorId.Length > 200 || (!byManager && visitorId != http.Subject()))
         {
-            return TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { ["visitorId"] = [byManager ? "A manager names the visitor to chat with." : "A visitor opens only their own chat."] },
-                type: Problems.Validation);
+            return Problems.Invalid("visitorId", byManager ? "A manager names the visitor to chat with." : "A visitor opens only their own chat.");
         }
 
         try
@@ -81,7 +79,7 @@ public static class ConversationEndpoints
     {
         if (Conversation.ContentProblem(request.Content) is { } problem)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["content"] = [problem] }, type: Problems.Validation);
+            return Problems.Invalid("content", problem);
         }
 
         var sender = http.Subject();

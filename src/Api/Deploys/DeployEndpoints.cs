@@ -79,7 +79,7 @@ public static class DeployEndpoints
 
         if (problems.Count > 0)
         {
-            return TypedResults.ValidationProblem(problems, type: Problems.Validation);
+            return Problems.Invalid(problems);
         }
 
         var context = CorrelationMiddleware.CommandContextOf(http);

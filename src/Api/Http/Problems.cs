@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
 namespace EventSourced.Api.Http;
 
 /// <summary>Stable problem type URIs (RFC 9457); clients may switch on them.</summary>
@@ -14,6 +16,12 @@ public static class Problems
     public const string Internal = "urn:eventsourced:problem:internal";
 
     public static string DomainRule(string code) => $"urn:eventsourced:problem:{code}";
+
+    /// <summary>A 400 validation problem for one field.</summary>
+    public static ValidationProblem Invalid(string field, string message) => Invalid(new Dictionary<string, string[]> { [field] = [message] });
+
+    /// <summary>A 400 validation problem listing every field's problems.</summary>
+    public static ValidationProblem Invalid(IDictionary<string, string[]> problems) => TypedResults.ValidationProblem(problems, type: Validation);
 
     public static IResult NotFoundResult(string detail) =>
         TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status404NotFound, title: "Not found", type: NotFound);

@@ -45,7 +45,7 @@ public static class MessageEndpoints
 
         if (problems.Count > 0)
         {
-            return TypedResults.ValidationProblem(problems, type: Problems.Validation);
+            return Problems.Invalid(problems);
         }
 
         var owner = http.Subject();

@@ -41,7 +41,7 @@ public static class IngestEndpoints
         var contentType = request.ContentType ?? "";
         if (problems.Count > 0)
         {
-            return TypedResults.ValidationProblem(problems, type: Problems.Validation);
+            return Problems.Invalid(problems);
         }
 
         // A source's credentials are for its own application id only.
@@ -61,7 +61,7 @@ public static class IngestEndpoints
         }
         catch (UndecodableMessageException e)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [e.Field] = [e.Reason] }, type: Problems.Validation);
+            return Problems.Invalid(e.Field, e.Reason);
         }
         catch (UnsupportedContentTypeException e)
         {

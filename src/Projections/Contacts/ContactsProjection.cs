@@ -26,15 +26,23 @@ public sealed class ContactsProjection : IProjection
         CREATE INDEX ON {table} (owner_id, lower(name), contact_id);
         """;
 
-    public Task ApplyAsync(ProjectionWrite write, RecordedEvent recorded, object @event, CancellationToken ct) => @event switch
+    public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
     {
-        ContactAdded e => write.ExecuteAsync(
-            $"INSERT INTO {write.Table} (owner_id, contact_id, name, telegram, whatsapp, viber, revision) VALUES ($1, $2, $3, $4, $5, $6, 0)",
-            ct, e.OwnerId, e.ContactId, e.Name, e.Telegram, e.WhatsApp, e.Viber),
-        ContactUpdated e => write.ExecuteAsync(
-            $"UPDATE {write.Table} SET name = $3, telegram = $4, whatsapp = $5, viber = $6, revision = revision + 1 WHERE owner_id = $1 AND contact_id = $2",
-            ct, e.OwnerId, e.ContactId, e.Name, e.Telegram, e.WhatsApp, e.Viber),
-        ContactRemoved e => write.ExecuteAsync($"DELETE FROM {write.Table} WHERE owner_id = $1 AND contact_id = $2", ct, e.OwnerId, e.ContactId),
-        _ => Task.CompletedTask,
-    };
+        switch (@event)
+        {
+            case ContactAdded e:
+                write.Execute(
+                    $"INSERT INTO {write.Table} (owner_id, contact_id, name, telegram, whatsapp, viber, revision) VALUES ($1, $2, $3, $4, $5, $6, 0)",
+                    e.OwnerId, e.ContactId, e.Name, e.Telegram, e.WhatsApp, e.Viber);
+                break;
+            case ContactUpdated e:
+                write.Execute(
+                    $"UPDATE {write.Table} SET name = $3, telegram = $4, whatsapp = $5, viber = $6, revision = revision + 1 WHERE owner_id = $1 AND contact_id = $2",
+                    e.OwnerId, e.ContactId, e.Name, e.Telegram, e.WhatsApp, e.Viber);
+                break;
+            case ContactRemoved e:
+                write.Execute($"DELETE FROM {write.Table} WHERE owner_id = $1 AND contact_id = $2", e.OwnerId, e.ContactId);
+                break;
+        }
+    }
 }

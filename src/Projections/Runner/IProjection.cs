@@ -4,9 +4,9 @@ using Npgsql;
 namespace EventSourced.Projections.Runner;
 
 /// <summary>
-/// A read model: its tables and how each event changes them. The runner calls
-/// <see cref="ApplyAsync"/> inside the transaction that also moves the checkpoint, so every
-/// event is applied exactly once. Tables are named per generation (a full build), and queries
+/// A read model: its tables and how each event changes them. <see cref="Apply"/> queues the
+/// statements for an event; the runner sends a whole batch of them, with the checkpoint, in one
+/// round trip and one transaction, so every event is applied exactly once. Tables are named per generation (a full build), and queries
 /// read them through a view that the runner points at the active generation.
 /// </summary>
 public interface IProjection
@@ -22,20 +22,38 @@ public interface IProjection
     /// <summary>DDL that creates the tables of one generation; <paramref name="table"/> is the qualified table name.</summary>
     string CreateTableSql(string table);
 
-    Task ApplyAsync(ProjectionWrite write, RecordedEvent recorded, object @event, CancellationToken ct);
+    void Apply(ProjectionWrite write, RecordedEvent recorded, object @event);
 }
 
-/// <summary>Where a projection writes: the connection and transaction the checkpoint commits with, and its table.</summary>
-public sealed record ProjectionWrite(NpgsqlConnection Connection, NpgsqlTransaction Transaction, string Table)
+/// <summary>
+/// Where a projection writes: statements queued here run in order, in one round trip, in the
+/// transaction that also moves the checkpoint.
+/// </summary>
+public sealed class ProjectionWrite(NpgsqlConnection connection, NpgsqlTransaction transaction, string table) : IAsyncDisposable
 {
-    public async Task ExecuteAsync(string sql, CancellationToken ct, params object?[] parameters)
+    private readonly NpgsqlBatch _batch = new(connection, transaction);
+
+    public string Table => table;
+
+    public void Execute(string sql, params object?[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, Connection, Transaction);
+        var command = new NpgsqlBatchCommand(sql);
         foreach (var value in parameters)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
         }
 
-        await command.ExecuteNonQueryAsync(ct);
+        _batch.BatchCommands.Add(command);
     }
+
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        if (_batch.BatchCommands.Count > 0)
+        {
+            await _batch.ExecuteNonQueryAsync(ct);
+            _batch.BatchCommands.Clear();
+        }
+    }
+
+    public ValueTask DisposeAsync() => _batch.DisposeAsync();
 }

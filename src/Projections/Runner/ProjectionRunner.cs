@@ -241,7 +241,7 @@ public sealed partial class ProjectionRunner(
     private async Task ApplyInTransactionAsync(NpgsqlConnection connection, Generation generation, List<RecordedEvent> events, string? deadLetter, CancellationToken ct)
     {
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var write = new ProjectionWrite(connection, tx, generation.Table(projection));
+        await using var write = new ProjectionWrite(connection, tx, generation.Table(projection));
         if (deadLetter is null)
         {
             foreach (var recorded in events)
@@ -249,25 +249,24 @@ public sealed partial class ProjectionRunner(
                 // An event type this build does not know is skipped, as a newer build's events may be.
                 if (registry.Deserialize(recorded) is { } @event)
                 {
-                    await projection.ApplyAsync(write, recorded, @event, ct);
+                    projection.Apply(write, recorded, @event);
                 }
             }
         }
         else
         {
             var recorded = events[0];
-            await write.ExecuteAsync(
+            write.Execute(
                 "INSERT INTO proj.dead_letters (projection, generation, position, event_id, event_type, error) VALUES ($1, $2, $3, $4, $5, $6)",
-                ct, projection.Name, generation.Number, recorded.Position, recorded.EventId, recorded.Type, deadLetter);
+                projection.Name, generation.Number, recorded.Position, recorded.EventId, recorded.Type, deadLetter);
             if (options.OnPoisonEvent == PoisonEventPolicy.Stop)
             {
-                await write.ExecuteAsync("UPDATE proj.checkpoints SET stopped = true WHERE projection = $1 AND generation = $2", ct, projection.Name, generation.Number);
+                write.Execute("UPDATE proj.checkpoints SET stopped = true WHERE projection = $1 AND generation = $2", projection.Name, generation.Number);
             }
         }
 
-        await write.ExecuteAsync(
-            "UPDATE proj.checkpoints SET position = $1, updated_at = now() WHERE projection = $2 AND generation = $3",
-            ct, events[^1].Position, projection.Name, generation.Number);
+        write.Execute("UPDATE proj.checkpoints SET position = $1, updated_at = now() WHERE projection = $2 AND generation = $3", events[^1].Position, projection.Name, generation.Number);
+        await write.FlushAsync(ct);
         await tx.CommitAsync(ct);
     }
 

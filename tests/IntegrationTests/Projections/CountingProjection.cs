@@ -17,17 +17,17 @@ public sealed class CountingProjection(string name, string category, int version
     /// <summary>Values whose events always fail.</summary>
     public HashSet<int> Poison { get; } = [];
 
-    /// <summary>The next N applies write their row and then fail, as a crash before the commit would.</summary>
-    public void FailAfterWriting(int times) => _failuresLeft = times;
+    /// <summary>The next N applies write their row and then kill their own database connection, before the commit: a crash.</summary>
+    public void CrashAfterWriting(int times) => _failuresLeft = times;
 
     public string CreateTableSql(string table) =>
         $"CREATE TABLE {table} (event_id uuid PRIMARY KEY, position bigint NOT NULL, applied integer NOT NULL, version integer NOT NULL)";
 
-    public async Task ApplyAsync(ProjectionWrite write, RecordedEvent recorded, object @event, CancellationToken ct)
+    public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
     {
-        await write.ExecuteAsync(
+        write.Execute(
             $"INSERT INTO {write.Table} AS t (event_id, position, applied, version) VALUES ($1, $2, 1, $3) ON CONFLICT (event_id) DO UPDATE SET applied = t.applied + 1",
-            ct, recorded.EventId, recorded.Position, version);
+            recorded.EventId, recorded.Position, version);
         if (Poison.Contains(((Happened)@event).Value))
         {
             throw new InvalidOperationException($"Poison event {recorded.Position}");
@@ -35,7 +35,7 @@ public sealed class CountingProjection(string name, string category, int version
 
         if (Interlocked.Decrement(ref _failuresLeft) >= 0)
         {
-            throw new TimeoutException("Simulated crash after the handler wrote, before the commit.");
+            write.Execute("SELECT pg_terminate_backend(pg_backend_pid())");
         }
     }
 }

@@ -25,10 +25,10 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task A_transient_failure_between_the_handler_and_the_checkpoint_resumes_and_never_applies_an_event_twice()
+    public async Task A_crash_between_the_handlers_write_and_the_checkpoint_resumes_and_never_applies_an_event_twice()
     {
         var (projection, category) = New();
-        projection.FailAfterWriting(5);
+        projection.CrashAfterWriting(3);
         var last = await AppendAsync(category, 50);
 
         Start(projection);
