@@ -1,4 +1,5 @@
 using EventSourced.Projections.Contacts;
+using EventSourced.Projections.Deploys;
 using EventSourced.Projections.Runner;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +20,8 @@ public static class ProjectionServiceCollectionExtensions
         services.AddSingleton<ProjectionProgress>();
         services.AddSingleton<IProjection, ContactsProjection>();
         services.AddSingleton<ContactQueries>();
+        services.AddSingleton<IProjection, DeploysProjection>();
+        services.AddSingleton<DeployQueries>();
         services.AddSingleton<ProjectionStatusQueries>();
         services.AddSingleton<ProjectionOperations>();
         services.AddHostedService<ProjectionHost>();

@@ -2,6 +2,8 @@ using EventSourced.Api.Auth;
 using EventSourced.Api.Http;
 using EventSourced.Application.Commands;
 using EventSourced.Domain.Deploys;
+using EventSourced.Projections.Deploys;
+using EventSourced.Projections.Runner;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventSourced.Api.Deploys;
@@ -20,7 +22,45 @@ public static class DeployEndpoints
         routes.MapPost("/source/http", ReleaseTaskAsync).WithTags("Deploys").WithName("ReleaseTaskReport")
             .WithSummary("A build-and-release task's report: result started, success or failure.")
             .RequireAuthorization(Roles.DeploySource);
+        var reads = routes.MapGroup("/api/deploys").WithTags("Deploys").RequireAuthorization(p => p.RequireRole(Roles.DeploySource, Roles.Operator));
+        reads.MapGet("/", TimelineAsync).WithName("DeployTimeline")
+            .WithSummary("Deploy reports newest first, by application and/or environment, or those mentioning a ticket (?ticket=RASP-123).");
+        reads.MapGet("/current", CurrentAsync).WithName("CurrentDeploys")
+            .WithSummary("The latest status of each environment of an application.");
         return routes;
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<DeployRow>>, ValidationProblem, ProblemHttpResult>> TimelineAsync(
+        DeployQueries queries, ProjectionProgress progress, CancellationToken ct,
+        string? application = null, string? environment = null, string? ticket = null, int limit = 100, long? minPosition = null)
+    {
+        if (limit is < 1 or > 1000)
+        {
+            return Problems.Invalid("limit", "limit is 1 to 1000.");
+        }
+
+        if (await ReadYourWrites.LaggingAsync(progress, "deploys", minPosition, ct) is { } lagging)
+        {
+            return lagging;
+        }
+
+        return TypedResults.Ok(await queries.TimelineAsync(application, environment, ticket, limit, ct));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<DeployRow>>, ValidationProblem, ProblemHttpResult>> CurrentAsync(
+        string? application, DeployQueries queries, ProjectionProgress progress, CancellationToken ct, long? minPosition = null)
+    {
+        if (!DeployTimeline.IsValidName(application))
+        {
+            return Problems.Invalid("application", "An application name is required.");
+        }
+
+        if (await ReadYourWrites.LaggingAsync(progress, "deploys", minPosition, ct) is { } lagging)
+        {
+            return lagging;
+        }
+
+        return TypedResults.Ok(await queries.CurrentAsync(application!, ct));
     }
 
     private static Task<Results<Accepted<DeployRecordedResponse>, ValidationProblem>> ReportAsync(

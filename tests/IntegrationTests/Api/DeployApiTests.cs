@@ -88,6 +88,32 @@ public sealed class DeployApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         await (await api.ClientFor("ticketland").PostAsJsonAsync("/source/http", body)).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
     }
 
+    [Fact]
+    public async Task The_read_side_shows_the_timeline_the_current_status_per_environment_and_deploys_by_ticket()
+    {
+        var app = App();
+        var ticket = $"T{Guid.NewGuid().ToString("N")[..6].ToUpperInvariant()}-42";
+        await Report(app, "testing", "1", "deployed", $"{ticket} first");
+        await Report(app, "production", "1", "deploying", null);
+        var last = await Report(app, "production", "1", "failed", $"rollback, see {ticket}");
+
+        var timeline = await (await _ci.GetAsync($"/api/deploys?application={app}&environment=production&minPosition={last}")).JsonAsync(HttpStatusCode.OK);
+        var current = await (await api.ClientFor("ops").GetAsync($"/api/deploys/current?application={app}")).JsonAsync(HttpStatusCode.OK);
+        var byTicket = await (await _ci.GetAsync($"/api/deploys?ticket={ticket}")).JsonAsync(HttpStatusCode.OK);
+
+        timeline.EnumerateArray().Select(d => d.GetProperty("status").GetString()).Should().Equal("failed", "deploying");
+        current.EnumerateArray().Select(d => (d.GetProperty("environment").GetString(), d.GetProperty("status").GetString()))
+            .Should().Equal(("production", "failed"), ("testing", "deployed"));
+        byTicket.EnumerateArray().Select(d => d.GetProperty("environment").GetString()).Should().Equal("production", "testing");
+        await (await api.ClientFor("alice").GetAsync($"/api/deploys?application={app}")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    private async Task<long> Report(string application, string environment, string version, string status, string? comment)
+    {
+        var response = await _ci.PostAsJsonAsync("/api/deploys", new { application, environment, version, status, comment });
+        return (await response.JsonAsync(HttpStatusCode.Accepted)).GetProperty("position").GetInt64();
+    }
+
     private static string App() => $"app{Guid.NewGuid():N}"[..16];
 
     private Task<IReadOnlyList<RecordedEvent>> StreamAsync(string application, string environment) =>

@@ -1,0 +1,46 @@
+using Npgsql;
+
+namespace EventSourced.Projections.Deploys;
+
+public sealed record DeployRow(string Application, string Environment, string Version, string Status, string? Comment, IReadOnlyList<string> TicketKeys, string Source, DateTimeOffset ReportedAt, long Position);
+
+/// <summary>Reads the deploys read model (rm.deploys), newest first.</summary>
+public sealed class DeployQueries(NpgsqlDataSource dataSource)
+{
+    private const string Columns = "application, environment, version, status, comment, ticket_keys, source, reported_at, position";
+
+    /// <summary>The timeline, optionally of one application and/or environment, or of the deploys that mention a ticket.</summary>
+    public Task<IReadOnlyList<DeployRow>> TimelineAsync(string? application, string? environment, string? ticket, int limit, CancellationToken ct) =>
+        QueryAsync($"""
+            SELECT {Columns} FROM rm.deploys
+            WHERE ($1::text IS NULL OR application = $1) AND ($2::text IS NULL OR environment = $2) AND ($3::text IS NULL OR ticket_keys @> ARRAY[$3])
+            ORDER BY position DESC LIMIT $4
+            """, ct, application, environment, ticket, limit);
+
+    /// <summary>The latest status of each environment of an application.</summary>
+    public Task<IReadOnlyList<DeployRow>> CurrentAsync(string application, CancellationToken ct) =>
+        QueryAsync($"""
+            SELECT DISTINCT ON (environment) {Columns} FROM rm.deploys
+            WHERE application = $1 ORDER BY environment, position DESC
+            """, ct, application);
+
+    private async Task<IReadOnlyList<DeployRow>> QueryAsync(string sql, CancellationToken ct, params object?[] parameters)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<DeployRow>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new DeployRow(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.GetFieldValue<string[]>(5), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetInt64(8)));
+        }
+
+        return rows;
+    }
+}
