@@ -36,6 +36,7 @@ app.MapMessageEndpoints();
 app.MapConversationEndpoints();
 app.MapDeployEndpoints();
 app.MapIngestEndpoints();
+app.MapTicketQueryEndpoints();
 app.MapAuditEndpoints();
 app.MapAdminProjectionEndpoints();
 

@@ -1,6 +1,7 @@
 using EventSourced.Projections.Contacts;
 using EventSourced.Projections.Deploys;
 using EventSourced.Projections.Runner;
+using EventSourced.Projections.Tickets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -22,6 +23,10 @@ public static class ProjectionServiceCollectionExtensions
         services.AddSingleton<ContactQueries>();
         services.AddSingleton<IProjection, DeploysProjection>();
         services.AddSingleton<DeployQueries>();
+        services.AddSingleton<IProjection, ShowsProjection>();
+        services.AddSingleton<IProjection, TicketsProjection>();
+        services.AddSingleton<IProjection, ParkedProjection>();
+        services.AddSingleton<TicketQueries>();
         services.AddSingleton<ProjectionStatusQueries>();
         services.AddSingleton<ProjectionOperations>();
         services.AddHostedService<ProjectionHost>();

@@ -16,6 +16,9 @@ public sealed record TicketOrder(string? EventId, string? Status, ImmutableList<
 
     public bool Exists => EventId is not null;
 
+    /// <summary>Whether a refund in this status makes its tickets refunded (approved or completed).</summary>
+    public static bool MarksRefunded(string refundStatus) => RefundingStatuses.Contains(refundStatus);
+
     // Refund statuses after which the tickets count as refunded.
     private static readonly ImmutableHashSet<string> RefundingStatuses = ImmutableHashSet.Create(StringComparer.OrdinalIgnoreCase, "approved", "completed");
 
@@ -42,7 +45,7 @@ public sealed record TicketOrder(string? EventId, string? Status, ImmutableList<
     private static TicketOrder Evolve(TicketOrder order, object @event) => @event switch
     {
         OrderRecorded e => order with { EventId = e.EventId, Status = e.Status, Tickets = [.. e.Tickets] },
-        RefundApplied e when RefundingStatuses.Contains(e.Status) => order with
+        RefundApplied e when MarksRefunded(e.Status) => order with
         {
             Refunds = order.Refunds.Add(e.RefundId),
             Tickets = [.. order.Tickets.Select(t => e.TicketIds.Contains(t.TicketId) ? t with { Status = Refunded } : t)],

@@ -94,6 +94,34 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         (await api.EventCountAsync()).Should().Be(count);
     }
 
+    [Fact]
+    public async Task The_read_side_shows_the_show_the_order_with_refunded_tickets_and_what_waits_parked()
+    {
+        var (show, order, refund) = Ids();
+        var (_, earlyOrder, _) = Ids();
+        var missingShow = $"missing{Guid.NewGuid():N}"[..20];
+        await IngestJsonAsync("events", show, ShowJson(show));
+        await IngestJsonAsync("orders", order, OrderJson(order, show));
+        await IngestJsonAsync("refunds", refund, RefundJson(refund, order));
+        await IngestJsonAsync("orders", earlyOrder, OrderJson(earlyOrder, missingShow));
+        var ops = api.ClientFor("ops");
+
+        var refunded = (await StreamAsync($"order-{order}"))[^1].Position;
+        var orderView = await (await ops.GetAsync($"/api/orders/{order}?minPosition={refunded}")).JsonAsync(HttpStatusCode.OK);
+        var shown = (await StreamAsync($"ticketevent-{show}"))[^1].Position;
+        var showView = await (await _seller.GetAsync($"/api/ticket-events/{show}?minPosition={shown}")).JsonAsync(HttpStatusCode.OK);
+        var refundedTickets = await (await ops.GetAsync($"/api/tickets?eventId={show}&status=refunded")).JsonAsync(HttpStatusCode.OK);
+        var parkedAt = (await StreamAsync($"parked-ticketevent-{missingShow}"))[^1].Position;
+        var parked = await (await ops.GetAsync($"/api/ingest/parked?minPosition={parkedAt}")).JsonAsync(HttpStatusCode.OK);
+
+        orderView.GetProperty("tickets").EnumerateArray().Select(t => t.GetProperty("status").GetString()).Should().Equal("refunded", "sold");
+        showView.GetProperty("title").GetString().Should().Be("Swan Lake");
+        refundedTickets.EnumerateArray().Select(t => t.GetProperty("ticketId").GetString()).Should().Equal("t1");
+        parked.EnumerateArray().Single(p => p.GetProperty("kind").GetString() == "order").GetProperty("waiting").GetInt64().Should().BeGreaterThanOrEqualTo(1);
+        await (await ops.GetAsync($"/api/orders/{Guid.NewGuid():N}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await api.ClientFor("alice").GetAsync($"/api/orders/{order}")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+    }
+
     public static TheoryData<string, string, string?, string, string> BadRecords => new()
     {
         { "key mismatch", "application/json", "1.0", "other-key", "key" },

@@ -1,0 +1,47 @@
+using EventSourced.Api.Auth;
+using EventSourced.Api.Http;
+using EventSourced.Projections.Runner;
+using EventSourced.Projections.Tickets;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EventSourced.Api.Tickets;
+
+/// <summary>What the seller's records have built: shows, orders with their tickets, and what still waits parked.</summary>
+public static class TicketQueryEndpoints
+{
+    public static IEndpointRouteBuilder MapTicketQueryEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var tickets = routes.MapGroup("/api").WithTags("Tickets").RequireAuthorization(p => p.RequireRole(Roles.TicketSource, Roles.Operator));
+        tickets.MapGet("/ticket-events/{id}", ShowAsync).WithName("GetTicketEvent").WithSummary("A show as the seller last reported it.");
+        tickets.MapGet("/orders/{id}", OrderAsync).WithName("GetOrder").WithSummary("An order with each ticket's status (refunded tickets included).");
+        tickets.MapGet("/tickets", TicketsAsync).WithName("ListTickets").WithSummary("Tickets by show and/or status.");
+        tickets.MapGet("/ingest/parked", ParkedAsync).WithName("ParkedRecords").WithSummary("How many orders and refunds wait for the show or order they refer to.");
+        return routes;
+    }
+
+    private static async Task<Results<Ok<ShowRow>, ProblemHttpResult>> ShowAsync(string id, TicketQueries queries, ProjectionProgress progress, CancellationToken ct, long? minPosition = null) =>
+        await ReadYourWrites.LaggingAsync(progress, "shows", minPosition, ct) is { } lagging ? lagging
+        : await queries.ShowAsync(id, ct) is { } show ? TypedResults.Ok(show)
+        : (ProblemHttpResult)Problems.NotFoundResult($"Ticket event {id} is not known.");
+
+    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> OrderAsync(string id, TicketQueries queries, ProjectionProgress progress, CancellationToken ct, long? minPosition = null) =>
+        await ReadYourWrites.LaggingAsync(progress, "tickets", minPosition, ct) is { } lagging ? lagging
+        : await queries.OrderAsync(id, ct) is { } order ? TypedResults.Ok(order)
+        : (ProblemHttpResult)Problems.NotFoundResult($"Order {id} is not known.");
+
+    private static async Task<Results<Ok<IReadOnlyList<TicketRow>>, ValidationProblem, ProblemHttpResult>> TicketsAsync(
+        TicketQueries queries, ProjectionProgress progress, CancellationToken ct, string? eventId = null, string? status = null, int limit = 100, long? minPosition = null)
+    {
+        if (limit is < 1 or > 1000)
+        {
+            return Problems.Invalid("limit", "limit is 1 to 1000.");
+        }
+
+        return await ReadYourWrites.LaggingAsync(progress, "tickets", minPosition, ct) is { } lagging
+            ? lagging
+            : TypedResults.Ok(await queries.TicketsAsync(eventId, status, limit, ct));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<ParkedCount>>, ProblemHttpResult>> ParkedAsync(TicketQueries queries, ProjectionProgress progress, CancellationToken ct, long? minPosition = null) =>
+        await ReadYourWrites.LaggingAsync(progress, "parked", minPosition, ct) is { } lagging ? lagging : TypedResults.Ok(await queries.ParkedAsync(ct));
+}
