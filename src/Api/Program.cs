@@ -34,6 +34,7 @@ app.MapOpenApi().AllowAnonymous();
 app.MapContactEndpoints();
 app.MapMessageEndpoints();
 app.MapConversationEndpoints();
+app.MapConversationQueryEndpoints();
 app.MapDeployEndpoints();
 app.MapIngestEndpoints();
 app.MapTicketQueryEndpoints();

@@ -1,4 +1,5 @@
 using EventSourced.Projections.Contacts;
+using EventSourced.Projections.Conversations;
 using EventSourced.Projections.Deploys;
 using EventSourced.Projections.Runner;
 using EventSourced.Projections.Tickets;
@@ -27,6 +28,9 @@ public static class ProjectionServiceCollectionExtensions
         services.AddSingleton<IProjection, TicketsProjection>();
         services.AddSingleton<IProjection, ParkedProjection>();
         services.AddSingleton<TicketQueries>();
+        services.AddSingleton<IProjection, ConversationsProjection>();
+        services.AddSingleton<IProjection, ManagersProjection>();
+        services.AddSingleton<ConversationQueries>();
         services.AddSingleton<ProjectionStatusQueries>();
         services.AddSingleton<ProjectionOperations>();
         services.AddHostedService<ProjectionHost>();

@@ -19,8 +19,14 @@ public interface IProjection
 
     EventFilter Filter { get; }
 
-    /// <summary>DDL that creates the tables of one generation; <paramref name="table"/> is the qualified table name.</summary>
+    /// <summary>
+    /// DDL that creates the tables of one generation; <paramref name="table"/> is the qualified
+    /// name of the main table, and each of <see cref="MoreTables"/> is that name plus its suffix.
+    /// </summary>
     string CreateTableSql(string table);
+
+    /// <summary>Suffixes of further tables, each served through its own view rm.{name}{suffix}.</summary>
+    IReadOnlyList<string> MoreTables => [];
 
     void Apply(ProjectionWrite write, RecordedEvent recorded, object @event);
 }

@@ -78,7 +78,11 @@ public static class ProjectionGenerations
         foreach (var old in generations.Where(g => g.Number < active.Number))
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
-            await ExecuteAsync(connection, tx, $"DROP TABLE IF EXISTS {old.Table(projection)}", ct);
+            foreach (var suffix in projection.MoreTables.Prepend(""))
+            {
+                await ExecuteAsync(connection, tx, $"DROP TABLE IF EXISTS {old.Table(projection)}{suffix}", ct);
+            }
+
             await ExecuteAsync(connection, tx, "DELETE FROM proj.checkpoints WHERE projection = $1 AND generation = $2", ct, projection.Name, old.Number);
             await ExecuteAsync(connection, tx, "DELETE FROM proj.dead_letters WHERE projection = $1 AND generation = $2", ct, projection.Name, old.Number);
             await tx.CommitAsync(ct);
@@ -100,7 +104,11 @@ public static class ProjectionGenerations
     public static async Task ActivateAsync(NpgsqlConnection connection, IProjection projection, Generation generation, CancellationToken ct)
     {
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await ExecuteAsync(connection, tx, $"DROP VIEW IF EXISTS rm.{projection.Name}; CREATE VIEW rm.{projection.Name} AS SELECT * FROM {generation.Table(projection)}", ct);
+        foreach (var suffix in projection.MoreTables.Prepend(""))
+        {
+            await ExecuteAsync(connection, tx, $"DROP VIEW IF EXISTS rm.{projection.Name}{suffix}; CREATE VIEW rm.{projection.Name}{suffix} AS SELECT * FROM {generation.Table(projection)}{suffix}", ct);
+        }
+
         await ExecuteAsync(connection, tx, "UPDATE proj.checkpoints SET active = (generation = $2) WHERE projection = $1", ct, projection.Name, generation.Number);
         await tx.CommitAsync(ct);
     }

@@ -1,0 +1,67 @@
+using EventSourced.Api.Auth;
+using EventSourced.Api.Http;
+using EventSourced.Projections.Conversations;
+using EventSourced.Projections.Runner;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EventSourced.Api.Conversations;
+
+/// <summary>Conversations as each participant sees them; operators see all.</summary>
+public static class ConversationQueryEndpoints
+{
+    private const int DefaultMaxPage = 50;
+
+    public static IEndpointRouteBuilder MapConversationQueryEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var chats = routes.MapGroup("/api/conversations").WithTags("Conversations").RequireAuthorization(AuthExtensions.ChatParticipant);
+        chats.MapGet("/", ListAsync).WithName("ListConversations")
+            .WithSummary("The caller's conversations (all, for operators) with unread counts, by visitor, manager and status.");
+        chats.MapGet("/{id:guid}/messages", MessagesAsync).WithName("ListChatMessages")
+            .WithSummary("Messages newest first: count (default and maximum: Chat:MaxPageSize), sinceId (exclusive, newer ones), beforeId (older history).");
+        routes.MapGet("/api/managers", ManagersAsync).WithTags("Conversations").WithName("ListManagers")
+            .WithSummary("Managers, whether on duty, and how many open conversations each has.")
+            .RequireAuthorization(p => p.RequireRole(Roles.Manager, Roles.Operator));
+        return routes;
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<ConversationRow>>, ProblemHttpResult>> ListAsync(
+        HttpContext http, ConversationQueries queries, ProjectionProgress progress, CancellationToken ct,
+        string? visitorId = null, string? managerId = null, string? status = null, long? minPosition = null)
+    {
+        if (await ReadYourWrites.LaggingAsync(progress, "conversations", minPosition, ct) is { } lagging)
+        {
+            return lagging;
+        }
+
+        var onlyTheirs = !http.User.IsInRole(Roles.Operator);
+        return TypedResults.Ok(await queries.ListAsync(http.Subject(), onlyTheirs, visitorId, managerId, status, ct));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<ChatMessageRow>>, ValidationProblem, ProblemHttpResult>> MessagesAsync(
+        Guid id, HttpContext http, ConversationQueries queries, ProjectionProgress progress, IConfiguration configuration, CancellationToken ct,
+        int? count = null, Guid? sinceId = null, Guid? beforeId = null, long? minPosition = null)
+    {
+        var maxPage = configuration.GetValue("Chat:MaxPageSize", DefaultMaxPage);
+        if (count is < 1 || count > maxPage)
+        {
+            return Problems.Invalid("count", $"count is 1 to {maxPage}.");
+        }
+
+        if (await ReadYourWrites.LaggingAsync(progress, "conversations", minPosition, ct) is { } lagging)
+        {
+            return lagging;
+        }
+
+        var viewer = http.Subject();
+        var participants = await queries.ParticipantsAsync(id, ct);
+        if (participants is not { } p || (p.VisitorId != viewer && p.ManagerId != viewer && !http.User.IsInRole(Roles.Operator)))
+        {
+            return (ProblemHttpResult)Problems.NotFoundResult($"Conversation {id} does not exist.");
+        }
+
+        return TypedResults.Ok(await queries.MessagesAsync(id, viewer, count ?? maxPage, sinceId, beforeId, ct));
+    }
+
+    private static async Task<Ok<IReadOnlyList<ManagerRow>>> ManagersAsync(ConversationQueries queries, CancellationToken ct) =>
+        TypedResults.Ok(await queries.ManagersAsync(ct));
+}

@@ -1,0 +1,82 @@
+using Npgsql;
+
+namespace EventSourced.Projections.Conversations;
+
+/// <param name="Unread">Messages from the other side the caller has not marked read.</param>
+public sealed record ConversationRow(Guid Id, string VisitorId, string ManagerId, string Status, DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt, DateTimeOffset? LastMessageAt, long Unread);
+
+public sealed record ChatMessageRow(Guid Id, string SenderId, string SenderRole, string Content, DateTimeOffset PostedAt);
+
+public sealed record ManagerRow(string ManagerId, bool OnDuty, DateTimeOffset Since, long OpenConversations);
+
+/// <summary>Reads conversations as one participant sees them: their unread counts, without what they hid.</summary>
+public sealed class ConversationQueries(NpgsqlDataSource dataSource)
+{
+    private const string Unread = """
+        (SELECT count(*) FROM rm.conversations_messages m
+         WHERE m.conversation_id = c.conversation_id AND m.sender_id <> $1 AND NOT m.hidden_for_everyone AND NOT ($1 = ANY(m.hidden_for))
+           AND m.seq > CASE WHEN c.visitor_id = $1 THEN c.visitor_read_seq WHEN c.manager_id = $1 THEN c.manager_read_seq ELSE 9223372036854775807 END)
+        """;
+
+    /// <param name="viewer">Whose unread counts to show; with <paramref name="onlyTheirs"/> also whose conversations.</param>
+    public Task<IReadOnlyList<ConversationRow>> ListAsync(string viewer, bool onlyTheirs, string? visitorId, string? managerId, string? status, CancellationToken ct) =>
+        QueryAsync($"""
+            SELECT c.conversation_id, c.visitor_id, c.manager_id, c.status, c.opened_at, c.closed_at, c.last_message_at, {Unread}
+            FROM rm.conversations c
+            WHERE (NOT $2 OR c.visitor_id = $1 OR c.manager_id = $1)
+              AND ($3::text IS NULL OR c.visitor_id = $3) AND ($4::text IS NULL OR c.manager_id = $4) AND ($5::text IS NULL OR c.status = $5)
+            ORDER BY coalesce(c.last_message_at, c.opened_at) DESC LIMIT 200
+            """,
+            r => new ConversationRow(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
+                r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), r.GetInt64(7)),
+            ct, viewer, onlyTheirs, visitorId, managerId, status);
+
+    /// <summary>
+    /// Messages newest first: after <paramref name="sinceId"/> (exclusive) when given, else the
+    /// latest; <paramref name="beforeId"/> pages back through older history. Hidden ones are left out.
+    /// </summary>
+    public Task<IReadOnlyList<ChatMessageRow>> MessagesAsync(Guid conversationId, string viewer, int count, Guid? sinceId, Guid? beforeId, CancellationToken ct) =>
+        QueryAsync("""
+            SELECT m.message_id, m.sender_id, m.sender_role, m.content, m.posted_at
+            FROM rm.conversations_messages m
+            WHERE m.conversation_id = $1 AND NOT m.hidden_for_everyone AND NOT ($2 = ANY(m.hidden_for))
+              AND ($4::uuid IS NULL OR m.seq > (SELECT seq FROM rm.conversations_messages WHERE message_id = $4))
+              AND ($5::uuid IS NULL OR m.seq < (SELECT seq FROM rm.conversations_messages WHERE message_id = $5))
+            ORDER BY m.seq DESC LIMIT $3
+            """,
+            r => new ChatMessageRow(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4)),
+            ct, conversationId, viewer, count, sinceId, beforeId);
+
+    /// <summary>The participants of a conversation, or null when the read model does not have it.</summary>
+    public async Task<(string VisitorId, string ManagerId)?> ParticipantsAsync(Guid conversationId, CancellationToken ct)
+    {
+        var rows = await QueryAsync("SELECT visitor_id, manager_id FROM rm.conversations WHERE conversation_id = $1", r => (r.GetString(0), r.GetString(1)), ct, conversationId);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public Task<IReadOnlyList<ManagerRow>> ManagersAsync(CancellationToken ct) =>
+        QueryAsync("""
+            SELECT m.manager_id, m.on_duty, m.since,
+                   (SELECT count(*) FROM rm.conversations c WHERE c.manager_id = m.manager_id AND c.status = 'open')
+            FROM rm.managers m ORDER BY m.on_duty DESC, m.manager_id
+            """,
+            r => new ManagerRow(r.GetString(0), r.GetBoolean(1), r.GetFieldValue<DateTimeOffset>(2), r.GetInt64(3)), ct);
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params object?[] parameters)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+}

@@ -1,0 +1,83 @@
+using EventSourced.Application.EventStore;
+using EventSourced.Domain.Conversations;
+using EventSourced.Projections.Runner;
+
+namespace EventSourced.Projections.Conversations;
+
+/// <summary>
+/// Conversations with their participants' read marks (rm.conversations) and their posted messages
+/// with who hid them (rm.conversations_messages). Rejected messages are never shown.
+/// </summary>
+public sealed class ConversationsProjection : IProjection
+{
+    public const string Messages = "_messages";
+
+    public string Name => "conversations";
+
+    public int Version => 1;
+
+    public EventFilter Filter { get; } = EventFilter.ForCategory("conversation");
+
+    public IReadOnlyList<string> MoreTables { get; } = [Messages];
+
+    public string CreateTableSql(string table) => $"""
+        CREATE TABLE {table} (
+            conversation_id   uuid        PRIMARY KEY,
+            visitor_id        text        NOT NULL,
+            manager_id        text        NOT NULL,
+            status            text        NOT NULL,
+            opened_at         timestamptz NOT NULL,
+            closed_at         timestamptz,
+            last_message_at   timestamptz,
+            visitor_read_seq  bigint      NOT NULL DEFAULT -1,
+            manager_read_seq  bigint      NOT NULL DEFAULT -1);
+        CREATE INDEX ON {table} (visitor_id);
+        CREATE INDEX ON {table} (manager_id, status);
+        CREATE TABLE {table}{Messages} (
+            conversation_id      uuid        NOT NULL,
+            seq                  bigint      NOT NULL,
+            message_id           uuid        NOT NULL UNIQUE,
+            sender_id            text        NOT NULL,
+            sender_role          text        NOT NULL,
+            content              text        NOT NULL,
+            posted_at            timestamptz NOT NULL,
+            hidden_for           text[]      NOT NULL DEFAULT ARRAY[]::text[],
+            hidden_for_everyone  boolean     NOT NULL DEFAULT false,
+            PRIMARY KEY (conversation_id, seq));
+        """;
+
+    public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
+    {
+        var t = write.Table;
+        switch (@event)
+        {
+            case ConversationOpened e:
+                write.Execute($"INSERT INTO {t} (conversation_id, visitor_id, manager_id, status, opened_at) VALUES ($1, $2, $3, 'open', $4)", e.ConversationId, e.VisitorId, e.ManagerId, e.OpenedAt);
+                break;
+            case ChatMessagePosted e:
+                write.Execute(
+                    $"INSERT INTO {t}{Messages} (conversation_id, seq, message_id, sender_id, sender_role, content, posted_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    e.ConversationId, recorded.StreamVersion, e.MessageId, e.SenderId, e.SenderRole.ToString().ToLowerInvariant(), e.Content, e.PostedAt);
+                write.Execute($"UPDATE {t} SET last_message_at = $2 WHERE conversation_id = $1", e.ConversationId, e.PostedAt);
+                break;
+            case ChatMessagesRead e:
+                write.Execute($"""
+                    UPDATE {t} SET
+                        visitor_read_seq = CASE WHEN visitor_id = $2 THEN m.seq ELSE visitor_read_seq END,
+                        manager_read_seq = CASE WHEN manager_id = $2 THEN m.seq ELSE manager_read_seq END
+                    FROM (SELECT seq FROM {t}{Messages} WHERE message_id = $3) m
+                    WHERE conversation_id = $1
+                    """, e.ConversationId, e.ReaderId, e.UpToMessageId);
+                break;
+            case ChatMessageHidden { HiddenFor: null } e:
+                write.Execute($"UPDATE {t}{Messages} SET hidden_for_everyone = true WHERE message_id = $1", e.MessageId);
+                break;
+            case ChatMessageHidden e:
+                write.Execute($"UPDATE {t}{Messages} SET hidden_for = array_append(hidden_for, $2) WHERE message_id = $1", e.MessageId, e.HiddenFor);
+                break;
+            case ConversationClosed e:
+                write.Execute($"UPDATE {t} SET status = 'closed', closed_at = $2 WHERE conversation_id = $1", e.ConversationId, e.ClosedAt);
+                break;
+        }
+    }
+}
