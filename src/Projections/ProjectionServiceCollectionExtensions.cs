@@ -1,6 +1,7 @@
 using EventSourced.Projections.Contacts;
 using EventSourced.Projections.Conversations;
 using EventSourced.Projections.Deploys;
+using EventSourced.Projections.Messages;
 using EventSourced.Projections.Runner;
 using EventSourced.Projections.Tickets;
 using Microsoft.Extensions.Configuration;
@@ -31,6 +32,8 @@ public static class ProjectionServiceCollectionExtensions
         services.AddSingleton<IProjection, ConversationsProjection>();
         services.AddSingleton<IProjection, ManagersProjection>();
         services.AddSingleton<ConversationQueries>();
+        services.AddSingleton<IProjection, MessagesProjection>();
+        services.AddSingleton<MessageQueries>();
         services.AddSingleton<ProjectionStatusQueries>();
         services.AddSingleton<ProjectionOperations>();
         services.AddHostedService<ProjectionHost>();

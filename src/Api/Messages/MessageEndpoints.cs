@@ -3,6 +3,8 @@ using EventSourced.Api.Http;
 using EventSourced.Application.Commands;
 using EventSourced.Application.Messages;
 using EventSourced.Domain.Messages;
+using EventSourced.Projections.Messages;
+using EventSourced.Projections.Runner;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventSourced.Api.Messages;
@@ -17,6 +19,10 @@ public static class MessageEndpoints
 
         messages.MapPost("/", ScheduleAsync).WithName("ScheduleMessage")
             .WithSummary("Schedules a message to contacts (by id or name) over every messenger they have; 202, delivery follows.");
+        messages.MapGet("/", ListAsync).WithName("ListMessages")
+            .WithSummary("The caller's messages, newest first, optionally by status (scheduled, cancelled).");
+        messages.MapGet("/{id:guid}", GetAsync).WithName("GetMessage")
+            .WithSummary("A message with each recipient's delivery status per channel.");
         messages.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelMessage")
             .WithSummary("Cancels a message before it is sent; cancelling again changes nothing.");
         return routes;
@@ -56,6 +62,25 @@ public static class MessageEndpoints
         var result = await handler.HandleAsync(Message.Decider, Message.StreamId(id), command, context, ct: ct);
         return TypedResults.Accepted($"/api/messages/{id}", new MessageAcceptedResponse(id, result.Position));
     }
+
+    private static async Task<Results<Ok<IReadOnlyList<MessageRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        HttpContext http, MessageQueries queries, ProjectionProgress progress, CancellationToken ct, string? status = null, int limit = 100, long? minPosition = null)
+    {
+        if (limit is < 1 or > 1000)
+        {
+            return Problems.Invalid("limit", "limit is 1 to 1000.");
+        }
+
+        return await ReadYourWrites.LaggingAsync(progress, "messages", minPosition, ct) is { } lagging
+            ? lagging
+            : TypedResults.Ok(await queries.ListAsync(http.Subject(), status, limit, ct));
+    }
+
+    private static async Task<Results<Ok<MessageView>, ProblemHttpResult>> GetAsync(
+        Guid id, HttpContext http, MessageQueries queries, ProjectionProgress progress, CancellationToken ct, long? minPosition = null) =>
+        await ReadYourWrites.LaggingAsync(progress, "messages", minPosition, ct) is { } lagging ? lagging
+        : await queries.GetAsync(http.Subject(), id, ct) is { } message ? TypedResults.Ok(message)
+        : (ProblemHttpResult)Problems.NotFoundResult($"Message {id} does not exist.");
 
     private static async Task<Ok<MessageAcceptedResponse>> CancelAsync(Guid id, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
     {

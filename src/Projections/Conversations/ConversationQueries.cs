@@ -20,7 +20,7 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
 
     /// <param name="viewer">Whose unread counts to show; with <paramref name="onlyTheirs"/> also whose conversations.</param>
     public Task<IReadOnlyList<ConversationRow>> ListAsync(string viewer, bool onlyTheirs, string? visitorId, string? managerId, string? status, CancellationToken ct) =>
-        QueryAsync($"""
+        dataSource.QueryAsync($"""
             SELECT c.conversation_id, c.visitor_id, c.manager_id, c.status, c.opened_at, c.closed_at, c.last_message_at, {Unread}
             FROM rm.conversations c
             WHERE (NOT $2 OR c.visitor_id = $1 OR c.manager_id = $1)
@@ -36,7 +36,7 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
     /// latest; <paramref name="beforeId"/> pages back through older history. Hidden ones are left out.
     /// </summary>
     public Task<IReadOnlyList<ChatMessageRow>> MessagesAsync(Guid conversationId, string viewer, int count, Guid? sinceId, Guid? beforeId, CancellationToken ct) =>
-        QueryAsync("""
+        dataSource.QueryAsync("""
             SELECT m.message_id, m.sender_id, m.sender_role, m.content, m.posted_at
             FROM rm.conversations_messages m
             WHERE m.conversation_id = $1 AND NOT m.hidden_for_everyone AND NOT ($2 = ANY(m.hidden_for))
@@ -50,33 +50,15 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
     /// <summary>The participants of a conversation, or null when the read model does not have it.</summary>
     public async Task<(string VisitorId, string ManagerId)?> ParticipantsAsync(Guid conversationId, CancellationToken ct)
     {
-        var rows = await QueryAsync("SELECT visitor_id, manager_id FROM rm.conversations WHERE conversation_id = $1", r => (r.GetString(0), r.GetString(1)), ct, conversationId);
+        var rows = await dataSource.QueryAsync("SELECT visitor_id, manager_id FROM rm.conversations WHERE conversation_id = $1", r => (r.GetString(0), r.GetString(1)), ct, conversationId);
         return rows.Count == 0 ? null : rows[0];
     }
 
     public Task<IReadOnlyList<ManagerRow>> ManagersAsync(CancellationToken ct) =>
-        QueryAsync("""
+        dataSource.QueryAsync("""
             SELECT m.manager_id, m.on_duty, m.since,
                    (SELECT count(*) FROM rm.conversations c WHERE c.manager_id = m.manager_id AND c.status = 'open')
             FROM rm.managers m ORDER BY m.on_duty DESC, m.manager_id
             """,
             r => new ManagerRow(r.GetString(0), r.GetBoolean(1), r.GetFieldValue<DateTimeOffset>(2), r.GetInt64(3)), ct);
-
-    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params object?[] parameters)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        foreach (var value in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
-        }
-
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(read(reader));
-        }
-
-        return rows;
-    }
 }

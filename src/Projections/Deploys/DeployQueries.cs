@@ -24,23 +24,8 @@ public sealed class DeployQueries(NpgsqlDataSource dataSource)
             WHERE application = $1 ORDER BY environment, position DESC
             """, ct, application);
 
-    private async Task<IReadOnlyList<DeployRow>> QueryAsync(string sql, CancellationToken ct, params object?[] parameters)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        foreach (var value in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
-        }
-
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<DeployRow>();
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(new DeployRow(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.GetFieldValue<string[]>(5), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetInt64(8)));
-        }
-
-        return rows;
-    }
+    private Task<IReadOnlyList<DeployRow>> QueryAsync(string sql, CancellationToken ct, params object?[] parameters) =>
+        dataSource.QueryAsync(sql, r => new DeployRow(
+            r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+            r.GetFieldValue<string[]>(5), r.GetString(6), r.GetFieldValue<DateTimeOffset>(7), r.GetInt64(8)), ct, parameters);
 }

@@ -15,7 +15,7 @@ public sealed class TicketQueries(NpgsqlDataSource dataSource)
 {
     public async Task<ShowRow?> ShowAsync(string eventId, CancellationToken ct)
     {
-        var rows = await QueryAsync(
+        var rows = await dataSource.QueryAsync(
             "SELECT event_id, title, venue, starts_at, status, source FROM rm.shows WHERE event_id = $1",
             r => new ShowRow(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3), r.GetString(4), r.GetString(5)), ct, eventId);
         return rows.Count == 0 ? null : rows[0];
@@ -31,28 +31,10 @@ public sealed class TicketQueries(NpgsqlDataSource dataSource)
         TicketsAsync("WHERE ($1::text IS NULL OR event_id = $1) AND ($2::text IS NULL OR status = $2) ORDER BY event_id, order_id, ticket_id LIMIT $3", ct, eventId, status, limit);
 
     public Task<IReadOnlyList<ParkedCount>> ParkedAsync(CancellationToken ct) =>
-        QueryAsync("SELECT kind, count(*) FROM rm.parked WHERE NOT released GROUP BY kind ORDER BY kind", r => new ParkedCount(r.GetString(0), r.GetInt64(1)), ct);
+        dataSource.QueryAsync("SELECT kind, count(*) FROM rm.parked WHERE NOT released GROUP BY kind ORDER BY kind", r => new ParkedCount(r.GetString(0), r.GetInt64(1)), ct);
 
     private Task<IReadOnlyList<TicketRow>> TicketsAsync(string where, CancellationToken ct, params object?[] parameters) =>
-        QueryAsync(
+        dataSource.QueryAsync(
             $"SELECT ticket_id, order_id, event_id, seat, price, status, order_status FROM rm.tickets {where}",
             r => new TicketRow(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetDecimal(4), r.GetString(5), r.GetString(6)), ct, parameters);
-
-    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params object?[] parameters)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        foreach (var value in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
-        }
-
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(read(reader));
-        }
-
-        return rows;
-    }
 }

@@ -97,6 +97,26 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
     }
 
     [Fact]
+    public async Task The_read_side_lists_the_owners_messages_by_status_with_each_delivery()
+    {
+        var name = Unique("Reader");
+        await AddContactAsync(_alice, name, telegram: "@reader_one", viber: "reader");
+        var kept = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Kept", contactNames = new[] { name } })).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        var dropped = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Dropped", contactNames = new[] { name } })).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        var cancel = await (await _alice.PostAsync($"/api/messages/{dropped}/cancel", null)).JsonAsync(HttpStatusCode.OK);
+        var position = cancel.GetProperty("position").GetInt64();
+
+        var scheduled = await (await _alice.GetAsync($"/api/messages?status=scheduled&minPosition={position}")).JsonAsync(HttpStatusCode.OK);
+        var view = await (await _alice.GetAsync($"/api/messages/{dropped}")).JsonAsync(HttpStatusCode.OK);
+
+        scheduled.EnumerateArray().Select(m => m.GetProperty("id").GetGuid()).Should().Contain(kept).And.NotContain(dropped);
+        view.GetProperty("message").GetProperty("status").GetString().Should().Be("cancelled");
+        view.GetProperty("deliveries").EnumerateArray().Select(d => (d.GetProperty("channel").GetString(), d.GetProperty("status").GetString()))
+            .Should().Equal(("telegram", "cancelled"), ("viber", "cancelled"));
+        await (await api.ClientFor("bob").GetAsync($"/api/messages/{kept}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Cancelling_an_unknown_message_is_a_404() =>
         await (await _alice.PostAsync($"/api/messages/{Guid.NewGuid()}/cancel", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "urn:eventsourced:problem:message_not_found");
 

@@ -1,0 +1,37 @@
+using Npgsql;
+
+namespace EventSourced.Projections.Messages;
+
+public sealed record MessageRow(Guid Id, string Text, DateTimeOffset NotBefore, string Status, DateTimeOffset ScheduledAt, DateTimeOffset? CancelledAt);
+
+public sealed record DeliveryRow(Guid Id, Guid ContactId, string ContactName, string Channel, string Address, string Status);
+
+public sealed record MessageView(MessageRow Message, IReadOnlyList<DeliveryRow> Deliveries);
+
+/// <summary>Reads an owner's messages and their deliveries.</summary>
+public sealed class MessageQueries(NpgsqlDataSource dataSource)
+{
+    private const string Columns = "message_id, text, not_before, status, scheduled_at, cancelled_at";
+
+    public Task<IReadOnlyList<MessageRow>> ListAsync(string ownerId, string? status, int limit, CancellationToken ct) =>
+        dataSource.QueryAsync($"SELECT {Columns} FROM rm.messages WHERE owner_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY scheduled_at DESC, message_id LIMIT $3",
+            Message, ct, ownerId, status, limit);
+
+    /// <summary>The message with each delivery, or null when it is not this owner's.</summary>
+    public async Task<MessageView?> GetAsync(string ownerId, Guid messageId, CancellationToken ct)
+    {
+        var messages = await dataSource.QueryAsync($"SELECT {Columns} FROM rm.messages WHERE owner_id = $1 AND message_id = $2", Message, ct, ownerId, messageId);
+        if (messages.Count == 0)
+        {
+            return null;
+        }
+
+        var deliveries = await dataSource.QueryAsync(
+            "SELECT delivery_id, contact_id, contact_name, channel, address, status FROM rm.messages_deliveries WHERE message_id = $1 ORDER BY contact_name, channel",
+            r => new DeliveryRow(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5)), ct, messageId);
+        return new MessageView(messages[0], deliveries);
+    }
+
+    private static MessageRow Message(NpgsqlDataReader r) =>
+        new(r.GetGuid(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5));
+}
