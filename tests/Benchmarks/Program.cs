@@ -9,9 +9,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 // against one database and one (auto-preparing) data source.
 // Usage: dotnet run -c Release --project tests/Benchmarks [-- seconds-per-round rounds]
 //        dotnet run -c Release --project tests/Benchmarks -- rebuild [events]
+//        dotnet run -c Release --project tests/Benchmarks -- lag [commands-per-second] [seconds]
 var rebuildMode = args.Length > 0 && args[0] == "rebuild";
-var seconds = !rebuildMode && args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
-var rounds = !rebuildMode && args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+var lagMode = args.Length > 0 && args[0] == "lag";
+var seconds = !rebuildMode && !lagMode && args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
+var rounds = !rebuildMode && !lagMode && args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 var server = Environment.GetEnvironmentVariable("ConnectionStrings__EventStore")
     ?? "Host=127.0.0.1;Port=5432;Username=eventsourced;Password=eventsourced;Database=eventsourced";
 
@@ -22,6 +24,13 @@ await new SchemaMigrator(dataSource, options, NullLogger<SchemaMigrator>.Instanc
 using var notifications = new AppendNotifications(dataSource, options, NullLogger<AppendNotifications>.Instance);
 await notifications.StartAsync(CancellationToken.None);
 var store = new PostgresEventStore(dataSource, options, notifications);
+if (lagMode)
+{
+    await LagBenchmark.RunAsync(dataSource, store, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20);
+    await notifications.StopAsync(CancellationToken.None);
+    return;
+}
+
 if (rebuildMode)
 {
     await RebuildBenchmark.RunAsync(dataSource, store, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000);
