@@ -48,6 +48,13 @@ public sealed partial class ProjectionRunner(
                 LogLostConnection(logger, e, projection.Name);
                 await Task.Delay(options.StandbyRetry, ct);
             }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // A fault of this projection must not stop the host and every other projection:
+                // it shows as lag in its status and in the log, and is retried.
+                LogFailed(logger, e, projection.Name);
+                await Task.Delay(options.StandbyRetry, ct);
+            }
         }
     }
 
@@ -287,6 +294,9 @@ public sealed partial class ProjectionRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Projection {Projection} lost its database connection; retrying")]
     private static partial void LogLostConnection(ILogger logger, Exception exception, string projection);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Projection {Projection} failed; it starts again from its checkpoint")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string projection);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Projection {Projection} is stopped by a poison event; reset it to go on")]
     private static partial void LogStopped(ILogger logger, string projection);
