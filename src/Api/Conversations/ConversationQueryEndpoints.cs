@@ -62,6 +62,7 @@ public static class ConversationQueryEndpoints
         return TypedResults.Ok(await queries.MessagesAsync(id, viewer, count ?? maxPage, sinceId, beforeId, ct));
     }
 
-    private static async Task<Ok<IReadOnlyList<ManagerRow>>> ManagersAsync(ConversationQueries queries, CancellationToken ct) =>
-        TypedResults.Ok(await queries.ManagersAsync(ct));
+    private static async Task<Results<Ok<IReadOnlyList<ManagerRow>>, ProblemHttpResult>> ManagersAsync(
+        ConversationQueries queries, ProjectionProgress progress, CancellationToken ct, long? minPosition = null) =>
+        await ReadYourWrites.LaggingAsync(progress, "managers", minPosition, ct) is { } lagging ? lagging : TypedResults.Ok(await queries.ManagersAsync(ct));
 }

@@ -13,7 +13,7 @@ public sealed class ConversationReadApiTests(EmptyStoreApi api) : IClassFixture<
     {
         var mia = api.ClientFor("mia");
         var vera = api.ClientFor("vera");
-        await mia.PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true });
+        var onDuty = await (await mia.PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true })).JsonAsync(HttpStatusCode.OK);
         var id = (await (await vera.PostAsJsonAsync("/api/conversations", new { })).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
         var sent = new List<Guid>();
         foreach (var text in new[] { "one", "two", "three", "four" })
@@ -30,7 +30,7 @@ public sealed class ConversationReadApiTests(EmptyStoreApi api) : IClassFixture<
         var older = await (await mia.GetAsync($"/api/conversations/{id}/messages?beforeId={sent[1]}")).JsonAsync(HttpStatusCode.OK);
         var newer = await (await mia.GetAsync($"/api/conversations/{id}/messages?sinceId={sent[0]}")).JsonAsync(HttpStatusCode.OK);
         var verasView = await (await vera.GetAsync($"/api/conversations/{id}/messages")).JsonAsync(HttpStatusCode.OK);
-        var managers = await (await mia.GetAsync("/api/managers")).JsonAsync(HttpStatusCode.OK);
+        var managers = await (await mia.GetAsync($"/api/managers?minPosition={onDuty.GetProperty("position").GetInt64()}")).JsonAsync(HttpStatusCode.OK);
 
         miasList.EnumerateArray().Single().GetProperty("unread").GetInt64().Should().Be(1, "three is unread; four is hidden from her");
         Contents(latest).Should().Equal("three", "two");
