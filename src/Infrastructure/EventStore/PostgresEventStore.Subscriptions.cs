@@ -30,7 +30,7 @@ public sealed partial class PostgresEventStore
                 // Caught up: sleep until an append is signalled, polling now and then in case a
                 // notification was lost.
                 backoff.Reset();
-                await Task.WhenAny(appended, Task.Delay(options.PollInterval, ct));
+                await WaitForAppendAsync(appended, ct);
             }
             else
             {
@@ -38,6 +38,19 @@ public sealed partial class PostgresEventStore
                 // not signalled (it may roll back, or not be an append at all), so look again soon.
                 await backoff.WaitAsync(ct);
             }
+        }
+    }
+
+    /// <summary>Until the next append is signalled, or the poll interval passes; the poll timer ends with the wait.</summary>
+    private async Task WaitForAppendAsync(Task appended, CancellationToken ct)
+    {
+        try
+        {
+            await appended.WaitAsync(options.PollInterval, ct);
+        }
+        catch (TimeoutException)
+        {
+            // Time to poll: a notification may have been lost.
         }
     }
 }

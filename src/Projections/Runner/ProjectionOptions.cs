@@ -21,6 +21,4 @@ public sealed class ProjectionOptions
 
     /// <summary>How often a standby node tries to take over a projection.</summary>
     public TimeSpan StandbyRetry { get; set; } = TimeSpan.FromSeconds(1);
-
-    public TimeSpan IdlePoll { get; set; } = TimeSpan.FromMilliseconds(200);
 }
