@@ -15,6 +15,8 @@ status=$?
 read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | awk '
   { for (i = 1; i <= NF; i++) { split($i, kv, "=\""); gsub(/"/, "", kv[2]); c[kv[1]] += kv[2] } }
   END { printf "%d %d %d\n", c["passed"], c["failed"] + c["error"] + c["timeout"] + c["aborted"], c["notExecuted"] }')
+# Name what failed, so a failure in CI can be found without rerunning it.
+cat "$results"/*.trx 2>/dev/null | grep -o 'testName="[^"]*"[^>]*outcome="Failed"' | sed 's/testName="\([^"]*\)".*/failed: \1/'
 rm -rf "$results"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # a build or host failure counts
 line="$passed passed, $failed failed"
