@@ -6,6 +6,7 @@ using EventSourced.Projections.Runner;
 using EventSourced.Projections.Tickets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace EventSourced.Projections;
 
@@ -20,7 +21,7 @@ public static class ProjectionServiceCollectionExtensions
             sp.GetRequiredService<IConfiguration>().GetSection("Projections").Bind(options);
             return options;
         });
-        services.AddSingleton<ProjectionProgress>();
+        services.AddSingleton(sp => new ProjectionProgress(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ProjectionOptions>().ReadYourWritesTimeout));
         services.AddSingleton<IProjection, ContactsProjection>();
         services.AddSingleton<ContactQueries>();
         services.AddSingleton<IProjection, DeploysProjection>();

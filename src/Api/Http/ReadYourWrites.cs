@@ -9,18 +9,16 @@ namespace EventSourced.Api.Http;
 /// </summary>
 public static class ReadYourWrites
 {
-    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(5);
-
     /// <returns>Null when the read model has caught up (or no position was asked for), else a 503 problem.</returns>
     public static async Task<ProblemHttpResult?> LaggingAsync(ProjectionProgress progress, string projection, long? minPosition, CancellationToken ct)
     {
-        if (minPosition is not { } position || await progress.WaitForAsync(projection, position, MaxWait, ct))
+        if (minPosition is not { } position || await progress.WaitForAsync(projection, position, progress.ReadYourWritesTimeout, ct))
         {
             return null;
         }
 
         return TypedResults.Problem(
             statusCode: StatusCodes.Status503ServiceUnavailable, type: Problems.Unavailable, title: "The read model has not caught up yet; retry shortly",
-            detail: $"Read model '{projection}' has not reached position {position} within {MaxWait.TotalSeconds} s.");
+            detail: $"Read model '{projection}' has not reached position {position} within {progress.ReadYourWritesTimeout.TotalSeconds} s.");
     }
 }

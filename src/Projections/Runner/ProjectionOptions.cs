@@ -21,4 +21,7 @@ public sealed class ProjectionOptions
 
     /// <summary>How often a standby node tries to take over a projection.</summary>
     public TimeSpan StandbyRetry { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a query given ?minPosition= waits for its projection before answering 503.</summary>
+    public TimeSpan ReadYourWritesTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -8,10 +8,13 @@ namespace EventSourced.Projections.Runner;
 /// command's position waits until the projection has applied it. Commits on this node wake waiters
 /// at once; a projection led by another node is seen by polling its checkpoint.
 /// </summary>
-public sealed class ProjectionProgress(NpgsqlDataSource dataSource)
+public sealed class ProjectionProgress(NpgsqlDataSource dataSource, TimeSpan? readYourWritesTimeout = null)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(10);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _advanced = new();
+
+    /// <summary>How long a read-your-writes query waits (Projections:ReadYourWritesTimeout).</summary>
+    public TimeSpan ReadYourWritesTimeout { get; } = readYourWritesTimeout ?? TimeSpan.FromSeconds(5);
 
     public void Advanced(string projection, Generation generation, long position)
     {

@@ -38,8 +38,9 @@ public sealed partial class ProjectionRunner(
                     await LeadRoundAsync(connection, ct);
                 }
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (Exception) when (ct.IsCancellationRequested)
             {
+                // Stopping: whatever was in flight either committed or rolled back with its checkpoint.
                 return;
             }
             catch (Exception e) when (IsTransient(e))
@@ -152,7 +153,10 @@ public sealed partial class ProjectionRunner(
                 {
                     if (batch.Count > 0)
                     {
-                        var goOn = await CommitAsync(connection, generation, batch, ct);
+                        // A commit is never cancelled half-way: an interrupted command would leave the
+                        // connection busy and look like a failing handler. Cancellation stops the waiting
+                        // between batches; the command timeout bounds a hung database.
+                        var goOn = await CommitAsync(connection, generation, batch, CancellationToken.None);
                         position = batch[^1].Position;
                         batch.Clear();
                         if (!goOn)
@@ -164,7 +168,7 @@ public sealed partial class ProjectionRunner(
 
                     if (!generation.Active && await CaughtUpAsync(position, ct))
                     {
-                        await ProjectionGenerations.ActivateAsync(connection, projection, generation, ct);
+                        await ProjectionGenerations.ActivateAsync(connection, projection, generation, CancellationToken.None);
                         LogActivated(logger, projection.Name, generation.Number);
                         return;
                     }

@@ -45,6 +45,9 @@ public sealed class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifeti
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:EventStore", Database.ConnectionString);
+        // Each test class starts a host whose projections start from nothing on a busy machine:
+        // the tests' patience, not the product's 5 s, bounds read-your-writes here.
+        builder.UseSetting("Projections:ReadYourWritesTimeout", Wait.Patience.ToString());
         for (var i = 0; i < Identities.Length; i++)
         {
             var (subject, role) = Identities[i];
