@@ -50,6 +50,9 @@ if [ "$(id -u)" = 0 ]; then
       IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$user') THEN
         CREATE ROLE $user LOGIN CREATEDB PASSWORD '$password';
       END IF; END \$\$;" >&2
+  # Tests drop their databases WITH (FORCE), which must be able to end any session in them,
+  # including an autovacuum worker's.
+  as_postgres -c "GRANT pg_signal_backend TO $user" >&2
   if [ -z "$(as_postgres -c "SELECT 1 FROM pg_database WHERE datname = '$database'")" ]; then
     as_postgres -c "CREATE DATABASE $database OWNER $user" >&2
   fi
