@@ -84,21 +84,17 @@ public static class ContactEndpoints
     private static async Task<Results<Ok<ContactResponse>, ValidationProblem, ProblemHttpResult>> HistoryAsync(
         Guid id, string? asOf, HttpContext http, CommandHandler handler, EventTypeRegistry registry, CancellationToken ct)
     {
-        Func<RecordedEvent, bool> include;
-        if (long.TryParse(asOf, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision))
+        if (!AsOf.TryParse(asOf, out var point))
         {
-            // Stop before this contact's event that would take it past the revision asked for.
-            var seen = -1L;
-            include = e => registry.Deserialize(e) is not IContactEvent c || c.ContactId != id || ++seen <= revision;
+            return Problems.Invalid("asOf", AsOf.Problem);
         }
-        else if (DateTimeOffset.TryParse(asOf, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var moment))
-        {
-            include = e => e.Timestamp <= moment;
-        }
-        else
-        {
-            return Problems.Invalid("asOf", "A revision (0, 1, ...) or an ISO 8601 moment is required.");
-        }
+
+        // A contact's revision counts its own events in the owner's book, so a revision stops
+        // before the contact's event that would take it past the revision asked for.
+        var seen = -1L;
+        Func<RecordedEvent, bool> include = point.Version is { } revision
+            ? e => registry.Deserialize(e) is not IContactEvent c || c.ContactId != id || ++seen <= revision
+            : point.Includes;
 
         var (book, _) = await handler.LoadUntilAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), include, ct);
         return book.Find(id) is { } contact

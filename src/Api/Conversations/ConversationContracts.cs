@@ -18,3 +18,9 @@ public sealed record DutyResponse(string ManagerId, bool OnDuty, long? Position)
 
 /// <summary>The outcome of a command on a conversation: the global position to wait for in queries (null when nothing changed).</summary>
 public sealed record ConversationChangedResponse(Guid ConversationId, long? Position);
+
+/// <summary>A conversation as it stood at a version or moment of its stream, as the caller may see it.</summary>
+public sealed record ConversationAsOfResponse(
+    Guid Id, long Version, string VisitorId, string ManagerId, string Status, IReadOnlyList<ChatMessageAsOf> Messages, IReadOnlyDictionary<string, Guid> ReadUpTo);
+
+public sealed record ChatMessageAsOf(Guid Id, string SenderId, string Content, DateTimeOffset PostedAt);

@@ -1,5 +1,7 @@
 using EventSourced.Api.Auth;
 using EventSourced.Api.Http;
+using EventSourced.Application.Commands;
+using EventSourced.Domain.Conversations;
 using EventSourced.Projections.Conversations;
 using EventSourced.Projections.Runner;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,6 +20,8 @@ public static class ConversationQueryEndpoints
             .WithSummary("The caller's conversations (all, for operators) with unread counts, by visitor, manager and status.");
         chats.MapGet("/{id:guid}/messages", MessagesAsync).WithName("ListChatMessages")
             .WithSummary("Messages newest first: count (default and maximum: Chat:MaxPageSize), sinceId (exclusive, newer ones), beforeId (older history).");
+        chats.MapGet("/{id:guid}/history", HistoryAsync).WithName("GetConversationHistory")
+            .WithSummary("The conversation as it was at a stream version (asOf=3) or a moment, without what was hidden from the caller.");
         routes.MapGet("/api/managers", ManagersAsync).WithTags("Conversations").WithName("ListManagers")
             .WithSummary("Managers, whether on duty, and how many open conversations each has.")
             .RequireAuthorization(p => p.RequireRole(Roles.Manager, Roles.Operator));
@@ -65,4 +69,23 @@ public static class ConversationQueryEndpoints
     private static async Task<Results<Ok<IReadOnlyList<ManagerRow>>, ProblemHttpResult>> ManagersAsync(
         ConversationQueries queries, ProjectionProgress progress, CancellationToken ct, long? minPosition = null) =>
         await ReadYourWrites.LaggingAsync(progress, "managers", minPosition, ct) is { } lagging ? lagging : TypedResults.Ok(await queries.ManagersAsync(ct));
+
+    private static async Task<Results<Ok<ConversationAsOfResponse>, ValidationProblem, ProblemHttpResult>> HistoryAsync(
+        Guid id, string? asOf, HttpContext http, CommandHandler handler, CancellationToken ct)
+    {
+        if (!AsOf.TryParse(asOf, out var point))
+        {
+            return Problems.Invalid("asOf", AsOf.Problem);
+        }
+
+        var viewer = http.Subject();
+        var (chat, version) = await handler.LoadUntilAsync(Conversation.Decider, Conversation.StreamId(id), point.Includes, ct);
+        if (!chat.IsParticipant(viewer) && !(http.User.IsInRole(Roles.Operator) && chat.Status != ConversationStatus.None))
+        {
+            return (ProblemHttpResult)Problems.NotFoundResult($"Conversation {id} did not exist then.");
+        }
+
+        var messages = chat.Messages.Where(m => m.IsVisibleTo(viewer)).Select(m => new ChatMessageAsOf(m.Id, m.SenderId, m.Content, m.PostedAt)).ToList();
+        return TypedResults.Ok(new ConversationAsOfResponse(chat.Id, version, chat.VisitorId, chat.ManagerId, chat.Status.ToString().ToLowerInvariant(), messages, chat.ReadUpTo));
+    }
 }

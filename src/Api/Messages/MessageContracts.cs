@@ -8,3 +8,8 @@ public sealed record ScheduleMessageRequest(string? Text, Guid[]? ContactIds, st
 
 /// <summary>The message id, and the global position to wait for in queries (null when nothing changed).</summary>
 public sealed record MessageAcceptedResponse(Guid Id, long? Position);
+
+/// <summary>A message as it stood at a version or moment of its stream.</summary>
+public sealed record MessageAsOfResponse(Guid Id, long Version, string Status, string Text, DateTimeOffset NotBefore, IReadOnlyList<PlannedDeliveryResponse> Deliveries);
+
+public sealed record PlannedDeliveryResponse(Guid DeliveryId, Guid ContactId, string ContactName, string Channel, string Address);

@@ -23,6 +23,8 @@ public static class MessageEndpoints
             .WithSummary("The caller's messages, newest first, optionally by status (scheduled, cancelled).");
         messages.MapGet("/{id:guid}", GetAsync).WithName("GetMessage")
             .WithSummary("A message with each recipient's delivery status per channel.");
+        messages.MapGet("/{id:guid}/history", HistoryAsync).WithName("GetMessageHistory")
+            .WithSummary("The message as it was at a stream version (asOf=1) or a moment (asOf=2026-11-22T06:00:00Z).");
         messages.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelMessage")
             .WithSummary("Cancels a message before it is sent; cancelling again changes nothing.");
         return routes;
@@ -88,5 +90,25 @@ public static class MessageEndpoints
         var command = new CancelMessage(id, http.Subject(), context.Actor, clock.GetUtcNow());
         var result = await handler.HandleAsync(Message.Decider, Message.StreamId(id), command, context, ct: ct);
         return TypedResults.Ok(new MessageAcceptedResponse(id, result.Position));
+    }
+
+    private static async Task<Results<Ok<MessageAsOfResponse>, ValidationProblem, ProblemHttpResult>> HistoryAsync(
+        Guid id, string? asOf, HttpContext http, CommandHandler handler, CancellationToken ct)
+    {
+        if (!AsOf.TryParse(asOf, out var point))
+        {
+            return Problems.Invalid("asOf", AsOf.Problem);
+        }
+
+        var (message, version) = await handler.LoadUntilAsync(Message.Decider, Message.StreamId(id), point.Includes, ct);
+        if (message.Status == MessageStatus.None || message.OwnerId != http.Subject())
+        {
+            return (ProblemHttpResult)Problems.NotFoundResult($"Message {id} did not exist then.");
+        }
+
+        var deliveries = message.Deliveries
+            .Select(d => new PlannedDeliveryResponse(d.DeliveryId, d.ContactId, d.ContactName, d.Channel.ToString().ToLowerInvariant(), d.Address))
+            .ToList();
+        return TypedResults.Ok(new MessageAsOfResponse(message.Id, version, message.Status.ToString().ToLowerInvariant(), message.Text, message.NotBefore, deliveries));
     }
 }

@@ -1,5 +1,7 @@
 using EventSourced.Api.Auth;
 using EventSourced.Api.Http;
+using EventSourced.Application.Commands;
+using EventSourced.Domain.Tickets;
 using EventSourced.Projections.Runner;
 using EventSourced.Projections.Tickets;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,6 +16,8 @@ public static class TicketQueryEndpoints
         var tickets = routes.MapGroup("/api").WithTags("Tickets").RequireAuthorization(p => p.RequireRole(Roles.TicketSource, Roles.Operator));
         tickets.MapGet("/ticket-events/{id}", ShowAsync).WithName("GetTicketEvent").WithSummary("A show as the seller last reported it.");
         tickets.MapGet("/orders/{id}", OrderAsync).WithName("GetOrder").WithSummary("An order with each ticket's status (refunded tickets included).");
+        tickets.MapGet("/orders/{id}/history", OrderHistoryAsync).WithName("GetOrderHistory")
+            .WithSummary("The order as it was at a stream version (asOf=0) or a moment (asOf=2026-11-22T06:00:00Z).");
         tickets.MapGet("/tickets", TicketsAsync).WithName("ListTickets").WithSummary("Tickets by show and/or status.");
         tickets.MapGet("/ingest/parked", ParkedAsync).WithName("ParkedRecords").WithSummary("How many orders and refunds wait for the show or order they refer to.");
         return routes;
@@ -44,4 +48,21 @@ public static class TicketQueryEndpoints
 
     private static async Task<Results<Ok<IReadOnlyList<ParkedCount>>, ProblemHttpResult>> ParkedAsync(TicketQueries queries, ProjectionProgress progress, CancellationToken ct, long? minPosition = null) =>
         await ReadYourWrites.LaggingAsync(progress, "parked", minPosition, ct) is { } lagging ? lagging : TypedResults.Ok(await queries.ParkedAsync(ct));
+
+    private static async Task<Results<Ok<OrderAsOfResponse>, ValidationProblem, ProblemHttpResult>> OrderHistoryAsync(
+        string id, string? asOf, CommandHandler handler, CancellationToken ct)
+    {
+        if (!AsOf.TryParse(asOf, out var point))
+        {
+            return Problems.Invalid("asOf", AsOf.Problem);
+        }
+
+        var (order, version) = await handler.LoadUntilAsync(TicketOrder.Decider, TicketOrder.StreamId(id), point.Includes, ct);
+        return order.Exists
+            ? TypedResults.Ok(new OrderAsOfResponse(id, version, order.EventId!, order.Status!, order.Tickets, order.Refunds.Order(StringComparer.Ordinal).ToList()))
+            : (ProblemHttpResult)Problems.NotFoundResult($"Order {id} did not exist then.");
+    }
 }
+
+/// <summary>An order as it stood at a version or moment of its stream, with the refunds applied by then.</summary>
+public sealed record OrderAsOfResponse(string OrderId, long Version, string EventId, string Status, IReadOnlyList<TicketLine> Tickets, IReadOnlyList<string> Refunds);

@@ -10,8 +10,11 @@ public enum ConversationStatus
     Closed,
 }
 
-/// <summary>What the decider needs to know of a posted message: who sent it and who hid it.</summary>
-public sealed record PostedMessage(Guid Id, string SenderId, bool HiddenForEveryone, ImmutableHashSet<string> HiddenFor);
+/// <summary>A posted message as the conversation holds it: who sent what, when, and who hid it.</summary>
+public sealed record PostedMessage(Guid Id, string SenderId, string Content, DateTimeOffset PostedAt, bool HiddenForEveryone, ImmutableHashSet<string> HiddenFor)
+{
+    public bool IsVisibleTo(string who) => !HiddenForEveryone && !HiddenFor.Contains(who);
+}
 
 /// <summary>A chat between a visitor and a manager: its participants, its messages and how far each has read.</summary>
 public sealed record Conversation(
@@ -129,7 +132,7 @@ public sealed record Conversation(
     private static Conversation Evolve(Conversation state, IConversationEvent @event) => @event switch
     {
         ConversationOpened e => new Conversation(e.ConversationId, e.VisitorId, e.ManagerId, ConversationStatus.Open, [], ImmutableDictionary<string, Guid>.Empty),
-        ChatMessagePosted e => state with { Messages = state.Messages.Add(new PostedMessage(e.MessageId, e.SenderId, false, [])) },
+        ChatMessagePosted e => state with { Messages = state.Messages.Add(new PostedMessage(e.MessageId, e.SenderId, e.Content, e.PostedAt, false, [])) },
         ChatMessagesRead e => state with { ReadUpTo = state.ReadUpTo.SetItem(e.ReaderId, e.UpToMessageId) },
         ChatMessageHidden e => state.ChangeMessage(e.MessageId, m => e.HiddenFor is null ? m with { HiddenForEveryone = true } : m with { HiddenFor = m.HiddenFor.Add(e.HiddenFor) }),
         ConversationClosed => state with { Status = ConversationStatus.Closed },

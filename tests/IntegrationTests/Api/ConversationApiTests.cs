@@ -139,6 +139,29 @@ public sealed class ConversationApiTests(EmptyStoreApi api) : IClassFixture<Empt
         (await EventTypesAsync(conversationId)).Should().Equal("conversation_opened");
     }
 
+    [Fact]
+    public async Task A_conversations_history_shows_the_messages_up_to_a_version_without_those_hidden_from_the_caller()
+    {
+        var id = await OpenAsync(Visitor());
+        var first = await PostAsync(_mia, id, "First");
+        var second = await PostAsync(_mia, id, "Second");
+        await _mia.PostAsJsonAsync($"/api/conversations/{id}/messages/{first}/hide", new { forEveryone = false });
+
+        var atOne = await (await _mia.GetAsync($"/api/conversations/{id}/history?asOf=1")).JsonAsync(HttpStatusCode.OK);
+        var latest = await (await _mia.GetAsync($"/api/conversations/{id}/history?asOf=99")).JsonAsync(HttpStatusCode.OK);
+        var forOperator = await (await api.ClientFor("ops").GetAsync($"/api/conversations/{id}/history?asOf=99")).JsonAsync(HttpStatusCode.OK);
+
+        Contents(atOne).Should().Equal("First");
+        Contents(latest).Should().Equal("Second");
+        Contents(forOperator).Should().Equal("First", "Second");
+        latest.GetProperty("version").GetInt64().Should().Be(3);
+        await (await _max.GetAsync($"/api/conversations/{id}/history?asOf=1")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        second.Should().NotBeEmpty();
+    }
+
+    private static IEnumerable<string?> Contents(JsonElement history) =>
+        history.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("content").GetString());
+
     private static string Visitor() => $"guest-{Guid.NewGuid():N}";
 
     private async Task<Guid> OpenAsync(string visitor) =>

@@ -31,6 +31,24 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
     }
 
     [Fact]
+    public async Task An_orders_history_shows_it_before_and_after_its_refund()
+    {
+        var (show, order, refund) = Ids();
+        await IngestJsonAsync("events", show, ShowJson(show));
+        await IngestJsonAsync("orders", order, OrderJson(order, show));
+        await IngestJsonAsync("refunds", refund, RefundJson(refund, order));
+
+        var before = await (await _seller.GetAsync($"/api/orders/{order}/history?asOf=0")).JsonAsync(System.Net.HttpStatusCode.OK);
+        var after = await (await _seller.GetAsync($"/api/orders/{order}/history?asOf=1")).JsonAsync(System.Net.HttpStatusCode.OK);
+
+        before.GetProperty("refunds").GetArrayLength().Should().Be(0);
+        before.GetProperty("tickets")[0].GetProperty("status").GetString().Should().NotBe("refunded");
+        after.GetProperty("refunds").EnumerateArray().Select(r => r.GetString()).Should().Equal(refund);
+        after.GetProperty("tickets")[0].GetProperty("status").GetString().Should().Be("refunded");
+        await (await _seller.GetAsync($"/api/orders/unknown-{order}/history?asOf=0")).ShouldBeProblemAsync(System.Net.HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Protobuf_records_decode_to_the_same_events_as_json()
     {
         var (jsonShow, _, _) = Ids();

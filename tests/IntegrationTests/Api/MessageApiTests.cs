@@ -97,6 +97,25 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
     }
 
     [Fact]
+    public async Task A_messages_history_shows_it_scheduled_before_the_cancel_and_only_to_its_owner()
+    {
+        var name = Unique("History");
+        await AddContactAsync(_alice, name, telegram: "@history", viber: "h");
+        var id = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Then", contactNames = new[] { name } })).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        await _alice.PostAsync($"/api/messages/{id}/cancel", null);
+
+        var atZero = await (await _alice.GetAsync($"/api/messages/{id}/history?asOf=0")).JsonAsync(HttpStatusCode.OK);
+        var now = await (await _alice.GetAsync($"/api/messages/{id}/history?asOf={Uri.EscapeDataString(DateTimeOffset.UtcNow.ToString("O"))}")).JsonAsync(HttpStatusCode.OK);
+
+        atZero.GetProperty("status").GetString().Should().Be("scheduled");
+        atZero.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("channel").GetString()).Should().Equal("telegram", "viber");
+        now.GetProperty("status").GetString().Should().Be("cancelled");
+        now.GetProperty("version").GetInt64().Should().Be(1);
+        await (await api.ClientFor("bob").GetAsync($"/api/messages/{id}/history?asOf=0")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await _alice.GetAsync($"/api/messages/{id}/history?asOf=soon")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task The_read_side_lists_the_owners_messages_by_status_with_each_delivery()
     {
         var name = Unique("Reader");
