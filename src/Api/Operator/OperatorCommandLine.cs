@@ -8,10 +8,21 @@ namespace EventSourced.Api.Operator;
 /// </summary>
 public static class OperatorCommandLine
 {
-    private static readonly RootCommand Root = new("EventSourced operator tooling") { KeysCommand.Create(), ProjectionsCommand.Create() };
+    private static readonly string[] Verbs = ["keys", "projections", "streams", "audit"];
 
-    public static bool IsOperatorCommand(string[] args) =>
-        args.Length > 0 && Root.Subcommands.Any(c => c.Name == args[0]);
+    public static bool IsOperatorCommand(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
-    public static Task<int> RunAsync(string[] args) => Root.Parse(args).InvokeAsync();
+    /// <param name="settings">Configuration over appsettings.json and the environment (tests pass their database here).</param>
+    /// <param name="output">Where results go; the console when null.</param>
+    public static Task<int> RunAsync(
+        string[] args, IEnumerable<KeyValuePair<string, string?>>? settings = null, TextWriter? output = null, CancellationToken ct = default)
+    {
+        Func<ServiceProvider> services = () => OperatorServices.Create(settings ?? []);
+        var root = new RootCommand("EventSourced operator tooling")
+        {
+            KeysCommand.Create(), ProjectionsCommand.Create(services), StreamsCommand.Create(services), AuditCommand.Create(services),
+        };
+        var invocation = new InvocationConfiguration { Output = output ?? Console.Out, Error = output ?? Console.Error };
+        return root.Parse(args).InvokeAsync(invocation, ct);
+    }
 }

@@ -276,7 +276,9 @@ public sealed partial class ProjectionRunner(
             }
         }
 
-        write.Execute("UPDATE proj.checkpoints SET position = $1, updated_at = now() WHERE projection = $2 AND generation = $3", events[^1].Position, projection.Name, generation.Number);
+        write.Execute(
+            "UPDATE proj.checkpoints SET position = $1, processed = processed + $4, updated_at = now() WHERE projection = $2 AND generation = $3",
+            events[^1].Position, projection.Name, generation.Number, (long)events.Count);
         await write.FlushAsync(ct);
         await tx.CommitAsync(ct);
     }

@@ -26,6 +26,8 @@ public static class ProjectionSchema
             event_type  text        NOT NULL,
             error       text        NOT NULL,
             failed_at   timestamptz NOT NULL DEFAULT now());
+        -- Events applied by a generation, for progress bars (positions are sparse, docs/adr/0007).
+        ALTER TABLE proj.checkpoints ADD COLUMN IF NOT EXISTS processed bigint NOT NULL DEFAULT 0;
         """;
 
     public static async Task EnsureAsync(NpgsqlDataSource dataSource, CancellationToken ct)

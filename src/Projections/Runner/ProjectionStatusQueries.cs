@@ -3,10 +3,11 @@ using Npgsql;
 
 namespace EventSourced.Projections.Runner;
 
+/// <param name="Processed">Events this generation has applied (or parked).</param>
 /// <param name="LagEvents">Events waiting for the projection, counted up to <see cref="ProjectionStatusQueries.LagCountLimit"/>.</param>
 /// <param name="LagSeconds">Age of the oldest waiting event; 0 when caught up.</param>
 public sealed record ProjectionStatus(
-    string Name, int Version, int Generation, bool Serving, bool Stopped, long Position, DateTimeOffset UpdatedAt, int LagEvents, double LagSeconds, long DeadLetters);
+    string Name, int Version, int Generation, bool Serving, bool Stopped, long Position, long Processed, DateTimeOffset UpdatedAt, int LagEvents, double LagSeconds, long DeadLetters);
 
 /// <summary>Where each projection stands, for operators (CLI and admin endpoints).</summary>
 public sealed class ProjectionStatusQueries(NpgsqlDataSource dataSource, IEventStore store, IEnumerable<IProjection> projections, TimeProvider clock)
@@ -18,7 +19,7 @@ public sealed class ProjectionStatusQueries(NpgsqlDataSource dataSource, IEventS
     public async Task<IReadOnlyList<ProjectionStatus>> AllAsync(CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT c.projection, c.version, c.generation, c.active, c.stopped, c.position, c.updated_at,
+            SELECT c.projection, c.version, c.generation, c.active, c.stopped, c.position, c.processed, c.updated_at,
                    (SELECT count(*) FROM proj.dead_letters d WHERE d.projection = c.projection AND d.generation = c.generation)
             FROM proj.checkpoints c ORDER BY c.projection, c.generation
             """);
@@ -28,7 +29,7 @@ public sealed class ProjectionStatusQueries(NpgsqlDataSource dataSource, IEventS
             while (await reader.ReadAsync(ct))
             {
                 rows.Add(new ProjectionStatus(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetBoolean(3), reader.GetBoolean(4),
-                    reader.GetInt64(5), reader.GetFieldValue<DateTimeOffset>(6), 0, 0, reader.GetInt64(7)));
+                    reader.GetInt64(5), reader.GetInt64(6), reader.GetFieldValue<DateTimeOffset>(7), 0, 0, reader.GetInt64(8)));
             }
         }
 

@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EventSourced.Api.Operator;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Operator;
+
+/// <summary>The operator command line, run in-process against the same database as a running host.</summary>
+public sealed class OperatorCommandLineTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
+{
+    [Fact]
+    public async Task Streams_read_prints_every_event_of_a_stream_with_its_metadata_as_json_lines()
+    {
+        var alice = api.ClientFor("alice");
+        await alice.PostAsJsonAsync("/api/contacts", new { name = $"Cli {Guid.NewGuid():N}", viber = "cli" });
+        await alice.PostAsJsonAsync("/api/contacts", new { name = $"Cli {Guid.NewGuid():N}", viber = "cli" });
+
+        var (code, output) = await RunAsync("streams", "read", "contacts-alice", "--from", "1");
+
+        code.Should().Be(0);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        lines.Should().NotBeEmpty();
+        lines[0].GetProperty("streamVersion").GetInt64().Should().Be(1);
+        lines.Should().OnlyContain(e => e.GetProperty("type").GetString() == "contact_added" && e.GetProperty("metadata").GetProperty("actor").GetString() == "alice");
+    }
+
+    [Fact]
+    public async Task Audit_finds_an_actors_events_by_type_and_prints_the_cursor_for_the_next_page()
+    {
+        var bob = api.ClientFor("bob");
+        for (var i = 0; i < 3; i++)
+        {
+            await bob.PostAsJsonAsync("/api/contacts", new { name = $"Audit{i} {Guid.NewGuid():N}", viber = "b" });
+        }
+
+        var (code, output) = await RunAsync("audit", "--actor", "bob", "--type", "contact_added", "--count", "2");
+
+        code.Should().Be(0);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().HaveCount(3);
+        lines[..2].Select(l => JsonDocument.Parse(l).RootElement.GetProperty("metadata").GetProperty("actor").GetString()).Should().Equal("bob", "bob");
+        lines[2].Should().StartWith("next: --after ");
+    }
+
+    [Fact]
+    public async Task Projections_rebuild_follows_the_new_generation_until_it_serves_and_status_shows_it()
+    {
+        var created = await (await api.ClientFor("vera").PostAsJsonAsync("/api/contacts", new { name = $"Rebuild {Guid.NewGuid():N}", viber = "r" })).JsonAsync(HttpStatusCode.Created);
+
+        var (code, output) = await RunAsync("projections", "rebuild", "contacts");
+        var (_, status) = await RunAsync("projections", "status");
+
+        code.Should().Be(0);
+        output.Should().MatchRegex(@"Generation (\d+) serves contacts after");
+        var generation = System.Text.RegularExpressions.Regex.Match(output, @"Generation (\d+) serves").Groups[1].Value;
+        status.Split('\n').Should().Contain(l => l.StartsWith("contacts ") && l.Contains($" {generation} serving"));
+        var rows = await (await api.ClientFor("vera").GetAsync($"/api/contacts/{created.GetProperty("id").GetGuid()}")).JsonAsync(HttpStatusCode.OK);
+        rows.GetProperty("name").GetString().Should().StartWith("Rebuild");
+    }
+
+    [Fact]
+    public async Task An_unknown_projection_is_an_error_exit()
+    {
+        var (code, output) = await RunAsync("projections", "rebuild", "no-such-projection");
+
+        code.Should().Be(2);
+        output.Should().Contain("There is no projection 'no-such-projection'");
+    }
+
+    private async Task<(int Code, string Output)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        var settings = new Dictionary<string, string?> { ["ConnectionStrings:EventStore"] = api.Database.ConnectionString };
+        var code = await OperatorCommandLine.RunAsync(args, settings, output);
+        return (code, output.ToString());
+    }
+}
