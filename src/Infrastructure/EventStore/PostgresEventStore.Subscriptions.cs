@@ -9,34 +9,57 @@ public sealed partial class PostgresEventStore
     {
         var checkpoint = afterPosition;
         var backoff = new InFlightBackoff();
-        while (true)
+        Task<AllEventsPage>? ahead = null;
+        Task aheadPulse = Task.CompletedTask;
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            var appended = notifications.Signal.NextPulse;
-            var page = await ReadAllPageAsync(checkpoint, options.SubscriptionBatchSize, filter, ct);
-            foreach (var recorded in page.Events)
+            while (true)
             {
-                yield return recorded;
-                checkpoint = recorded.Position;
-            }
+                ct.ThrowIfCancellationRequested();
+                // The pulse is taken before its read starts, so an append committed meanwhile still wakes us.
+                var appended = ahead is null ? notifications.Signal.NextPulse : aheadPulse;
+                var page = await (ahead ?? ReadAllPageAsync(checkpoint, options.SubscriptionBatchSize, filter, ct));
+                ahead = null;
+                var full = page.Events.Count == options.SubscriptionBatchSize;
+                if (full)
+                {
+                    // Catching up: read the next page while the consumer works on this one.
+                    aheadPulse = notifications.Signal.NextPulse;
+                    ahead = ReadAllPageAsync(page.Events[^1].Position, options.SubscriptionBatchSize, filter, ct);
+                }
 
-            if (page.Events.Count == options.SubscriptionBatchSize)
-            {
-                continue;
-            }
+                foreach (var recorded in page.Events)
+                {
+                    yield return recorded;
+                    checkpoint = recorded.Position;
+                }
 
-            if (page.IsEnd)
-            {
-                // Caught up: sleep until an append is signalled, polling now and then in case a
-                // notification was lost.
-                backoff.Reset();
-                await WaitForAppendAsync(appended, ct);
+                if (full)
+                {
+                    continue;
+                }
+
+                if (page.IsEnd)
+                {
+                    // Caught up: sleep until an append is signalled, polling now and then in case a
+                    // notification was lost.
+                    backoff.Reset();
+                    await WaitForAppendAsync(appended, ct);
+                }
+                else
+                {
+                    // Committed events wait behind an older transaction still in flight. Its end is
+                    // not signalled (it may roll back, or not be an append at all), so look again soon.
+                    await backoff.WaitAsync(ct);
+                }
             }
-            else
+        }
+        finally
+        {
+            // A consumer that stops early leaves a read in flight: let it end before its connection goes back.
+            if (ahead is not null)
             {
-                // Committed events wait behind an older transaction still in flight. Its end is
-                // not signalled (it may roll back, or not be an append at all), so look again soon.
-                await backoff.WaitAsync(ct);
+                await ahead.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
     }

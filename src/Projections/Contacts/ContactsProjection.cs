@@ -31,9 +31,7 @@ public sealed class ContactsProjection : IProjection
         switch (@event)
         {
             case ContactAdded e:
-                write.Execute(
-                    $"INSERT INTO {write.Table} (owner_id, contact_id, name, telegram, whatsapp, viber, revision) VALUES ($1, $2, $3, $4, $5, $6, 0)",
-                    e.OwnerId, e.ContactId, e.Name, e.Telegram, e.WhatsApp, e.Viber);
+                write.Insert(write.Table, "owner_id, contact_id, name, telegram, whatsapp, viber, revision", e.OwnerId, e.ContactId, e.Name, e.Telegram, e.WhatsApp, e.Viber, 0L);
                 break;
             case ContactUpdated e:
                 write.Execute(

@@ -21,11 +21,12 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
     /// <param name="viewer">Whose unread counts to show; with <paramref name="onlyTheirs"/> also whose conversations.</param>
     public Task<IReadOnlyList<ConversationRow>> ListAsync(string viewer, bool onlyTheirs, string? visitorId, string? managerId, string? status, CancellationToken ct) =>
         dataSource.QueryAsync($"""
-            SELECT c.conversation_id, c.visitor_id, c.manager_id, c.status, c.opened_at, c.closed_at, c.last_message_at, {Unread}
+            SELECT c.conversation_id, c.visitor_id, c.manager_id, c.status, c.opened_at, c.closed_at, last.posted_at, {Unread}
             FROM rm.conversations c
+            LEFT JOIN LATERAL (SELECT posted_at FROM rm.conversations_messages m WHERE m.conversation_id = c.conversation_id ORDER BY m.seq DESC LIMIT 1) last ON true
             WHERE (NOT $2 OR c.visitor_id = $1 OR c.manager_id = $1)
               AND ($3::text IS NULL OR c.visitor_id = $3) AND ($4::text IS NULL OR c.manager_id = $4) AND ($5::text IS NULL OR c.status = $5)
-            ORDER BY coalesce(c.last_message_at, c.opened_at) DESC LIMIT 200
+            ORDER BY coalesce(last.posted_at, c.opened_at) DESC LIMIT 200
             """,
             r => new ConversationRow(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
                 r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), r.GetInt64(7)),

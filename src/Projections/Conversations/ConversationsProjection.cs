@@ -14,7 +14,8 @@ public sealed class ConversationsProjection : IProjection
 
     public string Name => "conversations";
 
-    public int Version => 1;
+    // 2: the last message's time is read from the messages, so posting a message is one plain insert.
+    public int Version => 2;
 
     public EventFilter Filter { get; } = EventFilter.ForCategory("conversation");
 
@@ -28,7 +29,6 @@ public sealed class ConversationsProjection : IProjection
             status            text        NOT NULL,
             opened_at         timestamptz NOT NULL,
             closed_at         timestamptz,
-            last_message_at   timestamptz,
             visitor_read_seq  bigint      NOT NULL DEFAULT -1,
             manager_read_seq  bigint      NOT NULL DEFAULT -1);
         CREATE INDEX ON {table} (visitor_id);
@@ -52,13 +52,12 @@ public sealed class ConversationsProjection : IProjection
         switch (@event)
         {
             case ConversationOpened e:
-                write.Execute($"INSERT INTO {t} (conversation_id, visitor_id, manager_id, status, opened_at) VALUES ($1, $2, $3, 'open', $4)", e.ConversationId, e.VisitorId, e.ManagerId, e.OpenedAt);
+                write.Insert(t, "conversation_id, visitor_id, manager_id, status, opened_at", e.ConversationId, e.VisitorId, e.ManagerId, "open", e.OpenedAt);
                 break;
             case ChatMessagePosted e:
-                write.Execute(
-                    $"INSERT INTO {t}{Messages} (conversation_id, seq, message_id, sender_id, sender_role, content, posted_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                write.Insert(
+                    $"{t}{Messages}", "conversation_id, seq, message_id, sender_id, sender_role, content, posted_at",
                     e.ConversationId, recorded.StreamVersion, e.MessageId, e.SenderId, e.SenderRole.ToString().ToLowerInvariant(), e.Content, e.PostedAt);
-                write.Execute($"UPDATE {t} SET last_message_at = $2 WHERE conversation_id = $1", e.ConversationId, e.PostedAt);
                 break;
             case ChatMessagesRead e:
                 write.Execute($"""

@@ -30,36 +30,3 @@ public interface IProjection
 
     void Apply(ProjectionWrite write, RecordedEvent recorded, object @event);
 }
-
-/// <summary>
-/// Where a projection writes: statements queued here run in order, in one round trip, in the
-/// transaction that also moves the checkpoint.
-/// </summary>
-public sealed class ProjectionWrite(NpgsqlConnection connection, NpgsqlTransaction transaction, string table) : IAsyncDisposable
-{
-    private readonly NpgsqlBatch _batch = new(connection, transaction);
-
-    public string Table => table;
-
-    public void Execute(string sql, params object?[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
-        }
-
-        _batch.BatchCommands.Add(command);
-    }
-
-    public async Task FlushAsync(CancellationToken ct)
-    {
-        if (_batch.BatchCommands.Count > 0)
-        {
-            await _batch.ExecuteNonQueryAsync(ct);
-            _batch.BatchCommands.Clear();
-        }
-    }
-
-    public ValueTask DisposeAsync() => _batch.DisposeAsync();
-}

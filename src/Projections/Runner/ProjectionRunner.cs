@@ -141,9 +141,27 @@ public sealed partial class ProjectionRunner(
 
         var batch = new List<RecordedEvent>();
         var position = generation.Position;
+        // One batch commits while the next is read: reading and writing overlap while catching up.
+        Task<bool>? committing = null;
+        var committingPosition = position;
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var events = store.SubscribeToAllAsync(position, projection.Filter, reading.Token).GetAsyncEnumerator(reading.Token);
         var next = events.MoveNextAsync().AsTask();
+
+        // False when a poison event stopped the projection: the next round waits for a reset.
+        async Task<bool> CommittedAsync()
+        {
+            if (committing is null)
+            {
+                return true;
+            }
+
+            var goOn = await committing;
+            committing = null;
+            position = committingPosition;
+            return goOn;
+        }
+
         try
         {
             while (true)
@@ -153,29 +171,41 @@ public sealed partial class ProjectionRunner(
                 {
                     if (batch.Count > 0)
                     {
+                        var full = batch;
+                        batch = [];
+                        var prepared = TryPrepare(generation, full);
+                        if (!await CommittedAsync())
+                        {
+                            return;
+                        }
+
                         // A commit is never cancelled half-way: an interrupted command would leave the
                         // connection busy and look like a failing handler. Cancellation stops the waiting
                         // between batches; the command timeout bounds a hung database.
-                        var goOn = await CommitAsync(connection, generation, batch, CancellationToken.None);
-                        position = batch[^1].Position;
-                        batch.Clear();
-                        if (!goOn)
-                        {
-                            // Stopped by a poison event: the next round waits for a reset.
-                            return;
-                        }
+                        committingPosition = full[^1].Position;
+                        committing = Task.Run(() => CommitAsync(connection, generation, full, prepared, CancellationToken.None), CancellationToken.None);
                     }
 
-                    if (!generation.Active && await CaughtUpAsync(position, ct))
+                    if (!next.IsCompleted)
                     {
-                        await ProjectionGenerations.ActivateAsync(connection, projection, generation, CancellationToken.None);
-                        LogActivated(logger, projection.Name, generation.Number);
-                        return;
+                        // Nothing more at hand: let the commit land before waiting, or before swapping in.
+                        if (!await CommittedAsync())
+                        {
+                            return;
+                        }
+
+                        if (!generation.Active && await CaughtUpAsync(position, ct))
+                        {
+                            await ProjectionGenerations.ActivateAsync(connection, projection, generation, CancellationToken.None);
+                            LogActivated(logger, projection.Name, generation.Number);
+                            return;
+                        }
                     }
                 }
 
                 if (!await next)
                 {
+                    await CommittedAsync();
                     return;
                 }
 
@@ -196,22 +226,49 @@ public sealed partial class ProjectionRunner(
             }
 
             await events.DisposeAsync();
+
+            // Leaving with an exception: the commit in flight must still end before the connection is reused.
+            if (committing is not null)
+            {
+                await committing.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deserializes a batch and queues its statements, without touching the database, so that it can
+    /// run while the previous batch is written. Null when a handler throws: the batch then goes one
+    /// event at a time (<see cref="CommitAsync"/>).
+    /// </summary>
+    private ProjectionWrite? TryPrepare(Generation generation, List<RecordedEvent> batch)
+    {
+        try
+        {
+            return Prepare(generation, batch, deadLetter: null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogBatchFailed(logger, e, projection.Name);
+            return null;
         }
     }
 
     /// <returns>False when a poison event stopped the projection.</returns>
-    private async Task<bool> CommitAsync(NpgsqlConnection connection, Generation generation, List<RecordedEvent> batch, CancellationToken ct)
+    private async Task<bool> CommitAsync(NpgsqlConnection connection, Generation generation, List<RecordedEvent> batch, ProjectionWrite? prepared, CancellationToken ct)
     {
-        try
+        if (prepared is not null)
         {
-            await ApplyInTransactionAsync(connection, generation, batch, deadLetter: null, ct);
-            progress.Advanced(projection.Name, generation, batch[^1].Position);
-            return true;
-        }
-        catch (Exception e) when (e is not OperationCanceledException && !IsTransient(e))
-        {
-            // Find the event that fails, one at a time, with retries.
-            LogBatchFailed(logger, e, projection.Name);
+            try
+            {
+                await WriteAsync(connection, prepared, ct);
+                progress.Advanced(projection.Name, generation, batch[^1].Position);
+                return true;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && !IsTransient(e))
+            {
+                // Find the event that fails, one at a time, with retries.
+                LogBatchFailed(logger, e, projection.Name);
+            }
         }
 
         foreach (var recorded in batch)
@@ -232,7 +289,7 @@ public sealed partial class ProjectionRunner(
         {
             try
             {
-                await ApplyInTransactionAsync(connection, generation, [recorded], deadLetter: null, ct);
+                await WriteAsync(connection, Prepare(generation, [recorded], deadLetter: null), ct);
                 progress.Advanced(projection.Name, generation, recorded.Position);
                 return true;
             }
@@ -243,16 +300,16 @@ public sealed partial class ProjectionRunner(
         }
 
         // Parked with the checkpoint moved past it, in one transaction; the projection goes on or stops as configured.
-        await ApplyInTransactionAsync(connection, generation, [recorded], deadLetter: last!.ToString(), ct);
+        await WriteAsync(connection, Prepare(generation, [recorded], deadLetter: last!.ToString()), ct);
         progress.Advanced(projection.Name, generation, recorded.Position);
         LogParked(logger, last, projection.Name, recorded.Position, recorded.Type);
         return options.OnPoisonEvent == PoisonEventPolicy.Skip;
     }
 
-    private async Task ApplyInTransactionAsync(NpgsqlConnection connection, Generation generation, List<RecordedEvent> events, string? deadLetter, CancellationToken ct)
+    /// <summary>The statements of a batch (or of one parked event) followed by its checkpoint.</summary>
+    private ProjectionWrite Prepare(Generation generation, List<RecordedEvent> events, string? deadLetter)
     {
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using var write = new ProjectionWrite(connection, tx, generation.Table(projection));
+        var write = new ProjectionWrite(generation.Table(projection));
         if (deadLetter is null)
         {
             foreach (var recorded in events)
@@ -279,8 +336,18 @@ public sealed partial class ProjectionRunner(
         write.Execute(
             "UPDATE proj.checkpoints SET position = $1, processed = processed + $4, updated_at = now() WHERE projection = $2 AND generation = $3",
             events[^1].Position, projection.Name, generation.Number, (long)events.Count);
-        await write.FlushAsync(ct);
-        await tx.CommitAsync(ct);
+        return write;
+    }
+
+    /// <summary>The read model's changes and the checkpoint in one transaction: applied exactly once.</summary>
+    private static async Task WriteAsync(NpgsqlConnection connection, ProjectionWrite write, CancellationToken ct)
+    {
+        await using (write)
+        {
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await write.FlushAsync(connection, tx, ct);
+            await tx.CommitAsync(ct);
+        }
     }
 
     /// <summary>Failures of the database or network rather than of the handler: never a reason to park an event.</summary>
