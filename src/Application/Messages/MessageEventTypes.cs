@@ -8,5 +8,11 @@ public static class MessageEventTypes
     public static EventTypeRegistry RegisterMessageEvents(this EventTypeRegistry registry) =>
         registry
             .Register<MessageScheduled>("message_scheduled")
-            .Register<MessageCancelled>("message_cancelled");
+            .Register<MessageCancelled>("message_cancelled")
+            .Register<DeliveryAttempted>("delivery_attempted")
+            .Register<DeliverySucceeded>("delivery_succeeded")
+            .Register<DeliveryAttemptFailed>("delivery_attempt_failed")
+            .Register<DeliveryFailed>("delivery_failed")
+            .Register<DeliveryRedeliveryRequested>("delivery_redelivery_requested")
+            .Register<DeliveryDiscarded>("delivery_discarded");
 }

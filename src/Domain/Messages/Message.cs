@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using EventSourced.Domain.Deciding;
 
 namespace EventSourced.Domain.Messages;
@@ -9,12 +10,14 @@ public enum MessageStatus
     Cancelled,
 }
 
-/// <summary>A broadcast message: its text, when it may go out and the deliveries it fixed.</summary>
-public sealed record Message(Guid Id, string OwnerId, MessageStatus Status, string Text, DateTimeOffset NotBefore, IReadOnlyList<PlannedDelivery> Deliveries)
+/// <summary>A broadcast message: its text, when it may go out, the deliveries it fixed and where each stands.</summary>
+public sealed record Message(
+    Guid Id, string OwnerId, MessageStatus Status, string Text, DateTimeOffset NotBefore, IReadOnlyList<PlannedDelivery> Deliveries,
+    ImmutableDictionary<Guid, DeliveryProgress> Progress)
 {
     public const int MaxTextLength = 4096;
 
-    public static readonly Message None = new(Guid.Empty, "", MessageStatus.None, "", default, []);
+    public static readonly Message None = new(Guid.Empty, "", MessageStatus.None, "", default, [], ImmutableDictionary<Guid, DeliveryProgress>.Empty);
 
     public static readonly Decider<IMessageCommand, IMessageEvent, Message> Decider = new(Decide, Evolve, None);
 
@@ -35,6 +38,10 @@ public sealed record Message(Guid Id, string OwnerId, MessageStatus Status, stri
         (CancelMessage cancel, _) when cancel.OwnerId != state.OwnerId => throw new MessageNotFoundException(cancel.MessageId),
         (CancelMessage, MessageStatus.Cancelled) => [],
         (CancelMessage cancel, MessageStatus.Scheduled) => [new MessageCancelled(cancel.MessageId, cancel.OwnerId, cancel.Actor, cancel.At)],
+        (IDeliveryCommand delivery, _) when state.Status == MessageStatus.None || delivery.OwnerId != state.OwnerId => throw new MessageNotFoundException(delivery.MessageId),
+        (IDeliveryCommand delivery, _) => state.Progress.TryGetValue(delivery.DeliveryId, out var progress)
+            ? progress.Decide(delivery)
+            : throw new DeliveryNotFoundException(delivery.DeliveryId),
         _ => throw new InvalidOperationException($"Unknown message command {command.GetType().Name}."),
     };
 
@@ -90,8 +97,17 @@ public sealed record Message(Guid Id, string OwnerId, MessageStatus Status, stri
 
     private static Message Evolve(Message state, IMessageEvent @event) => @event switch
     {
-        MessageScheduled e => new Message(e.MessageId, e.OwnerId, MessageStatus.Scheduled, e.Text, e.NotBefore, e.Deliveries),
-        MessageCancelled => state with { Status = MessageStatus.Cancelled },
+        MessageScheduled e => new Message(
+            e.MessageId, e.OwnerId, MessageStatus.Scheduled, e.Text, e.NotBefore, e.Deliveries, e.Deliveries.ToImmutableDictionary(d => d.DeliveryId, _ => DeliveryProgress.New)),
+        // A send already in flight still ends as it ends; the rest will not go out.
+        MessageCancelled => state with
+        {
+            Status = MessageStatus.Cancelled,
+            Progress = state.Progress.SetItems(state.Progress
+                .Where(p => p.Value.Status is DeliveryStatus.Scheduled or DeliveryStatus.Retrying)
+                .Select(p => KeyValuePair.Create(p.Key, p.Value with { Status = DeliveryStatus.Cancelled }))),
+        },
+        IDeliveryEvent e when state.Progress.TryGetValue(e.DeliveryId, out var progress) => state with { Progress = state.Progress.SetItem(e.DeliveryId, progress.Evolve(e)) },
         _ => state,
     };
 }

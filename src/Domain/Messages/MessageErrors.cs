@@ -31,3 +31,19 @@ public sealed class MessageAlreadyExistsException(Guid messageId) : DomainExcept
 
     public override DomainErrorKind Kind => DomainErrorKind.Conflict;
 }
+
+/// <summary>Redeliver and discard are for failed deliveries only.</summary>
+public sealed class DeliveryNotFailedException(Guid deliveryId, DeliveryStatus status)
+    : DomainException($"Delivery {deliveryId} is {status.ToString().ToLowerInvariant()}, not failed.")
+{
+    public override string Code => "delivery_not_failed";
+
+    public override DomainErrorKind Kind => DomainErrorKind.Conflict;
+}
+
+public sealed class DeliveryNotFoundException(Guid deliveryId) : DomainException($"Delivery {deliveryId} does not exist.")
+{
+    public override string Code => "delivery_not_found";
+
+    public override DomainErrorKind Kind => DomainErrorKind.NotFound;
+}

@@ -4,7 +4,12 @@ namespace EventSourced.Projections.Messages;
 
 public sealed record MessageRow(Guid Id, string Text, DateTimeOffset NotBefore, string Status, DateTimeOffset ScheduledAt, DateTimeOffset? CancelledAt);
 
-public sealed record DeliveryRow(Guid Id, Guid ContactId, string ContactName, string Channel, string Address, string Status);
+public sealed record DeliveryRow(Guid Id, Guid ContactId, string ContactName, string Channel, string Address, string Status, int Attempts, string? LastError);
+
+/// <summary>A delivery in the failed queue: what was sent to whom over which messenger, and why it failed.</summary>
+public sealed record FailedDeliveryRow(
+    Guid DeliveryId, Guid MessageId, string Sender, string Text, Guid ContactId, string ContactName, string Channel, string Address,
+    DateTimeOffset ScheduledFor, int Attempts, string? LastError, DateTimeOffset FailedAt);
 
 public sealed record MessageView(MessageRow Message, IReadOnlyList<DeliveryRow> Deliveries);
 
@@ -27,10 +32,23 @@ public sealed class MessageQueries(NpgsqlDataSource dataSource)
         }
 
         var deliveries = await dataSource.QueryAsync(
-            "SELECT delivery_id, contact_id, contact_name, channel, address, status FROM rm.messages_deliveries WHERE message_id = $1 ORDER BY contact_name, channel",
-            r => new DeliveryRow(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5)), ct, messageId);
+            "SELECT delivery_id, contact_id, contact_name, channel, address, status, attempts, last_error FROM rm.messages_deliveries WHERE message_id = $1 ORDER BY contact_name, channel",
+            r => new DeliveryRow(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt32(6), r.IsDBNull(7) ? null : r.GetString(7)),
+            ct, messageId);
         return new MessageView(messages[0], deliveries);
     }
+
+    /// <summary>The owner's failed deliveries, oldest failure first.</summary>
+    public Task<IReadOnlyList<FailedDeliveryRow>> FailedAsync(string ownerId, int limit, int offset, CancellationToken ct) =>
+        dataSource.QueryAsync("""
+            SELECT d.delivery_id, d.message_id, d.owner_id, m.text, d.contact_id, d.contact_name, d.channel, d.address, m.not_before, d.attempts, d.last_error, d.failed_at
+            FROM rm.messages_deliveries d JOIN rm.messages m ON m.message_id = d.message_id
+            WHERE d.owner_id = $1 AND d.status = 'failed'
+            ORDER BY d.failed_at, d.delivery_id LIMIT $2 OFFSET $3
+            """,
+            r => new FailedDeliveryRow(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetGuid(4), r.GetString(5), r.GetString(6), r.GetString(7),
+                r.GetFieldValue<DateTimeOffset>(8), r.GetInt32(9), r.IsDBNull(10) ? null : r.GetString(10), r.GetFieldValue<DateTimeOffset>(11)),
+            ct, ownerId, limit, offset);
 
     private static MessageRow Message(NpgsqlDataReader r) =>
         new(r.GetGuid(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5));

@@ -4,14 +4,18 @@ using EventSourced.Projections.Runner;
 
 namespace EventSourced.Projections.Messages;
 
-/// <summary>Each owner's messages (rm.messages) and each one's deliveries per recipient and channel (rm.messages_deliveries).</summary>
+/// <summary>
+/// Each owner's messages (rm.messages) and each one's deliveries per recipient and channel, with
+/// their attempts and last error (rm.messages_deliveries); failed ones make the failed queue.
+/// </summary>
 public sealed class MessagesProjection : IProjection
 {
     public const string Deliveries = "_deliveries";
 
     public string Name => "messages";
 
-    public int Version => 1;
+    // 2: deliveries carry their owner, attempts, last error and failure time (the failed queue).
+    public int Version => 2;
 
     public EventFilter Filter { get; } = EventFilter.ForCategory("message");
 
@@ -28,14 +32,19 @@ public sealed class MessagesProjection : IProjection
             cancelled_at  timestamptz);
         CREATE INDEX ON {table} (owner_id, status, scheduled_at DESC);
         CREATE TABLE {table}{Deliveries} (
-            delivery_id   uuid PRIMARY KEY,
-            message_id    uuid NOT NULL,
-            contact_id    uuid NOT NULL,
-            contact_name  text NOT NULL,
-            channel       text NOT NULL,
-            address       text NOT NULL,
-            status        text NOT NULL);
+            delivery_id   uuid        PRIMARY KEY,
+            message_id    uuid        NOT NULL,
+            owner_id      text        NOT NULL,
+            contact_id    uuid        NOT NULL,
+            contact_name  text        NOT NULL,
+            channel       text        NOT NULL,
+            address       text        NOT NULL,
+            status        text        NOT NULL,
+            attempts      integer     NOT NULL DEFAULT 0,
+            last_error    text,
+            failed_at     timestamptz);
         CREATE INDEX ON {table}{Deliveries} (message_id);
+        CREATE INDEX ON {table}{Deliveries} (owner_id, failed_at, delivery_id) WHERE status = 'failed';
         """;
 
     public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
@@ -44,18 +53,36 @@ public sealed class MessagesProjection : IProjection
         switch (@event)
         {
             case MessageScheduled e:
-                write.Execute($"INSERT INTO {t} (message_id, owner_id, text, not_before, status, scheduled_at) VALUES ($1, $2, $3, $4, 'scheduled', $5)",
-                    e.MessageId, e.OwnerId, e.Text, e.NotBefore, e.ScheduledAt);
+                write.Insert(t, "message_id, owner_id, text, not_before, status, scheduled_at", e.MessageId, e.OwnerId, e.Text, e.NotBefore, "scheduled", e.ScheduledAt);
                 foreach (var d in e.Deliveries)
                 {
-                    write.Execute($"INSERT INTO {t}{Deliveries} (delivery_id, message_id, contact_id, contact_name, channel, address, status) VALUES ($1, $2, $3, $4, $5, $6, 'scheduled')",
-                        d.DeliveryId, e.MessageId, d.ContactId, d.ContactName, d.Channel.ToString().ToLowerInvariant(), d.Address);
+                    write.Insert($"{t}{Deliveries}", "delivery_id, message_id, owner_id, contact_id, contact_name, channel, address, status",
+                        d.DeliveryId, e.MessageId, e.OwnerId, d.ContactId, d.ContactName, d.Channel.ToString().ToLowerInvariant(), d.Address, "scheduled");
                 }
 
                 break;
             case MessageCancelled e:
                 write.Execute($"UPDATE {t} SET status = 'cancelled', cancelled_at = $2 WHERE message_id = $1", e.MessageId, e.CancelledAt);
-                write.Execute($"UPDATE {t}{Deliveries} SET status = 'cancelled' WHERE message_id = $1", e.MessageId);
+                // A send in flight ends as it ends (Message.Evolve); what waits will not go out.
+                write.Execute($"UPDATE {t}{Deliveries} SET status = 'cancelled' WHERE message_id = $1 AND status IN ('scheduled', 'retrying')", e.MessageId);
+                break;
+            case DeliveryAttempted e:
+                write.Execute($"UPDATE {t}{Deliveries} SET status = 'sending', attempts = $2 WHERE delivery_id = $1", e.DeliveryId, e.Attempt);
+                break;
+            case DeliverySucceeded e:
+                write.Execute($"UPDATE {t}{Deliveries} SET status = 'delivered', last_error = NULL WHERE delivery_id = $1", e.DeliveryId);
+                break;
+            case DeliveryAttemptFailed e:
+                write.Execute($"UPDATE {t}{Deliveries} SET status = 'retrying', last_error = $2 WHERE delivery_id = $1", e.DeliveryId, e.Error);
+                break;
+            case DeliveryFailed e:
+                write.Execute($"UPDATE {t}{Deliveries} SET status = 'failed', last_error = $2, failed_at = $3 WHERE delivery_id = $1", e.DeliveryId, e.Error, e.FailedAt);
+                break;
+            case DeliveryRedeliveryRequested e:
+                write.Execute($"UPDATE {t}{Deliveries} SET status = 'scheduled', attempts = 0, failed_at = NULL WHERE delivery_id = $1", e.DeliveryId);
+                break;
+            case DeliveryDiscarded e:
+                write.Execute($"UPDATE {t}{Deliveries} SET status = 'discarded' WHERE delivery_id = $1", e.DeliveryId);
                 break;
         }
     }

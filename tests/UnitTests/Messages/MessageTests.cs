@@ -84,4 +84,58 @@ public sealed class MessageTests
         FluentActions.Invoking(() => Decide(new CancelMessage(Id, Owner, Owner, Now))).Should().Throw<MessageNotFoundException>();
         FluentActions.Invoking(() => Decide(new CancelMessage(Id, "owner-2", "owner-2", Now), scheduled)).Should().Throw<MessageNotFoundException>();
     }
+
+    [Fact]
+    public void A_delivery_retries_after_a_transient_failure_then_succeeds_and_a_late_duplicate_changes_nothing()
+    {
+        var scheduled = (MessageScheduled)Decide(Schedule())[0];
+        var delivery = scheduled.Deliveries[0].DeliveryId;
+        var history = new List<IMessageEvent> { scheduled };
+
+        history.AddRange(Decide(new StartDeliveryAttempt(Id, Owner, delivery, Now), [.. history]));
+        history.AddRange(Decide(new RecordDeliveryFailure(Id, Owner, delivery, "503", false, Now.AddSeconds(2), Now), [.. history]));
+        history.AddRange(Decide(new StartDeliveryAttempt(Id, Owner, delivery, Now.AddSeconds(2)), [.. history]));
+        history.AddRange(Decide(new RecordDeliverySuccess(Id, Owner, delivery, "p-1", Now.AddSeconds(3)), [.. history]));
+
+        history.Skip(1).Select(e => e.GetType().Name).Should().Equal(
+            nameof(DeliveryAttempted), nameof(DeliveryAttemptFailed), nameof(DeliveryAttempted), nameof(DeliverySucceeded));
+        ((DeliverySucceeded)history[^1]).Attempt.Should().Be(2);
+        Decide(new RecordDeliverySuccess(Id, Owner, delivery, "p-1", Now.AddSeconds(4)), [.. history]).Should().BeEmpty();
+        Decide(new StartDeliveryAttempt(Id, Owner, delivery, Now.AddSeconds(4)), [.. history]).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void A_failed_delivery_can_be_redelivered_with_its_attempts_reset_or_discarded_but_a_delivered_one_cannot()
+    {
+        var scheduled = (MessageScheduled)Decide(Schedule())[0];
+        var (failing, delivered) = (scheduled.Deliveries[0].DeliveryId, scheduled.Deliveries[1].DeliveryId);
+        IMessageEvent[] given =
+        [
+            scheduled,
+            new DeliveryAttempted(Id, failing, 1, Now), new DeliveryFailed(Id, failing, 1, "400 chat not found", true, Now),
+            new DeliveryAttempted(Id, delivered, 1, Now), new DeliverySucceeded(Id, delivered, 1, null, Now),
+        ];
+
+        var redelivery = Decide(new RedeliverDelivery(Id, Owner, failing, Owner, Now), given);
+        var afterRedelivery = Decide(new StartDeliveryAttempt(Id, Owner, failing, Now), [.. given, .. redelivery]);
+
+        redelivery.Should().ContainSingle().Which.Should().BeOfType<DeliveryRedeliveryRequested>();
+        afterRedelivery.Should().ContainSingle().Which.Should().BeOfType<DeliveryAttempted>().Which.Attempt.Should().Be(1);
+        Decide(new DiscardDelivery(Id, Owner, failing, Owner, Now), given).Should().ContainSingle().Which.Should().BeOfType<DeliveryDiscarded>();
+        FluentActions.Invoking(() => Decide(new RedeliverDelivery(Id, Owner, delivered, Owner, Now), given)).Should().Throw<DeliveryNotFailedException>();
+        FluentActions.Invoking(() => Decide(new RedeliverDelivery(Id, "someone-else", failing, "someone-else", Now), given)).Should().Throw<MessageNotFoundException>();
+        FluentActions.Invoking(() => Decide(new DiscardDelivery(Id, Owner, Guid.NewGuid(), Owner, Now), given)).Should().Throw<DeliveryNotFoundException>();
+    }
+
+    [Fact]
+    public void Out_of_retries_or_a_permanent_failure_fails_the_delivery_and_cancelling_stops_only_what_is_not_in_flight()
+    {
+        var scheduled = (MessageScheduled)Decide(Schedule())[0];
+        var (inFlight, waiting) = (scheduled.Deliveries[0].DeliveryId, scheduled.Deliveries[1].DeliveryId);
+        IMessageEvent[] given = [scheduled, new DeliveryAttempted(Id, inFlight, 1, Now), new MessageCancelled(Id, Owner, Owner, Now)];
+
+        Decide(new RecordDeliveryFailure(Id, Owner, inFlight, "timeout", false, null, Now), given)
+            .Should().ContainSingle().Which.Should().BeOfType<DeliveryFailed>().Which.Permanent.Should().BeFalse();
+        Decide(new StartDeliveryAttempt(Id, Owner, waiting, Now), given).Should().BeEmpty();
+    }
 }

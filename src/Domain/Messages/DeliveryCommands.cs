@@ -1,0 +1,18 @@
+namespace EventSourced.Domain.Messages;
+
+/// <summary>A command about one delivery of a message.</summary>
+public interface IDeliveryCommand : IMessageCommand
+{
+    Guid DeliveryId { get; }
+}
+
+public sealed record StartDeliveryAttempt(Guid MessageId, string OwnerId, Guid DeliveryId, DateTimeOffset At) : IDeliveryCommand;
+
+public sealed record RecordDeliverySuccess(Guid MessageId, string OwnerId, Guid DeliveryId, string? ProviderMessageId, DateTimeOffset At) : IDeliveryCommand;
+
+/// <summary>The attempt in flight failed; a null <paramref name="RetryAt"/> means give up (permanent, or out of attempts).</summary>
+public sealed record RecordDeliveryFailure(Guid MessageId, string OwnerId, Guid DeliveryId, string Error, bool Permanent, DateTimeOffset? RetryAt, DateTimeOffset At) : IDeliveryCommand;
+
+public sealed record RedeliverDelivery(Guid MessageId, string OwnerId, Guid DeliveryId, string Actor, DateTimeOffset At) : IDeliveryCommand;
+
+public sealed record DiscardDelivery(Guid MessageId, string OwnerId, Guid DeliveryId, string Actor, DateTimeOffset At) : IDeliveryCommand;

@@ -1,0 +1,25 @@
+namespace EventSourced.Domain.Messages;
+
+/// <summary>What happened to one delivery (a recipient on one messenger); every change is in the message's stream.</summary>
+public interface IDeliveryEvent : IMessageEvent
+{
+    Guid DeliveryId { get; }
+}
+
+/// <summary>A send to the messenger began; <paramref name="Attempt"/> counts from 1 and restarts after a redelivery.</summary>
+public sealed record DeliveryAttempted(Guid MessageId, Guid DeliveryId, int Attempt, DateTimeOffset AttemptedAt) : IDeliveryEvent;
+
+/// <summary>The messenger accepted the message.</summary>
+public sealed record DeliverySucceeded(Guid MessageId, Guid DeliveryId, int Attempt, string? ProviderMessageId, DateTimeOffset DeliveredAt) : IDeliveryEvent;
+
+/// <summary>A transient failure (time-out, 5xx, 429): the delivery is tried again at <paramref name="RetryAt"/>.</summary>
+public sealed record DeliveryAttemptFailed(Guid MessageId, Guid DeliveryId, int Attempt, string Error, DateTimeOffset RetryAt, DateTimeOffset FailedAt) : IDeliveryEvent;
+
+/// <summary>The delivery gave up: a permanent failure, or the last attempt failed. It waits in the failed queue.</summary>
+public sealed record DeliveryFailed(Guid MessageId, Guid DeliveryId, int Attempt, string Error, bool Permanent, DateTimeOffset FailedAt) : IDeliveryEvent;
+
+/// <summary>Someone sent a failed delivery again: it is scheduled anew with its attempts reset.</summary>
+public sealed record DeliveryRedeliveryRequested(Guid MessageId, Guid DeliveryId, string RequestedBy, DateTimeOffset RequestedAt) : IDeliveryEvent;
+
+/// <summary>Someone dropped a failed delivery from the failed queue for good.</summary>
+public sealed record DeliveryDiscarded(Guid MessageId, Guid DeliveryId, string DiscardedBy, DateTimeOffset DiscardedAt) : IDeliveryEvent;

@@ -1,0 +1,53 @@
+namespace EventSourced.Domain.Messages;
+
+public enum DeliveryStatus
+{
+    Scheduled,
+    Sending,
+    Retrying,
+    Delivered,
+    Failed,
+    Discarded,
+    Cancelled,
+}
+
+/// <summary>Where one delivery stands: its status, the attempts since it was last (re)scheduled and the last error.</summary>
+public sealed record DeliveryProgress(DeliveryStatus Status, int Attempts, string? LastError)
+{
+    public static readonly DeliveryProgress New = new(DeliveryStatus.Scheduled, 0, null);
+
+    /// <summary>Whether the delivery may still go out without anyone asking again.</summary>
+    public bool IsPending => Status is DeliveryStatus.Scheduled or DeliveryStatus.Sending or DeliveryStatus.Retrying;
+
+    /// <summary>
+    /// The events a delivery command yields in this state. Commands that arrive again (a
+    /// redelivered bus message, a retried request) yield nothing rather than fail.
+    /// </summary>
+    public IReadOnlyList<IMessageEvent> Decide(IDeliveryCommand command) => (command, Status) switch
+    {
+        (StartDeliveryAttempt c, DeliveryStatus.Scheduled or DeliveryStatus.Retrying) => [new DeliveryAttempted(c.MessageId, c.DeliveryId, Attempts + 1, c.At)],
+        (StartDeliveryAttempt, _) => [],
+        (RecordDeliverySuccess c, DeliveryStatus.Sending) => [new DeliverySucceeded(c.MessageId, c.DeliveryId, Attempts, c.ProviderMessageId, c.At)],
+        (RecordDeliverySuccess, _) => [],
+        (RecordDeliveryFailure { RetryAt: { } retryAt, Permanent: false } c, DeliveryStatus.Sending) =>
+            [new DeliveryAttemptFailed(c.MessageId, c.DeliveryId, Attempts, c.Error, retryAt, c.At)],
+        (RecordDeliveryFailure c, DeliveryStatus.Sending) => [new DeliveryFailed(c.MessageId, c.DeliveryId, Attempts, c.Error, c.Permanent, c.At)],
+        (RecordDeliveryFailure, _) => [],
+        (RedeliverDelivery c, DeliveryStatus.Failed) => [new DeliveryRedeliveryRequested(c.MessageId, c.DeliveryId, c.Actor, c.At)],
+        (RedeliverDelivery, DeliveryStatus.Scheduled or DeliveryStatus.Sending or DeliveryStatus.Retrying) => [],
+        (DiscardDelivery c, DeliveryStatus.Failed) => [new DeliveryDiscarded(c.MessageId, c.DeliveryId, c.Actor, c.At)],
+        (DiscardDelivery, DeliveryStatus.Discarded) => [],
+        _ => throw new DeliveryNotFailedException(command.DeliveryId, Status),
+    };
+
+    public DeliveryProgress Evolve(IDeliveryEvent @event) => @event switch
+    {
+        DeliveryAttempted e => this with { Status = DeliveryStatus.Sending, Attempts = e.Attempt },
+        DeliverySucceeded => this with { Status = DeliveryStatus.Delivered, LastError = null },
+        DeliveryAttemptFailed e => this with { Status = DeliveryStatus.Retrying, LastError = e.Error },
+        DeliveryFailed e => this with { Status = DeliveryStatus.Failed, LastError = e.Error },
+        DeliveryRedeliveryRequested => this with { Status = DeliveryStatus.Scheduled, Attempts = 0 },
+        DeliveryDiscarded => this with { Status = DeliveryStatus.Discarded },
+        _ => this,
+    };
+}

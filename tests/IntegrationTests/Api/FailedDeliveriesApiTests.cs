@@ -1,0 +1,56 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EventSourced.Application.EventStore;
+using EventSourced.Domain.Messages;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Api;
+
+/// <summary>The failed queue is read from the delivery events in each message's stream (here appended as the delivery saga appends them).</summary>
+public sealed class FailedDeliveriesApiTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
+{
+    private readonly HttpClient _alice = api.ClientFor("alice");
+
+    [Fact]
+    public async Task A_delivery_that_gave_up_is_listed_with_its_text_contact_channel_attempts_and_error_for_its_owner_only()
+    {
+        var name = $"Failing {Guid.NewGuid():N}"[..16];
+        await _alice.PostAsJsonAsync("/api/contacts", new { name, telegram = "@failing_user", viber = "failing" });
+        var id = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Doors open at 18:00", contactNames = new[] { name } }))
+            .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        var deliveries = (await api.StreamAsync($"message-{id}")).Select(e => JsonDocument.Parse(e.Data).RootElement).Single().GetProperty("deliveries");
+        var (telegram, viber) = (deliveries[0].GetProperty("deliveryId").GetGuid(), deliveries[1].GetProperty("deliveryId").GetGuid());
+        var now = DateTimeOffset.UtcNow;
+
+        var position = await AppendAsync(id,
+            new DeliveryAttempted(id, telegram, 1, now), new DeliverySucceeded(id, telegram, 1, "tg-1", now),
+            new DeliveryAttempted(id, viber, 1, now), new DeliveryAttemptFailed(id, viber, 1, "503 Service Unavailable", now.AddSeconds(1), now),
+            new DeliveryAttempted(id, viber, 2, now), new DeliveryFailed(id, viber, 2, "503 Service Unavailable", false, now));
+
+        var failed = await (await _alice.GetAsync($"/api/deliveries/failed?minPosition={position}")).JsonAsync(HttpStatusCode.OK);
+        var message = await (await _alice.GetAsync($"/api/messages/{id}")).JsonAsync(HttpStatusCode.OK);
+
+        var row = failed.EnumerateArray().Single(r => r.GetProperty("messageId").GetGuid() == id);
+        row.GetProperty("deliveryId").GetGuid().Should().Be(viber);
+        row.GetProperty("text").GetString().Should().Be("Doors open at 18:00");
+        row.GetProperty("contactName").GetString().Should().Be(name);
+        row.GetProperty("channel").GetString().Should().Be("viber");
+        row.GetProperty("attempts").GetInt32().Should().Be(2);
+        row.GetProperty("lastError").GetString().Should().Be("503 Service Unavailable");
+        message.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("status").GetString()).Should().BeEquivalentTo("delivered", "failed");
+        (await (await api.ClientFor("bob").GetAsync($"/api/deliveries/failed?minPosition={position}")).JsonAsync(HttpStatusCode.OK))
+            .EnumerateArray().Should().NotContain(r => r.GetProperty("messageId").GetGuid() == id);
+        await (await _alice.GetAsync("/api/deliveries/failed?limit=0")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    private async Task<long> AppendAsync(Guid messageId, params IMessageEvent[] events)
+    {
+        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
+        var registry = EventCatalog.Create();
+        var result = await node.Store.AppendAsync($"message-{messageId}", ExpectedVersion.Any,
+            events.Select(e => registry.ToEventData(e, Guid.NewGuid(), EventMetadata.Empty)).ToList());
+        return result.Position;
+    }
+}
