@@ -6,11 +6,13 @@ using EventSourced.Api.Contacts;
 using EventSourced.Api.Conversations;
 using EventSourced.Api.Deliveries;
 using EventSourced.Api.Deploys;
+using EventSourced.Api.Emulator;
 using EventSourced.Api.Http;
 using EventSourced.Api.Messages;
 using EventSourced.Api.Tickets;
 using EventSourced.Api.Operator;
 using EventSourced.Infrastructure;
+using EventSourced.Infrastructure.Messengers;
 using EventSourced.Projections;
 
 if (OperatorCommandLine.IsOperatorCommand(args))
@@ -27,6 +29,8 @@ builder.Services.AddProjections();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddApiKeyAuth(builder.Configuration);
 builder.Services.AddHttpApi();
+builder.Services.AddMessengerGateways();
+builder.Services.AddMessengerEmulator();
 
 var app = builder.Build();
 
@@ -42,6 +46,10 @@ app.MapIngestEndpoints();
 app.MapTicketQueryEndpoints();
 app.MapAuditEndpoints();
 app.MapAdminProjectionEndpoints();
+if (app.Configuration.GetValue<bool>("Emulator:Enabled"))
+{
+    app.MapMessengerEmulator();
+}
 
 await app.RunAsync();
 return 0;

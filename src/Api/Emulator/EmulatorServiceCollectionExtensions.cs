@@ -1,0 +1,11 @@
+namespace EventSourced.Api.Emulator;
+
+public static class EmulatorServiceCollectionExtensions
+{
+    public static IServiceCollection AddMessengerEmulator(this IServiceCollection services)
+    {
+        services.AddOptions<EmulatorOptions>().BindConfiguration("Emulator");
+        services.AddSingleton<EmulatorLog>();
+        return services;
+    }
+}

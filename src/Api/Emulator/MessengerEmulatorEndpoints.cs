@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace EventSourced.Api.Emulator;
+
+/// <summary>
+/// Telegram-, WhatsApp- and Viber-shaped send endpoints that record what they receive. A recipient
+/// containing "unknown" is refused (400), one containing "ratelimited" is throttled (429, Retry-After: 7). Off unless
+/// Emulator:Enabled; the development run points the gateways at it so deliveries succeed and fail.
+/// </summary>
+public static class MessengerEmulatorEndpoints
+{
+    public static IEndpointRouteBuilder MapMessengerEmulator(this IEndpointRouteBuilder routes, string prefix = "/emulator")
+    {
+        var emulator = routes.MapGroup(prefix).AllowAnonymous().ExcludeFromDescription();
+        emulator.MapPost("/telegram/bot{token}/sendMessage", (JsonElement body, HttpRequest request, IOptions<EmulatorOptions> options, EmulatorLog log, CancellationToken ct) =>
+            AnswerAsync("telegram", options.Value.Telegram, log, request, Text(body, "chat_id"), Text(body, "text"),
+                id => new { ok = true, result = new { message_id = id } }, ct));
+        emulator.MapPost("/whatsapp/{sender}/messages", (JsonElement body, HttpRequest request, IOptions<EmulatorOptions> options, EmulatorLog log, CancellationToken ct) =>
+            AnswerAsync("whatsapp", options.Value.WhatsApp, log, request, Text(body, "to"), body.TryGetProperty("text", out var t) ? Text(t, "body") : "",
+                id => new { messaging_product = "whatsapp", messages = new[] { new { id } } }, ct));
+        emulator.MapPost("/viber/pa/send_message", (JsonElement body, HttpRequest request, IOptions<EmulatorOptions> options, EmulatorLog log, CancellationToken ct) =>
+            AnswerAsync("viber", options.Value.Viber, log, request, Text(body, "receiver"), Text(body, "text"),
+                id => new { status = 0, status_message = "ok", message_token = id }, ct));
+        emulator.MapGet("/received", (EmulatorLog log, string? endpoint) =>
+            TypedResults.Ok(log.Requests.Where(r => endpoint is null || r.Endpoint == endpoint).ToList()));
+        return routes;
+    }
+
+    private static async Task<IResult> AnswerAsync(
+        string endpoint, EmulatedEndpointOptions behaviour, EmulatorLog log, HttpRequest request, string recipient, string text, Func<string, object> success, CancellationToken ct)
+    {
+        if (behaviour.LatencyMilliseconds > 0)
+        {
+            // The emulated network's latency.
+            await Task.Delay(behaviour.LatencyMilliseconds, ct);
+        }
+
+        var key = request.Headers["Idempotency-Key"].FirstOrDefault();
+        if (log.SentBefore(endpoint, key) is { } earlier)
+        {
+            // A repeat of a send that succeeded: the same answer, and no second message.
+            return Results.Ok(success(earlier));
+        }
+
+        var attempt = log.NextAttempt(endpoint, key);
+        if (recipient.Contains("unknown", StringComparison.OrdinalIgnoreCase))
+        {
+            log.Record(endpoint, key, recipient, text, StatusCodes.Status400BadRequest);
+            return Results.Json(new { ok = false, error_code = 400, description = "Bad Request: chat not found" }, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (recipient.Contains("ratelimited", StringComparison.OrdinalIgnoreCase))
+        {
+            log.Record(endpoint, key, recipient, text, StatusCodes.Status429TooManyRequests);
+            request.HttpContext.Response.Headers.RetryAfter = "7";
+            return Results.Json(new { ok = false, error_code = 429, description = "Too Many Requests: retry after 7" }, statusCode: StatusCodes.Status429TooManyRequests);
+        }
+
+        if (attempt <= behaviour.FailuresBeforeSuccess || Random.Shared.NextDouble() < behaviour.FailureRate)
+        {
+            log.Record(endpoint, key, recipient, text, StatusCodes.Status503ServiceUnavailable);
+            return Results.Json(new { ok = false, error_code = 503, description = "Service Unavailable (emulated)" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        return Results.Ok(success(log.Record(endpoint, key, recipient, text, StatusCodes.Status200OK)));
+    }
+
+    private static string Text(JsonElement body, string property) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(property, out var value) ? value.ToString() : "";
+}

@@ -1,0 +1,52 @@
+using System.Net.Http.Json;
+using EventSourced.Api.Emulator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventSourced.IntegrationTests.Support;
+
+/// <summary>The messenger emulator as a real HTTP server on a free loopback port: the outside world of the delivery tests.</summary>
+public sealed class EmulatorServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private EmulatorServer(WebApplication app, Uri baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+    }
+
+    /// <summary>Where the emulator listens, for example http://127.0.0.1:41234/emulator/.</summary>
+    public Uri BaseUrl { get; }
+
+    public static async Task<EmulatorServer> StartAsync(Action<EmulatorOptions>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddMessengerEmulator();
+        builder.Services.AddAuthorization();
+        builder.Services.Configure<EmulatorOptions>(o => configure?.Invoke(o));
+        var app = builder.Build();
+        app.MapMessengerEmulator();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new EmulatorServer(app, new Uri($"{address}/emulator/"));
+    }
+
+    public Uri Endpoint(string name) => new(BaseUrl, $"{name}/");
+
+    public async Task<IReadOnlyList<EmulatedRequest>> ReceivedAsync(string? endpoint = null)
+    {
+        using var http = new HttpClient();
+        return (await http.GetFromJsonAsync<List<EmulatedRequest>>(new Uri(BaseUrl, endpoint is null ? "received" : $"received?endpoint={endpoint}")))!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
