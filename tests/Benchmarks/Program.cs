@@ -19,7 +19,7 @@ var server = Environment.GetEnvironmentVariable("ConnectionStrings__EventStore")
 
 await using var database = await BenchDatabase.CreateAsync(server);
 await using var dataSource = EventStoreDataSource.Create(database.ConnectionString);
-var options = new EventStoreOptions { SubscriptionBatchSize = 5000 };
+var options = new EventStoreOptions();
 await new SchemaMigrator(dataSource, options, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
 using var notifications = new AppendNotifications(dataSource, options, NullLogger<AppendNotifications>.Instance);
 await notifications.StartAsync(CancellationToken.None);

@@ -84,7 +84,7 @@ internal static class RebuildBenchmark
 
         var rawRate = count / read.Elapsed.TotalSeconds;
         var progress = new ProjectionProgress(dataSource);
-        var runner = new ProjectionRunner(projection, dataSource, store, registry, new ProjectionOptions { BatchSize = 5000 }, progress, NullLogger.Instance);
+        var runner = new ProjectionRunner(projection, dataSource, store, registry, new ProjectionOptions(), progress, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var rebuild = Stopwatch.StartNew();
         var running = Task.Run(() => runner.RunAsync(stop.Token));

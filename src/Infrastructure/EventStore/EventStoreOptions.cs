@@ -16,7 +16,7 @@ public sealed partial class EventStoreOptions
     /// <summary>How often an idle subscription looks for events even without a notification.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    public int SubscriptionBatchSize { get; set; } = 500;
+    public int SubscriptionBatchSize { get; set; } = 1000;
 
     /// <summary>How long a read of $all waits for committed events held behind transactions still in flight.</summary>
     public TimeSpan ReadAllSettleTimeout { get; set; } = TimeSpan.FromSeconds(1);

@@ -23,8 +23,9 @@ public sealed class ContactsProjection : IProjection
             viber       text,
             revision    bigint NOT NULL,
             PRIMARY KEY (owner_id, contact_id));
-        CREATE INDEX ON {table} (owner_id, lower(name), contact_id);
         """;
+
+    public string ServingIndexesSql(string table) => $"CREATE INDEX ON {table} (owner_id, lower(name), contact_id);";
 
     public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
     {

@@ -31,8 +31,6 @@ public sealed class ConversationsProjection : IProjection
             closed_at         timestamptz,
             visitor_read_seq  bigint      NOT NULL DEFAULT -1,
             manager_read_seq  bigint      NOT NULL DEFAULT -1);
-        CREATE INDEX ON {table} (visitor_id);
-        CREATE INDEX ON {table} (manager_id, status);
         CREATE TABLE {table}{Messages} (
             conversation_id      uuid        NOT NULL,
             seq                  bigint      NOT NULL,
@@ -44,6 +42,11 @@ public sealed class ConversationsProjection : IProjection
             hidden_for           text[]      NOT NULL DEFAULT ARRAY[]::text[],
             hidden_for_everyone  boolean     NOT NULL DEFAULT false,
             PRIMARY KEY (conversation_id, seq));
+        """;
+
+    public string ServingIndexesSql(string table) => $"""
+        CREATE INDEX ON {table} (visitor_id);
+        CREATE INDEX ON {table} (manager_id, status);
         """;
 
     public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)

@@ -30,7 +30,6 @@ public sealed class MessagesProjection : IProjection
             status        text        NOT NULL,
             scheduled_at  timestamptz NOT NULL,
             cancelled_at  timestamptz);
-        CREATE INDEX ON {table} (owner_id, status, scheduled_at DESC);
         CREATE TABLE {table}{Deliveries} (
             delivery_id   uuid        PRIMARY KEY,
             message_id    uuid        NOT NULL,
@@ -44,6 +43,10 @@ public sealed class MessagesProjection : IProjection
             last_error    text,
             failed_at     timestamptz);
         CREATE INDEX ON {table}{Deliveries} (message_id);
+        """;
+
+    public string ServingIndexesSql(string table) => $"""
+        CREATE INDEX ON {table} (owner_id, status, scheduled_at DESC);
         CREATE INDEX ON {table}{Deliveries} (owner_id, failed_at, delivery_id) WHERE status = 'failed';
         """;
 

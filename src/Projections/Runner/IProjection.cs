@@ -25,6 +25,13 @@ public interface IProjection
     /// </summary>
     string CreateTableSql(string table);
 
+    /// <summary>
+    /// DDL of the indexes only queries need. They are created when a generation is about to serve,
+    /// so that a rebuild does not maintain them row by row; indexes the handlers' own updates
+    /// need belong in <see cref="CreateTableSql"/>.
+    /// </summary>
+    string ServingIndexesSql(string table) => "";
+
     /// <summary>Suffixes of further tables, each served through its own view rm.{name}{suffix}.</summary>
     IReadOnlyList<string> MoreTables => [];
 

@@ -104,6 +104,11 @@ public static class ProjectionGenerations
     public static async Task ActivateAsync(NpgsqlConnection connection, IProjection projection, Generation generation, CancellationToken ct)
     {
         await using var tx = await connection.BeginTransactionAsync(ct);
+        if (!generation.Active && projection.ServingIndexesSql(generation.Table(projection)) is { Length: > 0 } indexes)
+        {
+            await ExecuteAsync(connection, tx, indexes, ct);
+        }
+
         foreach (var suffix in projection.MoreTables.Prepend(""))
         {
             await ExecuteAsync(connection, tx, $"DROP VIEW IF EXISTS rm.{projection.Name}{suffix}; CREATE VIEW rm.{projection.Name}{suffix} AS SELECT * FROM {generation.Table(projection)}{suffix}", ct);

@@ -12,7 +12,7 @@ public enum PoisonEventPolicy
 /// <summary>Runner settings (section Projections).</summary>
 public sealed class ProjectionOptions
 {
-    public int BatchSize { get; set; } = 500;
+    public int BatchSize { get; set; } = 2000;
 
     /// <summary>Attempts at an event whose handler throws, before it is parked.</summary>
     public int MaxAttempts { get; set; } = 3;

@@ -345,6 +345,9 @@ public sealed partial class ProjectionRunner(
         await using (write)
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
+            // No wait for the WAL flush: a read model and its checkpoint are lost or kept together,
+            // and whatever a database crash loses of them is projected again from the events.
+            write.Execute("SET LOCAL synchronous_commit = off");
             await write.FlushAsync(connection, tx, ct);
             await tx.CommitAsync(ct);
         }

@@ -4,12 +4,18 @@ using NpgsqlTypes;
 namespace EventSourced.Projections.Runner;
 
 /// <summary>
-/// Where a projection writes: statements queued here run in order, in one round trip, in the
-/// transaction that also moves the checkpoint. Queuing needs no connection, so the runner
-/// prepares a batch while the previous one is being written.
+/// Where a projection writes: statements queued here run in order, in the transaction that also
+/// moves the checkpoint. Queuing needs no connection, so the runner prepares a batch while the
+/// previous one is being written. Statements go in as few round trips as order allows: plain
+/// inserts are gathered per table until another statement comes (inserts into different tables
+/// commute, as read models have no foreign keys or triggers); each table's rows then become a
+/// binary COPY when there are many (catching up), or one unnest() statement in the batch (live).
 /// </summary>
 public sealed class ProjectionWrite(string table) : IAsyncDisposable
 {
+    /// <summary>From how many rows a run of inserts is worth a COPY of its own (one more round trip).</summary>
+    private const int CopyFrom = 64;
+
     private static readonly Dictionary<Type, NpgsqlDbType> ColumnTypes = new()
     {
         [typeof(string)] = NpgsqlDbType.Text,
@@ -21,8 +27,9 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
         [typeof(DateTimeOffset)] = NpgsqlDbType.TimestampTz,
     };
 
-    private readonly NpgsqlBatch _batch = new();
-    private (string Table, string Columns, List<object?[]> Rows)? _inserts;
+    // In order: batches of statements and long insert runs, each written as it comes.
+    private readonly List<object> _steps = [];
+    private readonly Dictionary<(string Table, string Columns), InsertRun> _inserts = [];
 
     public string Table => table;
 
@@ -35,62 +42,99 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
             command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
         }
 
-        _batch.BatchCommands.Add(command);
+        CurrentBatch().BatchCommands.Add(command);
     }
 
     /// <summary>
-    /// A plain INSERT of one row. Consecutive rows for the same table and columns go as one
-    /// statement over unnest()ed arrays: while catching up that is one statement per batch
-    /// instead of one per event. Values are strings, Guids, numbers, booleans or DateTimeOffsets.
+    /// A plain INSERT of one row; consecutive rows for the same table and columns are written
+    /// together. Values are strings, Guids, numbers, booleans or DateTimeOffsets.
     /// </summary>
     /// <param name="columns">Column names as in an INSERT's column list, for example "id, name".</param>
     public void Insert(string into, string columns, params object?[] values)
     {
-        if (_inserts is not { } run || run.Table != into || run.Columns != columns)
+        if (!_inserts.TryGetValue((into, columns), out var run))
         {
-            EndInserts();
-            _inserts = (into, columns, []);
+            run = new InsertRun(into, columns, []);
+            _inserts.Add((into, columns), run);
         }
 
-        _inserts.Value.Rows.Add(values);
+        run.Rows.Add(values);
     }
 
     public async Task FlushAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
         EndInserts();
-        if (_batch.BatchCommands.Count > 0)
+        foreach (var step in _steps)
         {
-            _batch.Connection = connection;
-            _batch.Transaction = transaction;
-            await _batch.ExecuteNonQueryAsync(ct);
-            _batch.BatchCommands.Clear();
+            switch (step)
+            {
+                case NpgsqlBatch batch:
+                    batch.Connection = connection;
+                    batch.Transaction = transaction;
+                    await batch.ExecuteNonQueryAsync(ct);
+                    break;
+                case InsertRun run:
+                    await CopyAsync(connection, run, ct);
+                    break;
+            }
         }
     }
 
-    public ValueTask DisposeAsync() => _batch.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var batch in _steps.OfType<NpgsqlBatch>())
+        {
+            await batch.DisposeAsync();
+        }
+    }
+
+    private NpgsqlBatch CurrentBatch()
+    {
+        if (_steps.Count == 0 || _steps[^1] is not NpgsqlBatch batch)
+        {
+            batch = new NpgsqlBatch();
+            _steps.Add(batch);
+        }
+
+        return batch;
+    }
 
     private void EndInserts()
     {
-        if (_inserts is not { } run)
+        // Insertion order of the dictionary: tables in the order their first row came.
+        var runs = _inserts.Values.ToList();
+        _inserts.Clear();
+        foreach (var run in runs)
         {
-            return;
+            EndInserts(run);
         }
+    }
 
-        _inserts = null;
-        if (run.Rows.Count == 1)
+    private void EndInserts(InsertRun run)
+    {
+        if (run.Rows.Count >= CopyFrom)
+        {
+            _steps.Add(run);
+        }
+        else if (run.Rows.Count == 1)
         {
             var placeholders = string.Join(", ", Enumerable.Range(1, run.Rows[0].Length).Select(i => $"${i}"));
             Execute($"INSERT INTO {run.Table} ({run.Columns}) VALUES ({placeholders})", run.Rows[0]);
-            return;
         }
+        else
+        {
+            CurrentBatch().BatchCommands.Add(Unnest(run));
+        }
+    }
 
+    private static NpgsqlBatchCommand Unnest(InsertRun run)
+    {
         var command = new NpgsqlBatchCommand();
         var select = new List<string>();
-        var unnested = new List<string>();
+        var aliases = new List<string>();
         for (var column = 0; column < run.Rows[0].Length; column++)
         {
-            var type = run.Rows.Select(r => r[column]).FirstOrDefault(v => v is not null)?.GetType();
-            if (type is null)
+            if (run.TypeOf(column) is not { } type)
             {
                 // Null in every row: an untyped NULL takes the column's type.
                 select.Add("NULL");
@@ -98,13 +142,38 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
             }
 
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | ColumnTypes[type], Value = ColumnArray(run.Rows, column, type) });
-            unnested.Add($"${command.Parameters.Count}");
+            aliases.Add($"c{column}");
             select.Add($"u.c{column}");
         }
 
-        var aliases = string.Join(", ", select.Where(s => s.StartsWith("u.", StringComparison.Ordinal)).Select(s => s[2..]));
-        command.CommandText = $"INSERT INTO {run.Table} ({run.Columns}) SELECT {string.Join(", ", select)} FROM unnest({string.Join(", ", unnested)}) AS u({aliases})";
-        _batch.BatchCommands.Add(command);
+        var arrays = string.Join(", ", Enumerable.Range(1, command.Parameters.Count).Select(i => $"${i}"));
+        command.CommandText = $"INSERT INTO {run.Table} ({run.Columns}) SELECT {string.Join(", ", select)} FROM unnest({arrays}) AS u({string.Join(", ", aliases)})";
+        return command;
+    }
+
+    private static async Task CopyAsync(NpgsqlConnection connection, InsertRun run, CancellationToken ct)
+    {
+        var types = Enumerable.Range(0, run.Rows[0].Length).Select(run.TypeOf).ToArray();
+        await using var copy = await connection.BeginBinaryImportAsync($"COPY {run.Table} ({run.Columns}) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var row in run.Rows)
+        {
+            // Synchronous writes: they fill the import's buffer and touch the network only when it is
+            // full; an await per value costs more than the COPY saves.
+            copy.StartRow();
+            for (var column = 0; column < row.Length; column++)
+            {
+                if (row[column] is { } value)
+                {
+                    copy.Write(value, ColumnTypes[types[column]!]);
+                }
+                else
+                {
+                    copy.WriteNull();
+                }
+            }
+        }
+
+        await copy.CompleteAsync(ct);
     }
 
     private static Array ColumnArray(List<object?[]> rows, int column, Type type)
@@ -117,5 +186,11 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
         }
 
         return array;
+    }
+
+    private sealed record InsertRun(string Table, string Columns, List<object?[]> Rows)
+    {
+        /// <summary>The CLR type of a column's values; null when every row has null there.</summary>
+        public Type? TypeOf(int column) => Rows.Select(r => r[column]).FirstOrDefault(v => v is not null)?.GetType();
     }
 }

@@ -1,0 +1,58 @@
+using System.Globalization;
+using EventSourced.IntegrationTests.Support;
+using EventSourced.Projections.Runner;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Projections;
+
+/// <summary>Inserts are gathered per table and sent as COPY (many rows), unnest() (a few) or one statement, without changing what is written or its order with other statements.</summary>
+public sealed class ProjectionWriteTests(EventStoreFixture fixture) : IClassFixture<EventStoreFixture>
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    [InlineData(200)]
+    public async Task Rows_arrive_exactly_as_inserted_and_a_later_statement_sees_them(int rows)
+    {
+        var table = $"write_{rows}_{Guid.NewGuid():N}"[..24];
+        await fixture.Node.ExecuteAsync($"""
+            CREATE TABLE {table} (id integer PRIMARY KEY, name text, note text, at timestamptz, amount numeric, big bigint, key uuid, flag boolean NOT NULL DEFAULT false);
+            CREATE TABLE {table}_other (id integer PRIMARY KEY);
+            """);
+        var at = new DateTimeOffset(2026, 11, 22, 6, 0, 0, TimeSpan.Zero);
+        var expected = new List<string>();
+
+        await using (var write = new ProjectionWrite(table))
+        {
+            for (var i = 0; i < rows; i++)
+            {
+                // Every third name is null, and note is null in every row.
+                var name = i % 3 == 0 ? null : $"name {i} 'quoted' ünïcode";
+                write.Insert(table, "id, name, note, at, amount, big, key", i, name, null, at.AddSeconds(i), 1.5m * i, 10_000_000_000L + i, Guid.Empty);
+                write.Insert($"{table}_other", "id", i);
+                expected.Add(string.Join('|', i, name, "", at.AddSeconds(i).ToUnixTimeSeconds(), (1.5m * i).ToString(CultureInfo.InvariantCulture), 10_000_000_000L + i, Guid.Empty, i == rows - 1 ? "t" : "f"));
+            }
+
+            // Must run after every insert above: it sees the last row.
+            write.Execute($"UPDATE {table} SET flag = true WHERE id = $1", rows - 1);
+            await using var connection = await fixture.Node.DataSource.OpenConnectionAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            await write.FlushAsync(connection, tx, CancellationToken.None);
+            await tx.CommitAsync();
+        }
+
+        var written = new List<string>();
+        await using (var command = fixture.Node.DataSource.CreateCommand(
+            $"SELECT concat_ws('|', id, coalesce(name, ''), coalesce(note, ''), extract(epoch FROM at)::bigint, amount, big, key, flag) FROM {table} ORDER BY id"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                written.Add(reader.GetString(0));
+            }
+        }
+
+        written.Should().Equal(expected);
+        (await fixture.Node.ScalarAsync($"SELECT count(*) FROM {table}_other")).Should().Be(rows);
+    }
+}
