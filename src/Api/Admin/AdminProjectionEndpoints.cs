@@ -13,7 +13,7 @@ public static class AdminProjectionEndpoints
             .WithSummary("Each projection's version, generation, checkpoint, lag in events and seconds, state and dead letters.")
             .RequireAuthorization(Roles.Operator);
         routes.MapPost("/api/admin/projections/{name}/rebuild", RebuildAsync).WithTags("Admin").WithName("RebuildProjection")
-            .WithSummary("Rebuilds a projection beside the serving one, which keeps answering queries until the new one has caught up.")
+            .WithSummary("Rebuilds a projection beside the serving one, which keeps answering queries until the new one has caught up; with ?stream=ID, projects just that stream again in place.")
             .RequireAuthorization(Roles.Operator);
         routes.MapPost("/api/admin/projections/{name}/reset", ResetAsync).WithTags("Admin").WithName("ResetProjection")
             .WithSummary("Lets a projection stopped by a poison event go on; the event stays in the dead letters.")
@@ -21,11 +21,24 @@ public static class AdminProjectionEndpoints
         return routes;
     }
 
-    private static async Task<Results<Accepted<RebuildResponse>, ProblemHttpResult>> RebuildAsync(string name, ProjectionOperations operations, CancellationToken ct)
+    private static async Task<Results<Accepted<RebuildResponse>, Ok<StreamRebuildResponse>, ProblemHttpResult>> RebuildAsync(
+        string name, ProjectionOperations operations, CancellationToken ct, string? stream = null)
     {
         if (operations.Find(name) is not { } projection)
         {
             return (ProblemHttpResult)Problems.NotFoundResult($"There is no projection '{name}'.");
+        }
+
+        if (stream is not null)
+        {
+            try
+            {
+                return TypedResults.Ok(new StreamRebuildResponse(name, stream, await operations.RebuildStreamAsync(projection, stream, ct)));
+            }
+            catch (InvalidOperationException e)
+            {
+                return TypedResults.Problem(detail: e.Message, statusCode: StatusCodes.Status409Conflict, title: "Cannot rebuild this stream", type: Problems.DomainRule("stream_rebuild_not_possible"));
+            }
         }
 
         var generation = await operations.RebuildAsync(projection, ct);
@@ -49,3 +62,6 @@ public static class AdminProjectionEndpoints
 
 /// <param name="Generation">The generation being built; it serves once it has caught up.</param>
 public sealed record RebuildResponse(string Projection, int Generation);
+
+/// <param name="EventsApplied">The stream's events applied again, up to the projection's checkpoint.</param>
+public sealed record StreamRebuildResponse(string Projection, string Stream, int EventsApplied);

@@ -38,7 +38,8 @@ public static class ProjectionsCommand
         });
 
         var name = new Argument<string>("name") { Description = "The projection's name (see projections list)" };
-        var rebuild = new Command("rebuild", "Rebuild a projection beside the serving one; it swaps in once caught up (the service must be running)") { name };
+        var stream = new Option<string?>("--stream") { Description = "Project just this stream again, in place (for example contacts-alice)" };
+        var rebuild = new Command("rebuild", "Rebuild a projection beside the serving one; it swaps in once caught up (the service must be running)") { name, stream };
         rebuild.SetAction(async (parse, ct) =>
         {
             await using var provider = services();
@@ -47,6 +48,21 @@ public static class ProjectionsCommand
             {
                 parse.InvocationConfiguration.Error.WriteLine($"There is no projection '{parse.GetValue(name)}'.");
                 return 2;
+            }
+
+            if (parse.GetValue(stream) is { } streamId)
+            {
+                try
+                {
+                    var applied = await operations.RebuildStreamAsync(projection, streamId, ct);
+                    parse.InvocationConfiguration.Output.WriteLine($"{projection.Name}: {streamId} projected again from {applied} events.");
+                    return 0;
+                }
+                catch (InvalidOperationException e)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine(e.Message);
+                    return 2;
+                }
             }
 
             var generation = await operations.RebuildAsync(projection, ct);

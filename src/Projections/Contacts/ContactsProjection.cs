@@ -27,6 +27,18 @@ public sealed class ContactsProjection : IProjection
 
     public string ServingIndexesSql(string table) => $"CREATE INDEX ON {table} (owner_id, lower(name), contact_id);";
 
+    // A contact book stream holds exactly its owner's rows.
+    public bool ForgetStream(ProjectionWrite write, string streamId)
+    {
+        if (!streamId.StartsWith(ContactBook.StreamId(""), StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        write.Execute($"DELETE FROM {write.Table} WHERE owner_id = $1", streamId[ContactBook.StreamId("").Length..]);
+        return true;
+    }
+
     public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
     {
         switch (@event)

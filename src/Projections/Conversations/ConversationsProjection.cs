@@ -49,6 +49,18 @@ public sealed class ConversationsProjection : IProjection
         CREATE INDEX ON {table} (manager_id, status);
         """;
 
+    public bool ForgetStream(ProjectionWrite write, string streamId)
+    {
+        if (!streamId.StartsWith(Conversation.StreamId(Guid.Empty)[..^36], StringComparison.Ordinal) || !Guid.TryParse(streamId[^36..], out var id))
+        {
+            return false;
+        }
+
+        write.Execute($"DELETE FROM {write.Table}{Messages} WHERE conversation_id = $1", id);
+        write.Execute($"DELETE FROM {write.Table} WHERE conversation_id = $1", id);
+        return true;
+    }
+
     public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
     {
         var t = write.Table;

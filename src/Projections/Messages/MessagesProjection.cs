@@ -50,6 +50,18 @@ public sealed class MessagesProjection : IProjection
         CREATE INDEX ON {table}{Deliveries} (owner_id, failed_at, delivery_id) WHERE status = 'failed';
         """;
 
+    public bool ForgetStream(ProjectionWrite write, string streamId)
+    {
+        if (!streamId.StartsWith(Message.StreamId(Guid.Empty)[..^36], StringComparison.Ordinal) || !Guid.TryParse(streamId[^36..], out var id))
+        {
+            return false;
+        }
+
+        write.Execute($"DELETE FROM {write.Table}{Deliveries} WHERE message_id = $1", id);
+        write.Execute($"DELETE FROM {write.Table} WHERE message_id = $1", id);
+        return true;
+    }
+
     public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
     {
         var t = write.Table;

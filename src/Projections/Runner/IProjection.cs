@@ -36,4 +36,11 @@ public interface IProjection
     IReadOnlyList<string> MoreTables => [];
 
     void Apply(ProjectionWrite write, RecordedEvent recorded, object @event);
+
+    /// <summary>
+    /// Queues what removes one stream's rows, so that its events can be applied again
+    /// (`projections rebuild NAME --stream ID`). False when this projection's rows cannot be told
+    /// apart by stream, or the stream is not one of its own.
+    /// </summary>
+    bool ForgetStream(ProjectionWrite write, string streamId) => false;
 }

@@ -310,6 +310,12 @@ public sealed partial class ProjectionRunner(
     private ProjectionWrite Prepare(Generation generation, List<RecordedEvent> events, string? deadLetter)
     {
         var write = new ProjectionWrite(generation.Table(projection));
+        // The checkpoint row first: an operator's stream rebuild (ProjectionOperations) holds it
+        // while it works, and this batch then waits rather than interleaving with it.
+        write.Execute("SELECT 1 FROM proj.checkpoints WHERE projection = $1 AND generation = $2 FOR UPDATE", projection.Name, generation.Number);
+        // No wait for the WAL flush: a read model and its checkpoint are lost or kept together,
+        // and whatever a database crash loses of them is projected again from the events.
+        write.Execute("SET LOCAL synchronous_commit = off");
         if (deadLetter is null)
         {
             foreach (var recorded in events)
@@ -345,9 +351,6 @@ public sealed partial class ProjectionRunner(
         await using (write)
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
-            // No wait for the WAL flush: a read model and its checkpoint are lost or kept together,
-            // and whatever a database crash loses of them is projected again from the events.
-            write.Execute("SET LOCAL synchronous_commit = off");
             await write.FlushAsync(connection, tx, ct);
             await tx.CommitAsync(ct);
         }
