@@ -33,9 +33,16 @@ public sealed partial class ProjectionRunner(
                 }
 
                 LogLeading(logger, projection.Name);
-                while (!ct.IsCancellationRequested)
+                try
                 {
-                    await LeadRoundAsync(connection, ct);
+                    while (!ct.IsCancellationRequested)
+                    {
+                        await LeadRoundAsync(connection, ct);
+                    }
+                }
+                finally
+                {
+                    await UnlockAllAsync(connection);
                 }
             }
             catch (Exception) when (ct.IsCancellationRequested)
@@ -108,7 +115,37 @@ public sealed partial class ProjectionRunner(
         }
 
         LogBuilding(logger, projection.Name, building.Number);
-        await ProcessAsync(connection, building, ct);
+        try
+        {
+            await ProcessAsync(connection, building, ct);
+        }
+        finally
+        {
+            await UnlockAllAsync(connection);
+        }
+    }
+
+    /// <summary>
+    /// Session advisory locks outlive a connection's return to the pool (Npgsql resets a pooled
+    /// connection only when it is next used), so a runner gives its locks back explicitly; a dead
+    /// connection has taken them with it already.
+    /// </summary>
+    private static async Task UnlockAllAsync(NpgsqlConnection connection)
+    {
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", connection);
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // Broken: the server ends the session, and its locks with it.
+        }
     }
 
     private async Task WatchAsync(string fingerprint, CancellationToken ct)

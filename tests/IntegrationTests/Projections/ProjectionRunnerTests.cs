@@ -82,6 +82,23 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_stopped_runner_gives_its_lock_back_although_its_connection_stays_in_the_pool()
+    {
+        var (projection, category) = New();
+        var stop = Start(projection);
+        await WaitForAsync(projection, await AppendAsync(category, 5));
+
+        await stop.CancelAsync();
+        await _runners[^1].Running;
+
+        // Another data source, so the check cannot borrow (and so reset) the runner's pooled connection.
+        await using var other = Npgsql.NpgsqlDataSource.Create(fixture.Database.ConnectionString);
+        await using var command = other.CreateCommand("SELECT pg_try_advisory_lock(hashtext($1))");
+        command.Parameters.AddWithValue($"eventsourced.projection.{projection.Name}.leader");
+        ((bool)(await command.ExecuteScalarAsync())!).Should().BeTrue();
+    }
+
+    [Fact]
     public async Task A_new_version_is_built_beside_the_serving_one_and_swapped_in_once_caught_up()
     {
         var (v1, category) = New();
