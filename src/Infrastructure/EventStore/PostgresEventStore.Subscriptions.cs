@@ -49,7 +49,13 @@ public sealed partial class PostgresEventStore
                 else
                 {
                     // Committed events wait behind an older transaction still in flight. Its end is
-                    // not signalled (it may roll back, or not be an append at all), so look again soon.
+                    // not signalled (it may roll back, or not be an append at all), so look again
+                    // soon: at once after a page that made progress, less often while none does.
+                    if (page.Events.Count > 0)
+                    {
+                        backoff.Reset();
+                    }
+
                     await backoff.WaitAsync(ct);
                 }
             }
