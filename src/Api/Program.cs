@@ -26,6 +26,7 @@ builder.Services.AddPostgresEventStore();
 builder.Services.AddAdapters();
 builder.Services.AddUseCases();
 builder.Services.AddProjections();
+builder.Services.AddDeliveries();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddApiKeyAuth(builder.Configuration);
 builder.Services.AddHttpApi();

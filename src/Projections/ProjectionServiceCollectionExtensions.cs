@@ -1,4 +1,6 @@
+using EventSourced.Application.Deliveries;
 using EventSourced.Projections.Contacts;
+using EventSourced.Projections.Deliveries;
 using EventSourced.Projections.Conversations;
 using EventSourced.Projections.Deploys;
 using EventSourced.Projections.Messages;
@@ -33,11 +35,27 @@ public static class ProjectionServiceCollectionExtensions
         services.AddSingleton<IProjection, ConversationsProjection>();
         services.AddSingleton<IProjection, ManagersProjection>();
         services.AddSingleton<ConversationQueries>();
+        services.AddSingleton(sp =>
+        {
+            var options = new DeliveryOptions();
+            sp.GetRequiredService<IConfiguration>().GetSection("Deliveries").Bind(options);
+            return options;
+        });
+        services.AddSingleton<IProjection, DeliveryScheduleProjection>();
+        services.AddSingleton<DeliveryScheduleQueries>();
         services.AddSingleton<IProjection, MessagesProjection>();
         services.AddSingleton<MessageQueries>();
         services.AddSingleton<ProjectionStatusQueries>();
         services.AddSingleton<ProjectionOperations>();
         services.AddHostedService<ProjectionHost>();
+        return services;
+    }
+
+    /// <summary>Sending deliveries from this node when Deliveries:Enabled: the steps and the scheduler that takes them.</summary>
+    public static IServiceCollection AddDeliveries(this IServiceCollection services)
+    {
+        services.AddSingleton<DeliveryAttempts>();
+        services.AddHostedService<DeliveryScheduler>();
         return services;
     }
 }

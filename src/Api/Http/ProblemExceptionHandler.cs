@@ -54,6 +54,13 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             Title = "The command was refused",
             Detail = e.Message,
         }),
+        // A read model whose first generation is still being created (a fresh install starting up).
+        PostgresException { SqlState: PostgresErrorCodes.UndefinedTable } e when e.MessageText.Contains("\"rm.", StringComparison.Ordinal) => new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Type = Problems.Unavailable,
+            Title = "A read model is still being created; retry shortly",
+        },
         NpgsqlException { IsTransient: true } or TimeoutException => new ProblemDetails
         {
             Status = StatusCodes.Status503ServiceUnavailable,

@@ -11,8 +11,11 @@ public enum DeliveryStatus
     Cancelled,
 }
 
-/// <summary>Where one delivery stands: its status, the attempts since it was last (re)scheduled and the last error.</summary>
-public sealed record DeliveryProgress(DeliveryStatus Status, int Attempts, string? LastError)
+/// <summary>
+/// Where one delivery stands: its status, the attempts since it was last (re)scheduled, the last
+/// error, and since when it is in its status (an attempt's start, or when a retry is due).
+/// </summary>
+public sealed record DeliveryProgress(DeliveryStatus Status, int Attempts, string? LastError, DateTimeOffset? Since = null)
 {
     public static readonly DeliveryProgress New = new(DeliveryStatus.Scheduled, 0, null);
 
@@ -42,11 +45,11 @@ public sealed record DeliveryProgress(DeliveryStatus Status, int Attempts, strin
 
     public DeliveryProgress Evolve(IDeliveryEvent @event) => @event switch
     {
-        DeliveryAttempted e => this with { Status = DeliveryStatus.Sending, Attempts = e.Attempt },
+        DeliveryAttempted e => this with { Status = DeliveryStatus.Sending, Attempts = e.Attempt, Since = e.AttemptedAt },
         DeliverySucceeded => this with { Status = DeliveryStatus.Delivered, LastError = null },
-        DeliveryAttemptFailed e => this with { Status = DeliveryStatus.Retrying, LastError = e.Error },
+        DeliveryAttemptFailed e => this with { Status = DeliveryStatus.Retrying, LastError = e.Error, Since = e.RetryAt },
         DeliveryFailed e => this with { Status = DeliveryStatus.Failed, LastError = e.Error },
-        DeliveryRedeliveryRequested => this with { Status = DeliveryStatus.Scheduled, Attempts = 0 },
+        DeliveryRedeliveryRequested e => this with { Status = DeliveryStatus.Scheduled, Attempts = 0, Since = e.RequestedAt },
         DeliveryDiscarded => this with { Status = DeliveryStatus.Discarded },
         _ => this,
     };

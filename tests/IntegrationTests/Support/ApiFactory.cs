@@ -10,14 +10,14 @@ namespace EventSourced.IntegrationTests.Support;
 /// users (and chat visitors) alice, bob, vera and vlad, managers mia and max, operator ops,
 /// deploy source ci and ticket source ticketland.
 /// </summary>
-public sealed class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
+public class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private static readonly (string Subject, string Role)[] Identities =
         [("alice", "user"), ("bob", "user"), ("vera", "user"), ("vlad", "user"), ("mia", "manager"), ("max", "manager"), ("ops", "operator"), ("ci", "deploy-source"), ("ticketland", "ticket-source")];
 
     public TestDatabase Database { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Database = await TestDatabase.CreateAsync();
+    public virtual async Task InitializeAsync() => Database = await TestDatabase.CreateAsync();
 
     /// <summary>A client that authenticates as <paramref name="subject"/> with its API key.</summary>
     public HttpClient ClientFor(string subject)
@@ -57,11 +57,13 @@ public sealed class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifeti
         }
     }
 
-    async Task IAsyncLifetime.DisposeAsync()
+    public virtual async Task DisposeHostAndDatabaseAsync()
     {
         await DisposeAsync();
         await Database.DisposeAsync();
     }
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeHostAndDatabaseAsync();
 
     private static string KeyOf(string subject) => $"test-key-{subject}";
 }

@@ -1,0 +1,28 @@
+namespace EventSourced.Application.Deliveries;
+
+/// <summary>How deliveries are retried (section Deliveries).</summary>
+public sealed class DeliveryOptions
+{
+    /// <summary>Whether this node sends deliveries (the development run and delivery nodes do).</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Attempts before a delivery that keeps failing transiently is given up (failed queue).</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>The first retry waits up to this long; each further one up to twice as long.</summary>
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long an attempt may take before another node counts it lost (its worker died between
+    /// the attempt and its outcome) and tries again with the same idempotency key.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often the schedule is looked at for due deliveries.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Sends in flight at once on this node.</summary>
+    public int Concurrency { get; set; } = 32;
+}

@@ -1,0 +1,64 @@
+using EventSourced.Application.Deliveries;
+using EventSourced.Application.EventStore;
+using EventSourced.Domain.Messages;
+using EventSourced.Projections.Runner;
+
+namespace EventSourced.Projections.Deliveries;
+
+/// <summary>
+/// When each pending delivery is next due: at its message's not-before time, at its retry time, or
+/// (while an attempt is in flight) when that attempt would count as lost. Built from the message
+/// streams like any read model, so due times survive restarts and a rebuild yields the same schedule.
+/// </summary>
+public sealed class DeliveryScheduleProjection(DeliveryOptions options) : IProjection
+{
+    public string Name => "delivery_schedule";
+
+    public int Version => 1;
+
+    public EventFilter Filter { get; } = EventFilter.ForCategory("message");
+
+    public string CreateTableSql(string table) => $"""
+        CREATE TABLE {table} (
+            delivery_id  uuid        PRIMARY KEY,
+            message_id   uuid        NOT NULL,
+            status       text        NOT NULL,
+            due_at       timestamptz NOT NULL);
+        CREATE INDEX ON {table} (message_id);
+        """;
+
+    public string ServingIndexesSql(string table) => $"CREATE INDEX ON {table} (due_at);";
+
+    public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
+    {
+        var t = write.Table;
+        switch (@event)
+        {
+            case MessageScheduled e:
+                foreach (var d in e.Deliveries)
+                {
+                    write.Insert(t, "delivery_id, message_id, status, due_at", d.DeliveryId, e.MessageId, "waiting", e.NotBefore);
+                }
+
+                break;
+            case MessageCancelled e:
+                // A send in flight ends as it ends; what waits will not go out.
+                write.Execute($"DELETE FROM {t} WHERE message_id = $1 AND status = 'waiting'", e.MessageId);
+                break;
+            case DeliveryAttempted e:
+                write.Execute($"UPDATE {t} SET status = 'sending', due_at = $2 WHERE delivery_id = $1", e.DeliveryId, e.AttemptedAt + options.AttemptTimeout);
+                break;
+            case DeliveryAttemptFailed e:
+                write.Execute($"UPDATE {t} SET status = 'waiting', due_at = $2 WHERE delivery_id = $1", e.DeliveryId, e.RetryAt);
+                break;
+            case DeliveryRedeliveryRequested e:
+                write.Execute(
+                    $"INSERT INTO {t} (delivery_id, message_id, status, due_at) VALUES ($1, $2, 'waiting', $3) ON CONFLICT (delivery_id) DO UPDATE SET status = 'waiting', due_at = $3",
+                    e.DeliveryId, e.MessageId, e.RequestedAt);
+                break;
+            case DeliverySucceeded or DeliveryFailed or DeliveryDiscarded:
+                write.Execute($"DELETE FROM {t} WHERE delivery_id = $1", ((IDeliveryEvent)@event).DeliveryId);
+                break;
+        }
+    }
+}

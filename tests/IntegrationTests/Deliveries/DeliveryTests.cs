@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Deliveries;
+
+/// <summary>Messages go out through the scheduler and the gateways to the emulator, and every step is in the message's stream.</summary>
+public sealed class DeliveryTests(DeliveryApi api) : IClassFixture<DeliveryApi>
+{
+    private readonly HttpClient _alice = api.ClientFor("alice");
+
+    [Fact]
+    public async Task A_delivery_that_fails_twice_is_retried_and_then_delivered_once()
+    {
+        var (message, deliveries) = await ScheduleAsync(whatsApp: "+4915112345678");
+
+        await UntilAsync(message, "delivery_succeeded");
+
+        (await TypesAsync(message)).Should().Equal(
+            "message_scheduled", "delivery_attempted", "delivery_attempt_failed", "delivery_attempted", "delivery_attempt_failed", "delivery_attempted", "delivery_succeeded");
+        var received = (await api.Emulator.ReceivedAsync("whatsapp")).Where(r => r.IdempotencyKey == deliveries[0].ToString()).ToList();
+        received.Select(r => r.Status).Should().Equal(503, 503, 200);
+    }
+
+    [Fact]
+    public async Task Viber_always_fails_so_the_delivery_lands_in_the_failed_queue_and_a_redelivery_tries_it_afresh()
+    {
+        var (message, deliveries) = await ScheduleAsync(viber: "olga");
+        await UntilAsync(message, "delivery_failed");
+
+        var failed = await FailedAsync(deliveries[0]);
+        failed.GetProperty("attempts").GetInt32().Should().Be(3);
+        failed.GetProperty("lastError").GetString().Should().StartWith("503");
+
+        var redelivered = await (await _alice.PostAsJsonAsync("/api/deliveries/failed/redeliver", new { deliveryIds = deliveries })).JsonAsync(HttpStatusCode.OK);
+        redelivered.GetProperty("done").EnumerateArray().Select(d => d.GetGuid()).Should().Equal(deliveries);
+        await Eventually.HoldsAsync(async () => (await TypesAsync(message)).Count(t => t == "delivery_failed") == 2, "the redelivery to fail again");
+
+        var types = await TypesAsync(message);
+        types.SkipWhile(t => t != "delivery_redelivery_requested").Count(t => t == "delivery_attempted").Should().Be(3, "attempts start again from one");
+        (await api.Emulator.ReceivedAsync("viber")).Count(r => r.IdempotencyKey == deliveries[0].ToString()).Should().Be(6);
+
+        var discarded = await (await _alice.PostAsJsonAsync("/api/deliveries/failed/discard", new { all = true })).JsonAsync(HttpStatusCode.OK);
+        var position = discarded.GetProperty("position").GetInt64();
+        (await (await _alice.GetAsync($"/api/deliveries/failed?minPosition={position}")).JsonAsync(HttpStatusCode.OK))
+            .EnumerateArray().Should().NotContain(f => f.GetProperty("deliveryId").GetGuid() == deliveries[0]);
+    }
+
+    [Fact]
+    public async Task An_unknown_chat_fails_at_once_without_retries()
+    {
+        var (message, _) = await ScheduleAsync(telegram: "@unknown_chat_42");
+
+        await UntilAsync(message, "delivery_failed");
+
+        (await TypesAsync(message)).Should().Equal("message_scheduled", "delivery_attempted", "delivery_failed");
+        var failed = (await api.StreamAsync($"message-{message}"))[^1];
+        JsonDocument.Parse(failed.Data).RootElement.GetProperty("permanent").GetBoolean().Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Redelivering_nothing_named_or_someone_elses_delivery_changes_nothing()
+    {
+        // On a fresh store the failed queue answers 503 until its read model exists.
+        await Eventually.HoldsAsync(async () => (await _alice.GetAsync("/api/deliveries/failed")).IsSuccessStatusCode, "the messages read model");
+        await (await _alice.PostAsJsonAsync("/api/deliveries/failed/redeliver", new { })).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        var stranger = Guid.NewGuid();
+
+        var response = await (await api.ClientFor("bob").PostAsJsonAsync("/api/deliveries/failed/redeliver", new { deliveryIds = new[] { stranger } })).JsonAsync(HttpStatusCode.OK);
+
+        response.GetProperty("done").GetArrayLength().Should().Be(0);
+        response.GetProperty("notFailed").EnumerateArray().Select(d => d.GetGuid()).Should().Equal(stranger);
+    }
+
+    private async Task<(Guid Message, Guid[] Deliveries)> ScheduleAsync(string? telegram = null, string? whatsApp = null, string? viber = null)
+    {
+        var name = $"Recipient {Guid.NewGuid():N}"[..20];
+        await (await _alice.PostAsJsonAsync("/api/contacts", new { name, telegram, whatsApp, viber })).JsonAsync(HttpStatusCode.Created);
+        var id = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Doors open at 18:00", contactNames = new[] { name } }))
+            .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        var scheduled = JsonDocument.Parse((await api.StreamAsync($"message-{id}"))[0].Data).RootElement;
+        return (id, scheduled.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("deliveryId").GetGuid()).ToArray());
+    }
+
+    private Task UntilAsync(Guid message, string type) =>
+        Eventually.HoldsAsync(async () => (await TypesAsync(message)).Contains(type), $"{type} in message-{message}");
+
+    private async Task<List<string>> TypesAsync(Guid message) => [.. (await api.StreamAsync($"message-{message}")).Select(e => e.Type)];
+
+    private async Task<JsonElement> FailedAsync(Guid delivery)
+    {
+        JsonElement row = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            var list = await (await _alice.GetAsync("/api/deliveries/failed")).JsonAsync(HttpStatusCode.OK);
+            row = list.EnumerateArray().FirstOrDefault(f => f.GetProperty("deliveryId").GetGuid() == delivery);
+            return row.ValueKind == JsonValueKind.Object;
+        }, "the failed queue to list the delivery");
+        return row;
+    }
+}
