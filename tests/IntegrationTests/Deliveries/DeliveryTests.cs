@@ -49,6 +49,29 @@ public sealed class DeliveryTests(DeliveryApi api) : IClassFixture<DeliveryApi>
     }
 
     [Fact]
+    public async Task A_delivery_due_while_the_service_was_down_goes_out_once_after_it_comes_back()
+    {
+        var name = $"Later {Guid.NewGuid():N}"[..16];
+        Guid message;
+        await using (var first = DeliveryApi.Over(api.Database, api.Emulator))
+        {
+            var client = first.ClientFor("vera");
+            await (await client.PostAsJsonAsync("/api/contacts", new { name, telegram = "@later_user" })).JsonAsync(HttpStatusCode.Created);
+            message = (await (await client.PostAsJsonAsync("/api/messages", new { text = "Later", contactNames = new[] { name }, notBefore = DateTimeOffset.UtcNow.AddSeconds(3) }))
+                .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        }
+
+        // The first node is gone before the delivery is due; this fixture's node (another process, as far as the database knows) takes over.
+        (await TypesAsync(message)).Should().Equal("message_scheduled");
+        _ = api.ClientFor("vera");
+        await UntilAsync(message, "delivery_succeeded");
+
+        var delivery = JsonDocument.Parse((await api.StreamAsync($"message-{message}"))[0].Data).RootElement.GetProperty("deliveries")[0].GetProperty("deliveryId").GetString();
+        (await api.Emulator.ReceivedAsync("telegram")).Count(r => r.IdempotencyKey == delivery).Should().Be(1);
+        (await TypesAsync(message)).Count(t => t == "delivery_attempted").Should().Be(1);
+    }
+
+    [Fact]
     public async Task An_unknown_chat_fails_at_once_without_retries()
     {
         var (message, _) = await ScheduleAsync(telegram: "@unknown_chat_42");

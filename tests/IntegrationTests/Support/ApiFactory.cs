@@ -15,7 +15,7 @@ public class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
     private static readonly (string Subject, string Role)[] Identities =
         [("alice", "user"), ("bob", "user"), ("vera", "user"), ("vlad", "user"), ("mia", "manager"), ("max", "manager"), ("ops", "operator"), ("ci", "deploy-source"), ("ticketland", "ticket-source")];
 
-    public TestDatabase Database { get; private set; } = null!;
+    public TestDatabase Database { get; protected set; } = null!;
 
     public virtual async Task InitializeAsync() => Database = await TestDatabase.CreateAsync();
 

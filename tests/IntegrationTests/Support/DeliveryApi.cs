@@ -8,7 +8,13 @@ namespace EventSourced.IntegrationTests.Support;
 /// </summary>
 public sealed class DeliveryApi : EmptyStoreApi
 {
+    private bool _ownsDatabase = true;
+
     public EmulatorServer Emulator { get; private set; } = null!;
+
+    /// <summary>Another node (or a restarted one) over the same database and emulator; its owner disposes those.</summary>
+    public static DeliveryApi Over(TestDatabase database, EmulatorServer emulator) =>
+        new() { Database = database, Emulator = emulator, _ownsDatabase = false };
 
     public override async Task InitializeAsync()
     {
@@ -18,6 +24,12 @@ public sealed class DeliveryApi : EmptyStoreApi
 
     public override async Task DisposeHostAndDatabaseAsync()
     {
+        if (!_ownsDatabase)
+        {
+            await DisposeAsync();
+            return;
+        }
+
         await base.DisposeHostAndDatabaseAsync();
         await Emulator.DisposeAsync();
     }
