@@ -13,10 +13,24 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
     private const int PageSize = 500;
     private const int Attempts = 3;
 
-    public async Task<CommandResult<TState>> HandleAsync<TCommand, TEvent, TState>(
+    public Task<CommandResult<TState>> HandleAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider,
         string streamId,
         TCommand command,
+        CommandContext context,
+        long? expectedVersion = null,
+        CancellationToken ct = default)
+        where TEvent : class =>
+        HandleAllAsync(decider, streamId, [command], context, expectedVersion, ct);
+
+    /// <summary>
+    /// Several commands to one stream, each decided on the state the previous ones left, and all
+    /// their events appended at once: one version check and one round trip instead of one each.
+    /// </summary>
+    public async Task<CommandResult<TState>> HandleAllAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider,
+        string streamId,
+        IReadOnlyList<TCommand> commands,
         CommandContext context,
         long? expectedVersion = null,
         CancellationToken ct = default)
@@ -26,7 +40,7 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         {
             try
             {
-                return await DecideAndAppendAsync(decider, streamId, command, context, expectedVersion, ct);
+                return await DecideAndAppendAsync(decider, streamId, commands, context, expectedVersion, ct);
             }
             catch (WrongExpectedVersionException) when (expectedVersion is null && attempt < Attempts)
             {
@@ -35,7 +49,7 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
     }
 
     private async Task<CommandResult<TState>> DecideAndAppendAsync<TCommand, TEvent, TState>(
-        Decider<TCommand, TEvent, TState> decider, string streamId, TCommand command, CommandContext context, long? expectedVersion, CancellationToken ct)
+        Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, CommandContext context, long? expectedVersion, CancellationToken ct)
         where TEvent : class
     {
         var (state, version) = await LoadAsync(decider, streamId, ct);
@@ -44,7 +58,15 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
             throw new WrongExpectedVersionException(streamId, ExpectedVersion.From(expected), version);
         }
 
-        var events = decider.Decide(command, state);
+        var events = new List<TEvent>();
+        var decided = state;
+        foreach (var command in commands)
+        {
+            var next = decider.Decide(command, decided);
+            events.AddRange(next);
+            decided = next.Aggregate(decided, decider.Evolve);
+        }
+
         if (events.Count == 0)
         {
             return new CommandResult<TState>(version, null, state);
@@ -53,7 +75,7 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         var metadata = new EventMetadata(context.CorrelationId, context.CausationId, context.Actor);
         var data = events.Select(e => registry.ToEventData(e, Guid.CreateVersion7(), metadata)).ToList();
         var appended = await store.AppendAsync(streamId, ExpectedVersion.From(version), data, ct);
-        return new CommandResult<TState>(appended.NextVersion, appended.Position, events.Aggregate(state, decider.Evolve));
+        return new CommandResult<TState>(appended.NextVersion, appended.Position, decided);
     }
 
     /// <summary>The stream's state and version (-1 for a stream with no events).</summary>

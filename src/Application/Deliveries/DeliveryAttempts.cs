@@ -4,63 +4,80 @@ using EventSourced.Domain.Messages;
 namespace EventSourced.Application.Deliveries;
 
 /// <summary>
-/// One step of a delivery's life, taken when the schedule says it may be due: the stream decides
-/// whether it really is. Only the node whose DeliveryAttempted event was appended sends (the
-/// stream's expected version is the lease), and the outcome is recorded in the same stream, so
-/// a crash at any point leaves the delivery resumable from its events.
+/// The next step of a message's due deliveries, taken when the schedule says they may be due: the
+/// stream decides whether they really are. Only the node whose DeliveryAttempted events were
+/// appended sends (the stream's expected version is the lease), and the outcomes are recorded in
+/// the same stream, so a crash at any point leaves every delivery resumable from its events. A
+/// message's deliveries are attempted together: one append to start them, one for their outcomes.
 /// </summary>
 public sealed class DeliveryAttempts(CommandHandler handler, IEnumerable<IMessengerGateway> gateways, DeliveryOptions options, TimeProvider clock)
 {
-    private const string Actor = "delivery";
+    private static readonly CommandContext System = new("delivery", "delivery", null);
 
-    public async Task RunAsync(Guid messageId, Guid deliveryId, CancellationToken ct)
+    public async Task RunAsync(Guid messageId, IReadOnlyCollection<Guid> deliveryIds, CancellationToken ct)
     {
         var stream = Message.StreamId(messageId);
         var (message, _) = await handler.LoadAsync(Message.Decider, stream, ct);
-        if (!message.Progress.TryGetValue(deliveryId, out var progress) || !progress.IsPending)
+        var now = clock.GetUtcNow();
+        var context = System with { CorrelationId = messageId.ToString() };
+        var lost = new List<IMessageCommand>();
+        var due = new List<IMessageCommand>();
+        foreach (var id in deliveryIds)
+        {
+            if (!message.Progress.TryGetValue(id, out var progress) || !progress.IsPending)
+            {
+                continue;
+            }
+
+            switch (progress.Status)
+            {
+                case DeliveryStatus.Scheduled when message.NotBefore > now:
+                case DeliveryStatus.Retrying when progress.Since > now:
+                case DeliveryStatus.Sending when progress.Since + options.AttemptTimeout > now:
+                    // Not due yet, or an attempt is in flight on some node.
+                    break;
+                case DeliveryStatus.Sending:
+                    // The attempt's worker was lost before its outcome: try again soon, with the same
+                    // idempotency key, so a messenger that honours it does not deliver twice.
+                    lost.Add(Failure(message, id, progress.Attempts, new SendOutcome.Transient("attempt outcome unknown (worker lost)", TimeSpan.Zero), now));
+                    break;
+                default:
+                    due.Add(new StartDeliveryAttempt(messageId, message.OwnerId, id, now));
+                    break;
+            }
+        }
+
+        if (lost.Count > 0)
+        {
+            await handler.HandleAllAsync(Message.Decider, stream, lost, context, ct: ct);
+        }
+
+        if (due.Count == 0)
         {
             return;
         }
 
-        var now = clock.GetUtcNow();
-        var context = new CommandContext(Actor, messageId.ToString(), null);
-        switch (progress.Status)
-        {
-            case DeliveryStatus.Scheduled when message.NotBefore > now:
-            case DeliveryStatus.Retrying when progress.Since > now:
-            case DeliveryStatus.Sending when progress.Since + options.AttemptTimeout > now:
-                // Not due yet, or an attempt is in flight on some node.
-                return;
-            case DeliveryStatus.Sending:
-                // The attempt's worker was lost before its outcome: try again at once, with the same
-                // idempotency key, so a messenger that honours it does not deliver twice.
-                await FailAsync(message, deliveryId, progress.Attempts, new SendOutcome.Transient("attempt outcome unknown (worker lost)", TimeSpan.Zero), context, ct);
-                return;
-        }
-
-        var started = await handler.HandleAsync(Message.Decider, stream, new StartDeliveryAttempt(messageId, message.OwnerId, deliveryId, now), context, ct: ct);
+        var started = await handler.HandleAllAsync(Message.Decider, stream, due, context, ct: ct);
         if (started.Position is null)
         {
             return;
         }
 
-        var planned = message.Deliveries.Single(d => d.DeliveryId == deliveryId);
-        var gateway = gateways.Single(g => g.Channel == planned.Channel);
-        var outcome = await gateway.SendAsync(new OutgoingMessage(deliveryId, planned.Channel, planned.Address, message.Text), ct);
-        var attempt = started.State.Progress[deliveryId].Attempts;
-        if (outcome is SendOutcome.Sent sent)
-        {
-            await handler.HandleAsync(Message.Decider, stream, new RecordDeliverySuccess(messageId, message.OwnerId, deliveryId, sent.ProviderMessageId, clock.GetUtcNow()), context, ct: ct);
-        }
-        else
-        {
-            await FailAsync(message, deliveryId, attempt, outcome, context, ct);
-        }
+        // Ours are the attempts started just now; any other was started by another node meanwhile.
+        var ours = message.Deliveries.Where(d => started.State.Progress[d.DeliveryId] is { Status: DeliveryStatus.Sending } p && p.Since == now
+            && due.OfType<StartDeliveryAttempt>().Any(c => c.DeliveryId == d.DeliveryId)).ToList();
+        var outcomes = await Task.WhenAll(ours.Select(d =>
+            gateways.Single(g => g.Channel == d.Channel).SendAsync(new OutgoingMessage(d.DeliveryId, d.Channel, d.Address, message.Text), ct)));
+
+        var recorded = clock.GetUtcNow();
+        var results = ours.Zip(outcomes, (d, outcome) => outcome is SendOutcome.Sent sent
+            ? (IMessageCommand)new RecordDeliverySuccess(messageId, message.OwnerId, d.DeliveryId, sent.ProviderMessageId, recorded)
+            : Failure(message, d.DeliveryId, started.State.Progress[d.DeliveryId].Attempts, outcome, recorded)).ToList();
+        await handler.HandleAllAsync(Message.Decider, stream, results, context, ct: ct);
     }
 
-    private async Task FailAsync(Message message, Guid deliveryId, int attempt, SendOutcome outcome, CommandContext context, CancellationToken ct)
+    private RecordDeliveryFailure Failure(Message message, Guid deliveryId, int attempt, SendOutcome outcome, DateTimeOffset now)
     {
-        var now = clock.GetUtcNow();
         var (error, permanent, retryAfter) = outcome switch
         {
             SendOutcome.Permanent p => (p.Error, true, (TimeSpan?)null),
@@ -70,7 +87,6 @@ public sealed class DeliveryAttempts(CommandHandler handler, IEnumerable<IMessen
         DateTimeOffset? retryAt = permanent || attempt >= options.MaxAttempts
             ? null
             : now + RetryDelay.After(attempt, retryAfter, options, Random.Shared.NextDouble());
-        await handler.HandleAsync(
-            Message.Decider, Message.StreamId(message.Id), new RecordDeliveryFailure(message.Id, message.OwnerId, deliveryId, error, permanent, retryAt, now), context, ct: ct);
+        return new RecordDeliveryFailure(message.Id, message.OwnerId, deliveryId, error, permanent, retryAt, now);
     }
 }

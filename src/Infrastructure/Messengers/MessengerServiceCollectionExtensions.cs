@@ -1,4 +1,5 @@
 using EventSourced.Application.Deliveries;
+using EventSourced.Domain.Messages;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,23 +10,22 @@ public static class MessengerServiceCollectionExtensions
     /// <summary>The three messenger gateways, configured from Messengers:{Telegram|WhatsApp|Viber}.</summary>
     public static IServiceCollection AddMessengerGateways(this IServiceCollection services)
     {
-        Add<TelegramGateway>(services, "Telegram", (http, o) => new TelegramGateway(http, o));
-        Add<WhatsAppGateway>(services, "WhatsApp", (http, o) => new WhatsAppGateway(http, o));
-        Add<ViberGateway>(services, "Viber", (http, o) => new ViberGateway(http, o));
+        Add(services, Channel.Telegram, (http, o) => new TelegramGateway(http, o));
+        Add(services, Channel.WhatsApp, (http, o) => new WhatsAppGateway(http, o));
+        Add(services, Channel.Viber, (http, o) => new ViberGateway(http, o));
         return services;
     }
 
-    private static void Add<T>(IServiceCollection services, string name, Func<HttpClient, MessengerEndpointOptions, T> create)
-        where T : class, IMessengerGateway
+    private static void Add(IServiceCollection services, Channel channel, Func<HttpClient, MessengerEndpointOptions, IMessengerGateway> create)
     {
+        var name = channel.ToString();
         services.AddHttpClient(name);
-        services.AddSingleton<IMessengerGateway>(sp =>
+        services.AddSingleton(sp =>
         {
-            var options = sp.GetRequiredService<IConfiguration>().GetSection($"Messengers:{name}").Get<MessengerEndpointOptions>()
-                ?? throw new InvalidOperationException($"Configure Messengers:{name} (BaseUrl and Token).");
-            if (options.BaseUrl is null)
+            var options = sp.GetRequiredService<IConfiguration>().GetSection($"Messengers:{name}").Get<MessengerEndpointOptions>();
+            if (options?.BaseUrl is null)
             {
-                throw new InvalidOperationException($"Messengers:{name}:BaseUrl is missing.");
+                return new UnconfiguredGateway(channel);
             }
 
             // Relative paths are resolved against the base URL, which therefore has to end with a slash.

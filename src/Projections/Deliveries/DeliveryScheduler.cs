@@ -13,6 +13,9 @@ namespace EventSourced.Projections.Deliveries;
 public sealed partial class DeliveryScheduler(
     DeliveryScheduleQueries schedule, IServiceProvider services, DeliveryOptions options, TimeProvider clock, ILogger<DeliveryScheduler> logger) : BackgroundService
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, bool> _inFlight = new();
+    private readonly SemaphoreSlim _slots = new(options.Concurrency);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Enabled)
@@ -25,20 +28,15 @@ public sealed partial class DeliveryScheduler(
         {
             try
             {
-                var due = await schedule.DueAsync(clock.GetUtcNow(), options.Concurrency * 4, stoppingToken);
+                var due = await schedule.DueAsync(clock.GetUtcNow(), options.Concurrency * 50, stoppingToken);
                 var attempts = services.GetRequiredService<DeliveryAttempts>();
-                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = stoppingToken }, async (d, ct) =>
+                var byMessage = due.GroupBy(d => d.MessageId).Where(m => _inFlight.TryAdd(m.Key, true)).ToList();
+                foreach (var message in byMessage)
                 {
-                    try
-                    {
-                        await attempts.RunAsync(d.MessageId, d.DeliveryId, ct);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        // This delivery stays due and is looked at again; the others go on.
-                        LogStepFailed(logger, e, d.DeliveryId);
-                    }
-                });
+                    // Not awaited: the next poll looks for more while these send. The in-flight set keeps
+                    // this node from starting a message twice while the schedule catches up.
+                    _ = StepAsync(attempts, message.Key, [.. message.Select(d => d.DeliveryId)], stoppingToken);
+                }
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -49,8 +47,43 @@ public sealed partial class DeliveryScheduler(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {DeliveryId} could not take its step; it is tried again")]
-    private static partial void LogStepFailed(ILogger logger, Exception e, Guid deliveryId);
+    private async Task StepAsync(DeliveryAttempts attempts, Guid messageId, Guid[] deliveryIds, CancellationToken ct)
+    {
+        try
+        {
+            await _slots.WaitAsync(ct);
+            try
+            {
+                await attempts.RunAsync(messageId, deliveryIds, ct);
+            }
+            finally
+            {
+                _slots.Release();
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // These deliveries stay due and are looked at again; the others go on.
+            LogStepFailed(logger, e, messageId);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: whatever was decided is in the stream; the rest is taken up after a restart.
+        }
+        finally
+        {
+            _inFlight.TryRemove(messageId, out _);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _slots.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deliveries of message {MessageId} could not take their step; they are tried again")]
+    private static partial void LogStepFailed(ILogger logger, Exception e, Guid messageId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The delivery schedule could not be read; looking again soon")]
     private static partial void LogPollFailed(ILogger logger, Exception e);
