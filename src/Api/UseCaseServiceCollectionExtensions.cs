@@ -18,6 +18,7 @@ public static class UseCaseServiceCollectionExtensions
         services.AddSingleton<ConversationOpening>();
         services.AddSingleton<TicketIngestion>();
         services.AddSingleton<AuditQueries>();
+        services.AddSingleton<Deliveries.FailedQueue>();
         return services;
     }
 }

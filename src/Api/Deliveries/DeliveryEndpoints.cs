@@ -1,7 +1,6 @@
 using EventSourced.Api.Auth;
 using EventSourced.Api.Http;
 using EventSourced.Application.Commands;
-using EventSourced.Domain.Messages;
 using EventSourced.Projections.Messages;
 using EventSourced.Projections.Runner;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,12 +15,12 @@ public static class DeliveryEndpoints
         var deliveries = routes.MapGroup("/api/deliveries").WithTags("Deliveries").RequireAuthorization(Roles.User);
         deliveries.MapGet("/failed", FailedAsync).WithName("ListFailedDeliveries")
             .WithSummary("The caller's failed deliveries: text, contact, channel, scheduled time, attempts and last error, oldest failure first.");
-        deliveries.MapPost("/failed/redeliver", (FailedDeliveriesRequest request, HttpContext http, MessageQueries queries, CommandHandler handler, TimeProvider clock, CancellationToken ct) =>
-            ActAsync(request, http, queries, handler, (m, owner, d, actor) => new RedeliverDelivery(m, owner, d, actor, clock.GetUtcNow()), ct))
+        deliveries.MapPost("/failed/redeliver", (FailedDeliveriesRequest request, HttpContext http, FailedQueue queue, CancellationToken ct) =>
+            ActAsync(request, http, queue.RedeliverAsync, ct))
             .WithName("RedeliverFailedDeliveries")
             .WithSummary("Sends failed deliveries again with their attempts reset: some (deliveryIds) or all of the caller's; recorded in each message's history.");
-        deliveries.MapPost("/failed/discard", (FailedDeliveriesRequest request, HttpContext http, MessageQueries queries, CommandHandler handler, TimeProvider clock, CancellationToken ct) =>
-            ActAsync(request, http, queries, handler, (m, owner, d, actor) => new DiscardDelivery(m, owner, d, actor, clock.GetUtcNow()), ct))
+        deliveries.MapPost("/failed/discard", (FailedDeliveriesRequest request, HttpContext http, FailedQueue queue, CancellationToken ct) =>
+            ActAsync(request, http, queue.DiscardAsync, ct))
             .WithName("DiscardFailedDeliveries")
             .WithSummary("Drops failed deliveries from the failed queue for good: some (deliveryIds) or all of the caller's.");
         return routes;
@@ -41,34 +40,14 @@ public static class DeliveryEndpoints
     }
 
     private static async Task<Results<Ok<FailedDeliveriesResponse>, ValidationProblem>> ActAsync(
-        FailedDeliveriesRequest request, HttpContext http, MessageQueries queries, CommandHandler handler,
-        Func<Guid, string, Guid, string, IDeliveryCommand> command, CancellationToken ct)
+        FailedDeliveriesRequest request, HttpContext http,
+        Func<string, IReadOnlyCollection<Guid>?, CommandContext, CancellationToken, Task<FailedDeliveriesResponse>> act, CancellationToken ct)
     {
         if ((request.All == true) == (request.DeliveryIds is { Length: > 0 }))
         {
             return Problems.Invalid("deliveryIds", "Name the deliveries in deliveryIds, or send all: true (not both).");
         }
 
-        var owner = http.Subject();
-        var context = CorrelationMiddleware.CommandContextOf(http);
-        var failed = await queries.FailedAsync(owner, int.MaxValue, 0, ct);
-        var chosen = request.All == true ? failed : failed.Where(f => request.DeliveryIds!.Contains(f.DeliveryId)).ToList();
-        long? position = null;
-        foreach (var delivery in chosen)
-        {
-            var result = await handler.HandleAsync(Message.Decider, Message.StreamId(delivery.MessageId), command(delivery.MessageId, owner, delivery.DeliveryId, context.Actor), context, ct: ct);
-            position = result.Position ?? position;
-        }
-
-        var done = chosen.Select(c => c.DeliveryId).ToList();
-        var notFailed = (request.DeliveryIds ?? []).Except(done).ToList();
-        return TypedResults.Ok(new FailedDeliveriesResponse(done, notFailed, position));
+        return TypedResults.Ok(await act(http.Subject(), request.All == true ? null : request.DeliveryIds, CorrelationMiddleware.CommandContextOf(http), ct));
     }
 }
-
-/// <summary>Which failed deliveries: the ones named, or all of the caller's.</summary>
-public sealed record FailedDeliveriesRequest(Guid[]? DeliveryIds, bool? All);
-
-/// <param name="Done">Deliveries acted on.</param>
-/// <param name="NotFailed">Named deliveries that are not in the caller's failed queue (unknown, someone else's, or not failed); nothing was done to them.</param>
-public sealed record FailedDeliveriesResponse(IReadOnlyList<Guid> Done, IReadOnlyList<Guid> NotFailed, long? Position);

@@ -72,6 +72,33 @@ public sealed class DeliveryTests(DeliveryApi api) : IClassFixture<DeliveryApi>
     }
 
     [Fact]
+    public async Task An_operator_lists_and_redelivers_an_owners_failed_delivery_from_the_command_line_and_it_is_audited()
+    {
+        var (message, deliveries) = await ScheduleAsync(telegram: "@unknown_chat_cli");
+        await FailedAsync(deliveries[0]);
+
+        var (listed, listing) = await OperatorAsync("deliveries", "failed", "--owner", "alice");
+        var (code, output) = await OperatorAsync("deliveries", "redeliver", "--owner", "alice", "--delivery", deliveries[0].ToString());
+        var (refused, _) = await OperatorAsync("deliveries", "discard", "--owner", "alice");
+
+        listed.Should().Be(0);
+        listing.Should().Contain(deliveries[0].ToString());
+        code.Should().Be(0);
+        output.Should().Contain("redeliver: 1 done, 0 not in the failed queue.");
+        refused.Should().Be(2);
+        var redelivery = (await api.StreamAsync($"message-{message}")).First(e => e.Type == "delivery_redelivery_requested");
+        redelivery.Metadata.Actor.Should().Be("operator");
+    }
+
+    private async Task<(int Code, string Output)> OperatorAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        var settings = new Dictionary<string, string?> { ["ConnectionStrings:EventStore"] = api.Database.ConnectionString };
+        var code = await EventSourced.Api.Operator.OperatorCommandLine.RunAsync(args, settings, output);
+        return (code, output.ToString());
+    }
+
+    [Fact]
     public async Task An_unknown_chat_fails_at_once_without_retries()
     {
         var (message, _) = await ScheduleAsync(telegram: "@unknown_chat_42");
