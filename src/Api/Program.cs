@@ -42,6 +42,7 @@ app.MapMessageEndpoints();
 app.MapDeliveryEndpoints();
 app.MapConversationEndpoints();
 app.MapConversationQueryEndpoints();
+app.MapLiveChannelEndpoints();
 app.MapDeployEndpoints();
 app.MapIngestEndpoints();
 app.MapTicketQueryEndpoints();

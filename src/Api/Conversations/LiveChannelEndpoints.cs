@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text;
+using EventSourced.Api.Auth;
+using EventSourced.Api.Http;
+using EventSourced.Application.Commands;
+using EventSourced.Application.EventStore;
+using EventSourced.Domain.Conversations;
+
+namespace EventSourced.Api.Conversations;
+
+/// <summary>
+/// Live channels as server-sent events, the chat server's Faye channels: a conversation's channel
+/// (messages, read marks, hides, closing) for its participants, and a visitor's service channel
+/// (the chats opened for them). Each event's SSE id is its global position, so a client that
+/// reconnects with Last-Event-ID resumes exactly after the last event it saw.
+/// </summary>
+public static class LiveChannelEndpoints
+{
+    public static IEndpointRouteBuilder MapLiveChannelEndpoints(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/api/conversations/{id:guid}/live", ConversationAsync).WithTags("Conversations").WithName("ConversationChannel")
+            .WithSummary("Server-sent events of one conversation, for its participants (and operators); resumes after Last-Event-ID.")
+            .RequireAuthorization(AuthExtensions.ChatParticipant);
+        routes.MapGet("/api/visitors/{visitorId}/live", VisitorAsync).WithTags("Conversations").WithName("VisitorChannel")
+            .WithSummary("Server-sent events of the chats opened for a visitor, for that visitor only; resumes after Last-Event-ID.")
+            .RequireAuthorization(AuthExtensions.ChatParticipant);
+        return routes;
+    }
+
+    private static async Task ConversationAsync(Guid id, HttpContext http, CommandHandler handler, IEventStore store, CancellationToken ct)
+    {
+        var (chat, _) = await handler.LoadAsync(Conversation.Decider, Conversation.StreamId(id), ct);
+        if (!chat.IsParticipant(http.Subject()) && !(http.User.IsInRole(Roles.Operator) && chat.Status != ConversationStatus.None))
+        {
+            await Problems.NotFoundResult($"Conversation {id} does not exist.").ExecuteAsync(http);
+            return;
+        }
+
+        await StreamAsync(http, store, Conversation.StreamId(id), "conversation", ct);
+    }
+
+    private static async Task VisitorAsync(string visitorId, HttpContext http, IEventStore store, CancellationToken ct)
+    {
+        if (http.Subject() != visitorId)
+        {
+            await Problems.NotFoundResult($"There is no channel for visitor {visitorId}.").ExecuteAsync(http);
+            return;
+        }
+
+        await StreamAsync(http, store, VisitorChats.StreamId(visitorId), "visitor", ct);
+    }
+
+    private static async Task StreamAsync(HttpContext http, IEventStore store, string streamId, string category, CancellationToken ct)
+    {
+        // Without Last-Event-ID the channel starts now: after the stream's latest event.
+        long after;
+        if (!long.TryParse(http.Request.Headers["Last-Event-ID"].FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out after))
+        {
+            var latest = await store.ReadStreamAsync(streamId, ReadDirection.Backward, long.MaxValue, 1, ct);
+            after = latest.Count > 0 ? latest[0].Position : 0;
+        }
+
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        // A proxy must not buffer the channel.
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        await http.Response.Body.FlushAsync(ct);
+        try
+        {
+            await foreach (var e in store.SubscribeToAllAsync(after, EventFilter.ForCategory(category), ct))
+            {
+                if (e.StreamId != streamId)
+                {
+                    continue;
+                }
+
+                var frame = $"id: {e.Position.ToString(CultureInfo.InvariantCulture)}\nevent: {e.Type}\ndata: {e.Data.ReplaceLineEndings(" ")}\n\n";
+                await http.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(frame), ct);
+                await http.Response.Body.FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+    }
+}
