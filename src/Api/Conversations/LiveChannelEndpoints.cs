@@ -11,7 +11,8 @@ namespace EventSourced.Api.Conversations;
 /// <summary>
 /// Live channels as server-sent events, the chat server's Faye channels: a conversation's channel
 /// (messages, read marks, hides, closing) for its participants, and a visitor's service channel
-/// (the chats opened for them). Each event's SSE id is its global position, so a client that
+/// (the chats opened for them), and the managers' general channel (every conversation opened).
+/// Each event's SSE id is its global position, so a client that
 /// reconnects with Last-Event-ID resumes exactly after the last event it saw.
 /// </summary>
 public static class LiveChannelEndpoints
@@ -24,6 +25,10 @@ public static class LiveChannelEndpoints
         routes.MapGet("/api/visitors/{visitorId}/live", VisitorAsync).WithTags("Conversations").WithName("VisitorChannel")
             .WithSummary("Server-sent events of the chats opened for a visitor, for that visitor only; resumes after Last-Event-ID.")
             .RequireAuthorization(AuthExtensions.ChatParticipant);
+        routes.MapGet("/api/managers/live", ManagersAsync)
+            .WithTags("Conversations").WithName("ManagersChannel")
+            .WithSummary("Server-sent events of every conversation opened, with its visitor and manager; resumes after Last-Event-ID.")
+            .RequireAuthorization(p => p.RequireRole(Roles.Manager, Roles.Operator));
         return routes;
     }
 
@@ -50,14 +55,18 @@ public static class LiveChannelEndpoints
         await StreamAsync(http, store, VisitorChats.StreamId(visitorId), "visitor", ct);
     }
 
-    private static async Task StreamAsync(HttpContext http, IEventStore store, string streamId, string category, CancellationToken ct)
+    private static Task ManagersAsync(HttpContext http, IEventStore store, CancellationToken ct) =>
+        StreamAsync(http, store, EventFilter.ForTypes("conversation_opened"), _ => true, ct);
+
+    private static Task StreamAsync(HttpContext http, IEventStore store, string streamId, string category, CancellationToken ct) =>
+        StreamAsync(http, store, EventFilter.ForCategory(category), e => e.StreamId == streamId, ct);
+
+    private static async Task StreamAsync(HttpContext http, IEventStore store, EventFilter filter, Func<RecordedEvent, bool> belongs, CancellationToken ct)
     {
-        // Without Last-Event-ID the channel starts now: after the stream's latest event.
-        long after;
-        if (!long.TryParse(http.Request.Headers["Last-Event-ID"].FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out after))
+        // Without Last-Event-ID the channel starts now.
+        if (!long.TryParse(http.Request.Headers["Last-Event-ID"].FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var after))
         {
-            var latest = await store.ReadStreamAsync(streamId, ReadDirection.Backward, long.MaxValue, 1, ct);
-            after = latest.Count > 0 ? latest[0].Position : 0;
+            after = await store.LastPositionAsync(ct);
         }
 
         http.Response.ContentType = "text/event-stream";
@@ -67,9 +76,9 @@ public static class LiveChannelEndpoints
         await http.Response.Body.FlushAsync(ct);
         try
         {
-            await foreach (var e in store.SubscribeToAllAsync(after, EventFilter.ForCategory(category), ct))
+            await foreach (var e in store.SubscribeToAllAsync(after, filter, ct))
             {
-                if (e.StreamId != streamId)
+                if (!belongs(e))
                 {
                     continue;
                 }

@@ -20,6 +20,12 @@ public interface IEventStore
     /// <summary>Reads $all forward after <paramref name="afterPosition"/> (exclusive); never skips an event that commits later.</summary>
     Task<AllEventsPage> ReadAllAsync(long afterPosition, int maxCount, EventFilter filter, CancellationToken ct = default);
 
+    /// <summary>
+    /// The position a subscription starts from to see only what comes next ("now"): every event at
+    /// or before it is readable already, and none after it has been skipped.
+    /// </summary>
+    Task<long> LastPositionAsync(CancellationToken ct = default);
+
     /// <summary>Every event written with this correlation id, in position order.</summary>
     Task<IReadOnlyList<RecordedEvent>> ReadByCorrelationIdAsync(string correlationId, int maxCount, CancellationToken ct = default);
 

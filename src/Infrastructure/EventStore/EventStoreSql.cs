@@ -46,6 +46,12 @@ internal sealed class EventStoreSql(string schema)
 
     public string ReadAll { get; } = ReadAllWhere(schema, "");
 
+    // The newest position below the horizon: nothing at or before it can still commit (ADR 0007).
+    public string LastPosition { get; } = $"""
+        SELECT coalesce(max(e.position), 0) FROM {schema}.events e
+        WHERE e.position < pg_snapshot_xmin(pg_current_snapshot())::text::bigint << {OrdinalBits}
+        """;
+
     public string ReadAllByCategory { get; } = ReadAllWhere(schema, "AND split_part(e.stream_id, '-', 1) = $3");
 
     public string ReadAllByTypes { get; } = ReadAllWhere(schema, "AND e.event_type = ANY($3)");

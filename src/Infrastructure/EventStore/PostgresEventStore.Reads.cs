@@ -36,6 +36,12 @@ public sealed partial class PostgresEventStore
         }
     }
 
+    public async Task<long> LastPositionAsync(CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand(_sql.LastPosition);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
     /// <summary>One read of $all below the horizon, without waiting for anything.</summary>
     private async Task<AllEventsPage> ReadAllPageAsync(long afterPosition, int maxCount, EventFilter filter, CancellationToken ct)
     {

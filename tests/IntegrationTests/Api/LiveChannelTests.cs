@@ -55,6 +55,20 @@ public sealed class LiveChannelTests(EmptyStoreApi api) : IClassFixture<EmptySto
         (await api.ClientFor("bob").GetAsync($"/api/conversations/{someoneElses.GetProperty("id").GetGuid()}/live")).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task Managers_hear_of_every_new_conversation_on_their_general_channel_and_users_may_not_listen()
+    {
+        using var channel = await SubscribeAsync(api.ClientFor("max"), "/api/managers/live");
+        var visitor = $"guest-{Guid.NewGuid():N}";
+
+        await _mia.PostAsJsonAsync("/api/conversations", new { visitorId = visitor });
+
+        var routed = await channel.NextAsync();
+        routed.Event.Should().Be("conversation_opened");
+        routed.Data.GetProperty("visitorId").GetString().Should().Be(visitor);
+        (await api.ClientFor("alice").GetAsync("/api/managers/live")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+    }
+
     private static async Task PostAsync(HttpClient client, Guid conversation, string content) =>
         (await client.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { content })).EnsureSuccessStatusCode();
 

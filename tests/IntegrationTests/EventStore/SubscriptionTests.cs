@@ -29,6 +29,23 @@ public sealed class SubscriptionTests(EventStoreFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_subscription_from_the_last_position_gets_only_what_comes_next()
+    {
+        var stream = Events.NewStream("now");
+        var before = await Store.AppendAsync(stream, ExpectedVersion.NoStream, Events.Many(2));
+
+        var now = await Store.LastPositionAsync();
+        using var stop = new CancellationTokenSource();
+        await using var subscription = Store.SubscribeToAllAsync(now, EventFilter.ForCategory("now"), stop.Token).GetAsyncEnumerator();
+        var next = Events.Many(1);
+        await Store.AppendAsync(stream, ExpectedVersion.Exactly(1), next);
+
+        now.Should().BeGreaterThanOrEqualTo(before.Position);
+        (await TakeAsync(subscription, 1)).Single().EventId.Should().Be(next[0].EventId);
+        await stop.CancelAsync();
+    }
+
+    [Fact]
     public async Task A_category_subscription_skips_other_categories()
     {
         var checkpoint = await HeadAsync();
