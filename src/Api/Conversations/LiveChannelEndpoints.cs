@@ -58,17 +58,22 @@ public static class LiveChannelEndpoints
     private static Task ManagersAsync(HttpContext http, IEventStore store, CancellationToken ct) =>
         StreamAsync(http, store, EventFilter.ForTypes("conversation_opened"), _ => true, ct);
 
-    private static Task StreamAsync(HttpContext http, IEventStore store, string streamId, string category, CancellationToken ct) =>
-        StreamAsync(http, store, EventFilter.ForCategory(category), e => e.StreamId == streamId, ct);
+    private static async Task StreamAsync(HttpContext http, IEventStore store, string streamId, string category, CancellationToken ct)
+    {
+        // Starting now, the start position may err early (IEventStore.LastPositionAsync): the
+        // stream's own version tells what the client has not seen yet.
+        var latest = await store.ReadStreamAsync(streamId, ReadDirection.Backward, long.MaxValue, 1, ct);
+        var seen = LastEventId(http) is null && latest.Count > 0 ? latest[0].StreamVersion : -1;
+        await StreamAsync(http, store, EventFilter.ForCategory(category), e => e.StreamId == streamId && e.StreamVersion > seen, ct);
+    }
+
+    private static long? LastEventId(HttpContext http) =>
+        long.TryParse(http.Request.Headers["Last-Event-ID"].FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
 
     private static async Task StreamAsync(HttpContext http, IEventStore store, EventFilter filter, Func<RecordedEvent, bool> belongs, CancellationToken ct)
     {
         // Without Last-Event-ID the channel starts now.
-        if (!long.TryParse(http.Request.Headers["Last-Event-ID"].FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var after))
-        {
-            after = await store.LastPositionAsync(ct);
-        }
-
+        var after = LastEventId(http) ?? await store.LastPositionAsync(ct);
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         // A proxy must not buffer the channel.

@@ -48,15 +48,42 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         }
     }
 
+    /// <summary>
+    /// Like <see cref="HandleAllAsync"/> for a caller that holds the stream's state from its own
+    /// last command: no reload. If the stream moved on meanwhile, it decides again on the new state.
+    /// </summary>
+    public async Task<CommandResult<TState>> HandleAllAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, CommandResult<TState> known, CommandContext context, CancellationToken ct = default)
+        where TEvent : class
+    {
+        try
+        {
+            return await DecideAndAppendAsync(decider, streamId, commands, context, (known.State, known.Version), ct);
+        }
+        catch (WrongExpectedVersionException)
+        {
+            return await HandleAllAsync(decider, streamId, commands, context, ct: ct);
+        }
+    }
+
     private async Task<CommandResult<TState>> DecideAndAppendAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, CommandContext context, long? expectedVersion, CancellationToken ct)
         where TEvent : class
     {
-        var (state, version) = await LoadAsync(decider, streamId, ct);
-        if (expectedVersion is { } expected && expected != version)
+        var loaded = await LoadAsync(decider, streamId, ct);
+        if (expectedVersion is { } expected && expected != loaded.Version)
         {
-            throw new WrongExpectedVersionException(streamId, ExpectedVersion.From(expected), version);
+            throw new WrongExpectedVersionException(streamId, ExpectedVersion.From(expected), loaded.Version);
         }
+
+        return await DecideAndAppendAsync(decider, streamId, commands, context, loaded, ct);
+    }
+
+    private async Task<CommandResult<TState>> DecideAndAppendAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, CommandContext context, (TState State, long Version) loaded, CancellationToken ct)
+        where TEvent : class
+    {
+        var (state, version) = loaded;
 
         var events = new List<TEvent>();
         var decided = state;

@@ -73,7 +73,7 @@ public sealed class DeliveryAttempts(CommandHandler handler, IEnumerable<IMessen
         var results = ours.Zip(outcomes, (d, outcome) => outcome is SendOutcome.Sent sent
             ? (IMessageCommand)new RecordDeliverySuccess(messageId, message.OwnerId, d.DeliveryId, sent.ProviderMessageId, recorded)
             : Failure(message, d.DeliveryId, started.State.Progress[d.DeliveryId].Attempts, outcome, recorded)).ToList();
-        await handler.HandleAllAsync(Message.Decider, stream, results, context, ct: ct);
+        await handler.HandleAllAsync(Message.Decider, stream, results, started, context, ct);
     }
 
     private RecordDeliveryFailure Failure(Message message, Guid deliveryId, int attempt, SendOutcome outcome, DateTimeOffset now)

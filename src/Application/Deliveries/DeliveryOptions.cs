@@ -21,7 +21,7 @@ public sealed class DeliveryOptions
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>How often the schedule is looked at for due deliveries.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Sends in flight at once on this node.</summary>
     public int Concurrency { get; set; } = 32;

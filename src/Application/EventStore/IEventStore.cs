@@ -21,8 +21,9 @@ public interface IEventStore
     Task<AllEventsPage> ReadAllAsync(long afterPosition, int maxCount, EventFilter filter, CancellationToken ct = default);
 
     /// <summary>
-    /// The position a subscription starts from to see only what comes next ("now"): every event at
-    /// or before it is readable already, and none after it has been skipped.
+    /// Where a subscription starts to see what comes from now on: nothing at or before it can still
+    /// commit, so nothing that comes later is missed. It errs early while older transactions are in
+    /// flight, so such a subscription may also deliver a few events from just before.
     /// </summary>
     Task<long> LastPositionAsync(CancellationToken ct = default);
 
