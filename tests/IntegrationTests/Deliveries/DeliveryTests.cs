@@ -99,6 +99,38 @@ public sealed class DeliveryTests(DeliveryApi api) : IClassFixture<DeliveryApi>
     }
 
     [Fact]
+    public async Task An_attempt_whose_worker_died_is_taken_up_again_with_the_same_idempotency_key()
+    {
+        // What a node that crashed between starting an attempt and recording its outcome leaves behind,
+        // on a message due long ago.
+        var name = $"Orphan {Guid.NewGuid():N}"[..16];
+        await (await _alice.PostAsJsonAsync("/api/contacts", new { name, telegram = "@orphan_user" })).JsonAsync(HttpStatusCode.Created);
+        var message = Guid.CreateVersion7();
+        var delivery = Guid.CreateVersion7();
+        var longAgo = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var registry = EventSourced.Application.EventStore.EventCatalog.Create();
+        await using (var node = await EventStoreNode.StartAsync(api.Database.ConnectionString))
+        {
+            object[] orphaned =
+            [
+                new EventSourced.Domain.Messages.MessageScheduled(message, "alice", "Orphaned", longAgo,
+                    [new EventSourced.Domain.Messages.PlannedDelivery(delivery, Guid.NewGuid(), name, EventSourced.Domain.Messages.Channel.Telegram, "@orphan_user")], "alice", longAgo),
+                new EventSourced.Domain.Messages.DeliveryAttempted(message, delivery, 1, longAgo),
+            ];
+            await node.Store.AppendAsync($"message-{message}", EventSourced.Application.EventStore.ExpectedVersion.NoStream,
+                orphaned.Select(e => registry.ToEventData(e, Guid.NewGuid(), EventSourced.Application.EventStore.EventMetadata.Empty)).ToList());
+        }
+
+        await UntilAsync(message, "delivery_succeeded");
+
+        (await TypesAsync(message)).Should().Equal(
+            "message_scheduled", "delivery_attempted", "delivery_attempt_failed", "delivery_attempted", "delivery_succeeded");
+        var lost = JsonDocument.Parse((await api.StreamAsync($"message-{message}"))[2].Data).RootElement;
+        lost.GetProperty("error").GetString().Should().Contain("worker lost");
+        (await api.Emulator.ReceivedAsync("telegram")).Where(r => r.IdempotencyKey == delivery.ToString()).Should().ContainSingle();
+    }
+
+    [Fact]
     public async Task An_unknown_chat_fails_at_once_without_retries()
     {
         var (message, _) = await ScheduleAsync(telegram: "@unknown_chat_42");

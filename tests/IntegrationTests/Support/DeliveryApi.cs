@@ -41,6 +41,7 @@ public sealed class DeliveryApi : EmptyStoreApi
         builder.UseSetting("Deliveries:MaxAttempts", "3");
         builder.UseSetting("Deliveries:BaseDelay", "00:00:00.050");
         builder.UseSetting("Deliveries:PollInterval", "00:00:00.050");
+        builder.UseSetting("Deliveries:AttemptTimeout", "00:00:05");
         foreach (var (name, sender) in new[] { ("Telegram", ""), ("WhatsApp", "100200300"), ("Viber", "") })
         {
             builder.UseSetting($"Messengers:{name}:BaseUrl", Emulator.Endpoint(name.ToLowerInvariant()).ToString());
