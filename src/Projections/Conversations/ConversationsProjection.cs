@@ -51,7 +51,7 @@ public sealed class ConversationsProjection : IProjection
 
     public bool ForgetStream(ProjectionWrite write, string streamId)
     {
-        if (!streamId.StartsWith(Conversation.StreamId(Guid.Empty)[..^36], StringComparison.Ordinal) || !Guid.TryParse(streamId[^36..], out var id))
+        if (StreamIds.GuidOf(streamId, Conversation.StreamId) is not { } id)
         {
             return false;
         }

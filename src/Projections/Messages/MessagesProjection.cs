@@ -52,7 +52,7 @@ public sealed class MessagesProjection : IProjection
 
     public bool ForgetStream(ProjectionWrite write, string streamId)
     {
-        if (!streamId.StartsWith(Message.StreamId(Guid.Empty)[..^36], StringComparison.Ordinal) || !Guid.TryParse(streamId[^36..], out var id))
+        if (StreamIds.GuidOf(streamId, Message.StreamId) is not { } id)
         {
             return false;
         }

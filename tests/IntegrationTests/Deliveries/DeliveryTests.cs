@@ -90,13 +90,7 @@ public sealed class DeliveryTests(DeliveryApi api) : IClassFixture<DeliveryApi>
         redelivery.Metadata.Actor.Should().Be("operator");
     }
 
-    private async Task<(int Code, string Output)> OperatorAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        var settings = new Dictionary<string, string?> { ["ConnectionStrings:EventStore"] = api.Database.ConnectionString };
-        var code = await EventSourced.Api.Operator.OperatorCommandLine.RunAsync(args, settings, output);
-        return (code, output.ToString());
-    }
+    private Task<(int Code, string Output)> OperatorAsync(params string[] args) => OperatorCli.RunAsync(api.Database.ConnectionString, args);
 
     [Fact]
     public async Task An_attempt_whose_worker_died_is_taken_up_again_with_the_same_idempotency_key()

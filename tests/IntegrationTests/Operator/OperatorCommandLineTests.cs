@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using EventSourced.Api.Operator;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
 
@@ -85,11 +84,5 @@ public sealed class OperatorCommandLineTests(EmptyStoreApi api) : IClassFixture<
         output.Should().Contain("There is no projection 'no-such-projection'");
     }
 
-    private async Task<(int Code, string Output)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        var settings = new Dictionary<string, string?> { ["ConnectionStrings:EventStore"] = api.Database.ConnectionString };
-        var code = await OperatorCommandLine.RunAsync(args, settings, output);
-        return (code, output.ToString());
-    }
+    private Task<(int Code, string Output)> RunAsync(params string[] args) => OperatorCli.RunAsync(api.Database.ConnectionString, args);
 }
