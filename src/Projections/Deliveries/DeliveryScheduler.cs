@@ -13,7 +13,8 @@ namespace EventSourced.Projections.Deliveries;
 public sealed partial class DeliveryScheduler(
     DeliveryScheduleQueries schedule, IServiceProvider services, DeliveryOptions options, TimeProvider clock, ILogger<DeliveryScheduler> logger) : BackgroundService
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, bool> _inFlight = new();
+    // Steps running on this node, by message: none is started twice, and stopping waits for them.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, TaskCompletionSource> _inFlight = new();
     private readonly SemaphoreSlim _slots = new(options.Concurrency);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -30,12 +31,14 @@ public sealed partial class DeliveryScheduler(
             {
                 var due = await schedule.DueAsync(clock.GetUtcNow(), options.Concurrency * 50, stoppingToken);
                 var attempts = services.GetRequiredService<DeliveryAttempts>();
-                var byMessage = due.GroupBy(d => d.MessageId).Where(m => _inFlight.TryAdd(m.Key, true)).ToList();
-                foreach (var message in byMessage)
+                foreach (var message in due.GroupBy(d => d.MessageId))
                 {
-                    // Not awaited: the next poll looks for more while these send. The in-flight set keeps
-                    // this node from starting a message twice while the schedule catches up.
-                    _ = StepAsync(attempts, message.Key, [.. message.Select(d => d.DeliveryId)], stoppingToken);
+                    var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    if (_inFlight.TryAdd(message.Key, done))
+                    {
+                        // Not awaited: the next poll looks for more while these send.
+                        _ = StepAsync(attempts, message.Key, [.. message.Select(d => d.DeliveryId)], done, stoppingToken);
+                    }
                 }
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
@@ -47,14 +50,22 @@ public sealed partial class DeliveryScheduler(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    private async Task StepAsync(DeliveryAttempts attempts, Guid messageId, Guid[] deliveryIds, CancellationToken ct)
+    /// <summary>Stops polling, then lets the sends in flight finish and record their outcomes (within the host's shutdown time).</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await Task.WhenAll(_inFlight.Values.Select(s => s.Task)).WaitAsync(cancellationToken);
+    }
+
+    private async Task StepAsync(DeliveryAttempts attempts, Guid messageId, Guid[] deliveryIds, TaskCompletionSource done, CancellationToken stopping)
     {
         try
         {
-            await _slots.WaitAsync(ct);
+            // Waiting for a slot ends with the host; a step once begun is not cut off mid-send.
+            await _slots.WaitAsync(stopping);
             try
             {
-                await attempts.RunAsync(messageId, deliveryIds, ct);
+                await attempts.RunAsync(messageId, deliveryIds, CancellationToken.None);
             }
             finally
             {
@@ -73,6 +84,7 @@ public sealed partial class DeliveryScheduler(
         finally
         {
             _inFlight.TryRemove(messageId, out _);
+            done.SetResult();
         }
     }
 

@@ -125,6 +125,27 @@ public sealed class DeliveryTests(DeliveryApi api) : IClassFixture<DeliveryApi>
     }
 
     [Fact]
+    public async Task A_node_that_stops_mid_send_lets_the_send_finish_and_records_its_outcome()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var slow = await EmulatorServer.StartAsync(o => o.Telegram.LatencyMilliseconds = 1500);
+        Guid message;
+        await using (var node = DeliveryApi.Over(database, slow))
+        {
+            var client = node.ClientFor("alice");
+            await (await client.PostAsJsonAsync("/api/contacts", new { name = "Slow", telegram = "@slow_user" })).JsonAsync(HttpStatusCode.Created);
+            message = (await (await client.PostAsJsonAsync("/api/messages", new { text = "Slowly", contactNames = new[] { "Slow" } }))
+                .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+            await Eventually.HoldsAsync(async () => (await node.StreamAsync($"message-{message}")).Any(e => e.Type == "delivery_attempted"), "the send to start");
+        }
+
+        // The node has stopped; the send it had begun finished first.
+        await using var check = await EventStoreNode.StartAsync(database.ConnectionString);
+        var types = (await check.Store.ReadStreamAsync($"message-{message}", EventSourced.Application.EventStore.ReadDirection.Forward, 0, 100)).Select(e => e.Type);
+        types.Should().Equal("message_scheduled", "delivery_attempted", "delivery_succeeded");
+    }
+
+    [Fact]
     public async Task An_unknown_chat_fails_at_once_without_retries()
     {
         var (message, _) = await ScheduleAsync(telegram: "@unknown_chat_42");
