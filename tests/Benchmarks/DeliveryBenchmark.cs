@@ -84,12 +84,20 @@ internal static class DeliveryBenchmark
         while (succeeded < total && clock.Elapsed < TimeSpan.FromMinutes(5));
 
         var rate = total / clock.Elapsed.TotalSeconds;
+        // Sending itself, without start-up: from the first attempt to the last success, by the store's clock.
+        await using var span = dataSource.CreateCommand("""
+            SELECT extract(epoch FROM max(created_at) FILTER (WHERE event_type = 'delivery_succeeded') - min(created_at) FILTER (WHERE event_type = 'delivery_attempted'))
+            FROM es.events
+            """);
+        var sendingSeconds = Convert.ToDouble(await span.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
         await host.StopAsync();
         var log = emulator.Services.GetRequiredService<EmulatorLog>();
         var sentTwice = log.Requests.Where(r => r.Status == 200 && r.IdempotencyKey is not null).GroupBy(r => r.IdempotencyKey).Count(g => g.Count() > 1);
         var attemptedTwice = log.Requests.Where(r => r.IdempotencyKey is not null).GroupBy(r => r.IdempotencyKey).Count(g => g.Count() > 1);
         Console.WriteLine($"raw HTTP sends to the emulator ({Concurrency} at a time): {rawRate:N0}/s");
-        Console.WriteLine($"deliveries: {total:N0} in {clock.Elapsed.TotalSeconds:F1} s = {rate:N0}/s ({rate / rawRate:F2} x raw); goal >= 2,000/s: {(rate >= 2000 ? "met" : "NOT met")}");
+        var steady = total / sendingSeconds;
+        Console.WriteLine($"deliveries: {total:N0} in {clock.Elapsed.TotalSeconds:F1} s from start-up = {rate:N0}/s; first attempt to last success {sendingSeconds:F1} s = {steady:N0}/s ({steady / rawRate:F2} x raw)");
+        Console.WriteLine($"goal >= 2,000/s: from start-up {(rate >= 2000 ? "met" : "NOT met")}, while sending {(steady >= 2000 ? "met" : "NOT met")}");
         Console.WriteLine($"lost: {total - succeeded}, delivered twice: {sentTwice}, sent twice at all: {attemptedTwice}");
     }
 
