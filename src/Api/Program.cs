@@ -7,6 +7,7 @@ using EventSourced.Api.Conversations;
 using EventSourced.Api.Deliveries;
 using EventSourced.Api.Deploys;
 using EventSourced.Api.Emulator;
+using EventSourced.Api.Health;
 using EventSourced.Api.Http;
 using EventSourced.Api.Messages;
 using EventSourced.Api.Tickets;
@@ -30,6 +31,7 @@ builder.Services.AddDeliveries();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddApiKeyAuth(builder.Configuration);
 builder.Services.AddHttpApi();
+builder.Services.AddHealth();
 builder.Services.AddMessengerGateways();
 builder.Services.AddMessengerEmulator();
 
@@ -37,6 +39,7 @@ var app = builder.Build();
 
 app.UseHttpApi();
 app.MapOpenApi().AllowAnonymous();
+app.MapHealth();
 app.MapContactEndpoints();
 app.MapMessageEndpoints();
 app.MapDeliveryEndpoints();

@@ -16,6 +16,20 @@ public sealed class ProjectionStatusQueries(NpgsqlDataSource dataSource, IEventS
 
     public IReadOnlyList<IProjection> Registered { get; } = [.. projections];
 
+    /// <summary>The projections that serve queries now: cheap enough for a readiness probe.</summary>
+    public async Task<IReadOnlySet<string>> ServingAsync(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SELECT projection FROM proj.checkpoints WHERE active");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var serving = new HashSet<string>();
+        while (await reader.ReadAsync(ct))
+        {
+            serving.Add(reader.GetString(0));
+        }
+
+        return serving;
+    }
+
     public async Task<IReadOnlyList<ProjectionStatus>> AllAsync(CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("""
