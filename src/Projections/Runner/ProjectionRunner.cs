@@ -92,16 +92,25 @@ public sealed partial class ProjectionRunner(
 
         await Task.WhenAny(loops);
         await round.CancelAsync();
-        foreach (var loop in loops)
+
+        // Every loop must have ended before the round does: they share the leader connection, which
+        // is unlocked and returned to the pool next. Then a loop's failure (not the round's own
+        // cancellation) is the round's.
+        try
         {
-            try
-            {
-                await loop;
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-            }
+            await Task.WhenAll(loops);
         }
+        catch (Exception)
+        {
+            // Looked at below, loop by loop.
+        }
+
+        if (loops.FirstOrDefault(l => l.IsFaulted && l.Exception!.InnerException is not OperationCanceledException) is { } failed)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed.Exception!.InnerException!);
+        }
+
+        ct.ThrowIfCancellationRequested();
     }
 
     private async Task BuildAsync(Generation building, CancellationToken ct)
