@@ -62,8 +62,12 @@ public static class LiveChannelEndpoints
     {
         // Starting now, the start position may err early (IEventStore.LastPositionAsync): the
         // stream's own version tells what the client has not seen yet.
-        var latest = await store.ReadStreamAsync(streamId, ReadDirection.Backward, long.MaxValue, 1, ct);
-        var seen = LastEventId(http) is null && latest.Count > 0 ? latest[0].StreamVersion : -1;
+        var seen = -1L;
+        if (LastEventId(http) is null && await store.ReadStreamAsync(streamId, ReadDirection.Backward, long.MaxValue, 1, ct) is [var latest])
+        {
+            seen = latest.StreamVersion;
+        }
+
         await StreamAsync(http, store, EventFilter.ForCategory(category), e => e.StreamId == streamId && e.StreamVersion > seen, ct);
     }
 

@@ -24,7 +24,7 @@ public static class AuditCommand
             await using var provider = services();
             var filter = new AuditFilter(parse.GetValue(type), parse.GetValue(from), parse.GetValue(to), parse.GetValue(correlation), parse.GetValue(actor));
             var page = await provider.GetRequiredService<AuditQueries>().SearchAsync(filter, parse.GetValue(after), parse.GetValue(count), ct);
-            AuditJson.WriteLines(parse.InvocationConfiguration.Output, page.Events);
+            JsonLines.WriteEvents(parse.InvocationConfiguration.Output, page.Events);
             // The cursor goes to stderr so that stdout stays pure JSON lines.
             parse.InvocationConfiguration.Error.WriteLine(page.Next is { } next ? $"next: --after {next}" : "end");
             return 0;

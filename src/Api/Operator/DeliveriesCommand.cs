@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using EventSourced.Api.Deliveries;
 using EventSourced.Application.Commands;
 using EventSourced.Projections.Messages;
@@ -9,8 +8,6 @@ namespace EventSourced.Api.Operator;
 /// <summary>`deliveries failed|redeliver|discard --owner ID`: an owner's failed queue, as the REST endpoints offer it to the owner.</summary>
 public static class DeliveriesCommand
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static Command Create(Func<ServiceProvider> services)
     {
         var owner = new Option<string>("--owner") { Description = "Whose failed deliveries (the user id)", Required = true };
@@ -18,10 +15,7 @@ public static class DeliveriesCommand
         list.SetAction(async (parse, ct) =>
         {
             await using var provider = services();
-            foreach (var row in await provider.GetRequiredService<MessageQueries>().FailedAsync(parse.GetValue(owner)!, int.MaxValue, 0, ct))
-            {
-                parse.InvocationConfiguration.Output.WriteLine(JsonSerializer.Serialize(row, Json));
-            }
+            JsonLines.Write(parse.InvocationConfiguration.Output, await provider.GetRequiredService<MessageQueries>().FailedAsync(parse.GetValue(owner)!, int.MaxValue, 0, ct));
 
             return 0;
         });

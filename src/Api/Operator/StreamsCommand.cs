@@ -22,7 +22,7 @@ public static class StreamsCommand
             while (left > 0)
             {
                 var page = await store.ReadStreamAsync(parse.GetValue(id)!, ReadDirection.Forward, version, Math.Min(left, 500), ct);
-                AuditJson.WriteLines(output, page);
+                JsonLines.WriteEvents(output, page);
                 if (page.Count < Math.Min(left, 500))
                 {
                     break;

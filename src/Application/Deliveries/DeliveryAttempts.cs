@@ -21,7 +21,7 @@ public sealed class DeliveryAttempts(CommandHandler handler, IEnumerable<IMessen
         var now = clock.GetUtcNow();
         var context = System with { CorrelationId = messageId.ToString() };
         var lost = new List<IMessageCommand>();
-        var due = new List<IMessageCommand>();
+        var due = new List<StartDeliveryAttempt>();
         foreach (var id in deliveryIds)
         {
             if (!message.Progress.TryGetValue(id, out var progress) || !progress.IsPending)
@@ -64,8 +64,9 @@ public sealed class DeliveryAttempts(CommandHandler handler, IEnumerable<IMessen
         }
 
         // Ours are the attempts started just now; any other was started by another node meanwhile.
-        var ours = message.Deliveries.Where(d => started.State.Progress[d.DeliveryId] is { Status: DeliveryStatus.Sending } p && p.Since == now
-            && due.OfType<StartDeliveryAttempt>().Any(c => c.DeliveryId == d.DeliveryId)).ToList();
+        var asked = due.Select(c => c.DeliveryId).ToHashSet();
+        var ours = message.Deliveries.Where(d => asked.Contains(d.DeliveryId)
+            && started.State.Progress[d.DeliveryId] is { Status: DeliveryStatus.Sending } p && p.Since == now).ToList();
         var outcomes = await Task.WhenAll(ours.Select(d =>
             gateways.Single(g => g.Channel == d.Channel).SendAsync(new OutgoingMessage(d.DeliveryId, d.Channel, d.Address, message.Text), ct)));
 

@@ -1,5 +1,4 @@
 using EventSourced.Application.Deliveries;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +10,7 @@ namespace EventSourced.Projections.Deliveries;
 /// <see cref="DeliveryAttempts"/>), so several nodes may poll the same schedule safely.
 /// </summary>
 public sealed partial class DeliveryScheduler(
-    DeliveryScheduleQueries schedule, IServiceProvider services, DeliveryOptions options, TimeProvider clock, ILogger<DeliveryScheduler> logger) : BackgroundService
+    DeliveryScheduleQueries schedule, DeliveryAttempts attempts, DeliveryOptions options, TimeProvider clock, ILogger<DeliveryScheduler> logger) : BackgroundService
 {
     // Steps running on this node, by message: none is started twice, and stopping waits for them.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, TaskCompletionSource> _inFlight = new();
@@ -30,14 +29,13 @@ public sealed partial class DeliveryScheduler(
             try
             {
                 var due = await schedule.DueAsync(clock.GetUtcNow(), options.Concurrency * 50, stoppingToken);
-                var attempts = services.GetRequiredService<DeliveryAttempts>();
                 foreach (var message in due.GroupBy(d => d.MessageId))
                 {
                     var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     if (_inFlight.TryAdd(message.Key, done))
                     {
                         // Not awaited: the next poll looks for more while these send.
-                        _ = StepAsync(attempts, message.Key, [.. message.Select(d => d.DeliveryId)], done, stoppingToken);
+                        _ = StepAsync(message.Key, [.. message.Select(d => d.DeliveryId)], done, stoppingToken);
                     }
                 }
             }
@@ -57,7 +55,7 @@ public sealed partial class DeliveryScheduler(
         await Task.WhenAll(_inFlight.Values.Select(s => s.Task)).WaitAsync(cancellationToken);
     }
 
-    private async Task StepAsync(DeliveryAttempts attempts, Guid messageId, Guid[] deliveryIds, TaskCompletionSource done, CancellationToken stopping)
+    private async Task StepAsync(Guid messageId, Guid[] deliveryIds, TaskCompletionSource done, CancellationToken stopping)
     {
         try
         {
