@@ -71,7 +71,14 @@ public sealed partial class PostgresEventStore
             }
         }
 
+        // Fewer events than asked means nothing else below the horizon matches the filter: the
+        // reader may go on from there instead of scanning the same unmatched events next time.
         var last = events.Count > 0 ? events[^1].Position : afterPosition;
+        if (events.Count < maxCount)
+        {
+            last = Math.Max(last, horizon - 1);
+        }
+
         return new AllEventsPage(events, last, IsEnd: events.Count < maxCount && head < horizon);
     }
 

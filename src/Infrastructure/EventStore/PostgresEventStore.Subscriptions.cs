@@ -39,6 +39,9 @@ public sealed partial class PostgresEventStore
                     continue;
                 }
 
+                // A filtered subscription skips the events it does not match, up to the horizon.
+                checkpoint = Math.Max(checkpoint, page.LastPosition);
+
                 if (page.IsEnd)
                 {
                     // Caught up: sleep until an append is signalled, polling now and then in case a

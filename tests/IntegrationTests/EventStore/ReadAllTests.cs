@@ -51,6 +51,22 @@ public sealed class ReadAllTests(EventStoreFixture fixture) : IClassFixture<Even
     }
 
     [Fact]
+    public async Task A_filtered_read_that_matches_nothing_more_moves_past_the_events_it_skipped()
+    {
+        var from = await HeadAsync();
+        await Store.AppendAsync(Events.NewStream("order"), ExpectedVersion.Any, Events.Many(1));
+        var skipped = await Store.AppendAsync(Events.NewStream("refund"), ExpectedVersion.Any, Events.Many(3));
+
+        var page = await Store.ReadAllAsync(from, 100, EventFilter.ForCategory("order"));
+        var next = await Store.ReadAllAsync(page.LastPosition, 100, EventFilter.ForCategory("order"));
+
+        // A filtered subscription goes on from there, instead of scanning the refunds again each time.
+        page.LastPosition.Should().BeGreaterThanOrEqualTo(skipped.Position);
+        next.Events.Should().BeEmpty();
+        next.IsEnd.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task A_type_read_returns_only_those_event_types()
     {
         var from = await HeadAsync();
