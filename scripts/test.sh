@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test against a real PostgreSQL (brought up by scripts/postgres-up.sh) and ends
+# Runs every test against a real PostgreSQL and RabbitMQ (brought up by scripts/postgres-up.sh and
+# scripts/rabbitmq-up.sh) and ends
 # with one line: "N passed, N failed" (", N skipped" when any were skipped).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 connection=$(scripts/postgres-up.sh) || { echo "0 passed, 1 failed"; exit 1; }
 export ConnectionStrings__EventStore="$connection"
+# Without a broker only the tests over RabbitMQ fail, and they say why.
+RABBITMQ_HOST=$(scripts/rabbitmq-up.sh) && export RABBITMQ_HOST
 
 results=$(mktemp -d)
 dotnet test EventSourced.sln --logger "trx" --results-directory "$results" "$@"

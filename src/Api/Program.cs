@@ -13,6 +13,7 @@ using EventSourced.Api.Messages;
 using EventSourced.Api.Tickets;
 using EventSourced.Api.Operator;
 using EventSourced.Infrastructure;
+using EventSourced.Infrastructure.Deliveries;
 using EventSourced.Infrastructure.Messengers;
 using EventSourced.Projections;
 
@@ -27,7 +28,12 @@ builder.Services.AddPostgresEventStore();
 builder.Services.AddAdapters();
 builder.Services.AddUseCases();
 builder.Services.AddProjections();
-builder.Services.AddDeliveries();
+if (builder.Configuration.GetValue<bool>("Deliveries:Enabled"))
+{
+    builder.Services.AddDeliveryScheduler();
+    builder.Services.AddDeliveryBus(builder.Configuration);
+}
+
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddApiKeyAuth(builder.Configuration);
 builder.Services.AddHttpApi();

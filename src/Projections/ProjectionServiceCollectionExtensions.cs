@@ -51,10 +51,9 @@ public static class ProjectionServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Sending deliveries from this node when Deliveries:Enabled: the steps and the scheduler that takes them.</summary>
-    public static IServiceCollection AddDeliveries(this IServiceCollection services)
+    /// <summary>Handing due deliveries to the delivery saga from this node when Deliveries:Enabled.</summary>
+    public static IServiceCollection AddDeliveryScheduler(this IServiceCollection services)
     {
-        services.AddSingleton<DeliveryAttempts>();
         services.AddHostedService<DeliveryScheduler>();
         return services;
     }

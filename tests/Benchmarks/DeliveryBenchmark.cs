@@ -1,3 +1,4 @@
+using EventSourced.Infrastructure.Deliveries;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using EventSourced.Api.Emulator;
@@ -45,14 +46,15 @@ internal static class DeliveryBenchmark
                 ["Messengers:Telegram:BaseUrl"] = baseUrl + "telegram/",
                 ["Messengers:Telegram:Token"] = "bench",
             }))
-            .ConfigureServices(services =>
+            .ConfigureServices((context, services) =>
             {
                 services.AddSingleton(TimeProvider.System);
                 services.AddSingleton(EventCatalog.Create());
                 services.AddSingleton<CommandHandler>();
                 services.AddPostgresEventStore();
                 services.AddProjections();
-                services.AddDeliveries();
+                services.AddDeliveryScheduler();
+                services.AddDeliveryBus(context.Configuration);
                 services.AddMessengerGateways();
             })
             .Build();

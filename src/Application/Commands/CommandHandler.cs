@@ -66,6 +66,16 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         }
     }
 
+    /// <summary>
+    /// Decides on a state the caller loaded and appends at its version; if the stream moved on
+    /// meanwhile, fails with <see cref="WrongExpectedVersionException"/> for the caller to decide
+    /// again (a saga step whose decision depends on what it saw).
+    /// </summary>
+    public Task<CommandResult<TState>> HandleAllAtAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, (TState State, long Version) loaded, CommandContext context, CancellationToken ct = default)
+        where TEvent : class =>
+        DecideAndAppendAsync(decider, streamId, commands, context, loaded, ct);
+
     private async Task<CommandResult<TState>> DecideAndAppendAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, CommandContext context, long? expectedVersion, CancellationToken ct)
         where TEvent : class
@@ -112,12 +122,22 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         LoadUntilAsync(decider, streamId, static _ => true, ct);
 
     /// <summary>The state folded from the stream's events while <paramref name="include"/> holds (history "as of").</summary>
-    public async Task<(TState State, long Version)> LoadUntilAsync<TCommand, TEvent, TState>(
+    public Task<(TState State, long Version)> LoadUntilAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, Func<RecordedEvent, bool> include, CancellationToken ct = default)
+        where TEvent : class =>
+        FoldAsync(decider, streamId, (decider.Initial, -1L), include, ct);
+
+    /// <summary>A state the caller folded before, brought up to date with the events appended since.</summary>
+    public Task<(TState State, long Version)> CatchUpAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, (TState State, long Version) known, CancellationToken ct = default)
+        where TEvent : class =>
+        FoldAsync(decider, streamId, known, static _ => true, ct);
+
+    private async Task<(TState State, long Version)> FoldAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, (TState State, long Version) from, Func<RecordedEvent, bool> include, CancellationToken ct)
         where TEvent : class
     {
-        var state = decider.Initial;
-        var version = -1L;
+        var (state, version) = from;
         while (true)
         {
             var page = await store.ReadStreamAsync(streamId, ReadDirection.Forward, version + 1, PageSize, ct);

@@ -23,6 +23,12 @@ public sealed class DeliveryOptions
     /// <summary>How often the schedule is looked at for due deliveries.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Sends in flight at once on this node.</summary>
+    /// <summary>
+    /// How long a due delivery handed to the saga may stay due before it is handed over again (the
+    /// bus message was lost with a node, or its step failed past its retries).
+    /// </summary>
+    public TimeSpan RedispatchAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Sends in flight at once on this node, and saga steps taken at once.</summary>
     public int Concurrency { get; set; } = 32;
 }

@@ -1,14 +1,13 @@
+using EventSourced.Application.Deliveries;
 using Npgsql;
 
 namespace EventSourced.Projections.Deliveries;
-
-public sealed record DueDelivery(Guid MessageId, Guid DeliveryId);
 
 public sealed class DeliveryScheduleQueries(NpgsqlDataSource dataSource)
 {
     /// <summary>Deliveries due by <paramref name="now"/>, the longest-waiting first.</summary>
     public Task<IReadOnlyList<DueDelivery>> DueAsync(DateTimeOffset now, int limit, CancellationToken ct) =>
         dataSource.QueryAsync(
-            "SELECT message_id, delivery_id FROM rm.delivery_schedule WHERE due_at <= $1 ORDER BY due_at LIMIT $2",
-            r => new DueDelivery(r.GetGuid(0), r.GetGuid(1)), ct, now, limit);
+            "SELECT message_id, delivery_id, due_at FROM rm.delivery_schedule WHERE due_at <= $1 ORDER BY due_at LIMIT $2",
+            r => new DueDelivery(r.GetGuid(0), r.GetGuid(1), r.GetFieldValue<DateTimeOffset>(2)), ct, now, limit);
 }

@@ -5,16 +5,17 @@ using Microsoft.Extensions.Logging;
 namespace EventSourced.Projections.Deliveries;
 
 /// <summary>
-/// Looks at the delivery schedule every poll interval and takes a step for each due delivery. The
-/// schedule is only a hint: each step re-reads the message stream and decides there (see
-/// <see cref="DeliveryAttempts"/>), so several nodes may poll the same schedule safely.
+/// Looks at the delivery schedule every poll interval and hands each due delivery to the
+/// dispatcher (the delivery saga). The schedule is only a hint: the saga re-reads the message
+/// stream and decides there, so several nodes may poll the same schedule safely, and a hand-over
+/// lost with a crashed node is made again once <see cref="DeliveryOptions.RedispatchAfter"/> passes.
 /// </summary>
 public sealed partial class DeliveryScheduler(
-    DeliveryScheduleQueries schedule, DeliveryAttempts attempts, DeliveryOptions options, TimeProvider clock, ILogger<DeliveryScheduler> logger) : BackgroundService
+    DeliveryScheduleQueries schedule, IDeliveryDispatcher dispatcher, DeliveryOptions options, TimeProvider clock, ILogger<DeliveryScheduler> logger) : BackgroundService
 {
-    // Steps running on this node, by message: none is started twice, and stopping waits for them.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, TaskCompletionSource> _inFlight = new();
-    private readonly SemaphoreSlim _slots = new(options.Concurrency);
+    // What this node handed over, and when: the schedule shows a delivery as due until the
+    // projection sees its next step, and it is not handed over again for the same due time meanwhile.
+    private readonly Dictionary<Guid, (DateTimeOffset DueAt, DateTimeOffset HandedAt)> _handed = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -28,73 +29,29 @@ public sealed partial class DeliveryScheduler(
         {
             try
             {
-                var due = await schedule.DueAsync(clock.GetUtcNow(), options.Concurrency * 50, stoppingToken);
-                foreach (var message in due.GroupBy(d => d.MessageId))
+                var now = clock.GetUtcNow();
+                var due = await schedule.DueAsync(now, options.Concurrency * 50, stoppingToken);
+                var fresh = due.Where(d => !_handed.TryGetValue(d.DeliveryId, out var h) || h.DueAt != d.DueAt || now - h.HandedAt >= options.RedispatchAfter).ToList();
+                if (fresh.Count > 0)
                 {
-                    var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    if (_inFlight.TryAdd(message.Key, done))
-                    {
-                        // Not awaited: the next poll looks for more while these send.
-                        _ = StepAsync(message.Key, [.. message.Select(d => d.DeliveryId)], done, stoppingToken);
-                    }
+                    await dispatcher.DispatchAsync(fresh, stoppingToken);
+                    fresh.ForEach(d => _handed[d.DeliveryId] = (d.DueAt, now));
+                }
+
+                foreach (var stale in _handed.Where(h => now - h.Value.HandedAt >= options.RedispatchAfter).Select(h => h.Key).ToList())
+                {
+                    _handed.Remove(stale);
                 }
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // The schedule may not exist yet (first start) or the database may be away: look again soon.
+                // The schedule may not exist yet (first start) or the database or bus may be away: look again soon.
                 LogPollFailed(logger, e);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>Stops polling, then lets the sends in flight finish and record their outcomes (within the host's shutdown time).</summary>
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        await Task.WhenAll(_inFlight.Values.Select(s => s.Task)).WaitAsync(cancellationToken);
-    }
-
-    private async Task StepAsync(Guid messageId, Guid[] deliveryIds, TaskCompletionSource done, CancellationToken stopping)
-    {
-        try
-        {
-            // Waiting for a slot ends with the host; a step once begun is not cut off mid-send.
-            await _slots.WaitAsync(stopping);
-            try
-            {
-                await attempts.RunAsync(messageId, deliveryIds, CancellationToken.None);
-            }
-            finally
-            {
-                _slots.Release();
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // These deliveries stay due and are looked at again; the others go on.
-            LogStepFailed(logger, e, messageId);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping: whatever was decided is in the stream; the rest is taken up after a restart.
-        }
-        finally
-        {
-            _inFlight.TryRemove(messageId, out _);
-            done.SetResult();
-        }
-    }
-
-    public override void Dispose()
-    {
-        _slots.Dispose();
-        base.Dispose();
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deliveries of message {MessageId} could not take their step; they are tried again")]
-    private static partial void LogStepFailed(ILogger logger, Exception e, Guid messageId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The delivery schedule could not be read; looking again soon")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Due deliveries could not be read or handed over; looking again soon")]
     private static partial void LogPollFailed(ILogger logger, Exception e);
 }

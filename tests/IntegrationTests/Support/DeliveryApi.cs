@@ -4,17 +4,24 @@ namespace EventSourced.IntegrationTests.Support;
 
 /// <summary>
 /// The API host sending deliveries to a messenger emulator on loopback, with short retry delays:
-/// WhatsApp fails each delivery's first two attempts, Viber always fails, Telegram works.
+/// WhatsApp fails each delivery's first two attempts, Viber always fails, Telegram works. The
+/// delivery saga runs on the in-memory bus.
 /// </summary>
-public sealed class DeliveryApi : EmptyStoreApi
+public class DeliveryApi : EmptyStoreApi
 {
     private bool _ownsDatabase = true;
 
     public EmulatorServer Emulator { get; private set; } = null!;
 
-    /// <summary>Another node (or a restarted one) over the same database and emulator; its owner disposes those.</summary>
-    public static DeliveryApi Over(TestDatabase database, EmulatorServer emulator) =>
-        new() { Database = database, Emulator = emulator, _ownsDatabase = false };
+    /// <summary>Another node (or a restarted one) of the same kind over a database and emulator; their owner disposes those.</summary>
+    public DeliveryApi Over(TestDatabase database, EmulatorServer emulator)
+    {
+        var node = NewNode();
+        node.Database = database;
+        node.Emulator = emulator;
+        node._ownsDatabase = false;
+        return node;
+    }
 
     public override async Task InitializeAsync()
     {
@@ -34,6 +41,8 @@ public sealed class DeliveryApi : EmptyStoreApi
         await Emulator.DisposeAsync();
     }
 
+    protected virtual DeliveryApi NewNode() => new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
@@ -48,5 +57,29 @@ public sealed class DeliveryApi : EmptyStoreApi
             builder.UseSetting($"Messengers:{name}:Token", $"test-{name}");
             builder.UseSetting($"Messengers:{name}:SenderId", sender);
         }
+    }
+}
+
+/// <summary>
+/// The same over a real RabbitMQ (started by scripts/test.sh), in a virtual host per database so
+/// that test classes running side by side never take each other's messages.
+/// </summary>
+public sealed class RabbitMqDeliveryApi : DeliveryApi
+{
+    protected override DeliveryApi NewNode() => new RabbitMqDeliveryApi();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        RabbitMq.EnsureVirtualHost(Database.Name);
+        builder.UseSetting("Deliveries:Transport", "RabbitMq");
+        builder.UseSetting("ConnectionStrings:RabbitMq", RabbitMq.Uri(Database.Name));
+    }
+
+    public override async Task DisposeHostAndDatabaseAsync()
+    {
+        var name = Database.Name;
+        await base.DisposeHostAndDatabaseAsync();
+        RabbitMq.DeleteVirtualHost(name);
     }
 }

@@ -1,0 +1,48 @@
+using EventSourced.Application.Commands;
+using EventSourced.Application.Deliveries;
+using MassTransit;
+using MassTransit.Configuration;
+using MassTransit.Saga;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventSourced.Infrastructure.Deliveries;
+
+public static class DeliveryBusServiceCollectionExtensions
+{
+    /// <summary>
+    /// The delivery saga and sender on MassTransit: in memory by default, RabbitMQ when
+    /// Deliveries:Transport is RabbitMq (ConnectionStrings:RabbitMq, an amqp:// URI with
+    /// credentials and virtual host).
+    /// </summary>
+    public static IServiceCollection AddDeliveryBus(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<IDeliveryDispatcher, BusDeliveryDispatcher>();
+        services.AddSingleton<MessageStates>();
+        var transport = configuration["Deliveries:Transport"] ?? "InMemory";
+        services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            bus.AddConsumer<DeliverySender, DeliverySenderDefinition>();
+            bus.AddSagaStateMachine<DeliveryStateMachine, DeliverySaga, DeliverySagaDefinition>()
+                .Repository(r => r.RegisterSagaRepository<DeliverySaga, CommandHandler, SagaConsumeContextFactory<CommandHandler, DeliverySaga>, DeliverySagaRepository>());
+            switch (transport)
+            {
+                case "InMemory":
+                    bus.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                    break;
+                case "RabbitMq":
+                    var uri = configuration.GetConnectionString("RabbitMq") ?? "amqp://guest:guest@localhost:5672/";
+                    bus.UsingRabbitMq((context, cfg) =>
+                    {
+                        cfg.Host(new Uri(uri));
+                        cfg.ConfigureEndpoints(context);
+                    });
+                    break;
+                default:
+                    throw new InvalidOperationException($"Deliveries:Transport must be InMemory or RabbitMq, not '{transport}'.");
+            }
+        });
+        return services;
+    }
+}

@@ -1,0 +1,38 @@
+using EventSourced.Application.Deliveries;
+using MassTransit;
+
+namespace EventSourced.Infrastructure.Deliveries;
+
+/// <summary>
+/// The saga's endpoint: a step that lost the race for its stream (or met a database blip) is
+/// retried and decides again; the send it publishes leaves only once its attempt is saved (the
+/// outbox); and the steps of one message are taken one at a time on this node (the partitioner),
+/// as they all append to that message's stream.
+/// </summary>
+public sealed class DeliverySagaDefinition : SagaDefinition<DeliverySaga>
+{
+    private readonly DeliveryOptions _options;
+
+    public DeliverySagaDefinition(DeliveryOptions options)
+    {
+        _options = options;
+        // Messages waiting on a busy partition hold their slot, and a message's deliveries arrive
+        // together: many more slots than partitions keep every partition busy.
+        Endpoint(e => e.ConcurrentMessageLimit = options.Concurrency * 16);
+    }
+
+    protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<DeliverySaga> sagaConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.UseMessageRetry(r => r.Intervals(10, 50, 100, 250, 500, 1000, 2000));
+        endpointConfigurator.UseInMemoryOutbox(context);
+        var partition = endpointConfigurator.CreatePartitioner(_options.Concurrency);
+        sagaConfigurator.Message<DeliveryDue>(m => m.UsePartitioner(partition, c => c.Message.MessageId));
+        sagaConfigurator.Message<DeliverySendFinished>(m => m.UsePartitioner(partition, c => c.Message.MessageId));
+    }
+}
+
+/// <summary>Sends run side by side up to the configured concurrency; a failed send is not retried here but by the saga.</summary>
+public sealed class DeliverySenderDefinition : ConsumerDefinition<DeliverySender>
+{
+    public DeliverySenderDefinition(DeliveryOptions options) => Endpoint(e => e.ConcurrentMessageLimit = options.Concurrency);
+}

@@ -1,0 +1,82 @@
+using EventSourced.Application.Deliveries;
+using EventSourced.Domain.Messages;
+using MassTransit;
+
+namespace EventSourced.Infrastructure.Deliveries;
+
+/// <summary>
+/// One delivery's saga instance. It has no table of its own: the repository folds it from the
+/// message's stream, the state machine records its decisions as delivery commands, and saving
+/// appends their events at the version the stream was loaded at (ADR 0015).
+/// </summary>
+public sealed class DeliverySaga : SagaStateMachineInstance
+{
+    public Guid CorrelationId { get; set; }
+
+    public string CurrentState { get; set; } = "";
+
+    /// <summary>The message as loaded, at <see cref="Version"/>: the expected version of the save.</summary>
+    public Message Loaded { get; private set; } = Message.None;
+
+    public long Version { get; private set; } = -1;
+
+    /// <summary>The message with this step's decisions applied.</summary>
+    public Message Message { get; private set; } = Message.None;
+
+    public List<IMessageCommand> Decisions { get; } = [];
+
+    public DeliveryProgress Progress => Message.Progress[CorrelationId];
+
+    public PlannedDelivery Delivery => Message.Deliveries.First(d => d.DeliveryId == CorrelationId);
+
+    public static DeliverySaga Of(Message message, long version, Guid deliveryId) => new()
+    {
+        CorrelationId = deliveryId,
+        CurrentState = message.Progress[deliveryId].Status.ToString(),
+        Loaded = message,
+        Version = version,
+        Message = message,
+    };
+
+    public bool IsDue(DateTimeOffset now) => Progress.Status switch
+    {
+        DeliveryStatus.Scheduled => Message.NotBefore <= now,
+        DeliveryStatus.Retrying => Progress.Since <= now,
+        _ => false,
+    };
+
+    /// <summary>An attempt in flight whose worker has not answered within the time-out: it died, or its answer was lost.</summary>
+    public bool AttemptLost(DateTimeOffset now, TimeSpan timeout) =>
+        Progress.Status == DeliveryStatus.Sending && Progress.Since + timeout <= now;
+
+    public void StartAttempt(DateTimeOffset now) => Decide(new StartDeliveryAttempt(Message.Id, Message.OwnerId, CorrelationId, now));
+
+    public SendDelivery SendCommand() => new(Message.Id, CorrelationId, Progress.Attempts, Delivery.Channel, Delivery.Address, Message.Text);
+
+    /// <summary>Records how the attempt in flight ended; a transient failure is retried after a jittered backoff until attempts run out.</summary>
+    public void RecordOutcome(SendOutcome outcome, DeliveryOptions options, DateTimeOffset now)
+    {
+        if (outcome is SendOutcome.Sent sent)
+        {
+            Decide(new RecordDeliverySuccess(Message.Id, Message.OwnerId, CorrelationId, sent.ProviderMessageId, now));
+            return;
+        }
+
+        var (error, permanent, retryAfter) = outcome switch
+        {
+            SendOutcome.Permanent p => (p.Error, true, (TimeSpan?)null),
+            SendOutcome.Transient t => (t.Error, false, t.RetryAfter),
+            _ => throw new InvalidOperationException($"Not a failure: {outcome}."),
+        };
+        DateTimeOffset? retryAt = permanent || Progress.Attempts >= options.MaxAttempts
+            ? null
+            : now + RetryDelay.After(Progress.Attempts, retryAfter, options, Random.Shared.NextDouble());
+        Decide(new RecordDeliveryFailure(Message.Id, Message.OwnerId, CorrelationId, error, permanent, retryAt, now));
+    }
+
+    private void Decide(IDeliveryCommand command)
+    {
+        Message = Message.Decider.Decide(command, Message).Aggregate(Message, Message.Decider.Evolve);
+        Decisions.Add(command);
+    }
+}

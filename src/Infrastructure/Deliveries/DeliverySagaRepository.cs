@@ -1,0 +1,75 @@
+using EventSourced.Application.Commands;
+using EventSourced.Domain.Messages;
+using MassTransit;
+using MassTransit.Context;
+using MassTransit.Saga;
+
+namespace EventSourced.Infrastructure.Deliveries;
+
+/// <summary>
+/// The delivery saga's repository over the event store: load folds the message's stream, and
+/// update appends the events of the saga's decisions with the version it was loaded at. That
+/// expected version is the optimistic concurrency: a step that raced another (another node, the
+/// owner's redelivery) fails, is retried by the endpoint, and decides again on the newer state.
+/// A message's deliveries take many steps in turn, so its folded state is kept between them and
+/// only the events appended since are read (<see cref="MessageStates"/>).
+/// </summary>
+public sealed class DeliverySagaRepository(CommandHandler handler, MessageStates states) : ISagaRepositoryContextFactory<DeliverySaga>
+{
+    public void Probe(ProbeContext context) => context.Add("persistence", "event store: message streams");
+
+    public Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<DeliverySaga, T>> next)
+        where T : class =>
+        next.Send(new StreamContext<T>(context, handler, states));
+
+    public Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<DeliverySaga> query, IPipe<SagaRepositoryQueryContext<DeliverySaga, T>> next)
+        where T : class =>
+        throw new NotSupportedException("Delivery sagas are found by delivery id only.");
+
+    private sealed class StreamContext<T>(ConsumeContext<T> context, CommandHandler handler, MessageStates states) : ConsumeContextScope<T>(context), SagaRepositoryContext<DeliverySaga, T>
+        where T : class
+    {
+        public Task<SagaConsumeContext<DeliverySaga, T>> Add(DeliverySaga instance) => throw NotFromTheBus();
+
+        public Task<SagaConsumeContext<DeliverySaga, T>> Insert(DeliverySaga instance) => throw NotFromTheBus();
+
+        public async Task<SagaConsumeContext<DeliverySaga, T>> Load(Guid correlationId)
+        {
+            var messageId = (Message as IDeliveryStep ?? throw new InvalidOperationException($"{typeof(T).Name} does not name its message.")).MessageId;
+            var (message, version) = await handler.CatchUpAsync(Domain.Messages.Message.Decider, Domain.Messages.Message.StreamId(messageId), states.Get(messageId), CancellationToken);
+            states.Put(messageId, message, version);
+            return message.Progress.ContainsKey(correlationId)
+                ? await CreateSagaConsumeContext(this, DeliverySaga.Of(message, version, correlationId), SagaConsumeContextMode.Load)
+                : null!;
+        }
+
+        public async Task Update(SagaConsumeContext<DeliverySaga> context)
+        {
+            var saga = context.Saga;
+            if (saga.Decisions.Count == 0)
+            {
+                return;
+            }
+
+            var by = new CommandContext("delivery", saga.Loaded.Id.ToString(), context.MessageId?.ToString());
+            var saved = await handler.HandleAllAtAsync(Domain.Messages.Message.Decider, Domain.Messages.Message.StreamId(saga.Loaded.Id), saga.Decisions, (saga.Loaded, saga.Version), by, CancellationToken);
+            states.Put(saga.Loaded.Id, saved.State, saved.Version);
+        }
+
+        public Task Save(SagaConsumeContext<DeliverySaga> context) => throw NotFromTheBus();
+
+        // A delivery's history stays in its stream: finishing, discarding or undoing a step removes nothing.
+        public Task Delete(SagaConsumeContext<DeliverySaga> context) => Task.CompletedTask;
+
+        public Task Discard(SagaConsumeContext<DeliverySaga> context) => Task.CompletedTask;
+
+        public Task Undo(SagaConsumeContext<DeliverySaga> context) => Task.CompletedTask;
+
+        public Task<SagaConsumeContext<DeliverySaga, TMessage>> CreateSagaConsumeContext<TMessage>(
+            ConsumeContext<TMessage> consumeContext, DeliverySaga instance, SagaConsumeContextMode mode)
+            where TMessage : class =>
+            Task.FromResult<SagaConsumeContext<DeliverySaga, TMessage>>(new DefaultSagaConsumeContext<DeliverySaga, TMessage>(consumeContext, instance));
+
+        private static NotSupportedException NotFromTheBus() => new("Deliveries begin with their message's MessageScheduled event, never from the bus.");
+    }
+}

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace EventSourced.IntegrationTests.Support;
+
+/// <summary>The RabbitMQ broker on loopback that scripts/test.sh starts, managed with rabbitmqctl.</summary>
+public static class RabbitMq
+{
+    private static readonly string Broker = Environment.GetEnvironmentVariable("RABBITMQ_HOST") ?? "127.0.0.1:5672";
+
+    public static string Uri(string virtualHost) => $"amqp://guest:guest@{Broker}/{virtualHost}";
+
+    public static void EnsureVirtualHost(string name)
+    {
+        // add_vhost of an existing one fails harmlessly (a second node over the same database).
+        Ctl("add_vhost", name);
+        Ctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*").ThrowIfFailed();
+    }
+
+    public static void DeleteVirtualHost(string name) => Ctl("delete_vhost", name);
+
+    private static (int Code, string Output) Ctl(params string[] args)
+    {
+        var start = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args.Prepend("-q"))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output);
+    }
+
+    private static void ThrowIfFailed(this (int Code, string Output) result)
+    {
+        if (result.Code != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl failed ({result.Code}): {result.Output}");
+        }
+    }
+}
