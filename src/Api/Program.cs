@@ -31,6 +31,7 @@ builder.Services.AddProjections();
 if (builder.Configuration.GetValue<bool>("Deliveries:Enabled"))
 {
     builder.Services.AddDeliveryScheduler();
+    builder.Services.AddDeployNotifier();
     builder.Services.AddDeliveryBus(builder.Configuration);
 }
 
@@ -40,6 +41,7 @@ builder.Services.AddHttpApi();
 builder.Services.AddHealth();
 builder.Services.AddMessengerGateways();
 builder.Services.AddMessengerEmulator();
+builder.Services.AddDeployPolling(builder.Configuration);
 
 var app = builder.Build();
 

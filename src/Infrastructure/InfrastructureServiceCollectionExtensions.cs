@@ -1,3 +1,5 @@
+using EventSourced.Application.Deploys;
+using EventSourced.Infrastructure.Deploys;
 using EventSourced.Application.EventStore;
 using EventSourced.Application.Conversations;
 using EventSourced.Application.Idempotency;
@@ -50,6 +52,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddOptions<ModerationOptions>().BindConfiguration("Chat:Moderation");
         services.AddSingleton<IChatModeration, KeywordModeration>();
         services.AddSingleton<ITicketMessageDecoder, TicketMessageDecoder>();
+        services.AddSingleton<IDeployTemplates, HandlebarsDeployTemplates>();
         return services;
     }
 

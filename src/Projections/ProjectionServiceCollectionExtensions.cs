@@ -1,4 +1,5 @@
 using EventSourced.Application.Deliveries;
+using EventSourced.Application.Deploys;
 using EventSourced.Projections.Contacts;
 using EventSourced.Projections.Deliveries;
 using EventSourced.Projections.Conversations;
@@ -48,6 +49,15 @@ public static class ProjectionServiceCollectionExtensions
         services.AddSingleton<ProjectionStatusQueries>();
         services.AddSingleton<ProjectionOperations>();
         services.AddHostedService<ProjectionHost>();
+        return services;
+    }
+
+    /// <summary>Scheduling reported deploys' notifications (section Deploys:Notifications).</summary>
+    public static IServiceCollection AddDeployNotifier(this IServiceCollection services)
+    {
+        services.AddOptions<DeployNotificationOptions>().BindConfiguration("Deploys:Notifications");
+        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeployNotificationOptions>>().Value);
+        services.AddHostedService<DeployNotifier>();
         return services;
     }
 

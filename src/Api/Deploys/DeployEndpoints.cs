@@ -70,9 +70,7 @@ public static class DeployEndpoints
     private static Task<Results<Accepted<DeployRecordedResponse>, ValidationProblem>> QloudAsync(
         QloudHookRequest r, string? handlers, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
     {
-        // "rasp.api.production": the environment is the last segment, the application the rest.
-        var split = r.EnvironmentId?.LastIndexOf('.') ?? -1;
-        var (application, environment) = split > 0 ? (r.EnvironmentId![..split], r.EnvironmentId[(split + 1)..]) : (null, null);
+        var (application, environment) = DeployStatusNames.SplitEnvironmentId(r.EnvironmentId);
         return RecordAsync(application, environment, r.Version, DeployStatusNames.Parse(r.Status), r.Comment,
             handlers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), "qloud", http, handler, clock, ct);
     }

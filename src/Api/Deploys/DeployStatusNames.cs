@@ -21,6 +21,13 @@ public static class DeployStatusNames
         _ => null,
     };
 
+    /// <summary>"rasp.api.production": the environment is the last segment, the application the rest.</summary>
+    public static (string? Application, string? Environment) SplitEnvironmentId(string? environmentId)
+    {
+        var split = environmentId?.LastIndexOf('.') ?? -1;
+        return split > 0 ? (environmentId![..split], environmentId[(split + 1)..]) : (null, null);
+    }
+
     public static string Name(DeployStatus status) => status.ToString().ToLowerInvariant();
 
     public static IReadOnlyList<DeployHandler> ParseHandlers(IEnumerable<string> names, out List<string> unknown)

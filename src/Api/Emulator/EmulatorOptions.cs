@@ -1,6 +1,6 @@
 namespace EventSourced.Api.Emulator;
 
-/// <summary>How one emulated endpoint behaves (section Emulator:{Telegram|WhatsApp|Viber|Tracker}).</summary>
+/// <summary>How one emulated endpoint behaves (section Emulator:{Telegram|WhatsApp|Viber|Tracker|LoadTest}).</summary>
 public sealed class EmulatedEndpointOptions
 {
     /// <summary>Share of requests answered 503, at random (0 to 1).</summary>
@@ -24,4 +24,6 @@ public sealed class EmulatorOptions
     public EmulatedEndpointOptions Viber { get; set; } = new() { FailureRate = 1 };
 
     public EmulatedEndpointOptions Tracker { get; set; } = new();
+
+    public EmulatedEndpointOptions LoadTest { get; set; } = new();
 }

@@ -6,6 +6,7 @@ public static class EmulatorServiceCollectionExtensions
     {
         services.AddOptions<EmulatorOptions>().BindConfiguration("Emulator");
         services.AddSingleton<EmulatorLog>();
+        services.AddSingleton<EmulatedPlatform>();
         return services;
     }
 }

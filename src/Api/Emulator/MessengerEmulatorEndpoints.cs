@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace EventSourced.Api.Emulator;
 
 /// <summary>
-/// Telegram-, WhatsApp- and Viber-shaped send endpoints that record what they receive. A recipient
+/// Telegram-, WhatsApp- and Viber-shaped send endpoints, an issue tracker's comments, a load-test
+/// trigger and a deploy platform's status, recording what they receive. A recipient
 /// containing "unknown" is refused (400), one containing "ratelimited" is throttled (429, Retry-After: 7). Off unless
 /// Emulator:Enabled; the development run points the gateways at it so deliveries succeed and fail.
 /// </summary>
@@ -22,6 +23,17 @@ public static class MessengerEmulatorEndpoints
         emulator.MapPost("/viber/pa/send_message", (JsonElement body, HttpRequest request, IOptions<EmulatorOptions> options, EmulatorLog log, CancellationToken ct) =>
             AnswerAsync("viber", options.Value.Viber, log, request, Text(body, "receiver"), Text(body, "text"),
                 id => new { status = 0, status_message = "ok", message_token = id }, ct));
+        emulator.MapPost("/tracker/issues/{key}/comments", (string key, JsonElement body, HttpRequest request, IOptions<EmulatorOptions> options, EmulatorLog log, CancellationToken ct) =>
+            Authorized(request) ?? AnswerAsync("tracker", options.Value.Tracker, log, request, key, Text(body, "body"), id => new { id }, ct));
+        emulator.MapPost("/loadtest/runs", (JsonElement body, HttpRequest request, IOptions<EmulatorOptions> options, EmulatorLog log, CancellationToken ct) =>
+            Authorized(request) ?? AnswerAsync("loadtest", options.Value.LoadTest, log, request, Text(body, "application"), Text(body, "description"), id => new { id }, ct));
+        // The deploy platform's status endpoint that the polling source reads; tests and demos set it.
+        emulator.MapGet("/platform/environments", (EmulatedPlatform platform) => TypedResults.Ok(platform.Environments));
+        emulator.MapPut("/platform/environments/{environmentId}", (string environmentId, EmulatedEnvironment state, EmulatedPlatform platform) =>
+        {
+            platform.Set(state with { EnvironmentId = environmentId });
+            return TypedResults.NoContent();
+        });
         emulator.MapGet("/received", (EmulatorLog log, string? endpoint) =>
             TypedResults.Ok(log.Requests.Where(r => endpoint is null || r.Endpoint == endpoint).ToList()));
         return routes;
@@ -65,6 +77,12 @@ public static class MessengerEmulatorEndpoints
 
         return Results.Ok(success(log.Record(endpoint, key, recipient, text, StatusCodes.Status200OK)));
     }
+
+    // The tracker and the load-test service refuse requests without a token, as the real ones do.
+    private static Task<IResult>? Authorized(HttpRequest request) =>
+        request.Headers.Authorization.ToString() is { Length: > 7 } auth && auth.StartsWith("Bearer ", StringComparison.Ordinal)
+            ? null
+            : Task.FromResult<IResult>(Results.Json(new { error = "unauthorized" }, statusCode: StatusCodes.Status401Unauthorized));
 
     private static string Text(JsonElement body, string property) =>
         body.ValueKind == JsonValueKind.Object && body.TryGetProperty(property, out var value) ? value.ToString() : "";

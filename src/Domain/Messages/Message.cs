@@ -33,6 +33,10 @@ public sealed record Message(
         // A retry of the same schedule changes nothing; anything else under this id is a conflict.
         (ScheduleMessage schedule, _) when schedule.Text == state.Text && state.OwnerId == schedule.OwnerId => [],
         (ScheduleMessage schedule, _) => throw new MessageAlreadyExistsException(schedule.MessageId),
+        (ScheduleNotification notification, MessageStatus.None) => [Notification(notification)],
+        // Notification ids follow from what they notify of: the first decision stands, even if a template changed since.
+        (ScheduleNotification notification, _) when notification.OwnerId == state.OwnerId => [],
+        (ScheduleNotification notification, _) => throw new MessageAlreadyExistsException(notification.MessageId),
         // Another owner's message does not exist for this owner.
         (CancelMessage cancel, MessageStatus.None) => throw new MessageNotFoundException(cancel.MessageId),
         (CancelMessage cancel, _) when cancel.OwnerId != state.OwnerId => throw new MessageNotFoundException(cancel.MessageId),
@@ -64,6 +68,24 @@ public sealed record Message(
 
         var notBefore = schedule.NotBefore is { } at && at > schedule.At ? at : schedule.At;
         return new MessageScheduled(schedule.MessageId, schedule.OwnerId, schedule.Text, notBefore, deliveries, schedule.Actor, schedule.At);
+    }
+
+    private static MessageScheduled Notification(ScheduleNotification notification)
+    {
+        if (TextProblem(notification.Text) is { } problem)
+        {
+            throw new InvalidMessageException(problem);
+        }
+
+        if (notification.Targets.Count == 0)
+        {
+            throw new InvalidMessageException("A notification needs at least one target.");
+        }
+
+        var deliveries = notification.Targets
+            .Select((t, i) => new PlannedDelivery(DeliveryId(notification.MessageId, i), Guid.Empty, t.Name, t.Channel, t.Address))
+            .ToList();
+        return new MessageScheduled(notification.MessageId, notification.OwnerId, notification.Text, notification.At, deliveries, notification.Actor, notification.At);
     }
 
     private static IEnumerable<(Channel Channel, string Address)> Channels(Recipient recipient)

@@ -23,3 +23,13 @@ public sealed record ScheduleMessage(
     DateTimeOffset At) : IMessageCommand;
 
 public sealed record CancelMessage(Guid MessageId, string OwnerId, string Actor, DateTimeOffset At) : IMessageCommand;
+
+/// <summary>Where one delivery of a notification goes: an outlet and its address (a chat, a ticket key, an application).</summary>
+public sealed record NotificationTarget(Channel Channel, string Address, string Name);
+
+/// <summary>
+/// A message the system sends on its own (a deploy's notification) to fixed targets rather than
+/// to contacts; it goes out at once, through the same deliveries, retries and failed queue.
+/// </summary>
+public sealed record ScheduleNotification(
+    Guid MessageId, string OwnerId, string Text, IReadOnlyList<NotificationTarget> Targets, string Actor, DateTimeOffset At) : IMessageCommand;

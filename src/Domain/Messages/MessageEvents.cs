@@ -6,11 +6,15 @@ public interface IMessageEvent
     Guid MessageId { get; }
 }
 
+/// <summary>Where a delivery goes: a contact's messenger, or one of the outlets deploys notify.</summary>
 public enum Channel
 {
     Telegram,
     WhatsApp,
     Viber,
+    Log,
+    Tracker,
+    LoadTest,
 }
 
 /// <summary>One delivery the message fixed when it was scheduled: a contact on one messenger, at the address it had then.</summary>

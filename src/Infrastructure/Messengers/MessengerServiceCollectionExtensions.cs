@@ -7,12 +7,18 @@ namespace EventSourced.Infrastructure.Messengers;
 
 public static class MessengerServiceCollectionExtensions
 {
-    /// <summary>The three messenger gateways, configured from Messengers:{Telegram|WhatsApp|Viber}.</summary>
+    /// <summary>
+    /// A gateway per channel: the three messengers and the deploy outlets, configured from
+    /// Messengers:{Telegram|WhatsApp|Viber|Tracker|LoadTest}; the log needs no configuration.
+    /// </summary>
     public static IServiceCollection AddMessengerGateways(this IServiceCollection services)
     {
         Add(services, Channel.Telegram, (http, o) => new TelegramGateway(http, o));
         Add(services, Channel.WhatsApp, (http, o) => new WhatsAppGateway(http, o));
         Add(services, Channel.Viber, (http, o) => new ViberGateway(http, o));
+        Add(services, Channel.Tracker, (http, o) => new TrackerGateway(http, o));
+        Add(services, Channel.LoadTest, (http, o) => new LoadTestGateway(http, o));
+        services.AddSingleton<IMessengerGateway, LogGateway>();
         return services;
     }
 

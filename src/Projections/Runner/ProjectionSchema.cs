@@ -2,7 +2,7 @@ using Npgsql;
 
 namespace EventSourced.Projections.Runner;
 
-/// <summary>The runner's own tables, created idempotently under an advisory lock.</summary>
+/// <summary>The runner's and the reactors' own tables, created idempotently under an advisory lock.</summary>
 public static class ProjectionSchema
 {
     private const string Sql = """
@@ -28,6 +28,8 @@ public static class ProjectionSchema
             failed_at   timestamptz NOT NULL DEFAULT now());
         -- Events applied by a generation, for progress bars (positions are sparse, docs/adr/0007).
         ALTER TABLE proj.checkpoints ADD COLUMN IF NOT EXISTS processed bigint NOT NULL DEFAULT 0;
+        -- Where reactors (which append events rather than write read models) are in $all.
+        CREATE TABLE IF NOT EXISTS proj.reactor_checkpoints (name text PRIMARY KEY, position bigint NOT NULL);
         """;
 
     public static async Task EnsureAsync(NpgsqlDataSource dataSource, CancellationToken ct)

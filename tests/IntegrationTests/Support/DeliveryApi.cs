@@ -51,12 +51,20 @@ public class DeliveryApi : EmptyStoreApi
         builder.UseSetting("Deliveries:BaseDelay", "00:00:00.050");
         builder.UseSetting("Deliveries:PollInterval", "00:00:00.050");
         builder.UseSetting("Deliveries:AttemptTimeout", "00:00:05");
-        foreach (var (name, sender) in new[] { ("Telegram", ""), ("WhatsApp", "100200300"), ("Viber", "") })
+        foreach (var (name, sender) in new[] { ("Telegram", ""), ("WhatsApp", "100200300"), ("Viber", ""), ("Tracker", ""), ("LoadTest", "") })
         {
             builder.UseSetting($"Messengers:{name}:BaseUrl", Emulator.Endpoint(name.ToLowerInvariant()).ToString());
             builder.UseSetting($"Messengers:{name}:Token", $"test-{name}");
             builder.UseSetting($"Messengers:{name}:SenderId", sender);
         }
+
+        // Deploys notify a test chat, with the Telegram text from an overriding template, and the
+        // emulated platform's status is polled.
+        builder.UseSetting("Deploys:Notifications:TelegramChatId", "-1001");
+        builder.UseSetting("Deploys:Templates:Telegram", "{{application}}@{{version}} is {{status}} in {{environment}}{{#each ticketKeys}} #{{this}}{{/each}}");
+        builder.UseSetting("Deploys:Polling:Url", new Uri(Emulator.BaseUrl, "platform/environments").ToString());
+        builder.UseSetting("Deploys:Polling:Interval", "00:00:00.100");
+        builder.UseSetting("Deploys:Polling:Handlers:0", "loadtest");
     }
 }
 

@@ -44,6 +44,13 @@ public sealed class EmulatorServer : IAsyncDisposable
         return (await http.GetFromJsonAsync<List<EmulatedRequest>>(new Uri(BaseUrl, endpoint is null ? "received" : $"received?endpoint={endpoint}")))!;
     }
 
+    /// <summary>Sets what the emulated deploy platform's status endpoint reports for one environment.</summary>
+    public async Task SetEnvironmentAsync(string environmentId, string status, string version, string? comment = null)
+    {
+        using var http = new HttpClient();
+        (await http.PutAsJsonAsync(new Uri(BaseUrl, $"platform/environments/{environmentId}"), new { status, version, comment })).EnsureSuccessStatusCode();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
