@@ -18,6 +18,13 @@ public sealed partial class EventStoreOptions
 
     public int SubscriptionBatchSize { get; set; } = 1000;
 
+    /// <summary>
+    /// The least time between a live subscription's reads. Under a steady stream of appends each
+    /// subscription would otherwise read once per append (or per in-flight check); waiting this
+    /// long lets the appends gather into one read, for this much more lag at most.
+    /// </summary>
+    public TimeSpan LiveReadInterval { get; set; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>How long a read of $all waits for committed events held behind transactions still in flight.</summary>
     public TimeSpan ReadAllSettleTimeout { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -11,6 +11,7 @@ public sealed partial class PostgresEventStore
         var backoff = new InFlightBackoff();
         Task<AllEventsPage>? ahead = null;
         Task aheadPulse = Task.CompletedTask;
+        var sinceRead = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             while (true)
@@ -18,6 +19,12 @@ public sealed partial class PostgresEventStore
                 ct.ThrowIfCancellationRequested();
                 // The pulse is taken before its read starts, so an append committed meanwhile still wakes us.
                 var appended = ahead is null ? notifications.Signal.NextPulse : aheadPulse;
+                if (ahead is null)
+                {
+                    await Task.Delay(options.LiveReadInterval - sinceRead.Elapsed is { Ticks: > 0 } rest ? rest : TimeSpan.Zero, ct);
+                    sinceRead.Restart();
+                }
+
                 var page = await (ahead ?? ReadAllPageAsync(checkpoint, options.SubscriptionBatchSize, filter, ct));
                 ahead = null;
                 var full = page.Events.Count == options.SubscriptionBatchSize;
