@@ -14,6 +14,7 @@ using EventSourced.Api.Tickets;
 using EventSourced.Api.Operator;
 using EventSourced.Infrastructure;
 using EventSourced.Infrastructure.Deliveries;
+using EventSourced.Infrastructure.EventStoreDb;
 using EventSourced.Infrastructure.Messengers;
 using EventSourced.Projections;
 
@@ -25,6 +26,7 @@ if (OperatorCommandLine.IsOperatorCommand(args))
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddPostgresEventStore();
+builder.Services.AddEventStoreBackend(builder.Configuration);
 builder.Services.AddAdapters();
 builder.Services.AddUseCases();
 builder.Services.AddProjections();

@@ -1,5 +1,6 @@
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Deciding;
+using EventSourced.Infrastructure.EventStoreDb;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -61,7 +62,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             Type = Problems.Unavailable,
             Title = "A read model is still being created; retry shortly",
         },
-        NpgsqlException { IsTransient: true } or TimeoutException => new ProblemDetails
+        NpgsqlException { IsTransient: true } or EventStoreDbException { IsTransient: true } or TimeoutException => new ProblemDetails
         {
             Status = StatusCodes.Status503ServiceUnavailable,
             Type = Problems.Unavailable,

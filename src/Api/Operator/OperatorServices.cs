@@ -1,4 +1,5 @@
 using EventSourced.Infrastructure;
+using EventSourced.Infrastructure.EventStoreDb;
 using EventSourced.Projections;
 
 namespace EventSourced.Api.Operator;
@@ -19,6 +20,7 @@ internal static class OperatorServices
             .AddSingleton(TimeProvider.System)
             .AddLogging();
         services.AddPostgresEventStore();
+        services.AddEventStoreBackend(configuration);
         services.AddUseCases();
         services.AddProjections();
         return services.BuildServiceProvider();
