@@ -132,11 +132,9 @@ public sealed class EventStoreDbEventStore(GrpcChannel channel, EventStoreDbConn
         {
             var options = AllOptions(checkpoint, filter, ReadDirection.Forward);
             options.Subscription = new ReadReq.Types.Options.Types.SubscriptionOptions();
-            if (options.FilterOptionCase == ReadReq.Types.Options.FilterOptionOneofCase.Filter)
-            {
-                options.Filter.Count = Nothing;
-                options.Filter.CheckpointIntervalMultiplier = 1000;
-            }
+            // A subscription's filter window only paces the server's checkpoints, which we do not use.
+            options.Filter.Max = 32;
+            options.Filter.CheckpointIntervalMultiplier = 1000;
 
             await using var responses = channel.ServerStreamingAsync(Read, new ReadReq { Options = options }, ReadResp.Parser, deadline: null, ct).GetAsyncEnumerator(ct);
             while (true)
@@ -275,7 +273,8 @@ public sealed class EventStoreDbEventStore(GrpcChannel channel, EventStoreDbConn
             ? new ReadReq.Types.Options.Types.AllOptions { Position = new ReadReq.Types.Options.Types.Position { CommitPosition = (ulong)afterPosition, PreparePosition = (ulong)afterPosition } }
             : new ReadReq.Types.Options.Types.AllOptions { Start = Nothing };
         var expression = new ReadReq.Types.Options.Types.FilterOptions.Types.Expression();
-        var filterOptions = new ReadReq.Types.Options.Types.FilterOptions { Max = 10_000 };
+        // The "count" window: a filtered read scans on until it has found as many events as asked.
+        var filterOptions = new ReadReq.Types.Options.Types.FilterOptions { Count = Nothing };
         if (filter.Category is { } category)
         {
             // A filtered $all read rather than $ce-{category}: it needs no system projection and keeps $all positions.
