@@ -40,6 +40,7 @@ if (builder.Configuration.GetValue<bool>("Deliveries:Enabled"))
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddApiKeyAuth(builder.Configuration);
 builder.Services.AddHttpApi();
+builder.Services.AddCallerRateLimiting(builder.Configuration);
 builder.Services.AddHealth();
 builder.Services.AddMessengerGateways();
 builder.Services.AddMessengerEmulator();

@@ -30,7 +30,10 @@ public static class HttpApiExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<BodySizeLimitMiddleware>();
+        app.UseMiddleware<NulGuardMiddleware>();
         app.UseAuthentication();
+        // After authentication, so that each API key has its own allowance.
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseMiddleware<IdempotencyMiddleware>();
         return app;

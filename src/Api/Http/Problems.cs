@@ -13,6 +13,7 @@ public static class Problems
     public const string PreconditionFailed = "urn:eventsourced:problem:precondition-failed";
     public const string IdempotencyConflict = "urn:eventsourced:problem:idempotency-conflict";
     public const string Unavailable = "urn:eventsourced:problem:unavailable";
+    public const string TooManyRequests = "urn:eventsourced:problem:too-many-requests";
     public const string Internal = "urn:eventsourced:problem:internal";
 
     public static string DomainRule(string code) => $"urn:eventsourced:problem:{code}";
