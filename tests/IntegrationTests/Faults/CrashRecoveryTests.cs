@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EventSourced.Application.EventStore;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+using Xunit.Abstractions;
+
+namespace EventSourced.IntegrationTests.Faults;
+
+/// <summary>
+/// kill -9 of the API process in the middle of a load of mixed commands, then a restart: every
+/// acknowledged command is in the store, the read models equal a full rebuild, and every
+/// accepted delivery goes out, none twice.
+/// </summary>
+public sealed class CrashRecoveryTests(ITestOutputHelper output)
+{
+    private static readonly (string, string)[] Identities = [("alice", "user"), ("ops", "operator")];
+
+    [Fact]
+    public async Task A_process_killed_under_load_loses_no_acknowledged_command_and_recovers_read_models_and_deliveries()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var emulator = await EmulatorServer.StartAsync();
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:EventStore"] = database.ConnectionString,
+            ["Deliveries:Enabled"] = "true",
+            ["Deliveries:BaseDelay"] = "00:00:00.050",
+            ["Deliveries:PollInterval"] = "00:00:00.050",
+            ["Deliveries:AttemptTimeout"] = "00:00:03",
+            ["Messengers:Telegram:BaseUrl"] = emulator.Endpoint("telegram").ToString(),
+            ["Messengers:Telegram:Token"] = "crash-test",
+            ["RateLimiting:PermitsPerSecond"] = "100000",
+            ["RateLimiting:Burst"] = "100000",
+        };
+        var contacts = new ConcurrentBag<(Guid Id, long Position)>();
+        var messages = new ConcurrentBag<(Guid Id, long Position)>();
+
+        await using (var first = await ApiProcess.StartAsync(settings, Identities))
+        {
+            using var stop = new CancellationTokenSource();
+            var workers = Enumerable.Range(0, 8).Select(w => LoadAsync(first.ClientFor("alice"), w, contacts, messages, stop.Token)).ToList();
+            await Eventually.HoldsAsync(() => Task.FromResult(messages.Count >= 60), "a load of acknowledged commands");
+            await first.KillAsync();
+            await stop.CancelAsync();
+            await Task.WhenAll(workers);
+        }
+
+        output.WriteLine($"acknowledged before kill -9: {contacts.Count} contacts, {messages.Count} messages");
+        await using var second = await ApiProcess.StartAsync(settings, Identities);
+        var alice = second.ClientFor("alice");
+
+        // 1. Every acknowledged command's event is in the store, at the position it was acknowledged with.
+        await using (var node = await EventStoreNode.StartAsync(database.ConnectionString))
+        {
+            var positions = (await AllAsync(node.Store)).Select(e => e.Position).ToHashSet();
+            positions.Should().Contain(contacts.Select(c => c.Position)).And.Contain(messages.Select(m => m.Position));
+        }
+
+        // 2. The read models caught up hold every acknowledged contact, and equal a full rebuild.
+        var last = contacts.Select(c => c.Position).Concat(messages.Select(m => m.Position)).Max();
+        var before = await ContactNamesAsync(alice, last);
+        before.Keys.Should().Contain(contacts.Select(c => c.Id));
+        var rebuilding = await (await second.ClientFor("ops").PostAsync("/api/admin/projections/contacts/rebuild", null)).JsonAsync(HttpStatusCode.Accepted);
+        var generation = rebuilding.GetProperty("generation").GetInt32();
+        await Eventually.HoldsAsync(async () => (await ServingGenerationAsync(second.ClientFor("ops"), "contacts")) == generation, "the rebuilt contacts to serve");
+        (await ContactNamesAsync(alice, last)).Should().Equal(before);
+
+        // 3. Every accepted delivery goes out, and none twice.
+        await Eventually.HoldsAsync(async () =>
+        {
+            foreach (var (id, _) in messages)
+            {
+                var view = await (await alice.GetAsync($"/api/messages/{id}")).Content.ReadFromJsonAsync<JsonElement>();
+                if (view.ValueKind != JsonValueKind.Object || view.GetProperty("deliveries").EnumerateArray().Any(d => d.GetProperty("status").GetString() != "delivered"))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, "every accepted delivery to be delivered");
+        var sent = (await emulator.ReceivedAsync("telegram")).Where(r => r.Status == 200).ToList();
+        sent.GroupBy(r => r.IdempotencyKey).Should().OnlyContain(g => g.Count() == 1, "no delivery goes out twice");
+        sent.Count.Should().BeGreaterThanOrEqualTo(messages.Count);
+    }
+
+    private static async Task LoadAsync(HttpClient client, int worker, ConcurrentBag<(Guid, long)> contacts, ConcurrentBag<(Guid, long)> messages, CancellationToken stop)
+    {
+        for (var i = 0; !stop.IsCancellationRequested; i++)
+        {
+            try
+            {
+                var name = $"Crash {worker}-{i}";
+                var contact = await client.PostAsJsonAsync("/api/contacts", new { name, telegram = $"@crash_{worker}_{i}" }, stop);
+                if (contact.StatusCode != HttpStatusCode.Created)
+                {
+                    continue;
+                }
+
+                var created = await contact.Content.ReadFromJsonAsync<JsonElement>(stop);
+                contacts.Add((created.GetProperty("id").GetGuid(), created.GetProperty("position").GetInt64()));
+                var message = await client.PostAsJsonAsync("/api/messages", new { text = $"Hello {name}", contactNames = new[] { name } }, stop);
+                if (message.StatusCode == HttpStatusCode.Accepted)
+                {
+                    var accepted = await message.Content.ReadFromJsonAsync<JsonElement>(stop);
+                    messages.Add((accepted.GetProperty("id").GetGuid(), accepted.GetProperty("position").GetInt64()));
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException or JsonException)
+            {
+                // The process died under this request: it was never acknowledged.
+                return;
+            }
+        }
+    }
+
+    private static async Task<List<RecordedEvent>> AllAsync(IEventStore store)
+    {
+        var all = new List<RecordedEvent>();
+        for (var after = 0L; ;)
+        {
+            var page = await store.ReadAllAsync(after, 1000, EventFilter.All);
+            all.AddRange(page.Events);
+            after = page.LastPosition;
+            if (page.IsEnd)
+            {
+                return all;
+            }
+        }
+    }
+
+    private static async Task<SortedDictionary<Guid, string>> ContactNamesAsync(HttpClient client, long minPosition)
+    {
+        var names = new SortedDictionary<Guid, string>();
+        for (var page = 1; ; page++)
+        {
+            var response = await (await client.GetAsync($"/api/contacts?page={page}&pageSize=500&minPosition={minPosition}")).JsonAsync(HttpStatusCode.OK);
+            var items = response.GetProperty("items").EnumerateArray().ToList();
+            foreach (var item in items)
+            {
+                names[item.GetProperty("id").GetGuid()] = $"{item.GetProperty("name").GetString()}|{item.GetProperty("telegram").GetString()}|{item.GetProperty("revision").GetInt64()}";
+            }
+
+            if (items.Count < 500)
+            {
+                return names;
+            }
+        }
+    }
+
+    private static async Task<int> ServingGenerationAsync(HttpClient ops, string projection)
+    {
+        var status = await (await ops.GetAsync("/api/admin/projections")).JsonAsync(HttpStatusCode.OK);
+        return status.EnumerateArray().Where(p => p.GetProperty("name").GetString() == projection && p.GetProperty("serving").GetBoolean())
+            .Select(p => p.GetProperty("generation").GetInt32()).DefaultIfEmpty(0).Max();
+    }
+}
