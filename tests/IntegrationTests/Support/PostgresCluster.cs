@@ -1,0 +1,49 @@
+using System.Diagnostics;
+
+namespace EventSourced.IntegrationTests.Support;
+
+/// <summary>The machine's PostgreSQL cluster that scripts/postgres-up.sh started as root, which a fault test may stop and start.</summary>
+public static class PostgresCluster
+{
+    /// <summary>Why the cluster cannot be restarted from here, or null when it can.</summary>
+    public static string? CannotRestart => Environment.UserName != "root"
+        ? "restarting PostgreSQL needs root (scripts/test.sh runs as root in CI)"
+        : Cluster() is null ? "no pg_lsclusters cluster on this machine" : null;
+
+    public static Task StopAsync() => CtlAsync("stop", "-m", "fast");
+
+    public static Task StartAsync() => CtlAsync("start");
+
+    private static async Task CtlAsync(params string[] action)
+    {
+        var (version, name) = Cluster() ?? throw new InvalidOperationException("No cluster.");
+        var start = new ProcessStartInfo("pg_ctlcluster") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { version, name }.Concat(action))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"pg_ctlcluster {string.Join(' ', action)} failed: {error}");
+        }
+    }
+
+    private static (string Version, string Name)? Cluster()
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo("pg_lsclusters", "-h") { RedirectStandardOutput = true })!;
+            var first = process.StandardOutput.ReadLine()?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            process.WaitForExit();
+            return first is { Length: >= 2 } ? (first[0], first[1]) : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}
