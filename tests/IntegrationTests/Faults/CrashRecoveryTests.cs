@@ -69,19 +69,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         (await ContactNamesAsync(alice, last)).Should().Equal(before);
 
         // 3. Every accepted delivery goes out, and none twice.
-        await Eventually.HoldsAsync(async () =>
-        {
-            foreach (var (id, _) in messages)
-            {
-                var view = await (await alice.GetAsync($"/api/messages/{id}")).Content.ReadFromJsonAsync<JsonElement>();
-                if (view.ValueKind != JsonValueKind.Object || view.GetProperty("deliveries").EnumerateArray().Any(d => d.GetProperty("status").GetString() != "delivered"))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }, "every accepted delivery to be delivered");
+        await Eventually.HoldsAsync(() => MessageViews.AllDeliveredAsync(alice, messages.Select(m => m.Id)), "every accepted delivery to be delivered");
         var sent = (await emulator.ReceivedAsync("telegram")).Where(r => r.Status == 200).ToList();
         sent.GroupBy(r => r.IdempotencyKey).Should().OnlyContain(g => g.Count() == 1, "no delivery goes out twice");
         sent.Count.Should().BeGreaterThanOrEqualTo(messages.Count);

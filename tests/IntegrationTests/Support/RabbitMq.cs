@@ -18,6 +18,15 @@ public static class RabbitMq
 
     public static void DeleteVirtualHost(string name) => Ctl("delete_vhost", name);
 
+    /// <summary>Stops the broker's application (the node stays up to be started again); connections drop.</summary>
+    public static void StopBroker() => Ctl("stop_app").ThrowIfFailed();
+
+    public static void StartBroker()
+    {
+        Ctl("start_app").ThrowIfFailed();
+        Ctl("await_startup").ThrowIfFailed();
+    }
+
     private static (int Code, string Output) Ctl(params string[] args)
     {
         var start = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
