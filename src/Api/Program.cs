@@ -62,6 +62,7 @@ app.MapIngestEndpoints();
 app.MapTicketQueryEndpoints();
 app.MapAuditEndpoints();
 app.MapAdminProjectionEndpoints();
+app.MapRawBaseline();
 if (app.Configuration.GetValue<bool>("Emulator:Enabled"))
 {
     app.MapMessengerEmulator();

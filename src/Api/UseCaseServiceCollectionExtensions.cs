@@ -13,6 +13,7 @@ public static class UseCaseServiceCollectionExtensions
     public static IServiceCollection AddUseCases(this IServiceCollection services)
     {
         services.AddSingleton(EventCatalog.Create());
+        services.AddSingleton<FoldedStates>();
         services.AddSingleton<CommandHandler>();
         services.AddSingleton<RecipientResolver>();
         services.AddSingleton<ConversationOpening>();

@@ -50,6 +50,7 @@ internal static class DeliveryBenchmark
             {
                 services.AddSingleton(TimeProvider.System);
                 services.AddSingleton(EventCatalog.Create());
+                services.AddSingleton<FoldedStates>();
                 services.AddSingleton<CommandHandler>();
                 services.AddPostgresEventStore();
                 services.AddProjections();

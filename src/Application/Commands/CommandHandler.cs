@@ -8,7 +8,7 @@ namespace EventSourced.Application.Commands;
 /// loaded at, so a concurrent writer can never cause a lost update. When the caller did not
 /// pin a version, losing that race just means deciding again on the newer state.
 /// </summary>
-public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry)
+public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry, FoldedStates states)
 {
     private const int PageSize = 500;
     private const int Attempts = 3;
@@ -112,26 +112,39 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         var metadata = new EventMetadata(context.CorrelationId, context.CausationId, context.Actor);
         var data = events.Select(e => registry.ToEventData(e, Guid.CreateVersion7(), metadata)).ToList();
         var appended = await store.AppendAsync(streamId, ExpectedVersion.From(version), data, ct);
+        states.Remember(streamId, (decided, appended.NextVersion));
         return new CommandResult<TState>(appended.NextVersion, appended.Position, decided);
     }
 
-    /// <summary>The stream's state and version (-1 for a stream with no events).</summary>
-    public Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(
+    /// <summary>
+    /// The stream's state and version (-1 for a stream with no events). A state this node folded
+    /// before is brought up to date with the events since, instead of folding the whole stream
+    /// again: streams such as an owner's contact book or a long chat grow with every command.
+    /// </summary>
+    public async Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, CancellationToken ct = default)
-        where TEvent : class =>
-        LoadUntilAsync(decider, streamId, static _ => true, ct);
+        where TEvent : class
+    {
+        if (states.Recall<TState>(streamId) is { } known)
+        {
+            // Read from the last folded event itself: if it is gone, the stream was soft-deleted
+            // or truncated past it since, and only a fold from the start is right.
+            var page = await store.ReadStreamAsync(streamId, ReadDirection.Forward, known.Version, PageSize, ct);
+            if (page.Count > 0 && page[0].StreamVersion == known.Version)
+            {
+                var caughtUp = page.Skip(1).Aggregate(known, (folded, recorded) => Evolve(decider, folded, recorded));
+                return states.Remember(streamId, page.Count < PageSize ? caughtUp : await FoldAsync(decider, streamId, caughtUp, static _ => true, ct));
+            }
+        }
+
+        return states.Remember(streamId, await FoldAsync(decider, streamId, (decider.Initial, -1L), static _ => true, ct));
+    }
 
     /// <summary>The state folded from the stream's events while <paramref name="include"/> holds (history "as of").</summary>
     public Task<(TState State, long Version)> LoadUntilAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, Func<RecordedEvent, bool> include, CancellationToken ct = default)
         where TEvent : class =>
         FoldAsync(decider, streamId, (decider.Initial, -1L), include, ct);
-
-    /// <summary>A state the caller folded before, brought up to date with the events appended since.</summary>
-    public Task<(TState State, long Version)> CatchUpAsync<TCommand, TEvent, TState>(
-        Decider<TCommand, TEvent, TState> decider, string streamId, (TState State, long Version) known, CancellationToken ct = default)
-        where TEvent : class =>
-        FoldAsync(decider, streamId, known, static _ => true, ct);
 
     private async Task<(TState State, long Version)> FoldAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, (TState State, long Version) from, Func<RecordedEvent, bool> include, CancellationToken ct)
@@ -148,12 +161,7 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
                     return (state, version);
                 }
 
-                if (registry.Deserialize(recorded) is TEvent @event)
-                {
-                    state = decider.Evolve(state, @event);
-                }
-
-                version = recorded.StreamVersion;
+                (state, version) = Evolve(decider, (state, version), recorded);
             }
 
             if (page.Count < PageSize)
@@ -162,4 +170,8 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
             }
         }
     }
+
+    private (TState State, long Version) Evolve<TCommand, TEvent, TState>(Decider<TCommand, TEvent, TState> decider, (TState State, long Version) folded, RecordedEvent recorded)
+        where TEvent : class =>
+        (registry.Deserialize(recorded) is TEvent @event ? decider.Evolve(folded.State, @event) : folded.State, recorded.StreamVersion);
 }

@@ -18,7 +18,6 @@ public static class DeliveryBusServiceCollectionExtensions
     public static IServiceCollection AddDeliveryBus(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<IDeliveryDispatcher, BusDeliveryDispatcher>();
-        services.AddSingleton<MessageStates>();
         var transport = configuration["Deliveries:Transport"] ?? "InMemory";
         services.AddMassTransit(bus =>
         {

@@ -11,22 +11,20 @@ namespace EventSourced.Infrastructure.Deliveries;
 /// update appends the events of the saga's decisions with the version it was loaded at. That
 /// expected version is the optimistic concurrency: a step that raced another (another node, the
 /// owner's redelivery) fails, is retried by the endpoint, and decides again on the newer state.
-/// A message's deliveries take many steps in turn, so its folded state is kept between them and
-/// only the events appended since are read (<see cref="MessageStates"/>).
 /// </summary>
-public sealed class DeliverySagaRepository(CommandHandler handler, MessageStates states) : ISagaRepositoryContextFactory<DeliverySaga>
+public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaRepositoryContextFactory<DeliverySaga>
 {
     public void Probe(ProbeContext context) => context.Add("persistence", "event store: message streams");
 
     public Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<DeliverySaga, T>> next)
         where T : class =>
-        next.Send(new StreamContext<T>(context, handler, states));
+        next.Send(new StreamContext<T>(context, handler));
 
     public Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<DeliverySaga> query, IPipe<SagaRepositoryQueryContext<DeliverySaga, T>> next)
         where T : class =>
         throw new NotSupportedException("Delivery sagas are found by delivery id only.");
 
-    private sealed class StreamContext<T>(ConsumeContext<T> context, CommandHandler handler, MessageStates states) : ConsumeContextScope<T>(context), SagaRepositoryContext<DeliverySaga, T>
+    private sealed class StreamContext<T>(ConsumeContext<T> context, CommandHandler handler) : ConsumeContextScope<T>(context), SagaRepositoryContext<DeliverySaga, T>
         where T : class
     {
         public Task<SagaConsumeContext<DeliverySaga, T>> Add(DeliverySaga instance) => throw NotFromTheBus();
@@ -36,8 +34,7 @@ public sealed class DeliverySagaRepository(CommandHandler handler, MessageStates
         public async Task<SagaConsumeContext<DeliverySaga, T>> Load(Guid correlationId)
         {
             var messageId = (Message as IDeliveryStep ?? throw new InvalidOperationException($"{typeof(T).Name} does not name its message.")).MessageId;
-            var (message, version) = await handler.CatchUpAsync(Domain.Messages.Message.Decider, Domain.Messages.Message.StreamId(messageId), states.Get(messageId), CancellationToken);
-            states.Put(messageId, message, version);
+            var (message, version) = await handler.LoadAsync(Domain.Messages.Message.Decider, Domain.Messages.Message.StreamId(messageId), CancellationToken);
             return message.Progress.ContainsKey(correlationId)
                 ? await CreateSagaConsumeContext(this, DeliverySaga.Of(message, version, correlationId), SagaConsumeContextMode.Load)
                 : null!;
@@ -52,8 +49,7 @@ public sealed class DeliverySagaRepository(CommandHandler handler, MessageStates
             }
 
             var by = new CommandContext("delivery", saga.Loaded.Id.ToString(), context.MessageId?.ToString());
-            var saved = await handler.HandleAllAtAsync(Domain.Messages.Message.Decider, Domain.Messages.Message.StreamId(saga.Loaded.Id), saga.Decisions, (saga.Loaded, saga.Version), by, CancellationToken);
-            states.Put(saga.Loaded.Id, saved.State, saved.Version);
+            await handler.HandleAllAtAsync(Domain.Messages.Message.Decider, Domain.Messages.Message.StreamId(saga.Loaded.Id), saga.Decisions, (saga.Loaded, saga.Version), by, CancellationToken);
         }
 
         public Task Save(SagaConsumeContext<DeliverySaga> context) => throw NotFromTheBus();

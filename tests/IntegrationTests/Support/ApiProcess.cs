@@ -70,7 +70,8 @@ public sealed class ApiProcess : IAsyncDisposable
 
     public HttpClient ClientFor(string subject)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        // Bounded connections: a load that outruns the service queues here instead of exhausting sockets.
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Add("X-Api-Key", KeyOf(subject));
         return client;
     }

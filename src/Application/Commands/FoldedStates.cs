@@ -1,0 +1,34 @@
+using System.Collections.Concurrent;
+
+namespace EventSourced.Application.Commands;
+
+/// <summary>
+/// Stream states as this node last folded or decided them, with their versions, so that a command
+/// reads only the events since. States are immutable, so one can be shared. Only a starting
+/// point: every load checks the stream from the remembered version on. Bounded by forgetting
+/// everything when full.
+/// </summary>
+public sealed class FoldedStates
+{
+    private const int Capacity = 20_000;
+    private readonly ConcurrentDictionary<(string Stream, Type State), (object State, long Version)> _states = new();
+
+    public (TState State, long Version)? Recall<TState>(string streamId) =>
+        _states.TryGetValue((streamId, typeof(TState)), out var known) ? ((TState)known.State, known.Version) : null;
+
+    public (TState State, long Version) Remember<TState>(string streamId, (TState State, long Version) folded)
+    {
+        if (folded.Version < 0 || folded.State is null)
+        {
+            return folded;
+        }
+
+        if (_states.Count >= Capacity)
+        {
+            _states.Clear();
+        }
+
+        _states.AddOrUpdate((streamId, typeof(TState)), (folded.State, folded.Version), (_, old) => old.Version > folded.Version ? old : (folded.State, folded.Version));
+        return folded;
+    }
+}

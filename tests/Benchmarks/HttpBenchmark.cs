@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using EventSourced.IntegrationTests.Support;
+
+namespace EventSourced.Benchmarks;
+
+/// <summary>
+/// HTTP load on the API as a real process on loopback: add-contact and post-chat-message against
+/// a raw endpoint of the same host that does one INSERT. Peak requests/s with 32 requests in
+/// flight, then p50/p99 latency at half of each one's peak, paced (an open loop, latency counted
+/// from when each request was due). Goals: >= 0.6 x raw, p99 <= 20 ms at half of peak.
+/// </summary>
+internal static class HttpBenchmark
+{
+    private const int Concurrency = 32;
+
+    public static async Task RunAsync(string connectionString, double seconds)
+    {
+        await using var api = await ApiProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["ConnectionStrings:EventStore"] = connectionString,
+            ["Benchmarks:RawEndpoint"] = "true",
+            ["RateLimiting:PermitsPerSecond"] = "1000000",
+            ["RateLimiting:Burst"] = "1000000",
+        }, [.. Enumerable.Range(0, Concurrency).Select(i => ($"bench-{i}", "user")), ("mia", "manager")]);
+        // Many owners, as in production: each owner's contact book is one stream, so one owner
+        // adding contacts from 32 connections at once would only measure that stream's contention.
+        var users = Enumerable.Range(0, Concurrency).Select(i => api.ClientFor($"bench-{i}")).ToArray();
+        using var manager = api.ClientFor("mia");
+        (await manager.PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true })).EnsureSuccessStatusCode();
+        // One conversation per request in flight, so that posts do not all queue on one stream.
+        var conversations = new List<Guid>();
+        for (var i = 0; i < Concurrency * 2; i++)
+        {
+            var opened = await (await manager.PostAsJsonAsync("/api/conversations", new { visitorId = $"bench-visitor-{i}" })).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            conversations.Add(opened.GetProperty("id").GetGuid());
+        }
+
+        var sequence = 0L;
+        HttpClient User() => users[Interlocked.Increment(ref sequence) % users.Length];
+        var commands = new (string Name, Func<Task<HttpResponseMessage>> Send)[]
+        {
+            ("raw INSERT", () => User().PostAsJsonAsync("/bench/raw", new { name = $"Raw {sequence}", telegram = "@raw" })),
+            ("add contact", () => User().PostAsJsonAsync("/api/contacts", new { name = $"Load {sequence}", telegram = $"@load_{sequence}" })),
+            ("post chat message", () => manager.PostAsJsonAsync($"/api/conversations/{conversations[(int)(Interlocked.Increment(ref sequence) % conversations.Count)]}/messages", new { content = "Hello from the load test" })),
+        };
+
+        foreach (var (_, send) in commands)
+        {
+            await ClosedLoopAsync(send, Math.Min(2, seconds)); // warm-up: JIT, pools, caches
+        }
+
+        var peaks = new Dictionary<string, double>();
+        Console.WriteLine($"HTTP on loopback, {Concurrency} in flight, {seconds:F0} s each (2 cores shared by load and service):");
+        foreach (var (name, send) in commands)
+        {
+            var (rate, p50, p99, failed) = await ClosedLoopAsync(send, seconds);
+            peaks[name] = rate;
+            Console.WriteLine($"  {name,-18} peak {rate,8:N0} req/s  p50 {p50,6:F1} ms  p99 {p99,6:F1} ms  failed {failed}{Ratio(name, rate, peaks)}");
+        }
+
+        foreach (var (name, send) in commands)
+        {
+            var target = peaks[name] / 2;
+            var (rate, p50, p99, failed) = await OpenLoopAsync(send, target, seconds);
+            var goal = name == "raw INSERT" ? "" : p99 <= 20 ? "  (goal p99 <= 20 ms: met)" : "  (goal p99 <= 20 ms: NOT met)";
+            Console.WriteLine($"  {name,-18} at {target,6:N0}/s (half of peak): {rate,8:N0} req/s  p50 {p50,6:F1} ms  p99 {p99,6:F1} ms  failed {failed}{goal}");
+        }
+    }
+
+    private static string Ratio(string name, double rate, Dictionary<string, double> peaks) =>
+        name == "raw INSERT" ? "" : $"  = {rate / peaks["raw INSERT"]:F2} x raw (goal >= 0.6: {(rate / peaks["raw INSERT"] >= 0.6 ? "met" : "NOT met")})";
+
+    private static async Task<(double Rate, double P50, double P99, int Failed)> ClosedLoopAsync(Func<Task<HttpResponseMessage>> send, double seconds)
+    {
+        var latencies = new List<double>[Concurrency];
+        var failed = 0;
+        var clock = Stopwatch.StartNew();
+        var until = TimeSpan.FromSeconds(seconds);
+        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async w =>
+        {
+            latencies[w] = [];
+            while (clock.Elapsed < until)
+            {
+                var started = clock.Elapsed;
+                using var response = await send();
+                if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
+                {
+                    Interlocked.Increment(ref failed);
+                }
+
+                latencies[w].Add((clock.Elapsed - started).TotalMilliseconds);
+            }
+        }));
+        var all = latencies.SelectMany(l => l).Order().ToList();
+        return (all.Count / clock.Elapsed.TotalSeconds, Percentile(all, 0.50), Percentile(all, 0.99), failed);
+    }
+
+    private static async Task<(double Rate, double P50, double P99, int Failed)> OpenLoopAsync(Func<Task<HttpResponseMessage>> send, double rate, double seconds)
+    {
+        var total = (int)(rate * seconds);
+        var latencies = new double[total];
+        var failed = 0;
+        var clock = Stopwatch.StartNew();
+        var requests = new List<Task>(total);
+        for (var i = 0; i < total; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / rate);
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed);
+            }
+
+            var index = i;
+            requests.Add(Task.Run(async () =>
+            {
+                using var response = await send();
+                if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
+                {
+                    Interlocked.Increment(ref failed);
+                }
+
+                // From when the request was due, so a stalled sender cannot hide its queueing.
+                latencies[index] = (clock.Elapsed - due).TotalMilliseconds;
+            }));
+        }
+
+        await Task.WhenAll(requests);
+        var sorted = latencies.Order().ToList();
+        return (total / clock.Elapsed.TotalSeconds, Percentile(sorted, 0.50), Percentile(sorted, 0.99), failed);
+    }
+
+    private static double Percentile(IReadOnlyList<double> sorted, double p) => sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+}
