@@ -25,7 +25,8 @@ public static class MessengerServiceCollectionExtensions
     private static void Add(IServiceCollection services, Channel channel, Func<HttpClient, MessengerEndpointOptions, IMessengerGateway> create)
     {
         var name = channel.ToString();
-        services.AddHttpClient(name);
+        // The factory's request logging writes whole URLs, and the Telegram Bot API has its token in the path.
+        services.AddHttpClient(name).RemoveAllLoggers();
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IConfiguration>().GetSection($"Messengers:{name}").Get<MessengerEndpointOptions>();
