@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Deciding;
 
@@ -111,7 +112,13 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
 
         var metadata = new EventMetadata(context.CorrelationId, context.CausationId, context.Actor);
         var data = events.Select(e => registry.ToEventData(e, Guid.CreateVersion7(), metadata)).ToList();
+        var category = StreamCategory.Of(streamId);
+        using var activity = Telemetry.Source.StartActivity($"append {category}");
+        var started = Stopwatch.GetTimestamp();
         var appended = await store.AppendAsync(streamId, ExpectedVersion.From(version), data, ct);
+        Telemetry.CommandDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("category", category));
+        Telemetry.EventsAppended.Add(data.Count, new KeyValuePair<string, object?>("category", category));
+        activity?.SetTag("eventsourced.category", category).SetTag("eventsourced.events", data.Count).SetTag("eventsourced.position", appended.Position);
         states.Remember(streamId, (decided, appended.NextVersion));
         return new CommandResult<TState>(appended.NextVersion, appended.Position, decided);
     }

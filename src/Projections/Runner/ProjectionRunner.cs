@@ -1,3 +1,4 @@
+using EventSourced.Application;
 using EventSourced.Application.EventStore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -308,6 +309,7 @@ public sealed partial class ProjectionRunner(
             {
                 await WriteAsync(connection, prepared, ct);
                 progress.Advanced(projection.Name, generation, batch[^1].Position);
+                RecordLag(generation, batch[^1]);
                 return true;
             }
             catch (Exception e) when (e is not OperationCanceledException && !IsTransient(e))
@@ -328,6 +330,15 @@ public sealed partial class ProjectionRunner(
         return true;
     }
 
+    // The serving generation's lag only: a rebuild replaying history is behind on purpose.
+    private void RecordLag(Generation generation, RecordedEvent last)
+    {
+        if (generation.Active)
+        {
+            Telemetry.ProjectionLag.Record((TimeProvider.System.GetUtcNow() - last.Timestamp).TotalMilliseconds, new KeyValuePair<string, object?>("projection", projection.Name));
+        }
+    }
+
     private async Task<bool> ApplyOneAsync(NpgsqlConnection connection, Generation generation, RecordedEvent recorded, CancellationToken ct)
     {
         Exception? last = null;
@@ -337,6 +348,7 @@ public sealed partial class ProjectionRunner(
             {
                 await WriteAsync(connection, Prepare(generation, [recorded], deadLetter: null), ct);
                 progress.Advanced(projection.Name, generation, recorded.Position);
+                RecordLag(generation, recorded);
                 return true;
             }
             catch (Exception e) when (e is not OperationCanceledException && !IsTransient(e))

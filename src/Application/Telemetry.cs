@@ -1,0 +1,25 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace EventSourced.Application;
+
+/// <summary>
+/// The product's own meters and traces (BCL types; the Api host exports them with OpenTelemetry).
+/// Tags are low-cardinality on purpose: stream categories, projection names, channels, outcomes.
+/// </summary>
+public static class Telemetry
+{
+    public const string Name = "EventSourced";
+
+    public static readonly ActivitySource Source = new(Name);
+
+    private static readonly Meter Meter = new(Name);
+
+    public static readonly Counter<long> EventsAppended = Meter.CreateCounter<long>("eventsourced.events.appended", "{event}", "Events appended by commands, by stream category");
+
+    public static readonly Histogram<double> CommandDuration = Meter.CreateHistogram<double>("eventsourced.command.duration", "ms", "Load, decide and append of one command");
+
+    public static readonly Histogram<double> ProjectionLag = Meter.CreateHistogram<double>("eventsourced.projection.lag", "ms", "From an event's append to its projection's commit");
+
+    public static readonly Counter<long> DeliveryAttempts = Meter.CreateCounter<long>("eventsourced.delivery.attempts", "{attempt}", "Delivery attempts by channel and outcome");
+}
