@@ -4,8 +4,8 @@ using Npgsql;
 namespace EventSourced.Api.Health;
 
 /// <summary>
-/// /health/live: the process answers (restart it if not). /health/ready: the database answers and
-/// every read model serves (send it traffic if so). Both anonymous, for load balancers and orchestrators.
+/// /health/live: the process answers (restart it if not). /health/ready: the database answers,
+/// every read model serves and, on delivery nodes, the bus is connected (send it traffic if so). Both anonymous, for load balancers and orchestrators.
 /// </summary>
 public static class HealthEndpoints
 {
@@ -20,7 +20,12 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
         routes.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
-        routes.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        routes.MapHealthChecks("/health/ready", new()
+        {
+            Predicate = c => c.Tags.Contains("ready"),
+            // The bus reports a lost broker connection as degraded: not ready for traffic either.
+            ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable },
+        }).AllowAnonymous();
         return routes;
     }
 

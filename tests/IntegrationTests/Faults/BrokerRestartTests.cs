@@ -54,6 +54,9 @@ public sealed class BrokerRestartTests
                 {
                     messages.Add(await ScheduleAsync(alice, $"During {i}"));
                 }
+
+                // Readiness includes the transport (MassTransit's bus check is tagged ready).
+                await Eventually.HoldsAsync(async () => (await alice.GetAsync("/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable, "readiness to report the broker away");
             }
             finally
             {
