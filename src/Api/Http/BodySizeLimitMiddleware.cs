@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Mvc;
-
 namespace EventSourced.Api.Http;
 
 /// <summary>
@@ -7,24 +5,14 @@ namespace EventSourced.Api.Http;
 /// 413 problem before anything reads it. Kestrel's own limit (set to the same size) stops a
 /// chunked body that grows past it while being read.
 /// </summary>
-public sealed class BodySizeLimitMiddleware(RequestDelegate next, IProblemDetailsService problems)
+public sealed class BodySizeLimitMiddleware(RequestDelegate next)
 {
     public async Task InvokeAsync(HttpContext context)
     {
         if (context.Request.ContentLength > HttpApiExtensions.MaxRequestBodyBytes)
         {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await problems.WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status413PayloadTooLarge,
-                    Type = Problems.BadRequest,
-                    Title = "The request body is too large",
-                    Detail = $"Bodies are limited to {HttpApiExtensions.MaxRequestBodyBytes / 1024} KiB.",
-                },
-            });
+            await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, Problems.BadRequest, "The request body is too large",
+                $"Bodies are limited to {HttpApiExtensions.MaxRequestBodyBytes / 1024} KiB.");
             return;
         }
 

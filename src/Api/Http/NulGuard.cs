@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.AspNetCore.Mvc;
 
 namespace EventSourced.Api.Http;
 
@@ -8,7 +7,7 @@ namespace EventSourced.Api.Http;
 /// would fail deep inside a command. It is refused here, before anything binds the request: in
 /// the path, the query string, and JSON bodies (where it can only arrive escaped, as \u0000).
 /// </summary>
-public sealed class NulGuardMiddleware(RequestDelegate next, IProblemDetailsService problems)
+public sealed class NulGuardMiddleware(RequestDelegate next)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -22,17 +21,7 @@ public sealed class NulGuardMiddleware(RequestDelegate next, IProblemDetailsServ
             return;
         }
 
-        context.Response.StatusCode = StatusCodes.Status400BadRequest;
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status400BadRequest,
-                Type = Problems.BadRequest,
-                Title = "Text may not contain the NUL character",
-            },
-        });
+        await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, Problems.BadRequest, "Text may not contain the NUL character");
     }
 
     private static async Task<bool> JsonBodyHasNulAsync(HttpRequest request)

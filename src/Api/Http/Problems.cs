@@ -24,6 +24,17 @@ public static class Problems
     /// <summary>A 400 validation problem listing every field's problems.</summary>
     public static ValidationProblem Invalid(IDictionary<string, string[]> problems) => TypedResults.ValidationProblem(problems, type: Validation);
 
+    /// <summary>Answers with a problem from middleware, where no endpoint result exists.</summary>
+    public static async Task WriteAsync(HttpContext context, int status, string type, string title, string? detail = null)
+    {
+        context.Response.StatusCode = status;
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Type = type, Title = title, Detail = detail },
+        });
+    }
+
     public static IResult NotFoundResult(string detail) =>
         TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status404NotFound, title: "Not found", type: NotFound);
 }
