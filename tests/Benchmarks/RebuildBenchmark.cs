@@ -70,12 +70,13 @@ internal static class RebuildBenchmark
     private static async Task CompareAsync(NpgsqlDataSource dataSource, PostgresEventStore store, EventTypeRegistry registry, IProjection projection)
     {
         var read = Stopwatch.StartNew();
-        long count = 0, after = 0;
+        long count = 0, after = 0, last = 0;
         while (true)
         {
             var page = await store.ReadAllAsync(after, 5000, projection.Filter);
             count += page.Events.Count;
             after = page.LastPosition;
+            last = page.Events.Count > 0 ? page.Events[^1].Position : last;
             if (page.IsEnd && page.Events.Count < 5000)
             {
                 break;
@@ -88,7 +89,8 @@ internal static class RebuildBenchmark
         using var stop = new CancellationTokenSource();
         var rebuild = Stopwatch.StartNew();
         var running = Task.Run(() => runner.RunAsync(stop.Token));
-        while (!await progress.WaitForAsync(projection.Name, after, TimeSpan.FromSeconds(5), CancellationToken.None))
+        // The last event's position: a page's LastPosition may lie past it (a filtered read skips ahead).
+        while (!await progress.WaitForAsync(projection.Name, last, TimeSpan.FromSeconds(5), CancellationToken.None))
         {
         }
 
