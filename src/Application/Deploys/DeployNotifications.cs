@@ -44,10 +44,16 @@ public static class DeployNotifications
             if (targets.Count > 0)
             {
                 yield return new ScheduleNotification(
-                    MessageIdOf(deployEventId, handler), options.Owner, templates.Render(handler, deploy), targets, "deploy-notifier", at);
+                    MessageIdOf(deployEventId, handler), options.Owner, Fit(templates.Render(handler, deploy)), targets, "deploy-notifier", at);
             }
         }
     }
+
+    // A long comment in a template must not make the notification invalid: it is cut, visibly.
+    private static string Fit(string text) =>
+        string.IsNullOrWhiteSpace(text) ? "(empty notification)"
+        : text.Length <= Message.MaxTextLength ? text
+        : string.Concat(text.AsSpan(0, Message.MaxTextLength - 1), "…");
 
     public static Guid MessageIdOf(Guid deployEventId, DeployHandler handler)
     {

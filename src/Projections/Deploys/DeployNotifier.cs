@@ -1,6 +1,7 @@
 using EventSourced.Application.Commands;
 using EventSourced.Application.Deploys;
 using EventSourced.Application.EventStore;
+using EventSourced.Domain.Deciding;
 using EventSourced.Domain.Deploys;
 using EventSourced.Domain.Messages;
 using Microsoft.Extensions.Hosting;
@@ -56,7 +57,15 @@ public sealed partial class DeployNotifier(
             var context = new CommandContext("deploy-notifier", recorded.Metadata.CorrelationId ?? recorded.EventId.ToString(), recorded.EventId.ToString());
             foreach (var notification in DeployNotifications.For(recorded.EventId, deploy, templates, options, clock.GetUtcNow()))
             {
-                await handler.HandleAsync(Message.Decider, Message.StreamId(notification.MessageId), notification, context, ct: ct);
+                try
+                {
+                    await handler.HandleAsync(Message.Decider, Message.StreamId(notification.MessageId), notification, context, ct: ct);
+                }
+                catch (DomainException e)
+                {
+                    // Refused for good (it will be refused again): logged and passed, so one deploy cannot stall the rest.
+                    LogRefused(logger, e, recorded.Position, notification.MessageId);
+                }
             }
 
             await using var save = dataSource.CreateCommand(
@@ -66,6 +75,9 @@ public sealed partial class DeployNotifier(
             await save.ExecuteNonQueryAsync(ct);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The deploy at position {Position} could not schedule notification {MessageId}; it is skipped")]
+    private static partial void LogRefused(ILogger logger, Exception e, long position, Guid messageId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deploy notifications could not be scheduled; starting again from the checkpoint")]
     private static partial void LogFailed(ILogger logger, Exception e);

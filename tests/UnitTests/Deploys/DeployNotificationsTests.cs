@@ -54,6 +54,18 @@ public sealed class DeployNotificationsTests
     }
 
     [Fact]
+    public void A_text_longer_than_a_message_may_be_is_cut_visibly_so_the_notification_stays_valid()
+    {
+        var deploy = Deploy([DeployHandler.Log], new string('x', 4000));
+        var templates = Templates(("Deploys:Templates:Log", "{{comment}} {{comment}}"));
+
+        var notification = DeployNotifications.For(Guid.NewGuid(), deploy, templates, Options, At).Single();
+
+        notification.Text.Should().HaveLength(Message.MaxTextLength).And.EndWith("…");
+        Message.Decider.Decide(notification, Message.None).Should().ContainSingle();
+    }
+
+    [Fact]
     public void A_notification_goes_out_at_once_and_scheduling_it_again_changes_nothing()
     {
         var id = Guid.NewGuid();
