@@ -5,7 +5,8 @@ namespace EventSourced.Api.Health;
 
 /// <summary>
 /// /health/live: the process answers (restart it if not). /health/ready: the database answers,
-/// every read model serves and, on delivery nodes, the bus is connected (send it traffic if so). Both anonymous, for load balancers and orchestrators.
+/// every read model serves and none is stuck behind (Health:MaxProjectionLag, 5 min) and, on
+/// delivery nodes, the bus is connected (send it traffic if so); its JSON says which check failed. Both anonymous, for load balancers and orchestrators.
 /// </summary>
 public static class HealthEndpoints
 {
@@ -25,18 +26,44 @@ public static class HealthEndpoints
             Predicate = c => c.Tags.Contains("ready"),
             // The bus reports a lost broker connection as degraded: not ready for traffic either.
             ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable },
+            ResponseWriter = WriteReportAsync,
         }).AllowAnonymous();
         return routes;
     }
 
-    private sealed class DatabaseCheck(NpgsqlDataSource dataSource) : IHealthCheck
+    private static TimeSpan MaxProjectionLag(IConfiguration configuration) => configuration.GetValue("Health:MaxProjectionLag", TimeSpan.FromMinutes(5));
+
+    // Each check's status and why, so that whoever is paged sees what is not ready.
+    private static Task WriteReportAsync(HttpContext http, HealthReport report)
+    {
+        http.Response.ContentType = "application/json";
+        return http.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        });
+    }
+
+    private sealed class DatabaseCheck(NpgsqlDataSource dataSource, IConfiguration configuration) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                await using var command = dataSource.CreateCommand("SELECT 1");
-                await command.ExecuteScalarAsync(cancellationToken);
+                // A transaction left open holds back the horizon below which $all is read (ADR 0007):
+                // every subscription, so every projection, waits for it.
+                await using var command = dataSource.CreateCommand("""
+                    SELECT pid, extract(epoch FROM now() - xact_start) FROM pg_stat_activity
+                    WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+                    ORDER BY xact_start LIMIT 1
+                    """);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                var limit = MaxProjectionLag(configuration);
+                if (await reader.ReadAsync(cancellationToken) && reader.GetDouble(1) > limit.TotalSeconds)
+                {
+                    return HealthCheckResult.Unhealthy($"A transaction open for {reader.GetDouble(1):F0} s (pid {reader.GetInt32(0)}) holds back every projection.");
+                }
+
                 return HealthCheckResult.Healthy();
             }
             catch (NpgsqlException e)
@@ -46,7 +73,7 @@ public static class HealthEndpoints
         }
     }
 
-    private sealed class ReadModelsCheck(Projections.Runner.ProjectionStatusQueries status) : IHealthCheck
+    private sealed class ReadModelsCheck(Projections.Runner.ProjectionStatusQueries status, IConfiguration configuration) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
@@ -54,9 +81,17 @@ public static class HealthEndpoints
             {
                 var serving = await status.ServingAsync(cancellationToken);
                 var missing = status.Registered.Select(p => p.Name).Where(n => !serving.Contains(n)).ToList();
-                return missing.Count == 0
+                if (missing.Count > 0)
+                {
+                    return HealthCheckResult.Unhealthy($"Not serving yet: {string.Join(", ", missing)}.");
+                }
+
+                // A projection far behind serves answers that old: stuck (a lock, a stopped runner) rather than busy.
+                var limit = MaxProjectionLag(configuration);
+                var behind = (await status.WaitingAsync(cancellationToken)).Where(w => w.Value > limit).Select(w => $"{w.Key} {w.Value.TotalSeconds:F0} s").ToList();
+                return behind.Count == 0
                     ? HealthCheckResult.Healthy()
-                    : HealthCheckResult.Unhealthy($"Not serving yet: {string.Join(", ", missing)}.");
+                    : HealthCheckResult.Unhealthy($"Behind by more than {limit.TotalSeconds:F0} s: {string.Join(", ", behind)}.");
             }
             catch (NpgsqlException e)
             {

@@ -30,6 +30,33 @@ public sealed class ProjectionStatusQueries(NpgsqlDataSource dataSource, IEventS
         return serving;
     }
 
+    /// <summary>
+    /// How long the oldest event each serving projection has yet to apply has waited (zero when
+    /// caught up): one read per projection, cheap enough for a readiness probe.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, TimeSpan>> WaitingAsync(CancellationToken ct)
+    {
+        var checkpoints = new List<(string Name, long Position)>();
+        await using (var command = dataSource.CreateCommand("SELECT projection, position FROM proj.checkpoints WHERE active"))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                checkpoints.Add((reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+
+        var waiting = new Dictionary<string, TimeSpan>();
+        foreach (var (name, position) in checkpoints)
+        {
+            var filter = Registered.FirstOrDefault(p => p.Name == name)?.Filter ?? EventFilter.All;
+            var next = await store.ReadAllAsync(position, 1, filter, ct);
+            waiting[name] = next.Events.Count > 0 ? clock.GetUtcNow() - next.Events[0].Timestamp : TimeSpan.Zero;
+        }
+
+        return waiting;
+    }
+
     public async Task<IReadOnlyList<ProjectionStatus>> AllAsync(CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("""
