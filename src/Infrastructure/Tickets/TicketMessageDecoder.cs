@@ -118,7 +118,9 @@ public sealed class TicketMessageDecoder : ITicketMessageDecoder
             : throw new UndecodableMessageException(field, $"An id of 1 to {MaxIdLength} letters, digits, '-', '_' or '.' is required.");
 
     private static string Text(string? value, string field) =>
-        !string.IsNullOrWhiteSpace(value) && value.Length <= 500 ? value : throw new UndecodableMessageException(field, "A value of 1 to 500 characters is required.");
+        !string.IsNullOrWhiteSpace(value) && value.Length <= 500 && !value.Contains('\0', StringComparison.Ordinal)
+            ? value
+            : throw new UndecodableMessageException(field, "A value of 1 to 500 characters, without NUL, is required.");
 
     private static UndecodableMessageException Missing(string field) => new(field, "Required.");
 

@@ -148,6 +148,7 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         { "no schema header", "application/json", null, "k1", "schema-version" },
         { "malformed json", "application/json", "1.0", "k1", "body" },
         { "garbage protobuf", "application/x-protobuf", "1.0", "k1", "body" },
+        { "NUL in a protobuf string", "application/x-protobuf", "1.0", "k1", "title" },
     };
 
     [Theory]
@@ -159,6 +160,11 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         {
             "malformed json" => Encoding.UTF8.GetBytes("""{"eventId":"k1","title":"""),
             "garbage protobuf" => [0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x01],
+            // JSON bodies are guarded at the edge; protobuf strings reach the decoder.
+            "NUL in a protobuf string" => new TicketEvent
+            {
+                EventId = "k1", Title = "Swan\0Lake", Venue = "Bolshoi", Start = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow), Status = "on_sale",
+            }.ToByteArray(),
             _ => Encoding.UTF8.GetBytes(ShowJson("k1")),
         };
 
