@@ -20,12 +20,14 @@ public sealed class GrpcChannel(HttpClient http, Uri address, AuthenticationHead
     public async Task<TResponse> ClientStreamingAsync<TResponse>(string method, IReadOnlyList<IMessage> requests, MessageParser<TResponse> parser, TimeSpan deadline, CancellationToken ct)
         where TResponse : IMessage<TResponse>
     {
+        // Read to the end, so that the status in the trailers is checked too.
+        TResponse? last = default;
         await foreach (var response in CallAsync(method, requests, parser, deadline, ct))
         {
-            return response;
+            last = response;
         }
 
-        throw new EventStoreDbException(GrpcStatusCode.Internal, $"{method} ended without a response.");
+        return last ?? throw new EventStoreDbException(GrpcStatusCode.Internal, $"{method} ended without a response.");
     }
 
     /// <summary>A server-streaming call (Read, subscriptions): one request, the responses as they come.</summary>

@@ -5,14 +5,7 @@ using FluentAssertions;
 
 namespace EventSourced.IntegrationTests.Faults;
 
-/// <summary>Tests that stop the shared RabbitMQ broker run alone, after every other test.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class BrokerRestarts
-{
-    public const string Name = "Restarts RabbitMQ";
-}
-
-[Collection(BrokerRestarts.Name)]
+[Collection(SharedServiceRestarts.Name)]
 public sealed class BrokerRestartTests
 {
     private static readonly (string, string)[] Identities = [("alice", "user")];

@@ -6,14 +6,7 @@ using FluentAssertions;
 
 namespace EventSourced.IntegrationTests.Faults;
 
-/// <summary>Tests that stop the shared PostgreSQL run alone, after every other test.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class DatabaseRestarts
-{
-    public const string Name = "Restarts PostgreSQL";
-}
-
-[Collection(DatabaseRestarts.Name)]
+[Collection(SharedServiceRestarts.Name)]
 public sealed class DatabaseRestartTests
 {
     private static readonly (string, string)[] Identities = [("alice", "user")];
