@@ -9,9 +9,12 @@ public static class Wait
 public static class Eventually
 {
     /// <summary>Checks a condition until it holds (failing after <see cref="Wait.Patience"/>): a wait for state, never a fixed sleep.</summary>
-    public static async Task HoldsAsync(Func<Task<bool>> condition, string what)
+    public static Task HoldsAsync(Func<Task<bool>> condition, string what) => HoldsAsync(condition, what, Wait.Patience);
+
+    /// <summary>The same with a patience of its own, for what is known to take longer.</summary>
+    public static async Task HoldsAsync(Func<Task<bool>> condition, string what, TimeSpan patience)
     {
-        var deadline = DateTime.UtcNow + Wait.Patience;
+        var deadline = DateTime.UtcNow + patience;
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
