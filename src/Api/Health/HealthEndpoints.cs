@@ -79,8 +79,8 @@ public static class HealthEndpoints
         {
             try
             {
-                var serving = await status.ServingAsync(cancellationToken);
-                var missing = status.Registered.Select(p => p.Name).Where(n => !serving.Contains(n)).ToList();
+                var waiting = await status.WaitingAsync(cancellationToken);
+                var missing = status.Registered.Select(p => p.Name).Where(n => !waiting.ContainsKey(n)).ToList();
                 if (missing.Count > 0)
                 {
                     return HealthCheckResult.Unhealthy($"Not serving yet: {string.Join(", ", missing)}.");
@@ -88,7 +88,7 @@ public static class HealthEndpoints
 
                 // A projection far behind serves answers that old: stuck (a lock, a stopped runner) rather than busy.
                 var limit = MaxProjectionLag(configuration);
-                var behind = (await status.WaitingAsync(cancellationToken)).Where(w => w.Value > limit).Select(w => $"{w.Key} {w.Value.TotalSeconds:F0} s").ToList();
+                var behind = waiting.Where(w => w.Value > limit).Select(w => $"{w.Key} {w.Value.TotalSeconds:F0} s").ToList();
                 return behind.Count == 0
                     ? HealthCheckResult.Healthy()
                     : HealthCheckResult.Unhealthy($"Behind by more than {limit.TotalSeconds:F0} s: {string.Join(", ", behind)}.");

@@ -1,4 +1,3 @@
-using System.Text;
 
 namespace EventSourced.Api.Http;
 
@@ -31,21 +30,23 @@ public sealed class NulGuardMiddleware(RequestDelegate next)
             return false;
         }
 
-        // Bodies are small (BodySizeLimitMiddleware runs first), so reading one twice costs little.
+        // Bodies are small (BodySizeLimitMiddleware runs first): searched as bytes, then read again by the binder.
         request.EnableBuffering();
-        using var reader = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
-        var body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted);
         request.Body.Position = 0;
-        return HasEscapedNul(body);
+        return HasEscapedNul(body.GetBuffer().AsSpan(0, (int)body.Length));
     }
 
-    /// <summary>A \u0000 escape: "\u0000" preceded by an even run of backslashes (an odd one escapes the first backslash).</summary>
-    internal static bool HasEscapedNul(string json)
+    /// <summary>A \u0000 escape: "u0000" right after an odd run of backslashes (an even run is escaped backslashes).</summary>
+    internal static bool HasEscapedNul(ReadOnlySpan<byte> json)
     {
-        for (var at = json.IndexOf("u0000", StringComparison.OrdinalIgnoreCase); at > 0; at = json.IndexOf("u0000", at + 1, StringComparison.OrdinalIgnoreCase))
+        var offset = 0;
+        while (json[offset..].IndexOf("u0000"u8) is var found and >= 0)
         {
+            var at = offset + found;
             var backslashes = 0;
-            for (var i = at - 1; i >= 0 && json[i] == '\\'; i--)
+            for (var i = at - 1; i >= 0 && json[i] == (byte)'\\'; i--)
             {
                 backslashes++;
             }
@@ -54,6 +55,8 @@ public sealed class NulGuardMiddleware(RequestDelegate next)
             {
                 return true;
             }
+
+            offset = at + 1;
         }
 
         return false;

@@ -27,7 +27,7 @@ public sealed class DeliverySaga : SagaStateMachineInstance
 
     public DeliveryProgress Progress => Message.Progress[CorrelationId];
 
-    public PlannedDelivery Delivery => Message.Deliveries.First(d => d.DeliveryId == CorrelationId);
+    public PlannedDelivery Delivery { get; private set; } = null!;
 
     public static DeliverySaga Of(Message message, long version, Guid deliveryId) => new()
     {
@@ -36,6 +36,7 @@ public sealed class DeliverySaga : SagaStateMachineInstance
         Loaded = message,
         Version = version,
         Message = message,
+        Delivery = message.Deliveries.First(d => d.DeliveryId == deliveryId),
     };
 
     public bool IsDue(DateTimeOffset now) => Progress.Status switch

@@ -367,6 +367,15 @@ public sealed class EventStoreDbEventStore(GrpcChannel channel, EventStoreDbConn
 
     private static string MetadataStream(string streamId) => $"$${streamId}";
 
-    private static bool SameJson(string a, string b) =>
-        a == b || JsonElement.DeepEquals(JsonDocument.Parse(a).RootElement, JsonDocument.Parse(b).RootElement);
+    private static bool SameJson(string a, string b)
+    {
+        if (a == b)
+        {
+            return true;
+        }
+
+        using var left = JsonDocument.Parse(a);
+        using var right = JsonDocument.Parse(b);
+        return JsonElement.DeepEquals(left.RootElement, right.RootElement);
+    }
 }

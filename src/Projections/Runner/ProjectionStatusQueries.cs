@@ -16,23 +16,9 @@ public sealed class ProjectionStatusQueries(NpgsqlDataSource dataSource, IEventS
 
     public IReadOnlyList<IProjection> Registered { get; } = [.. projections];
 
-    /// <summary>The projections that serve queries now: cheap enough for a readiness probe.</summary>
-    public async Task<IReadOnlySet<string>> ServingAsync(CancellationToken ct)
-    {
-        await using var command = dataSource.CreateCommand("SELECT projection FROM proj.checkpoints WHERE active");
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var serving = new HashSet<string>();
-        while (await reader.ReadAsync(ct))
-        {
-            serving.Add(reader.GetString(0));
-        }
-
-        return serving;
-    }
-
     /// <summary>
-    /// How long the oldest event each serving projection has yet to apply has waited (zero when
-    /// caught up): one read per projection, cheap enough for a readiness probe.
+    /// The projections that serve queries now, each with how long the oldest event it has yet to
+    /// apply has waited (zero when caught up): one read per projection, cheap enough for a readiness probe.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, TimeSpan>> WaitingAsync(CancellationToken ct)
     {
