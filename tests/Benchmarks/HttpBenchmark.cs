@@ -72,10 +72,10 @@ internal static class HttpBenchmark
     private static string Ratio(string name, double rate, Dictionary<string, double> peaks) =>
         name == "raw INSERT" ? "" : $"  = {rate / peaks["raw INSERT"]:F2} x raw (goal >= 0.6: {(rate / peaks["raw INSERT"] >= 0.6 ? "met" : "NOT met")})";
 
-    private static async Task<(double Rate, double P50, double P99, int Failed)> ClosedLoopAsync(Func<Task<HttpResponseMessage>> send, double seconds)
+    private static async Task<(double Rate, double P50, double P99, string Failed)> ClosedLoopAsync(Func<Task<HttpResponseMessage>> send, double seconds)
     {
         var latencies = new List<double>[Concurrency];
-        var failed = 0;
+        var failed = new Failures();
         var clock = Stopwatch.StartNew();
         var until = TimeSpan.FromSeconds(seconds);
         await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async w =>
@@ -85,23 +85,21 @@ internal static class HttpBenchmark
             {
                 var started = clock.Elapsed;
                 using var response = await send();
-                if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
+                if (failed.Count(response))
                 {
-                    Interlocked.Increment(ref failed);
+                    latencies[w].Add((clock.Elapsed - started).TotalMilliseconds);
                 }
-
-                latencies[w].Add((clock.Elapsed - started).TotalMilliseconds);
             }
         }));
         var all = latencies.SelectMany(l => l).Order().ToList();
-        return (all.Count / clock.Elapsed.TotalSeconds, Percentile(all, 0.50), Percentile(all, 0.99), failed);
+        return (all.Count / clock.Elapsed.TotalSeconds, Percentile(all, 0.50), Percentile(all, 0.99), failed.ToString());
     }
 
-    private static async Task<(double Rate, double P50, double P99, int Failed)> OpenLoopAsync(Func<Task<HttpResponseMessage>> send, double rate, double seconds)
+    private static async Task<(double Rate, double P50, double P99, string Failed)> OpenLoopAsync(Func<Task<HttpResponseMessage>> send, double rate, double seconds)
     {
         var total = (int)(rate * seconds);
         var latencies = new double[total];
-        var failed = 0;
+        var failed = new Failures();
         var clock = Stopwatch.StartNew();
         var requests = new List<Task>(total);
         for (var i = 0; i < total; i++)
@@ -116,11 +114,7 @@ internal static class HttpBenchmark
             requests.Add(Task.Run(async () =>
             {
                 using var response = await send();
-                if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
-                {
-                    Interlocked.Increment(ref failed);
-                }
-
+                failed.Count(response);
                 // From when the request was due, so a stalled sender cannot hide its queueing.
                 latencies[index] = (clock.Elapsed - due).TotalMilliseconds;
             }));
@@ -128,7 +122,27 @@ internal static class HttpBenchmark
 
         await Task.WhenAll(requests);
         var sorted = latencies.Order().ToList();
-        return (total / clock.Elapsed.TotalSeconds, Percentile(sorted, 0.50), Percentile(sorted, 0.99), failed);
+        return (total / clock.Elapsed.TotalSeconds, Percentile(sorted, 0.50), Percentile(sorted, 0.99), failed.ToString());
+    }
+
+    /// <summary>Failed requests by status code. A closed loop's rate counts only successes.</summary>
+    private sealed class Failures
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<int, int> _byStatus = new();
+
+        /// <returns>Whether the response was a success.</returns>
+        public bool Count(HttpResponseMessage response)
+        {
+            if (response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK)
+            {
+                return true;
+            }
+
+            _byStatus.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
+            return false;
+        }
+
+        public override string ToString() => _byStatus.IsEmpty ? "0" : string.Join(", ", _byStatus.OrderBy(s => s.Key).Select(s => $"{s.Value} x {s.Key}"));
     }
 
     private static double Percentile(IReadOnlyList<double> sorted, double p) => sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];

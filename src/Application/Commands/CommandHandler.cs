@@ -5,14 +5,16 @@ using EventSourced.Domain.Deciding;
 namespace EventSourced.Application.Commands;
 
 /// <summary>
-/// The one command handler: load the stream, fold it, decide, append with the version it was
-/// loaded at, so a concurrent writer can never cause a lost update. When the caller did not
-/// pin a version, losing that race just means deciding again on the newer state.
+/// The one command handler: decide on the stream's state and append with the version it was
+/// decided on, so a concurrent writer can never cause a lost update. The state is first the one
+/// this node remembers, else the stream read and folded. When the caller did not pin a version,
+/// losing the race just means deciding again on the newer state.
 /// </summary>
 public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry, FoldedStates states)
 {
     private const int PageSize = 500;
     private const int Attempts = 3;
+    private readonly StreamGates _gates = new();
 
     public Task<CommandResult<TState>> HandleAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider,
@@ -37,6 +39,12 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         CancellationToken ct = default)
         where TEvent : class
     {
+        using var entered = await _gates.EnterAsync(streamId, ct);
+        if (await TryOnRememberedAsync(decider, streamId, commands, context, expectedVersion, ct) is { } done)
+        {
+            return done;
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -50,20 +58,43 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
     }
 
     /// <summary>
-    /// Like <see cref="HandleAllAsync"/> for a caller that holds the stream's state from its own
-    /// last command: no reload. If the stream moved on meanwhile, it decides again on the new state.
+    /// Decides on the state this node remembers, without reading the stream: the append at the
+    /// remembered version proves nobody wrote since (Equinox's "allow stale" read). Only an
+    /// append that succeeds is trusted. A refusal, a decision to change nothing, or a conflict may
+    /// come from a stale memory, so they return null and the caller decides again on a fresh read.
     /// </summary>
-    public async Task<CommandResult<TState>> HandleAllAsync<TCommand, TEvent, TState>(
-        Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, CommandResult<TState> known, CommandContext context, CancellationToken ct = default)
+    private async Task<CommandResult<TState>?> TryOnRememberedAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, CommandContext context, long? expectedVersion, CancellationToken ct)
         where TEvent : class
     {
+        if (states.Recall<TState>(streamId) is not { } remembered || (expectedVersion is { } expected && expected != remembered.Version))
+        {
+            return null;
+        }
+
+        List<TEvent> events;
+        TState decided;
         try
         {
-            return await DecideAndAppendAsync(decider, streamId, commands, context, (known.State, known.Version), ct);
+            (events, decided) = Decide(decider, commands, remembered.State);
+        }
+        catch (DomainException)
+        {
+            return null;
+        }
+
+        if (events.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await AppendAsync(streamId, events, decided, remembered.Version, context, ct);
         }
         catch (WrongExpectedVersionException)
         {
-            return await HandleAllAsync(decider, streamId, commands, context, ct: ct);
+            return null;
         }
     }
 
@@ -95,7 +126,15 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         where TEvent : class
     {
         var (state, version) = loaded;
+        var (events, decided) = Decide(decider, commands, state);
+        return events.Count == 0
+            ? new CommandResult<TState>(version, null, state)
+            : await AppendAsync(streamId, events, decided, version, context, ct);
+    }
 
+    private static (List<TEvent> Events, TState Decided) Decide<TCommand, TEvent, TState>(Decider<TCommand, TEvent, TState> decider, IReadOnlyList<TCommand> commands, TState state)
+        where TEvent : class
+    {
         var events = new List<TEvent>();
         var decided = state;
         foreach (var command in commands)
@@ -105,11 +144,12 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
             decided = next.Aggregate(decided, decider.Evolve);
         }
 
-        if (events.Count == 0)
-        {
-            return new CommandResult<TState>(version, null, state);
-        }
+        return (events, decided);
+    }
 
+    private async Task<CommandResult<TState>> AppendAsync<TEvent, TState>(string streamId, List<TEvent> events, TState decided, long version, CommandContext context, CancellationToken ct)
+        where TEvent : class
+    {
         var metadata = new EventMetadata(context.CorrelationId, context.CausationId, context.Actor);
         var data = events.Select(e => registry.ToEventData(e, Guid.CreateVersion7(), metadata)).ToList();
         var category = StreamCategory.Of(streamId);

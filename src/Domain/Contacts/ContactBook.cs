@@ -9,11 +9,12 @@ public sealed record ContactEntry(Guid Id, string Name, MessengerIds Messengers,
 /// <summary>
 /// An owner's contacts. Names are unique per owner, so the owner's whole book is the
 /// consistency boundary: one stream per owner, and each contact keeps its own revision for
-/// per-contact optimistic concurrency (If-Match).
+/// per-contact optimistic concurrency (If-Match). <see cref="Names"/> indexes the live contacts by
+/// name, case-insensitively, so that adding to a book of thousands does not scan it.
 /// </summary>
-public sealed record ContactBook(ImmutableDictionary<Guid, ContactEntry> Contacts)
+public sealed record ContactBook(ImmutableDictionary<Guid, ContactEntry> Contacts, ImmutableDictionary<string, Guid> Names)
 {
-    public static readonly ContactBook Empty = new(ImmutableDictionary<Guid, ContactEntry>.Empty);
+    public static readonly ContactBook Empty = new(ImmutableDictionary<Guid, ContactEntry>.Empty, ImmutableDictionary.Create<string, Guid>(StringComparer.OrdinalIgnoreCase));
 
     public static readonly Decider<IContactCommand, IContactEvent, ContactBook> Decider = new(Decide, Evolve, Empty);
 
@@ -22,8 +23,7 @@ public sealed record ContactBook(ImmutableDictionary<Guid, ContactEntry> Contact
     /// <summary>The contact, unless it does not exist or was removed.</summary>
     public ContactEntry? Find(Guid id) => Contacts.GetValueOrDefault(id) is { Removed: false } entry ? entry : null;
 
-    public ContactEntry? FindByName(string name) =>
-        Contacts.Values.FirstOrDefault(c => !c.Removed && string.Equals(c.Name, name.Trim(), StringComparison.OrdinalIgnoreCase));
+    public ContactEntry? FindByName(string name) => Names.TryGetValue(name.Trim(), out var id) ? Contacts[id] : null;
 
     private static IReadOnlyList<IContactEvent> Decide(IContactCommand command, ContactBook book) => command switch
     {
@@ -102,14 +102,21 @@ public sealed record ContactBook(ImmutableDictionary<Guid, ContactEntry> Contact
 
     private static ContactBook Evolve(ContactBook book, IContactEvent @event) => @event switch
     {
-        ContactAdded e => book with { Contacts = book.Contacts.SetItem(e.ContactId, new ContactEntry(e.ContactId, e.Name, new MessengerIds(e.Telegram, e.WhatsApp, e.Viber), 0, false)) },
+        ContactAdded e => book.Put(new ContactEntry(e.ContactId, e.Name, new MessengerIds(e.Telegram, e.WhatsApp, e.Viber), 0, false)),
         ContactUpdated e => book.Change(e.ContactId, c => c with { Name = e.Name, Messengers = new MessengerIds(e.Telegram, e.WhatsApp, e.Viber) }),
         ContactRemoved e => book.Change(e.ContactId, c => c with { Removed = true }),
         _ => book,
     };
 
     private ContactBook Change(Guid id, Func<ContactEntry, ContactEntry> change) =>
-        Contacts.GetValueOrDefault(id) is { } entry
-            ? this with { Contacts = Contacts.SetItem(id, change(entry) with { Revision = entry.Revision + 1 }) }
-            : this;
+        Contacts.GetValueOrDefault(id) is { } entry ? Put(change(entry) with { Revision = entry.Revision + 1 }) : this;
+
+    /// <summary>Stores the entry and keeps the name index to the live contacts.</summary>
+    private ContactBook Put(ContactEntry entry)
+    {
+        var names = Contacts.GetValueOrDefault(entry.Id) is { Removed: false } old && Names.GetValueOrDefault(old.Name) == entry.Id
+            ? Names.Remove(old.Name)
+            : Names;
+        return new ContactBook(Contacts.SetItem(entry.Id, entry), entry.Removed ? names : names.SetItem(entry.Name, entry.Id));
+    }
 }

@@ -7,7 +7,12 @@ using Npgsql;
 
 namespace EventSourced.IntegrationTests.Api;
 
-/// <summary>Projections stuck behind, or a transaction left open that holds them all back, make the node not ready, and it says why.</summary>
+/// <summary>
+/// Projections stuck behind, or a transaction left open that holds them all back, make the node
+/// not ready, and it says why. The open transaction holds back the $all horizon of every database
+/// in the cluster, so these run alone.
+/// </summary>
+[Collection(Faults.SharedServiceRestarts.Name)]
 public sealed class ProjectionLagReadinessTests(ProjectionLagReadinessTests.ImpatientApi api) : IClassFixture<ProjectionLagReadinessTests.ImpatientApi>
 {
     [Fact]

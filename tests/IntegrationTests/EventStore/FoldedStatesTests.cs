@@ -6,7 +6,7 @@ using FluentAssertions;
 
 namespace EventSourced.IntegrationTests.EventStore;
 
-/// <summary>The command handler remembers folded states, yet never decides on a stale or deleted one.</summary>
+/// <summary>The command handler remembers folded states, yet never acts on a stale or deleted one.</summary>
 public sealed class FoldedStatesTests(EventStoreFixture fixture) : IClassFixture<EventStoreFixture>
 {
     private static readonly EventTypeRegistry Registry = EventCatalog.Create();
@@ -39,6 +39,51 @@ public sealed class FoldedStatesTests(EventStoreFixture fixture) : IClassFixture
         var (book, _) = await handler.LoadAsync(ContactBook.Decider, ContactBook.StreamId(owner));
 
         book.Contacts.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_decision_on_a_stale_memory_that_would_accept_is_made_again_on_the_stream()
+    {
+        var owner = $"owner-{Guid.NewGuid():N}";
+        var here = new CommandHandler(fixture.Node.Store, Registry, new FoldedStates());
+        var elsewhere = new CommandHandler(fixture.Node.Store, Registry, new FoldedStates());
+        await here.HandleAsync(ContactBook.Decider, ContactBook.StreamId(owner), Add(owner, "Anna"), Context);
+        await elsewhere.HandleAsync(ContactBook.Decider, ContactBook.StreamId(owner), Add(owner, "Boris"), Context);
+
+        // Here still remembers a book without Boris: only the stream knows the name is taken.
+        var second = () => here.HandleAsync(ContactBook.Decider, ContactBook.StreamId(owner), Add(owner, "Boris"), Context);
+
+        await second.Should().ThrowAsync<ContactNameTakenException>();
+    }
+
+    [Fact]
+    public async Task A_refusal_from_a_stale_memory_is_made_again_on_the_stream()
+    {
+        var owner = $"owner-{Guid.NewGuid():N}";
+        var here = new CommandHandler(fixture.Node.Store, Registry, new FoldedStates());
+        var elsewhere = new CommandHandler(fixture.Node.Store, Registry, new FoldedStates());
+        var anna = Add(owner, "Anna");
+        await here.HandleAsync(ContactBook.Decider, ContactBook.StreamId(owner), anna, Context);
+        await elsewhere.HandleAsync(ContactBook.Decider, ContactBook.StreamId(owner), new RemoveContact(anna.ContactId, owner, null, "test", DateTimeOffset.UtcNow), Context);
+
+        // Here still remembers Anna, and would refuse her name.
+        var result = await here.HandleAsync(ContactBook.Decider, ContactBook.StreamId(owner), Add(owner, "Anna"), Context);
+
+        result.Version.Should().Be(2);
+        result.State.Contacts.Values.Where(c => !c.Removed).Should().ContainSingle(c => c.Name == "Anna");
+    }
+
+    [Fact]
+    public async Task Concurrent_commands_to_one_stream_on_one_node_all_succeed_in_turn()
+    {
+        var owner = $"owner-{Guid.NewGuid():N}";
+        var handler = new CommandHandler(fixture.Node.Store, Registry, new FoldedStates());
+
+        // Racing for the same version, all but one would lose each attempt, and most would run out of attempts.
+        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+            Task.Run(() => handler.HandleAsync(ContactBook.Decider, ContactBook.StreamId(owner), Add(owner, $"Contact{i:00}"), Context))));
+
+        results.Select(r => r.Version).Should().BeEquivalentTo(Enumerable.Range(0, 40).Select(v => (long)v));
     }
 
     private static AddContact Add(string owner, string name) =>

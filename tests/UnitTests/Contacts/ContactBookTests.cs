@@ -51,6 +51,15 @@ public sealed class ContactBookTests
     }
 
     [Fact]
+    public void Given_Artem_was_renamed_When_adding_another_Artem_Then_it_is_added_and_the_new_name_is_taken()
+    {
+        var renamed = new ContactUpdated(Artem, Owner, "Artem I.", "@artem_ivanov", null, null, Owner, At);
+
+        Decide(Add(Olga, name: "artem"), ArtemAdded, renamed).Should().ContainSingle().Which.Should().BeOfType<ContactAdded>();
+        FluentActions.Invoking(() => Decide(Add(Olga, name: "ARTEM i."), ArtemAdded, renamed)).Should().Throw<ContactNameTakenException>();
+    }
+
+    [Fact]
     public void Given_an_empty_book_When_adding_a_contact_without_messengers_Then_it_is_refused() =>
         FluentActions.Invoking(() => Decide(Add(Artem, telegram: null)))
             .Should().Throw<InvalidContactException>().Which.Problems.Should().ContainKey("messengers");
