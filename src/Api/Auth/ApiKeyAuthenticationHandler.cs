@@ -33,7 +33,9 @@ public sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
 
-        var claims = entry.Roles.Select(r => new Claim(ClaimTypes.Role, r)).Prepend(new Claim(ClaimTypes.Name, entry.Subject));
+        var claims = entry.Roles.Select(r => new Claim(ClaimTypes.Role, r))
+            .Concat((entry.Sources ?? [entry.Subject]).Select(s => new Claim(AuthExtensions.SourceClaim, s)))
+            .Prepend(new Claim(ClaimTypes.Name, entry.Subject));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }

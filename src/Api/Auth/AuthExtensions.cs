@@ -7,6 +7,9 @@ public static class AuthExtensions
     /// <summary>Visitors (users), managers, and operators acting as moderators.</summary>
     public const string ChatParticipant = "chat-participant";
 
+    /// <summary>A source the caller's key may report for (<see cref="ApiKeyEntry.Sources"/>).</summary>
+    public const string SourceClaim = "eventsourced:source";
+
     public static IServiceCollection AddApiKeyAuth(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<ApiKeyOptions>(configuration.GetSection("Auth"));
@@ -22,6 +25,9 @@ public static class AuthExtensions
             .AddPolicy(Roles.TicketSource, p => p.RequireRole(Roles.TicketSource));
         return services;
     }
+
+    /// <summary>Whether the caller's key may report for this deploy source or ticket application.</summary>
+    public static bool MayReportFor(this HttpContext context, string source) => context.User.HasClaim(SourceClaim, source);
 
     /// <summary>The authenticated subject: the owner of everything a user creates.</summary>
     public static string Subject(this HttpContext context) =>

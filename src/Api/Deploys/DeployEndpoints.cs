@@ -63,11 +63,11 @@ public static class DeployEndpoints
         return TypedResults.Ok(await queries.CurrentAsync(application!, ct));
     }
 
-    private static Task<Results<Accepted<DeployRecordedResponse>, ValidationProblem>> ReportAsync(
+    private static Task<Results<Accepted<DeployRecordedResponse>, ValidationProblem, ProblemHttpResult>> ReportAsync(
         DeployReportRequest r, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct) =>
         RecordAsync(r.Application, r.Environment, r.Version, DeployStatusNames.Parse(r.Status), r.Comment, r.Handlers, "api", http, handler, clock, ct);
 
-    private static Task<Results<Accepted<DeployRecordedResponse>, ValidationProblem>> QloudAsync(
+    private static Task<Results<Accepted<DeployRecordedResponse>, ValidationProblem, ProblemHttpResult>> QloudAsync(
         QloudHookRequest r, string? handlers, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
     {
         var (application, environment) = DeployStatusNames.SplitEnvironmentId(r.EnvironmentId);
@@ -75,14 +75,20 @@ public static class DeployEndpoints
             handlers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), "qloud", http, handler, clock, ct);
     }
 
-    private static Task<Results<Accepted<DeployRecordedResponse>, ValidationProblem>> ReleaseTaskAsync(
+    private static Task<Results<Accepted<DeployRecordedResponse>, ValidationProblem, ProblemHttpResult>> ReleaseTaskAsync(
         ReleaseTaskReport r, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct) =>
         RecordAsync(r.Application, r.Environment, r.Version, DeployStatusNames.FromTaskResult(r.Result), r.Message, r.Handlers, "http", http, handler, clock, ct);
 
-    private static async Task<Results<Accepted<DeployRecordedResponse>, ValidationProblem>> RecordAsync(
+    private static async Task<Results<Accepted<DeployRecordedResponse>, ValidationProblem, ProblemHttpResult>> RecordAsync(
         string? application, string? environment, string? version, DeployStatus? status, string? comment, string[]? handlerNames, string source,
         HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
     {
+        // A hook's key reports through that hook only.
+        if (!http.MayReportFor(source))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, type: Problems.Forbidden, title: $"This key may not report deploys through the '{source}' source.");
+        }
+
         var problems = new Dictionary<string, string[]>();
         if (!DeployTimeline.IsValidName(application))
         {

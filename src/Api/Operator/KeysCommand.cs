@@ -11,7 +11,8 @@ public static class KeysCommand
     {
         var subject = new Option<string>("--subject") { Description = "User id or source name the key authenticates", Required = true };
         var roles = new Option<string[]>("--role") { Description = $"One or more of: {string.Join(", ", Roles.All)}", Required = true, AllowMultipleArgumentsPerToken = true };
-        var mint = new Command("mint", "Mint an API key; only its hash goes into configuration") { subject, roles };
+        var sources = new Option<string[]>("--source") { Description = "For a source key: the deploy sources (api, qloud, http) or ticket application ids it may report for; default its subject", AllowMultipleArgumentsPerToken = true };
+        var mint = new Command("mint", "Mint an API key; only its hash goes into configuration") { subject, roles, sources };
         mint.SetAction(parse =>
         {
             var chosen = parse.GetValue(roles)!;
@@ -27,9 +28,12 @@ public static class KeysCommand
             Console.WriteLine($"key:  {key}");
             Console.WriteLine($"hash: {hash}");
             Console.WriteLine("Add to configuration (appsettings.json, section Auth:ApiKeys):");
-            Console.WriteLine($$"""  { "Hash": "{{hash}}", "Subject": "{{parse.GetValue(subject)}}", "Roles": [{{string.Join(", ", chosen.Select(r => $"\"{r}\""))}}] }""");
+            var reportsFor = parse.GetValue(sources) is { Length: > 0 } named ? $$""", "Sources": [{{Quoted(named)}}]""" : "";
+            Console.WriteLine($$"""  { "Hash": "{{hash}}", "Subject": "{{parse.GetValue(subject)}}", "Roles": [{{Quoted(chosen)}}]{{reportsFor}} }""");
             return 0;
         });
         return new Command("keys", "API keys") { mint };
     }
+
+    private static string Quoted(IEnumerable<string> values) => string.Join(", ", values.Select(v => $"\"{v}\""));
 }

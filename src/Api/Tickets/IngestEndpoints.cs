@@ -44,8 +44,8 @@ public static class IngestEndpoints
             return Problems.Invalid(problems);
         }
 
-        // A source's credentials are for its own application id only.
-        if (applicationId != http.Subject())
+        // A source's credentials are for its own application ids only.
+        if (!http.MayReportFor(applicationId!))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, type: Problems.Forbidden, title: $"This key may not send records of application '{applicationId}'.");
         }

@@ -89,6 +89,21 @@ public sealed class DeployApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
     }
 
     [Fact]
+    public async Task A_hooks_key_reports_through_that_hook_only()
+    {
+        var app = App();
+        var qloud = api.ClientFor("qloud");
+
+        (await qloud.PostAsJsonAsync("/source/qloud", new { environmentId = $"{app}.testing", status = "DEPLOYED", version = "1" })).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        await (await qloud.PostAsJsonAsync("/source/http", new { application = app, environment = "testing", version = "2", result = "success" }))
+            .ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        await (await qloud.PostAsJsonAsync("/api/deploys", new { application = app, environment = "testing", version = "3", status = "deployed" }))
+            .ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+
+        (await StreamAsync(app, "testing")).Should().ContainSingle("only the report through its own hook was recorded");
+    }
+
+    [Fact]
     public async Task The_read_side_shows_the_timeline_the_current_status_per_environment_and_deploys_by_ticket()
     {
         var app = App();

@@ -178,7 +178,7 @@ public sealed class FuzzTests(FuzzTests.FuzzApi api, ITestOutputHelper output) :
         }
     }
 
-    /// <summary>The API with one more key, "fuzzer", holding every role, and no rate limit in the way.</summary>
+    /// <summary>The API with one more key, "fuzzer", holding every role and deploy source, and no rate limit in the way.</summary>
     public sealed class FuzzApi : EmptyStoreApi
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -192,6 +192,12 @@ public sealed class FuzzTests(FuzzTests.FuzzApi api, ITestOutputHelper output) :
             for (var i = 0; i < roles.Length; i++)
             {
                 builder.UseSetting($"Auth:ApiKeys:50:Roles:{i}", roles[i]);
+            }
+
+            string[] sources = ["api", "qloud", "http", "fuzzer"];
+            for (var i = 0; i < sources.Length; i++)
+            {
+                builder.UseSetting($"Auth:ApiKeys:50:Sources:{i}", sources[i]);
             }
         }
     }

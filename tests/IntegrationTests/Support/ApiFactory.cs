@@ -8,12 +8,16 @@ namespace EventSourced.IntegrationTests.Support;
 /// <summary>
 /// The real API host (the whole HTTP pipeline) over a fresh, empty database of its own, with
 /// users (and chat visitors) alice, bob, vera and vlad, managers mia and max, operator ops,
-/// deploy source ci and ticket source ticketland.
+/// deploy source ci (reporting through every deploy source), the Qloud hook's own key qloud, and
+/// ticket source ticketland.
 /// </summary>
 public class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    private static readonly (string Subject, string Role)[] Identities =
-        [("alice", "user"), ("bob", "user"), ("vera", "user"), ("vlad", "user"), ("mia", "manager"), ("max", "manager"), ("ops", "operator"), ("ci", "deploy-source"), ("ticketland", "ticket-source")];
+    private static readonly (string Subject, string Role, string[] Sources)[] Identities =
+    [
+        ("alice", "user", []), ("bob", "user", []), ("vera", "user", []), ("vlad", "user", []), ("mia", "manager", []), ("max", "manager", []), ("ops", "operator", []),
+        ("ci", "deploy-source", ["api", "qloud", "http"]), ("qloud", "deploy-source", []), ("ticketland", "ticket-source", []),
+    ];
 
     public TestDatabase Database { get; protected set; } = null!;
 
@@ -50,10 +54,14 @@ public class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Projections:ReadYourWritesTimeout", Wait.Patience.ToString());
         for (var i = 0; i < Identities.Length; i++)
         {
-            var (subject, role) = Identities[i];
+            var (subject, role, sources) = Identities[i];
             builder.UseSetting($"Auth:ApiKeys:{i}:Hash", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(KeyOf(subject)))));
             builder.UseSetting($"Auth:ApiKeys:{i}:Subject", subject);
             builder.UseSetting($"Auth:ApiKeys:{i}:Roles:0", role);
+            for (var s = 0; s < sources.Length; s++)
+            {
+                builder.UseSetting($"Auth:ApiKeys:{i}:Sources:{s}", sources[s]);
+            }
         }
     }
 
