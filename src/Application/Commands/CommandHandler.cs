@@ -101,12 +101,30 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
     /// <summary>
     /// Decides on a state the caller loaded and appends at its version; if the stream moved on
     /// meanwhile, fails with <see cref="WrongExpectedVersionException"/> for the caller to decide
-    /// again (a saga step whose decision depends on what it saw).
+    /// again (a saga step whose decision depends on what it saw). Before failing it brings the
+    /// remembered state up to date, so that a caller deciding again on <see cref="RecallOrLoadAsync"/>
+    /// sees what it lost to.
     /// </summary>
-    public Task<CommandResult<TState>> HandleAllAtAsync<TCommand, TEvent, TState>(
+    public async Task<CommandResult<TState>> HandleAllAtAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, (TState State, long Version) loaded, CommandContext context, CancellationToken ct = default)
+        where TEvent : class
+    {
+        try
+        {
+            return await DecideAndAppendAsync(decider, streamId, commands, context, loaded, ct);
+        }
+        catch (WrongExpectedVersionException)
+        {
+            await LoadAsync(decider, streamId, ct);
+            throw;
+        }
+    }
+
+    /// <summary>The state this node remembers, without reading the stream; else the stream read and folded (<see cref="LoadAsync"/>).</summary>
+    public async Task<(TState State, long Version)> RecallOrLoadAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, CancellationToken ct = default)
         where TEvent : class =>
-        DecideAndAppendAsync(decider, streamId, commands, context, loaded, ct);
+        states.Recall<TState>(streamId) ?? await LoadAsync(decider, streamId, ct);
 
     private async Task<CommandResult<TState>> DecideAndAppendAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, CommandContext context, long? expectedVersion, CancellationToken ct)

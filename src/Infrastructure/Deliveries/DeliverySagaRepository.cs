@@ -7,10 +7,11 @@ using MassTransit.Saga;
 namespace EventSourced.Infrastructure.Deliveries;
 
 /// <summary>
-/// The delivery saga's repository over the event store: load folds the message's stream, and
-/// update appends the events of the saga's decisions with the version it was loaded at. That
-/// expected version is the optimistic concurrency: a step that raced another (another node, the
-/// owner's redelivery) fails, is retried by the endpoint, and decides again on the newer state.
+/// The delivery saga's repository over the event store: load takes the message as this node
+/// remembers it (else folds its stream), and update appends the events of the saga's decisions
+/// with the version it was loaded at. That expected version is the optimistic concurrency: a step
+/// that raced another (another node, the owner's redelivery) fails, is retried by the endpoint,
+/// and decides again on the newer state (a failed append brings the memory up to date).
 /// </summary>
 public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaRepositoryContextFactory<DeliverySaga>
 {
@@ -34,7 +35,7 @@ public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaReposi
         public async Task<SagaConsumeContext<DeliverySaga, T>> Load(Guid correlationId)
         {
             var messageId = (Message as IDeliveryStep ?? throw new InvalidOperationException($"{typeof(T).Name} does not name its message.")).MessageId;
-            var (message, version) = await handler.LoadAsync(Domain.Messages.Message.Decider, Domain.Messages.Message.StreamId(messageId), CancellationToken);
+            var (message, version) = await handler.RecallOrLoadAsync(Domain.Messages.Message.Decider, Domain.Messages.Message.StreamId(messageId), CancellationToken);
             return message.Progress.ContainsKey(correlationId)
                 ? await CreateSagaConsumeContext(this, DeliverySaga.Of(message, version, correlationId), SagaConsumeContextMode.Load)
                 : null!;

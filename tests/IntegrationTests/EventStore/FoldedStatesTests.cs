@@ -86,6 +86,23 @@ public sealed class FoldedStatesTests(EventStoreFixture fixture) : IClassFixture
         results.Select(r => r.Version).Should().BeEquivalentTo(Enumerable.Range(0, 40).Select(v => (long)v));
     }
 
+    [Fact]
+    public async Task A_step_decided_on_memory_that_lost_to_another_node_leaves_the_memory_fresh_for_its_retry()
+    {
+        var owner = $"owner-{Guid.NewGuid():N}";
+        var here = new CommandHandler(fixture.Node.Store, Registry, new FoldedStates());
+        var elsewhere = new CommandHandler(fixture.Node.Store, Registry, new FoldedStates());
+        await here.HandleAsync(ContactBook.Decider, ContactBook.StreamId(owner), Add(owner, "Anna"), Context);
+        await elsewhere.HandleAsync(ContactBook.Decider, ContactBook.StreamId(owner), Add(owner, "Boris"), Context);
+
+        var remembered = await here.RecallOrLoadAsync(ContactBook.Decider, ContactBook.StreamId(owner));
+        var step = () => here.HandleAllAtAsync(ContactBook.Decider, ContactBook.StreamId(owner), [Add(owner, "Carl")], remembered, Context);
+
+        remembered.Version.Should().Be(0, "memory is not read again");
+        await step.Should().ThrowAsync<WrongExpectedVersionException>();
+        (await here.RecallOrLoadAsync(ContactBook.Decider, ContactBook.StreamId(owner))).Version.Should().Be(1, "a retry decides on what the step lost to");
+    }
+
     private static AddContact Add(string owner, string name) =>
         new(Guid.NewGuid(), owner, name, new MessengerIds($"@user_{name.ToLowerInvariant()}", null, null), "test", DateTimeOffset.UtcNow);
 }

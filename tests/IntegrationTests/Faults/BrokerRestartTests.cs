@@ -39,6 +39,9 @@ public sealed class BrokerRestartTests
                 messages.Add(await ScheduleAsync(alice, $"Before {i}"));
             }
 
+            // Stopped only once the bus is connected: stopped while MassTransit still starts, the bus
+            // may not report anything amiss.
+            await Eventually.HoldsAsync(async () => (await alice.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "readiness with the broker connected");
             RabbitMq.StopBroker();
             try
             {
