@@ -19,7 +19,7 @@ var lagMode = args.Length > 0 && args[0] == "lag";
 var seconds = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
 var rounds = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 var server = Environment.GetEnvironmentVariable("ConnectionStrings__EventStore")
-    ?? "Host=127.0.0.1;Port=5432;Username=eventsourced;Password=eventsourced;Database=eventsourced";
+    ?? "Host=127.0.0.1;Port=5432;Username=eventsourced;Password=eventsourced;Database=eventsourced;SSL Mode=Disable";
 
 await using var database = await BenchDatabase.CreateAsync(server);
 if (httpMode)

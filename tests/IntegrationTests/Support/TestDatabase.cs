@@ -8,7 +8,7 @@ namespace EventSourced.IntegrationTests.Support;
 /// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
-    private const string DefaultServer = "Host=127.0.0.1;Port=5432;Username=eventsourced;Password=eventsourced;Database=eventsourced";
+    private const string DefaultServer = "Host=127.0.0.1;Port=5432;Username=eventsourced;Password=eventsourced;Database=eventsourced;SSL Mode=Disable";
     private readonly string _serverConnectionString;
 
     private TestDatabase(string serverConnectionString, string name)
