@@ -9,7 +9,8 @@ namespace EventSourced.IntegrationTests.Support;
 /// </summary>
 public class DeliveryApi : EmptyStoreApi
 {
-    private bool _ownsDatabase = true;
+    /// <summary>False for another node over the owner's database (and virtual host): their owner disposes those.</summary>
+    protected bool OwnsDatabase { get; private set; } = true;
 
     public EmulatorServer Emulator { get; private set; } = null!;
 
@@ -19,7 +20,7 @@ public class DeliveryApi : EmptyStoreApi
         var node = NewNode();
         node.Database = database;
         node.Emulator = emulator;
-        node._ownsDatabase = false;
+        node.OwnsDatabase = false;
         return node;
     }
 
@@ -31,7 +32,7 @@ public class DeliveryApi : EmptyStoreApi
 
     public override async Task DisposeHostAndDatabaseAsync()
     {
-        if (!_ownsDatabase)
+        if (!OwnsDatabase)
         {
             await DisposeAsync();
             return;
@@ -88,6 +89,10 @@ public sealed class RabbitMqDeliveryApi : DeliveryApi
     {
         var name = Database.Name;
         await base.DisposeHostAndDatabaseAsync();
-        RabbitMq.DeleteVirtualHost(name);
+        // Another node leaves the virtual host to its owner, whose bus still uses it.
+        if (OwnsDatabase)
+        {
+            RabbitMq.DeleteVirtualHost(name);
+        }
     }
 }
