@@ -1,4 +1,5 @@
 using EventSourced.Application.Commands;
+using EventSourced.Application.EventStore;
 using EventSourced.Domain.Messages;
 using MassTransit;
 using MassTransit.Context;
@@ -46,6 +47,16 @@ public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaReposi
             var saga = context.Saga;
             if (saga.Decisions.Count == 0)
             {
+                // Deciding nothing on a remembered message proves nothing: another node may have moved
+                // the delivery on (a retry now due, seen here as still sending). If the stream did move,
+                // the step fails, and its retry decides on the caught-up memory.
+                var streamId = Domain.Messages.Message.StreamId(saga.Loaded.Id);
+                var (_, current) = await handler.LoadAsync(Domain.Messages.Message.Decider, streamId, CancellationToken);
+                if (current != saga.Version)
+                {
+                    throw new WrongExpectedVersionException(streamId, ExpectedVersion.From(saga.Version), current);
+                }
+
                 return;
             }
 

@@ -57,6 +57,8 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
         await using (var first = api.Over(api.Database, api.Emulator))
         {
             var client = first.ClientFor("vera");
+            // Stopped while its bus still connects, a node could leave consumers behind on the broker.
+            await ReadyAsync(client);
             await (await client.PostAsJsonAsync("/api/contacts", new { name, telegram = "@later_user" })).JsonAsync(HttpStatusCode.Created);
             message = (await (await client.PostAsJsonAsync("/api/messages", new { text = "Later", contactNames = new[] { name }, notBefore = DateTimeOffset.UtcNow.AddSeconds(3) }))
                 .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
@@ -149,6 +151,35 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
     }
 
     [Fact]
+    public async Task A_retry_another_node_recorded_is_taken_up_by_a_node_that_remembers_the_attempt_as_in_flight()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var slow = await EmulatorServer.StartAsync(o => o.Telegram.LatencyMilliseconds = 3000);
+        await using var node = api.Over(database, slow);
+        var client = node.ClientFor("alice");
+        await (await client.PostAsJsonAsync("/api/contacts", new { name = "Busy", telegram = "@busy_user" })).JsonAsync(HttpStatusCode.Created);
+        var message = (await (await client.PostAsJsonAsync("/api/messages", new { text = "Twice?", contactNames = new[] { "Busy" } }))
+            .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        await Eventually.HoldsAsync(async () => (await node.StreamAsync($"message-{message}")).Any(e => e.Type == "delivery_attempted"), "the send to start");
+
+        // Another node decides the attempt lost and due again now; this node still remembers it as sending.
+        var delivery = JsonDocument.Parse((await node.StreamAsync($"message-{message}"))[0].Data).RootElement.GetProperty("deliveries")[0].GetProperty("deliveryId").GetGuid();
+        await using (var elsewhere = await EventStoreNode.StartAsync(database.ConnectionString))
+        {
+            var registry = EventSourced.Application.EventStore.EventCatalog.Create();
+            var now = DateTimeOffset.UtcNow;
+            var lost = new EventSourced.Domain.Messages.DeliveryAttemptFailed(message, delivery, 1, "attempt outcome unknown (worker lost)", now, now);
+            await elsewhere.Store.AppendAsync($"message-{message}", EventSourced.Application.EventStore.ExpectedVersion.Exactly(1),
+                [registry.ToEventData(lost, Guid.NewGuid(), EventSourced.Application.EventStore.EventMetadata.Empty)]);
+        }
+
+        // Ignoring the due retry on its memory, the node would not look again before Deliveries:RedispatchAfter (30 s).
+        await Eventually.HoldsAsync(
+            async () => (await node.StreamAsync($"message-{message}")).Count(e => e.Type == "delivery_attempted") == 2, "the retry to be attempted", TimeSpan.FromSeconds(15));
+        await Eventually.HoldsAsync(async () => (await node.StreamAsync($"message-{message}")).Any(e => e.Type == "delivery_succeeded"), "the delivery to succeed");
+    }
+
+    [Fact]
     public async Task An_unknown_chat_fails_at_once_without_retries()
     {
         var (message, _) = await ScheduleAsync(telegram: "@unknown_chat_42");
@@ -184,8 +215,23 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
         return (id, scheduled.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("deliveryId").GetGuid()).ToArray());
     }
 
-    private Task UntilAsync(Guid message, string type) =>
-        Eventually.HoldsAsync(async () => (await TypesAsync(message)).Contains(type), $"{type} in message-{message}");
+    private async Task UntilAsync(Guid message, string type)
+    {
+        try
+        {
+            await Eventually.HoldsAsync(async () => (await TypesAsync(message)).Contains(type), $"{type} in message-{message}");
+        }
+        catch (TimeoutException e)
+        {
+            // What a stalled delivery needs to be understood: how far it got, and whether the schedule it waits on moved.
+            var projections = await (await api.ClientFor("ops").GetAsync("/api/admin/projections")).Content.ReadAsStringAsync();
+            var health = await (await api.ClientFor("ops").GetAsync("/health/ready")).Content.ReadAsStringAsync();
+            throw new TimeoutException($"{e.Message} Stream: {string.Join(", ", await TypesAsync(message))}. Projections: {projections} Readiness: {health}", e);
+        }
+    }
+
+    private static Task ReadyAsync(HttpClient client) =>
+        Eventually.HoldsAsync(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "the node to be ready");
 
     private async Task<List<string>> TypesAsync(Guid message) => [.. (await api.StreamAsync($"message-{message}")).Select(e => e.Type)];
 

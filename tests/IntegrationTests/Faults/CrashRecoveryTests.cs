@@ -26,6 +26,9 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         var settings = new Dictionary<string, string>
         {
             ["ConnectionStrings:EventStore"] = database.ConnectionString,
+            // A process started cold on a machine busy with the other tests: the tests' patience,
+            // not the product's 5 s, bounds the wait for its projections to catch up.
+            ["Projections:ReadYourWritesTimeout"] = Wait.Patience.ToString(),
             ["Deliveries:Enabled"] = "true",
             ["Deliveries:BaseDelay"] = "00:00:00.050",
             ["Deliveries:PollInterval"] = "00:00:00.050",
