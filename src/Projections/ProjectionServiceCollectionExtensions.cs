@@ -1,4 +1,5 @@
 using EventSourced.Application.Deliveries;
+using EventSourced.Application.EventStore;
 using EventSourced.Application.Deploys;
 using EventSourced.Projections.Contacts;
 using EventSourced.Projections.Deliveries;
@@ -24,7 +25,8 @@ public static class ProjectionServiceCollectionExtensions
             sp.GetRequiredService<IConfiguration>().GetSection("Projections").Bind(options);
             return options;
         });
-        services.AddSingleton(sp => new ProjectionProgress(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ProjectionOptions>().ReadYourWritesTimeout));
+        services.AddSingleton(sp => new ProjectionProgress(
+            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ProjectionOptions>().ReadYourWritesTimeout, sp.GetRequiredService<IEventStore>(), sp.GetServices<IProjection>()));
         services.AddSingleton<IProjection, ContactsProjection>();
         services.AddSingleton<ContactQueries>();
         services.AddSingleton<IProjection, DeploysProjection>();

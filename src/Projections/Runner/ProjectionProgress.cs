@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EventSourced.Application.EventStore;
 using Npgsql;
 
 namespace EventSourced.Projections.Runner;
@@ -6,10 +7,16 @@ namespace EventSourced.Projections.Runner;
 /// <summary>
 /// How far each projection's serving generation has got, for read-your-writes: a query given a
 /// command's position waits until the projection has applied it. Commits on this node wake waiters
-/// at once; a projection led by another node is seen by polling its checkpoint.
+/// at once; a projection led by another node is seen by polling its checkpoint. Given the store
+/// and the projections, a position the projection never sees (another category's command: add a
+/// contact, send a message, list contacts at the message's position) counts as reached once
+/// nothing the projection matches lies between its checkpoint and that position: its checkpoint
+/// only moves with the events it applies.
 /// </summary>
-public sealed class ProjectionProgress(NpgsqlDataSource dataSource, TimeSpan? readYourWritesTimeout = null)
+public sealed class ProjectionProgress(NpgsqlDataSource dataSource, TimeSpan? readYourWritesTimeout = null, IEventStore? store = null, IEnumerable<IProjection>? projections = null)
 {
+    private readonly Dictionary<string, EventFilter> _filters = (projections ?? []).ToDictionary(p => p.Name, p => p.Filter);
+
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(10);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _advanced = new();
 
@@ -34,7 +41,8 @@ public sealed class ProjectionProgress(NpgsqlDataSource dataSource, TimeSpan? re
             while (true)
             {
                 var advanced = _advanced.GetOrAdd(projection, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-                if (await PositionAsync(projection, deadline.Token) >= position)
+                var reached = await PositionAsync(projection, deadline.Token);
+                if (reached >= position || await NothingToApplyUpToAsync(projection, reached, position, deadline.Token))
                 {
                     return true;
                 }
@@ -47,6 +55,18 @@ public sealed class ProjectionProgress(NpgsqlDataSource dataSource, TimeSpan? re
         {
             return false;
         }
+    }
+
+    /// <summary>Whether the next event the projection matches after <paramref name="reached"/> lies beyond <paramref name="position"/>, with nothing below it still in flight.</summary>
+    private async Task<bool> NothingToApplyUpToAsync(string projection, long reached, long position, CancellationToken ct)
+    {
+        if (store is null || !_filters.TryGetValue(projection, out var filter))
+        {
+            return false;
+        }
+
+        var next = await store.ReadAllAsync(reached, 1, filter, ct);
+        return next.Events.Count > 0 ? next.Events[0].Position > position : next.LastPosition >= position;
     }
 
     private async Task<long> PositionAsync(string projection, CancellationToken ct)

@@ -30,6 +30,21 @@ public sealed class ContactListApiTests(EmptyStoreApi api) : IClassFixture<Empty
     }
 
     [Fact]
+    public async Task Asked_at_the_position_of_a_later_command_of_another_kind_the_list_answers_with_the_contact()
+    {
+        var bob = api.ClientFor("bob");
+        var added = await (await bob.PostAsJsonAsync("/api/contacts", new { name = "Zoe", viber = "zoe" })).JsonAsync(HttpStatusCode.Created);
+        var sent = await (await bob.PostAsJsonAsync("/api/messages", new { text = "Hi", contactNames = new[] { "Zoe" } })).JsonAsync(HttpStatusCode.Accepted);
+        var position = sent.GetProperty("position").GetInt64();
+
+        // The contacts read model never sees the message, so its checkpoint stays at the contact.
+        var list = await (await bob.GetAsync($"/api/contacts?minPosition={position}")).JsonAsync(HttpStatusCode.OK);
+
+        position.Should().BeGreaterThan(added.GetProperty("position").GetInt64());
+        Names(list).Should().Contain("Zoe");
+    }
+
+    [Fact]
     public async Task A_bad_page_is_a_400() =>
         await (await api.ClientFor("vera").GetAsync("/api/contacts?pageSize=0")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
 

@@ -43,6 +43,10 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
         types.SkipWhile(t => t != "delivery_redelivery_requested").Count(t => t == "delivery_attempted").Should().Be(3, "attempts start again from one");
         (await api.Emulator.ReceivedAsync("viber")).Count(r => r.IdempotencyKey == deliveries[0].ToString()).Should().Be(6);
 
+        // Discard acts on the failed queue as the read model shows it: once it lists the second failure.
+        var failedAgain = (await api.StreamAsync($"message-{message}")).Last(e => e.Type == "delivery_failed").Position;
+        (await (await _alice.GetAsync($"/api/deliveries/failed?minPosition={failedAgain}")).JsonAsync(HttpStatusCode.OK))
+            .EnumerateArray().Should().Contain(f => f.GetProperty("deliveryId").GetGuid() == deliveries[0]);
         var discarded = await (await _alice.PostAsJsonAsync("/api/deliveries/failed/discard", new { all = true })).JsonAsync(HttpStatusCode.OK);
         var position = discarded.GetProperty("position").GetInt64();
         (await (await _alice.GetAsync($"/api/deliveries/failed?minPosition={position}")).JsonAsync(HttpStatusCode.OK))
