@@ -6,7 +6,8 @@ namespace EventSourced.Api.Health;
 /// <summary>
 /// /health/live: the process answers (restart it if not). /health/ready: the database answers,
 /// every read model serves and none is stuck behind (Health:MaxProjectionLag, 5 min) and, on
-/// delivery nodes, the bus is connected (send it traffic if so); its JSON says which check failed. Both anonymous, for load balancers and orchestrators.
+/// delivery nodes, the bus is connected and a RabbitMQ broker accepts connections (send it
+/// traffic if so); its JSON says which check failed. Both anonymous, for load balancers and orchestrators.
 /// </summary>
 public static class HealthEndpoints
 {

@@ -32,6 +32,7 @@ public static class DeliveryBusServiceCollectionExtensions
                     break;
                 case "RabbitMq":
                     var uri = configuration.GetConnectionString("RabbitMq") ?? "amqp://guest:guest@localhost:5672/";
+                    services.AddHealthChecks().AddCheck("rabbitmq-broker", new RabbitMqBrokerCheck(new Uri(uri)), tags: ["ready"]);
                     bus.UsingRabbitMq((context, cfg) =>
                     {
                         cfg.Host(new Uri(uri));
