@@ -19,6 +19,12 @@ public static class DeliveryBusServiceCollectionExtensions
     {
         services.AddSingleton<IDeliveryDispatcher, BusDeliveryDispatcher>();
         var transport = configuration["Deliveries:Transport"] ?? "InMemory";
+        var broker = new Uri(configuration.GetConnectionString("RabbitMq") ?? "amqp://guest:guest@localhost:5672/");
+        if (transport == "RabbitMq")
+        {
+            services.AddHealthChecks().AddCheck("rabbitmq-broker", new RabbitMqBrokerCheck(broker), tags: ["ready"]);
+        }
+
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
@@ -31,11 +37,9 @@ public static class DeliveryBusServiceCollectionExtensions
                     bus.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
                     break;
                 case "RabbitMq":
-                    var uri = configuration.GetConnectionString("RabbitMq") ?? "amqp://guest:guest@localhost:5672/";
-                    services.AddHealthChecks().AddCheck("rabbitmq-broker", new RabbitMqBrokerCheck(new Uri(uri)), tags: ["ready"]);
                     bus.UsingRabbitMq((context, cfg) =>
                     {
-                        cfg.Host(new Uri(uri));
+                        cfg.Host(broker);
                         cfg.ConfigureEndpoints(context);
                     });
                     break;
