@@ -3,9 +3,15 @@ using MassTransit;
 
 namespace EventSourced.Infrastructure.Deliveries;
 
-/// <summary>Publishes due deliveries to the delivery saga.</summary>
+/// <summary>Publishes due deliveries to the delivery saga, those of one message together (up to <see cref="MaxPerStep"/> a step).</summary>
 public sealed class BusDeliveryDispatcher(IBus bus) : IDeliveryDispatcher
 {
+    /// <summary>A broadcast to thousands is taken in steps of this many deliveries: one append each, of a bounded size.</summary>
+    public const int MaxPerStep = 100;
+
     public Task DispatchAsync(IReadOnlyCollection<DueDelivery> due, CancellationToken ct) =>
-        bus.PublishBatch(due.Select(d => new DeliveryDue(d.MessageId, d.DeliveryId)), ct);
+        bus.PublishBatch(
+            due.GroupBy(d => d.MessageId)
+                .SelectMany(message => message.Select(d => d.DeliveryId).Chunk(MaxPerStep).Select(ids => new DeliveriesDue(message.Key, ids))),
+            ct);
 }

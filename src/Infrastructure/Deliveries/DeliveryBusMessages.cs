@@ -3,29 +3,46 @@ using EventSourced.Domain.Messages;
 
 namespace EventSourced.Infrastructure.Deliveries;
 
-/// <summary>A bus message about one delivery; the saga finds the delivery in its message's stream.</summary>
+/// <summary>
+/// A bus message about deliveries of one message. The saga finds them in that message's stream,
+/// and takes them in one step: one read (or none, if the node remembers the stream) and one append
+/// for all of them, since they share the stream.
+/// </summary>
 public interface IDeliveryStep
 {
     Guid MessageId { get; }
 
-    Guid DeliveryId { get; }
+    /// <summary>The deliveries this step is about: those the state machine's correlation selects.</summary>
+    IEnumerable<Guid> DeliveryIds { get; }
 }
 
-/// <summary>The schedule says the delivery may be due; the saga decides whether it is.</summary>
-public sealed record DeliveryDue(Guid MessageId, Guid DeliveryId) : IDeliveryStep;
+/// <summary>The schedule says these deliveries of one message may be due; the saga decides, delivery by delivery, whether they are.</summary>
+public sealed record DeliveriesDue(Guid MessageId, IReadOnlyList<Guid> DeliveryIds) : IDeliveryStep
+{
+    IEnumerable<Guid> IDeliveryStep.DeliveryIds => DeliveryIds;
+}
 
 /// <summary>Send this attempt: published by the saga only once the attempt is in the stream.</summary>
-public sealed record SendDelivery(Guid MessageId, Guid DeliveryId, int Attempt, Channel Channel, string Address, string Text) : IDeliveryStep;
+public sealed record SendDelivery(Guid MessageId, Guid DeliveryId, int Attempt, Channel Channel, string Address, string Text);
 
-/// <summary>How an attempt ended, from the sender back to the saga.</summary>
-public sealed record DeliverySendFinished(
-    Guid MessageId, Guid DeliveryId, int Attempt, bool Sent, string? ProviderMessageId, string? Error, bool Permanent, TimeSpan? RetryAfter) : IDeliveryStep
+/// <summary>How attempts at deliveries of one message ended, from the sender back to the saga.</summary>
+public sealed record DeliverySendsFinished(Guid MessageId, IReadOnlyList<DeliverySendFinished> Outcomes) : IDeliveryStep
+{
+    IEnumerable<Guid> IDeliveryStep.DeliveryIds => Outcomes.Select(o => o.DeliveryId);
+
+    /// <summary>The outcome of that attempt at that delivery, if this message carries it.</summary>
+    public DeliverySendFinished? Of(Guid deliveryId, int attempt) =>
+        Outcomes.FirstOrDefault(o => o.DeliveryId == deliveryId && o.Attempt == attempt);
+}
+
+/// <summary>How one attempt ended.</summary>
+public sealed record DeliverySendFinished(Guid DeliveryId, int Attempt, bool Sent, string? ProviderMessageId, string? Error, bool Permanent, TimeSpan? RetryAfter)
 {
     public static DeliverySendFinished Of(SendDelivery send, SendOutcome outcome) => outcome switch
     {
-        SendOutcome.Sent s => new(send.MessageId, send.DeliveryId, send.Attempt, true, s.ProviderMessageId, null, false, null),
-        SendOutcome.Transient t => new(send.MessageId, send.DeliveryId, send.Attempt, false, null, t.Error, false, t.RetryAfter),
-        SendOutcome.Permanent p => new(send.MessageId, send.DeliveryId, send.Attempt, false, null, p.Error, true, null),
+        SendOutcome.Sent s => new(send.DeliveryId, send.Attempt, true, s.ProviderMessageId, null, false, null),
+        SendOutcome.Transient t => new(send.DeliveryId, send.Attempt, false, null, t.Error, false, t.RetryAfter),
+        SendOutcome.Permanent p => new(send.DeliveryId, send.Attempt, false, null, p.Error, true, null),
         _ => throw new InvalidOperationException($"Unknown outcome {outcome}."),
     };
 

@@ -6,37 +6,32 @@ namespace EventSourced.Infrastructure.Deliveries;
 
 /// <summary>
 /// One delivery's saga instance. It has no table of its own: the repository folds it from the
-/// message's stream, the state machine records its decisions as delivery commands, and saving
-/// appends their events at the version the stream was loaded at (ADR 0015).
+/// message's stream, the state machine records its decisions as delivery commands, and the
+/// repository appends their events at the version the stream was loaded at (ADR 0015).
 /// </summary>
 public sealed class DeliverySaga : SagaStateMachineInstance
 {
     public Guid CorrelationId { get; set; }
 
+    /// <summary>The message this delivery belongs to: the bus messages' correlation (nullable, as MassTransit's property correlation asks).</summary>
+    public Guid? MessageId => Message.Id;
+
     public string CurrentState { get; set; } = "";
 
-    /// <summary>The message as loaded, at <see cref="Version"/>: the expected version of the save.</summary>
-    public Message Loaded { get; private set; } = Message.None;
-
-    public long Version { get; private set; } = -1;
-
-    /// <summary>The message with this step's decisions applied.</summary>
+    /// <summary>The message with this instance's decisions (and those of instances before it in the step) applied.</summary>
     public Message Message { get; private set; } = Message.None;
 
     public List<IMessageCommand> Decisions { get; } = [];
 
     public DeliveryProgress Progress => Message.Progress[CorrelationId];
 
-    public PlannedDelivery Delivery { get; private set; } = null!;
+    public PlannedDelivery Delivery => Message.Deliveries.First(d => d.DeliveryId == CorrelationId);
 
-    public static DeliverySaga Of(Message message, long version, Guid deliveryId) => new()
+    public static DeliverySaga Of(Message message, Guid deliveryId) => new()
     {
         CorrelationId = deliveryId,
         CurrentState = message.Progress[deliveryId].Status.ToString(),
-        Loaded = message,
-        Version = version,
         Message = message,
-        Delivery = message.Deliveries.First(d => d.DeliveryId == deliveryId),
     };
 
     public bool IsDue(DateTimeOffset now) => Progress.Status switch

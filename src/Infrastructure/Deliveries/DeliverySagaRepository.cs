@@ -1,3 +1,4 @@
+using System.Collections;
 using EventSourced.Application.Commands;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Messages;
@@ -8,11 +9,14 @@ using MassTransit.Saga;
 namespace EventSourced.Infrastructure.Deliveries;
 
 /// <summary>
-/// The delivery saga's repository over the event store: load takes the message as this node
-/// remembers it (else folds its stream), and update appends the events of the saga's decisions
-/// with the version it was loaded at. That expected version is the optimistic concurrency: a step
-/// that raced another (another node, the owner's redelivery) fails, is retried by the endpoint,
-/// and decides again on the newer state (a failed append brings the memory up to date).
+/// The delivery saga's repository over the event store. A bus message names deliveries of one
+/// message (<see cref="IDeliveryStep"/>), and they share that message's stream, so they are taken
+/// as one step: the message as this node remembers it (else its stream folded), each matching
+/// delivery's instance run through the state machine in turn, and the events of all their
+/// decisions appended at once, at the version the step began from. That expected version is the
+/// optimistic concurrency: a step that raced another (another node, the owner's redelivery) fails,
+/// is retried by the endpoint, and decides again on the newer state (a failed append brings the
+/// memory up to date).
 /// </summary>
 public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaRepositoryContextFactory<DeliverySaga>
 {
@@ -20,49 +24,79 @@ public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaReposi
 
     public Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<DeliverySaga, T>> next)
         where T : class =>
-        next.Send(new StreamContext<T>(context, handler));
+        throw new NotSupportedException("Delivery steps find their deliveries by query: a bus message may name several.");
 
-    public Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<DeliverySaga> query, IPipe<SagaRepositoryQueryContext<DeliverySaga, T>> next)
-        where T : class =>
-        throw new NotSupportedException("Delivery sagas are found by delivery id only.");
-
-    private sealed class StreamContext<T>(ConsumeContext<T> context, CommandHandler handler) : ConsumeContextScope<T>(context), SagaRepositoryContext<DeliverySaga, T>
+    public async Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<DeliverySaga> query, IPipe<SagaRepositoryQueryContext<DeliverySaga, T>> next)
         where T : class
     {
+        // The state machine's query is "the deliveries of the step's message", which are the
+        // deliveries in its stream; of those, only the ones the step names have anything to do
+        // (the others would ignore it), so a broadcast to thousands is not run through whole for
+        // every step of a hundred.
+        var named = context.Message as IDeliveryStep ?? throw new InvalidOperationException($"{typeof(T).Name} does not name its message.");
+        var streamId = Message.StreamId(named.MessageId);
+        var (message, version) = await handler.RecallOrLoadAsync(Message.Decider, streamId, context.CancellationToken);
+        var deliveries = named.DeliveryIds.Distinct().Where(message.Progress.ContainsKey).ToList();
+        var step = new MessageStep<T>(context, message, version, deliveries);
+        await next.Send(step);
+        await SaveAsync(step, streamId, context);
+    }
+
+    private async Task SaveAsync<T>(MessageStep<T> step, string streamId, ConsumeContext context)
+        where T : class
+    {
+        if (step.Decisions.Count > 0)
+        {
+            var by = new CommandContext("delivery", step.Loaded.Id.ToString(), context.MessageId?.ToString());
+            await handler.HandleAllAtAsync(Message.Decider, streamId, step.Decisions, (step.Loaded, step.Version), by, context.CancellationToken);
+            return;
+        }
+
+        // Deciding nothing on a remembered message proves nothing: another node may have moved a
+        // delivery on (a retry now due, seen here as still sending). If the stream did move, the
+        // step fails, and its retry decides on the caught-up memory.
+        var (_, current) = await handler.LoadAsync(Message.Decider, streamId, context.CancellationToken);
+        if (current != step.Version)
+        {
+            throw new WrongExpectedVersionException(streamId, ExpectedVersion.From(step.Version), current);
+        }
+    }
+
+    /// <summary>
+    /// One bus message's step over one message: each delivery's instance is loaded from the message
+    /// as the instances before it left it, and updating an instance only gathers its decisions.
+    /// </summary>
+    private sealed class MessageStep<T>(ConsumeContext<T> context, Message loaded, long version, IReadOnlyList<Guid> deliveries)
+        : ConsumeContextScope<T>(context), SagaRepositoryQueryContext<DeliverySaga, T>
+        where T : class
+    {
+        private Message _current = loaded;
+
+        public Message Loaded { get; } = loaded;
+
+        public long Version { get; } = version;
+
+        public List<IMessageCommand> Decisions { get; } = [];
+
+        public int Count => deliveries.Count;
+
+        public IEnumerator<Guid> GetEnumerator() => deliveries.GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public Task<SagaConsumeContext<DeliverySaga, T>> Load(Guid correlationId) =>
+            CreateSagaConsumeContext(this, DeliverySaga.Of(_current, correlationId), SagaConsumeContextMode.Load);
+
+        public Task Update(SagaConsumeContext<DeliverySaga> context)
+        {
+            Decisions.AddRange(context.Saga.Decisions);
+            _current = context.Saga.Message;
+            return Task.CompletedTask;
+        }
+
         public Task<SagaConsumeContext<DeliverySaga, T>> Add(DeliverySaga instance) => throw NotFromTheBus();
 
         public Task<SagaConsumeContext<DeliverySaga, T>> Insert(DeliverySaga instance) => throw NotFromTheBus();
-
-        public async Task<SagaConsumeContext<DeliverySaga, T>> Load(Guid correlationId)
-        {
-            var messageId = (Message as IDeliveryStep ?? throw new InvalidOperationException($"{typeof(T).Name} does not name its message.")).MessageId;
-            var (message, version) = await handler.RecallOrLoadAsync(Domain.Messages.Message.Decider, Domain.Messages.Message.StreamId(messageId), CancellationToken);
-            return message.Progress.ContainsKey(correlationId)
-                ? await CreateSagaConsumeContext(this, DeliverySaga.Of(message, version, correlationId), SagaConsumeContextMode.Load)
-                : null!;
-        }
-
-        public async Task Update(SagaConsumeContext<DeliverySaga> context)
-        {
-            var saga = context.Saga;
-            if (saga.Decisions.Count == 0)
-            {
-                // Deciding nothing on a remembered message proves nothing: another node may have moved
-                // the delivery on (a retry now due, seen here as still sending). If the stream did move,
-                // the step fails, and its retry decides on the caught-up memory.
-                var streamId = Domain.Messages.Message.StreamId(saga.Loaded.Id);
-                var (_, current) = await handler.LoadAsync(Domain.Messages.Message.Decider, streamId, CancellationToken);
-                if (current != saga.Version)
-                {
-                    throw new WrongExpectedVersionException(streamId, ExpectedVersion.From(saga.Version), current);
-                }
-
-                return;
-            }
-
-            var by = new CommandContext("delivery", saga.Loaded.Id.ToString(), context.MessageId?.ToString());
-            await handler.HandleAllAtAsync(Domain.Messages.Message.Decider, Domain.Messages.Message.StreamId(saga.Loaded.Id), saga.Decisions, (saga.Loaded, saga.Version), by, CancellationToken);
-        }
 
         public Task Save(SagaConsumeContext<DeliverySaga> context) => throw NotFromTheBus();
 

@@ -15,14 +15,18 @@ public sealed class DeliveryStateMachine : MassTransitStateMachine<DeliverySaga>
     public DeliveryStateMachine(DeliveryOptions options, TimeProvider clock)
     {
         InstanceState(s => s.CurrentState);
+        // Each bus message is about deliveries of one message. Correlating by the message (a
+        // property, not an expression over the bus message: MassTransit would compile that for
+        // every message received) lets the repository load its stream once and run the deliveries
+        // the bus message names through here in turn.
         Event(() => Due, e =>
         {
-            e.CorrelateById(c => c.Message.DeliveryId);
+            e.CorrelateBy(saga => saga.MessageId, c => c.Message.MessageId);
             e.OnMissingInstance(m => m.Discard());
         });
         Event(() => Finished, e =>
         {
-            e.CorrelateById(c => c.Message.DeliveryId);
+            e.CorrelateBy(saga => saga.MessageId, c => c.Message.MessageId);
             e.OnMissingInstance(m => m.Discard());
         });
 
@@ -40,8 +44,8 @@ public sealed class DeliveryStateMachine : MassTransitStateMachine<DeliverySaga>
                 // Tried again with the same idempotency key, so a messenger that honours it does not deliver twice.
                 .Then(c => c.Saga.RecordOutcome(new SendOutcome.Transient("attempt outcome unknown (worker lost)", TimeSpan.Zero), options, clock.GetUtcNow()))
                 .IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Retrying, r => r.TransitionTo(Retrying), f => f.TransitionTo(Failed)),
-            When(Finished, c => c.Message.Attempt == c.Saga.Progress.Attempts)
-                .Then(c => c.Saga.RecordOutcome(c.Message.Outcome, options, clock.GetUtcNow()))
+            When(Finished, c => c.Message.Of(c.Saga.CorrelationId, c.Saga.Progress.Attempts) is not null)
+                .Then(c => c.Saga.RecordOutcome(c.Message.Of(c.Saga.CorrelationId, c.Saga.Progress.Attempts)!.Outcome, options, clock.GetUtcNow()))
                 .IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Delivered, d => d.TransitionTo(Delivered), other => other
                     .IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Retrying, r => r.TransitionTo(Retrying), f => f.TransitionTo(Failed))));
     }
@@ -60,7 +64,7 @@ public sealed class DeliveryStateMachine : MassTransitStateMachine<DeliverySaga>
 
     public State Cancelled { get; private set; } = null!;
 
-    public Event<DeliveryDue> Due { get; private set; } = null!;
+    public Event<DeliveriesDue> Due { get; private set; } = null!;
 
-    public Event<DeliverySendFinished> Finished { get; private set; } = null!;
+    public Event<DeliverySendsFinished> Finished { get; private set; } = null!;
 }
