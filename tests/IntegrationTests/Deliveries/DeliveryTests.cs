@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EventSourced.Infrastructure.Deliveries;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
 
@@ -209,11 +210,42 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
         response.GetProperty("notFailed").EnumerateArray().Select(d => d.GetGuid()).Should().Equal(stranger);
     }
 
+    [Fact]
+    public async Task A_broadcast_larger_than_one_saga_step_goes_out_once_to_every_recipient_while_one_is_retried()
+    {
+        // More deliveries than one saga step takes, so several steps and batches of outcomes write
+        // the message's stream, with a WhatsApp delivery failing twice in between.
+        var tag = $"{Guid.NewGuid():N}"[..8];
+        var names = new List<string>();
+        for (var i = 0; i < BusDeliveryDispatcher.MaxPerStep + 20; i++)
+        {
+            names.Add($"Crowd {tag} {i}");
+            await (await _alice.PostAsJsonAsync("/api/contacts", new { name = names[^1], telegram = $"@crowd_{tag}_{i}" })).JsonAsync(HttpStatusCode.Created);
+        }
+
+        names.Add($"Crowd {tag} on WhatsApp");
+        await (await _alice.PostAsJsonAsync("/api/contacts", new { name = names[^1], whatsApp = "+4915112340000" })).JsonAsync(HttpStatusCode.Created);
+        var (message, deliveries) = await SendToAsync(names);
+
+        await Eventually.HoldsAsync(async () => (await TypesAsync(message)).Count(t => t == "delivery_succeeded") == deliveries.Length, "every delivery to succeed");
+
+        var events = (await api.StreamAsync($"message-{message}")).Skip(1).Select(e => (e.Type, Delivery: JsonDocument.Parse(e.Data).RootElement.GetProperty("deliveryId").GetGuid())).ToList();
+        events.Where(e => e.Type == "delivery_succeeded").Select(e => e.Delivery).Should().BeEquivalentTo(deliveries);
+        events.Count(e => e.Type == "delivery_attempted").Should().Be(deliveries.Length + 2, "each is attempted once, and the WhatsApp one twice more");
+        var sent = (await api.Emulator.ReceivedAsync("telegram")).Concat(await api.Emulator.ReceivedAsync("whatsapp")).Where(r => r.Status == 200).ToList();
+        sent.Where(r => deliveries.Contains(Guid.Parse(r.IdempotencyKey!))).Select(r => Guid.Parse(r.IdempotencyKey!)).Should().BeEquivalentTo(deliveries);
+    }
+
     private async Task<(Guid Message, Guid[] Deliveries)> ScheduleAsync(string? telegram = null, string? whatsApp = null, string? viber = null)
     {
         var name = $"Recipient {Guid.NewGuid():N}"[..20];
         await (await _alice.PostAsJsonAsync("/api/contacts", new { name, telegram, whatsApp, viber })).JsonAsync(HttpStatusCode.Created);
-        var id = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Doors open at 18:00", contactNames = new[] { name } }))
+        return await SendToAsync([name]);
+    }
+
+    private async Task<(Guid Message, Guid[] Deliveries)> SendToAsync(IReadOnlyList<string> contactNames)
+    {
+        var id = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Doors open at 18:00", contactNames }))
             .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
         var scheduled = JsonDocument.Parse((await api.StreamAsync($"message-{id}"))[0].Data).RootElement;
         return (id, scheduled.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("deliveryId").GetGuid()).ToArray());
