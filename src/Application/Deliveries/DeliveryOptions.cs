@@ -29,6 +29,6 @@ public sealed class DeliveryOptions
     /// </summary>
     public TimeSpan RedispatchAfter { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Batches of sends in flight at once on this node (each up to ten attempts of one message), and saga steps taken at once.</summary>
+    /// <summary>Saga steps taken at once on this node, and steps' sends in flight at once (each step's attempts together).</summary>
     public int Concurrency { get; set; } = 32;
 }

@@ -6,8 +6,11 @@ namespace EventSourced.Infrastructure.Deliveries;
 /// <summary>Publishes due deliveries to the delivery saga, those of one message together (up to <see cref="MaxPerStep"/> a step).</summary>
 public sealed class BusDeliveryDispatcher(IBus bus) : IDeliveryDispatcher
 {
-    /// <summary>A broadcast to thousands is taken in steps of this many deliveries: one append each, of a bounded size.</summary>
-    public const int MaxPerStep = 100;
+    /// <summary>
+    /// A broadcast to thousands is taken in steps of this many deliveries: one append each, and at
+    /// most this many sends at once per step (so at most Deliveries:Concurrency times this many on a node).
+    /// </summary>
+    public const int MaxPerStep = 25;
 
     public Task DispatchAsync(IReadOnlyCollection<DueDelivery> due, CancellationToken ct) =>
         bus.PublishBatch(

@@ -22,8 +22,11 @@ public sealed record DeliveriesDue(Guid MessageId, IReadOnlyList<Guid> DeliveryI
     IEnumerable<Guid> IDeliveryStep.DeliveryIds => DeliveryIds;
 }
 
-/// <summary>Send this attempt: published by the saga only once the attempt is in the stream.</summary>
-public sealed record SendDelivery(Guid MessageId, Guid DeliveryId, int Attempt, Channel Channel, string Address, string Text);
+/// <summary>Send these attempts at deliveries of one message: published once a saga step has saved them in the stream.</summary>
+public sealed record SendDeliveries(Guid MessageId, string Text, IReadOnlyList<DeliveryAttempt> Attempts);
+
+/// <summary>One attempt to send: its number is part of the answer, so that the saga can tell a late answer from a current one.</summary>
+public sealed record DeliveryAttempt(Guid DeliveryId, int Attempt, Channel Channel, string Address);
 
 /// <summary>How attempts at deliveries of one message ended, from the sender back to the saga.</summary>
 public sealed record DeliverySendsFinished(Guid MessageId, IReadOnlyList<DeliverySendFinished> Outcomes) : IDeliveryStep
@@ -38,7 +41,7 @@ public sealed record DeliverySendsFinished(Guid MessageId, IReadOnlyList<Deliver
 /// <summary>How one attempt ended.</summary>
 public sealed record DeliverySendFinished(Guid DeliveryId, int Attempt, bool Sent, string? ProviderMessageId, string? Error, bool Permanent, TimeSpan? RetryAfter)
 {
-    public static DeliverySendFinished Of(SendDelivery send, SendOutcome outcome) => outcome switch
+    public static DeliverySendFinished Of(DeliveryAttempt send, SendOutcome outcome) => outcome switch
     {
         SendOutcome.Sent s => new(send.DeliveryId, send.Attempt, true, s.ProviderMessageId, null, false, null),
         SendOutcome.Transient t => new(send.DeliveryId, send.Attempt, false, null, t.Error, false, t.RetryAfter),

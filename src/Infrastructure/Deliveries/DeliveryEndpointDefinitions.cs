@@ -33,31 +33,11 @@ public sealed class DeliverySagaDefinition : SagaDefinition<DeliverySaga>
 }
 
 /// <summary>
-/// Sends are taken in batches of one message's attempts (they leave the saga together, as one
-/// step started them), so that their outcomes go back as one bus message and are recorded in one
-/// append. Up to the configured concurrency of batches run side by side; a batch waits at most
-/// <see cref="GatherFor"/> for more of its message's attempts. A failed send is not retried here
-/// but by the saga.
+/// Up to the configured concurrency of steps' sends run side by side (each step's attempts at
+/// once, at most <see cref="BusDeliveryDispatcher.MaxPerStep"/>); a failed send is not retried
+/// here but by the saga.
 /// </summary>
 public sealed class DeliverySenderDefinition : ConsumerDefinition<DeliverySender>
 {
-    public const int SendsPerBatch = 10;
-
-    public static readonly TimeSpan GatherFor = TimeSpan.FromMilliseconds(5);
-
-    private readonly DeliveryOptions _options;
-
-    public DeliverySenderDefinition(DeliveryOptions options)
-    {
-        _options = options;
-        // Messages gathering into a batch hold their slot until it runs.
-        Endpoint(e => e.ConcurrentMessageLimit = options.Concurrency * SendsPerBatch);
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DeliverySender> consumerConfigurator, IRegistrationContext context) =>
-        consumerConfigurator.Options<BatchOptions>(o => o
-            .SetMessageLimit(SendsPerBatch)
-            .SetTimeLimit(GatherFor)
-            .SetConcurrencyLimit(_options.Concurrency)
-            .GroupBy<SendDelivery, Guid>(c => c.Message.MessageId));
+    public DeliverySenderDefinition(DeliveryOptions options) => Endpoint(e => e.ConcurrentMessageLimit = options.Concurrency);
 }

@@ -23,6 +23,9 @@ public sealed class DeliverySaga : SagaStateMachineInstance
 
     public List<IMessageCommand> Decisions { get; } = [];
 
+    /// <summary>The attempt this step started, to be sent once the step is saved.</summary>
+    public DeliveryAttempt? Started { get; private set; }
+
     public DeliveryProgress Progress => Message.Progress[CorrelationId];
 
     public PlannedDelivery Delivery => Message.Deliveries.First(d => d.DeliveryId == CorrelationId);
@@ -45,9 +48,11 @@ public sealed class DeliverySaga : SagaStateMachineInstance
     public bool AttemptLost(DateTimeOffset now, TimeSpan timeout) =>
         Progress.Status == DeliveryStatus.Sending && Progress.Since + timeout <= now;
 
-    public void StartAttempt(DateTimeOffset now) => Decide(new StartDeliveryAttempt(Message.Id, Message.OwnerId, CorrelationId, now));
-
-    public SendDelivery SendCommand() => new(Message.Id, CorrelationId, Progress.Attempts, Delivery.Channel, Delivery.Address, Message.Text);
+    public void StartAttempt(DateTimeOffset now)
+    {
+        Decide(new StartDeliveryAttempt(Message.Id, Message.OwnerId, CorrelationId, now));
+        Started = new DeliveryAttempt(CorrelationId, Progress.Attempts, Delivery.Channel, Delivery.Address);
+    }
 
     /// <summary>Records how the attempt in flight ended; a transient failure is retried after a jittered backoff until attempts run out.</summary>
     public void RecordOutcome(SendOutcome outcome, DeliveryOptions options, DateTimeOffset now)

@@ -12,8 +12,10 @@ namespace EventSourced.Infrastructure.Deliveries;
 /// The delivery saga's repository over the event store. A bus message names deliveries of one
 /// message (<see cref="IDeliveryStep"/>), and they share that message's stream, so they are taken
 /// as one step: the message as this node remembers it (else its stream folded), each matching
-/// delivery's instance run through the state machine in turn, and the events of all their
-/// decisions appended at once, at the version the step began from. That expected version is the
+/// delivery's instance run through the state machine in turn, the events of all their decisions
+/// appended at once, at the version the step began from, and the attempts they started handed to
+/// the sender as one bus message (it leaves only if the step succeeds: the endpoint's outbox).
+/// That expected version is the
 /// optimistic concurrency: a step that raced another (another node, the owner's redelivery) fails,
 /// is retried by the endpoint, and decides again on the newer state (a failed append brings the
 /// memory up to date).
@@ -49,6 +51,11 @@ public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaReposi
         {
             var by = new CommandContext("delivery", step.Loaded.Id.ToString(), context.MessageId?.ToString());
             await handler.HandleAllAtAsync(Message.Decider, streamId, step.Decisions, (step.Loaded, step.Version), by, context.CancellationToken);
+            if (step.Started.Count > 0)
+            {
+                await context.Publish(new SendDeliveries(step.Loaded.Id, step.Loaded.Text, step.Started), context.CancellationToken);
+            }
+
             return;
         }
 
@@ -78,6 +85,8 @@ public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaReposi
 
         public List<IMessageCommand> Decisions { get; } = [];
 
+        public List<DeliveryAttempt> Started { get; } = [];
+
         public int Count => deliveries.Count;
 
         public IEnumerator<Guid> GetEnumerator() => deliveries.GetEnumerator();
@@ -90,6 +99,11 @@ public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaReposi
         public Task Update(SagaConsumeContext<DeliverySaga> context)
         {
             Decisions.AddRange(context.Saga.Decisions);
+            if (context.Saga.Started is { } started)
+            {
+                Started.Add(started);
+            }
+
             _current = context.Saga.Message;
             return Task.CompletedTask;
         }

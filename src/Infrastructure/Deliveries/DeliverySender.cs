@@ -5,11 +5,10 @@ using MassTransit;
 namespace EventSourced.Infrastructure.Deliveries;
 
 /// <summary>
-/// Sends attempts through their messengers' gateways, side by side, and tells the saga how they
-/// went: one bus message per message whose attempts were in the batch, so the saga records them
-/// in one step (the batch is grouped by message, <see cref="DeliverySenderDefinition"/>).
+/// Sends a saga step's attempts through their messengers' gateways, side by side, and tells the
+/// saga how they went in one bus message, so that it records them in one step.
 /// </summary>
-public sealed class DeliverySender(IEnumerable<IMessengerGateway> gateways) : IConsumer<Batch<SendDelivery>>
+public sealed class DeliverySender(IEnumerable<IMessengerGateway> gateways) : IConsumer<SendDeliveries>
 {
     /// <summary>
     /// How long telling the saga may wait for the broker. MassTransit reconnects a node's consumers
@@ -19,24 +18,21 @@ public sealed class DeliverySender(IEnumerable<IMessengerGateway> gateways) : IC
     /// </summary>
     public static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 
-    public async Task Consume(ConsumeContext<Batch<SendDelivery>> context)
+    public async Task Consume(ConsumeContext<SendDeliveries> context)
     {
-        var sends = context.Message.Select(m => m.Message).ToList();
-        var outcomes = await Task.WhenAll(sends.Select(SendAsync));
+        var sends = context.Message;
+        var outcomes = await Task.WhenAll(sends.Attempts.Select(attempt => SendAsync(attempt, sends.Text)));
         using var publishing = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         publishing.CancelAfter(PublishTimeout);
-        foreach (var message in outcomes.GroupBy(o => o.MessageId))
-        {
-            await context.Publish(new DeliverySendsFinished(message.Key, message.Select(o => o.Finished).ToList()), publishing.Token);
-        }
+        await context.Publish(new DeliverySendsFinished(sends.MessageId, outcomes), publishing.Token);
     }
 
-    private async Task<(Guid MessageId, DeliverySendFinished Finished)> SendAsync(SendDelivery send)
+    private async Task<DeliverySendFinished> SendAsync(DeliveryAttempt send, string text)
     {
         var gateway = gateways.Single(g => g.Channel == send.Channel);
         // A send once begun is not cut off by a stopping host: its outcome is worth recording.
         using var activity = Telemetry.Source.StartActivity($"send {send.Channel}");
-        var outcome = await gateway.SendAsync(new OutgoingMessage(send.DeliveryId, send.Channel, send.Address, send.Text), CancellationToken.None);
+        var outcome = await gateway.SendAsync(new OutgoingMessage(send.DeliveryId, send.Channel, send.Address, text), CancellationToken.None);
         var result = outcome switch
         {
             SendOutcome.Sent => "sent",
@@ -45,6 +41,6 @@ public sealed class DeliverySender(IEnumerable<IMessengerGateway> gateways) : IC
         };
         activity?.SetTag("eventsourced.delivery.outcome", result).SetTag("eventsourced.delivery.attempt", send.Attempt);
         Telemetry.DeliveryAttempts.Add(1, new KeyValuePair<string, object?>("channel", send.Channel.ToString()), new KeyValuePair<string, object?>("outcome", result));
-        return (send.MessageId, DeliverySendFinished.Of(send, outcome));
+        return DeliverySendFinished.Of(send, outcome);
     }
 }

@@ -5,8 +5,8 @@ using MassTransit;
 namespace EventSourced.Infrastructure.Deliveries;
 
 /// <summary>
-/// The delivery saga: scheduled or retrying → sending (the attempt is recorded, then the send is
-/// published) → delivered, retrying or failed. States are named as <see cref="DeliveryStatus"/>
+/// The delivery saga: scheduled or retrying → sending (the attempt is recorded; the repository
+/// sends it with the step's other attempts once they are saved) → delivered, retrying or failed. States are named as <see cref="DeliveryStatus"/>
 /// because the instance's state is folded from the same events. Redelivery and discard are the
 /// owner's commands on the stream; the saga takes a redelivered delivery up as scheduled again.
 /// </summary>
@@ -36,8 +36,7 @@ public sealed class DeliveryStateMachine : MassTransitStateMachine<DeliverySaga>
         During(Scheduled, Retrying,
             When(Due, c => c.Saga.IsDue(clock.GetUtcNow()))
                 .Then(c => c.Saga.StartAttempt(clock.GetUtcNow()))
-                .TransitionTo(Sending)
-                .Publish(c => c.Saga.SendCommand()));
+                .TransitionTo(Sending));
 
         During(Sending,
             When(Due, c => c.Saga.AttemptLost(clock.GetUtcNow(), options.AttemptTimeout))
