@@ -23,7 +23,7 @@ public sealed class DeliverySaga : SagaStateMachineInstance
 
     public List<IMessageCommand> Decisions { get; } = [];
 
-    /// <summary>The attempt this step started, to be sent once the step is saved.</summary>
+    /// <summary>The attempt this instance started in this step, to be sent once the step is saved.</summary>
     public DeliveryAttempt? Started { get; private set; }
 
     public DeliveryProgress Progress => Message.Progress[CorrelationId];

@@ -11,14 +11,13 @@ namespace EventSourced.Infrastructure.Deliveries;
 /// <summary>
 /// The delivery saga's repository over the event store. A bus message names deliveries of one
 /// message (<see cref="IDeliveryStep"/>), and they share that message's stream, so they are taken
-/// as one step: the message as this node remembers it (else its stream folded), each matching
+/// as one step: the message as this node remembers it (else its stream folded), each named
 /// delivery's instance run through the state machine in turn, the events of all their decisions
-/// appended at once, at the version the step began from, and the attempts they started handed to
+/// appended at once at the version the step began from, and the attempts they started handed to
 /// the sender as one bus message (it leaves only if the step succeeds: the endpoint's outbox).
-/// That expected version is the
-/// optimistic concurrency: a step that raced another (another node, the owner's redelivery) fails,
-/// is retried by the endpoint, and decides again on the newer state (a failed append brings the
-/// memory up to date).
+/// The expected version is the optimistic concurrency: a step that raced another (another node,
+/// the owner's redelivery) fails, is retried by the endpoint, and decides again on the newer
+/// state (a failed append brings the memory up to date).
 /// </summary>
 public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaRepositoryContextFactory<DeliverySaga>
 {
@@ -33,8 +32,8 @@ public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaReposi
     {
         // The state machine's query is "the deliveries of the step's message", which are the
         // deliveries in its stream; of those, only the ones the step names have anything to do
-        // (the others would ignore it), so a broadcast to thousands is not run through whole for
-        // every step of a hundred.
+        // (the others would ignore it), so a broadcast to thousands is not run through whole at
+        // every step.
         var named = context.Message as IDeliveryStep ?? throw new InvalidOperationException($"{typeof(T).Name} does not name its message.");
         var streamId = Message.StreamId(named.MessageId);
         var (message, version) = await handler.RecallOrLoadAsync(Message.Decider, streamId, context.CancellationToken);

@@ -14,7 +14,7 @@ public sealed class DeliverySender(IEnumerable<IMessengerGateway> gateways) : IC
     /// How long telling the saga may wait for the broker. MassTransit reconnects a node's consumers
     /// only once the messages they hold are done, and a publish waits for the broker to come back:
     /// without a limit, a RabbitMQ restart left a node that never consumed again. Given up, the
-    /// batch is received again after the reconnect and sent again under the same idempotency keys.
+    /// step's sends are received again after the reconnect and sent again under the same idempotency keys.
     /// </summary>
     public static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 
