@@ -10,7 +10,7 @@ namespace EventSourced.IntegrationTests.Support;
 public class DeliveryApi : EmptyStoreApi
 {
     /// <summary>False for another node over the owner's database (and virtual host): their owner disposes those.</summary>
-    protected bool OwnsDatabase { get; private set; } = true;
+    private bool OwnsDatabase { get; set; } = true;
 
     public EmulatorServer Emulator { get; private set; } = null!;
 
@@ -80,19 +80,7 @@ public sealed class RabbitMqDeliveryApi : DeliveryApi
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        RabbitMq.EnsureVirtualHost(Database.Name);
         builder.UseSetting("Deliveries:Transport", "RabbitMq");
-        builder.UseSetting("ConnectionStrings:RabbitMq", RabbitMq.Uri(Database.Name));
-    }
-
-    public override async Task DisposeHostAndDatabaseAsync()
-    {
-        var name = Database.Name;
-        await base.DisposeHostAndDatabaseAsync();
-        // Another node leaves the virtual host to its owner, whose bus still uses it.
-        if (OwnsDatabase)
-        {
-            RabbitMq.DeleteVirtualHost(name);
-        }
+        builder.UseSetting("ConnectionStrings:RabbitMq", RabbitMq.Uri(RabbitMq.VirtualHostOf(Database)));
     }
 }

@@ -9,14 +9,18 @@ public static class RabbitMq
 
     public static string Uri(string virtualHost) => $"amqp://guest:guest@{Broker}/{virtualHost}";
 
-    public static void EnsureVirtualHost(string name)
+    /// <summary>
+    /// The virtual host of the test database's nodes, named after it so that test classes running
+    /// side by side never take each other's messages; deleted when the database is dropped.
+    /// </summary>
+    public static string VirtualHostOf(TestDatabase database)
     {
         // add_vhost of an existing one fails harmlessly (a second node over the same database).
-        Ctl("add_vhost", name);
-        Ctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*").ThrowIfFailed();
+        Ctl("add_vhost", database.Name);
+        Ctl("set_permissions", "-p", database.Name, "guest", ".*", ".*", ".*").ThrowIfFailed();
+        database.RemoveAlongside("rabbitmq-vhost", () => Ctl("delete_vhost", database.Name));
+        return database.Name;
     }
-
-    public static void DeleteVirtualHost(string name) => Ctl("delete_vhost", name);
 
     /// <summary>Stops the broker's application (the node stays up to be started again); connections drop.</summary>
     public static void StopBroker() => Ctl("stop_app").ThrowIfFailed();

@@ -1,15 +1,18 @@
+using System.Collections.Concurrent;
 using Npgsql;
 
 namespace EventSourced.IntegrationTests.Support;
 
 /// <summary>
 /// A fresh PostgreSQL database for one test class, on the server that scripts/postgres-up.sh
-/// brought up (ConnectionStrings__EventStore). Dropped when the class is done.
+/// brought up (ConnectionStrings__EventStore). Dropped when the class is done, together with what
+/// was named after it elsewhere (a RabbitMQ virtual host), whichever node or test made that.
 /// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
     private const string DefaultServer = "Host=127.0.0.1;Port=5432;Username=eventsourced;Password=eventsourced;Database=eventsourced;SSL Mode=Disable";
     private readonly string _serverConnectionString;
+    private readonly ConcurrentDictionary<string, Action> _removeAlongside = new();
 
     private TestDatabase(string serverConnectionString, string name)
     {
@@ -30,10 +33,17 @@ public sealed class TestDatabase : IAsyncDisposable
         return database;
     }
 
+    /// <summary>Has <paramref name="remove"/> run when the database is dropped; once per <paramref name="what"/>, however often it is asked.</summary>
+    public void RemoveAlongside(string what, Action remove) => _removeAlongside.TryAdd(what, remove);
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
         await ExecuteOnServerAsync($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
+        foreach (var remove in _removeAlongside.Values)
+        {
+            remove();
+        }
     }
 
     private async Task ExecuteOnServerAsync(string sql)
