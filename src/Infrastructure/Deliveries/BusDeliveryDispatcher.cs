@@ -12,9 +12,11 @@ public sealed class BusDeliveryDispatcher(IBus bus) : IDeliveryDispatcher
     /// </summary>
     public const int MaxPerStep = 25;
 
-    public Task DispatchAsync(IReadOnlyCollection<DueDelivery> due, CancellationToken ct) =>
-        bus.PublishBatch(
-            due.GroupBy(d => d.MessageId)
-                .SelectMany(message => message.Select(d => d.DeliveryId).Chunk(MaxPerStep).Select(ids => new DeliveriesDue(message.Key, ids))),
-            ct);
+    public Task DispatchAsync(IReadOnlyCollection<DueDelivery> due, CancellationToken ct)
+    {
+        var steps = due.GroupBy(d => d.MessageId)
+            .SelectMany(message => message.Select(d => d.DeliveryId).Chunk(MaxPerStep).Select(ids => new DeliveriesDue(message.Key, ids)))
+            .ToList();
+        return BoundedPublish.WithinTimeoutAsync(bounded => bus.PublishBatch(steps, bounded), ct);
+    }
 }

@@ -5,9 +5,9 @@ namespace EventSourced.Infrastructure.Deliveries;
 
 /// <summary>
 /// The saga's endpoint: a step that lost the race for its stream (or met a database blip) is
-/// retried and decides again; the send it publishes leaves only once its attempt is saved (the
-/// outbox); and the steps of one message are taken one at a time on this node (the partitioner),
-/// as they all append to that message's stream.
+/// retried and decides again; and the steps of one message are taken one at a time on this node
+/// (the partitioner), as they all append to that message's stream. There is no outbox: the
+/// repository publishes a step's sends itself, after its append, the last thing the step does.
 /// </summary>
 public sealed class DeliverySagaDefinition : SagaDefinition<DeliverySaga>
 {
@@ -25,7 +25,6 @@ public sealed class DeliverySagaDefinition : SagaDefinition<DeliverySaga>
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<DeliverySaga> sagaConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.UseMessageRetry(r => r.Intervals(10, 50, 100, 250, 500, 1000, 2000));
-        endpointConfigurator.UseInMemoryOutbox(context);
         var partition = endpointConfigurator.CreatePartitioner(_options.Concurrency);
         sagaConfigurator.Message<DeliveriesDue>(m => m.UsePartitioner(partition, c => c.Message.MessageId));
         sagaConfigurator.Message<DeliverySendsFinished>(m => m.UsePartitioner(partition, c => c.Message.MessageId));

@@ -14,7 +14,7 @@ namespace EventSourced.Infrastructure.Deliveries;
 /// as one step: the message as this node remembers it (else its stream folded), each named
 /// delivery's instance run through the state machine in turn, the events of all their decisions
 /// appended at once at the version the step began from, and the attempts they started handed to
-/// the sender as one bus message (it leaves only if the step succeeds: the endpoint's outbox).
+/// the sender as one bus message, published only once the append succeeded.
 /// The expected version is the optimistic concurrency: a step that raced another (another node,
 /// the owner's redelivery) fails, is retried by the endpoint, and decides again on the newer
 /// state (a failed append brings the memory up to date).
@@ -52,7 +52,10 @@ public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaReposi
             await handler.HandleAllAtAsync(Message.Decider, streamId, step.Decisions, (step.Loaded, step.Version), by, context.CancellationToken);
             if (step.Started.Count > 0)
             {
-                await context.Publish(new SendDeliveries(step.Loaded.Id, step.Loaded.Text, step.Started), context.CancellationToken);
+                // If this fails, the attempts stay in flight in the stream until the attempt time-out
+                // counts them lost and they are tried again under the same idempotency keys.
+                var sends = new SendDeliveries(step.Loaded.Id, step.Loaded.Text, step.Started);
+                await BoundedPublish.WithinTimeoutAsync(bounded => context.Publish(sends, bounded), context.CancellationToken);
             }
 
             return;

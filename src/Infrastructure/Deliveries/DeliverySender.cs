@@ -10,21 +10,13 @@ namespace EventSourced.Infrastructure.Deliveries;
 /// </summary>
 public sealed class DeliverySender(IEnumerable<IMessengerGateway> gateways) : IConsumer<SendDeliveries>
 {
-    /// <summary>
-    /// How long telling the saga may wait for the broker. MassTransit reconnects a node's consumers
-    /// only once the messages they hold are done, and a publish waits for the broker to come back:
-    /// without a limit, a RabbitMQ restart left a node that never consumed again. Given up, the
-    /// step's sends are received again after the reconnect and sent again under the same idempotency keys.
-    /// </summary>
-    public static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
-
     public async Task Consume(ConsumeContext<SendDeliveries> context)
     {
         var sends = context.Message;
         var outcomes = await Task.WhenAll(sends.Attempts.Select(attempt => SendAsync(attempt, sends.Text)));
-        using var publishing = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        publishing.CancelAfter(PublishTimeout);
-        await context.Publish(new DeliverySendsFinished(sends.MessageId, outcomes), publishing.Token);
+        // Not told in time (the broker is away), the sends are received again and sent again under
+        // the same idempotency keys.
+        await BoundedPublish.WithinTimeoutAsync(bounded => context.Publish(new DeliverySendsFinished(sends.MessageId, outcomes), bounded), context.CancellationToken);
     }
 
     private async Task<DeliverySendFinished> SendAsync(DeliveryAttempt send, string text)

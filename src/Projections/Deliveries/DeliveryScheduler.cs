@@ -17,14 +17,6 @@ public sealed partial class DeliveryScheduler(
     // projection sees its next step, and it is not handed over again for the same due time meanwhile.
     private readonly Dictionary<Guid, (DateTimeOffset DueAt, DateTimeOffset HandedAt)> _handed = [];
 
-    /// <summary>
-    /// How long a hand-over may take before it is given up and made again at a later poll. Over
-    /// RabbitMQ, a publish whose channel closed under it (the broker restarting) can wait for its
-    /// confirmation forever, and while it waits MassTransit does not reconnect the node's
-    /// consumers: seen as a node that stopped delivering for good after a broker restart.
-    /// </summary>
-    private static readonly TimeSpan HandOverTimeout = TimeSpan.FromSeconds(10);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Enabled)
@@ -42,9 +34,7 @@ public sealed partial class DeliveryScheduler(
                 var fresh = due.Where(d => !_handed.TryGetValue(d.DeliveryId, out var h) || h.DueAt != d.DueAt || now - h.HandedAt >= options.RedispatchAfter).ToList();
                 if (fresh.Count > 0)
                 {
-                    using var handOver = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    handOver.CancelAfter(HandOverTimeout);
-                    await dispatcher.DispatchAsync(fresh, handOver.Token);
+                    await dispatcher.DispatchAsync(fresh, stoppingToken);
                     fresh.ForEach(d => _handed[d.DeliveryId] = (d.DueAt, now));
                 }
 
