@@ -6,8 +6,9 @@ namespace EventSourced.Infrastructure.Deliveries;
 
 /// <summary>
 /// The delivery saga: scheduled or retrying → sending (the attempt is recorded; the repository
-/// sends it with the step's other attempts once they are saved) → delivered, retrying or failed. States are named as <see cref="DeliveryStatus"/>
-/// because the instance's state is folded from the same events. Redelivery and discard are the
+/// sends it with the step's other attempts once they are saved) → delivered, retrying or failed.
+/// States are named as <see cref="DeliveryStatus"/> because the instance's state is folded from
+/// the same events. Redelivery and discard are the
 /// owner's commands on the stream; the saga takes a redelivered delivery up as scheduled again.
 /// </summary>
 public sealed class DeliveryStateMachine : MassTransitStateMachine<DeliverySaga>
