@@ -1,4 +1,3 @@
-
 namespace EventSourced.Api.Http;
 
 /// <summary>
