@@ -10,9 +10,31 @@ export ConnectionStrings__EventStore="$connection"
 # Without a broker only the tests over RabbitMQ fail, and they say why.
 RABBITMQ_HOST=$(scripts/rabbitmq-up.sh) && export RABBITMQ_HOST
 
+# Every process the tests start inherits this mark, so that none outlives the run, even when the
+# test host itself was killed. Set after the services above start: they are left alone, and so is
+# anything of another user (a PostgreSQL a fault test restarted runs as postgres).
+run_mark="EVENTSOURCED_TEST_RUN=$$-$(date +%s%N)"
+export "${run_mark?}"
+end_left_behind() {
+  local pid left=()
+  for environ in /proc/[0-9]*/environ; do
+    pid=${environ#/proc/}; pid=${pid%/environ}
+    [ "$pid" = "$$" ] || [ ! -O "/proc/$pid" ] && continue
+    if tr '\0' '\n' 2>/dev/null < "$environ" | grep -qxF "$run_mark"; then
+      left+=("$pid $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-120)")
+      kill -9 "$pid" 2>/dev/null
+    fi
+  done
+  if [ "${#left[@]}" -gt 0 ]; then
+    echo "test.sh: ended ${#left[@]} process(es) the tests left running:" >&2
+    printf '  %s\n' "${left[@]}" >&2
+  fi
+}
+
 results=$(mktemp -d)
 dotnet test EventSourced.sln --logger "trx" --results-directory "$results" "$@"
 status=$?
+end_left_behind
 
 # Sum the counters of every test assembly's report (a skipped test is counted but not executed).
 read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | awk '

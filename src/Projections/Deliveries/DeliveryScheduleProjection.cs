@@ -12,7 +12,9 @@ namespace EventSourced.Projections.Deliveries;
 /// </summary>
 public sealed class DeliveryScheduleProjection(DeliveryOptions options) : IProjection
 {
-    public string Name => "delivery_schedule";
+    public const string StableName = "delivery_schedule";
+
+    public string Name => StableName;
 
     public int Version => 1;
 

@@ -1,4 +1,5 @@
 using EventSourced.Application.Deliveries;
+using EventSourced.Projections.Runner;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,7 @@ namespace EventSourced.Projections.Deliveries;
 /// lost with a crashed node is made again once <see cref="DeliveryOptions.RedispatchAfter"/> passes.
 /// </summary>
 public sealed partial class DeliveryScheduler(
-    DeliveryScheduleQueries schedule, IDeliveryDispatcher dispatcher, DeliveryOptions options, TimeProvider clock, ILogger<DeliveryScheduler> logger) : BackgroundService
+    DeliveryScheduleQueries schedule, ProjectionProgress progress, IDeliveryDispatcher dispatcher, DeliveryOptions options, TimeProvider clock, ILogger<DeliveryScheduler> logger) : BackgroundService
 {
     // What this node handed over, and when: the schedule shows a delivery as due until the
     // projection sees its next step, and it is not handed over again for the same due time meanwhile.
@@ -25,10 +26,18 @@ public sealed partial class DeliveryScheduler(
         }
 
         using var timer = new PeriodicTimer(options.PollInterval, clock);
+        var scheduleServes = false;
         do
         {
             try
             {
+                // On a fresh store the schedule exists only once its projection first serves; until then nothing is due.
+                scheduleServes = scheduleServes || await progress.ServesAsync(DeliveryScheduleProjection.StableName, stoppingToken);
+                if (!scheduleServes)
+                {
+                    continue;
+                }
+
                 var now = clock.GetUtcNow();
                 var due = await schedule.DueAsync(now, options.Concurrency * 50, stoppingToken);
                 var fresh = due.Where(d => !_handed.TryGetValue(d.DeliveryId, out var h) || h.DueAt != d.DueAt || now - h.HandedAt >= options.RedispatchAfter).ToList();
@@ -45,7 +54,7 @@ public sealed partial class DeliveryScheduler(
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // The schedule may not exist yet (first start) or the database or bus may be away: look again soon.
+                // The database or bus may be away: look again soon.
                 LogPollFailed(logger, e);
             }
         }

@@ -69,6 +69,21 @@ public sealed class ProjectionProgress(NpgsqlDataSource dataSource, TimeSpan? re
         return next.Events.Count > 0 ? next.Events[0].Position > position : next.LastPosition >= position;
     }
 
+    /// <summary>Whether the projection has a generation serving queries yet; false on a fresh store, before its schema exists.</summary>
+    public async Task<bool> ServesAsync(string projection, CancellationToken ct)
+    {
+        try
+        {
+            await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT FROM proj.checkpoints WHERE projection = $1 AND active)");
+            command.Parameters.AddWithValue(projection);
+            return (bool)(await command.ExecuteScalarAsync(ct))!;
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            return false;
+        }
+    }
+
     private async Task<long> PositionAsync(string projection, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("SELECT coalesce(max(position), 0) FROM proj.checkpoints WHERE projection = $1 AND active");

@@ -180,7 +180,7 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
 
         // Ignoring the due retry on its memory, the node would not look again before Deliveries:RedispatchAfter (30 s).
         await Eventually.HoldsAsync(
-            async () => (await node.StreamAsync($"message-{message}")).Count(e => e.Type == "delivery_attempted") == 2, "the retry to be attempted", TimeSpan.FromSeconds(15));
+            async () => (await node.StreamAsync($"message-{message}")).Count(e => e.Type == "delivery_attempted") == 2, "the retry to be attempted", Wait.Scaled(TimeSpan.FromSeconds(15)));
         await Eventually.HoldsAsync(async () => (await node.StreamAsync($"message-{message}")).Any(e => e.Type == "delivery_succeeded"), "the delivery to succeed");
     }
 

@@ -2,13 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace EventSourced.IntegrationTests.Deliveries;
 
 /// <summary>Messenger tokens (Telegram's is part of the URL) and API keys never reach the logs, at any level.</summary>
-public sealed class SecretsInLogsTests(SecretsInLogsTests.LoggedApi api) : IClassFixture<SecretsInLogsTests.LoggedApi>
+public sealed class SecretsInLogsTests(LoggedDeliveryApi api) : IClassFixture<LoggedDeliveryApi>
 {
     [Fact]
     public async Task A_delivery_and_authenticated_requests_log_neither_tokens_nor_keys()
@@ -22,16 +20,5 @@ public sealed class SecretsInLogsTests(SecretsInLogsTests.LoggedApi api) : IClas
         api.Logs.Lines.Should().NotBeEmpty();
         api.Logs.Lines.Should().NotContain(l => l.Contains("test-Telegram", StringComparison.Ordinal), "the bot token is part of Telegram's URL");
         api.Logs.Lines.Should().NotContain(l => l.Contains("test-key-", StringComparison.Ordinal), "API keys");
-    }
-
-    public sealed class LoggedApi : DeliveryApi
-    {
-        public CapturedLogs Logs { get; } = new();
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
-        }
     }
 }

@@ -58,7 +58,7 @@ public sealed class BrokerRestartTests
 
         // MassTransit reconnects its receive endpoints with a growing backoff (seen: 6, 9, then 14 s),
         // so the deliveries may resume half a minute after the broker is back.
-        await Eventually.HoldsAsync(() => MessageViews.AllDeliveredAsync(alice, messages), "every delivery, before and during the outage, to go out", TimeSpan.FromSeconds(90));
+        await Eventually.HoldsAsync(() => MessageViews.AllDeliveredAsync(alice, messages), "every delivery, before and during the outage, to go out", Wait.Scaled(TimeSpan.FromSeconds(90)));
         var sent = (await emulator.ReceivedAsync("telegram")).Where(r => r.Status == 200).ToList();
         sent.Should().HaveCount(messages.Count);
         sent.GroupBy(r => r.IdempotencyKey).Should().OnlyContain(g => g.Count() == 1);

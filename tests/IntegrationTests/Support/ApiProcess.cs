@@ -22,7 +22,8 @@ public sealed class ApiProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<ApiProcess> StartAsync(IReadOnlyDictionary<string, string> settings, IReadOnlyList<(string Subject, string Role)> identities)
+    /// <param name="patience">How long it may take to answer; <see cref="Wait.Patience"/> unless given.</param>
+    public static async Task<ApiProcess> StartAsync(IReadOnlyDictionary<string, string> settings, IReadOnlyList<(string Subject, string Role)> identities, TimeSpan? patience = null)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet", ["EventSourced.Api.dll"])
@@ -46,50 +47,46 @@ public sealed class ApiProcess : IAsyncDisposable
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
-        var process = Process.Start(start)!;
+        var process = ChildProcesses.Start(start);
         // Drain the output so the process never blocks on a full pipe.
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var api = new ApiProcess(process, new Uri($"http://127.0.0.1:{port}/"));
-        using var probe = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
-        await Eventually.HoldsAsync(async () =>
+        try
         {
-            try
-            {
-                return (await probe.GetAsync("/health/live")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException) when (!process.HasExited)
-            {
-                return false;
-            }
-        }, "the API process to answer");
-        return api;
+            using var probe = new HttpClient { BaseAddress = api.BaseAddress, Timeout = Wait.Scaled(TimeSpan.FromSeconds(2)) };
+            await Eventually.HoldsAsync(
+                async () => process.HasExited
+                    ? throw new InvalidOperationException($"The API process exited with code {process.ExitCode} before it answered.")
+                    : (await probe.GetAsync("/health/live")).IsSuccessStatusCode,
+                "the API process to answer",
+                patience ?? Wait.Patience);
+            return api;
+        }
+        catch
+        {
+            // A process that never became ready is not handed to the test, so it is ended here.
+            await api.DisposeAsync();
+            throw;
+        }
     }
 
     public HttpClient ClientFor(string subject)
     {
         // Bounded connections: a load that outruns the service queues here instead of exhausting sockets.
-        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { BaseAddress = BaseAddress, Timeout = Wait.Patience };
         client.DefaultRequestHeaders.Add("X-Api-Key", KeyOf(subject));
         return client;
     }
 
     /// <summary>SIGKILL: no shutdown, no flush, nothing finishes.</summary>
-    public async Task KillAsync()
-    {
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => ChildProcesses.EndAsync(_process);
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            await KillAsync();
-        }
-
+        await KillAsync();
         _process.Dispose();
     }
 
