@@ -24,7 +24,8 @@ namespace EventSourced.Benchmarks;
 /// N deliveries (messages of 10 Telegram recipients) sent through the schedule, the scheduler,
 /// the saga and the gateway to the emulator on loopback, after a warm-up round: deliveries/s, and
 /// how many were lost or sent twice. The baseline is the same number of raw HTTP sends to the
-/// emulator at the same concurrency.
+/// emulator at the same concurrency, in the same run: the goal is a ratio, since an absolute rate
+/// from one machine does not hold on the next.
 /// </summary>
 internal static class DeliveryBenchmark
 {
@@ -36,6 +37,9 @@ internal static class DeliveryBenchmark
     {
         await using var emulator = await StartEmulatorAsync();
         var baseUrl = emulator.Urls.First() + "/emulator/";
+        // Warmed up like the deliveries below (JIT, the emulator's and the client's connections), so
+        // that the ratio compares steady states.
+        await RawSendsAsync(baseUrl, Math.Max(1000, total / 5));
         var rawRate = await RawSendsAsync(baseUrl, total);
 
         using var host = Host.CreateDefaultBuilder()
@@ -85,7 +89,7 @@ internal static class DeliveryBenchmark
         var rate = total / elapsed.TotalSeconds;
         Console.WriteLine($"raw HTTP sends to the emulator ({Concurrency} at a time): {rawRate:N0}/s");
         Console.WriteLine($"start-up and warm-up: {warmUp:N0} deliveries in {startUp.TotalSeconds:F1} s");
-        Console.WriteLine($"deliveries: {total:N0} scheduled and delivered in {elapsed.TotalSeconds:F1} s = {rate:N0}/s ({rate / rawRate:F2} x raw); goal >= 2,000/s: {(rate >= 2000 ? "met" : "NOT met")}");
+        Console.WriteLine($"deliveries: {total:N0} scheduled and delivered in {elapsed.TotalSeconds:F1} s = {rate:N0}/s = {rate / rawRate:F2} x raw sends; goal >= 0.25 x raw: {(rate / rawRate >= 0.25 ? "met" : "NOT met")}");
         Console.WriteLine($"lost: {total - succeeded}, delivered twice: {sentTwice}, sent twice at all: {attemptedTwice} (warm-up included)");
     }
 

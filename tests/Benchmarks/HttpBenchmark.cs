@@ -9,7 +9,8 @@ namespace EventSourced.Benchmarks;
 /// HTTP load on the API as a real process on loopback: add-contact and post-chat-message against
 /// a raw endpoint of the same host that does one INSERT. Peak requests/s with 32 requests in
 /// flight, then p50/p99 latency at half of each one's peak, paced (an open loop, latency counted
-/// from when each request was due). Goals: >= 0.6 x raw, p99 <= 20 ms at half of peak.
+/// from when each request was due), against the raw endpoint paced at the same rate in the same
+/// run. Goals: peak >= 0.6 x raw; p99 at half of peak <= 1.5 x the raw endpoint's p99 at that rate.
 /// </summary>
 internal static class HttpBenchmark
 {
@@ -60,12 +61,16 @@ internal static class HttpBenchmark
             Console.WriteLine($"  {name,-18} peak {rate,8:N0} req/s  p50 {p50,6:F1} ms  p99 {p99,6:F1} ms  failed {failed}{Ratio(name, rate, peaks)}");
         }
 
-        foreach (var (name, send) in commands)
+        var raw = commands[0].Send;
+        foreach (var (name, send) in commands.Skip(1))
         {
             var target = peaks[name] / 2;
+            var (rawRate, _, rawP99, rawFailed) = await OpenLoopAsync(raw, target, seconds);
             var (rate, p50, p99, failed) = await OpenLoopAsync(send, target, seconds);
-            var goal = name == "raw INSERT" ? "" : p99 <= 20 ? "  (goal p99 <= 20 ms: met)" : "  (goal p99 <= 20 ms: NOT met)";
-            Console.WriteLine($"  {name,-18} at {target,6:N0}/s (half of peak): {rate,8:N0} req/s  p50 {p50,6:F1} ms  p99 {p99,6:F1} ms  failed {failed}{goal}");
+            var ratio = p99 / rawP99;
+            Console.WriteLine($"  {name,-18} at {target,6:N0}/s (half of peak): {rate,8:N0} req/s  p50 {p50,6:F1} ms  p99 {p99,6:F1} ms  failed {failed}");
+            Console.WriteLine($"  {"raw INSERT",-18} at {target,6:N0}/s (same rate):   {rawRate,8:N0} req/s  p99 {rawP99,6:F1} ms  failed {rawFailed}"
+                + $"  => p99 {ratio:F2} x raw (goal <= 1.5: {(ratio <= 1.5 ? "met" : "NOT met")})");
         }
     }
 
