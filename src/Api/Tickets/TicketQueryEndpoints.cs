@@ -15,11 +15,11 @@ public static class TicketQueryEndpoints
     {
         var tickets = routes.MapGroup("/api").WithTags("Tickets").RequireAuthorization(p => p.RequireRole(Roles.TicketSource, Roles.Operator));
         tickets.MapGet("/ticket-events/{id}", ShowAsync).WithName("GetTicketEvent").WithSummary("A show as the seller last reported it.");
-        tickets.MapGet("/orders/{id}", OrderAsync).WithName("GetOrder").WithSummary("An order with each ticket's status (refunded tickets included).");
+        tickets.MapGet("/orders/{id}", OrderAsync).WithName("GetOrder").WithSummary("An order with its number and each ticket's status (sold or refunded).");
         tickets.MapGet("/orders/{id}/history", OrderHistoryAsync).WithName("GetOrderHistory")
             .WithSummary("The order as it was at a stream version (asOf=0) or a moment (asOf=2026-11-22T06:00:00Z).");
         tickets.MapGet("/tickets", TicketsAsync).WithName("ListTickets").WithSummary("Tickets by show and/or status.");
-        tickets.MapGet("/ingest/parked", ParkedAsync).WithName("ParkedRecords").WithSummary("How many orders and refunds wait for the show or order they refer to.");
+        tickets.MapGet("/ingest/parked", ParkedAsync).WithName("ParkedRecords").WithSummary("How many orders wait for a show, and how many refunds for the order of their tickets.");
         return routes;
     }
 
@@ -47,7 +47,10 @@ public static class TicketQueryEndpoints
     }
 
     private static async Task<Results<Ok<IReadOnlyList<ParkedCount>>, ProblemHttpResult>> ParkedAsync(TicketQueries queries, ProjectionProgress progress, CancellationToken ct, long? minPosition = null) =>
-        await ReadYourWrites.LaggingAsync(progress, "parked", minPosition, ct) is { } lagging ? lagging : TypedResults.Ok(await queries.ParkedAsync(ct));
+        // Waiting orders are counted by the parked read model, waiting refunds by the tickets one.
+        (await ReadYourWrites.LaggingAsync(progress, "parked", minPosition, ct) ?? await ReadYourWrites.LaggingAsync(progress, "tickets", minPosition, ct)) is { } lagging
+            ? lagging
+            : TypedResults.Ok(await queries.ParkedAsync(ct));
 
     private static async Task<Results<Ok<OrderAsOfResponse>, ValidationProblem, ProblemHttpResult>> OrderHistoryAsync(
         string id, string? asOf, CommandHandler handler, CancellationToken ct)
@@ -58,11 +61,11 @@ public static class TicketQueryEndpoints
         }
 
         var (order, version) = await handler.LoadUntilAsync(TicketOrder.Decider, TicketOrder.StreamId(id), point.Includes, ct);
-        return order.Exists
-            ? TypedResults.Ok(new OrderAsOfResponse(id, version, order.EventId!, order.Status!, order.Tickets, order.Refunds.Order(StringComparer.Ordinal).ToList()))
+        return order.Last is { } last
+            ? TypedResults.Ok(new OrderAsOfResponse(id, version, last.Number, last.Tickets))
             : (ProblemHttpResult)Problems.NotFoundResult($"Order {id} did not exist then.");
     }
 }
 
-/// <summary>An order as it stood at a version or moment of its stream, with the refunds applied by then.</summary>
-public sealed record OrderAsOfResponse(string OrderId, long Version, string EventId, string Status, IReadOnlyList<TicketLine> Tickets, IReadOnlyList<string> Refunds);
+/// <summary>An order as the seller had reported it by a version or moment of its stream (the buyer left out).</summary>
+public sealed record OrderAsOfResponse(string OrderId, long Version, string? Number, IReadOnlyList<TicketLine> Tickets);

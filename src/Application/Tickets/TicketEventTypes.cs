@@ -7,10 +7,9 @@ public static class TicketEventTypes
 {
     public static EventTypeRegistry RegisterTicketEvents(this EventTypeRegistry registry) =>
         registry
-            .Register<TicketEventRecorded>("ticket_event_recorded")
+            .Register<ShowSynced>("show_synced")
             .Register<OrderRecorded>("order_recorded")
-            .Register<RefundApplied>("refund_applied")
+            .Register<RefundRecorded>("refund_recorded")
             .Register<OrderParked>("order_parked")
-            .Register<RefundParked>("refund_parked")
             .Register<ParkedReleased>("parked_released");
 }

@@ -1,15 +1,15 @@
 using EventSourced.Application.Commands;
 using EventSourced.Application.EventStore;
-using EventSourced.Domain.Deciding;
 using EventSourced.Domain.Tickets;
 
 namespace EventSourced.Application.Tickets;
 
 /// <summary>
-/// Applies the seller's records. An order whose show, or a refund whose order, has not arrived
-/// yet is parked in a stream of its own and applied when that entity arrives. Both sides look
-/// after their own write (the entity releases after recording, the parker re-checks after
-/// parking), so a message can never be left parked while its entity exists.
+/// Applies the seller's records. An order one of whose shows has not arrived yet is parked in a
+/// stream of its own and applied when that show arrives. Both sides look after their own write
+/// (the show releases after recording, the parker re-checks after parking), so an order can never
+/// be left parked while its shows exist. Refunds need no parking: they are recorded as they come,
+/// and the tickets read model applies them whenever the tickets' order is there (ADR 0011).
 /// </summary>
 public sealed class TicketIngestion(CommandHandler handler, IEventStore store)
 {
@@ -23,51 +23,48 @@ public sealed class TicketIngestion(CommandHandler handler, IEventStore store)
 
     private async Task<IngestOutcome> ShowAsync(IngestTicketEvent show, CommandContext context, CancellationToken ct)
     {
-        var result = await handler.HandleAsync(TicketShow.Decider, TicketShow.StreamId(show.EventId), show, context, ct: ct);
-        await ReleaseAsync(TicketShow.StreamId(show.EventId), context, show.At, ct);
+        var stream = TicketShow.StreamId(show.Show.EventId);
+        var result = await handler.HandleAsync(TicketShow.Decider, stream, show, context, ct: ct);
+        await ReleaseAsync(stream, context, show.At, ct);
         return IngestOutcome.Of(result.Position);
     }
 
     private async Task<IngestOutcome> OrderAsync(IngestOrder order, CommandContext context, CancellationToken ct)
     {
-        var show = TicketShow.StreamId(order.EventId);
-        if (!await ExistsAsync(show, ct))
+        foreach (var show in TicketOrder.ShowsOf(order.Order).Select(TicketShow.StreamId))
         {
-            return await ParkAsync(order, show, context, order.At, ct);
+            if (!await ExistsAsync(show, ct))
+            {
+                return await ParkAsync(order, show, context, ct);
+            }
         }
 
-        var result = await handler.HandleAsync(TicketOrder.Decider, TicketOrder.StreamId(order.OrderId), order, context, ct: ct);
-        await ReleaseAsync(TicketOrder.StreamId(order.OrderId), context, order.At, ct);
+        var result = await handler.HandleAsync(TicketOrder.Decider, TicketOrder.StreamId(order.Order.OrderId), order, context, ct: ct);
         return IngestOutcome.Of(result.Position);
     }
 
     private async Task<IngestOutcome> RefundAsync(IngestRefund refund, CommandContext context, CancellationToken ct)
     {
-        var order = TicketOrder.StreamId(refund.OrderId);
-        if (!await ExistsAsync(order, ct))
-        {
-            return await ParkAsync(refund, order, context, refund.At, ct);
-        }
-
-        var result = await handler.HandleAsync(TicketOrder.Decider, order, refund, context, ct: ct);
+        var result = await handler.HandleAsync(TicketRefund.Decider, TicketRefund.StreamId(refund.Refund.RefundId), refund, context, ct: ct);
         return IngestOutcome.Of(result.Position);
     }
 
-    private async Task<IngestOutcome> ParkAsync(ITicketCommand message, string awaitedStream, CommandContext context, DateTimeOffset at, CancellationToken ct)
+    private async Task<IngestOutcome> ParkAsync(IngestOrder order, string awaitedShow, CommandContext context, CancellationToken ct)
     {
-        var parked = await handler.HandleAsync(ParkedMessages.Decider, ParkedMessages.StreamId(awaitedStream), new ParkMessage(message, at), context, ct: ct);
-        // The awaited entity may have been recorded, and its release run, just before we parked.
-        if (await ExistsAsync(awaitedStream, ct))
+        var parked = await handler.HandleAsync(ParkedMessages.Decider, ParkedMessages.StreamId(awaitedShow), new ParkMessage(order, order.At), context, ct: ct);
+        // The awaited show may have been recorded, and its release run, just before we parked.
+        if (await ExistsAsync(awaitedShow, ct))
         {
-            await ReleaseAsync(awaitedStream, context, at, ct);
+            await ReleaseAsync(awaitedShow, context, order.At, ct);
         }
 
         return new IngestOutcome(IngestStatus.Parked, parked.Position);
     }
 
-    private async Task ReleaseAsync(string awaitedStream, CommandContext context, DateTimeOffset at, CancellationToken ct)
+    /// <summary>Applies what waits for this show; an order that still misses another show parks again there.</summary>
+    private async Task ReleaseAsync(string awaitedShow, CommandContext context, DateTimeOffset at, CancellationToken ct)
     {
-        var parkingStream = ParkedMessages.StreamId(awaitedStream);
+        var parkingStream = ParkedMessages.StreamId(awaitedShow);
         var (parked, _) = await handler.LoadAsync(ParkedMessages.Decider, parkingStream, ct);
         var waiting = parked.Waiting.ToList();
         if (waiting.Count == 0)
@@ -77,15 +74,7 @@ public sealed class TicketIngestion(CommandHandler handler, IEventStore store)
 
         foreach (var (_, message) in waiting)
         {
-            try
-            {
-                await IngestAsync(message, context, ct);
-            }
-            catch (DomainException)
-            {
-                // A parked message the entity refuses (a refund naming unknown tickets) stays in
-                // the parking stream for the audit; it must not hold back the others.
-            }
+            await IngestAsync(message, context, ct);
         }
 
         await handler.HandleAsync(ParkedMessages.Decider, parkingStream, new ReleaseParked(waiting[^1].Version, at), context, ct: ct);
@@ -103,7 +92,7 @@ public enum IngestStatus
     /// <summary>The record said nothing new (a redelivery, or no change).</summary>
     Unchanged,
 
-    /// <summary>The record waits for the entity it refers to.</summary>
+    /// <summary>The record (an order) waits for a show it refers to.</summary>
     Parked,
 }
 

@@ -8,8 +8,7 @@ public sealed record ParkMessage(ITicketCommand Message, DateTimeOffset At);
 public sealed record ReleaseParked(long UpToVersion, DateTimeOffset At);
 
 /// <summary>
-/// Messages waiting for an entity that has not arrived yet (orders for a show, refunds for an
-/// order), one stream per awaited entity. Released messages stay in the stream for the audit.
+/// Orders waiting for a show that has not arrived yet, one stream per awaited show. Released messages stay in the stream for the audit.
 /// <see cref="Version"/> is the stream version, so releases can name how far they got.
 /// </summary>
 public sealed record ParkedMessages(ImmutableList<(long Version, ITicketCommand Message)> Parked, long ReleasedUpTo, long Version)
@@ -25,18 +24,12 @@ public sealed record ParkedMessages(ImmutableList<(long Version, ITicketCommand 
         // The same message delivered twice is parked once.
         ParkMessage p when state.Parked.Any(a => Same(a.Message, p.Message)) => [],
         ParkMessage { Message: IngestOrder o } p => [new OrderParked(o, p.At)],
-        ParkMessage { Message: IngestRefund r } p => [new RefundParked(r, p.At)],
         ReleaseParked r when r.UpToVersion > state.ReleasedUpTo => [new ParkedReleased(r.UpToVersion, r.At)],
         ReleaseParked => [],
         _ => throw new InvalidOperationException($"Cannot park {command.GetType().Name}."),
     };
 
-    private static bool Same(ITicketCommand parked, ITicketCommand incoming) => (parked, incoming) switch
-    {
-        (IngestOrder a, IngestOrder b) => a.OrderId == b.OrderId && a.EventId == b.EventId && a.Status == b.Status && a.Tickets.SequenceEqual(b.Tickets),
-        (IngestRefund a, IngestRefund b) => a.RefundId == b.RefundId && a.Status == b.Status && a.TicketIds.SequenceEqual(b.TicketIds),
-        _ => false,
-    };
+    private static bool Same(ITicketCommand parked, ITicketCommand incoming) => (parked, incoming) is (IngestOrder a, IngestOrder b) && a.Order == b.Order;
 
     private static ParkedMessages Evolve(ParkedMessages state, object @event)
     {
@@ -44,7 +37,6 @@ public sealed record ParkedMessages(ImmutableList<(long Version, ITicketCommand 
         return @event switch
         {
             OrderParked e => state with { Parked = state.Parked.Add((version, e.Order)), Version = version },
-            RefundParked e => state with { Parked = state.Parked.Add((version, e.Refund)), Version = version },
             ParkedReleased e => state with { ReleasedUpTo = e.UpToVersion, Version = version },
             _ => state with { Version = version },
         };

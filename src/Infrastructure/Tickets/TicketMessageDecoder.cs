@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using EventSourced.Application.Tickets;
 using EventSourced.Domain.Tickets;
 using Google.Protobuf;
@@ -7,45 +6,37 @@ using Google.Protobuf;
 namespace EventSourced.Infrastructure.Tickets;
 
 /// <summary>
-/// Decodes the seller's records from JSON or protobuf into the same commands. Schema versions
-/// of major 1 are understood (minor versions only add fields, which both formats ignore).
+/// Decodes the seller's published record contract (JSON, or protobuf for orders and refunds) into
+/// the same commands, whichever way the record came in (Kafka or HTTP). Schema versions of
+/// major 1 are understood: minor versions only add fields, which both formats ignore. Optional
+/// fields may be absent or null; required ones are checked here, so a command is always whole.
 /// </summary>
 public sealed class TicketMessageDecoder : ITicketMessageDecoder
 {
     public const string Json = "application/json";
     public const string Protobuf = "application/x-protobuf";
     private const int SupportedMajor = 1;
-    private const int MaxIdLength = 100;
-
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowReadingFromString,
-    };
 
     public ITicketCommand Decode(TicketMessageKind kind, TicketEnvelope envelope, ReadOnlyMemory<byte> body)
     {
         CheckSchemaVersion(envelope.SchemaVersion);
+        var key = TicketFields.Id(envelope.Key, "key");
         var mediaType = envelope.ContentType.Split(';')[0].Trim().ToLowerInvariant();
-        ITicketCommand command = (kind, mediaType) switch
+        return (kind, mediaType) switch
         {
-            (TicketMessageKind.Events, Json) => FromJson(ParseJson<TicketEventJson>(body), envelope),
-            (TicketMessageKind.Orders, Json) => FromJson(ParseJson<OrderJson>(body), envelope),
-            (TicketMessageKind.Refunds, Json) => FromJson(ParseJson<RefundJson>(body), envelope),
-            (TicketMessageKind.Events, Protobuf) => FromProto(ParseProto(Protos.TicketEvent.Parser, body), envelope),
-            (TicketMessageKind.Orders, Protobuf) => FromProto(ParseProto(Protos.Order.Parser, body), envelope),
-            (TicketMessageKind.Refunds, Protobuf) => FromProto(ParseProto(Protos.Refund.Parser, body), envelope),
+            (TicketMessageKind.Events, Json) => Keyed(new IngestTicketEvent(TicketJson.Show(body), envelope.ApplicationId, envelope.ReceivedAt), c => c.Show.EventId, key),
+            (TicketMessageKind.Orders, Json) => Keyed(new IngestOrder(TicketJson.Order(body), envelope.ApplicationId, envelope.ReceivedAt), c => c.Order.OrderId, key),
+            (TicketMessageKind.Refunds, Json) => new IngestRefund(TicketJson.Refund(key, body), envelope.ApplicationId, envelope.ReceivedAt),
+            (TicketMessageKind.Orders, Protobuf) => Keyed(new IngestOrder(FromProto(Parse(Protos.Order.Parser, body)), envelope.ApplicationId, envelope.ReceivedAt), c => c.Order.OrderId, key),
+            (TicketMessageKind.Refunds, Protobuf) => new IngestRefund(FromProto(key, Parse(Protos.Refund.Parser, body)), envelope.ApplicationId, envelope.ReceivedAt),
+            (TicketMessageKind.Events, Protobuf) => throw new UndecodableMessageException("content-type", "Events are published as JSON only; the contract has no protobuf schema for them."),
             _ => throw new UnsupportedContentTypeException(envelope.ContentType),
         };
-
-        var id = command switch
-        {
-            IngestTicketEvent e => e.EventId,
-            IngestOrder o => o.OrderId,
-            IngestRefund r => r.RefundId,
-            _ => "",
-        };
-        return id == envelope.Key ? command : throw new UndecodableMessageException("key", $"The record key '{envelope.Key}' is not the entity id '{id}'.");
     }
+
+    // The record key is the entity id; a record whose body names another is refused.
+    private static T Keyed<T>(T command, Func<T, string> id, string key) =>
+        id(command) == key ? command : throw new UndecodableMessageException("key", $"The record key '{key}' is not the entity id '{id(command)}'.");
 
     private static void CheckSchemaVersion(string version)
     {
@@ -61,20 +52,7 @@ public sealed class TicketMessageDecoder : ITicketMessageDecoder
         }
     }
 
-    private static T ParseJson<T>(ReadOnlyMemory<byte> body)
-        where T : class
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<T>(body.Span, JsonOptions) ?? throw new UndecodableMessageException("body", "The body is null.");
-        }
-        catch (JsonException e)
-        {
-            throw new UndecodableMessageException("body", e.Message);
-        }
-    }
-
-    private static T ParseProto<T>(MessageParser<T> parser, ReadOnlyMemory<byte> body)
+    private static T Parse<T>(MessageParser<T> parser, ReadOnlyMemory<byte> body)
         where T : IMessage<T>
     {
         try
@@ -87,48 +65,20 @@ public sealed class TicketMessageDecoder : ITicketMessageDecoder
         }
     }
 
-    private static IngestTicketEvent FromJson(TicketEventJson j, TicketEnvelope env) =>
-        new(Id(j.EventId, "eventId"), Text(j.Title, "title"), Text(j.Venue, "venue"), j.Start ?? throw Missing("start"), Text(j.Status, "status"), env.ApplicationId, env.ReceivedAt);
+    private static OrderInfo FromProto(Protos.Order p)
+    {
+        var eventId = TicketFields.Id(p.EventId, "event_id");
+        var tickets = p.Tickets.Select((t, i) => new TicketLine(
+            TicketFields.Id(t.Id, $"tickets[{i}].id"), eventId, TicketFields.Text(t.Barcode, $"tickets[{i}].barcode"), Optional(t.Number), Optional(t.Series), Optional(t.Row), Optional(t.Seat),
+            TicketFields.Text(t.Category, $"tickets[{i}].category"), Optional(t.Description), t.PriceNominal, t.Currency == Protos.Currency.Unspecified ? null : t.Currency.ToString().ToUpperInvariant())).ToList();
+        var customer = p.Customer ?? throw TicketFields.Missing("customer");
+        return new OrderInfo(
+            TicketFields.Id(p.Id, "id"), null, TicketFields.Customer(Optional(customer.Email), Optional(customer.Phone), null, null, Optional(customer.Name)), TicketFields.NotEmpty(tickets, "tickets"), []);
+    }
 
-    private static IngestOrder FromJson(OrderJson j, TicketEnvelope env) =>
-        new(Id(j.OrderId, "orderId"), Id(j.EventId, "eventId"), (j.Tickets ?? throw Missing("tickets")).Select(Line).ToList(), Text(j.Status, "status"), env.ApplicationId, env.ReceivedAt);
+    private static RefundInfo FromProto(string key, Protos.Refund p) =>
+        new(key, null, TicketFields.NotEmpty(p.TicketIds.Select((t, i) => TicketFields.Id(t, $"ticket_ids[{i}]")).ToList(), "ticket_ids"));
 
-    private static IngestRefund FromJson(RefundJson j, TicketEnvelope env) =>
-        new(Id(j.RefundId, "refundId"), Id(j.OrderId, "orderId"), (j.TicketIds ?? throw Missing("ticketIds")).Select(t => Id(t, "ticketIds")).ToList(), Text(j.Status, "status"), env.ApplicationId, env.ReceivedAt);
-
-    private static TicketLine Line(TicketJson t) =>
-        new(Id(t.TicketId, "tickets.ticketId"), Text(t.Seat, "tickets.seat"), t.Price is >= 0 ? t.Price.Value : throw Missing("tickets.price"), Text(t.Status, "tickets.status"));
-
-    private static IngestTicketEvent FromProto(Protos.TicketEvent p, TicketEnvelope env) =>
-        new(Id(p.EventId, "eventId"), Text(p.Title, "title"), Text(p.Venue, "venue"), p.Start?.ToDateTimeOffset() ?? throw Missing("start"), Text(p.Status, "status"), env.ApplicationId, env.ReceivedAt);
-
-    private static IngestOrder FromProto(Protos.Order p, TicketEnvelope env) =>
-        new(Id(p.OrderId, "orderId"), Id(p.EventId, "eventId"), p.Tickets.Select(t => new TicketLine(Id(t.TicketId, "tickets.ticketId"), Text(t.Seat, "tickets.seat"), Price(t.Price), Text(t.Status, "tickets.status"))).ToList(),
-            Text(p.Status, "status"), env.ApplicationId, env.ReceivedAt);
-
-    private static IngestRefund FromProto(Protos.Refund p, TicketEnvelope env) =>
-        new(Id(p.RefundId, "refundId"), Id(p.OrderId, "orderId"), p.TicketIds.Select(t => Id(t, "ticketIds")).ToList(), Text(p.Status, "status"), env.ApplicationId, env.ReceivedAt);
-
-    private static decimal Price(string text) =>
-        decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var price) ? price : throw new UndecodableMessageException("tickets.price", $"'{text}' is not a price such as 1500.00.");
-
-    private static string Id(string? value, string field) =>
-        !string.IsNullOrWhiteSpace(value) && value.Length <= MaxIdLength && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
-            ? value
-            : throw new UndecodableMessageException(field, $"An id of 1 to {MaxIdLength} letters, digits, '-', '_' or '.' is required.");
-
-    private static string Text(string? value, string field) =>
-        !string.IsNullOrWhiteSpace(value) && value.Length <= 500 && !value.Contains('\0', StringComparison.Ordinal)
-            ? value
-            : throw new UndecodableMessageException(field, "A value of 1 to 500 characters, without NUL, is required.");
-
-    private static UndecodableMessageException Missing(string field) => new(field, "Required.");
-
-    private sealed record TicketEventJson(string? EventId, string? Title, string? Venue, DateTimeOffset? Start, string? Status);
-
-    private sealed record TicketJson(string? TicketId, string? Seat, decimal? Price, string? Status);
-
-    private sealed record OrderJson(string? OrderId, string? EventId, TicketJson[]? Tickets, string? Status);
-
-    private sealed record RefundJson(string? RefundId, string? OrderId, string[]? TicketIds, string? Status);
+    // Proto3 strings are "" when not set.
+    private static string? Optional(string value) => value.Length == 0 ? null : TicketFields.Text(value, "text");
 }

@@ -4,7 +4,7 @@ using EventSourced.Projections.Runner;
 
 namespace EventSourced.Projections.Tickets;
 
-/// <summary>Ticket records parked until the show or order they refer to arrives (ADR 0011).</summary>
+/// <summary>Orders parked until the shows they refer to arrive (ADR 0011).</summary>
 public sealed class ParkedProjection : IProjection
 {
     public string Name => "parked";
@@ -30,10 +30,7 @@ public sealed class ParkedProjection : IProjection
         switch (@event)
         {
             case OrderParked e:
-                Park(write, recorded, "order", e.Order.OrderId, e.ParkedAt);
-                break;
-            case RefundParked e:
-                Park(write, recorded, "refund", e.Refund.RefundId, e.ParkedAt);
+                Park(write, recorded, "order", e.Order.Order.OrderId, e.ParkedAt);
                 break;
             case ParkedReleased e:
                 write.Execute($"UPDATE {write.Table} SET released = true WHERE stream_id = $1 AND version <= $2", recorded.StreamId, e.UpToVersion);

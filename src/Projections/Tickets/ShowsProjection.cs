@@ -1,36 +1,64 @@
+using System.Text.Json;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Tickets;
 using EventSourced.Projections.Runner;
 
 namespace EventSourced.Projections.Tickets;
 
-/// <summary>The seller's shows ("ticket events"), as last reported.</summary>
+/// <summary>The seller's shows as last reported, with the availability and minimum price the latest order reported for each.</summary>
 public sealed class ShowsProjection : IProjection
 {
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     public string Name => "shows";
 
-    public int Version => 1;
+    public int Version => 2;
 
-    public EventFilter Filter { get; } = EventFilter.ForCategory("ticketevent");
+    public EventFilter Filter { get; } = EventFilter.ForTypes("show_synced", "order_recorded");
 
     public string CreateTableSql(string table) => $"""
         CREATE TABLE {table} (
-            event_id  text        PRIMARY KEY,
-            title     text        NOT NULL,
-            venue     text        NOT NULL,
-            starts_at timestamptz NOT NULL,
-            status    text        NOT NULL,
-            source    text        NOT NULL);
+            event_id          text        PRIMARY KEY,
+            group_id          text,
+            name              text        NOT NULL,
+            status            text        NOT NULL,
+            category          text        NOT NULL,
+            start_at          timestamptz NOT NULL,
+            finish_at         timestamptz NOT NULL,
+            offset_minutes    integer     NOT NULL,
+            media             text,
+            description       text,
+            organizer         jsonb,
+            venue             jsonb,
+            price_min         bigint,
+            currency          text,
+            tickets_available integer,
+            source            text        NOT NULL);
         """;
 
     public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
     {
-        if (@event is TicketEventRecorded e)
+        switch (@event)
         {
-            write.Execute($"""
-                INSERT INTO {write.Table} (event_id, title, venue, starts_at, status, source) VALUES ($1, $2, $3, $4, $5, $6)
-                ON CONFLICT (event_id) DO UPDATE SET title = $2, venue = $3, starts_at = $4, status = $5, source = $6
-                """, e.EventId, e.Title, e.Venue, e.Start, e.Status, e.Source);
+            case ShowSynced { Show: var s } e:
+                write.Execute($"""
+                    INSERT INTO {write.Table} (event_id, group_id, name, status, category, start_at, finish_at, offset_minutes, media, description, organizer, venue, source)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13)
+                    ON CONFLICT (event_id) DO UPDATE SET group_id = $2, name = $3, status = $4, category = $5, start_at = $6, finish_at = $7, offset_minutes = $8,
+                        media = $9, description = $10, organizer = $11::jsonb, venue = $12::jsonb, source = $13
+                    """,
+                    s.EventId, s.GroupId, s.Name, s.Status, s.Category, s.StartAt.ToUniversalTime(), s.FinishAt.ToUniversalTime(), (int)s.StartAt.Offset.TotalMinutes, s.Media, s.Description,
+                    JsonOrNull(s.Organizer), JsonOrNull(s.Venue), e.Source);
+                break;
+            case OrderRecorded e:
+                foreach (var a in e.Order.Availability)
+                {
+                    write.Execute($"UPDATE {write.Table} SET price_min = $2, currency = $3, tickets_available = $4 WHERE event_id = $1", a.EventId, a.PriceMin, a.Currency, a.TicketsAvailable);
+                }
+
+                break;
         }
     }
+
+    private static string? JsonOrNull(object? value) => value is null ? null : JsonSerializer.Serialize(value, value.GetType(), Json);
 }

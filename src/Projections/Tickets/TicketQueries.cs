@@ -1,40 +1,76 @@
+using System.Text.Json;
+using EventSourced.Domain.Tickets;
 using Npgsql;
 
 namespace EventSourced.Projections.Tickets;
 
-public sealed record ShowRow(string EventId, string Title, string Venue, DateTimeOffset StartsAt, string Status, string Source);
+/// <summary>A show; start and finish are instants at the show's own UTC offset.</summary>
+public sealed record ShowRow(
+    string EventId, string? GroupId, string Name, string Status, string Category, DateTimeOffset StartAt, DateTimeOffset FinishAt, string? Media, string? Description,
+    Organizer? Organizer, Venue? Venue, long? PriceMin, string? Currency, int? TicketsAvailable, string Source);
 
-public sealed record TicketRow(string TicketId, string OrderId, string EventId, string Seat, decimal Price, string Status, string OrderStatus);
+/// <param name="Status">sold or refunded.</param>
+public sealed record TicketRow(
+    string TicketId, string OrderId, string? OrderNumber, string EventId, string Barcode, string? Number, string? Series, string? Row, string? Seat, string Category,
+    long? PriceNominal, string? Currency, string Status);
 
-public sealed record OrderView(string OrderId, string EventId, string Status, IReadOnlyList<TicketRow> Tickets);
+public sealed record OrderView(string OrderId, string? Number, IReadOnlyList<TicketRow> Tickets);
 
+/// <param name="Kind">order (waiting for a show) or refund (waiting for the order of its tickets).</param>
 public sealed record ParkedCount(string Kind, long Waiting);
 
-/// <summary>Reads the ticket read models (rm.shows, rm.tickets, rm.parked).</summary>
+/// <summary>Reads the ticket read models (rm.shows, rm.tickets, rm.tickets_refunds, rm.parked).</summary>
 public sealed class TicketQueries(NpgsqlDataSource dataSource)
 {
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     public async Task<ShowRow?> ShowAsync(string eventId, CancellationToken ct)
     {
         var rows = await dataSource.QueryAsync(
-            "SELECT event_id, title, venue, starts_at, status, source FROM rm.shows WHERE event_id = $1",
-            r => new ShowRow(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3), r.GetString(4), r.GetString(5)), ct, eventId);
+            """
+            SELECT event_id, group_id, name, status, category, start_at, finish_at, offset_minutes, media, description, organizer::text, venue::text,
+                   price_min, currency, tickets_available, source
+            FROM rm.shows WHERE event_id = $1
+            """,
+            r =>
+            {
+                var offset = TimeSpan.FromMinutes(r.GetInt32(7));
+                return new ShowRow(
+                    r.GetString(0), Text(r, 1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetFieldValue<DateTimeOffset>(5).ToOffset(offset), r.GetFieldValue<DateTimeOffset>(6).ToOffset(offset),
+                    Text(r, 8), Text(r, 9), FromJson<Organizer>(Text(r, 10)), FromJson<Venue>(Text(r, 11)),
+                    r.IsDBNull(12) ? null : r.GetInt64(12), Text(r, 13), r.IsDBNull(14) ? null : r.GetInt32(14), r.GetString(15));
+            }, ct, eventId);
         return rows.Count == 0 ? null : rows[0];
     }
 
     public async Task<OrderView?> OrderAsync(string orderId, CancellationToken ct)
     {
         var tickets = await TicketsAsync("WHERE order_id = $1 ORDER BY ticket_id", ct, orderId);
-        return tickets.Count == 0 ? null : new OrderView(orderId, tickets[0].EventId, tickets[0].OrderStatus, tickets);
+        return tickets.Count == 0 ? null : new OrderView(orderId, tickets[0].OrderNumber, tickets);
     }
 
     public Task<IReadOnlyList<TicketRow>> TicketsAsync(string? eventId, string? status, int limit, CancellationToken ct) =>
         TicketsAsync("WHERE ($1::text IS NULL OR event_id = $1) AND ($2::text IS NULL OR status = $2) ORDER BY event_id, order_id, ticket_id LIMIT $3", ct, eventId, status, limit);
 
+    /// <summary>Orders waiting for a show, and refunds naming a ticket of no order yet.</summary>
     public Task<IReadOnlyList<ParkedCount>> ParkedAsync(CancellationToken ct) =>
-        dataSource.QueryAsync("SELECT kind, count(*) FROM rm.parked WHERE NOT released GROUP BY kind ORDER BY kind", r => new ParkedCount(r.GetString(0), r.GetInt64(1)), ct);
+        dataSource.QueryAsync(
+            """
+            SELECT 'order', count(*) FROM rm.parked WHERE NOT released
+            UNION ALL
+            SELECT 'refund', count(DISTINCT r.refund_id) FROM rm.tickets_refunds r WHERE NOT EXISTS (SELECT FROM rm.tickets t WHERE t.ticket_id = r.ticket_id)
+            """,
+            r => new ParkedCount(r.GetString(0), r.GetInt64(1)), ct);
 
     private Task<IReadOnlyList<TicketRow>> TicketsAsync(string where, CancellationToken ct, params object?[] parameters) =>
         dataSource.QueryAsync(
-            $"SELECT ticket_id, order_id, event_id, seat, price, status, order_status FROM rm.tickets {where}",
-            r => new TicketRow(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetDecimal(4), r.GetString(5), r.GetString(6)), ct, parameters);
+            $"""SELECT ticket_id, order_id, order_number, event_id, barcode, number, series, "row", seat, category, price_nominal, currency, status FROM rm.tickets {where}""",
+            r => new TicketRow(
+                r.GetString(0), r.GetString(1), Text(r, 2), r.GetString(3), r.GetString(4), Text(r, 5), Text(r, 6), Text(r, 7), Text(r, 8), r.GetString(9),
+                r.IsDBNull(10) ? null : r.GetInt64(10), Text(r, 11), r.GetString(12)), ct, parameters);
+
+    private static string? Text(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static T? FromJson<T>(string? json)
+        where T : class => json is null ? null : JsonSerializer.Deserialize<T>(json, Json);
 }

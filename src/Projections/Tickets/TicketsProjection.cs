@@ -4,45 +4,78 @@ using EventSourced.Projections.Runner;
 
 namespace EventSourced.Projections.Tickets;
 
-/// <summary>One row per ticket of every order, with its order and show, as the seller last reported it.</summary>
+/// <summary>
+/// One row per ticket of every order, as the seller last reported it, sold or refunded; and the
+/// refunds, by ticket (rm.tickets_refunds), so that a refund that came before its order marks the
+/// tickets the moment the order arrives. No buyer data is kept here: it stays in the events.
+/// </summary>
 public sealed class TicketsProjection : IProjection
 {
+    public const string Sold = "sold";
+    public const string Refunded = "refunded";
+
     public string Name => "tickets";
 
-    public int Version => 1;
+    public int Version => 2;
 
-    public EventFilter Filter { get; } = EventFilter.ForCategory("order");
+    public EventFilter Filter { get; } = EventFilter.ForTypes("order_recorded", "refund_recorded");
+
+    public IReadOnlyList<string> MoreTables => ["_refunds"];
 
     public string CreateTableSql(string table) => $"""
         CREATE TABLE {table} (
-            ticket_id     text    NOT NULL,
+            ticket_id     text    PRIMARY KEY,
             order_id      text    NOT NULL,
+            order_number  text,
             event_id      text    NOT NULL,
-            seat          text    NOT NULL,
-            price         numeric NOT NULL,
-            status        text    NOT NULL,
-            order_status  text    NOT NULL,
-            PRIMARY KEY (order_id, ticket_id));
-        CREATE INDEX ON {table} (event_id, status);
+            barcode       text    NOT NULL,
+            number        text,
+            series        text,
+            "row"         text,
+            seat          text,
+            category      text    NOT NULL,
+            price_nominal bigint,
+            currency      text,
+            status        text    NOT NULL);
+        CREATE INDEX ON {table} (order_id);
+        CREATE TABLE {table}_refunds (
+            refund_id  text NOT NULL,
+            ticket_id  text NOT NULL,
+            PRIMARY KEY (refund_id, ticket_id));
+        CREATE INDEX ON {table}_refunds (ticket_id);
         """;
+
+    public string ServingIndexesSql(string table) => $"CREATE INDEX ON {table} (event_id, status);";
 
     public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
     {
         switch (@event)
         {
-            // An order is reported whole: replace its tickets.
-            case OrderRecorded e:
-                write.Execute($"DELETE FROM {write.Table} WHERE order_id = $1", e.OrderId);
-                foreach (var t in e.Tickets)
+            // An order is reported whole: its tickets are replaced, refunded where a refund names them.
+            case OrderRecorded { Order: var o }:
+                write.Execute($"DELETE FROM {write.Table} WHERE order_id = $1", o.OrderId);
+                foreach (var t in o.Tickets)
                 {
-                    write.Execute(
-                        $"INSERT INTO {write.Table} (ticket_id, order_id, event_id, seat, price, status, order_status) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        t.TicketId, e.OrderId, e.EventId, t.Seat, t.Price, t.Status, e.Status);
+                    write.Execute($"""
+                        INSERT INTO {write.Table} (ticket_id, order_id, order_number, event_id, barcode, number, series, "row", seat, category, price_nominal, currency, status)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+                            CASE WHEN EXISTS (SELECT FROM {write.Table}_refunds r WHERE r.ticket_id = $1) THEN '{Refunded}' ELSE '{Sold}' END)
+                        ON CONFLICT (ticket_id) DO UPDATE SET order_id = $2, order_number = $3, event_id = $4, barcode = $5, number = $6, series = $7, "row" = $8, seat = $9,
+                            category = $10, price_nominal = $11, currency = $12, status = excluded.status
+                        """,
+                        t.TicketId, o.OrderId, o.Number, t.EventId, t.Barcode, t.Number, t.Series, t.Row, t.Seat, t.Category, t.PriceNominal, t.Currency);
                 }
 
                 break;
-            case RefundApplied e when TicketOrder.MarksRefunded(e.Status):
-                write.Execute($"UPDATE {write.Table} SET status = $3 WHERE order_id = $1 AND ticket_id = ANY($2)", e.OrderId, e.TicketIds.ToArray(), TicketOrder.Refunded);
+            // A refund reported again with other tickets replaces its earlier list.
+            case RefundRecorded { Refund: var r }:
+                write.Execute($"""
+                    WITH earlier AS (DELETE FROM {write.Table}_refunds WHERE refund_id = $1 RETURNING ticket_id)
+                    UPDATE {write.Table} t SET status = '{Sold}' WHERE t.ticket_id IN (SELECT ticket_id FROM earlier) AND NOT t.ticket_id = ANY($2::text[])
+                        AND NOT EXISTS (SELECT FROM {write.Table}_refunds o WHERE o.ticket_id = t.ticket_id AND o.refund_id <> $1)
+                    """, r.RefundId, r.TicketIds.ToArray());
+                write.Execute($"INSERT INTO {write.Table}_refunds (refund_id, ticket_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING", r.RefundId, r.TicketIds.ToArray());
+                write.Execute($"UPDATE {write.Table} SET status = '{Refunded}' WHERE ticket_id = ANY($1::text[])", (object)r.TicketIds.ToArray());
                 break;
         }
     }

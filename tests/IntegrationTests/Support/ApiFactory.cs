@@ -27,6 +27,8 @@ public class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
     public HttpClient ClientFor(string subject)
     {
         var client = CreateClient();
+        // Longer than a read-your-writes query may wait (the patience), which can pass HttpClient's 100 s on a busy machine.
+        client.Timeout = Wait.Patience * 2;
         client.DefaultRequestHeaders.Add("X-Api-Key", KeyOf(subject));
         return client;
     }

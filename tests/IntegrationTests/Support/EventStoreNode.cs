@@ -25,10 +25,15 @@ public sealed class EventStoreNode : IAsyncDisposable
 
     public PostgresEventStore Store { get; }
 
-    /// <summary>Migrates the schema (as every node does at start-up) and starts listening for other nodes' appends.</summary>
+    /// <summary>
+    /// Migrates the schema (as every node does at start-up) and starts listening for other nodes' appends.
+    /// Unless told otherwise, a read of $all waits with the tests' patience for appends held behind
+    /// transactions in flight: other test classes' transactions, in other databases of the same
+    /// cluster, hold back the horizon too, and on a busy machine longer than the product's 1 s.
+    /// </summary>
     public static async Task<EventStoreNode> StartAsync(string connectionString, EventStoreOptions? options = null)
     {
-        var node = new EventStoreNode(connectionString, options ?? new EventStoreOptions());
+        var node = new EventStoreNode(connectionString, options ?? new EventStoreOptions { ReadAllSettleTimeout = Wait.Patience });
         await new SchemaMigrator(node.DataSource, node.Options, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
         await node.Notifications.StartAsync(node._stopping.Token);
         return node;

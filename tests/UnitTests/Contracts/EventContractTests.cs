@@ -19,6 +19,16 @@ public sealed class EventContractTests
     // Relaxed escaping shows the JSON as PostgreSQL stores it (jsonb keeps no escapes).
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    private static readonly ShowInfo SampleShow = new(
+        "e1", "g1", "Swan Lake", "active", "ballet", new DateTimeOffset(2026, 12, 24, 19, 0, 0, TimeSpan.FromHours(3)), new DateTimeOffset(2026, 12, 24, 22, 0, 0, TimeSpan.FromHours(3)),
+        "https://cdn.example/swan.jpg", "Tchaikovsky's ballet", new Organizer("org1", "Bolshoi", new OrganizerLegals("Bolshoi Theatre", "ru_lp", "7710000000", "1027700000000", "Teatralnaya 1")),
+        new Venue("v1", "Historic Stage", "Teatralnaya 1", "Main hall", "125009", "Moscow", 55.76, 37.6186));
+
+    private static readonly OrderInfo SampleOrder = new(
+        "o1", "A-1001", new Customer("anna@example.com", "+79001234567", "Anna", "Petrova", null),
+        [new TicketLine("t1", "e1", "4600000000017", "17", "AA", "5", "12", "parterre", "Row 5", 450000, "RUB")],
+        [new ShowAvailability("e1", 150000, "RUB", 312)]);
+
     // One sample of every stored event type, with every field set.
     private static readonly object[] Samples =
     [
@@ -43,11 +53,10 @@ public sealed class EventContractTests
         new ManagerWentOffDuty("manager-1", At),
         new ConversationRouted(Id, "visitor-1", "manager-1", At),
         new VisitorConversationStarted("visitor-1", Id, "manager-1", "visitor-1", At),
-        new TicketEventRecorded("e1", "Swan Lake", "Bolshoi", At, "on_sale", "ticketland", At),
-        new OrderRecorded("o1", "e1", [new TicketLine("t1", "A1", 1500.00m, "sold")], "paid", "ticketland", At),
-        new RefundApplied("o1", "r1", ["t1"], "completed", "ticketland", At),
-        new OrderParked(new IngestOrder("o1", "e1", [new TicketLine("t1", "A1", 1500.00m, "sold")], "paid", "ticketland", At), At),
-        new RefundParked(new IngestRefund("r1", "o1", ["t1"], "completed", "ticketland", At), At),
+        new ShowSynced(SampleShow, "ticketland", At),
+        new OrderRecorded(SampleOrder, "ticketland", At),
+        new RefundRecorded(new RefundInfo("r1", SampleOrder.Customer, ["t1"]), "ticketland", At),
+        new OrderParked(new IngestOrder(SampleOrder, "ticketland", At), At),
         new ParkedReleased(3, At),
         new DeployStatusReported("rasp.api", "production", "1.2.3", DeployStatus.Deployed, "RASP-123 fix", ["RASP-123"], "qloud", [DeployHandler.Tracker, DeployHandler.LoadTest], "ci", At),
     ];
