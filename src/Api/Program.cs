@@ -12,6 +12,7 @@ using EventSourced.Api.Http;
 using EventSourced.Api.Messages;
 using EventSourced.Api.Observability;
 using EventSourced.Api.Tickets;
+using EventSourced.Infrastructure.Tickets.Kafka;
 using EventSourced.Api.Operator;
 using EventSourced.Infrastructure;
 using EventSourced.Infrastructure.Deliveries;
@@ -47,6 +48,7 @@ builder.Services.AddObservability(builder.Configuration);
 builder.Services.AddMessengerGateways();
 builder.Services.AddMessengerEmulator();
 builder.Services.AddDeployPolling(builder.Configuration);
+builder.Services.AddTicketRecordConsumer(builder.Configuration, builder.Environment);
 
 var app = builder.Build();
 

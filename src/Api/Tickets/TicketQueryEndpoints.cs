@@ -2,6 +2,7 @@ using EventSourced.Api.Auth;
 using EventSourced.Api.Http;
 using EventSourced.Application.Commands;
 using EventSourced.Domain.Tickets;
+using EventSourced.Infrastructure.Tickets.Kafka;
 using EventSourced.Projections.Runner;
 using EventSourced.Projections.Tickets;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,8 +21,13 @@ public static class TicketQueryEndpoints
             .WithSummary("The order as it was at a stream version (asOf=0) or a moment (asOf=2026-11-22T06:00:00Z).");
         tickets.MapGet("/tickets", TicketsAsync).WithName("ListTickets").WithSummary("Tickets by show and/or status.");
         tickets.MapGet("/ingest/parked", ParkedAsync).WithName("ParkedRecords").WithSummary("How many orders wait for a show, and how many refunds for the order of their tickets.");
+        tickets.MapGet("/ingest/dead-letters", DeadLettersAsync).WithName("IngestDeadLetters")
+            .WithSummary("Records from the seller's topics that could not be applied: topic, partition, offset, key, headers, body (base64) and the reason.");
         return routes;
     }
+
+    private static async Task<Results<Ok<IReadOnlyList<IngestDeadLetter>>, ValidationProblem>> DeadLettersAsync(IngestDeadLetters deadLetters, CancellationToken ct, int limit = 100) =>
+        limit is < 1 or > 1000 ? Problems.Invalid("limit", "limit is 1 to 1000.") : TypedResults.Ok(await deadLetters.ListAsync(limit, ct));
 
     private static async Task<Results<Ok<ShowRow>, ProblemHttpResult>> ShowAsync(string id, TicketQueries queries, ProjectionProgress progress, CancellationToken ct, long? minPosition = null) =>
         await ReadYourWrites.LaggingAsync(progress, "shows", minPosition, ct) is { } lagging ? lagging

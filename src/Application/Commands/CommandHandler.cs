@@ -169,7 +169,7 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         where TEvent : class
     {
         var metadata = new EventMetadata(context.CorrelationId, context.CausationId, context.Actor);
-        var data = events.Select(e => registry.ToEventData(e, Guid.CreateVersion7(), metadata)).ToList();
+        var data = events.Select((e, i) => registry.ToEventData(e, EventId(context, streamId, registry.NameOf(e.GetType()), i), metadata)).ToList();
         var category = StreamCategory.Of(streamId);
         using var activity = Telemetry.Source.StartActivity($"append {category}");
         var started = Stopwatch.GetTimestamp();
@@ -177,8 +177,28 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         Telemetry.CommandDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("category", category));
         Telemetry.EventsAppended.Add(data.Count, new KeyValuePair<string, object?>("category", category));
         activity?.SetTag("eventsourced.category", category).SetTag("eventsourced.events", data.Count).SetTag("eventsourced.position", appended.Position);
-        states.Remember(streamId, (decided, appended.NextVersion));
+        // An append of events already stored (a source record delivered again) returns where they
+        // were stored: the state decided now is not the stream's, so it is not remembered.
+        if (appended.NextVersion == version + data.Count)
+        {
+            states.Remember(streamId, (decided, appended.NextVersion));
+        }
+
         return new CommandResult<TState>(appended.NextVersion, appended.Position, decided);
+    }
+
+    /// <summary>A new id, or one derived from the source record, the stream, the event's type and its place in the append (an RFC 9562 version 8 UUID).</summary>
+    private static Guid EventId(CommandContext context, string streamId, string type, int index)
+    {
+        if (context.SourceRecord is not { } record)
+        {
+            return Guid.CreateVersion7();
+        }
+
+        var bytes = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{record}\n{streamId}\n{type}\n{index}")).AsSpan(0, 16).ToArray();
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
     }
 
     /// <summary>

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace EventSourced.Infrastructure.Tickets.Kafka;
+
+public static class KafkaServiceCollectionExtensions
+{
+    /// <summary>
+    /// The ingest dead letters, and with Kafka:Enabled the consumer of the seller's topics. With
+    /// Kafka:Embedded (never in Production) the consumer reads librdkafka's in-process mock cluster,
+    /// with the three topics made, so the whole path runs with no broker installed.
+    /// </summary>
+    public static IServiceCollection AddTicketRecordConsumer(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        services.AddSingleton<IngestDeadLetters>();
+        var options = configuration.GetSection("Kafka").Get<KafkaOptions>() ?? new KafkaOptions();
+        if (!options.Enabled)
+        {
+            return services;
+        }
+
+        if (options.Embedded)
+        {
+            if (environment.IsProduction())
+            {
+                throw new InvalidOperationException("Kafka:Embedded starts an in-process mock cluster and is refused in Production; set Kafka:BootstrapServers instead.");
+            }
+
+            var cluster = KafkaMockCluster.Start();
+            foreach (var topic in new[] { options.Topics.Events, options.Topics.Orders, options.Topics.Refunds })
+            {
+                cluster.CreateTopic(topic, partitions: 3);
+            }
+
+            services.AddSingleton(cluster);
+            options.BootstrapServers = cluster.BootstrapServers;
+        }
+
+        options.ToConsumerConfig(); // fails at start, with what is missing, rather than at the first record
+        services.AddSingleton(options);
+        services.AddHostedService<TicketRecordConsumer>();
+        return services;
+    }
+}

@@ -1,0 +1,178 @@
+using System.Text;
+using Confluent.Kafka;
+using EventSourced.Application.Commands;
+using EventSourced.Application.Tickets;
+using EventSourced.Domain.Deciding;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace EventSourced.Infrastructure.Tickets.Kafka;
+
+/// <summary>
+/// Consumes the seller's three topics with the decoder and ingestion the HTTP ingest uses. At
+/// least once: a poll's records are applied in order, partition by partition, and their offsets
+/// committed only after their events are appended; the events' ids derive from the record's
+/// topic, partition and offset, so a record delivered again appends nothing twice. A record that
+/// cannot be applied (undecodable, a header missing, another major version, a rule broken) is
+/// stored as a dead letter and its partition goes on; a database outage is waited out on the
+/// same record, so nothing is skipped.
+/// </summary>
+public sealed partial class TicketRecordConsumer(
+    KafkaOptions options, ITicketMessageDecoder decoder, TicketIngestion ingestion, IngestDeadLetters deadLetters, TimeProvider clock, ILogger<TicketRecordConsumer> logger) : BackgroundService
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
+
+    // Offsets to commit (the next to read) of records applied since the last commit.
+    private readonly Dictionary<TopicPartition, TopicPartitionOffset> _applied = [];
+    private readonly HashSet<TopicPartition> _revoked = [];
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var config = options.ToConsumerConfig();
+        // Consume blocks: the loop gets a thread of its own.
+        return Task.Factory.StartNew(() => ConsumeAsync(config, stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    private async Task ConsumeAsync(ConsumerConfig config, CancellationToken ct)
+    {
+        await deadLetters.EnsureSchemaAsync(ct);
+        using var consumer = new ConsumerBuilder<string?, byte[]>(config)
+            .SetPartitionsRevokedHandler((c, revoked) =>
+            {
+                // What this node applied of them is committed before another node takes them over;
+                // records of them still in hand are left to the new owner.
+                CommitApplied(c);
+                _revoked.UnionWith(revoked.Select(r => r.TopicPartition));
+            })
+            .SetPartitionsAssignedHandler((_, assigned) => _revoked.ExceptWith(assigned))
+            .SetErrorHandler((_, e) => LogBrokerError(logger, e.Code, e.Reason))
+            .Build();
+        consumer.Subscribe([options.Topics.Events, options.Topics.Orders, options.Topics.Refunds]);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var batch = Take(consumer, ct);
+                foreach (var record in batch.Where(r => !_revoked.Contains(r.TopicPartition)))
+                {
+                    await ApplyAsync(record, ct);
+                    _applied[record.TopicPartition] = new TopicPartitionOffset(record.TopicPartition, record.Offset + 1);
+                }
+
+                CommitApplied(consumer);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            CommitApplied(consumer);
+            consumer.Close();
+        }
+    }
+
+    /// <summary>One poll: the first record waited for briefly, then whatever else is already here, up to a batch.</summary>
+    private List<ConsumeResult<string?, byte[]>> Take(IConsumer<string?, byte[]> consumer, CancellationToken ct)
+    {
+        var batch = new List<ConsumeResult<string?, byte[]>>();
+        try
+        {
+            for (var wait = Poll; batch.Count < options.MaxBatch; wait = TimeSpan.Zero)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (consumer.Consume(wait) is not { IsPartitionEOF: false } record)
+                {
+                    break;
+                }
+
+                batch.Add(record);
+            }
+        }
+        catch (ConsumeException e)
+        {
+            // librdkafka retries broker faults itself; this one is reported and the poll ends here.
+            LogBrokerError(logger, e.Error.Code, e.Error.Reason);
+        }
+
+        return batch;
+    }
+
+    private async Task ApplyAsync(ConsumeResult<string?, byte[]> record, CancellationToken ct)
+    {
+        var headers = record.Message.Headers?.ToDictionary(h => h.Key, h => Encoding.UTF8.GetString(h.GetValueBytes()), StringComparer.OrdinalIgnoreCase) ?? [];
+        var source = $"kafka:{record.Topic}/{record.Partition.Value}/{record.Offset.Value}";
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var kind = KindOf(record.Topic);
+                // The record's own timestamp, not the time of this delivery: a record delivered
+                // again must decide the very same events, or their derived ids would clash.
+                var envelope = new TicketEnvelope(
+                    record.Message.Key ?? "", Header(headers, "content-type"), Header(headers, "schema-version"), Header(headers, "application-id"), RecordedAt(record));
+                var command = decoder.Decode(kind, envelope, record.Message.Value ?? []);
+                await ingestion.IngestAsync(command, new CommandContext($"kafka:{envelope.ApplicationId}", source, null, source), ct);
+                return;
+            }
+            catch (Exception e) when (e is UndecodableMessageException or UnsupportedContentTypeException or DomainException)
+            {
+                await deadLetters.StoreAsync(record.Topic, record.Partition.Value, record.Offset.Value, record.Message.Key, headers, record.Message.Value ?? [], e.Message, ct);
+                LogDeadLettered(logger, source, e.Message);
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
+            {
+                // The store is away: this record is applied once it is back, never skipped.
+                LogRetrying(logger, e, source, attempt);
+                await Task.Delay(RetryDelay, clock, ct);
+            }
+        }
+    }
+
+    private DateTimeOffset RecordedAt(ConsumeResult<string?, byte[]> record) =>
+        record.Message.Timestamp.Type == TimestampType.NotAvailable ? clock.GetUtcNow() : new DateTimeOffset(record.Message.Timestamp.UtcDateTime, TimeSpan.Zero);
+
+    private TicketMessageKind KindOf(string topic) =>
+        topic == options.Topics.Events ? TicketMessageKind.Events
+        : topic == options.Topics.Orders ? TicketMessageKind.Orders
+        : topic == options.Topics.Refunds ? TicketMessageKind.Refunds
+        : throw new UndecodableMessageException("topic", $"Topic {topic} is not one of the seller's.");
+
+    private static string Header(Dictionary<string, string> headers, string name) =>
+        headers.TryGetValue(name, out var value) && value.Length > 0 ? value : throw new UndecodableMessageException(name, $"The {name} header is required.");
+
+    private void CommitApplied(IConsumer<string?, byte[]> consumer)
+    {
+        if (_applied.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            consumer.Commit(_applied.Values);
+            _applied.Clear();
+        }
+        catch (KafkaException e)
+        {
+            // Kept for the next commit; if the partition moves first, its new owner applies these
+            // records again, and their derived event ids make that a no-op.
+            LogCommitFailed(logger, e.Error.Code, e.Error.Reason);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka: {Code} {Reason}")]
+    private static partial void LogBrokerError(ILogger logger, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Record {Source} is stored as a dead letter: {Reason}")]
+    private static partial void LogDeadLettered(ILogger logger, string source, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Record {Source} could not be applied (attempt {Attempt}); trying again")]
+    private static partial void LogRetrying(ILogger logger, Exception e, string source, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offsets could not be committed: {Code} {Reason}; trying again after the next poll")]
+    private static partial void LogCommitFailed(ILogger logger, ErrorCode code, string reason);
+}
