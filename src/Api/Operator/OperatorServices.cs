@@ -1,5 +1,6 @@
 using EventSourced.Infrastructure;
 using EventSourced.Infrastructure.EventStoreDb;
+using EventSourced.Infrastructure.Tickets.Kafka;
 using EventSourced.Projections;
 
 namespace EventSourced.Api.Operator;
@@ -22,6 +23,8 @@ internal static class OperatorServices
         services.AddPostgresEventStore();
         services.AddEventStoreBackend(configuration);
         services.AddUseCases();
+        services.AddAdapters();
+        services.AddTicketRecords(configuration);
         services.AddProjections();
         return services.BuildServiceProvider();
     }

@@ -23,11 +23,26 @@ public static class TicketQueryEndpoints
         tickets.MapGet("/ingest/parked", ParkedAsync).WithName("ParkedRecords").WithSummary("How many orders wait for a show, and how many refunds for the order of their tickets.");
         tickets.MapGet("/ingest/dead-letters", DeadLettersAsync).WithName("IngestDeadLetters")
             .WithSummary("Records from the seller's topics that could not be applied: topic, partition, offset, key, headers, body (base64) and the reason.");
+        var operators = routes.MapGroup("/api/ingest/dead-letters").WithTags("Tickets").RequireAuthorization(Roles.Operator);
+        operators.MapPost("/{id:long}/replay", ReplayAsync).WithName("ReplayIngestDeadLetter")
+            .WithSummary("Applies a dead letter again (after a fix); applied, it leaves the list, and still failing it stays with the new reason (422).");
+        operators.MapDelete("/{id:long}", DiscardAsync).WithName("DiscardIngestDeadLetter").WithSummary("Drops a dead letter for good.");
         return routes;
     }
 
     private static async Task<Results<Ok<IReadOnlyList<IngestDeadLetter>>, ValidationProblem>> DeadLettersAsync(IngestDeadLetters deadLetters, CancellationToken ct, int limit = 100) =>
         limit is < 1 or > 1000 ? Problems.Invalid("limit", "limit is 1 to 1000.") : TypedResults.Ok(await deadLetters.ListAsync(limit, ct));
+
+    private static async Task<Results<Ok<IngestResponse>, ProblemHttpResult>> ReplayAsync(long id, DeadLetterReplay replay, CancellationToken ct) =>
+        await replay.ReplayAsync(id, ct) switch
+        {
+            { Found: false } => (ProblemHttpResult)Problems.NotFoundResult($"There is no dead letter {id}."),
+            { Applied: { } outcome } => TypedResults.Ok(new IngestResponse(outcome.Status.ToString().ToLowerInvariant(), outcome.Position)),
+            var failing => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, type: Problems.DomainRule("record_unappliable"), title: "The record still cannot be applied", detail: failing.Reason),
+        };
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DiscardAsync(long id, IngestDeadLetters deadLetters, CancellationToken ct) =>
+        await deadLetters.RemoveAsync(id, ct) ? TypedResults.NoContent() : (ProblemHttpResult)Problems.NotFoundResult($"There is no dead letter {id}.");
 
     private static async Task<Results<Ok<ShowRow>, ProblemHttpResult>> ShowAsync(string id, TicketQueries queries, ProjectionProgress progress, CancellationToken ct, long? minPosition = null) =>
         await ReadYourWrites.LaggingAsync(progress, "shows", minPosition, ct) is { } lagging ? lagging

@@ -6,53 +6,66 @@ namespace EventSourced.Infrastructure.Tickets.Kafka;
 
 /// <summary>A record that could not be applied, kept whole with the reason, so that its partition goes on.</summary>
 public sealed record IngestDeadLetter(
-    long Id, string Topic, int Partition, long Offset, string? Key, IReadOnlyDictionary<string, string> Headers, byte[] Body, string Reason, DateTimeOffset StoredAt);
+    long Id, string Topic, int Partition, long Offset, string? Key, IReadOnlyDictionary<string, string> Headers, byte[] Body, DateTimeOffset RecordedAt, string Reason, DateTimeOffset StoredAt)
+{
+    public TicketRecord ToRecord() => new(Topic, Partition, Offset, Key, Headers, Body, RecordedAt);
+}
 
-/// <summary>The seller's records that could not be applied (schema ingest.dead_letters), once each by topic, partition and offset.</summary>
+/// <summary>The seller's records that could not be applied (ingest.dead_letters), once each by topic, partition and offset.</summary>
 public sealed class IngestDeadLetters(NpgsqlDataSource dataSource)
 {
-    private const string Schema = """
-        CREATE SCHEMA IF NOT EXISTS ingest;
-        CREATE TABLE IF NOT EXISTS ingest.dead_letters (
-            id         bigserial   PRIMARY KEY,
-            topic      text        NOT NULL,
-            partition  integer     NOT NULL,
-            "offset"   bigint      NOT NULL,
-            key        text,
-            headers    jsonb       NOT NULL,
-            body       bytea       NOT NULL,
-            reason     text        NOT NULL,
-            stored_at  timestamptz NOT NULL DEFAULT now(),
-            UNIQUE (topic, partition, "offset"));
-        """;
+    private const string Columns = """id, topic, partition, "offset", key, headers::text, body, recorded_at, reason, stored_at""";
 
     public async Task EnsureSchemaAsync(CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(Schema);
+        await using var command = dataSource.CreateCommand("""
+            CREATE SCHEMA IF NOT EXISTS ingest;
+            CREATE TABLE IF NOT EXISTS ingest.dead_letters (
+                id          bigserial   PRIMARY KEY,
+                topic       text        NOT NULL,
+                partition   integer     NOT NULL,
+                "offset"    bigint      NOT NULL,
+                key         text,
+                headers     jsonb       NOT NULL,
+                body        bytea       NOT NULL,
+                recorded_at timestamptz NOT NULL,
+                reason      text        NOT NULL,
+                stored_at   timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (topic, partition, "offset"));
+            """);
         await command.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Stores the record; the same record again (a redelivery) is stored once.</summary>
-    public async Task StoreAsync(string topic, int partition, long offset, string? key, IReadOnlyDictionary<string, string> headers, byte[] body, string reason, CancellationToken ct)
-    {
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO ingest.dead_letters (topic, partition, "offset", key, headers, body, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    public Task StoreAsync(TicketRecord record, string reason, CancellationToken ct) =>
+        ExecuteAsync(
+            """
+            INSERT INTO ingest.dead_letters (topic, partition, "offset", key, headers, body, recorded_at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             ON CONFLICT (topic, partition, "offset") DO NOTHING
-            """);
-        command.Parameters.AddWithValue(topic);
-        command.Parameters.AddWithValue(partition);
-        command.Parameters.AddWithValue(offset);
-        command.Parameters.AddWithValue((object?)key ?? DBNull.Value);
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = JsonSerializer.Serialize(headers) });
-        command.Parameters.AddWithValue(body);
-        command.Parameters.AddWithValue(reason);
-        await command.ExecuteNonQueryAsync(ct);
+            """,
+            ct, record.Topic, record.Partition, record.Offset, record.Key, new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = JsonSerializer.Serialize(record.Headers) },
+            record.Body, record.Timestamp.ToUniversalTime(), reason);
+
+    public Task<IReadOnlyList<IngestDeadLetter>> ListAsync(int limit, CancellationToken ct) =>
+        QueryAsync($"SELECT {Columns} FROM ingest.dead_letters ORDER BY id LIMIT $1", ct, limit);
+
+    public async Task<IngestDeadLetter?> FindAsync(long id, CancellationToken ct) =>
+        await QueryAsync($"SELECT {Columns} FROM ingest.dead_letters WHERE id = $1", ct, id) is [var letter] ? letter : null;
+
+    /// <returns>False when there is no such dead letter.</returns>
+    public async Task<bool> RemoveAsync(long id, CancellationToken ct) => await ExecuteAsync("DELETE FROM ingest.dead_letters WHERE id = $1", ct, id) > 0;
+
+    public Task UpdateReasonAsync(long id, string reason, CancellationToken ct) => ExecuteAsync("UPDATE ingest.dead_letters SET reason = $2 WHERE id = $1", ct, id, reason);
+
+    private async Task<int> ExecuteAsync(string sql, CancellationToken ct, params object?[] parameters)
+    {
+        await using var command = Command(sql, parameters);
+        return await command.ExecuteNonQueryAsync(ct);
     }
 
-    public async Task<IReadOnlyList<IngestDeadLetter>> ListAsync(int limit, CancellationToken ct)
+    private async Task<IReadOnlyList<IngestDeadLetter>> QueryAsync(string sql, CancellationToken ct, params object?[] parameters)
     {
-        await using var command = dataSource.CreateCommand("""SELECT id, topic, partition, "offset", key, headers::text, body, reason, stored_at FROM ingest.dead_letters ORDER BY id LIMIT $1""");
-        command.Parameters.AddWithValue(limit);
+        await using var command = Command(sql, parameters);
         var letters = new List<IngestDeadLetter>();
         try
         {
@@ -61,14 +74,26 @@ public sealed class IngestDeadLetters(NpgsqlDataSource dataSource)
             {
                 letters.Add(new IngestDeadLetter(
                     reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4),
-                    JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(5))!, (byte[])reader[6], reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8)));
+                    JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(5))!, (byte[])reader[6], reader.GetFieldValue<DateTimeOffset>(7), reader.GetString(8),
+                    reader.GetFieldValue<DateTimeOffset>(9)));
             }
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
         {
-            // No consumer has run on this store yet.
+            // No consumer has run on this store yet: there are none.
         }
 
         return letters;
+    }
+
+    private NpgsqlCommand Command(string sql, object?[] parameters)
+    {
+        var command = dataSource.CreateCommand(sql);
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        return command;
     }
 }

@@ -13,8 +13,7 @@ public static class KafkaServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddTicketRecordConsumer(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        services.AddSingleton<IngestDeadLetters>();
-        var options = configuration.GetSection("Kafka").Get<KafkaOptions>() ?? new KafkaOptions();
+        var options = AddOptionsAndRecords(services, configuration);
         if (!options.Enabled)
         {
             return services;
@@ -38,8 +37,24 @@ public static class KafkaServiceCollectionExtensions
         }
 
         options.ToConsumerConfig(); // fails at start, with what is missing, rather than at the first record
-        services.AddSingleton(options);
         services.AddHostedService<TicketRecordConsumer>();
         return services;
+    }
+
+    /// <summary>Applying, storing and replaying the seller's records, without consuming: for the operator command line.</summary>
+    public static IServiceCollection AddTicketRecords(this IServiceCollection services, IConfiguration configuration)
+    {
+        AddOptionsAndRecords(services, configuration);
+        return services;
+    }
+
+    private static KafkaOptions AddOptionsAndRecords(IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection("Kafka").Get<KafkaOptions>() ?? new KafkaOptions();
+        services.AddSingleton(options);
+        services.AddSingleton<IngestDeadLetters>();
+        services.AddSingleton<TicketRecords>();
+        services.AddSingleton<DeadLetterReplay>();
+        return options;
     }
 }

@@ -1,8 +1,5 @@
 using System.Text;
 using Confluent.Kafka;
-using EventSourced.Application.Commands;
-using EventSourced.Application.Tickets;
-using EventSourced.Domain.Deciding;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -19,7 +16,7 @@ namespace EventSourced.Infrastructure.Tickets.Kafka;
 /// same record, so nothing is skipped.
 /// </summary>
 public sealed partial class TicketRecordConsumer(
-    KafkaOptions options, ITicketMessageDecoder decoder, TicketIngestion ingestion, IngestDeadLetters deadLetters, TimeProvider clock, ILogger<TicketRecordConsumer> logger) : BackgroundService
+    KafkaOptions options, TicketRecords records, IngestDeadLetters deadLetters, TimeProvider clock, ILogger<TicketRecordConsumer> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
@@ -100,49 +97,35 @@ public sealed partial class TicketRecordConsumer(
         return batch;
     }
 
-    private async Task ApplyAsync(ConsumeResult<string?, byte[]> record, CancellationToken ct)
+    private async Task ApplyAsync(ConsumeResult<string?, byte[]> received, CancellationToken ct)
     {
-        var headers = record.Message.Headers?.ToDictionary(h => h.Key, h => Encoding.UTF8.GetString(h.GetValueBytes()), StringComparer.OrdinalIgnoreCase) ?? [];
-        var source = $"kafka:{record.Topic}/{record.Partition.Value}/{record.Offset.Value}";
+        var record = new TicketRecord(
+            received.Topic, received.Partition.Value, received.Offset.Value, received.Message.Key,
+            received.Message.Headers?.ToDictionary(h => h.Key, h => Encoding.UTF8.GetString(h.GetValueBytes()), StringComparer.OrdinalIgnoreCase) ?? [],
+            received.Message.Value ?? [],
+            // The record's own time, not this delivery's: delivered again, it must decide the very same events.
+            received.Message.Timestamp.Type == TimestampType.NotAvailable ? clock.GetUtcNow() : new DateTimeOffset(received.Message.Timestamp.UtcDateTime, TimeSpan.Zero));
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var kind = KindOf(record.Topic);
-                // The record's own timestamp, not the time of this delivery: a record delivered
-                // again must decide the very same events, or their derived ids would clash.
-                var envelope = new TicketEnvelope(
-                    record.Message.Key ?? "", Header(headers, "content-type"), Header(headers, "schema-version"), Header(headers, "application-id"), RecordedAt(record));
-                var command = decoder.Decode(kind, envelope, record.Message.Value ?? []);
-                await ingestion.IngestAsync(command, new CommandContext($"kafka:{envelope.ApplicationId}", source, null, source), ct);
+                await records.ApplyAsync(record, ct);
                 return;
             }
-            catch (Exception e) when (e is UndecodableMessageException or UnsupportedContentTypeException or DomainException)
+            catch (UnappliableRecordException e)
             {
-                await deadLetters.StoreAsync(record.Topic, record.Partition.Value, record.Offset.Value, record.Message.Key, headers, record.Message.Value ?? [], e.Message, ct);
-                LogDeadLettered(logger, source, e.Message);
+                await deadLetters.StoreAsync(record, e.Message, ct);
+                LogDeadLettered(logger, record.Source, e.Message);
                 return;
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
             {
                 // The store is away: this record is applied once it is back, never skipped.
-                LogRetrying(logger, e, source, attempt);
+                LogRetrying(logger, e, record.Source, attempt);
                 await Task.Delay(RetryDelay, clock, ct);
             }
         }
     }
-
-    private DateTimeOffset RecordedAt(ConsumeResult<string?, byte[]> record) =>
-        record.Message.Timestamp.Type == TimestampType.NotAvailable ? clock.GetUtcNow() : new DateTimeOffset(record.Message.Timestamp.UtcDateTime, TimeSpan.Zero);
-
-    private TicketMessageKind KindOf(string topic) =>
-        topic == options.Topics.Events ? TicketMessageKind.Events
-        : topic == options.Topics.Orders ? TicketMessageKind.Orders
-        : topic == options.Topics.Refunds ? TicketMessageKind.Refunds
-        : throw new UndecodableMessageException("topic", $"Topic {topic} is not one of the seller's.");
-
-    private static string Header(Dictionary<string, string> headers, string name) =>
-        headers.TryGetValue(name, out var value) && value.Length > 0 ? value : throw new UndecodableMessageException(name, $"The {name} header is required.");
 
     private void CommitApplied(IConsumer<string?, byte[]> consumer)
     {
