@@ -18,6 +18,11 @@ public class KafkaApi : EmptyStoreApi
     /// <summary>The consumer group; a second node over the same database joins it.</summary>
     public string GroupId { get; init; } = $"test-{Guid.NewGuid():N}";
 
+    private bool _owner = true;
+
+    /// <summary>Another node over the same database, cluster and consumer group; its owner disposes those.</summary>
+    public KafkaApi NextNode() => new() { Database = Database, Cluster = Cluster, Producer = Producer, GroupId = GroupId, _owner = false };
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
@@ -46,6 +51,12 @@ public class KafkaApi : EmptyStoreApi
 
     public override async Task DisposeHostAndDatabaseAsync()
     {
+        if (!_owner)
+        {
+            await DisposeAsync();
+            return;
+        }
+
         await base.DisposeHostAndDatabaseAsync();
         Producer.Dispose();
         Cluster.Dispose();

@@ -1,4 +1,5 @@
 using System.Net;
+using Confluent.Kafka;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
 using static EventSourced.IntegrationTests.Tickets.SellerRecords;
@@ -59,16 +60,50 @@ public sealed class KafkaIngestTests(KafkaApi api) : IClassFixture<KafkaApi>
     }
 
     [Fact]
-    public async Task Injected_fetch_errors_are_survived()
+    public async Task Injected_fetch_and_offset_commit_errors_are_survived()
     {
         var ids = Ids.New();
-        // Kafka protocol API key 1 is Fetch.
-        api.Cluster.FailNextRequests(1, Confluent.Kafka.ErrorCode.NotLeaderForPartition, Confluent.Kafka.ErrorCode.RequestTimedOut, Confluent.Kafka.ErrorCode.NotLeaderForPartition);
+        // Kafka protocol API keys: 1 Fetch, 8 OffsetCommit.
+        api.Cluster.FailNextRequests(1, ErrorCode.NotLeaderForPartition, ErrorCode.RequestTimedOut, ErrorCode.NotLeaderForPartition);
+        api.Cluster.FailNextRequests(8, ErrorCode.RequestTimedOut, ErrorCode.GroupLoadInProgress, ErrorCode.RequestTimedOut);
 
         await api.ProduceAsync("events", ids.Show, Show(ids.Show));
         await api.ProduceAsync("orders", ids.Order, Order(ids));
 
         await Eventually.HoldsAsync(async () => await StatusesAsync(ids.Order) is ["sold", "sold"], "the order");
+    }
+
+    [Fact]
+    public async Task A_second_consumer_joining_and_leaving_the_group_loses_and_doubles_nothing()
+    {
+        var shows = Enumerable.Range(0, 30).Select(i => $"{Ids.New().Show}-{i}").ToList();
+        var second = api.NextNode();
+        try
+        {
+            _ = second.ClientFor("ops"); // starts the second node: the group rebalances over both
+            foreach (var show in shows.Take(15))
+            {
+                await api.ProduceAsync("events", show, Show(show));
+            }
+
+            await Eventually.HoldsAsync(async () => (await api.StreamAsync($"ticketevent-{shows[14]}")).Count > 0 || (await api.StreamAsync($"ticketevent-{shows[0]}")).Count > 0, "the first records to be applied");
+        }
+        finally
+        {
+            await second.DisposeHostAndDatabaseAsync(); // leaves: its partitions go back to the first node
+        }
+
+        foreach (var show in shows.Skip(15))
+        {
+            await api.ProduceAsync("events", show, Show(show));
+        }
+
+        foreach (var show in shows)
+        {
+            await Eventually.HoldsAsync(async () => (await api.StreamAsync($"ticketevent-{show}")).Count > 0, $"show {show}");
+        }
+
+        (await Task.WhenAll(shows.Select(s => api.StreamAsync($"ticketevent-{s}")))).Should().OnlyContain(stream => stream.Count == 1);
     }
 
     private async Task<string?[]> StatusesAsync(string order)
