@@ -51,7 +51,7 @@ public sealed class TicketIngestion(CommandHandler handler, IEventStore store)
 
     private async Task<IngestOutcome> ParkAsync(IngestOrder order, string awaitedShow, CommandContext context, CancellationToken ct)
     {
-        var parked = await handler.HandleAsync(ParkedMessages.Decider, ParkedMessages.StreamId(awaitedShow), new ParkMessage(order, order.At), context, ct: ct);
+        var parked = await handler.HandleAsync(ParkedMessages.Decider, ParkedMessages.StreamId(awaitedShow), new ParkMessage(order, order.At, context.SourceRecord), context, ct: ct);
         // The awaited show may have been recorded, and its release run, just before we parked.
         if (await ExistsAsync(awaitedShow, ct))
         {
@@ -72,9 +72,11 @@ public sealed class TicketIngestion(CommandHandler handler, IEventStore store)
             return;
         }
 
-        foreach (var (_, message) in waiting)
+        // Each as the record it came in: its events get the ids they would get applied directly,
+        // so a redelivery that finds the show already there appends nothing twice.
+        foreach (var (_, message, source) in waiting)
         {
-            await IngestAsync(message, context, ct);
+            await IngestAsync(message, context with { SourceRecord = source }, ct);
         }
 
         await handler.HandleAsync(ParkedMessages.Decider, parkingStream, new ReleaseParked(waiting[^1].Version, at), context, ct: ct);

@@ -52,7 +52,8 @@ public sealed record OrderRecorded(OrderInfo Order, string Source, DateTimeOffse
 public sealed record RefundRecorded(RefundInfo Refund, string Source, DateTimeOffset RecordedAt);
 
 /// <summary>An order arrived before one of its shows: kept here until that show arrives.</summary>
-public sealed record OrderParked(IngestOrder Order, DateTimeOffset ParkedAt);
+/// <param name="SourceRecord">The outside record the order came in (a Kafka record), so that applied on release its events get the ids they get when applied directly.</param>
+public sealed record OrderParked(IngestOrder Order, DateTimeOffset ParkedAt, string? SourceRecord = null);
 
 /// <summary>Every parked message up to <paramref name="UpToVersion"/> of this parking stream has been applied.</summary>
 public sealed record ParkedReleased(long UpToVersion, DateTimeOffset ReleasedAt);

@@ -23,6 +23,7 @@ public sealed class OwnerIsolationTests(EmptyStoreApi api) : IClassFixture<Empty
         "POST /api/ingest/{kind}", "GET /api/ticket-events/{id}", "GET /api/orders/{id}", "GET /api/orders/{id}/history", // by role below
         "POST /api/admin/projections/{name}/rebuild", "POST /api/admin/projections/{name}/reset", "GET /api/audit/streams/{stream}", // by role below
         "PUT /api/managers/{id}/duty", // by role below
+        "POST /api/ingest/dead-letters/{id}/replay", "DELETE /api/ingest/dead-letters/{id}", // operators only: DeadLetterTests
     ];
 
     [Fact]

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using EventSourced.Infrastructure.Tickets.Kafka;
 using EventSourced.IntegrationTests.Support;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace EventSourced.IntegrationTests.Tickets;
 
@@ -12,6 +13,9 @@ namespace EventSourced.IntegrationTests.Tickets;
 public class KafkaApi : EmptyStoreApi
 {
     public KafkaMockCluster Cluster { get; private set; } = null!;
+
+    /// <summary>The node's log, for what a failing test says about the consumer.</summary>
+    public CapturedLogs Logs { get; } = new();
 
     public IProducer<string, byte[]> Producer { get; private set; } = null!;
 
@@ -68,5 +72,8 @@ public class KafkaApi : EmptyStoreApi
         builder.UseSetting("Kafka:Enabled", "true");
         builder.UseSetting("Kafka:BootstrapServers", Cluster.BootstrapServers);
         builder.UseSetting("Kafka:GroupId", GroupId);
+        // A node that leaves without a word (a test host stopped mid-poll) holds up a rebalance this long, not 45 s.
+        builder.UseSetting("Kafka:SessionTimeoutMs", "6000");
+        builder.ConfigureLogging(l => l.AddProvider(Logs));
     }
 }

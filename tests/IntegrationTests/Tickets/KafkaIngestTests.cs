@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Confluent.Kafka;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
@@ -20,7 +22,7 @@ public sealed class KafkaIngestTests(KafkaApi api) : IClassFixture<KafkaApi>
         await api.ProduceAsync("orders", ids.Order, OrderProto(ids), "application/x-protobuf");
         await api.ProduceAsync("events", ids.Show, Show(ids.Show));
 
-        await Eventually.HoldsAsync(async () => await StatusesAsync(ids.Order) is ["refunded", "sold"], "the order with its refunded ticket");
+        await AppliedAsync(async () => await StatusesAsync(ids.Order) is ["refunded", "sold"], "the order with its refunded ticket");
         var show = await (await _ops.GetAsync($"/api/ticket-events/{ids.Show}")).JsonAsync(HttpStatusCode.OK);
         show.GetProperty("startAt").GetString().Should().Be("2026-12-31T19:00:00+03:00");
     }
@@ -34,7 +36,7 @@ public sealed class KafkaIngestTests(KafkaApi api) : IClassFixture<KafkaApi>
         await api.ProduceAsync("orders", ids.Order, Order(ids));
         await api.ProduceAsync("refunds", ids.Refund, Refund(ids));
 
-        await Eventually.HoldsAsync(async () => await StatusesAsync(ids.Order) is ["refunded", "sold"], "the order with its refunded ticket");
+        await AppliedAsync(async () => await StatusesAsync(ids.Order) is ["refunded", "sold"], "the order with its refunded ticket");
 
         (await api.StreamAsync($"order-{ids.Order}")).Should().ContainSingle();
         (await api.StreamAsync($"ticketevent-{ids.Show}")).Should().ContainSingle();
@@ -49,7 +51,7 @@ public sealed class KafkaIngestTests(KafkaApi api) : IClassFixture<KafkaApi>
         var poison = await api.ProduceAsync("orders", ids.Order, Order(ids), schemaVersion: "2.0");
         await api.ProduceAsync("orders", ids.Order, Order(ids));
 
-        await Eventually.HoldsAsync(async () => await StatusesAsync(ids.Order) is ["sold", "sold"], "the good order after the poison one");
+        await AppliedAsync(async () => await StatusesAsync(ids.Order) is ["sold", "sold"], "the good order after the poison one");
         var letters = await (await _ops.GetAsync("/api/ingest/dead-letters?limit=1000")).JsonAsync(HttpStatusCode.OK);
         var letter = letters.EnumerateArray().Single(l => l.GetProperty("key").GetString() == ids.Order);
         (letter.GetProperty("topic").GetString(), letter.GetProperty("partition").GetInt32(), letter.GetProperty("offset").GetInt64())
@@ -57,6 +59,10 @@ public sealed class KafkaIngestTests(KafkaApi api) : IClassFixture<KafkaApi>
         letter.GetProperty("reason").GetString().Should().Contain("Major version 2");
         letter.GetProperty("headers").GetProperty("schema-version").GetString().Should().Be("2.0");
         Convert.FromBase64String(letter.GetProperty("body").GetString()!).Should().Equal(Order(ids));
+
+        var consumer = (await (await _ops.GetAsync("/health/ready")).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("ticket-consumer");
+        consumer.GetProperty("status").GetString().Should().Be("Healthy");
+        consumer.GetProperty("description").GetString().Should().MatchRegex(@"orders/\d \d+").And.MatchRegex(@"dead letters: [1-9]");
     }
 
     [Fact]
@@ -70,7 +76,7 @@ public sealed class KafkaIngestTests(KafkaApi api) : IClassFixture<KafkaApi>
         await api.ProduceAsync("events", ids.Show, Show(ids.Show));
         await api.ProduceAsync("orders", ids.Order, Order(ids));
 
-        await Eventually.HoldsAsync(async () => await StatusesAsync(ids.Order) is ["sold", "sold"], "the order");
+        await AppliedAsync(async () => await StatusesAsync(ids.Order) is ["sold", "sold"], "the order");
     }
 
     [Fact]
@@ -104,6 +110,20 @@ public sealed class KafkaIngestTests(KafkaApi api) : IClassFixture<KafkaApi>
         }
 
         (await Task.WhenAll(shows.Select(s => api.StreamAsync($"ticketevent-{s}")))).Should().OnlyContain(stream => stream.Count == 1);
+    }
+
+    /// <summary>Waits for the consumer to apply what the condition checks; failing, says what the consumer logged.</summary>
+    private async Task AppliedAsync(Func<Task<bool>> condition, string what)
+    {
+        try
+        {
+            await Eventually.HoldsAsync(condition, what);
+        }
+        catch (TimeoutException e)
+        {
+            var logged = api.Logs.Lines.Where(l => l.Contains("Kafka", StringComparison.Ordinal) && !l.Contains(" Information: ", StringComparison.Ordinal) && !l.Contains(" Debug: ", StringComparison.Ordinal) && !l.Contains(" Trace: ", StringComparison.Ordinal));
+            throw new TimeoutException($"{e.Message} The consumer logged: {string.Join(" | ", logged.TakeLast(10))}", e);
+        }
     }
 
     private async Task<string?[]> StatusesAsync(string order)

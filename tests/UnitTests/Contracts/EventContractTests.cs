@@ -56,7 +56,7 @@ public sealed class EventContractTests
         new ShowSynced(SampleShow, "ticketland", At),
         new OrderRecorded(SampleOrder, "ticketland", At),
         new RefundRecorded(new RefundInfo("r1", SampleOrder.Customer, ["t1"]), "ticketland", At),
-        new OrderParked(new IngestOrder(SampleOrder, "ticketland", At), At),
+        new OrderParked(new IngestOrder(SampleOrder, "ticketland", At), At, "kafka:orders/2/1042"),
         new ParkedReleased(3, At),
         new DeployStatusReported("rasp.api", "production", "1.2.3", DeployStatus.Deployed, "RASP-123 fix", ["RASP-123"], "qloud", [DeployHandler.Tracker, DeployHandler.LoadTest], "ci", At),
     ];

@@ -46,6 +46,12 @@ public sealed class IngestDeadLetters(NpgsqlDataSource dataSource)
             ct, record.Topic, record.Partition, record.Offset, record.Key, new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = JsonSerializer.Serialize(record.Headers) },
             record.Body, record.Timestamp.ToUniversalTime(), reason);
 
+    public async Task<long> CountAsync(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM ingest.dead_letters");
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
     public Task<IReadOnlyList<IngestDeadLetter>> ListAsync(int limit, CancellationToken ct) =>
         QueryAsync($"SELECT {Columns} FROM ingest.dead_letters ORDER BY id LIMIT $1", ct, limit);
 
@@ -60,7 +66,15 @@ public sealed class IngestDeadLetters(NpgsqlDataSource dataSource)
     private async Task<int> ExecuteAsync(string sql, CancellationToken ct, params object?[] parameters)
     {
         await using var command = Command(sql, parameters);
-        return await command.ExecuteNonQueryAsync(ct);
+        try
+        {
+            return await command.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            // No consumer has run on this store yet: there is nothing to change.
+            return 0;
+        }
     }
 
     private async Task<IReadOnlyList<IngestDeadLetter>> QueryAsync(string sql, CancellationToken ct, params object?[] parameters)

@@ -37,7 +37,9 @@ public static class KafkaServiceCollectionExtensions
         }
 
         options.ToConsumerConfig(); // fails at start, with what is missing, rather than at the first record
+        services.AddSingleton<KafkaConsumerState>();
         services.AddHostedService<TicketRecordConsumer>();
+        services.AddHealthChecks().AddCheck<TicketConsumerCheck>("ticket-consumer", tags: ["ready"]);
         return services;
     }
 

@@ -16,10 +16,11 @@ namespace EventSourced.Infrastructure.Tickets.Kafka;
 /// same record, so nothing is skipped.
 /// </summary>
 public sealed partial class TicketRecordConsumer(
-    KafkaOptions options, TicketRecords records, IngestDeadLetters deadLetters, TimeProvider clock, ILogger<TicketRecordConsumer> logger) : BackgroundService
+    KafkaOptions options, TicketRecords records, IngestDeadLetters deadLetters, KafkaConsumerState state, TimeProvider clock, ILogger<TicketRecordConsumer> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(5);
 
     // Offsets to commit (the next to read) of records applied since the last commit.
     private readonly Dictionary<TopicPartition, TopicPartitionOffset> _applied = [];
@@ -29,12 +30,35 @@ public sealed partial class TicketRecordConsumer(
     {
         var config = options.ToConsumerConfig();
         // Consume blocks: the loop gets a thread of its own.
-        return Task.Factory.StartNew(() => ConsumeAsync(config, stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        return Task.Factory.StartNew(RunAsync, stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+        // A fault of the consumer must not take the node's HTTP side down with it: readiness
+        // reports it, and the consumer starts again from the last committed offsets.
+        async Task RunAsync()
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await ConsumeAsync(config, stoppingToken);
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    state.Stopped = $"{e.GetType().Name}: {e.Message}";
+                    LogConsumerFailed(logger, e);
+                    _applied.Clear();
+                    _revoked.Clear();
+                    await Task.Delay(RestartDelay, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+            }
+        }
     }
 
     private async Task ConsumeAsync(ConsumerConfig config, CancellationToken ct)
     {
         await deadLetters.EnsureSchemaAsync(ct);
+        state.DeadLetters = await deadLetters.CountAsync(ct);
+        state.Stopped = null;
         using var consumer = new ConsumerBuilder<string?, byte[]>(config)
             .SetPartitionsRevokedHandler((c, revoked) =>
             {
@@ -59,6 +83,7 @@ public sealed partial class TicketRecordConsumer(
                 }
 
                 CommitApplied(consumer);
+                ReportLag(consumer);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -115,6 +140,7 @@ public sealed partial class TicketRecordConsumer(
             catch (UnappliableRecordException e)
             {
                 await deadLetters.StoreAsync(record, e.Message, ct);
+                state.DeadLetters = await deadLetters.CountAsync(ct);
                 LogDeadLettered(logger, record.Source, e.Message);
                 return;
             }
@@ -125,6 +151,28 @@ public sealed partial class TicketRecordConsumer(
                 await Task.Delay(RetryDelay, clock, ct);
             }
         }
+    }
+
+    // From the high watermarks the last fetches brought (no broker round trip); a partition not
+    // fetched yet counts as not behind.
+    private void ReportLag(IConsumer<string?, byte[]> consumer)
+    {
+        var lag = new List<(string, int, long)>();
+        foreach (var partition in consumer.Assignment)
+        {
+            try
+            {
+                var high = consumer.GetWatermarkOffsets(partition).High;
+                var position = consumer.Position(partition);
+                lag.Add((partition.Topic, partition.Partition.Value, high == Offset.Unset || position == Offset.Unset ? 0 : Math.Max(0, high.Value - position.Value)));
+            }
+            catch (KafkaException)
+            {
+                lag.Add((partition.Topic, partition.Partition.Value, 0));
+            }
+        }
+
+        state.Assigned(lag);
     }
 
     private void CommitApplied(IConsumer<string?, byte[]> consumer)
@@ -146,6 +194,9 @@ public sealed partial class TicketRecordConsumer(
             LogCommitFailed(logger, e.Error.Code, e.Error.Reason);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The ticket consumer failed; it starts again from the committed offsets")]
+    private static partial void LogConsumerFailed(ILogger logger, Exception e);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka: {Code} {Reason}")]
     private static partial void LogBrokerError(ILogger logger, ErrorCode code, string reason);
