@@ -7,8 +7,8 @@ namespace EventSourced.Api.Tickets;
 
 /// <summary>
 /// The ticket seller's records, taken exactly as a Kafka record carries them: the body as sent,
-/// the record key in X-Message-Key and the record headers as HTTP headers. A Kafka consumer later
-/// only forwards records here (docs/adr/0006).
+/// the record key in X-Message-Key and the record headers as HTTP headers, for senders without
+/// Kafka. The Kafka consumer uses the same decoder and ingestion (docs/adr/0019).
 /// </summary>
 public static class IngestEndpoints
 {
