@@ -13,7 +13,9 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var problem = ToProblem(httpContext, exception);
-        if (problem.Status >= StatusCodes.Status500InternalServerError)
+        // Only the unexpected is an error in the log. A 503 (a read model still being created on a
+        // fresh store, the database away) is an expected state that readiness reports already.
+        if (problem.Status == StatusCodes.Status500InternalServerError)
         {
             LogUnhandled(logger, exception, httpContext.Request.Path);
         }
