@@ -69,16 +69,18 @@ public sealed class TicketMessageDecoder : ITicketMessageDecoder
     {
         var eventId = TicketFields.Id(p.EventId, "event_id");
         var tickets = p.Tickets.Select((t, i) => new TicketLine(
-            TicketFields.Id(t.Id, $"tickets[{i}].id"), eventId, TicketFields.Text(t.Barcode, $"tickets[{i}].barcode"), Optional(t.Number), Optional(t.Series), Optional(t.Row), Optional(t.Seat),
-            TicketFields.Text(t.Category, $"tickets[{i}].category"), Optional(t.Description), t.PriceNominal, t.Currency == Protos.Currency.Unspecified ? null : t.Currency.ToString().ToUpperInvariant())).ToList();
+            TicketFields.Id(t.Id, $"tickets[{i}].id"), eventId, TicketFields.Text(t.Barcode, $"tickets[{i}].barcode"), Optional(t.Number, $"tickets[{i}].number"), Optional(t.Series, $"tickets[{i}].series"), Optional(t.Row, $"tickets[{i}].row"), Optional(t.Seat, $"tickets[{i}].seat"),
+            TicketFields.Text(t.Category, $"tickets[{i}].category"), Optional(t.Description, $"tickets[{i}].description"), t.PriceNominal, t.Currency == Protos.Currency.Unspecified ? null : t.Currency.ToString().ToUpperInvariant())).ToList();
         var customer = p.Customer ?? throw TicketFields.Missing("customer");
         return new OrderInfo(
-            TicketFields.Id(p.Id, "id"), null, TicketFields.Customer(Optional(customer.Email), Optional(customer.Phone), null, null, Optional(customer.Name)), TicketFields.NotEmpty(tickets, "tickets"), []);
+            TicketFields.Id(p.Id, "id"), null, TicketFields.Customer(Unset(customer.Email), Unset(customer.Phone), null, null, Unset(customer.Name)), TicketFields.NotEmpty(tickets, "tickets"), []);
     }
 
     private static RefundInfo FromProto(string key, Protos.Refund p) =>
         new(key, null, TicketFields.NotEmpty(p.TicketIds.Select((t, i) => TicketFields.Id(t, $"ticket_ids[{i}]")).ToList(), "ticket_ids"));
 
     // Proto3 strings are "" when not set.
-    private static string? Optional(string value) => value.Length == 0 ? null : TicketFields.Text(value, "text");
+    private static string? Unset(string value) => value.Length == 0 ? null : value;
+
+    private static string? Optional(string value, string field) => TicketFields.Optional(Unset(value), field);
 }
