@@ -3,7 +3,10 @@ using EventSourced.Infrastructure.Tickets.Kafka;
 
 namespace EventSourced.Api.Operator;
 
-/// <summary>`tickets dead-letters list|replay|discard`: the seller's records that could not be applied, as the REST endpoints offer them.</summary>
+/// <summary>
+/// `tickets produce`: send records from a file to one of the seller's topics, as the seller would.
+/// `tickets dead-letters list|replay|discard`: the seller's records that could not be applied, as the REST endpoints offer them.
+/// </summary>
 public static class TicketsCommand
 {
     public static Command Create(Func<ServiceProvider> services)
@@ -35,8 +38,59 @@ public static class TicketsCommand
             return Report(parse, found, "discarded", null);
         });
 
-        return new Command("tickets", "The seller's records") { new Command("dead-letters", "Records that could not be applied: list, replay, discard") { list, replay, discard } };
+        return new Command("tickets", "The seller's records") { Produce(services), new Command("dead-letters", "Records that could not be applied: list, replay, discard") { list, replay, discard } };
     }
+
+    // Exit codes: 0 all acknowledged, 2 a bad file or nowhere to send (nothing sent), 5 the brokers did not take them all.
+    private static Command Produce(Func<ServiceProvider> services)
+    {
+        var topic = new Option<string>("--topic") { Description = "The topic: events, orders or refunds as configured", Required = true };
+        var file = new Option<FileInfo>("--file") { Description = "JSON lines: {\"key\", \"headers\"?, \"value\" | \"value_base64\"}", Required = true };
+        var applicationId = new Option<string?>("--application-id") { Description = "The application-id header of lines that give none" };
+        var bootstrap = new Option<string?>("--bootstrap") { Description = "Brokers; default Kafka:BootstrapServers, else the running embedded cluster" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the brokers to take each record", DefaultValueFactory = _ => 15 };
+        var produce = new Command("produce", "Send the seller's records from a JSON-lines file to a topic") { topic, file, applicationId, bootstrap, timeout };
+        produce.SetAction(async (parse, ct) =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            IReadOnlyList<RecordToSend> records;
+            try
+            {
+                using var reader = File.OpenText(FromShell(parse.GetValue(file)!));
+                records = RecordFile.Read(reader, parse.GetValue(applicationId));
+            }
+            catch (Exception e) when (e is FormatException or IOException)
+            {
+                error.WriteLine($"Nothing sent: {e.Message}");
+                return 2;
+            }
+
+            await using var provider = services();
+            var options = provider.GetRequiredService<KafkaOptions>();
+            if (RecordProducer.BootstrapServers(options, parse.GetValue(bootstrap)) is not { } brokers)
+            {
+                error.WriteLine("Nothing sent: no brokers. Give --bootstrap, set Kafka:BootstrapServers, or run the service with Kafka:Embedded (scripts/run.sh does).");
+                return 2;
+            }
+
+            options.BootstrapServers = brokers;
+            var (sent, failure) = await RecordProducer.SendAsync(options.ToClientConfig(), parse.GetValue(topic)!, records, TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+            if (failure is not null)
+            {
+                error.WriteLine($"{sent} of {records.Count} sent to {brokers}; the rest were refused: {failure.Message}");
+                return 5;
+            }
+
+            parse.InvocationConfiguration.Output.WriteLine($"{sent} sent to {parse.GetValue(topic)} at {brokers}");
+            return 0;
+        });
+        return produce;
+    }
+
+    // `dotnet run --project src/Api` runs in the project's folder (the Web SDK's RunWorkingDirectory):
+    // a relative path the user typed means the shell's folder, which $PWD still names.
+    private static string FromShell(FileInfo file) =>
+        file.Exists || Environment.GetEnvironmentVariable("PWD") is not { } shell ? file.FullName : Path.GetFullPath(file.ToString(), shell);
 
     // Exit codes for scripts: 0 done, 3 no such dead letter, 4 it still cannot be applied.
     private static int Report(ParseResult parse, bool found, string? done, string? reason)

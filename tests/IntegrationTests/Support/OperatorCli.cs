@@ -5,10 +5,12 @@ namespace EventSourced.IntegrationTests.Support;
 /// <summary>The operator command line run in-process against a test database, its output captured.</summary>
 public static class OperatorCli
 {
-    public static async Task<(int Code, string Output)> RunAsync(string connectionString, params string[] args)
+    public static Task<(int Code, string Output)> RunAsync(string connectionString, params string[] args) =>
+        RunAsync(new Dictionary<string, string?> { ["ConnectionStrings:EventStore"] = connectionString }, args);
+
+    public static async Task<(int Code, string Output)> RunAsync(IReadOnlyDictionary<string, string?> settings, params string[] args)
     {
         using var output = new StringWriter();
-        var settings = new Dictionary<string, string?> { ["ConnectionStrings:EventStore"] = connectionString };
         var code = await OperatorCommandLine.RunAsync(args, settings, output);
         return (code, output.ToString());
     }

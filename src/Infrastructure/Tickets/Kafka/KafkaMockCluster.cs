@@ -31,7 +31,11 @@ public sealed partial class KafkaMockCluster : IDisposable
     {
         UseConfluentsLibrary();
         var errors = new byte[512];
-        var handle = rd_kafka_new(0, rd_kafka_conf_new(), errors, (UIntPtr)errors.Length);
+        var conf = rd_kafka_conf_new();
+        // This handle only hosts the cluster and never connects: its notice that it has no
+        // bootstrap.servers would be noise in the log. Errors still show.
+        rd_kafka_conf_set(conf, "log_level", "3", errors, (UIntPtr)errors.Length);
+        var handle = rd_kafka_new(0, conf, errors, (UIntPtr)errors.Length);
         if (handle == IntPtr.Zero)
         {
             throw new InvalidOperationException($"librdkafka refused a handle for the mock cluster: {System.Text.Encoding.UTF8.GetString(errors).TrimEnd('\0')}");
@@ -87,6 +91,9 @@ public sealed partial class KafkaMockCluster : IDisposable
 
     [LibraryImport(Library)]
     private static partial IntPtr rd_kafka_conf_new();
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int rd_kafka_conf_set(IntPtr conf, string name, string value, [Out] byte[] errstr, UIntPtr errstrSize);
 
     [LibraryImport(Library)]
     private static partial IntPtr rd_kafka_new(int type, IntPtr conf, [Out] byte[] errstr, UIntPtr errstrSize);

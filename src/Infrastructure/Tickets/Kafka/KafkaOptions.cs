@@ -13,6 +13,9 @@ public sealed class KafkaOptions
 
     public string BootstrapServers { get; set; } = "";
 
+    /// <summary>Where an embedded cluster's random loopback address is written, for `tickets produce` to find it.</summary>
+    public string EmbeddedAddressFile { get; set; } = Path.Combine(Path.GetTempPath(), "eventsourced-kafka-embedded.address");
+
     /// <summary>Plaintext, Ssl, SaslPlaintext or SaslSsl (production: SaslSsl).</summary>
     public SecurityProtocol SecurityProtocol { get; set; } = SecurityProtocol.Plaintext;
 
@@ -37,7 +40,18 @@ public sealed class KafkaOptions
     public int MaxBatch { get; set; } = 500;
 
     /// <summary>The consumer configuration, or why this configuration cannot work: checked at start, not at the first record.</summary>
-    public ConsumerConfig ToConsumerConfig()
+    public ConsumerConfig ToConsumerConfig() => new(ToClientConfig())
+    {
+        GroupId = GroupId,
+        SessionTimeoutMs = SessionTimeoutMs,
+        // At least once: offsets are committed by hand, after the record's events are appended.
+        EnableAutoCommit = false,
+        EnableAutoOffsetStore = false,
+        AutoOffsetReset = AutoOffsetReset.Earliest,
+    };
+
+    /// <summary>How to reach the brokers and prove who we are, shared by the consumer and `tickets produce`.</summary>
+    public ClientConfig ToClientConfig()
     {
         if (string.IsNullOrWhiteSpace(BootstrapServers))
         {
@@ -61,7 +75,7 @@ public sealed class KafkaOptions
             throw new InvalidOperationException("Kafka:SslCaLocation is required with SASL_SSL and SCRAM-SHA-512: the provider's CA file.");
         }
 
-        return new ConsumerConfig
+        return new ClientConfig
         {
             BootstrapServers = BootstrapServers,
             SecurityProtocol = SecurityProtocol,
@@ -69,12 +83,6 @@ public sealed class KafkaOptions
             SaslUsername = sasl ? SaslUsername : null,
             SaslPassword = sasl ? SaslPassword : null,
             SslCaLocation = tls ? SslCaLocation : null,
-            GroupId = GroupId,
-            SessionTimeoutMs = SessionTimeoutMs,
-            // At least once: offsets are committed by hand, after the record's events are appended.
-            EnableAutoCommit = false,
-            EnableAutoOffsetStore = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
         };
     }
 }

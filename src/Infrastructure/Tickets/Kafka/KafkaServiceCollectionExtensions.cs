@@ -34,6 +34,8 @@ public static class KafkaServiceCollectionExtensions
 
             services.AddSingleton(cluster);
             options.BootstrapServers = cluster.BootstrapServers;
+            // Its port is new each run: `tickets produce` reads it here.
+            File.WriteAllText(options.EmbeddedAddressFile, cluster.BootstrapServers);
         }
 
         options.ToConsumerConfig(); // fails at start, with what is missing, rather than at the first record

@@ -71,6 +71,7 @@ public sealed partial class TicketRecordConsumer(
             .SetErrorHandler((_, e) => LogBrokerError(logger, e.Code, e.Reason))
             .Build();
         consumer.Subscribe([options.Topics.Events, options.Topics.Orders, options.Topics.Refunds]);
+        LogConsuming(logger, options.BootstrapServers, options.GroupId);
         try
         {
             while (!ct.IsCancellationRequested)
@@ -194,6 +195,9 @@ public sealed partial class TicketRecordConsumer(
             LogCommitFailed(logger, e.Error.Code, e.Error.Reason);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming the seller's topics at {BootstrapServers} as group {GroupId}")]
+    private static partial void LogConsuming(ILogger logger, string bootstrapServers, string groupId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The ticket consumer failed; it starts again from the committed offsets")]
     private static partial void LogConsumerFailed(ILogger logger, Exception e);
