@@ -12,12 +12,15 @@ using Microsoft.Extensions.Logging.Abstractions;
 //        dotnet run -c Release --project tests/Benchmarks -- lag [commands-per-second] [seconds]
 //        dotnet run -c Release --project tests/Benchmarks -- deliveries [count]
 //        dotnet run -c Release --project tests/Benchmarks -- http [seconds-per-phase]
+//        dotnet run -c Release --project tests/Benchmarks -- kafka [records] [lag-seconds]
 var httpMode = args.Length > 0 && args[0] == "http";
+var kafkaMode = args.Length > 0 && args[0] == "kafka";
 var rebuildMode = args.Length > 0 && args[0] == "rebuild";
 var deliveriesMode = args.Length > 0 && args[0] == "deliveries";
 var lagMode = args.Length > 0 && args[0] == "lag";
-var seconds = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
-var rounds = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+var appendMode = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && !kafkaMode;
+var seconds = appendMode && args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
+var rounds = appendMode && args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 var server = Environment.GetEnvironmentVariable("ConnectionStrings__EventStore")
     ?? "Host=127.0.0.1;Port=5432;Username=eventsourced;Password=eventsourced;Database=eventsourced;SSL Mode=Disable";
 
@@ -25,6 +28,12 @@ await using var database = await BenchDatabase.CreateAsync(server);
 if (httpMode)
 {
     await HttpBenchmark.RunAsync(database.ConnectionString, args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10);
+    return;
+}
+
+if (kafkaMode)
+{
+    await KafkaBenchmark.RunAsync(database.ConnectionString, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20);
     return;
 }
 

@@ -16,15 +16,21 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
     private const int Attempts = 3;
     private readonly StreamGates _gates = new();
 
+    /// <param name="assumeEmpty">
+    /// The stream is most likely new (a record's first delivery): decide on the initial state and
+    /// let the append's version check prove it, instead of reading the stream first (Equinox's
+    /// AssumeEmpty). A stream that was not empty costs the read after all, never a wrong decision.
+    /// </param>
     public Task<CommandResult<TState>> HandleAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider,
         string streamId,
         TCommand command,
         CommandContext context,
         long? expectedVersion = null,
+        bool assumeEmpty = false,
         CancellationToken ct = default)
         where TEvent : class =>
-        HandleAllAsync(decider, streamId, [command], context, expectedVersion, ct);
+        HandleAllAsync(decider, streamId, [command], context, expectedVersion, assumeEmpty, ct);
 
     /// <summary>
     /// Several commands to one stream, each decided on the state the previous ones left, and all
@@ -36,11 +42,13 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         IReadOnlyList<TCommand> commands,
         CommandContext context,
         long? expectedVersion = null,
+        bool assumeEmpty = false,
         CancellationToken ct = default)
         where TEvent : class
     {
         using var entered = await _gates.EnterAsync(streamId, ct);
-        if (await TryOnRememberedAsync(decider, streamId, commands, context, expectedVersion, ct) is { } done)
+        var remembered = states.Recall<TState>(streamId) ?? (assumeEmpty ? (decider.Initial, -1L) : null);
+        if (await TryOnRememberedAsync(decider, streamId, commands, remembered, context, expectedVersion, ct) is { } done)
         {
             return done;
         }
@@ -64,10 +72,10 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
     /// come from a stale memory, so they return null and the caller decides again on a fresh read.
     /// </summary>
     private async Task<CommandResult<TState>?> TryOnRememberedAsync<TCommand, TEvent, TState>(
-        Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, CommandContext context, long? expectedVersion, CancellationToken ct)
+        Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, (TState State, long Version)? known, CommandContext context, long? expectedVersion, CancellationToken ct)
         where TEvent : class
     {
-        if (states.Recall<TState>(streamId) is not { } remembered || (expectedVersion is { } expected && expected != remembered.Version))
+        if (known is not { } remembered || (expectedVersion is { } expected && expected != remembered.Version))
         {
             return null;
         }

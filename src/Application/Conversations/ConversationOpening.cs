@@ -50,7 +50,7 @@ public sealed class ConversationOpening(CommandHandler handler)
 
         var managerId = byManager ? requestedBy : await RouteAsync(newConversationId, visitorId, context, at, ct);
         await handler.HandleAsync(
-            VisitorChats.Decider, visitorStream, new StartVisitorConversation(visitorId, newConversationId, managerId, requestedBy, at), context, visitorVersion, ct);
+            VisitorChats.Decider, visitorStream, new StartVisitorConversation(visitorId, newConversationId, managerId, requestedBy, at), context, visitorVersion, ct: ct);
         var conversation = await OpenConversationAsync(newConversationId, visitorId, managerId, requestedBy, context, at, ct);
         return new OpenedConversation(conversation.State, IsNew: true, conversation.Position);
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using EventSourced.Application.Commands;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Tickets;
@@ -13,6 +14,12 @@ namespace EventSourced.Application.Tickets;
 /// </summary>
 public sealed class TicketIngestion(CommandHandler handler, IEventStore store)
 {
+    private const int KnownShowsCapacity = 100_000;
+
+    // Shows seen to exist. A show's stream is never emptied again, so once seen it needs no read
+    // for every order of it; bounded by forgetting all when full.
+    private readonly ConcurrentDictionary<string, bool> _knownShows = new();
+
     public Task<IngestOutcome> IngestAsync(ITicketCommand command, CommandContext context, CancellationToken ct) => command switch
     {
         IngestTicketEvent show => ShowAsync(show, context, ct),
@@ -24,7 +31,7 @@ public sealed class TicketIngestion(CommandHandler handler, IEventStore store)
     private async Task<IngestOutcome> ShowAsync(IngestTicketEvent show, CommandContext context, CancellationToken ct)
     {
         var stream = TicketShow.StreamId(show.Show.EventId);
-        var result = await handler.HandleAsync(TicketShow.Decider, stream, show, context, ct: ct);
+        var result = await handler.HandleAsync(TicketShow.Decider, stream, show, context, assumeEmpty: true, ct: ct);
         await ReleaseAsync(stream, context, show.At, ct);
         return IngestOutcome.Of(result.Position);
     }
@@ -39,13 +46,13 @@ public sealed class TicketIngestion(CommandHandler handler, IEventStore store)
             }
         }
 
-        var result = await handler.HandleAsync(TicketOrder.Decider, TicketOrder.StreamId(order.Order.OrderId), order, context, ct: ct);
+        var result = await handler.HandleAsync(TicketOrder.Decider, TicketOrder.StreamId(order.Order.OrderId), order, context, assumeEmpty: true, ct: ct);
         return IngestOutcome.Of(result.Position);
     }
 
     private async Task<IngestOutcome> RefundAsync(IngestRefund refund, CommandContext context, CancellationToken ct)
     {
-        var result = await handler.HandleAsync(TicketRefund.Decider, TicketRefund.StreamId(refund.Refund.RefundId), refund, context, ct: ct);
+        var result = await handler.HandleAsync(TicketRefund.Decider, TicketRefund.StreamId(refund.Refund.RefundId), refund, context, assumeEmpty: true, ct: ct);
         return IngestOutcome.Of(result.Position);
     }
 
@@ -82,8 +89,26 @@ public sealed class TicketIngestion(CommandHandler handler, IEventStore store)
         await handler.HandleAsync(ParkedMessages.Decider, parkingStream, new ReleaseParked(waiting[^1].Version, at), context, ct: ct);
     }
 
-    private async Task<bool> ExistsAsync(string stream, CancellationToken ct) =>
-        (await store.ReadStreamAsync(stream, ReadDirection.Backward, long.MaxValue, 1, ct)).Count > 0;
+    private async Task<bool> ExistsAsync(string show, CancellationToken ct)
+    {
+        if (_knownShows.ContainsKey(show))
+        {
+            return true;
+        }
+
+        if ((await store.ReadStreamAsync(show, ReadDirection.Backward, long.MaxValue, 1, ct)).Count == 0)
+        {
+            return false;
+        }
+
+        if (_knownShows.Count >= KnownShowsCapacity)
+        {
+            _knownShows.Clear();
+        }
+
+        _knownShows.TryAdd(show, true);
+        return true;
+    }
 }
 
 public enum IngestStatus

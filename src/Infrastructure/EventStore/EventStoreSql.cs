@@ -24,6 +24,32 @@ internal sealed class EventStoreSql(string schema)
 
     public string AppendBatchInTransaction { get; } = AppendSql(schema, batch: true, inCallersTransaction: true);
 
+    /// <summary>
+    /// Appends to several distinct streams in one statement (a group commit): each stream's
+    /// expectation is checked against its head, and only the streams that pass are inserted.
+    /// Parameters: $1 streams, $2 expected kinds, $3 expected versions; then one row per event:
+    /// $4 its stream's index (1-based), $5 its place in that append (1-based), $6 ids, $7 types,
+    /// $8 data, $9 metadata. Returns (stream, last version, last position) per appended stream.
+    /// </summary>
+    public string AppendToStreams { get; } = $"""
+        WITH tx AS (
+            SELECT pg_current_xact_id()::text::bigint << {OrdinalBits} AS base
+        ), streams AS (
+            SELECT s.n, s.stream_id, s.kind, s.version,
+                   (SELECT coalesce(max(h.stream_version), -1) FROM {schema}.events h WHERE h.stream_id = s.stream_id) AS head
+            FROM unnest($1::text[], $2::int[], $3::bigint[]) WITH ORDINALITY AS s(stream_id, kind, version, n)
+        ), accepted AS (
+            SELECT * FROM streams
+            WHERE kind = 0 OR (kind = 1 AND head = -1) OR (kind = 2 AND head >= 0) OR (kind = 3 AND head = version)
+        ), inserted AS (
+            INSERT INTO {schema}.events (position, event_id, stream_id, stream_version, event_type, data, metadata)
+            SELECT tx.base + e.ordinal - 1, e.id, a.stream_id, a.head + e.place, e.type, e.data, e.metadata
+            FROM tx, unnest($4::int[], $5::int[], $6::uuid[], $7::text[], $8::jsonb[], $9::jsonb[]) WITH ORDINALITY AS e(stream, place, id, type, data, metadata, ordinal)
+            JOIN accepted a ON a.n = e.stream
+            RETURNING stream_id, stream_version, position)
+        SELECT stream_id, max(stream_version), max(position) FROM inserted GROUP BY stream_id
+        """;
+
     public string StreamVersion { get; } = $"SELECT coalesce(max(stream_version), -1) FROM {schema}.events WHERE stream_id = $1";
 
     /// <summary>For each proposed id in order: where it is stored, and whether type and data match.</summary>

@@ -11,9 +11,15 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
     private const int MaxRacesForNextVersion = 20;
     private readonly EventStoreSql _sql = new(options.Schema);
 
-    public async Task<AppendResult> AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, CancellationToken ct = default)
+    public Task<AppendResult> AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, CancellationToken ct = default)
     {
         Validate(streamId, events);
+        return CommitInGroupAsync(new PendingAppend(streamId, expected, events), ct);
+    }
+
+    /// <summary>One append in a transaction of its own: what a group of one, or each append of a group that failed, comes to.</summary>
+    private async Task<AppendResult> AppendAloneAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, CancellationToken ct)
+    {
         for (var race = 0; ; race++)
         {
             try
@@ -77,16 +83,22 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
 
     private NpgsqlCommand AppendCommand(NpgsqlConnection connection, string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, bool inCallersTransaction)
     {
+        var command = new NpgsqlCommand(AppendSql(events, inCallersTransaction), connection);
+        AddAppendParameters(command.Parameters, streamId, expected, events);
+        return command;
+    }
+
+    private string AppendSql(IReadOnlyList<EventData> events, bool inCallersTransaction) => (events.Count == 1, inCallersTransaction) switch
+    {
+        (true, false) => _sql.AppendOne,
+        (false, false) => _sql.AppendBatch,
+        (true, true) => _sql.AppendOneInTransaction,
+        (false, true) => _sql.AppendBatchInTransaction,
+    };
+
+    private static void AddAppendParameters(NpgsqlParameterCollection p, string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events)
+    {
         var single = events.Count == 1;
-        var sql = (single, inCallersTransaction) switch
-        {
-            (true, false) => _sql.AppendOne,
-            (false, false) => _sql.AppendBatch,
-            (true, true) => _sql.AppendOneInTransaction,
-            (false, true) => _sql.AppendBatchInTransaction,
-        };
-        var command = new NpgsqlCommand(sql, connection);
-        var p = command.Parameters;
         p.AddWithValue(streamId);
         if (single)
         {
@@ -106,7 +118,6 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
 
         p.AddWithValue((int)expected.Kind);
         p.AddWithValue(expected.Version);
-        return command;
     }
 
     private static async Task<AppendResult?> ExecuteAppendAsync(NpgsqlCommand command, CancellationToken ct)

@@ -99,6 +99,19 @@ public sealed class FoldedStatesTests(EventStoreFixture fixture) : IClassFixture
         (await here.RecallOrLoadAsync(ContactBook.Decider, Book)).Version.Should().Be(1, "a retry decides on what the step lost to");
     }
 
+    [Fact]
+    public async Task Assuming_a_stream_empty_that_is_not_decides_again_on_what_it_holds()
+    {
+        await Node().HandleAsync(ContactBook.Decider, Book, Add("Anna"), Context);
+
+        // Nodes that never saw the book: on the empty one they assume, Anna would be added twice.
+        var again = () => Node().HandleAsync(ContactBook.Decider, Book, Add("Anna"), Context, assumeEmpty: true);
+        var boris = await Node().HandleAsync(ContactBook.Decider, Book, Add("Boris"), Context, assumeEmpty: true);
+
+        await again.Should().ThrowAsync<ContactNameTakenException>();
+        (boris.Version, boris.State.Contacts.Count).Should().Be((1, 2));
+    }
+
     private CommandHandler Node() => new(fixture.Node.Store, Registry, new FoldedStates());
 
     private AddContact Add(string name) =>

@@ -8,8 +8,8 @@ namespace EventSourced.Infrastructure.Tickets.Kafka;
 
 /// <summary>
 /// Consumes the seller's three topics with the decoder and ingestion the HTTP ingest uses. At
-/// least once: a poll's records are applied in order, partition by partition, and their offsets
-/// committed only after their events are appended; the events' ids derive from the record's
+/// least once: a poll's records are applied, each key's in order, and their offsets committed
+/// only after all their events are appended; the events' ids derive from the record's
 /// topic, partition and offset, so a record delivered again appends nothing twice. A record that
 /// cannot be applied (undecodable, a header missing, another major version, a rule broken) is
 /// stored as a dead letter and its partition goes on; a database outage is waited out on the
@@ -76,10 +76,10 @@ public sealed partial class TicketRecordConsumer(
         {
             while (!ct.IsCancellationRequested)
             {
-                var batch = Take(consumer, ct);
-                foreach (var record in batch.Where(r => !_revoked.Contains(r.TopicPartition)))
+                var batch = Take(consumer, ct).Where(r => !_revoked.Contains(r.TopicPartition)).ToList();
+                await ApplyAsync(batch, ct);
+                foreach (var record in batch)
                 {
-                    await ApplyAsync(record, ct);
                     _applied[record.TopicPartition] = new TopicPartitionOffset(record.TopicPartition, record.Offset + 1);
                 }
 
@@ -121,6 +121,23 @@ public sealed partial class TicketRecordConsumer(
         }
 
         return batch;
+    }
+
+    /// <summary>
+    /// A poll's records, entity by entity: the records of one key (the entity id the seller keys
+    /// by) in their partition's order, different entities side by side, as Kafka's ordering per
+    /// key allows. The poll's offsets are committed only when all of it is applied.
+    /// </summary>
+    private Task ApplyAsync(List<ConsumeResult<string?, byte[]>> batch, CancellationToken ct)
+    {
+        var entities = batch.GroupBy(r => (r.TopicPartition, r.Message.Key));
+        return Parallel.ForEachAsync(entities, new ParallelOptions { MaxDegreeOfParallelism = options.ApplyConcurrency, CancellationToken = ct }, async (records, token) =>
+        {
+            foreach (var record in records)
+            {
+                await ApplyAsync(record, token);
+            }
+        });
     }
 
     private async Task ApplyAsync(ConsumeResult<string?, byte[]> received, CancellationToken ct)

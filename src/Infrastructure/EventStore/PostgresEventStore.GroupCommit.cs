@@ -1,0 +1,174 @@
+using EventSourced.Application.EventStore;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EventSourced.Infrastructure.EventStore;
+
+/// <summary>
+/// Group commit, as EventStoreDB's writer and PostgreSQL's own WAL flush do it: an append that
+/// arrives while others are being committed waits for the next commit and goes in it with every
+/// other append that arrived meanwhile, one transaction and one WAL flush for all of them. Under
+/// load the flush, not the statement, is what an append costs; alone, an append still goes at once
+/// in a transaction of its own. A group is one statement over distinct streams, each append with
+/// its own expected-version check: one that fails inserts nothing and fails alone. An error (a racing writer on the unique indexes) rolls the
+/// group back, and its appends are then made one by one, each with its own outcome.
+/// </summary>
+public sealed partial class PostgresEventStore
+{
+    private const int MaxGroup = 256;
+
+    // Transactions committing at once. As many as a typical writer count, so that a few writers
+    // each commit alone as before (PostgreSQL shares their WAL flush); groups form only when more
+    // appends arrive than these can take. Measured: 2 cost 8 plain writers a third of their rate.
+    private const int MaxCommitters = 8;
+
+    private readonly Lock _queueLock = new();
+    private readonly Queue<PendingAppend> _queue = new();
+    private int _committers;
+
+    private sealed record PendingAppend(string StreamId, ExpectedVersion Expected, IReadOnlyList<EventData> Events)
+    {
+        public TaskCompletionSource<AppendResult> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private Task<AppendResult> CommitInGroupAsync(PendingAppend append, CancellationToken ct)
+    {
+        bool startCommitter;
+        lock (_queueLock)
+        {
+            _queue.Enqueue(append);
+            startCommitter = _committers < MaxCommitters;
+            if (startCommitter)
+            {
+                _committers++;
+            }
+        }
+
+        if (startCommitter)
+        {
+            _ = Task.Run(CommitWhileQueuedAsync, CancellationToken.None);
+        }
+
+        // A caller that stops waiting does not take its append back: like a request already sent,
+        // it may still commit.
+        return append.Outcome.Task.WaitAsync(ct);
+    }
+
+    private async Task CommitWhileQueuedAsync()
+    {
+        while (true)
+        {
+            List<PendingAppend> group;
+            lock (_queueLock)
+            {
+                if (_queue.Count == 0)
+                {
+                    _committers--;
+                    return;
+                }
+
+                // One statement checks each stream's head once, so a group holds a stream once (a
+                // second append to it waits for the next group), and its events share one
+                // transaction's positions.
+                group = new List<PendingAppend>(Math.Min(_queue.Count, MaxGroup));
+                var streams = new HashSet<string>(StringComparer.Ordinal);
+                var events = 0;
+                while (group.Count < MaxGroup && _queue.TryPeek(out var next)
+                    && (group.Count == 0 || events + next.Events.Count <= EventStoreSql.MaxEventsPerTransaction) && streams.Add(next.StreamId))
+                {
+                    events += next.Events.Count;
+                    group.Add(_queue.Dequeue());
+                }
+            }
+
+            if (group.Count == 1)
+            {
+                await SettleAsync(group[0], () => AppendAloneAsync(group[0].StreamId, group[0].Expected, group[0].Events, CancellationToken.None));
+            }
+            else
+            {
+                await CommitGroupAsync(group);
+            }
+        }
+    }
+
+    private async Task CommitGroupAsync(List<PendingAppend> group)
+    {
+        AppendResult?[] appended;
+        try
+        {
+            appended = await AppendAllAsync(group);
+        }
+        catch (PostgresException)
+        {
+            // Rolled back: nothing of the group is stored, and each append goes alone.
+            foreach (var append in group)
+            {
+                await SettleAsync(append, () => AppendAloneAsync(append.StreamId, append.Expected, append.Events, CancellationToken.None));
+            }
+
+            return;
+        }
+        catch (Exception e)
+        {
+            // The database is away, as each of them would have seen it alone.
+            group.ForEach(a => a.Outcome.TrySetException(e));
+            return;
+        }
+
+        notifications.Committed();
+        for (var i = 0; i < group.Count; i++)
+        {
+            var append = group[i];
+            if (appended[i] is { } result)
+            {
+                append.Outcome.TrySetResult(result);
+            }
+            else
+            {
+                // Its expectation failed, or its events are stored already: the same check as alone.
+                await SettleAsync(append, () => ResolveRejectedAppendAsync(append.StreamId, append.Expected, append.Events, CancellationToken.None));
+            }
+        }
+    }
+
+    /// <summary>All the group's appends in one statement; null for one whose expectation failed.</summary>
+    private async Task<AppendResult?[]> AppendAllAsync(List<PendingAppend> group)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(_sql.AppendToStreams, connection);
+        var events = group.SelectMany((a, stream) => a.Events.Select((e, place) => (Stream: stream + 1, Place: place + 1, Event: e))).ToList();
+        var p = command.Parameters;
+        p.AddWithValue(group.Select(a => a.StreamId).ToArray());
+        p.AddWithValue(group.Select(a => (int)a.Expected.Kind).ToArray());
+        p.AddWithValue(group.Select(a => a.Expected.Version).ToArray());
+        p.AddWithValue(events.Select(e => e.Stream).ToArray());
+        p.AddWithValue(events.Select(e => e.Place).ToArray());
+        p.AddWithValue(events.Select(e => e.Event.EventId).ToArray());
+        p.AddWithValue(events.Select(e => e.Event.Type).ToArray());
+        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = events.Select(e => e.Event.Data).ToArray() });
+        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = events.Select(e => EventRows.SerializeMetadata(e.Event.Metadata)).ToArray() });
+        var appended = new Dictionary<string, AppendResult>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                appended[reader.GetString(0)] = new AppendResult(reader.GetInt64(1), reader.GetInt64(2));
+            }
+        }
+
+        return [.. group.Select(a => appended.TryGetValue(a.StreamId, out var result) ? result : (AppendResult?)null)];
+    }
+
+    private static async Task SettleAsync(PendingAppend append, Func<Task<AppendResult>> attempt)
+    {
+        try
+        {
+            append.Outcome.TrySetResult(await attempt());
+        }
+        catch (Exception e)
+        {
+            append.Outcome.TrySetException(e);
+        }
+    }
+}
