@@ -37,10 +37,10 @@ public sealed class KafkaOptions
     public int SessionTimeoutMs { get; set; } = 45_000;
 
     /// <summary>Records taken per poll and processed before one commit.</summary>
-    public int MaxBatch { get; set; } = 500;
+    public int MaxBatch { get; set; } = 2000;
 
     /// <summary>Entities (record keys) of a poll applied at once; one key's records always one after another.</summary>
-    public int ApplyConcurrency { get; set; } = 64;
+    public int ApplyConcurrency { get; set; } = 128;
 
     /// <summary>The consumer configuration, or why this configuration cannot work: checked at start, not at the first record.</summary>
     public ConsumerConfig ToConsumerConfig() => new(ToClientConfig())
