@@ -6,6 +6,7 @@ using EventSourced.Api.Contacts;
 using EventSourced.Api.Conversations;
 using EventSourced.Api.Deliveries;
 using EventSourced.Api.Deploys;
+using EventSourced.Api.Docs;
 using EventSourced.Api.Emulator;
 using EventSourced.Api.Health;
 using EventSourced.Api.Http;
@@ -54,6 +55,7 @@ var app = builder.Build();
 
 app.UseHttpApi();
 app.MapOpenApi().AllowAnonymous();
+app.MapDocs();
 app.MapHealth();
 app.MapContactEndpoints();
 app.MapMessageEndpoints();

@@ -12,7 +12,7 @@ public static class HttpApiExtensions
     {
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
-        services.AddOpenApi(o => o.AddSchemaTransformer<OptionalSchemaTransformer>());
+        services.AddOpenApi(o => o.AddSchemaTransformer<OptionalSchemaTransformer>().AddDocumentTransformer<Docs.ApiKeySecurityTransformer>());
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         // Binding failures (malformed JSON, wrong types) throw, so that one handler turns them into problem+json.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -27,6 +27,8 @@ public static class HttpApiExtensions
     public static WebApplication UseHttpApi(this WebApplication app)
     {
         app.UseMiddleware<CorrelationMiddleware>();
+        // Inside the correlation, outside the exception handler: it logs the status the client got.
+        app.UseMiddleware<RequestLogMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<BodySizeLimitMiddleware>();

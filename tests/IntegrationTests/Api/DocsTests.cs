@@ -1,0 +1,48 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Api;
+
+/// <summary>What a newcomer with a browser finds: a landing at /, the interactive API page at /docs, and a document that asks for an API key.</summary>
+public sealed class DocsTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
+{
+    [Fact]
+    public async Task The_root_answers_anonymously_with_links_that_work()
+    {
+        var anonymous = api.CreateClient();
+
+        var landing = await anonymous.GetFromJsonAsync<JsonElement>("/");
+
+        foreach (var link in new[] { "docs", "openApi", "live" })
+        {
+            (await anonymous.GetAsync(landing.GetProperty(link).GetString())).StatusCode.Should().Be(HttpStatusCode.OK, $"the {link} link answers");
+        }
+    }
+
+    [Fact]
+    public async Task The_docs_page_is_served_from_this_host_and_reads_our_openapi_document()
+    {
+        var anonymous = api.CreateClient();
+
+        var page = await anonymous.GetAsync("/docs");
+
+        (page.StatusCode, page.RequestMessage!.RequestUri!.AbsolutePath, page.Content.Headers.ContentType!.MediaType).Should().Be((HttpStatusCode.OK, "/docs/", "text/html"));
+        // The page finds the document from the site's root, next to which it is served.
+        var html = await page.Content.ReadAsStringAsync();
+        html.Should().Contain("\"url\":\"openapi/v1.json\"").And.Contain("<title>EventSourced API</title>").And.NotContain("https://", "no script, font or proxy from elsewhere");
+        (await anonymous.GetAsync("/docs/scalar.js")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task The_document_declares_the_api_key_header_for_every_operation()
+    {
+        var document = await api.CreateClient().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");
+        (scheme.GetProperty("type").GetString(), scheme.GetProperty("in").GetString(), scheme.GetProperty("name").GetString()).Should().Be(("apiKey", "header", "X-Api-Key"));
+        document.GetProperty("security")[0].TryGetProperty("ApiKey", out _).Should().BeTrue();
+    }
+}
