@@ -6,12 +6,12 @@ namespace EventSourced.Infrastructure.EventStore;
 
 /// <summary>
 /// Group commit, as EventStoreDB's writer and PostgreSQL's own WAL flush do it: an append that
-/// arrives while others are being committed waits for the next commit and goes in it with every
-/// other append that arrived meanwhile, one transaction and one WAL flush for all of them. Under
-/// load the flush, not the statement, is what an append costs; alone, an append still goes at once
-/// in a transaction of its own. A group is one statement over distinct streams, each append with
-/// its own expected-version check: one that fails inserts nothing and fails alone. An error (a racing writer on the unique indexes) rolls the
-/// group back, and its appends are then made one by one, each with its own outcome.
+/// arrives while every committer is busy waits for the next commit and goes in it with every
+/// other append that arrived meanwhile, one statement, one transaction and one WAL flush for all
+/// of them. Alone, an append still goes at once in a transaction of its own. Each append in a
+/// group keeps its own expected-version check: one that fails inserts nothing and fails alone.
+/// An error (a racing writer on the unique indexes) rolls the group back, and its appends are
+/// then made one by one, each with its own outcome (ADR 0020).
 /// </summary>
 public sealed partial class PostgresEventStore
 {
