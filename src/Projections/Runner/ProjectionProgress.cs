@@ -78,16 +78,27 @@ public sealed class ProjectionProgress(NpgsqlDataSource dataSource, TimeSpan? re
             command.Parameters.AddWithValue(projection);
             return (bool)(await command.ExecuteScalarAsync(ct))!;
         }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        catch (PostgresException e) when (IsSchemaMissing(e))
         {
             return false;
         }
     }
 
+    // A node that has just started on a fresh store may answer before its projections have created
+    // their schema: that is "nothing applied yet", to wait on, not an error (a CI run got a 500 here).
     private async Task<long> PositionAsync(string projection, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand("SELECT coalesce(max(position), 0) FROM proj.checkpoints WHERE projection = $1 AND active");
-        command.Parameters.AddWithValue(projection);
-        return (long)(await command.ExecuteScalarAsync(ct))!;
+        try
+        {
+            await using var command = dataSource.CreateCommand("SELECT coalesce(max(position), 0) FROM proj.checkpoints WHERE projection = $1 AND active");
+            command.Parameters.AddWithValue(projection);
+            return (long)(await command.ExecuteScalarAsync(ct))!;
+        }
+        catch (PostgresException e) when (IsSchemaMissing(e))
+        {
+            return 0;
+        }
     }
+
+    private static bool IsSchemaMissing(PostgresException e) => e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName;
 }
