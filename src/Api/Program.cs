@@ -68,6 +68,7 @@ app.MapIngestEndpoints();
 app.MapTicketQueryEndpoints();
 app.MapAuditEndpoints();
 app.MapAdminProjectionEndpoints();
+app.MapAdminDeliveryEndpoints();
 app.MapRawBaseline();
 if (app.Configuration.GetValue<bool>("Emulator:Enabled"))
 {

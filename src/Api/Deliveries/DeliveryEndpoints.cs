@@ -16,11 +16,11 @@ public static class DeliveryEndpoints
         deliveries.MapGet("/failed", FailedAsync).WithName("ListFailedDeliveries")
             .WithSummary("The caller's failed deliveries: text, contact, channel, scheduled time, attempts and last error, oldest failure first.");
         deliveries.MapPost("/failed/redeliver", (FailedDeliveriesRequest request, HttpContext http, FailedQueue queue, CancellationToken ct) =>
-            ActAsync(request, http, queue.RedeliverAsync, ct))
+            ActAsync(http.Subject(), request.DeliveryIds, request.All, http, queue.RedeliverAsync, ct))
             .WithName("RedeliverFailedDeliveries")
             .WithSummary("Sends failed deliveries again with their attempts reset: some (deliveryIds) or all of the caller's; recorded in each message's history.");
         deliveries.MapPost("/failed/discard", (FailedDeliveriesRequest request, HttpContext http, FailedQueue queue, CancellationToken ct) =>
-            ActAsync(request, http, queue.DiscardAsync, ct))
+            ActAsync(http.Subject(), request.DeliveryIds, request.All, http, queue.DiscardAsync, ct))
             .WithName("DiscardFailedDeliveries")
             .WithSummary("Drops failed deliveries from the failed queue for good: some (deliveryIds) or all of the caller's.");
         return routes;
@@ -39,15 +39,16 @@ public static class DeliveryEndpoints
             : TypedResults.Ok(await queries.FailedAsync(http.Subject(), limit, offset, ct));
     }
 
-    private static async Task<Results<Ok<FailedDeliveriesResponse>, ValidationProblem>> ActAsync(
-        FailedDeliveriesRequest request, HttpContext http,
+    /// <summary>Redeliver or discard some (<paramref name="deliveryIds"/>) or all of an owner's failed deliveries; users act on their own, operators on anyone's.</summary>
+    internal static async Task<Results<Ok<FailedDeliveriesResponse>, ValidationProblem>> ActAsync(
+        string owner, Guid[]? deliveryIds, bool? all, HttpContext http,
         Func<string, IReadOnlyCollection<Guid>?, CommandContext, CancellationToken, Task<FailedDeliveriesResponse>> act, CancellationToken ct)
     {
-        if ((request.All == true) == (request.DeliveryIds is { Length: > 0 }))
+        if ((all == true) == (deliveryIds is { Length: > 0 }))
         {
             return Problems.Invalid("deliveryIds", "Name the deliveries in deliveryIds, or send all: true (not both).");
         }
 
-        return TypedResults.Ok(await act(http.Subject(), request.All == true ? null : request.DeliveryIds, CorrelationMiddleware.CommandContextOf(http), ct));
+        return TypedResults.Ok(await act(owner, all == true ? null : deliveryIds, CorrelationMiddleware.CommandContextOf(http), ct));
     }
 }

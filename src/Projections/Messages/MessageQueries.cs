@@ -39,11 +39,12 @@ public sealed class MessageQueries(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The owner's failed deliveries, oldest failure first.</summary>
-    public Task<IReadOnlyList<FailedDeliveryRow>> FailedAsync(string ownerId, int limit, int offset, CancellationToken ct) =>
+    /// <param name="ownerId">Whose; null for every owner's (operators).</param>
+    public Task<IReadOnlyList<FailedDeliveryRow>> FailedAsync(string? ownerId, int limit, int offset, CancellationToken ct) =>
         dataSource.QueryAsync("""
             SELECT d.delivery_id, d.message_id, d.owner_id, m.text, d.contact_id, d.contact_name, d.channel, d.address, m.not_before, d.attempts, d.last_error, d.failed_at
             FROM rm.messages_deliveries d JOIN rm.messages m ON m.message_id = d.message_id
-            WHERE d.owner_id = $1 AND d.status = 'failed'
+            WHERE ($1::text IS NULL OR d.owner_id = $1) AND d.status = 'failed'
             ORDER BY d.failed_at, d.delivery_id LIMIT $2 OFFSET $3
             """,
             r => new FailedDeliveryRow(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetGuid(4), r.GetString(5), r.GetString(6), r.GetString(7),

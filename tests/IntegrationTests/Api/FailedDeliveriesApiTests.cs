@@ -45,6 +45,32 @@ public sealed class FailedDeliveriesApiTests(EmptyStoreApi api) : IClassFixture<
         await (await _alice.GetAsync("/api/deliveries/failed?limit=0")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
     }
 
+    [Fact]
+    public async Task An_operator_sees_every_owners_failed_deliveries_and_redelivers_one_for_its_owner_and_a_user_cannot()
+    {
+        var name = $"Ops {Guid.NewGuid():N}"[..16];
+        var vera = api.ClientFor("vera");
+        var ops = api.ClientFor("ops");
+        await vera.PostAsJsonAsync("/api/contacts", new { name, viber = "ops-failing" });
+        var id = (await (await vera.PostAsJsonAsync("/api/messages", new { text = "Seen by ops", contactNames = new[] { name } }))
+            .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        var delivery = (await api.StreamAsync($"message-{id}")).Select(e => JsonDocument.Parse(e.Data).RootElement).Single().GetProperty("deliveries")[0].GetProperty("deliveryId").GetGuid();
+        var now = DateTimeOffset.UtcNow;
+        var position = await AppendAsync(id, new DeliveryAttempted(id, delivery, 1, now), new DeliveryFailed(id, delivery, 1, "400 Bad Request", true, now));
+
+        var all = await (await ops.GetAsync($"/api/admin/deliveries/failed?minPosition={position}")).JsonAsync(HttpStatusCode.OK);
+        var row = all.EnumerateArray().Single(r => r.GetProperty("deliveryId").GetGuid() == delivery);
+        row.GetProperty("sender").GetString().Should().Be("vera");
+        await (await vera.GetAsync("/api/admin/deliveries/failed")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        await (await ops.PostAsJsonAsync("/api/admin/deliveries/failed/redeliver", new { deliveryIds = new[] { delivery } })).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+
+        var redelivered = await (await ops.PostAsJsonAsync("/api/admin/deliveries/failed/redeliver", new { owner = "vera", deliveryIds = new[] { delivery } })).JsonAsync(HttpStatusCode.OK);
+
+        redelivered.GetProperty("done").EnumerateArray().Select(d => d.GetGuid()).Should().Equal(delivery);
+        var after = await (await ops.GetAsync($"/api/admin/deliveries/failed?owner=vera&minPosition={redelivered.GetProperty("position").GetInt64()}")).JsonAsync(HttpStatusCode.OK);
+        after.EnumerateArray().Should().NotContain(r => r.GetProperty("deliveryId").GetGuid() == delivery);
+    }
+
     private async Task<long> AppendAsync(Guid messageId, params IMessageEvent[] events)
     {
         await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
