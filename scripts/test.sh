@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test against a real PostgreSQL and RabbitMQ (brought up by scripts/postgres-up.sh and
-# scripts/rabbitmq-up.sh) and ends
+# scripts/rabbitmq-up.sh) and Debian's Chromium (scripts/chromium-up.sh), and ends
 # with one line: "N passed, N failed" (", N skipped" when any were skipped).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -9,6 +9,8 @@ connection=$(scripts/postgres-up.sh) || { echo "0 passed, 1 failed"; exit 1; }
 export ConnectionStrings__EventStore="$connection"
 # Without a broker only the tests over RabbitMQ fail, and they say why.
 RABBITMQ_HOST=$(scripts/rabbitmq-up.sh) && export RABBITMQ_HOST
+# Without a browser only the console's browser tests fail, and they say why.
+CHROMIUM_PATH=$(scripts/chromium-up.sh) && export CHROMIUM_PATH
 
 # Every process the tests start inherits this mark, so that none outlives the run, even when the
 # test host itself was killed. Set after the services above start: they are left alone, and so is

@@ -15,11 +15,11 @@ public static class DocsEndpoints
             .AllowAnonymous();
         routes.MapGet("/", () => TypedResults.Ok(new Landing(
                 "EventSourced: an event-sourced CQRS backend. Every /api endpoint needs an X-Api-Key header.",
-                Docs: "/docs", OpenApi: "/openapi/v1.json", Live: "/health/live", Ready: "/health/ready")))
+                Docs: "/docs", Console: "/console/", OpenApi: "/openapi/v1.json", Live: "/health/live", Ready: "/health/ready")))
             .AllowAnonymous()
             .ExcludeFromDescription();
         return routes;
     }
 
-    public sealed record Landing(string About, string Docs, string OpenApi, string Live, string Ready);
+    public sealed record Landing(string About, string Docs, string Console, string OpenApi, string Live, string Ready);
 }

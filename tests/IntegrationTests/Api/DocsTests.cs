@@ -16,7 +16,7 @@ public sealed class DocsTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
 
         var landing = await anonymous.GetFromJsonAsync<JsonElement>("/");
 
-        foreach (var link in new[] { "docs", "openApi", "live" })
+        foreach (var link in new[] { "docs", "console", "openApi", "live" })
         {
             (await anonymous.GetAsync(landing.GetProperty(link).GetString())).StatusCode.Should().Be(HttpStatusCode.OK, $"the {link} link answers");
         }
@@ -34,6 +34,19 @@ public sealed class DocsTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
         var html = await page.Content.ReadAsStringAsync();
         html.Should().Contain("\"url\":\"openapi/v1.json\"").And.Contain("<title>EventSourced API</title>").And.NotContain("https://", "no script, font or proxy from elsewhere");
         (await anonymous.GetAsync("/docs/scalar.js")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task The_console_is_served_from_this_host_as_static_files_with_nothing_from_elsewhere()
+    {
+        var anonymous = api.CreateClient();
+
+        var page = await anonymous.GetAsync("/console");
+
+        (page.StatusCode, page.RequestMessage!.RequestUri!.AbsolutePath, page.Content.Headers.ContentType!.MediaType).Should().Be((HttpStatusCode.OK, "/console/", "text/html"));
+        (await page.Content.ReadAsStringAsync()).Should().Contain("<title>EventSourced console</title>").And.NotContain("https://");
+        (await anonymous.GetAsync("/console/console.js")).Content.Headers.ContentType!.MediaType.Should().Be("text/javascript");
+        (await anonymous.GetAsync("/console/secrets.json")).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
     [Fact]

@@ -90,7 +90,8 @@ public sealed class ApiProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static string KeyOf(string subject) => $"process-key-{subject}";
+    /// <summary>The API key a subject signs in with (a browser test types it).</summary>
+    public static string KeyOf(string subject) => $"process-key-{subject}";
 
     private static int FreePort()
     {

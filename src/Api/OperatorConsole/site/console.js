@@ -1,0 +1,246 @@
+// The operator console: plain DOM over the REST API, no build step. The key stays in this tab's
+// sessionStorage and travels as X-Api-Key, as it does for every other client.
+'use strict';
+
+const $ = id => document.getElementById(id);
+const keyStore = 'eventsourced.console.key';
+
+/** Calls the API; an error answer shows its problem's title and detail, then throws. */
+async function api(path, options = {}) {
+  const headers = { 'X-Api-Key': sessionStorage.getItem(keyStore) ?? '', ...(options.body ? { 'Content-Type': 'application/json' } : {}) };
+  const response = await fetch(path, { ...options, headers });
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({ title: `${response.status} ${response.statusText}` }));
+    showProblem(problem);
+    throw new Error(problem.title);
+  }
+  hideProblem();
+  return response.status === 204 ? null : response.json();
+}
+
+const post = (path, body) => api(path, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+
+function showProblem(problem) {
+  $('problem-title').textContent = problem.title ?? 'The request failed';
+  $('problem-detail').textContent = problem.detail ?? Object.values(problem.errors ?? {}).flat().join(' ');
+  $('problem').hidden = false;
+}
+
+function hideProblem() { $('problem').hidden = true; }
+
+/** A table row of text cells (never HTML), with an optional last cell of buttons. */
+function row(cells, buttons = []) {
+  const tr = document.createElement('tr');
+  for (const value of cells) {
+    const td = tr.insertCell();
+    td.textContent = value ?? '';
+  }
+  if (buttons.length > 0) {
+    const td = tr.insertCell();
+    for (const [label, action] of buttons) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = label;
+      button.addEventListener('click', () => action().catch(() => {}));
+      td.append(button);
+    }
+  }
+  return tr;
+}
+
+const time = value => value ? new Date(value).toISOString().replace('.000Z', 'Z') : '';
+const query = fields => new URLSearchParams(Object.entries(fields).filter(([, v]) => v !== '' && v != null)).toString();
+
+// ---- Sign-in and pages ----
+
+async function signIn(key) {
+  sessionStorage.setItem(keyStore, key);
+  try {
+    await api('/api/admin/projections');
+  } catch {
+    sessionStorage.removeItem(keyStore);
+    return;
+  }
+  $('sign-in').hidden = true;
+  $('app').hidden = false;
+  $('signed-in').hidden = false;
+  await openPage('projections');
+}
+
+const pages = { projections: loadProjections, deliveries: loadDeliveries, audit: async () => {}, deploys: loadDeploys, ingest: loadIngest };
+
+async function openPage(name) {
+  for (const section of document.querySelectorAll('.page')) section.hidden = section.id !== name;
+  for (const button of document.querySelectorAll('nav button')) {
+    if (button.dataset.page === name) button.setAttribute('aria-current', 'page'); else button.removeAttribute('aria-current');
+  }
+  await pages[name]().catch(() => {});
+}
+
+// ---- Projections: state, rebuild with progress until the swap, reset ----
+
+async function loadProjections() {
+  const projections = await api('/api/admin/projections');
+  $('projection-rows').replaceChildren(...projections.map(p => {
+    const state = p.stopped ? 'stopped' : p.serving ? 'serving' : 'building';
+    const tr = row([p.name, p.version, p.generation, state, p.position, p.lagEvents, p.lagSeconds, p.deadLetters],
+      [['Rebuild', () => rebuild(p.name)], ...(p.stopped ? [['Reset', () => reset(p.name)]] : [])]);
+    tr.dataset.projection = p.name;
+    tr.cells[3].className = `state-${state}`;
+    return tr;
+  }));
+  return projections;
+}
+
+async function rebuild(name) {
+  const { generation } = await post(`/api/admin/projections/${encodeURIComponent(name)}/rebuild`);
+  $('rebuild').hidden = false;
+  $('rebuild-label').textContent = `Rebuilding ${name} as generation ${generation}…`;
+  $('rebuild-progress').value = 0;
+  // Polled until the new generation serves: its share of events applied is the progress.
+  for (;;) {
+    const rows = (await loadProjections()).filter(p => p.name === name);
+    const building = rows.find(p => p.generation === generation);
+    if (building?.serving) {
+      $('rebuild-progress').value = 100;
+      $('rebuild-label').textContent = `${name}: generation ${generation} swapped in`;
+      return;
+    }
+    if (building) {
+      const total = building.processed + building.lagEvents;
+      $('rebuild-progress').value = total === 0 ? 0 : Math.floor(100 * building.processed / total);
+    }
+    await new Promise(resolve => setTimeout(resolve, 500));
+  }
+}
+
+async function reset(name) {
+  await post(`/api/admin/projections/${encodeURIComponent(name)}/reset`);
+  await loadProjections();
+}
+
+// ---- Failed deliveries of every owner ----
+
+async function loadDeliveries(minPosition) {
+  const owner = $('delivery-owner').value.trim();
+  const failed = await api(`/api/admin/deliveries/failed?${query({ owner, minPosition, limit: 500 })}`);
+  $('delivery-rows').replaceChildren(...failed.map(d => {
+    const tr = row([d.sender, d.contactName, d.channel, d.text, d.attempts, d.lastError, time(d.failedAt)], [
+      ['Redeliver', () => actOnDeliveries('redeliver', { owner: d.sender, deliveryIds: [d.deliveryId] })],
+      ['Discard', () => actOnDeliveries('discard', { owner: d.sender, deliveryIds: [d.deliveryId] })],
+    ]);
+    tr.dataset.delivery = d.deliveryId;
+    return tr;
+  }));
+  $('delivery-empty').hidden = failed.length > 0;
+}
+
+async function actOnDeliveries(action, request) {
+  const result = await post(`/api/admin/deliveries/failed/${action}`, request);
+  await loadDeliveries(result.position ?? undefined);
+}
+
+function actOnAll(action) {
+  const owner = $('delivery-owner').value.trim();
+  if (!owner) {
+    showProblem({ title: 'Name an owner first', detail: `${action === 'redeliver' ? 'Redeliver' : 'Discard'} all acts on one owner's failed deliveries.` });
+    return;
+  }
+  actOnDeliveries(action, { owner, all: true }).catch(() => {});
+}
+
+// ---- Audit: search, stream browsing as of a revision or moment, entity as of ----
+
+let auditNext = null;
+let auditSearch = null;
+
+function showEvents(events, append) {
+  const rows = events.map(e => {
+    const tr = row([e.position, e.streamId, e.streamVersion, e.type, time(e.timestamp), e.metadata?.actor]);
+    tr.className = 'clickable';
+    tr.addEventListener('click', () => { $('audit-json').textContent = JSON.stringify(e, null, 2); });
+    return tr;
+  });
+  if (append) $('audit-rows').append(...rows); else $('audit-rows').replaceChildren(...rows);
+  $('audit-json').textContent = '';
+}
+
+async function searchAudit(append) {
+  const page = await api(`/api/audit?${query({ ...auditSearch, after: append ? auditNext : undefined })}`);
+  showEvents(page.events, append);
+  auditNext = page.next;
+  $('audit-more').hidden = page.next == null;
+}
+
+/** A revision is a whole number (a stream version); anything else is a moment. */
+function asOfFilter(point) {
+  if (point === '') return () => true;
+  if (/^\d+$/.test(point)) return e => e.streamVersion <= Number(point);
+  const moment = new Date(point);
+  if (Number.isNaN(moment.getTime())) throw new Error('bad point');
+  return e => new Date(e.timestamp) <= moment;
+}
+
+async function browseStream() {
+  let included;
+  try {
+    included = asOfFilter($('stream-as-of').value.trim());
+  } catch {
+    showProblem({ title: 'As of what?', detail: 'Give a revision (0, 1, 2…) or a moment such as 2026-12-01T10:00:00Z.' });
+    return;
+  }
+  const page = await api(`/api/audit/streams/${encodeURIComponent($('stream-id').value.trim())}?count=1000`);
+  showEvents(page.events.filter(included), false);
+  $('audit-more').hidden = true;
+}
+
+async function entityAsOf() {
+  const kind = $('entity-kind').value;
+  const asOf = $('entity-as-of-point').value.trim();
+  const entity = await api(`/api/${kind}/${encodeURIComponent($('entity-id').value.trim())}/history?${query({ asOf })}`);
+  $('audit-json').textContent = JSON.stringify(entity, null, 2);
+}
+
+// ---- Deploys ----
+
+async function loadDeploys() {
+  const application = $('deploy-application').value.trim();
+  const environment = $('deploy-environment').value.trim();
+  const timeline = await api(`/api/deploys?${query({ application, environment, limit: 100 })}`);
+  $('deploy-rows').replaceChildren(...timeline.map(d => row([time(d.reportedAt), d.application, d.environment, d.version, d.status, d.ticketKeys.join(' ')])));
+  const current = application ? await api(`/api/deploys/current?${query({ application })}`) : [];
+  $('deploy-current').replaceChildren(...current.map(d => row([d.environment, d.version, d.status, time(d.reportedAt)])));
+}
+
+// ---- Ticket ingest: parked records and dead letters ----
+
+async function loadIngest() {
+  const parked = (await api('/api/ingest/parked')).filter(p => p.waiting > 0);
+  $('parked').textContent = parked.length === 0 ? 'Nothing is parked.' : parked.map(p => `${p.waiting} ${p.kind}(s) waiting`).join(', ');
+  const letters = await api('/api/ingest/dead-letters');
+  $('dead-letter-rows').replaceChildren(...letters.map(l => row([l.id, `${l.topic}/${l.partition}/${l.offset}`, l.key, l.reason, time(l.storedAt)], [
+    ['Replay', async () => { await post(`/api/ingest/dead-letters/${l.id}/replay`); await loadIngest(); }],
+    ['Discard', async () => { await api(`/api/ingest/dead-letters/${l.id}`, { method: 'DELETE' }); await loadIngest(); }],
+  ])));
+}
+
+// ---- Wiring ----
+
+const onSubmit = (id, action) => $(id).addEventListener('submit', event => { event.preventDefault(); action().catch(() => {}); });
+
+onSubmit('sign-in', () => signIn($('api-key').value.trim()));
+onSubmit('delivery-filter', () => loadDeliveries());
+onSubmit('audit-search', () => {
+  auditSearch = { type: $('audit-type').value.trim(), from: $('audit-from').value.trim(), to: $('audit-to').value.trim(),
+    correlationId: $('audit-correlation').value.trim(), actor: $('audit-actor').value.trim() };
+  return searchAudit(false);
+});
+onSubmit('stream-browse', browseStream);
+onSubmit('entity-as-of', entityAsOf);
+onSubmit('deploy-filter', loadDeploys);
+$('audit-more').addEventListener('click', () => searchAudit(true).catch(() => {}));
+$('redeliver-all').addEventListener('click', () => actOnAll('redeliver'));
+$('discard-all').addEventListener('click', () => actOnAll('discard'));
+$('sign-out').addEventListener('click', () => { sessionStorage.removeItem(keyStore); location.reload(); });
+for (const button of document.querySelectorAll('nav button')) button.addEventListener('click', () => openPage(button.dataset.page));
+if (sessionStorage.getItem(keyStore)) signIn(sessionStorage.getItem(keyStore));

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EventSourced.Application.EventStore;
+using EventSourced.Domain.Messages;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+using Microsoft.Playwright;
+
+namespace EventSourced.IntegrationTests.Console;
+
+/// <summary>The operator console in headless Chromium against the API as a real process: what an operator clicks, end to end.</summary>
+public sealed class ConsoleBrowserTests(ConsoleSite site) : IClassFixture<ConsoleSite>
+{
+    [Fact]
+    public async Task A_wrong_key_is_refused_with_the_problem_shown_and_the_operators_key_opens_the_projections()
+    {
+        var page = await site.Browser.NewPageAsync(site.Api.BaseAddress);
+        await page.GotoAsync("/console");
+
+        await page.GetByLabel("Operator API key").FillAsync(ApiProcess.KeyOf("alice"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Forbidden");
+        await Assertions.Expect(page.Locator("#app")).ToBeHiddenAsync();
+
+        await page.GetByLabel("Operator API key").FillAsync(ApiProcess.KeyOf("ops"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await Assertions.Expect(page.Locator("tr[data-projection='contacts'] td").Nth(3)).ToHaveTextAsync("serving");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task A_rebuild_shows_its_progress_until_the_new_generation_is_swapped_in()
+    {
+        var alice = site.Api.ClientFor("alice");
+        for (var i = 0; i < 20; i++)
+        {
+            (await alice.PostAsJsonAsync("/api/contacts", new { name = $"Rebuilt {i} {Guid.NewGuid():N}"[..20], viber = $"r{i}" })).StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+
+        var page = await site.SignedInAsync();
+        var contacts = page.Locator("tr[data-projection='contacts']");
+        var before = int.Parse(await contacts.Locator("td").Nth(2).TextContentAsync() ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+
+        await contacts.GetByRole(AriaRole.Button, new() { Name = "Rebuild" }).ClickAsync();
+
+        await Assertions.Expect(page.Locator("#rebuild-label")).ToHaveTextAsync($"contacts: generation {before + 1} swapped in");
+        await Assertions.Expect(page.Locator("#rebuild-progress")).ToHaveAttributeAsync("value", "100");
+        await Assertions.Expect(contacts.Locator("td").Nth(2)).ToHaveTextAsync($"{before + 1}");
+        await Screenshots.TakeAsync(page, "console-projections");
+    }
+
+    [Fact]
+    public async Task A_failed_delivery_redelivered_from_the_console_leaves_the_list()
+    {
+        var (messageId, deliveryId) = await FailedDeliveryAsync("Doors open at 18:00");
+        var page = await site.SignedInAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Failed deliveries" }).ClickAsync();
+        var row = page.Locator($"tr[data-delivery='{deliveryId}']");
+        await Assertions.Expect(row).ToContainTextAsync("Doors open at 18:00");
+        await Assertions.Expect(row).ToContainTextAsync("alice");
+        await Screenshots.TakeAsync(page, "console-failed-deliveries");
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Redeliver" }).ClickAsync();
+
+        await Assertions.Expect(row).ToHaveCountAsync(0);
+        var history = await (await site.Api.ClientFor("alice").GetAsync($"/api/messages/{messageId}")).Content.ReadFromJsonAsync<JsonElement>();
+        history.GetProperty("deliveries")[0].GetProperty("status").GetString().Should().NotBe("failed");
+    }
+
+    [Fact]
+    public async Task An_event_is_found_by_its_correlation_id_and_shown_with_its_metadata()
+    {
+        var correlationId = $"console-{Guid.NewGuid():N}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/contacts") { Content = JsonContent.Create(new { name = "Traced", telegram = "@traced" }) };
+        request.Headers.Add("X-Correlation-Id", correlationId);
+        (await site.Api.ClientFor("alice").SendAsync(request)).StatusCode.Should().Be(HttpStatusCode.Created);
+        var page = await site.SignedInAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Audit" }).ClickAsync();
+        await page.GetByLabel("Correlation id").FillAsync(correlationId);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        var found = page.Locator("#audit-rows tr");
+        await Assertions.Expect(found).ToHaveCountAsync(1);
+        await Assertions.Expect(found).ToContainTextAsync("contact_added");
+        await found.ClickAsync();
+
+        await Assertions.Expect(page.Locator("#audit-json")).ToContainTextAsync(correlationId);
+        await Assertions.Expect(page.Locator("#audit-json")).ToContainTextAsync("\"actor\": \"alice\"");
+        await Screenshots.TakeAsync(page, "console-audit");
+    }
+
+    [Fact]
+    public async Task The_deploy_page_shows_an_applications_timeline_and_current_status_and_the_ingest_page_what_waits()
+    {
+        var application = $"shop-{Guid.NewGuid():N}"[..13];
+        var position = 0L;
+        foreach (var (environment, version, status) in new[] { ("staging", "2.4.0", "deployed"), ("production", "2.3.9", "deployed"), ("production", "2.4.0", "deploying") })
+        {
+            var report = new { application, environment, version, status, comment = "RASP-42: checkout fix" };
+            position = (await (await site.Api.ClientFor("ci").PostAsJsonAsync("/api/deploys", report)).JsonAsync(HttpStatusCode.Accepted)).GetProperty("position").GetInt64();
+        }
+
+        // The page reads the read model once: it must have the reports by then.
+        await (await site.Api.ClientFor("ops").GetAsync($"/api/deploys?application={application}&minPosition={position}")).JsonAsync(HttpStatusCode.OK);
+
+        var page = await site.SignedInAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Deploys" }).ClickAsync();
+        await page.GetByLabel("Application").FillAsync(application);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#deploy-rows tr")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#deploy-current tr")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#deploy-current")).ToContainTextAsync("deploying");
+        await Assertions.Expect(page.Locator("#deploy-rows")).ToContainTextAsync("RASP-42");
+        await Screenshots.TakeAsync(page, "console-deploys");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Ticket ingest" }).ClickAsync();
+
+        await Assertions.Expect(page.Locator("#parked")).ToHaveTextAsync("Nothing is parked.");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToBeHiddenAsync();
+        await Screenshots.TakeAsync(page, "console-ticket-ingest");
+    }
+
+    /// <summary>A message of alice's whose one delivery gave up, appended as the delivery saga appends it.</summary>
+    private async Task<(Guid MessageId, Guid DeliveryId)> FailedDeliveryAsync(string text)
+    {
+        var alice = site.Api.ClientFor("alice");
+        var name = $"Failing {Guid.NewGuid():N}"[..16];
+        (await alice.PostAsJsonAsync("/api/contacts", new { name, viber = "failing" })).StatusCode.Should().Be(HttpStatusCode.Created);
+        var messageId = (await (await alice.PostAsJsonAsync("/api/messages", new { text, contactNames = new[] { name } })).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        await using var node = await EventStoreNode.StartAsync(site.Database.ConnectionString);
+        var sent = await node.Store.ReadStreamAsync($"message-{messageId}", ReadDirection.Forward, 0, 10);
+        var deliveryId = JsonDocument.Parse(sent[0].Data).RootElement.GetProperty("deliveries")[0].GetProperty("deliveryId").GetGuid();
+        var now = DateTimeOffset.UtcNow;
+        var registry = EventCatalog.Create();
+        IMessageEvent[] failure = [new DeliveryAttempted(messageId, deliveryId, 1, now), new DeliveryFailed(messageId, deliveryId, 1, "400 Bad Request", true, now)];
+        var appended = await node.Store.AppendAsync($"message-{messageId}", ExpectedVersion.Any, failure.Select(e => registry.ToEventData(e, Guid.NewGuid(), EventMetadata.Empty)).ToList());
+        // The page reads the failed queue once: it must hold this delivery by then.
+        await (await site.Api.ClientFor("ops").GetAsync($"/api/admin/deliveries/failed?minPosition={appended.Position}")).JsonAsync(HttpStatusCode.OK);
+        return (messageId, deliveryId);
+    }
+}
