@@ -4,6 +4,7 @@ using System.Text.Json;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Messages;
 using EventSourced.IntegrationTests.Support;
+using EventSourced.IntegrationTests.Tickets;
 using FluentAssertions;
 using Microsoft.Playwright;
 
@@ -93,6 +94,32 @@ public sealed class ConsoleBrowserTests(ConsoleSite site) : IClassFixture<Consol
     }
 
     [Fact]
+    public async Task A_stream_is_browsed_as_of_a_revision_and_an_order_is_shown_as_it_was_then()
+    {
+        var ids = SellerRecords.Ids.New();
+        await IngestAsync("events", ids.Show, SellerRecords.Show(ids.Show));
+        await IngestAsync("orders", ids.Order, SellerRecords.Order(ids));
+        var page = await site.SignedInAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Audit" }).ClickAsync();
+
+        await page.GetByLabel("Stream").FillAsync($"ticketevent-{ids.Show}");
+        await page.GetByLabel("As of revision or moment").FillAsync("0");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Browse" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#audit-rows tr")).ToHaveCountAsync(1);
+        await page.GetByLabel("As of revision or moment").FillAsync("2000-01-01T00:00:00Z");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Browse" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#audit-rows tr")).ToHaveCountAsync(0);
+
+        await page.GetByLabel("Entity id").FillAsync(ids.Order);
+        await page.GetByLabel("Entity as of").FillAsync("0");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("#audit-json")).ToContainTextAsync(ids.Order);
+        await page.GetByLabel("Entity as of").FillAsync("not a point");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("asOf");
+    }
+
+    [Fact]
     public async Task The_deploy_page_shows_an_applications_timeline_and_current_status_and_the_ingest_page_what_waits()
     {
         var application = $"shop-{Guid.NewGuid():N}"[..13];
@@ -121,6 +148,16 @@ public sealed class ConsoleBrowserTests(ConsoleSite site) : IClassFixture<Consol
         await Assertions.Expect(page.Locator("#parked")).ToHaveTextAsync("Nothing is parked.");
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToBeHiddenAsync();
         await Screenshots.TakeAsync(page, "console-ticket-ingest");
+    }
+
+    private async Task IngestAsync(string kind, string key, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/ingest/{kind}") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Add("X-Message-Key", key);
+        request.Headers.Add("application-id", "ticketland");
+        request.Headers.Add("schema-version", "1.0");
+        (await (await site.Api.ClientFor("ticketland").SendAsync(request)).JsonAsync(HttpStatusCode.Accepted)).GetProperty("status").GetString().Should().Be("applied");
     }
 
     /// <summary>A message of alice's whose one delivery gave up, appended as the delivery saga appends it.</summary>

@@ -23,7 +23,7 @@ public sealed class ConsoleSite : IAsyncLifetime
                 // ci (the third key) reports deploys through the API.
                 ["Auth:ApiKeys:2:Sources:0"] = "api",
             },
-            [("alice", "user"), ("ops", "operator"), ("ci", "deploy-source")]);
+            [("alice", "user"), ("ops", "operator"), ("ci", "deploy-source"), ("ticketland", "ticket-source")]);
         // Pages read once when opened: every read model must serve before a test opens one.
         using var anonymous = new HttpClient { BaseAddress = Api.BaseAddress, Timeout = Wait.Scaled(TimeSpan.FromSeconds(5)) };
         await Eventually.HoldsAsync(async () => (await anonymous.GetAsync("/health/ready")).IsSuccessStatusCode, "every read model to serve");

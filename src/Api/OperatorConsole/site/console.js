@@ -22,7 +22,8 @@ const post = (path, body) => api(path, { method: 'POST', body: body === undefine
 
 function showProblem(problem) {
   $('problem-title').textContent = problem.title ?? 'The request failed';
-  $('problem-detail').textContent = problem.detail ?? Object.values(problem.errors ?? {}).flat().join(' ');
+  // A validation problem names each field it refused.
+  $('problem-detail').textContent = problem.detail ?? Object.entries(problem.errors ?? {}).map(([field, errors]) => `${field}: ${errors.join(' ')}`).join(' ');
   $('problem').hidden = false;
 }
 
