@@ -1,0 +1,50 @@
+using System.Text.Json;
+
+namespace EventSourced.Cli;
+
+/// <summary>
+/// Where the API is and which key to use: a flag wins over the environment (EVENTSOURCED_URL,
+/// EVENTSOURCED_API_KEY), which wins over the config file (--config, EVENTSOURCED_CONFIG, or
+/// ~/.config/eventsourced/cli.json: {"url": "...", "apiKey": "..."}).
+/// </summary>
+public sealed record CliSettings(Uri BaseUrl, string? ApiKey)
+{
+    public const string DefaultUrl = "http://localhost:5080";
+
+    private static readonly JsonSerializerOptions FileFormat = new(JsonSerializerDefaults.Web);
+
+    /// <exception cref="CliException">The config file cannot be read, or the URL is not one.</exception>
+    public static CliSettings Resolve(string? urlFlag, string? keyFlag, string? configFlag, Func<string, string?> environment)
+    {
+        var file = ReadFile(configFlag ?? environment("EVENTSOURCED_CONFIG") ?? DefaultConfigPath(environment));
+        var url = urlFlag ?? environment("EVENTSOURCED_URL") ?? file?.Url ?? DefaultUrl;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
+        {
+            throw new CliException(ExitCodes.Usage, $"Not an http(s) URL: {url}");
+        }
+
+        return new CliSettings(baseUrl, keyFlag ?? environment("EVENTSOURCED_API_KEY") ?? file?.ApiKey);
+    }
+
+    private static string? DefaultConfigPath(Func<string, string?> environment) =>
+        environment("HOME") is { Length: > 0 } home ? Path.Combine(home, ".config", "eventsourced", "cli.json") : null;
+
+    private static ConfigFile? ReadFile(string? path)
+    {
+        if (path is null || !File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<ConfigFile>(File.ReadAllText(path), FileFormat);
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.Usage, $"Cannot read the config file {path}: {e.Message}");
+        }
+    }
+
+    private sealed record ConfigFile(string? Url, string? ApiKey);
+}

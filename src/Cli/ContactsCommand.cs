@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace EventSourced.Cli;
+
+/// <summary>`contacts add|list|update|remove`: your contacts and their messenger ids.</summary>
+public static class ContactsCommand
+{
+    private static readonly (string Header, Func<JsonElement, string?> Cell)[] Columns =
+        [("Name", c => c.Str("name")), ("Telegram", c => c.Str("telegram")), ("WhatsApp", c => c.Str("whatsApp")), ("Viber", c => c.Str("viber")), ("Id", c => c.Str("id"))];
+
+    public static Command Create(CliApp.Runner run) => new("contacts", "Your contacts: add, list, update, remove") { Add(run), List(run), Update(run), Remove(run) };
+
+    private static Command Add(CliApp.Runner run)
+    {
+        var name = new Option<string>("--name") { Description = "The contact's name, unique among yours", Required = true };
+        var (telegram, whatsApp, viber) = Messengers("The contact's");
+        var add = new Command("add", "Add a contact with one or more messenger ids") { name, telegram, whatsApp, viber };
+        add.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            var body = new { name = parse.GetValue(name), telegram = parse.GetValue(telegram), whatsApp = parse.GetValue(whatsApp), viber = parse.GetValue(viber) };
+            var added = await api.PostAsync("/api/contacts", body, ct);
+            output.Done(added, $"Added {body.name} ({added.Str("id")}).");
+        }));
+        return add;
+    }
+
+    private static Command List(CliApp.Runner run)
+    {
+        var page = new Option<int>("--page") { Description = "Which page", DefaultValueFactory = _ => 1 };
+        var pageSize = new Option<int>("--page-size") { Description = "Contacts a page", DefaultValueFactory = _ => 50 };
+        var minPosition = MinPosition();
+        var list = new Command("list", "Your contacts by name, a page at a time") { page, pageSize, minPosition };
+        list.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            var answer = await api.GetAsync($"/api/contacts?page={parse.GetValue(page)}&pageSize={parse.GetValue(pageSize)}{At(parse, minPosition)}", ct);
+            output.Table(answer, answer.GetProperty("items").EnumerateArray(), Columns);
+        }));
+        return list;
+    }
+
+    private static Command Update(CliApp.Runner run)
+    {
+        var contact = ContactArgument();
+        var name = new Option<string?>("--name") { Description = "A new name" };
+        var (telegram, whatsApp, viber) = Messengers("A new");
+        var update = new Command("update", "Change a contact's name or messenger ids; an empty id (\"\") removes it") { contact, name, telegram, whatsApp, viber };
+        update.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            // Only what is given changes: an option left out is left out of the request.
+            var changes = new Dictionary<string, string?>();
+            foreach (var (field, option) in new[] { ("name", name), ("telegram", telegram), ("whatsApp", whatsApp), ("viber", viber) })
+            {
+                if (parse.GetResult(option) is not null)
+                {
+                    changes[field] = parse.GetValue(option) is { Length: > 0 } value ? value : null;
+                }
+            }
+
+            if (changes.Count == 0)
+            {
+                throw new CliException(ExitCodes.Usage, "Nothing to change: give --name, --telegram, --whatsapp or --viber.");
+            }
+
+            var id = await ResolveAsync(api, parse.GetValue(contact)!, ct);
+            output.Done(await api.PatchAsync($"/api/contacts/{id}", changes, ct), $"Updated {parse.GetValue(contact)}.");
+        }));
+        return update;
+    }
+
+    private static Command Remove(CliApp.Runner run)
+    {
+        var contact = ContactArgument();
+        var remove = new Command("remove", "Remove a contact") { contact };
+        remove.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            var id = await ResolveAsync(api, parse.GetValue(contact)!, ct);
+            output.Done(await api.DeleteAsync($"/api/contacts/{id}", ct), $"Removed {parse.GetValue(contact)}.");
+        }));
+        return remove;
+    }
+
+    private static Argument<string> ContactArgument() => new("contact") { Description = "The contact's id, or its name" };
+
+    private static (Option<string?> Telegram, Option<string?> WhatsApp, Option<string?> Viber) Messengers(string whose) => (
+        new Option<string?>("--telegram") { Description = $"{whose} Telegram handle (@name) or chat id" },
+        new Option<string?>("--whatsapp") { Description = $"{whose} WhatsApp phone number" },
+        new Option<string?>("--viber") { Description = $"{whose} Viber id" });
+
+    /// <summary>A position a command of yours answered with: lists wait until they show it (read your writes).</summary>
+    internal static Option<long?> MinPosition() => new("--min-position") { Description = "Wait until the list includes the change that answered with this position" };
+
+    internal static string At(ParseResult parse, Option<long?> minPosition) => parse.GetValue(minPosition) is { } position ? $"&minPosition={position}" : "";
+
+    /// <summary>An id as it is; a name looked up among your contacts (exactly one must have it).</summary>
+    private static async Task<string> ResolveAsync(ApiClient api, string contact, CancellationToken ct)
+    {
+        if (Guid.TryParse(contact, out var id))
+        {
+            return id.ToString();
+        }
+
+        var matches = new List<string>();
+        for (var page = 1; ; page++)
+        {
+            var answer = await api.GetAsync($"/api/contacts?page={page}&pageSize=100", ct);
+            var items = answer.GetProperty("items").EnumerateArray().ToList();
+            matches.AddRange(items.Where(c => string.Equals(c.Str("name"), contact, StringComparison.OrdinalIgnoreCase)).Select(c => c.Str("id")!));
+            if (items.Count < 100)
+            {
+                break;
+            }
+        }
+
+        return matches switch
+        {
+            [var only] => only,
+            [] => throw new CliException(ExitCodes.NotFound, $"You have no contact named '{contact}'."),
+            _ => throw new CliException(ExitCodes.Usage, $"{matches.Count} contacts are named '{contact}'; give the id."),
+        };
+    }
+}

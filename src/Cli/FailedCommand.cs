@@ -1,0 +1,47 @@
+using System.CommandLine;
+
+namespace EventSourced.Cli;
+
+/// <summary>`failed list|redeliver|discard`: deliveries that gave up after their retries.</summary>
+public static class FailedCommand
+{
+    public static Command Create(CliApp.Runner run)
+    {
+        var minPosition = ContactsCommand.MinPosition();
+        var list = new Command("list", "Your failed deliveries, oldest failure first") { minPosition };
+        list.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            var answer = await api.GetAsync($"/api/deliveries/failed?limit=1000{ContactsCommand.At(parse, minPosition)}", ct);
+            output.Table(answer, answer.EnumerateArray(),
+                ("Delivery", d => d.Str("deliveryId")), ("Contact", d => d.Str("contactName")), ("Channel", d => d.Str("channel")), ("Text", d => d.Str("text")),
+                ("Attempts", d => d.Str("attempts")), ("Last error", d => d.Str("lastError")), ("Failed at", d => d.Str("failedAt")));
+        }));
+
+        return new Command("failed", "Deliveries that gave up: list, redeliver, discard")
+        {
+            list,
+            Act(run, "redeliver", "Send failed deliveries again, with their attempts reset"),
+            Act(run, "discard", "Drop failed deliveries for good"),
+        };
+    }
+
+    private static Command Act(CliApp.Runner run, string action, string description)
+    {
+        var ids = new Option<Guid[]>("--delivery") { Description = "A delivery id (repeat for more)", AllowMultipleArgumentsPerToken = true };
+        var all = new Option<bool>("--all") { Description = "Every failed delivery of yours" };
+        var command = new Command(action, description) { ids, all };
+        command.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            var chosen = parse.GetValue(ids) ?? [];
+            if (parse.GetValue(all) == (chosen.Length > 0))
+            {
+                throw new CliException(ExitCodes.Usage, "Name deliveries with --delivery, or use --all (not both).");
+            }
+
+            var body = parse.GetValue(all) ? (object)new { all = true } : new { deliveryIds = chosen };
+            var result = await api.PostAsync($"/api/deliveries/failed/{action}", body, ct);
+            output.Done(result, $"{action}: {result.GetProperty("done").GetArrayLength()} done, {result.GetProperty("notFailed").GetArrayLength()} not in your failed queue.");
+        }));
+        return command;
+    }
+}

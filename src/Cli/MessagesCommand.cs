@@ -1,0 +1,23 @@
+using System.CommandLine;
+
+namespace EventSourced.Cli;
+
+/// <summary>`messages [--status scheduled|cancelled]`: your messages, newest first.</summary>
+public static class MessagesCommand
+{
+    public static Command Create(CliApp.Runner run)
+    {
+        var status = new Option<string?>("--status") { Description = "Only messages with this status (scheduled, cancelled)" };
+        var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => 50 };
+        var minPosition = ContactsCommand.MinPosition();
+        var messages = new Command("messages", "Your messages, newest first") { status, limit, minPosition };
+        messages.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            var filter = parse.GetValue(status) is { } s ? $"&status={Uri.EscapeDataString(s)}" : "";
+            var answer = await api.GetAsync($"/api/messages?limit={parse.GetValue(limit)}{filter}{ContactsCommand.At(parse, minPosition)}", ct);
+            output.Table(answer, answer.EnumerateArray(),
+                ("Id", m => m.Str("id")), ("Status", m => m.Str("status")), ("Not before", m => m.Str("notBefore")), ("Text", m => m.Str("text")));
+        }));
+        return messages;
+    }
+}

@@ -1,0 +1,3 @@
+using EventSourced.Cli;
+
+return await CliApp.RunAsync(args, Console.Out, Console.Error, Environment.GetEnvironmentVariable);

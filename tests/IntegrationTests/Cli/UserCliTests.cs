@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Text.Json;
+using EventSourced.Application.EventStore;
+using EventSourced.Cli;
+using EventSourced.Domain.Messages;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Cli;
+
+/// <summary>The users' command line against the API as a real process, as a user or a script would run it.</summary>
+public sealed class UserCliTests(UserCliTests.Site site) : IClassFixture<UserCliTests.Site>
+{
+    [Fact]
+    public async Task A_user_adds_lists_updates_and_removes_contacts_by_name_in_tables_and_json()
+    {
+        var name = $"Anna {Guid.NewGuid():N}"[..13];
+
+        var added = await site.RunAsync("alice", "contacts", "add", "--name", name, "--telegram", "@anna_k", "--viber", "anna-v", "--json");
+        added.Code.Should().Be(0, added.Error);
+        var position = JsonDocument.Parse(added.Output).RootElement.GetProperty("position").GetInt64();
+        var listed = await site.RunAsync("alice", "contacts", "list", "--min-position", $"{position}");
+        var updated = await site.RunAsync("alice", "contacts", "update", name, "--telegram", "", "--whatsapp", "+79001234567", "--json");
+        updated.Code.Should().Be(0, updated.Error);
+        var after = await site.RunAsync("alice", "contacts", "list", "--min-position", JsonDocument.Parse(updated.Output).RootElement.GetProperty("position").GetInt64().ToString(), "--json");
+        var removed = await site.RunAsync("alice", "contacts", "remove", name);
+
+        (added.Code, listed.Code, updated.Code, after.Code, removed.Code).Should().Be((0, 0, 0, 0, 0));
+        listed.Output.Should().Contain("Name").And.Contain("Telegram").And.Contain(name).And.Contain("@anna_k").And.Contain("anna-v");
+        var contact = JsonDocument.Parse(after.Output).RootElement.GetProperty("items").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
+        (contact.GetProperty("telegram").ValueKind, contact.GetProperty("whatsApp").GetString(), contact.GetProperty("viber").GetString()).Should().Be((JsonValueKind.Null, "+79001234567", "anna-v"));
+        removed.Output.Should().Contain($"Removed {name}");
+        (await site.RunAsync("alice", "contacts", "remove", name)).Should().Match<(int Code, string Output, string Error)>(r => r.Code == ExitCodes.NotFound && r.Error.Contains(name));
+    }
+
+    [Fact]
+    public async Task A_message_sent_to_contacts_by_name_not_before_a_time_is_listed_as_scheduled()
+    {
+        var (first, second) = ($"Boris {Guid.NewGuid():N}"[..14], $"Vera {Guid.NewGuid():N}"[..13]);
+        (await site.RunAsync("alice", "contacts", "add", "--name", first, "--viber", "boris")).Code.Should().Be(0);
+        (await site.RunAsync("alice", "contacts", "add", "--name", second, "--telegram", "@vera_s")).Code.Should().Be(0);
+        var at = DateTimeOffset.UtcNow.AddDays(3).ToString("O");
+
+        var sent = await site.RunAsync("alice", "send", "--to", first, second, "--text", "Rehearsal moved to Friday", "--at", at, "--json");
+        sent.Code.Should().Be(0, sent.Error);
+        var accepted = JsonDocument.Parse(sent.Output).RootElement;
+        var scheduled = await site.RunAsync("alice", "messages", "--status", "scheduled", "--min-position", $"{accepted.GetProperty("position").GetInt64()}");
+        var unknown = await site.RunAsync("alice", "send", "--to", "Nobody at all", "--text", "Hello");
+
+        sent.Code.Should().Be(0);
+        scheduled.Output.Should().Contain(accepted.GetProperty("id").GetString()).And.Contain("Rehearsal moved to Friday").And.Contain("scheduled");
+        unknown.Code.Should().BeOneOf(ExitCodes.Usage, ExitCodes.NotFound);
+        unknown.Error.Should().Contain("Nobody at all", "the server's problem detail is printed");
+    }
+
+    [Fact]
+    public async Task A_failed_delivery_is_listed_and_redelivered_and_leaves_the_list()
+    {
+        var (messageId, deliveryId, position) = await site.FailedDeliveryAsync("Doors open at 19:00");
+
+        var failed = await site.RunAsync("alice", "failed", "list", "--min-position", $"{position}");
+        var neither = await site.RunAsync("alice", "failed", "redeliver");
+        var redelivered = await site.RunAsync("alice", "failed", "redeliver", "--delivery", $"{deliveryId}", "--json");
+        var result = JsonDocument.Parse(redelivered.Output).RootElement;
+        var after = await site.RunAsync("alice", "failed", "list", "--min-position", $"{result.GetProperty("position").GetInt64()}", "--json");
+
+        failed.Output.Should().Contain($"{deliveryId}").And.Contain("Doors open at 19:00").And.Contain("400 Bad Request");
+        neither.Code.Should().Be(ExitCodes.Usage);
+        result.GetProperty("done").EnumerateArray().Select(d => d.GetGuid()).Should().Equal(deliveryId);
+        JsonDocument.Parse(after.Output).RootElement.EnumerateArray().Should().NotContain(d => d.GetProperty("messageId").GetGuid() == messageId);
+    }
+
+    [Fact]
+    public async Task Scripts_can_tell_failures_apart_by_exit_code_and_read_the_servers_problem()
+    {
+        var denied = await site.RunAsync("nobody", "contacts", "list");
+        var unreachable = await CliAsync(["contacts", "list"], new() { ["EVENTSOURCED_URL"] = "http://127.0.0.1:9", ["EVENTSOURCED_API_KEY"] = "x" });
+        var invalid = await site.RunAsync("alice", "contacts", "add", "--name", "");
+        var usage = await site.RunAsync("alice", "send", "--to", "Someone");
+
+        (denied.Code, unreachable.Code, invalid.Code, usage.Code).Should().Be((ExitCodes.Denied, ExitCodes.Unavailable, ExitCodes.Usage, ExitCodes.Usage));
+        denied.Error.Should().StartWith("401");
+        invalid.Error.Should().Contain("name", "the refused field is named");
+    }
+
+    [Fact]
+    public async Task The_url_and_key_come_from_a_config_file_when_neither_flags_nor_environment_give_them()
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"eventsourced-cli-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new { url = site.Api.BaseAddress.ToString(), apiKey = ApiProcess.KeyOf("alice") }));
+        try
+        {
+            var fromFile = await CliAsync(["contacts", "list", "--config", config], []);
+            var flagWins = await CliAsync(["contacts", "list", "--config", config, "--key", "wrong"], []);
+
+            (fromFile.Code, flagWins.Code).Should().Be((0, ExitCodes.Denied));
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
+    public async Task The_built_command_line_exits_with_the_code_a_script_checks()
+    {
+        var start = new ProcessStartInfo("dotnet", ["EventSourced.Cli.dll", "contacts", "list"])
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["EVENTSOURCED_URL"] = site.Api.BaseAddress.ToString();
+        start.Environment["EVENTSOURCED_API_KEY"] = "wrong-key";
+        using var process = ChildProcesses.Start(start);
+        try
+        {
+            var error = process.StandardError.ReadToEndAsync();
+            await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync().WaitAsync(Wait.Patience);
+
+            (process.ExitCode, (await error).Trim()).Should().Match<(int Code, string Error)>(r => r.Code == ExitCodes.Denied && r.Error.StartsWith("401", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await ChildProcesses.EndAsync(process);
+        }
+    }
+
+    private static async Task<(int Code, string Output, string Error)> CliAsync(string[] args, Dictionary<string, string> environment)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await CliApp.RunAsync(args, output, error, name => environment.GetValueOrDefault(name));
+        return (code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>The API as a real process over a database of its own, with user alice.</summary>
+    public sealed class Site : IAsyncLifetime
+    {
+        private TestDatabase? _database;
+
+        public ApiProcess Api { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            _database = await TestDatabase.CreateAsync();
+            Api = await ApiProcess.StartAsync(
+                new Dictionary<string, string>
+                {
+                    ["ConnectionStrings:EventStore"] = _database.ConnectionString,
+                    ["Projections:ReadYourWritesTimeout"] = Wait.Patience.ToString(),
+                },
+                [("alice", "user")]);
+        }
+
+        /// <summary>The command line run as <paramref name="user"/> would, with the URL and key in the environment.</summary>
+        public Task<(int Code, string Output, string Error)> RunAsync(string user, params string[] args) =>
+            CliAsync(args, new() { ["EVENTSOURCED_URL"] = Api.BaseAddress.ToString(), ["EVENTSOURCED_API_KEY"] = ApiProcess.KeyOf(user) });
+
+        /// <summary>A message of alice's whose one delivery gave up, appended as the delivery saga appends it.</summary>
+        public async Task<(Guid MessageId, Guid DeliveryId, long Position)> FailedDeliveryAsync(string text)
+        {
+            var name = $"Failing {Guid.NewGuid():N}"[..16];
+            await RunAsync("alice", "contacts", "add", "--name", name, "--viber", "failing");
+            var sent = await RunAsync("alice", "send", "--to", name, "--text", text, "--json");
+            var messageId = JsonDocument.Parse(sent.Output).RootElement.GetProperty("id").GetGuid();
+            await using var node = await EventStoreNode.StartAsync(_database!.ConnectionString);
+            var scheduled = await node.Store.ReadStreamAsync($"message-{messageId}", ReadDirection.Forward, 0, 10);
+            var deliveryId = JsonDocument.Parse(scheduled[0].Data).RootElement.GetProperty("deliveries")[0].GetProperty("deliveryId").GetGuid();
+            var now = DateTimeOffset.UtcNow;
+            var registry = EventCatalog.Create();
+            IMessageEvent[] failure = [new DeliveryAttempted(messageId, deliveryId, 1, now), new DeliveryFailed(messageId, deliveryId, 1, "400 Bad Request", true, now)];
+            var appended = await node.Store.AppendAsync($"message-{messageId}", ExpectedVersion.Any, failure.Select(e => registry.ToEventData(e, Guid.NewGuid(), EventMetadata.Empty)).ToList());
+            return (messageId, deliveryId, appended.Position);
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (Api is not null)
+            {
+                await Api.DisposeAsync();
+            }
+
+            if (_database is not null)
+            {
+                await _database.DisposeAsync();
+            }
+        }
+    }
+}
