@@ -69,6 +69,12 @@ public sealed class FailedDeliveriesApiTests(EmptyStoreApi api) : IClassFixture<
         redelivered.GetProperty("done").EnumerateArray().Select(d => d.GetGuid()).Should().Equal(delivery);
         var after = await (await ops.GetAsync($"/api/admin/deliveries/failed?owner=vera&minPosition={redelivered.GetProperty("position").GetInt64()}")).JsonAsync(HttpStatusCode.OK);
         after.EnumerateArray().Should().NotContain(r => r.GetProperty("deliveryId").GetGuid() == delivery);
+
+        // Failed again, then dropped with the rest of vera's queue.
+        var failedAgain = await AppendAsync(id, new DeliveryAttempted(id, delivery, 1, now), new DeliveryFailed(id, delivery, 1, "400 Bad Request", true, now));
+        await (await ops.GetAsync($"/api/admin/deliveries/failed?owner=vera&minPosition={failedAgain}")).JsonAsync(HttpStatusCode.OK);
+        var discarded = await (await ops.PostAsJsonAsync("/api/admin/deliveries/failed/discard", new { owner = "vera", all = true })).JsonAsync(HttpStatusCode.OK);
+        discarded.GetProperty("done").EnumerateArray().Select(d => d.GetGuid()).Should().Contain(delivery);
     }
 
     private async Task<long> AppendAsync(Guid messageId, params IMessageEvent[] events)

@@ -53,6 +53,29 @@ public sealed class ConsoleBrowserTests(ConsoleSite site) : IClassFixture<Consol
     }
 
     [Fact]
+    public async Task A_projection_stopped_by_a_poison_event_goes_on_after_a_reset_from_the_console()
+    {
+        // A show without its show: the shows projection cannot apply it, and (policy Stop) stops at it.
+        await using (var node = await EventStoreNode.StartAsync(site.Database.ConnectionString))
+        {
+            await node.Store.AppendAsync($"ticketevent-poison-{Guid.NewGuid():N}", ExpectedVersion.Any, [new EventData(Guid.NewGuid(), "show_synced", "{}", EventMetadata.Empty)]);
+        }
+
+        var ops = site.Api.ClientFor("ops");
+        await Eventually.HoldsAsync(async () => (await ops.GetFromJsonAsync<JsonElement>("/api/admin/projections")).EnumerateArray()
+            .Any(p => p.GetProperty("name").GetString() == "shows" && p.GetProperty("stopped").GetBoolean()), "the shows projection to stop at the poison event");
+        var page = await site.SignedInAsync();
+        var shows = page.Locator("tr[data-projection='shows']");
+        await Assertions.Expect(shows.Locator("td").Nth(3)).ToHaveTextAsync("stopped");
+        await Assertions.Expect(shows.Locator("td").Nth(7)).ToHaveTextAsync("1");
+
+        await shows.GetByRole(AriaRole.Button, new() { Name = "Reset" }).ClickAsync();
+
+        await Assertions.Expect(shows.Locator("td").Nth(3)).ToHaveTextAsync("serving");
+        await Assertions.Expect(shows.GetByRole(AriaRole.Button, new() { Name = "Reset" })).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task A_failed_delivery_redelivered_from_the_console_leaves_the_list()
     {
         var (messageId, deliveryId) = await FailedDeliveryAsync("Doors open at 18:00");

@@ -20,6 +20,8 @@ public sealed class ConsoleSite : IAsyncLifetime
             {
                 ["ConnectionStrings:EventStore"] = Database.ConnectionString,
                 ["Projections:ReadYourWritesTimeout"] = Wait.Patience.ToString(),
+                // A poison event stops its projection, for the console's Reset to let it go on.
+                ["Projections:OnPoisonEvent"] = "Stop",
                 // ci (the third key) reports deploys through the API.
                 ["Auth:ApiKeys:2:Sources:0"] = "api",
             },
