@@ -65,6 +65,7 @@ app.MapDeliveryEndpoints();
 app.MapConversationEndpoints();
 app.MapConversationQueryEndpoints();
 app.MapLiveChannelEndpoints();
+app.MapVisitorTokenEndpoints();
 app.MapDeployEndpoints();
 app.MapIngestEndpoints();
 app.MapTicketQueryEndpoints();

@@ -17,5 +17,11 @@ public static class Roles
     /// <summary>The ticket seller's integration.</summary>
     public const string TicketSource = "ticket-source";
 
-    public static readonly string[] All = [User, Manager, Operator, DeploySource, TicketSource];
+    /// <summary>A site's backend: mints visitor tokens for its own visitors.</summary>
+    public const string Site = "site";
+
+    /// <summary>An anonymous site visitor holding a visitor token: their own chats only. Never given to an API key.</summary>
+    public const string Visitor = "visitor";
+
+    public static readonly string[] All = [User, Manager, Operator, DeploySource, TicketSource, Site];
 }

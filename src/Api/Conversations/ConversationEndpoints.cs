@@ -53,9 +53,14 @@ public static class ConversationEndpoints
     {
         var byManager = http.User.IsInRole(Roles.Manager);
         var visitorId = byManager ? request.VisitorId : request.VisitorId ?? http.Subject();
-        if (string.IsNullOrWhiteSpace(visitorId) || visitorId.Length > 200 || (!byManager && visitorId != http.Subject()))
+        if (string.IsNullOrWhiteSpace(visitorId) || visitorId.Length > 200)
         {
-            return Problems.Invalid("visitorId", byManager ? "A manager names the visitor to chat with." : "A visitor opens only their own chat.");
+            return Problems.Invalid("visitorId", "A manager names the visitor to chat with.");
+        }
+
+        if (!byManager && visitorId != http.Subject())
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, type: Problems.Forbidden, title: "A visitor opens only their own chat.");
         }
 
         try

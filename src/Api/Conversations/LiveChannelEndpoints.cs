@@ -46,9 +46,10 @@ public static class LiveChannelEndpoints
 
     private static async Task VisitorAsync(string visitorId, HttpContext http, IEventStore store, CancellationToken ct)
     {
+        // The channel's name is the visitor id, which the caller knows already: refused, not hidden.
         if (http.Subject() != visitorId)
         {
-            await Problems.NotFoundResult($"There is no channel for visitor {visitorId}.").ExecuteAsync(http);
+            await TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, type: Problems.Forbidden, title: $"Only visitor {visitorId} reads this channel.").ExecuteAsync(http);
             return;
         }
 

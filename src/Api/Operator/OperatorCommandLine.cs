@@ -20,7 +20,7 @@ public static class OperatorCommandLine
         Func<ServiceProvider> services = () => OperatorServices.Create(settings ?? []);
         var root = new RootCommand("EventSourced operator tooling")
         {
-            KeysCommand.Create(), ProjectionsCommand.Create(services), StreamsCommand.Create(services), AuditCommand.Create(services), DeliveriesCommand.Create(services), TicketsCommand.Create(services),
+            KeysCommand.Create(services), ProjectionsCommand.Create(services), StreamsCommand.Create(services), AuditCommand.Create(services), DeliveriesCommand.Create(services), TicketsCommand.Create(services),
         };
         var invocation = new InvocationConfiguration { Output = output ?? Console.Out, Error = output ?? Console.Error };
         return root.Parse(args).InvokeAsync(invocation, ct);

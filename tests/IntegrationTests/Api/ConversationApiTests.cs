@@ -117,7 +117,7 @@ public sealed class ConversationApiTests(EmptyStoreApi api) : IClassFixture<Empt
     {
         var response = await _vera.PostAsJsonAsync("/api/conversations", new { visitorId = "someone-else" });
 
-        await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+        await response.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "urn:eventsourced:problem:forbidden");
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class LiveChannelTests(EmptyStoreApi api) : IClassFixture<EmptySto
         await _mia.PostAsJsonAsync("/api/conversations", new { visitorId = visitor });
 
         (await channel.NextAsync()).Event.Should().Be("visitor_conversation_started");
-        (await api.ClientFor("bob").GetAsync($"/api/visitors/{visitor}/live")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await api.ClientFor("bob").GetAsync($"/api/visitors/{visitor}/live")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
         var someoneElses = await (await _mia.PostAsJsonAsync("/api/conversations", new { visitorId = $"guest-{Guid.NewGuid():N}" })).Content.ReadFromJsonAsync<JsonElement>();
         (await api.ClientFor("bob").GetAsync($"/api/conversations/{someoneElses.GetProperty("id").GetGuid()}/live")).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }

@@ -8,16 +8,19 @@ namespace EventSourced.IntegrationTests.Support;
 /// <summary>
 /// The real API host (the whole HTTP pipeline) over a fresh, empty database of its own, with
 /// users (and chat visitors) alice, bob, vera and vlad, managers mia and max, operator ops,
-/// deploy source ci (reporting through every deploy source), the Qloud hook's own key qloud, and
-/// ticket source ticketland.
+/// deploy source ci (reporting through every deploy source), the Qloud hook's own key qloud,
+/// ticket source ticketland, and site shop (which mints visitor tokens).
 /// </summary>
 public class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private static readonly (string Subject, string Role, string[] Sources)[] Identities =
     [
         ("alice", "user", []), ("bob", "user", []), ("vera", "user", []), ("vlad", "user", []), ("mia", "manager", []), ("max", "manager", []), ("ops", "operator", []),
-        ("ci", "deploy-source", ["api", "qloud", "http"]), ("qloud", "deploy-source", []), ("ticketland", "ticket-source", []),
+        ("ci", "deploy-source", ["api", "qloud", "http"]), ("qloud", "deploy-source", []), ("ticketland", "ticket-source", []), ("shop", "site", []),
     ];
+
+    /// <summary>The key visitor tokens are signed with (Chat:VisitorTokens:SigningKey), for tests that mint their own.</summary>
+    public const string VisitorTokenKey = "test-visitor-token-signing-key-0123456789";
 
     public TestDatabase Database { get; protected set; } = null!;
 
@@ -54,6 +57,7 @@ public class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
         // Each test class starts a host whose projections start from nothing on a busy machine:
         // the tests' patience, not the product's 5 s, bounds read-your-writes here.
         builder.UseSetting("Projections:ReadYourWritesTimeout", Wait.Patience.ToString());
+        builder.UseSetting("Chat:VisitorTokens:SigningKey", VisitorTokenKey);
         for (var i = 0; i < Identities.Length; i++)
         {
             var (subject, role, sources) = Identities[i];
