@@ -8,6 +8,7 @@ using EventSourced.Api.Deliveries;
 using EventSourced.Api.Deploys;
 using EventSourced.Api.Docs;
 using EventSourced.Api.Emulator;
+using EventSourced.Api.Faye;
 using EventSourced.Api.Health;
 using EventSourced.Api.Http;
 using EventSourced.Api.Messages;
@@ -43,6 +44,7 @@ if (builder.Configuration.GetValue<bool>("Deliveries:Enabled"))
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddApiKeyAuth(builder.Configuration);
+builder.Services.AddFaye(builder.Configuration);
 builder.Services.AddHttpApi();
 builder.Services.AddCallerRateLimiting(builder.Configuration);
 builder.Services.AddHealth();
@@ -66,6 +68,7 @@ app.MapConversationEndpoints();
 app.MapConversationQueryEndpoints();
 app.MapLiveChannelEndpoints();
 app.MapVisitorTokenEndpoints();
+app.MapFaye();
 app.MapDeployEndpoints();
 app.MapIngestEndpoints();
 app.MapTicketQueryEndpoints();

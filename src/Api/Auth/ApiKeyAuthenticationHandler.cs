@@ -25,19 +25,25 @@ public sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
+        // Never echo or log the key itself.
+        return Task.FromResult(PrincipalFor(presented, keys.CurrentValue) is { } principal
+            ? AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName))
+            : AuthenticateResult.Fail("Unknown API key."));
+    }
+
+    /// <summary>Who a key is (also for keys that come in other ways than a header, as in Bayeux's ext); null for an unknown key.</summary>
+    public static ClaimsPrincipal? PrincipalFor(string presented, ApiKeyOptions keys)
+    {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
-        var entry = keys.CurrentValue.ApiKeys.FirstOrDefault(k => Matches(k.Hash, hash));
-        if (entry is null)
+        if (keys.ApiKeys.FirstOrDefault(k => Matches(k.Hash, hash)) is not { } entry)
         {
-            // Never echo or log the key itself.
-            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+            return null;
         }
 
         var claims = entry.Roles.Select(r => new Claim(ClaimTypes.Role, r))
             .Concat((entry.Sources ?? [entry.Subject]).Select(s => new Claim(AuthExtensions.SourceClaim, s)))
             .Prepend(new Claim(ClaimTypes.Name, entry.Subject));
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

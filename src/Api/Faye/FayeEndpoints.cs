@@ -1,0 +1,139 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace EventSourced.Api.Faye;
+
+/// <summary>
+/// A Bayeux 1.0 server at /faye for the chat's Faye clients: long-polling (POST, a JSON array of
+/// messages each way) and WebSocket (the same URL upgraded, a JSON array a frame). Credentials
+/// travel in the messages' ext, so the endpoint itself is anonymous (docs/adr/0023).
+/// </summary>
+public static class FayeEndpoints
+{
+    public static IServiceCollection AddFaye(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(configuration.GetSection("Faye").Get<FayeOptions>() ?? new FayeOptions());
+        services.AddSingleton<BayeuxClients>();
+        services.AddSingleton<BayeuxChannels>();
+        services.AddSingleton<BayeuxProtocol>();
+        services.AddHostedService<BayeuxFeed>();
+        return services;
+    }
+
+    public static WebApplication MapFaye(this WebApplication app)
+    {
+        app.UseWebSockets();
+        app.MapPost("/faye", LongPollAsync).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery();
+        app.MapGet("/faye", WebSocketAsync).AllowAnonymous().ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task LongPollAsync(HttpContext http, BayeuxProtocol protocol, CancellationToken ct)
+    {
+        List<JsonObject> messages;
+        try
+        {
+            messages = Messages(await JsonNode.ParseAsync(http.Request.Body, cancellationToken: ct));
+        }
+        catch (JsonException)
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        var replies = new List<JsonObject>();
+        foreach (var message in messages)
+        {
+            replies.AddRange(IsConnect(message) ? await protocol.ConnectAsync(message, ct) : [await protocol.HandleAsync(message, ct)]);
+        }
+
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(new JsonArray([.. replies]).ToJsonString(), ct);
+    }
+
+    private static async Task WebSocketAsync(HttpContext http, BayeuxProtocol protocol, CancellationToken ct)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        using var socket = await http.WebSockets.AcceptWebSocketAsync();
+        using var sending = new SemaphoreSlim(1);
+        using var closed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var connects = new List<Task>();
+        try
+        {
+            while (await ReceiveAsync(socket, closed.Token) is { } frame)
+            {
+                foreach (var message in Messages(frame))
+                {
+                    if (IsConnect(message))
+                    {
+                        // Held like a long poll, while other frames (subscribes) go on being read.
+                        connects.Add(Task.Run(async () => await SendAsync(socket, sending, await protocol.ConnectAsync(message, closed.Token), closed.Token), closed.Token));
+                    }
+                    else
+                    {
+                        await SendAsync(socket, sending, [await protocol.HandleAsync(message, closed.Token)], closed.Token);
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or JsonException)
+        {
+            // The client went away, or sent what is not Bayeux: the socket ends here.
+        }
+        finally
+        {
+            await closed.CancelAsync();
+            await Task.WhenAll(connects).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private static async Task<JsonNode?> ReceiveAsync(WebSocket socket, CancellationToken ct)
+    {
+        using var frame = new MemoryStream();
+        var buffer = new byte[8192];
+        while (true)
+        {
+            var received = await socket.ReceiveAsync(buffer, ct);
+            if (received.MessageType == WebSocketMessageType.Close)
+            {
+                return null;
+            }
+
+            frame.Write(buffer, 0, received.Count);
+            if (received.EndOfMessage)
+            {
+                return JsonNode.Parse(frame.ToArray());
+            }
+        }
+    }
+
+    private static async Task SendAsync(WebSocket socket, SemaphoreSlim sending, List<JsonObject> messages, CancellationToken ct)
+    {
+        var bytes = Encoding.UTF8.GetBytes(new JsonArray([.. messages]).ToJsonString());
+        await sending.WaitAsync(ct);
+        try
+        {
+            await socket.SendAsync(bytes, WebSocketMessageType.Text, true, ct);
+        }
+        finally
+        {
+            sending.Release();
+        }
+    }
+
+    private static bool IsConnect(JsonObject message) => message["channel"]?.GetValue<string>() == "/meta/connect";
+
+    private static List<JsonObject> Messages(JsonNode? body) => body switch
+    {
+        JsonArray many => [.. many.OfType<JsonObject>()],
+        JsonObject one => [one],
+        _ => [],
+    };
+}

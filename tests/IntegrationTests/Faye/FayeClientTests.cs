@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EventSourced.IntegrationTests.Support;
+using EventSourced.TestSupport;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Faye;
+
+/// <summary>
+/// Our /faye against the stock client, npm's faye 1.4.3, in Node: the site widget's and the
+/// managers' desk's own library, over long-polling and over WebSocket.
+/// </summary>
+public sealed class FayeClientTests(FayeClientTests.Site site) : IClassFixture<FayeClientTests.Site>
+{
+    [Theory]
+    [InlineData("long-polling")]
+    [InlineData("websocket")]
+    public async Task The_visitor_and_the_manager_hear_of_the_chat_within_a_second_and_each_message_and_a_stranger_is_refused(string transport)
+    {
+        var visitor = $"visitor-{Guid.NewGuid():N}";
+
+        var result = await site.RunClientsAsync(transport, visitor);
+
+        result.GetProperty("ok").GetBoolean().Should().BeTrue(result.ToString());
+        var heard = result.GetProperty("heard");
+        heard.GetProperty("visitorMs").GetInt32().Should().BeLessThan(1_000);
+        heard.GetProperty("managerMs").GetInt32().Should().BeLessThan(1_000);
+        var opened = heard.GetProperty("visitorData");
+        (opened.GetProperty("entity").GetString(), opened.GetProperty("action").GetString()).Should().Be(("conversation", "opened"));
+        opened.GetProperty("conversation").GetProperty("visitorId").GetString().Should().Be(visitor);
+        heard.GetProperty("managerData").GetProperty("conversation").GetProperty("managerId").GetString().Should().Be("mia");
+        foreach (var side in new[] { "visitor", "manager" })
+        {
+            result.GetProperty("messages").GetProperty(side).EnumerateArray().Select(m => m.GetString()).Should().Equal("Hello, is anyone there?", "Yes, how can I help?");
+            result.GetProperty("transports").GetProperty(side).GetString().Should().Be(transport);
+        }
+
+        result.GetProperty("strangerRefused").GetString().Should().Contain("Forbidden channel");
+        result.TryGetProperty("strangerGotData", out _).Should().BeFalse();
+    }
+
+    /// <summary>The API as a real process (Node needs a socket) with manager mia on duty and site shop, and the faye package installed.</summary>
+    public sealed class Site : IAsyncLifetime
+    {
+        private static readonly string Scripts = Path.Combine(Repository.Root, "tests", "IntegrationTests", "Faye");
+        private TestDatabase? _database;
+
+        public ApiProcess Api { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            await NpmInstallAsync();
+            _database = await TestDatabase.CreateAsync();
+            Api = await ApiProcess.StartAsync(
+                new Dictionary<string, string>
+                {
+                    ["ConnectionStrings:EventStore"] = _database.ConnectionString,
+                    ["Chat:VisitorTokens:SigningKey"] = EmptyStoreApi.VisitorTokenKey,
+                    ["Faye:ConnectTimeout"] = "00:00:05",
+                },
+                [("mia", "manager"), ("shop", "site")]);
+            (await Api.ClientFor("mia").PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true })).EnsureSuccessStatusCode();
+        }
+
+        public async Task<JsonElement> RunClientsAsync(string transport, string visitor)
+        {
+            var start = new ProcessStartInfo("node", ["chat-clients.js"]) { WorkingDirectory = Scripts, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.Environment["API_URL"] = Api.BaseAddress.ToString();
+            start.Environment["VISITOR"] = visitor;
+            start.Environment["VISITOR_TOKEN"] = await TokenAsync(visitor);
+            start.Environment["STRANGER_TOKEN"] = await TokenAsync($"stranger-{Guid.NewGuid():N}");
+            start.Environment["MANAGER_KEY"] = ApiProcess.KeyOf("mia");
+            start.Environment["TRANSPORT"] = transport;
+            using var node = ChildProcesses.Start(start);
+            try
+            {
+                var output = node.StandardOutput.ReadToEndAsync();
+                var error = node.StandardError.ReadToEndAsync();
+                await node.WaitForExitAsync().WaitAsync(Wait.Patience);
+                var lines = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                lines.Should().NotBeEmpty($"the script prints its result (stderr: {await error})");
+                return JsonDocument.Parse(lines[^1]).RootElement.Clone();
+            }
+            finally
+            {
+                await ChildProcesses.EndAsync(node);
+            }
+        }
+
+        private async Task<string> TokenAsync(string visitor) =>
+            (await (await Api.ClientFor("shop").PostAsJsonAsync("/api/visitor-tokens", new { visitorId = visitor })).JsonAsync(HttpStatusCode.OK)).GetProperty("token").GetString()!;
+
+        // The stock client from the npm registry, as package.json pins it (node_modules is not committed).
+        private static async Task NpmInstallAsync()
+        {
+            if (File.Exists(Path.Combine(Scripts, "node_modules", "faye", "package.json")))
+            {
+                return;
+            }
+
+            using var npm = ChildProcesses.Start(new ProcessStartInfo("npm", ["install", "--no-audit", "--no-fund"]) { WorkingDirectory = Scripts, RedirectStandardOutput = true, RedirectStandardError = true });
+            try
+            {
+                var error = npm.StandardError.ReadToEndAsync();
+                await npm.StandardOutput.ReadToEndAsync();
+                await npm.WaitForExitAsync().WaitAsync(Wait.Scaled(TimeSpan.FromMinutes(3)));
+                npm.ExitCode.Should().Be(0, $"npm install of faye must succeed: {await error}");
+            }
+            finally
+            {
+                await ChildProcesses.EndAsync(npm);
+            }
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (Api is not null)
+            {
+                await Api.DisposeAsync();
+            }
+
+            if (_database is not null)
+            {
+                await _database.DisposeAsync();
+            }
+        }
+    }
+}
