@@ -13,7 +13,6 @@ using EventSourced.Api.Health;
 using EventSourced.Api.Http;
 using EventSourced.Api.Messages;
 using EventSourced.Api.Observability;
-using EventSourced.Api.OperatorConsole;
 using EventSourced.Api.Tickets;
 using EventSourced.Infrastructure.Tickets.Kafka;
 using EventSourced.Api.Operator;
@@ -59,7 +58,9 @@ var app = builder.Build();
 app.UseHttpApi();
 app.MapOpenApi().AllowAnonymous();
 app.MapDocs();
-app.MapConsole();
+// The operator console (docs/screenshots) and the chat widget demo (docs/adr/0023).
+app.MapEmbeddedPages("console");
+app.MapEmbeddedPages("chat-demo");
 app.MapHealth();
 app.MapContactEndpoints();
 app.MapMessageEndpoints();

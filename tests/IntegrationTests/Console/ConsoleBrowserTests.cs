@@ -11,7 +11,7 @@ using Microsoft.Playwright;
 namespace EventSourced.IntegrationTests.Console;
 
 /// <summary>The operator console in headless Chromium against the API as a real process: what an operator clicks, end to end.</summary>
-public sealed class ConsoleBrowserTests(ConsoleSite site) : IClassFixture<ConsoleSite>
+public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<BrowserSite>
 {
     [Fact]
     public async Task A_wrong_key_is_refused_with_the_problem_shown_and_the_operators_key_opens_the_projections()

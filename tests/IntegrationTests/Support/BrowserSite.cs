@@ -1,10 +1,13 @@
-using EventSourced.IntegrationTests.Support;
 using Microsoft.Playwright;
 
-namespace EventSourced.IntegrationTests.Console;
+namespace EventSourced.IntegrationTests.Support;
 
-/// <summary>The API as a real process on loopback (a browser needs a real socket) over a fresh database, and a browser.</summary>
-public sealed class ConsoleSite : IAsyncLifetime
+/// <summary>
+/// The API as a real process on loopback (a browser needs a real socket) over a fresh database,
+/// and a browser: user alice, operator ops, deploy source ci, ticket source ticketland, manager
+/// mia and site shop (visitor tokens signed with <see cref="EmptyStoreApi.VisitorTokenKey"/>).
+/// </summary>
+public sealed class BrowserSite : IAsyncLifetime
 {
     public TestDatabase Database { get; private set; } = null!;
 
@@ -24,15 +27,16 @@ public sealed class ConsoleSite : IAsyncLifetime
                 ["Projections:OnPoisonEvent"] = "Stop",
                 // ci (the third key) reports deploys through the API.
                 ["Auth:ApiKeys:2:Sources:0"] = "api",
+                ["Chat:VisitorTokens:SigningKey"] = EmptyStoreApi.VisitorTokenKey,
             },
-            [("alice", "user"), ("ops", "operator"), ("ci", "deploy-source"), ("ticketland", "ticket-source")]);
+            [("alice", "user"), ("ops", "operator"), ("ci", "deploy-source"), ("ticketland", "ticket-source"), ("mia", "manager"), ("shop", "site")]);
         // Pages read once when opened: every read model must serve before a test opens one.
         using var anonymous = new HttpClient { BaseAddress = Api.BaseAddress, Timeout = Wait.Scaled(TimeSpan.FromSeconds(5)) };
         await Eventually.HoldsAsync(async () => (await anonymous.GetAsync("/health/ready")).IsSuccessStatusCode, "every read model to serve");
         Browser = await Browser.StartAsync();
     }
 
-    /// <summary>A page signed in to the console as the operator.</summary>
+    /// <summary>A page signed in to the operator console as ops.</summary>
     public async Task<IPage> SignedInAsync()
     {
         var page = await Browser.NewPageAsync(Api.BaseAddress);

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Claims;
+using System.Text.Json;
+using EventSourced.Api.Faye;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Faye;
+
+/// <summary>What /faye answers to what the stock client does not try: no credentials, a publish, a client id it does not know, an idle client.</summary>
+public sealed class BayeuxProtocolTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
+{
+    [Fact]
+    public async Task A_handshake_without_credentials_is_refused_and_a_client_never_publishes()
+    {
+        var anonymous = await ExchangeAsync(new { channel = "/meta/handshake", version = "1.0", supportedConnectionTypes = new[] { "long-polling" }, id = "1" });
+        anonymous.GetProperty("successful").GetBoolean().Should().BeFalse();
+        anonymous.GetProperty("error").GetString().Should().StartWith("401:");
+        anonymous.GetProperty("id").GetString().Should().Be("1");
+
+        var clientId = await HandshakeAsync(new { apiKey = "test-key-mia" });
+        var published = await ExchangeAsync(new { channel = $"/conversations/{Guid.NewGuid()}", clientId, data = new { text = "spoofed" } });
+        var foreign = await ExchangeAsync(new { channel = "/meta/subscribe", clientId, subscription = "/notifications/someone-else" });
+        var unknownChat = await ExchangeAsync(new { channel = "/meta/subscribe", clientId, subscription = $"/conversations/{Guid.NewGuid()}" });
+        var everything = await ExchangeAsync(new { channel = "/meta/subscribe", clientId, subscription = "/**" });
+        var managers = await ExchangeAsync(new { channel = "/meta/subscribe", clientId, subscription = "/service/*" });
+
+        published.GetProperty("error").GetString().Should().StartWith("403:");
+        foreach (var refused in new[] { foreign, unknownChat, everything })
+        {
+            refused.GetProperty("successful").GetBoolean().Should().BeFalse();
+            refused.GetProperty("error").GetString().Should().EndWith(":Forbidden channel");
+        }
+
+        managers.GetProperty("successful").GetBoolean().Should().BeTrue("a manager hears of every chat opened");
+    }
+
+    [Fact]
+    public async Task An_unknown_or_forgotten_client_is_told_to_handshake_again()
+    {
+        var connect = await ExchangeAsync(new { channel = "/meta/connect", clientId = "no-such-client", connectionType = "long-polling" });
+
+        connect.GetProperty("successful").GetBoolean().Should().BeFalse();
+        connect.GetProperty("advice").GetProperty("reconnect").GetString().Should().Be("handshake");
+    }
+
+    [Fact]
+    public void A_client_not_heard_from_for_the_client_timeout_is_forgotten_and_one_that_connects_is_kept()
+    {
+        var clock = new SteppedClock();
+        var clients = new BayeuxClients(new FayeOptions { ClientTimeout = TimeSpan.FromSeconds(60) }, clock);
+        var idle = clients.Add(new ClaimsPrincipal());
+        var active = clients.Add(new ClaimsPrincipal());
+
+        clock.Advance(TimeSpan.FromSeconds(45));
+        clients.Find(active.Id);
+        clock.Advance(TimeSpan.FromSeconds(30));
+
+        clients.ForgetIdle().Should().Be(1);
+        clients.Find(idle.Id).Should().BeNull();
+        clients.Find(active.Id).Should().NotBeNull();
+    }
+
+    private async Task<string> HandshakeAsync(object ext) =>
+        (await ExchangeAsync(new { channel = "/meta/handshake", version = "1.0", supportedConnectionTypes = new[] { "long-polling" }, ext })).GetProperty("clientId").GetString()!;
+
+    private async Task<JsonElement> ExchangeAsync(object message)
+    {
+        var response = await api.CreateClient().PostAsJsonAsync("/faye", new[] { message });
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>())[0];
+    }
+
+    private sealed class SteppedClock : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+}

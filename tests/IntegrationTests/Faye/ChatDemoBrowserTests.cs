@@ -1,0 +1,42 @@
+using System.Net;
+using System.Net.Http.Json;
+using EventSourced.IntegrationTests.Support;
+using Microsoft.Playwright;
+
+namespace EventSourced.IntegrationTests.Faye;
+
+/// <summary>The chat widget and the managers' desk at /chat-demo, each a Faye client in headless Chromium, talking through our /faye.</summary>
+public sealed class ChatDemoBrowserTests(BrowserSite site) : IClassFixture<BrowserSite>
+{
+    [Fact]
+    public async Task A_visitor_opens_a_chat_the_managers_desk_shows_it_they_exchange_messages_and_read_marks_appear()
+    {
+        (await site.Api.ClientFor("mia").PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true })).EnsureSuccessStatusCode();
+        var visitor = $"visitor-{Guid.NewGuid():N}"[..16];
+        var token = (await (await site.Api.ClientFor("shop").PostAsJsonAsync("/api/visitor-tokens", new { visitorId = visitor })).JsonAsync(HttpStatusCode.OK)).GetProperty("token").GetString();
+        var desk = await site.Browser.NewPageAsync(site.Api.BaseAddress);
+        await desk.GotoAsync($"/chat-demo/desk.html?key={ApiProcess.KeyOf("mia")}");
+        await Assertions.Expect(desk.Locator("#status")).ToHaveTextAsync("Online");
+        var widget = await site.Browser.NewPageAsync(site.Api.BaseAddress);
+        await widget.GotoAsync($"/chat-demo/visitor.html?visitor={visitor}&token={token}");
+        await Assertions.Expect(widget.Locator("#status")).ToHaveTextAsync("Online");
+
+        await widget.GetByRole(AriaRole.Button, new() { Name = "Start chat" }).ClickAsync();
+        await Assertions.Expect(widget.Locator("#status")).ToHaveTextAsync("Chatting with mia");
+        await desk.GetByRole(AriaRole.Button, new() { Name = $"Visitor {visitor}" }).ClickAsync();
+        await Assertions.Expect(desk.Locator("#status")).ToHaveTextAsync($"Chatting with visitor {visitor}");
+
+        await widget.GetByLabel("Message").FillAsync("Do you ship to Kazan?");
+        await widget.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Assertions.Expect(desk.Locator("#messages li.theirs")).ToHaveTextAsync("Do you ship to Kazan?");
+        await desk.GetByLabel("Message").FillAsync("Yes, in two days.");
+        await desk.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Assertions.Expect(widget.Locator("#messages li.theirs")).ToHaveTextAsync("Yes, in two days.");
+
+        // Each side showed the other's message, which marked it read: the sender sees the mark.
+        await Assertions.Expect(widget.Locator("#messages li.mine .mark")).ToHaveTextAsync("✓ read");
+        await Assertions.Expect(desk.Locator("#messages li.mine .mark")).ToHaveTextAsync("✓ read");
+        await Screenshots.TakeAsync(widget, "chat-demo-widget");
+        await Screenshots.TakeAsync(desk, "chat-demo-desk");
+    }
+}
