@@ -37,6 +37,22 @@ public sealed class BayeuxProtocolTests(EmptyStoreApi api) : IClassFixture<Empty
     }
 
     [Fact]
+    public async Task A_subscribe_with_someone_elses_credentials_is_refused_and_after_unsubscribe_and_disconnect_the_client_is_gone()
+    {
+        var clientId = await HandshakeAsync(new { apiKey = "test-key-mia" });
+
+        var borrowed = await ExchangeAsync(new { channel = "/meta/subscribe", clientId, subscription = "/service/*", ext = new { apiKey = "test-key-max" } });
+        var own = await ExchangeAsync(new { channel = "/meta/subscribe", clientId, subscription = "/service/*", ext = new { apiKey = "test-key-mia" } });
+        var unsubscribed = await ExchangeAsync(new { channel = "/meta/unsubscribe", clientId, subscription = "/service/*" });
+        var disconnected = await ExchangeAsync(new { channel = "/meta/disconnect", clientId });
+        var afterwards = await ExchangeAsync(new { channel = "/meta/subscribe", clientId, subscription = "/service/*" });
+
+        (borrowed.GetProperty("successful").GetBoolean(), borrowed.GetProperty("error").GetString()).Should().Be((false, "401:/service/*:Credentials do not match the client"));
+        (own.GetProperty("successful").GetBoolean(), unsubscribed.GetProperty("successful").GetBoolean(), disconnected.GetProperty("successful").GetBoolean()).Should().Be((true, true, true));
+        afterwards.GetProperty("advice").GetProperty("reconnect").GetString().Should().Be("handshake");
+    }
+
+    [Fact]
     public async Task An_unknown_or_forgotten_client_is_told_to_handshake_again()
     {
         var connect = await ExchangeAsync(new { channel = "/meta/connect", clientId = "no-such-client", connectionType = "long-polling" });

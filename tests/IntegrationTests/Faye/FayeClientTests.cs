@@ -12,7 +12,7 @@ namespace EventSourced.IntegrationTests.Faye;
 /// Our /faye against the stock client, npm's faye 1.4.3, in Node: the site widget's and the
 /// managers' desk's own library, over long-polling and over WebSocket.
 /// </summary>
-public sealed class FayeClientTests(FayeClientTests.Site site) : IClassFixture<FayeClientTests.Site>
+public sealed class FayeClientTests(FayeClientTests.Site site, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<FayeClientTests.Site>
 {
     [Theory]
     [InlineData("long-polling")]
@@ -22,6 +22,7 @@ public sealed class FayeClientTests(FayeClientTests.Site site) : IClassFixture<F
         var visitor = $"visitor-{Guid.NewGuid():N}";
 
         var result = await site.RunClientsAsync(transport, visitor);
+        output.WriteLine(result.ToString());
 
         result.GetProperty("ok").GetBoolean().Should().BeTrue(result.ToString());
         var heard = result.GetProperty("heard");
