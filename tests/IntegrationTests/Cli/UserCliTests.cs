@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using EventSourced.Application.EventStore;
 using EventSourced.Cli;
-using EventSourced.Domain.Messages;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
 
@@ -165,14 +163,8 @@ public sealed class UserCliTests(UserCliTests.Site site) : IClassFixture<UserCli
             await RunAsync("alice", "contacts", "add", "--name", name, "--viber", "failing");
             var sent = await RunAsync("alice", "send", "--to", name, "--text", text, "--json");
             var messageId = JsonDocument.Parse(sent.Output).RootElement.GetProperty("id").GetGuid();
-            await using var node = await EventStoreNode.StartAsync(_database!.ConnectionString);
-            var scheduled = await node.Store.ReadStreamAsync($"message-{messageId}", ReadDirection.Forward, 0, 10);
-            var deliveryId = JsonDocument.Parse(scheduled[0].Data).RootElement.GetProperty("deliveries")[0].GetProperty("deliveryId").GetGuid();
-            var now = DateTimeOffset.UtcNow;
-            var registry = EventCatalog.Create();
-            IMessageEvent[] failure = [new DeliveryAttempted(messageId, deliveryId, 1, now), new DeliveryFailed(messageId, deliveryId, 1, "400 Bad Request", true, now)];
-            var appended = await node.Store.AppendAsync($"message-{messageId}", ExpectedVersion.Any, failure.Select(e => registry.ToEventData(e, Guid.NewGuid(), EventMetadata.Empty)).ToList());
-            return (messageId, deliveryId, appended.Position);
+            var (deliveryId, position) = await DeliveryFailures.FailFirstAsync(_database!.ConnectionString, messageId);
+            return (messageId, deliveryId, position);
         }
 
         public async Task DisposeAsync()

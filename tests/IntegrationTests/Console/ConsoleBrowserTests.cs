@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EventSourced.Application.EventStore;
-using EventSourced.Domain.Messages;
 using EventSourced.IntegrationTests.Support;
 using EventSourced.IntegrationTests.Tickets;
 using FluentAssertions;
@@ -190,15 +189,9 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
         var name = $"Failing {Guid.NewGuid():N}"[..16];
         (await alice.PostAsJsonAsync("/api/contacts", new { name, viber = "failing" })).StatusCode.Should().Be(HttpStatusCode.Created);
         var messageId = (await (await alice.PostAsJsonAsync("/api/messages", new { text, contactNames = new[] { name } })).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
-        await using var node = await EventStoreNode.StartAsync(site.Database.ConnectionString);
-        var sent = await node.Store.ReadStreamAsync($"message-{messageId}", ReadDirection.Forward, 0, 10);
-        var deliveryId = JsonDocument.Parse(sent[0].Data).RootElement.GetProperty("deliveries")[0].GetProperty("deliveryId").GetGuid();
-        var now = DateTimeOffset.UtcNow;
-        var registry = EventCatalog.Create();
-        IMessageEvent[] failure = [new DeliveryAttempted(messageId, deliveryId, 1, now), new DeliveryFailed(messageId, deliveryId, 1, "400 Bad Request", true, now)];
-        var appended = await node.Store.AppendAsync($"message-{messageId}", ExpectedVersion.Any, failure.Select(e => registry.ToEventData(e, Guid.NewGuid(), EventMetadata.Empty)).ToList());
+        var (deliveryId, position) = await DeliveryFailures.FailFirstAsync(site.Database.ConnectionString, messageId);
         // The page reads the failed queue once: it must hold this delivery by then.
-        await (await site.Api.ClientFor("ops").GetAsync($"/api/admin/deliveries/failed?minPosition={appended.Position}")).JsonAsync(HttpStatusCode.OK);
+        await (await site.Api.ClientFor("ops").GetAsync($"/api/admin/deliveries/failed?minPosition={position}")).JsonAsync(HttpStatusCode.OK);
         return (messageId, deliveryId);
     }
 }
