@@ -19,13 +19,13 @@ public sealed class BayeuxChannels(VisitorTokenOptions tokens, IOptionsMonitor<A
 {
     public async Task<ClaimsPrincipal?> AuthenticateAsync(System.Text.Json.Nodes.JsonObject? ext)
     {
-        if (ext?["token"]?.GetValue<string>() is { Length: > 0 } token)
+        if (BayeuxProtocol.Text(ext?["token"]) is { Length: > 0 } token)
         {
             var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, VisitorTokens.ValidationFor(tokens));
             return result.IsValid && result.ClaimsIdentity.Name is { } visitor ? VisitorTokens.VisitorPrincipal(visitor) : null;
         }
 
-        return ext?["apiKey"]?.GetValue<string>() is { Length: > 0 } key ? ApiKeyAuthenticationHandler.PrincipalFor(key, keys.CurrentValue) : null;
+        return BayeuxProtocol.Text(ext?["apiKey"]) is { Length: > 0 } key ? ApiKeyAuthenticationHandler.PrincipalFor(key, keys.CurrentValue) : null;
     }
 
     public async Task<bool> MayHearAsync(ClaimsPrincipal who, string subscription, CancellationToken ct)

@@ -13,13 +13,13 @@ public sealed class BayeuxProtocol(BayeuxClients clients, BayeuxChannels channel
     /// <summary>The reply to one message other than /meta/connect.</summary>
     public async Task<JsonObject> HandleAsync(JsonObject message, CancellationToken ct)
     {
-        var channel = message["channel"]?.GetValue<string>() ?? "";
+        var channel = Text(message["channel"]) ?? "";
         if (channel == "/meta/handshake")
         {
             return await HandshakeAsync(message);
         }
 
-        if (clients.Find(message["clientId"]?.GetValue<string>()) is not { } client)
+        if (clients.Find(Text(message["clientId"])) is not { } client)
         {
             return Reply(message, channel, false, $"401:{message["clientId"]}:Unknown client", new JsonObject { ["reconnect"] = "handshake" });
         }
@@ -36,7 +36,7 @@ public sealed class BayeuxProtocol(BayeuxClients clients, BayeuxChannels channel
     /// <summary>The long poll: waits for data for the client (or the timeout), then the connect reply followed by that data.</summary>
     public async Task<List<JsonObject>> ConnectAsync(JsonObject message, CancellationToken ct)
     {
-        if (clients.Find(message["clientId"]?.GetValue<string>()) is not { } client)
+        if (clients.Find(Text(message["clientId"])) is not { } client)
         {
             return [Reply(message, "/meta/connect", false, $"401:{message["clientId"]}:Unknown client", new JsonObject { ["reconnect"] = "handshake" })];
         }
@@ -44,9 +44,6 @@ public sealed class BayeuxProtocol(BayeuxClients clients, BayeuxChannels channel
         var data = await client.TakeAsync(options.ConnectTimeout, ct);
         return [Reply(message, "/meta/connect", true, advice: Advice()), .. data];
     }
-
-    /// <summary>The data waiting for a client that did not come to /meta/connect for it (WebSocket pushes it as it comes).</summary>
-    public BayeuxClient? Client(JsonObject message) => clients.Find(message["clientId"]?.GetValue<string>());
 
     private async Task<JsonObject> HandshakeAsync(JsonObject message)
     {
@@ -97,11 +94,13 @@ public sealed class BayeuxProtocol(BayeuxClients clients, BayeuxChannels channel
         return Reply(message, "/meta/disconnect", true);
     }
 
+    /// <summary>A field's text; null when it is missing or not a string (a client's bad input is refused, never a crash).</summary>
+    internal static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
     private static List<string> Subscriptions(JsonObject message) => message["subscription"] switch
     {
-        JsonArray many => [.. many.Select(s => s?.GetValue<string>() ?? "")],
-        JsonValue one => [one.GetValue<string>()],
-        _ => [""],
+        JsonArray many => [.. many.Select(s => Text(s) ?? "")],
+        var one => [Text(one) ?? ""],
     };
 
     private JsonObject Advice() => new()

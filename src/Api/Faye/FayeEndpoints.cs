@@ -128,7 +128,7 @@ public static class FayeEndpoints
         }
     }
 
-    private static bool IsConnect(JsonObject message) => message["channel"]?.GetValue<string>() == "/meta/connect";
+    private static bool IsConnect(JsonObject message) => BayeuxProtocol.Text(message["channel"]) == "/meta/connect";
 
     private static List<JsonObject> Messages(JsonNode? body) => body switch
     {

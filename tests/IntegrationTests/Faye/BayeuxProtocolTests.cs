@@ -53,6 +53,18 @@ public sealed class BayeuxProtocolTests(EmptyStoreApi api) : IClassFixture<Empty
     }
 
     [Fact]
+    public async Task Malformed_messages_are_refused_and_never_break_the_endpoint()
+    {
+        var notJson = await api.CreateClient().PostAsync("/faye", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        var numberToken = await ExchangeAsync(new { channel = "/meta/handshake", ext = new { token = 42 } });
+        var numberChannel = await ExchangeAsync(new { channel = 7, clientId = new[] { "x" } });
+
+        await notJson.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        numberToken.GetProperty("successful").GetBoolean().Should().BeFalse();
+        numberChannel.GetProperty("successful").GetBoolean().Should().BeFalse();
+    }
+
+    [Fact]
     public async Task An_unknown_or_forgotten_client_is_told_to_handshake_again()
     {
         var connect = await ExchangeAsync(new { channel = "/meta/connect", clientId = "no-such-client", connectionType = "long-polling" });
