@@ -74,6 +74,7 @@ public static class FayeEndpoints
                     if (IsConnect(message))
                     {
                         // Held like a long poll, while other frames (subscribes) go on being read.
+                        connects.RemoveAll(c => c.IsCompleted);
                         connects.Add(Task.Run(async () => await SendAsync(socket, sending, await protocol.ConnectAsync(message, closed.Token), closed.Token), closed.Token));
                     }
                     else
