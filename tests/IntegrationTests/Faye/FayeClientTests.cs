@@ -26,8 +26,10 @@ public sealed class FayeClientTests(FayeClientTests.Site site, Xunit.Abstraction
 
         result.GetProperty("ok").GetBoolean().Should().BeTrue(result.ToString());
         var heard = result.GetProperty("heard");
-        heard.GetProperty("visitorMs").GetInt32().Should().BeLessThan(1_000);
-        heard.GetProperty("managerMs").GetInt32().Should().BeLessThan(1_000);
+        // 1 s on an idle machine (measured: 50-130 ms), stretched only as far as the machine is busy.
+        var withinASecond = Wait.Scaled(TimeSpan.FromSeconds(1)).TotalMilliseconds;
+        heard.GetProperty("visitorMs").GetInt32().Should().BeLessThan((int)withinASecond);
+        heard.GetProperty("managerMs").GetInt32().Should().BeLessThan((int)withinASecond);
         var opened = heard.GetProperty("visitorData");
         (opened.GetProperty("entity").GetString(), opened.GetProperty("action").GetString()).Should().Be(("conversation", "opened"));
         opened.GetProperty("conversation").GetProperty("visitorId").GetString().Should().Be(visitor);
@@ -74,6 +76,7 @@ public sealed class FayeClientTests(FayeClientTests.Site site, Xunit.Abstraction
             start.Environment["STRANGER_TOKEN"] = await TokenAsync($"stranger-{Guid.NewGuid():N}");
             start.Environment["MANAGER_KEY"] = ApiProcess.KeyOf("mia");
             start.Environment["TRANSPORT"] = transport;
+            start.Environment["PATIENCE_MS"] = ((int)Wait.Patience.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             using var node = ChildProcesses.Start(start);
             try
             {
