@@ -28,6 +28,9 @@ public sealed class UserCliTests(UserCliTests.Site site) : IClassFixture<UserCli
         var contact = JsonDocument.Parse(after.Output).RootElement.GetProperty("items").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
         (contact.GetProperty("telegram").ValueKind, contact.GetProperty("whatsApp").GetString(), contact.GetProperty("viber").GetString()).Should().Be((JsonValueKind.Null, "+79001234567", "anna-v"));
         removed.Output.Should().Contain($"Removed {name}");
+        // A name is looked up in the list, the read model, which shows the removal a moment later
+        // (a removal answers 204, without a position to wait for).
+        await Eventually.HoldsAsync(async () => !(await site.RunAsync("alice", "contacts", "list", "--json")).Output.Contains(name, StringComparison.Ordinal), "the list to show the removal");
         (await site.RunAsync("alice", "contacts", "remove", name)).Should().Match<(int Code, string Output, string Error)>(r => r.Code == ExitCodes.NotFound && r.Error.Contains(name));
     }
 

@@ -52,7 +52,6 @@ function chatSide({ role, headers, ext }) {
     channel?.cancel();
     $('messages').replaceChildren();
     $('conversation').hidden = false;
-    $('status').textContent = role === 'visitor' ? `Chatting with ${opened.managerId}` : `Chatting with visitor ${opened.visitorId}`;
     channel = faye.subscribe(`/conversations/${opened.id}`, data => {
       if (data.entity === 'message' && data.action === 'created') render(data.message);
       // Read marks on my messages come from the other side's reads, not from my own.
@@ -62,6 +61,8 @@ function chatSide({ role, headers, ext }) {
     await new Promise((resolve, reject) => channel.then(resolve, reject));
     const history = await rest('GET', `/api/conversations/${opened.id}/messages`);
     for (const message of history.reverse()) render(message);
+    // Said only now: from here on nothing written to this chat can be missed.
+    $('status').textContent = role === 'visitor' ? `Chatting with ${opened.managerId}` : `Chatting with visitor ${opened.visitorId}`;
   }
 
   $('send').addEventListener('submit', event => {
