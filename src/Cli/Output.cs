@@ -10,8 +10,6 @@ public sealed class Output(TextWriter writer, bool json)
 
     private readonly IAnsiConsole _console = Create(writer);
 
-    public bool Json => json;
-
     /// <summary>Rows of the answer as a table, or the answer itself with --json.</summary>
     public void Table(JsonElement answer, IEnumerable<JsonElement> rows, params (string Header, Func<JsonElement, string?> Cell)[] columns)
     {

@@ -27,18 +27,9 @@ public static class AdminDeliveryEndpoints
         return routes;
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<FailedDeliveryRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        MessageQueries queries, ProjectionProgress progress, CancellationToken ct, string? owner = null, int limit = 100, int offset = 0, long? minPosition = null)
-    {
-        if (limit is < 1 or > 1000 || offset < 0)
-        {
-            return Problems.Invalid("limit", "limit is 1 to 1000 and offset >= 0.");
-        }
-
-        return await ReadYourWrites.LaggingAsync(progress, "messages", minPosition, ct) is { } lagging
-            ? lagging
-            : TypedResults.Ok(await queries.FailedAsync(string.IsNullOrEmpty(owner) ? null : owner, limit, offset, ct));
-    }
+    private static Task<Results<Ok<IReadOnlyList<FailedDeliveryRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        MessageQueries queries, ProjectionProgress progress, CancellationToken ct, string? owner = null, int limit = 100, int offset = 0, long? minPosition = null) =>
+        DeliveryEndpoints.ListAsync(string.IsNullOrEmpty(owner) ? null : owner, queries, progress, limit, offset, minPosition, ct);
 
     private static async Task<Results<Ok<FailedDeliveriesResponse>, ValidationProblem>> ActAsync(
         OwnerFailedDeliveriesRequest request, HttpContext http,

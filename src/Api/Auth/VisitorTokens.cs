@@ -35,11 +35,15 @@ public sealed class VisitorTokens(VisitorTokenOptions options, TimeProvider cloc
 {
     public const string SchemeName = "VisitorToken";
 
+    // Built once: a Bayeux handshake validates a token the same way the HTTP handler does.
+    private readonly JsonWebTokenHandler _handler = new();
+    private readonly TokenValidationParameters _validation = ValidationFor(options);
+
     public (string Token, DateTimeOffset ExpiresAt) Mint(string visitorId)
     {
         var now = clock.GetUtcNow();
         var expiresAt = now + options.Lifetime;
-        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = options.Issuer,
             Audience = options.Audience,
@@ -50,6 +54,13 @@ public sealed class VisitorTokens(VisitorTokenOptions options, TimeProvider cloc
             SigningCredentials = new SigningCredentials(options.Key(), SecurityAlgorithms.HmacSha256),
         });
         return (token, expiresAt);
+    }
+
+    /// <summary>The visitor a token is for; null when it is not one of ours, or expired.</summary>
+    public async Task<string?> VisitorOfAsync(string token)
+    {
+        var result = await _handler.ValidateTokenAsync(token, _validation);
+        return result.IsValid ? result.ClaimsIdentity.Name : null;
     }
 
     /// <summary>What a token must be to be accepted: ours, signed with HS256 by the shared key, unexpired.</summary>

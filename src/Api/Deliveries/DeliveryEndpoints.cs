@@ -26,8 +26,13 @@ public static class DeliveryEndpoints
         return routes;
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<FailedDeliveryRow>>, ValidationProblem, ProblemHttpResult>> FailedAsync(
-        HttpContext http, MessageQueries queries, ProjectionProgress progress, CancellationToken ct, int limit = 100, int offset = 0, long? minPosition = null)
+    private static Task<Results<Ok<IReadOnlyList<FailedDeliveryRow>>, ValidationProblem, ProblemHttpResult>> FailedAsync(
+        HttpContext http, MessageQueries queries, ProjectionProgress progress, CancellationToken ct, int limit = 100, int offset = 0, long? minPosition = null) =>
+        ListAsync(http.Subject(), queries, progress, limit, offset, minPosition, ct);
+
+    /// <summary>An owner's failed queue (or every owner's, with null), read your writes; users list their own, operators anyone's.</summary>
+    internal static async Task<Results<Ok<IReadOnlyList<FailedDeliveryRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        string? owner, MessageQueries queries, ProjectionProgress progress, int limit, int offset, long? minPosition, CancellationToken ct)
     {
         if (limit is < 1 or > 1000 || offset < 0)
         {
@@ -36,7 +41,7 @@ public static class DeliveryEndpoints
 
         return await ReadYourWrites.LaggingAsync(progress, "messages", minPosition, ct) is { } lagging
             ? lagging
-            : TypedResults.Ok(await queries.FailedAsync(http.Subject(), limit, offset, ct));
+            : TypedResults.Ok(await queries.FailedAsync(owner, limit, offset, ct));
     }
 
     /// <summary>Redeliver or discard some (<paramref name="deliveryIds"/>) or all of an owner's failed deliveries; users act on their own, operators on anyone's.</summary>

@@ -3,7 +3,6 @@ using EventSourced.Api.Auth;
 using EventSourced.Application.Commands;
 using EventSourced.Domain.Conversations;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace EventSourced.Api.Faye;
 
@@ -15,14 +14,13 @@ namespace EventSourced.Api.Faye;
 /// - /conversations/{id}: the chat's participants (and operators).
 /// Nothing else, and no client publishes (docs/adr/0023).
 /// </summary>
-public sealed class BayeuxChannels(VisitorTokenOptions tokens, IOptionsMonitor<ApiKeyOptions> keys, CommandHandler handler)
+public sealed class BayeuxChannels(VisitorTokens tokens, IOptionsMonitor<ApiKeyOptions> keys, CommandHandler handler)
 {
     public async Task<ClaimsPrincipal?> AuthenticateAsync(System.Text.Json.Nodes.JsonObject? ext)
     {
         if (BayeuxProtocol.Text(ext?["token"]) is { Length: > 0 } token)
         {
-            var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, VisitorTokens.ValidationFor(tokens));
-            return result.IsValid && result.ClaimsIdentity.Name is { } visitor ? VisitorTokens.VisitorPrincipal(visitor) : null;
+            return await tokens.VisitorOfAsync(token) is { } visitor ? VisitorTokens.VisitorPrincipal(visitor) : null;
         }
 
         return BayeuxProtocol.Text(ext?["apiKey"]) is { Length: > 0 } key ? ApiKeyAuthenticationHandler.PrincipalFor(key, keys.CurrentValue) : null;

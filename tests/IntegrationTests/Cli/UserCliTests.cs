@@ -7,21 +7,21 @@ using FluentAssertions;
 namespace EventSourced.IntegrationTests.Cli;
 
 /// <summary>The users' command line against the API as a real process, as a user or a script would run it.</summary>
-public sealed class UserCliTests(UserCliTests.Site site) : IClassFixture<UserCliTests.Site>
+public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcessSite>
 {
     [Fact]
     public async Task A_user_adds_lists_updates_and_removes_contacts_by_name_in_tables_and_json()
     {
         var name = $"Anna {Guid.NewGuid():N}"[..13];
 
-        var added = await site.RunAsync("alice", "contacts", "add", "--name", name, "--telegram", "@anna_k", "--viber", "anna-v", "--json");
+        var added = await RunAsync("alice", "contacts", "add", "--name", name, "--telegram", "@anna_k", "--viber", "anna-v", "--json");
         added.Code.Should().Be(0, added.Error);
         var position = JsonDocument.Parse(added.Output).RootElement.GetProperty("position").GetInt64();
-        var listed = await site.RunAsync("alice", "contacts", "list", "--min-position", $"{position}");
-        var updated = await site.RunAsync("alice", "contacts", "update", name, "--telegram", "", "--whatsapp", "+79001234567", "--json");
+        var listed = await RunAsync("alice", "contacts", "list", "--min-position", $"{position}");
+        var updated = await RunAsync("alice", "contacts", "update", name, "--telegram", "", "--whatsapp", "+79001234567", "--json");
         updated.Code.Should().Be(0, updated.Error);
-        var after = await site.RunAsync("alice", "contacts", "list", "--min-position", JsonDocument.Parse(updated.Output).RootElement.GetProperty("position").GetInt64().ToString(), "--json");
-        var removed = await site.RunAsync("alice", "contacts", "remove", name);
+        var after = await RunAsync("alice", "contacts", "list", "--min-position", JsonDocument.Parse(updated.Output).RootElement.GetProperty("position").GetInt64().ToString(), "--json");
+        var removed = await RunAsync("alice", "contacts", "remove", name);
 
         (added.Code, listed.Code, updated.Code, after.Code, removed.Code).Should().Be((0, 0, 0, 0, 0));
         listed.Output.Should().Contain("Name").And.Contain("Telegram").And.Contain(name).And.Contain("@anna_k").And.Contain("anna-v");
@@ -30,23 +30,23 @@ public sealed class UserCliTests(UserCliTests.Site site) : IClassFixture<UserCli
         removed.Output.Should().Contain($"Removed {name}");
         // A name is looked up in the list, the read model, which shows the removal a moment later
         // (a removal answers 204, without a position to wait for).
-        await Eventually.HoldsAsync(async () => !(await site.RunAsync("alice", "contacts", "list", "--json")).Output.Contains(name, StringComparison.Ordinal), "the list to show the removal");
-        (await site.RunAsync("alice", "contacts", "remove", name)).Should().Match<(int Code, string Output, string Error)>(r => r.Code == ExitCodes.NotFound && r.Error.Contains(name));
+        await Eventually.HoldsAsync(async () => !(await RunAsync("alice", "contacts", "list", "--json")).Output.Contains(name, StringComparison.Ordinal), "the list to show the removal");
+        (await RunAsync("alice", "contacts", "remove", name)).Should().Match<(int Code, string Output, string Error)>(r => r.Code == ExitCodes.NotFound && r.Error.Contains(name));
     }
 
     [Fact]
     public async Task A_message_sent_to_contacts_by_name_not_before_a_time_is_listed_as_scheduled()
     {
         var (first, second) = ($"Boris {Guid.NewGuid():N}"[..14], $"Vera {Guid.NewGuid():N}"[..13]);
-        (await site.RunAsync("alice", "contacts", "add", "--name", first, "--viber", "boris")).Code.Should().Be(0);
-        (await site.RunAsync("alice", "contacts", "add", "--name", second, "--telegram", "@vera_s")).Code.Should().Be(0);
+        (await RunAsync("alice", "contacts", "add", "--name", first, "--viber", "boris")).Code.Should().Be(0);
+        (await RunAsync("alice", "contacts", "add", "--name", second, "--telegram", "@vera_s")).Code.Should().Be(0);
         var at = DateTimeOffset.UtcNow.AddDays(3).ToString("O");
 
-        var sent = await site.RunAsync("alice", "send", "--to", first, second, "--text", "Rehearsal moved to Friday", "--at", at, "--json");
+        var sent = await RunAsync("alice", "send", "--to", first, second, "--text", "Rehearsal moved to Friday", "--at", at, "--json");
         sent.Code.Should().Be(0, sent.Error);
         var accepted = JsonDocument.Parse(sent.Output).RootElement;
-        var scheduled = await site.RunAsync("alice", "messages", "--status", "scheduled", "--min-position", $"{accepted.GetProperty("position").GetInt64()}");
-        var unknown = await site.RunAsync("alice", "send", "--to", "Nobody at all", "--text", "Hello");
+        var scheduled = await RunAsync("alice", "messages", "--status", "scheduled", "--min-position", $"{accepted.GetProperty("position").GetInt64()}");
+        var unknown = await RunAsync("alice", "send", "--to", "Nobody at all", "--text", "Hello");
 
         sent.Code.Should().Be(0);
         scheduled.Output.Should().Contain(accepted.GetProperty("id").GetString()).And.Contain("Rehearsal moved to Friday").And.Contain("scheduled");
@@ -57,13 +57,13 @@ public sealed class UserCliTests(UserCliTests.Site site) : IClassFixture<UserCli
     [Fact]
     public async Task A_failed_delivery_is_listed_and_redelivered_and_leaves_the_list()
     {
-        var (messageId, deliveryId, position) = await site.FailedDeliveryAsync("Doors open at 19:00");
+        var (messageId, deliveryId, position) = await FailedDeliveryAsync("Doors open at 19:00");
 
-        var failed = await site.RunAsync("alice", "failed", "list", "--min-position", $"{position}");
-        var neither = await site.RunAsync("alice", "failed", "redeliver");
-        var redelivered = await site.RunAsync("alice", "failed", "redeliver", "--delivery", $"{deliveryId}", "--json");
+        var failed = await RunAsync("alice", "failed", "list", "--min-position", $"{position}");
+        var neither = await RunAsync("alice", "failed", "redeliver");
+        var redelivered = await RunAsync("alice", "failed", "redeliver", "--delivery", $"{deliveryId}", "--json");
         var result = JsonDocument.Parse(redelivered.Output).RootElement;
-        var after = await site.RunAsync("alice", "failed", "list", "--min-position", $"{result.GetProperty("position").GetInt64()}", "--json");
+        var after = await RunAsync("alice", "failed", "list", "--min-position", $"{result.GetProperty("position").GetInt64()}", "--json");
 
         failed.Output.Should().Contain($"{deliveryId}").And.Contain("Doors open at 19:00").And.Contain("400 Bad Request");
         neither.Code.Should().Be(ExitCodes.Usage);
@@ -74,10 +74,10 @@ public sealed class UserCliTests(UserCliTests.Site site) : IClassFixture<UserCli
     [Fact]
     public async Task Scripts_can_tell_failures_apart_by_exit_code_and_read_the_servers_problem()
     {
-        var denied = await site.RunAsync("nobody", "contacts", "list");
+        var denied = await RunAsync("nobody", "contacts", "list");
         var unreachable = await CliAsync(["contacts", "list"], new() { ["EVENTSOURCED_URL"] = "http://127.0.0.1:9", ["EVENTSOURCED_API_KEY"] = "x" });
-        var invalid = await site.RunAsync("alice", "contacts", "add", "--name", "");
-        var usage = await site.RunAsync("alice", "send", "--to", "Someone");
+        var invalid = await RunAsync("alice", "contacts", "add", "--name", "");
+        var usage = await RunAsync("alice", "send", "--to", "Someone");
 
         (denied.Code, unreachable.Code, invalid.Code, usage.Code).Should().Be((ExitCodes.Denied, ExitCodes.Unavailable, ExitCodes.Usage, ExitCodes.Usage));
         denied.Error.Should().StartWith("401");
@@ -136,51 +136,18 @@ public sealed class UserCliTests(UserCliTests.Site site) : IClassFixture<UserCli
         return (code, output.ToString(), error.ToString());
     }
 
-    /// <summary>The API as a real process over a database of its own, with user alice.</summary>
-    public sealed class Site : IAsyncLifetime
+    /// <summary>The command line run as <paramref name="user"/> would, with the URL and key in the environment.</summary>
+    private Task<(int Code, string Output, string Error)> RunAsync(string user, params string[] args) =>
+        CliAsync(args, new() { ["EVENTSOURCED_URL"] = site.Api.BaseAddress.ToString(), ["EVENTSOURCED_API_KEY"] = ApiProcess.KeyOf(user) });
+
+    /// <summary>A message of alice's whose one delivery gave up, appended as the delivery saga appends it.</summary>
+    private async Task<(Guid MessageId, Guid DeliveryId, long Position)> FailedDeliveryAsync(string text)
     {
-        private TestDatabase? _database;
-
-        public ApiProcess Api { get; private set; } = null!;
-
-        public async Task InitializeAsync()
-        {
-            _database = await TestDatabase.CreateAsync();
-            Api = await ApiProcess.StartAsync(
-                new Dictionary<string, string>
-                {
-                    ["ConnectionStrings:EventStore"] = _database.ConnectionString,
-                    ["Projections:ReadYourWritesTimeout"] = Wait.Patience.ToString(),
-                },
-                [("alice", "user")]);
-        }
-
-        /// <summary>The command line run as <paramref name="user"/> would, with the URL and key in the environment.</summary>
-        public Task<(int Code, string Output, string Error)> RunAsync(string user, params string[] args) =>
-            CliAsync(args, new() { ["EVENTSOURCED_URL"] = Api.BaseAddress.ToString(), ["EVENTSOURCED_API_KEY"] = ApiProcess.KeyOf(user) });
-
-        /// <summary>A message of alice's whose one delivery gave up, appended as the delivery saga appends it.</summary>
-        public async Task<(Guid MessageId, Guid DeliveryId, long Position)> FailedDeliveryAsync(string text)
-        {
-            var name = $"Failing {Guid.NewGuid():N}"[..16];
-            await RunAsync("alice", "contacts", "add", "--name", name, "--viber", "failing");
-            var sent = await RunAsync("alice", "send", "--to", name, "--text", text, "--json");
-            var messageId = JsonDocument.Parse(sent.Output).RootElement.GetProperty("id").GetGuid();
-            var (deliveryId, position) = await DeliveryFailures.FailFirstAsync(_database!.ConnectionString, messageId);
-            return (messageId, deliveryId, position);
-        }
-
-        public async Task DisposeAsync()
-        {
-            if (Api is not null)
-            {
-                await Api.DisposeAsync();
-            }
-
-            if (_database is not null)
-            {
-                await _database.DisposeAsync();
-            }
-        }
+        var name = $"Failing {Guid.NewGuid():N}"[..16];
+        await RunAsync("alice", "contacts", "add", "--name", name, "--viber", "failing");
+        var sent = await RunAsync("alice", "send", "--to", name, "--text", text, "--json");
+        var messageId = JsonDocument.Parse(sent.Output).RootElement.GetProperty("id").GetGuid();
+        var (deliveryId, position) = await DeliveryFailures.FailFirstAsync(site.Database.ConnectionString, messageId);
+        return (messageId, deliveryId, position);
     }
 }

@@ -44,26 +44,15 @@ public sealed class FayeClientTests(FayeClientTests.Site site, Xunit.Abstraction
         result.TryGetProperty("strangerGotData", out _).Should().BeFalse();
     }
 
-    /// <summary>The API as a real process (Node needs a socket) with manager mia on duty and site shop, and the faye package installed.</summary>
-    public sealed class Site : IAsyncLifetime
+    /// <summary>The API as a real process (<see cref="ApiProcessSite"/>) with manager mia on duty, and the faye package installed.</summary>
+    public sealed class Site : ApiProcessSite
     {
         private static readonly string Scripts = Path.Combine(Repository.Root, "tests", "IntegrationTests", "Faye");
-        private TestDatabase? _database;
 
-        public ApiProcess Api { get; private set; } = null!;
-
-        public async Task InitializeAsync()
+        public override async Task InitializeAsync()
         {
             await NpmInstallAsync();
-            _database = await TestDatabase.CreateAsync();
-            Api = await ApiProcess.StartAsync(
-                new Dictionary<string, string>
-                {
-                    ["ConnectionStrings:EventStore"] = _database.ConnectionString,
-                    ["Chat:VisitorTokens:SigningKey"] = EmptyStoreApi.VisitorTokenKey,
-                    ["Faye:ConnectTimeout"] = "00:00:05",
-                },
-                [("mia", "manager"), ("shop", "site")]);
+            await base.InitializeAsync();
             (await Api.ClientFor("mia").PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true })).EnsureSuccessStatusCode();
         }
 
@@ -115,19 +104,6 @@ public sealed class FayeClientTests(FayeClientTests.Site site, Xunit.Abstraction
             finally
             {
                 await ChildProcesses.EndAsync(npm);
-            }
-        }
-
-        public async Task DisposeAsync()
-        {
-            if (Api is not null)
-            {
-                await Api.DisposeAsync();
-            }
-
-            if (_database is not null)
-            {
-                await _database.DisposeAsync();
             }
         }
     }

@@ -1,0 +1,50 @@
+namespace EventSourced.IntegrationTests.Support;
+
+/// <summary>
+/// The API as a real process on loopback (browsers, Node and the command line need a real socket)
+/// over a fresh database, serving every read model: user alice, operator ops, deploy source ci,
+/// ticket source ticketland, manager mia and site shop (visitor tokens signed with
+/// <see cref="EmptyStoreApi.VisitorTokenKey"/>).
+/// </summary>
+public class ApiProcessSite : IAsyncLifetime
+{
+    public TestDatabase Database { get; private set; } = null!;
+
+    public ApiProcess Api { get; private set; } = null!;
+
+    public virtual async Task InitializeAsync()
+    {
+        Database = await TestDatabase.CreateAsync();
+        Api = await ApiProcess.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["ConnectionStrings:EventStore"] = Database.ConnectionString,
+                ["Projections:ReadYourWritesTimeout"] = Wait.Patience.ToString(),
+                // A poison event stops its projection, for the console's Reset to let it go on.
+                ["Projections:OnPoisonEvent"] = "Stop",
+                // ci (the third key) reports deploys through the API.
+                ["Auth:ApiKeys:2:Sources:0"] = "api",
+                ["Chat:VisitorTokens:SigningKey"] = EmptyStoreApi.VisitorTokenKey,
+                // A Bayeux long poll held 5 s, so that clients going away end theirs soon.
+                ["Faye:ConnectTimeout"] = "00:00:05",
+            },
+            [("alice", "user"), ("ops", "operator"), ("ci", "deploy-source"), ("ticketland", "ticket-source"), ("mia", "manager"), ("shop", "site")]);
+        // Pages and lists read once: every read model must serve before a test starts.
+        using var anonymous = new HttpClient { BaseAddress = Api.BaseAddress, Timeout = Wait.Scaled(TimeSpan.FromSeconds(5)) };
+        await Eventually.HoldsAsync(async () => (await anonymous.GetAsync("/health/ready")).IsSuccessStatusCode, "every read model to serve");
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        // Each part ends even when another failed to start.
+        if (Api is not null)
+        {
+            await Api.DisposeAsync();
+        }
+
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
+        }
+    }
+}
