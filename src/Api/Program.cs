@@ -16,9 +16,11 @@ using EventSourced.Api.Observability;
 using EventSourced.Api.Tickets;
 using EventSourced.Infrastructure.Tickets.Kafka;
 using EventSourced.Api.Operator;
+using EventSourced.Api.Privacy;
 using EventSourced.Infrastructure;
 using EventSourced.Infrastructure.Deliveries;
 using EventSourced.Infrastructure.EventStoreDb;
+using EventSourced.Infrastructure.Privacy;
 using EventSourced.Infrastructure.Messengers;
 using EventSourced.Projections;
 
@@ -31,6 +33,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddPostgresEventStore();
 builder.Services.AddEventStoreBackend(builder.Configuration);
+builder.Services.AddPersonalDataProtection();
 builder.Services.AddAdapters();
 builder.Services.AddUseCases();
 builder.Services.AddProjections();
@@ -63,6 +66,7 @@ app.MapEmbeddedPages("console");
 app.MapEmbeddedPages("chat-demo");
 app.MapHealth();
 app.MapContactEndpoints();
+app.MapForgetEndpoints();
 app.MapMessageEndpoints();
 app.MapDeliveryEndpoints();
 app.MapConversationEndpoints();

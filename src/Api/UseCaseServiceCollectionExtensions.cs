@@ -20,6 +20,7 @@ public static class UseCaseServiceCollectionExtensions
         services.AddSingleton<TicketIngestion>();
         services.AddSingleton<AuditQueries>();
         services.AddSingleton<Deliveries.FailedQueue>();
+        services.AddSingleton<Privacy.Forgetting>();
         return services;
     }
 }

@@ -8,7 +8,7 @@ namespace EventSourced.Api.Operator;
 /// </summary>
 public static class OperatorCommandLine
 {
-    private static readonly string[] Verbs = ["keys", "projections", "streams", "audit", "deliveries", "tickets"];
+    private static readonly string[] Verbs = ["keys", "projections", "streams", "audit", "deliveries", "tickets", "subjects"];
 
     public static bool IsOperatorCommand(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -20,7 +20,7 @@ public static class OperatorCommandLine
         Func<ServiceProvider> services = () => OperatorServices.Create(settings ?? []);
         var root = new RootCommand("EventSourced operator tooling")
         {
-            KeysCommand.Create(services), ProjectionsCommand.Create(services), StreamsCommand.Create(services), AuditCommand.Create(services), DeliveriesCommand.Create(services), TicketsCommand.Create(services),
+            KeysCommand.Create(services), ProjectionsCommand.Create(services), StreamsCommand.Create(services), AuditCommand.Create(services), DeliveriesCommand.Create(services), TicketsCommand.Create(services), SubjectsCommand.Create(services),
         };
         var invocation = new InvocationConfiguration { Output = output ?? Console.Out, Error = output ?? Console.Error };
         return root.Parse(args).InvokeAsync(invocation, ct);

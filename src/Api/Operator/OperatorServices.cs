@@ -1,5 +1,6 @@
 using EventSourced.Infrastructure;
 using EventSourced.Infrastructure.EventStoreDb;
+using EventSourced.Infrastructure.Privacy;
 using EventSourced.Infrastructure.Tickets.Kafka;
 using EventSourced.Projections;
 
@@ -22,6 +23,7 @@ internal static class OperatorServices
             .AddLogging();
         services.AddPostgresEventStore();
         services.AddEventStoreBackend(configuration);
+        services.AddPersonalDataProtection();
         services.AddUseCases();
         services.AddAdapters();
         services.AddTicketRecords(configuration);

@@ -13,6 +13,9 @@ public sealed class FoldedStates
     private const int Capacity = 20_000;
     private readonly ConcurrentDictionary<(string Stream, Type State), (object State, long Version)> _states = new();
 
+    /// <summary>Forgets every state: a subject's key was destroyed, and states folded before hold its data in clear.</summary>
+    public void Clear() => _states.Clear();
+
     public (TState State, long Version)? Recall<TState>(string streamId) =>
         _states.TryGetValue((streamId, typeof(TState)), out var known) ? ((TState)known.State, known.Version) : null;
 

@@ -2,6 +2,7 @@ using EventSourced.Application.Contacts;
 using EventSourced.Application.Conversations;
 using EventSourced.Application.Deploys;
 using EventSourced.Application.Messages;
+using EventSourced.Application.Privacy;
 using EventSourced.Application.Tickets;
 
 namespace EventSourced.Application.EventStore;
@@ -14,5 +15,6 @@ public static class EventCatalog
         .RegisterMessageEvents()
         .RegisterConversationEvents()
         .RegisterDeployEvents()
-        .RegisterTicketEvents();
+        .RegisterTicketEvents()
+        .RegisterPrivacyEvents();
 }

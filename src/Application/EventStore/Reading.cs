@@ -6,12 +6,12 @@ public enum ReadDirection
     Backward,
 }
 
-/// <summary>Which events of $all a read or subscription wants; null fields match everything.</summary>
-public sealed record EventFilter(string? Category = null, IReadOnlyList<string>? EventTypes = null)
+/// <summary>Which events of $all a read or subscription wants: those of any of the stream categories, or of any of the types; null fields match everything.</summary>
+public sealed record EventFilter(IReadOnlyList<string>? Categories = null, IReadOnlyList<string>? EventTypes = null)
 {
     public static EventFilter All { get; } = new();
 
-    public static EventFilter ForCategory(string category) => new(Category: category);
+    public static EventFilter ForCategory(params string[] categories) => new(Categories: categories);
 
     public static EventFilter ForTypes(params string[] types) => new(EventTypes: types);
 }

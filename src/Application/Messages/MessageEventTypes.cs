@@ -14,5 +14,6 @@ public static class MessageEventTypes
             .Register<DeliveryAttemptFailed>("delivery_attempt_failed")
             .Register<DeliveryFailed>("delivery_failed")
             .Register<DeliveryRedeliveryRequested>("delivery_redelivery_requested")
-            .Register<DeliveryDiscarded>("delivery_discarded");
+            .Register<DeliveryDiscarded>("delivery_discarded")
+            .Register<DeliveryCancelled>("delivery_cancelled");
 }

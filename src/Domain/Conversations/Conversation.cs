@@ -66,8 +66,8 @@ public sealed record Conversation(
 
         var role = post.SenderId == VisitorId ? ChatRole.Visitor : ChatRole.Manager;
         return post.RejectionReason is { } reason
-            ? [new ChatMessageRejected(Id, post.MessageId, post.SenderId, role, post.Content, reason, post.At)]
-            : [new ChatMessagePosted(Id, post.MessageId, post.SenderId, role, post.Content, post.At)];
+            ? [new ChatMessageRejected(Id, post.MessageId, post.SenderId, role, post.Content, reason, post.At, VisitorId)]
+            : [new ChatMessagePosted(Id, post.MessageId, post.SenderId, role, post.Content, post.At, VisitorId)];
     }
 
     private IReadOnlyList<IConversationEvent> MarkRead(MarkRead read)

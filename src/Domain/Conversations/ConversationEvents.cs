@@ -16,10 +16,11 @@ public enum ChatRole
 public sealed record ConversationOpened(Guid ConversationId, string VisitorId, string ManagerId, string OpenedBy, DateTimeOffset OpenedAt) : IConversationEvent;
 
 /// <summary>A participant's message passed moderation and was posted.</summary>
-public sealed record ChatMessagePosted(Guid ConversationId, Guid MessageId, string SenderId, ChatRole SenderRole, string Content, DateTimeOffset PostedAt) : IConversationEvent;
+/// <param name="VisitorId">The conversation's visitor, whose key protects the content (null in events from before keys).</param>
+public sealed record ChatMessagePosted(Guid ConversationId, Guid MessageId, string SenderId, ChatRole SenderRole, string Content, DateTimeOffset PostedAt, string? VisitorId = null) : IConversationEvent;
 
 /// <summary>Moderation refused a participant's message; kept for the audit, never shown.</summary>
-public sealed record ChatMessageRejected(Guid ConversationId, Guid MessageId, string SenderId, ChatRole SenderRole, string Content, string Reason, DateTimeOffset RejectedAt) : IConversationEvent;
+public sealed record ChatMessageRejected(Guid ConversationId, Guid MessageId, string SenderId, ChatRole SenderRole, string Content, string Reason, DateTimeOffset RejectedAt, string? VisitorId = null) : IConversationEvent;
 
 /// <summary>A participant has read every message up to and including <paramref name="UpToMessageId"/>.</summary>
 public sealed record ChatMessagesRead(Guid ConversationId, string ReaderId, Guid UpToMessageId, DateTimeOffset ReadAt) : IConversationEvent;

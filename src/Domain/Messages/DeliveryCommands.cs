@@ -16,3 +16,6 @@ public sealed record RecordDeliveryFailure(Guid MessageId, string OwnerId, Guid 
 public sealed record RedeliverDelivery(Guid MessageId, string OwnerId, Guid DeliveryId, string Actor, DateTimeOffset At) : IDeliveryCommand;
 
 public sealed record DiscardDelivery(Guid MessageId, string OwnerId, Guid DeliveryId, string Actor, DateTimeOffset At) : IDeliveryCommand;
+
+/// <summary>Drop a delivery that has not gone out: its recipient was forgotten, or can no longer be read.</summary>
+public sealed record CancelDelivery(Guid MessageId, string OwnerId, Guid DeliveryId, string Reason, string Actor, DateTimeOffset At) : IDeliveryCommand;

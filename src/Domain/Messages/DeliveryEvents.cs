@@ -23,3 +23,6 @@ public sealed record DeliveryRedeliveryRequested(Guid MessageId, Guid DeliveryId
 
 /// <summary>Someone dropped a failed delivery from the failed queue for good.</summary>
 public sealed record DeliveryDiscarded(Guid MessageId, Guid DeliveryId, string DiscardedBy, DateTimeOffset DiscardedAt) : IDeliveryEvent;
+
+/// <summary>A delivery that had not gone out will not: its recipient was forgotten or cannot be read.</summary>
+public sealed record DeliveryCancelled(Guid MessageId, Guid DeliveryId, string Reason, string CancelledBy, DateTimeOffset CancelledAt) : IDeliveryEvent;

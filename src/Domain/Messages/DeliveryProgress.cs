@@ -40,6 +40,9 @@ public sealed record DeliveryProgress(DeliveryStatus Status, int Attempts, strin
         (RedeliverDelivery, DeliveryStatus.Scheduled or DeliveryStatus.Sending or DeliveryStatus.Retrying) => [],
         (DiscardDelivery c, DeliveryStatus.Failed) => [new DeliveryDiscarded(c.MessageId, c.DeliveryId, c.Actor, c.At)],
         (DiscardDelivery, DeliveryStatus.Discarded) => [],
+        // What is sending ends as it ends; what has ended stays as it ended.
+        (CancelDelivery c, DeliveryStatus.Scheduled or DeliveryStatus.Retrying or DeliveryStatus.Failed) => [new DeliveryCancelled(c.MessageId, c.DeliveryId, c.Reason, c.Actor, c.At)],
+        (CancelDelivery, _) => [],
         _ => throw new DeliveryNotFailedException(command.DeliveryId, Status),
     };
 
@@ -51,6 +54,7 @@ public sealed record DeliveryProgress(DeliveryStatus Status, int Attempts, strin
         DeliveryFailed e => this with { Status = DeliveryStatus.Failed, LastError = e.Error },
         DeliveryRedeliveryRequested e => this with { Status = DeliveryStatus.Scheduled, Attempts = 0, Since = e.RequestedAt },
         DeliveryDiscarded => this with { Status = DeliveryStatus.Discarded },
+        DeliveryCancelled => this with { Status = DeliveryStatus.Cancelled },
         _ => this,
     };
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using EventSourced.Domain.Deciding;
+using EventSourced.Domain.Privacy;
 
 namespace EventSourced.Domain.Messages;
 
@@ -43,6 +44,9 @@ public sealed record Message(
         (CancelMessage, MessageStatus.Cancelled) => [],
         (CancelMessage cancel, MessageStatus.Scheduled) => [new MessageCancelled(cancel.MessageId, cancel.OwnerId, cancel.Actor, cancel.At)],
         (IDeliveryCommand delivery, _) when state.Status == MessageStatus.None || delivery.OwnerId != state.OwnerId => throw new MessageNotFoundException(delivery.MessageId),
+        // Never send to an address that reads as erased or unreadable: the recipient was forgotten, or its key is lost.
+        (StartDeliveryAttempt start, _) when state.Deliveries.FirstOrDefault(d => d.DeliveryId == start.DeliveryId) is { } d && Withheld.Is(d.Address) =>
+            state.Progress[start.DeliveryId].Decide(new CancelDelivery(start.MessageId, start.OwnerId, start.DeliveryId, "the recipient's data is erased", "system", start.At)),
         (IDeliveryCommand delivery, _) => state.Progress.TryGetValue(delivery.DeliveryId, out var progress)
             ? progress.Decide(delivery)
             : throw new DeliveryNotFoundException(delivery.DeliveryId),

@@ -37,7 +37,8 @@ public sealed class DeliveryStateMachine : MassTransitStateMachine<DeliverySaga>
         During(Scheduled, Retrying,
             When(Due, c => c.Saga.IsDue(clock.GetUtcNow()))
                 .Then(c => c.Saga.StartAttempt(clock.GetUtcNow()))
-                .TransitionTo(Sending));
+                // A recipient whose data is erased is not sent to: the delivery is cancelled instead.
+                .IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Sending, s => s.TransitionTo(Sending), x => x.TransitionTo(Cancelled)));
 
         During(Sending,
             When(Due, c => c.Saga.AttemptLost(clock.GetUtcNow(), options.AttemptTimeout))

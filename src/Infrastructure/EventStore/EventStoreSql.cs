@@ -78,7 +78,16 @@ internal sealed class EventStoreSql(string schema)
         WHERE e.position < pg_snapshot_xmin(pg_current_snapshot())::text::bigint << {OrdinalBits}
         """;
 
-    public string ReadAllByCategory { get; } = ReadAllWhere(schema, "AND split_part(e.stream_id, '-', 1) = $3");
+    // One range scan of the category index per category, merged: an OR over categories would
+    // scan every matching event after the position, and sort them, for each page.
+    public string ReadAllByCategories { get; } = ReadAllFrom(schema, $"""
+        SELECT c.* FROM unnest($3::text[]) AS categories(category)
+        CROSS JOIN LATERAL (
+            SELECT * FROM {schema}.events e
+            WHERE e.position > $1 AND e.position < h.horizon AND split_part(e.stream_id, '-', 1) = categories.category
+            ORDER BY e.position LIMIT $2) c
+        ORDER BY c.position LIMIT $2
+        """);
 
     public string ReadAllByTypes { get; } = ReadAllWhere(schema, "AND e.event_type = ANY($3)");
 
@@ -151,14 +160,18 @@ internal sealed class EventStoreSql(string schema)
     // position below it belongs to a finished transaction, so no event can ever appear there
     // later. Reading only below it is what makes $all gap-free. The head tells the reader whether
     // committed events are waiting above the horizon.
-    private static string ReadAllWhere(string schema, string filter) => $"""
+    private static string ReadAllWhere(string schema, string filter) => ReadAllFrom(schema, $"""
+        SELECT * FROM {schema}.events e
+        WHERE e.position > $1 AND e.position < h.horizon {filter}
+        ORDER BY e.position LIMIT $2
+        """);
+
+    /// <summary>The horizon and head, with the events <paramref name="page"/> selects below the horizon (h.horizon).</summary>
+    private static string ReadAllFrom(string schema, string page) => $"""
         SELECT h.horizon, h.head, {Columns}
         FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint << {OrdinalBits} AS horizon,
                      (SELECT max(position) FROM {schema}.events) AS head) h
-        LEFT JOIN LATERAL (
-            SELECT * FROM {schema}.events e
-            WHERE e.position > $1 AND e.position < h.horizon {filter}
-            ORDER BY e.position LIMIT $2) e ON true
+        LEFT JOIN LATERAL ({page}) e ON true
         ORDER BY e.position
         """;
 }

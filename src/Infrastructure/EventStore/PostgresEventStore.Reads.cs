@@ -46,12 +46,12 @@ public sealed partial class PostgresEventStore
     private async Task<AllEventsPage> ReadAllPageAsync(long afterPosition, int maxCount, EventFilter filter, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(
-            filter.Category is not null ? _sql.ReadAllByCategory : filter.EventTypes is not null ? _sql.ReadAllByTypes : _sql.ReadAll);
+            filter.Categories is not null ? _sql.ReadAllByCategories : filter.EventTypes is not null ? _sql.ReadAllByTypes : _sql.ReadAll);
         command.Parameters.AddWithValue(afterPosition);
         command.Parameters.AddWithValue(maxCount);
-        if (filter.Category is not null)
+        if (filter.Categories is not null)
         {
-            command.Parameters.AddWithValue(filter.Category);
+            command.Parameters.AddWithValue(filter.Categories.ToArray());
         }
         else if (filter.EventTypes is not null)
         {

@@ -275,10 +275,10 @@ public sealed class EventStoreDbEventStore(GrpcChannel channel, EventStoreDbConn
         var expression = new ReadReq.Types.Options.Types.FilterOptions.Types.Expression();
         // The "count" window: a filtered read scans on until it has found as many events as asked.
         var filterOptions = new ReadReq.Types.Options.Types.FilterOptions { Count = Nothing };
-        if (filter.Category is { } category)
+        if (filter.Categories is { } categories)
         {
             // A filtered $all read rather than $ce-{category}: it needs no system projection and keeps $all positions.
-            expression.Prefix.Add($"{category}-");
+            expression.Prefix.AddRange(categories.Select(category => $"{category}-"));
             filterOptions.StreamIdentifier = expression;
         }
         else
@@ -302,7 +302,7 @@ public sealed class EventStoreDbEventStore(GrpcChannel channel, EventStoreDbConn
 
     private static bool Matches(RecordedEvent recorded, EventFilter filter) =>
         !recorded.Type.StartsWith('$')
-        && (filter.Category is null || recorded.Category == filter.Category)
+        && (filter.Categories is null || filter.Categories.Contains(recorded.Category))
         && (filter.EventTypes is null || filter.EventTypes.Contains(recorded.Type));
 
     private static AppendReq AppendOptions(string streamId, ExpectedVersion expected)

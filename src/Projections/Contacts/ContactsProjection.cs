@@ -1,5 +1,6 @@
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Contacts;
+using EventSourced.Domain.Privacy;
 using EventSourced.Projections.Runner;
 
 namespace EventSourced.Projections.Contacts;
@@ -11,7 +12,7 @@ public sealed class ContactsProjection : IProjection
 
     public int Version => 1;
 
-    public EventFilter Filter { get; } = EventFilter.ForCategory("contacts");
+    public EventFilter Filter { get; } = EventFilter.ForCategory("contacts", "subject");
 
     public string CreateTableSql(string table) => $"""
         CREATE TABLE {table} (
@@ -53,6 +54,14 @@ public sealed class ContactsProjection : IProjection
                 break;
             case ContactRemoved e:
                 write.Execute($"DELETE FROM {write.Table} WHERE owner_id = $1 AND contact_id = $2", e.OwnerId, e.ContactId);
+                break;
+            // A rebuild reads the contact's events as erased already; live, the row is erased here.
+            case SubjectForgotten { Kind: SubjectKind.Contact, OwnerId: { } owner, ContactId: { } contact }:
+                write.Execute($"""
+                    UPDATE {write.Table} SET name = $3, telegram = CASE WHEN telegram IS NULL THEN NULL ELSE $3 END,
+                        whatsapp = CASE WHEN whatsapp IS NULL THEN NULL ELSE $3 END, viber = CASE WHEN viber IS NULL THEN NULL ELSE $3 END
+                    WHERE owner_id = $1 AND contact_id = $2
+                    """, owner, contact, Withheld.Erased);
                 break;
         }
     }

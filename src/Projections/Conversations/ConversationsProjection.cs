@@ -1,5 +1,6 @@
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Conversations;
+using EventSourced.Domain.Privacy;
 using EventSourced.Projections.Runner;
 
 namespace EventSourced.Projections.Conversations;
@@ -17,7 +18,7 @@ public sealed class ConversationsProjection : IProjection
     // 2: the last message's time is read from the messages, so posting a message is one plain insert.
     public int Version => 2;
 
-    public EventFilter Filter { get; } = EventFilter.ForCategory("conversation");
+    public EventFilter Filter { get; } = EventFilter.ForCategory("conversation", "subject");
 
     public IReadOnlyList<string> MoreTables { get; } = [Messages];
 
@@ -88,6 +89,9 @@ public sealed class ConversationsProjection : IProjection
                 break;
             case ChatMessageHidden e:
                 write.Execute($"UPDATE {t}{Messages} SET hidden_for = array_append(hidden_for, $2) WHERE message_id = $1", e.MessageId, e.HiddenFor);
+                break;
+            case SubjectForgotten { Kind: SubjectKind.Visitor, VisitorId: { } visitor }:
+                write.Execute($"UPDATE {t}{Messages} m SET content = $2 FROM {t} c WHERE c.conversation_id = m.conversation_id AND c.visitor_id = $1", visitor, Withheld.Erased);
                 break;
             case ConversationClosed e:
                 write.Execute($"UPDATE {t} SET status = 'closed', closed_at = $2 WHERE conversation_id = $1", e.ConversationId, e.ClosedAt);

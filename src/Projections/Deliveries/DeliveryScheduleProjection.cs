@@ -58,7 +58,7 @@ public sealed class DeliveryScheduleProjection(DeliveryOptions options) : IProje
                     $"INSERT INTO {t} (delivery_id, message_id, status, due_at) VALUES ($1, $2, 'waiting', $3) ON CONFLICT (delivery_id) DO UPDATE SET status = 'waiting', due_at = $3",
                     e.DeliveryId, e.MessageId, e.RequestedAt);
                 break;
-            case DeliverySucceeded or DeliveryFailed or DeliveryDiscarded:
+            case DeliverySucceeded or DeliveryFailed or DeliveryDiscarded or DeliveryCancelled:
                 write.Execute($"DELETE FROM {t} WHERE delivery_id = $1", ((IDeliveryEvent)@event).DeliveryId);
                 break;
         }

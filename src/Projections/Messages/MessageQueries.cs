@@ -52,6 +52,12 @@ public sealed class MessageQueries(NpgsqlDataSource dataSource)
                 r.GetFieldValue<DateTimeOffset>(8), r.GetInt32(9), r.IsDBNull(10) ? null : r.GetString(10), r.GetFieldValue<DateTimeOffset>(11)),
             ct, [limit, offset, .. ownerId is null ? Array.Empty<object?>() : [ownerId]]);
 
+    /// <summary>Deliveries to a contact that have not gone out and are not in flight: (message, owner, delivery).</summary>
+    public Task<IReadOnlyList<(Guid MessageId, string OwnerId, Guid DeliveryId)>> WaitingDeliveriesToAsync(Guid contactId, CancellationToken ct) =>
+        dataSource.QueryAsync(
+            "SELECT message_id, owner_id, delivery_id FROM rm.messages_deliveries WHERE contact_id = $1 AND status IN ('scheduled', 'retrying', 'failed')",
+            r => (r.GetGuid(0), r.GetString(1), r.GetGuid(2)), ct, contactId);
+
     private static MessageRow Message(NpgsqlDataReader r) =>
         new(r.GetGuid(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5));
 }

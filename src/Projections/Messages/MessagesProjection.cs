@@ -1,5 +1,6 @@
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Messages;
+using EventSourced.Domain.Privacy;
 using EventSourced.Projections.Runner;
 
 namespace EventSourced.Projections.Messages;
@@ -17,7 +18,7 @@ public sealed class MessagesProjection : IProjection
     // 2: deliveries carry their owner, attempts, last error and failure time (the failed queue).
     public int Version => 2;
 
-    public EventFilter Filter { get; } = EventFilter.ForCategory("message");
+    public EventFilter Filter { get; } = EventFilter.ForCategory("message", "subject");
 
     public IReadOnlyList<string> MoreTables { get; } = [Deliveries];
 
@@ -98,6 +99,12 @@ public sealed class MessagesProjection : IProjection
                 break;
             case DeliveryDiscarded e:
                 write.Execute($"UPDATE {t}{Deliveries} SET status = 'discarded' WHERE delivery_id = $1", e.DeliveryId);
+                break;
+            case DeliveryCancelled e:
+                write.Execute($"UPDATE {t}{Deliveries} SET status = 'cancelled' WHERE delivery_id = $1", e.DeliveryId);
+                break;
+            case SubjectForgotten { Kind: SubjectKind.Contact, ContactId: { } contact }:
+                write.Execute($"UPDATE {t}{Deliveries} SET contact_name = $2, address = $2 WHERE contact_id = $1", contact, Withheld.Erased);
                 break;
         }
     }

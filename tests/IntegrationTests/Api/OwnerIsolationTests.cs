@@ -37,6 +37,7 @@ public sealed class OwnerIsolationTests(EmptyStoreApi api) : IClassFixture<Empty
             ("PATCH /api/contacts/{id}", $"/api/contacts/{contact}", new { name = "Stolen" }),
             ("DELETE /api/contacts/{id}", $"/api/contacts/{contact}", null),
             ("GET /api/contacts/{id}/history", $"/api/contacts/{contact}/history?asOf=0", null),
+            ("POST /api/contacts/{id}/forget", $"/api/contacts/{contact}/forget", new { reason = "Stealing" }),
             ("GET /api/messages/{id}", $"/api/messages/{message}", null),
             ("GET /api/messages/{id}/history", $"/api/messages/{message}/history?asOf=0", null),
             ("POST /api/messages/{id}/cancel", $"/api/messages/{message}/cancel", null),

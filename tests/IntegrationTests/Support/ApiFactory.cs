@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EventSourced.IntegrationTests.Support;
 
@@ -43,8 +44,12 @@ public class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
         return await node.ScalarAsync("SELECT count(*) FROM es.events");
     }
 
-    /// <summary>A stream as stored, to check what a request appended.</summary>
-    public async Task<IReadOnlyList<EventSourced.Application.EventStore.RecordedEvent>> StreamAsync(string stream)
+    /// <summary>A stream as the application reads it (personal fields decrypted), to check what a request appended.</summary>
+    public Task<IReadOnlyList<EventSourced.Application.EventStore.RecordedEvent>> StreamAsync(string stream) =>
+        Services.GetRequiredService<EventSourced.Application.EventStore.IEventStore>().ReadStreamAsync(stream, EventSourced.Application.EventStore.ReadDirection.Forward, 0, 1000);
+
+    /// <summary>A stream as stored: what a dump of the event store holds.</summary>
+    public async Task<IReadOnlyList<EventSourced.Application.EventStore.RecordedEvent>> StoredStreamAsync(string stream)
     {
         await using var node = await EventStoreNode.StartAsync(Database.ConnectionString);
         return await node.Store.ReadStreamAsync(stream, EventSourced.Application.EventStore.ReadDirection.Forward, 0, 1000);

@@ -4,6 +4,7 @@ using EventSourced.Domain.Contacts;
 using EventSourced.Domain.Conversations;
 using EventSourced.Domain.Deploys;
 using EventSourced.Domain.Messages;
+using EventSourced.Domain.Privacy;
 using EventSourced.Domain.Tickets;
 using EventSourced.TestSupport;
 using FluentAssertions;
@@ -43,9 +44,11 @@ public sealed class EventContractTests
         new DeliveryFailed(Id, Id, 5, "400 chat not found", true, At),
         new DeliveryRedeliveryRequested(Id, Id, "owner-1", At),
         new DeliveryDiscarded(Id, Id, "owner-1", At),
+        new DeliveryCancelled(Id, Id, "the contact was forgotten", "owner-1", At),
+        new SubjectForgotten(Id, SubjectKind.Contact, "owner-1", Id, null, "owner-1", "asked to be forgotten", At),
         new ConversationOpened(Id, "visitor-1", "manager-1", "visitor-1", At),
-        new ChatMessagePosted(Id, Id, "visitor-1", ChatRole.Visitor, "Hello", At),
-        new ChatMessageRejected(Id, Id, "visitor-1", ChatRole.Visitor, "see spam.com", "link_from_visitor", At),
+        new ChatMessagePosted(Id, Id, "visitor-1", ChatRole.Visitor, "Hello", At, "visitor-1"),
+        new ChatMessageRejected(Id, Id, "visitor-1", ChatRole.Visitor, "see spam.com", "link_from_visitor", At, "visitor-1"),
         new ChatMessagesRead(Id, "manager-1", Id, At),
         new ChatMessageHidden(Id, Id, "manager-1", "manager-1", At),
         new ConversationClosed(Id, "manager-1", At),

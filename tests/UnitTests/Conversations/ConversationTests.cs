@@ -10,8 +10,8 @@ public sealed class ConversationTests
     private static readonly Guid Second = Guid.CreateVersion7();
     private static readonly DateTimeOffset At = new(2026, 11, 22, 6, 0, 0, TimeSpan.Zero);
     private static readonly ConversationOpened Opened = new(Id, "vera", "mia", "vera", At);
-    private static readonly ChatMessagePosted FirstPosted = new(Id, First, "vera", ChatRole.Visitor, "Hi", At);
-    private static readonly ChatMessagePosted SecondPosted = new(Id, Second, "mia", ChatRole.Manager, "Hello", At);
+    private static readonly ChatMessagePosted FirstPosted = new(Id, First, "vera", ChatRole.Visitor, "Hi", At, "vera");
+    private static readonly ChatMessagePosted SecondPosted = new(Id, Second, "mia", ChatRole.Manager, "Hello", At, "vera");
 
     private static IReadOnlyList<IConversationEvent> Decide(IConversationCommand command, params IConversationEvent[] given) =>
         Conversation.Decider.Decide(command, Conversation.Decider.Fold(given));
@@ -23,7 +23,7 @@ public sealed class ConversationTests
     [Fact]
     public void Given_moderation_rejected_it_When_posting_Then_the_rejection_is_recorded() =>
         Decide(new PostChatMessage(Id, First, "vera", "buy at spam.com", "link_from_visitor", At), Opened)
-            .Should().Equal(new ChatMessageRejected(Id, First, "vera", ChatRole.Visitor, "buy at spam.com", "link_from_visitor", At));
+            .Should().Equal(new ChatMessageRejected(Id, First, "vera", ChatRole.Visitor, "buy at spam.com", "link_from_visitor", At, "vera"));
 
     [Fact]
     public void Posting_the_same_message_id_again_changes_nothing() =>

@@ -59,7 +59,9 @@ function chatSide({ role, headers, ext }) {
       if (data.entity === 'message' && data.action === 'read' && data.readerId === other) readUpTo(data.upToMessageId);
     });
     await new Promise((resolve, reject) => channel.then(resolve, reject));
-    const history = await rest('GET', `/api/conversations/${opened.id}/messages`);
+    // Read-your-writes: a chat just opened is in the read model once its position is.
+    const after = opened.position ? `?minPosition=${opened.position}` : '';
+    const history = await rest('GET', `/api/conversations/${opened.id}/messages${after}`);
     for (const message of history.reverse()) render(message);
     // Said only now: from here on nothing written to this chat can be missed.
     $('status').textContent = role === 'visitor' ? `Chatting with ${opened.managerId}` : `Chatting with visitor ${opened.visitorId}`;

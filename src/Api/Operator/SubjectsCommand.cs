@@ -1,0 +1,59 @@
+using System.CommandLine;
+using EventSourced.Api.Privacy;
+using EventSourced.Application.Commands;
+using EventSourced.Application.Privacy;
+
+namespace EventSourced.Api.Operator;
+
+/// <summary>
+/// `subjects forget`: erase a data subject's personal data for good (ADR 0025), as the REST
+/// endpoint does. Exit codes: 0 forgotten (or already), 2 a bad request (nothing changed).
+/// </summary>
+public static class SubjectsCommand
+{
+    public static Command Create(Func<ServiceProvider> services)
+    {
+        var owner = new Option<string?>("--owner") { Description = "A contact's owner (with --contact)" };
+        var contact = new Option<Guid?>("--contact") { Description = "A contact's id (with --owner)" };
+        var email = new Option<string?>("--email") { Description = "A ticket buyer's email" };
+        var phone = new Option<string?>("--phone") { Description = "A ticket buyer's phone" };
+        var visitor = new Option<string?>("--visitor") { Description = "A chat visitor's id" };
+        var reason = new Option<string>("--reason") { Description = "Why: kept with the record of forgetting", Required = true };
+        var forget = new Command("forget", "Erase one subject's personal data everywhere, for good: a contact, a buyer or a visitor") { owner, contact, email, phone, visitor, reason };
+        forget.SetAction(async (parse, ct) =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            var why = parse.GetValue(reason)?.Trim();
+            if (string.IsNullOrEmpty(why) || why.Length > ForgetEndpoints.MaxReasonLength)
+            {
+                error.WriteLine($"--reason takes 1 to {ForgetEndpoints.MaxReasonLength} characters.");
+                return 2;
+            }
+
+            var (ownerId, contactId, visitorId) = (parse.GetValue(owner), parse.GetValue(contact), parse.GetValue(visitor));
+            var buyer = Subject.Buyer(parse.GetValue(email), parse.GetValue(phone));
+            var named = (ownerId is not null || contactId is not null ? 1 : 0) + (buyer is not null ? 1 : 0) + (visitorId is not null ? 1 : 0);
+            if (named != 1 || (ownerId is null) != (contactId is null))
+            {
+                error.WriteLine("Name one subject: --owner with --contact, or --email and/or --phone, or --visitor.");
+                return 2;
+            }
+
+            await using var provider = services();
+            var forgetting = provider.GetRequiredService<Forgetting>();
+            // Audited as the operator's doing, under a correlation id of its own.
+            var context = new CommandContext("operator", $"cli-{Guid.NewGuid():N}", null);
+            var result = contactId is { } id
+                ? await forgetting.ForgetContactAsync(ownerId!, id, why, context, ct)
+                : await forgetting.ForgetAsync(buyer is not null
+                    ? new ForgetRequest(buyer, null, null, null, context.Actor, why)
+                    : new ForgetRequest(Subject.Visitor(visitorId!), null, null, visitorId, context.Actor, why), context, ct);
+            parse.InvocationConfiguration.Output.WriteLine(result.Forgotten
+                ? $"forgotten at position {result.Position}; {result.CancelledDeliveries} waiting deliveries cancelled."
+                : "nothing to forget: no such subject, or forgotten already.");
+            return 0;
+        });
+
+        return new Command("subjects", "Data subjects: forget one") { forget };
+    }
+}

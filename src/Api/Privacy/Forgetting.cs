@@ -1,0 +1,41 @@
+using EventSourced.Application.Commands;
+using EventSourced.Application.Privacy;
+using EventSourced.Domain.Messages;
+using EventSourced.Projections.Messages;
+
+namespace EventSourced.Api.Privacy;
+
+/// <summary>What forgetting did, for the caller: whether there was anything left to forget, and where to read on from.</summary>
+/// <param name="Position">Pass as minPosition to a query to read the erasure.</param>
+/// <param name="CancelledDeliveries">Deliveries to a forgotten contact that will not go out.</param>
+public sealed record ForgetResponse(bool Forgotten, long? Position, int CancelledDeliveries);
+
+/// <summary>
+/// Forgets subjects for the REST endpoints and the operator command line. A forgotten contact's
+/// waiting deliveries are cancelled here, as the read model knows them; one this misses (a crash,
+/// or scheduled a moment before) is cancelled when it falls due, since its address reads as erased.
+/// </summary>
+public sealed class Forgetting(SubjectForgetting forgetting, MessageQueries messages, CommandHandler handler, TimeProvider clock)
+{
+    public async Task<ForgetResponse> ForgetContactAsync(string ownerId, Guid contactId, string reason, CommandContext context, CancellationToken ct)
+    {
+        var outcome = await forgetting.ForgetAsync(new ForgetRequest(Subject.Contact(ownerId, contactId), ownerId, contactId, null, context.Actor, reason), context, ct);
+        var cancelled = 0;
+        var position = outcome.Position;
+        foreach (var message in (await messages.WaitingDeliveriesToAsync(contactId, ct)).GroupBy(d => (d.MessageId, d.OwnerId)))
+        {
+            var commands = message.Select(d => (IMessageCommand)new CancelDelivery(d.MessageId, d.OwnerId, d.DeliveryId, "the contact was forgotten", context.Actor, clock.GetUtcNow())).ToList();
+            var result = await handler.HandleAllAsync(Message.Decider, Message.StreamId(message.Key.MessageId), commands, context, ct: ct);
+            position = result.Position ?? position;
+            cancelled += commands.Count;
+        }
+
+        return new ForgetResponse(outcome.ForgotAnything, position, cancelled);
+    }
+
+    public async Task<ForgetResponse> ForgetAsync(ForgetRequest request, CommandContext context, CancellationToken ct)
+    {
+        var outcome = await forgetting.ForgetAsync(request, context, ct);
+        return new ForgetResponse(outcome.ForgotAnything, outcome.Position, 0);
+    }
+}

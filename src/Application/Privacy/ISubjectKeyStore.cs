@@ -1,0 +1,23 @@
+namespace EventSourced.Application.Privacy;
+
+/// <summary>A subject's data key: 32 random bytes for AES-256-GCM.</summary>
+public sealed record SubjectKey(Guid Id, byte[] Material);
+
+/// <summary>
+/// Where subjects' keys live: a table of their own, never the event store (ADR 0025). A destroyed
+/// key leaves a tombstone, so readers can tell a forgotten subject from a key that was lost.
+/// </summary>
+public interface ISubjectKeyStore
+{
+    /// <summary>The key any of <paramref name="aliases"/> already has, else a new key under all of them.</summary>
+    Task<SubjectKey> GetOrCreateAsync(IReadOnlyList<string> aliases, CancellationToken ct);
+
+    /// <summary>For each id known: its material, or null when the key was destroyed. Ids never known are absent.</summary>
+    Task<IReadOnlyDictionary<Guid, byte[]?>> FindAsync(IReadOnlyCollection<Guid> keyIds, CancellationToken ct);
+
+    /// <summary>The live key an alias leads to, if any.</summary>
+    Task<Guid?> FindByAliasAsync(string alias, CancellationToken ct);
+
+    /// <summary>Destroys the key's material and its aliases, keeping only the id and when; every node drops it from memory.</summary>
+    Task DestroyAsync(Guid keyId, CancellationToken ct);
+}

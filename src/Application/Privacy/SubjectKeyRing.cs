@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+
+namespace EventSourced.Application.Privacy;
+
+/// <summary>
+/// The keys this node has used, in memory, in front of <see cref="ISubjectKeyStore"/>: appends
+/// and reads would otherwise cost a round trip for each key. A destroyed key is dropped from every
+/// node's ring as soon as it hears of it (<see cref="Forget"/>), and everything folded from events
+/// is forgotten with it (<see cref="KeyDestroyed"/>).
+/// </summary>
+public sealed class SubjectKeyRing(ISubjectKeyStore store)
+{
+    private const int Capacity = 200_000;
+    private readonly ConcurrentDictionary<string, SubjectKey> _byAlias = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Guid, byte[]?> _byId = new();
+    private long _destructions;
+
+    /// <summary>Raised when a key was destroyed, here or on another node.</summary>
+    public event Action? KeyDestroyed;
+
+    public async ValueTask<SubjectKey> KeyForAsync(Subject subject, CancellationToken ct)
+    {
+        foreach (var alias in subject.Aliases)
+        {
+            if (_byAlias.TryGetValue(alias, out var known))
+            {
+                return known;
+            }
+        }
+
+        var seen = Interlocked.Read(ref _destructions);
+        var key = await store.GetOrCreateAsync(subject.Aliases, ct);
+        if (Interlocked.Read(ref _destructions) == seen)
+        {
+            MakeRoom();
+            foreach (var alias in subject.Aliases)
+            {
+                _byAlias[alias] = key;
+            }
+
+            _byId[key.Id] = key.Material;
+        }
+
+        return key;
+    }
+
+    /// <summary>
+    /// These keys, from memory where they are and in one round trip for the rest: material for a
+    /// live key, null for a destroyed one; a key that is not there at all is absent.
+    /// </summary>
+    public async ValueTask<IReadOnlyDictionary<Guid, byte[]?>> KeysAsync(IReadOnlyCollection<Guid> keyIds, CancellationToken ct)
+    {
+        var keys = new Dictionary<Guid, byte[]?>(keyIds.Count);
+        var missing = new HashSet<Guid>();
+        foreach (var id in keyIds)
+        {
+            if (_byId.TryGetValue(id, out var material))
+            {
+                keys[id] = material;
+            }
+            else
+            {
+                missing.Add(id);
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return keys;
+        }
+
+        // A destruction heard while the keys were being read may concern one of them: then they are used once, not kept.
+        var seen = Interlocked.Read(ref _destructions);
+        var found = await store.FindAsync(missing, ct);
+        var keep = Interlocked.Read(ref _destructions) == seen;
+        if (keep)
+        {
+            MakeRoom();
+        }
+
+        foreach (var (id, material) in found)
+        {
+            if (keep)
+            {
+                _byId[id] = material;
+            }
+
+            if (missing.Contains(id))
+            {
+                keys[id] = material;
+            }
+        }
+
+        return keys;
+    }
+
+    public Task<Guid?> FindByAliasAsync(string alias, CancellationToken ct) => store.FindByAliasAsync(alias, ct);
+
+    public async Task DestroyAsync(Guid keyId, CancellationToken ct)
+    {
+        await store.DestroyAsync(keyId, ct);
+        Forget(keyId);
+    }
+
+    /// <summary>The key was destroyed (here, or on another node): from now on it reads as destroyed.</summary>
+    public void Forget(Guid keyId)
+    {
+        Interlocked.Increment(ref _destructions);
+        _byId[keyId] = null;
+        foreach (var alias in _byAlias.Where(a => a.Value.Id == keyId).Select(a => a.Key).ToList())
+        {
+            _byAlias.TryRemove(alias, out _);
+        }
+
+        KeyDestroyed?.Invoke();
+    }
+
+    /// <summary>Everything may have changed while this node was not listening: start again from the store.</summary>
+    public void ForgetAll()
+    {
+        Interlocked.Increment(ref _destructions);
+        _byAlias.Clear();
+        _byId.Clear();
+        KeyDestroyed?.Invoke();
+    }
+
+    private void MakeRoom()
+    {
+        if (_byId.Count + _byAlias.Count >= Capacity)
+        {
+            _byAlias.Clear();
+            _byId.Clear();
+        }
+    }
+}

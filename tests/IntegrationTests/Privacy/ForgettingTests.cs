@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using EventSourced.IntegrationTests.Support;
+using EventSourced.IntegrationTests.Tickets;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Privacy;
+
+/// <summary>
+/// Crypto-shredding end to end (ADR 0025): contacts, a ticket buyer and a chat visitor written
+/// with distinctive values, then forgotten. No dump of the database, no read model (before or
+/// after a rebuild) and no log line holds those values afterwards; everything else reads as before.
+/// </summary>
+public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<LoggedDeliveryApi>
+{
+    private const string Erased = "[erased]";
+
+    private readonly HttpClient _alice = api.ClientFor("alice");
+    private readonly HttpClient _ops = api.ClientFor("ops");
+    private readonly HttpClient _mia = api.ClientFor("mia");
+
+    [Fact]
+    public async Task Forgotten_subjects_leave_no_value_in_the_store_the_read_models_or_the_logs_and_the_others_read_as_before()
+    {
+        var r = Guid.NewGuid().ToString("N")[..8];
+        var digits = string.Concat(r.Select(c => (char)('0' + (c % 10))));
+        var zina = new { name = $"Zinaida Forgetme {r}", telegram = $"@zf{r}", whatsApp = $"+7999{digits[..7]}", viber = $"zina-viber-{r}" };
+        var buyer = (Email: $"forget-{r}@example.com", Phone: $"+7912{digits[1..8]}", First: $"Forgetta{r}", Last: $"Buyerova{r}");
+        var visitorSecret = $"My secret is {r}-chat";
+        var managerReply = $"Reply about {r}-answer";
+        string[] forgotten = [zina.name, zina.telegram[1..], zina.whatsApp, zina.viber, buyer.Email, buyer.Phone, buyer.First, buyer.Last, visitorSecret, managerReply];
+
+        // Written: two contacts and a message to each, two buyers' orders, two visitors' chats.
+        var zinaId = await AddContactAsync(zina);
+        var keptName = $"Kept Contact {r}";
+        var keptId = await AddContactAsync(new { name = keptName, telegram = $"@kept{r}" });
+        var waiting = await ScheduleAsync(zinaId, "See you next week", DateTimeOffset.UtcNow.AddHours(1));
+        var keptMessage = await ScheduleAsync(keptId, "Hello kept", DateTimeOffset.UtcNow.AddHours(1));
+        var forgottenOrder = SellerRecords.Ids.New();
+        var keptOrder = SellerRecords.Ids.New();
+        await IngestAsync("events", forgottenOrder.Show, SellerRecords.Show(forgottenOrder.Show));
+        await IngestAsync("orders", forgottenOrder.Order, SellerRecords.Order(forgottenOrder, customer:
+            $$"""{"email":"{{buyer.Email}}","phone":"{{buyer.Phone}}","first_name":"{{buyer.First}}","last_name":"{{buyer.Last}}"}"""));
+        await IngestAsync("refunds", forgottenOrder.Refund, Encoding.UTF8.GetBytes(
+            $$"""{"customer":{"email":"{{buyer.Email}}","phone":"{{buyer.Phone}}"},"ticket_ids":["{{forgottenOrder.Ticket}}-1"]}"""));
+        await IngestAsync("events", keptOrder.Show, SellerRecords.Show(keptOrder.Show));
+        await IngestAsync("orders", keptOrder.Order, SellerRecords.Order(keptOrder, customer:
+            $$"""{"email":"{{keptOrder.Email}}","phone":"+7913{{digits[..7]}}","first_name":"Kept","last_name":"Buyer"}"""));
+        (await _mia.PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true })).EnsureSuccessStatusCode();
+        var veraChat = await OpenChatAsync("vera");
+        await PostAsync("vera", veraChat, visitorSecret);
+        await PostAsync("mia", veraChat, managerReply);
+        var vladChat = await OpenChatAsync("vlad");
+        var vladSays = $"Vlad keeps {r}";
+        var at = await PostAsync("vlad", vladChat, vladSays);
+        (await MessageAsync(waiting.Id, waiting.Position)).GetProperty("deliveries").GetArrayLength().Should().Be(3, "one per messenger");
+
+        // Forgotten: by the contact's owner, and by an operator (a buyer by email, a visitor).
+        var forgotContact = await ForgetAsync(_alice, $"/api/contacts/{zinaId}/forget", new { reason = "Zinaida asked to be forgotten" });
+        var forgotBuyer = await ForgetAsync(_ops, "/api/admin/subjects/forget", new { kind = "buyer", email = buyer.Email, reason = "GDPR request 42" });
+        var forgotVisitor = await ForgetAsync(_ops, "/api/admin/subjects/forget", new { kind = "visitor", visitorId = "vera", reason = "GDPR request 43" });
+        forgotContact.GetProperty("forgotten").GetBoolean().Should().BeTrue();
+        forgotContact.GetProperty("cancelledDeliveries").GetInt32().Should().Be(3);
+        forgotBuyer.GetProperty("forgotten").GetBoolean().Should().BeTrue();
+        forgotVisitor.GetProperty("forgotten").GetBoolean().Should().BeTrue();
+        var after = new[] { forgotContact, forgotBuyer, forgotVisitor }.Max(f => f.GetProperty("position").GetInt64());
+
+        // Every reader shows the fields as erased, at once.
+        var contact = await (await _alice.GetAsync($"/api/contacts/{zinaId}")).JsonAsync(HttpStatusCode.OK);
+        (contact.GetProperty("name").GetString(), contact.GetProperty("telegram").GetString(), contact.GetProperty("whatsApp").GetString(), contact.GetProperty("viber").GetString())
+            .Should().Be((Erased, Erased, Erased, Erased));
+        var asOf = await (await _alice.GetAsync($"/api/contacts/{zinaId}/history?asOf=0")).JsonAsync(HttpStatusCode.OK);
+        asOf.GetProperty("name").GetString().Should().Be(Erased);
+        await ReadModelsShowErasureAsync(zinaId, keptName, waiting.Id, veraChat, vladChat, vladSays, after);
+        var message = await MessageAsync(waiting.Id, after);
+        message.GetProperty("deliveries").EnumerateArray().Select(d => (d.GetProperty("contactName").GetString(), d.GetProperty("address").GetString(), d.GetProperty("status").GetString()))
+            .Should().AllBeEquivalentTo((Erased, Erased, "cancelled"), "what waited for the forgotten contact will not go out");
+        (await MessageAsync(keptMessage.Id, after)).GetProperty("deliveries")[0].GetProperty("status").GetString().Should().Be("scheduled");
+        var audits = await Task.WhenAll(new[] { "contacts-alice", $"order-{forgottenOrder.Order}", $"refund-{forgottenOrder.Refund}", $"conversation-{veraChat}", $"message-{waiting.Id}" }
+            .Select(s => _ops.GetStringAsync($"/api/audit/streams/{s}")));
+        string.Concat(audits).Should().Contain(Erased).And.ContainAll(keptName, "See you next week");
+        (await _ops.GetStringAsync($"/api/audit/streams/order-{keptOrder.Order}")).Should().Contain(keptOrder.Email, "a buyer not forgotten reads as before");
+
+        // Forgetting twice changes nothing; a user cannot forget for others; bad requests change nothing.
+        var before = await api.EventCountAsync();
+        (await ForgetAsync(_alice, $"/api/contacts/{zinaId}/forget", new { reason = "again" })).GetProperty("forgotten").GetBoolean().Should().BeFalse();
+        (await ForgetAsync(_ops, "/api/admin/subjects/forget", new { kind = "buyer", email = buyer.Email, reason = "again" })).GetProperty("forgotten").GetBoolean().Should().BeFalse();
+        await (await _alice.PostAsJsonAsync("/api/admin/subjects/forget", new { kind = "visitor", visitorId = "vlad", reason = "mischief" })).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        await (await api.ClientFor("bob").PostAsJsonAsync($"/api/contacts/{keptId}/forget", new { reason = "not mine" })).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await _ops.PostAsJsonAsync("/api/admin/subjects/forget", new { kind = "buyer", reason = "no one named" })).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+        await (await _alice.PostAsJsonAsync($"/api/contacts/{keptId}/forget", new { reason = " " })).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+        (await api.EventCountAsync()).Should().Be(before);
+
+        // A full rebuild still succeeds and shows the fields erased.
+        foreach (var projection in new[] { "contacts", "messages", "conversations", "tickets" })
+        {
+            var (code, output) = await OperatorCli.RunAsync(api.Database.ConnectionString, "projections", "rebuild", projection);
+            code.Should().Be(0, output);
+        }
+
+        await ReadModelsShowErasureAsync(zinaId, keptName, waiting.Id, veraChat, vladChat, vladSays, after);
+
+        // Nowhere in clear: not in a dump of the whole database (events, read models, keys), not in any log line.
+        var dump = await DatabaseDump.OfAsync(api.Database.ConnectionString);
+        var logs = string.Join('\n', api.Logs.Lines);
+        foreach (var value in forgotten)
+        {
+            dump.Should().NotContain(value).And.NotContain(Convert.ToHexStringLower(Encoding.UTF8.GetBytes(value)), "bytea columns dump as hex");
+            logs.Should().NotContain(value);
+        }
+
+        dump.Should().Contain(keptName, "the dump is of the database the API wrote").And.Contain("subject_forgotten");
+    }
+
+    private async Task ReadModelsShowErasureAsync(Guid zinaId, string keptName, Guid message, Guid veraChat, Guid vladChat, string vladSays, long after)
+    {
+        var listed = await (await _alice.GetAsync($"/api/contacts?minPosition={after}")).JsonAsync(HttpStatusCode.OK);
+        listed.GetProperty("items").EnumerateArray().Select(c => (c.GetProperty("id").GetGuid(), c.GetProperty("name").GetString()))
+            .Should().Contain((zinaId, Erased)).And.Contain(c => c.Item2 == keptName);
+        var deliveries = (await MessageAsync(message, after)).GetProperty("deliveries").EnumerateArray();
+        deliveries.Select(d => d.GetProperty("address").GetString()).Should().AllBe(Erased);
+        (await ChatAsync(veraChat, after)).Should().AllBe(Erased).And.HaveCount(2);
+        (await ChatAsync(vladChat, after)).Should().Equal(vladSays);
+    }
+
+    private async Task<Guid> AddContactAsync(object contact) =>
+        (await (await _alice.PostAsJsonAsync("/api/contacts", contact)).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+    private async Task<(Guid Id, long Position)> ScheduleAsync(Guid contact, string text, DateTimeOffset notBefore)
+    {
+        var accepted = await (await _alice.PostAsJsonAsync("/api/messages", new { text, contactIds = new[] { contact }, notBefore })).JsonAsync(HttpStatusCode.Accepted);
+        return (accepted.GetProperty("id").GetGuid(), accepted.GetProperty("position").GetInt64());
+    }
+
+    private async Task<JsonElement> MessageAsync(Guid id, long minPosition) =>
+        await (await _alice.GetAsync($"/api/messages/{id}?minPosition={minPosition}")).JsonAsync(HttpStatusCode.OK);
+
+    private async Task IngestAsync(string kind, string key, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/ingest/{kind}") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.Add("X-Message-Key", key);
+        request.Headers.Add("application-id", "ticketland");
+        request.Headers.Add("schema-version", "1.0");
+        (await (await api.ClientFor("ticketland").SendAsync(request)).JsonAsync(HttpStatusCode.Accepted)).GetProperty("status").GetString().Should().Be("applied");
+    }
+
+    private async Task<Guid> OpenChatAsync(string visitor) =>
+        (await (await api.ClientFor(visitor).PostAsJsonAsync("/api/conversations", new { })).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+    private async Task<long> PostAsync(string sender, Guid chat, string content) =>
+        (await (await api.ClientFor(sender).PostAsJsonAsync($"/api/conversations/{chat}/messages", new { content })).JsonAsync(HttpStatusCode.Created)).GetProperty("position").GetInt64();
+
+    private async Task<IEnumerable<string?>> ChatAsync(Guid chat, long minPosition) =>
+        (await (await _mia.GetAsync($"/api/conversations/{chat}/messages?minPosition={minPosition}")).JsonAsync(HttpStatusCode.OK))
+            .EnumerateArray().Select(m => m.GetProperty("content").GetString());
+
+    private async Task<JsonElement> ForgetAsync(HttpClient client, string path, object body)
+    {
+        var response = await client.PostAsJsonAsync(path, body);
+        response.StatusCode.Should().Be(HttpStatusCode.OK, string.Join('\n', api.Logs.Lines.Where(l => l.Contains(" Error: ", StringComparison.Ordinal))));
+        return await response.JsonAsync(HttpStatusCode.OK);
+    }
+}
