@@ -26,6 +26,28 @@ public sealed class OperatorCommandLineTests(EmptyStoreApi api) : IClassFixture<
     }
 
     [Fact]
+    public async Task Subjects_forget_erases_a_contact_on_the_running_host_too_once_and_refuses_an_unnamed_subject()
+    {
+        var vlad = api.ClientFor("vlad");
+        var name = $"Forget via cli {Guid.NewGuid():N}";
+        var id = (await (await vlad.PostAsJsonAsync("/api/contacts", new { name, viber = "cli-forget" })).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        (await (await vlad.GetAsync($"/api/contacts/{id}")).JsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString().Should().Be(name, "the host has the key in memory now");
+
+        var (code, output) = await RunAsync("subjects", "forget", "--owner", "vlad", "--contact", id.ToString(), "--reason", "asked by phone");
+        var (again, twice) = await RunAsync("subjects", "forget", "--owner", "vlad", "--contact", id.ToString(), "--reason", "asked by phone");
+        var (refused, why) = await RunAsync("subjects", "forget", "--reason", "nobody");
+
+        (code, again, refused).Should().Be((0, 0, 2));
+        output.Should().StartWith("forgotten at position ");
+        twice.Should().StartWith("nothing to forget");
+        why.Should().Contain("Name one subject");
+        // The host hears of the destroyed key (NOTIFY) and drops it, with the states folded under it.
+        await Eventually.HoldsAsync(
+            async () => (await (await vlad.GetAsync($"/api/contacts/{id}")).JsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString() == "[erased]",
+            "the running host reads the contact as erased");
+    }
+
+    [Fact]
     public async Task Audit_finds_an_actors_events_by_type_and_prints_the_cursor_for_the_next_page()
     {
         var bob = api.ClientFor("bob");

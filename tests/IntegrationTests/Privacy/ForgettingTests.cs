@@ -114,6 +114,36 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
         dump.Should().Contain(keptName, "the dump is of the database the API wrote").And.Contain("subject_forgotten");
     }
 
+    [Fact]
+    public async Task A_key_lost_without_being_forgotten_reads_as_unreadable_rather_than_failing()
+    {
+        var name = $"Lost Key {Guid.NewGuid():N}";
+        var id = await AddContactAsync(new { name, viber = "lost-key-viber" });
+        var stored = (await api.StoredStreamAsync("contacts-alice")).Last(e => e.Data.Contains(id.ToString(), StringComparison.Ordinal));
+        var keyId = Application.Privacy.FieldCipher.KeyIdOf(JsonDocument.Parse(stored.Data).RootElement.GetProperty("name").GetString()!)!.Value;
+        await using (var node = await EventStoreNode.StartAsync(api.Database.ConnectionString))
+        {
+            // As a restore that missed the keys table would leave it: no key, and no record of forgetting.
+            await node.ExecuteAsync($"DELETE FROM es_keys.subject_aliases WHERE key_id = '{keyId}'; DELETE FROM es_keys.subject_keys WHERE key_id = '{keyId}'");
+        }
+
+        // Read by what has not seen the key before: the operator command line, and a second node.
+        var (code, output) = await OperatorCli.RunAsync(api.Database.ConnectionString, "streams", "read", "contacts-alice");
+        code.Should().Be(0);
+        output.Split('\n').Single(l => l.Contains(id.ToString(), StringComparison.Ordinal) && l.Contains("contact_added", StringComparison.Ordinal))
+            .Should().Contain("[unreadable]").And.NotContain(name);
+        var other = api.Over(api.Database, api.Emulator);
+        try
+        {
+            var contact = await (await other.ClientFor("alice").GetAsync($"/api/contacts/{id}")).JsonAsync(HttpStatusCode.OK);
+            (contact.GetProperty("name").GetString(), contact.GetProperty("viber").GetString()).Should().Be(("[unreadable]", "[unreadable]"));
+        }
+        finally
+        {
+            await other.DisposeHostAndDatabaseAsync();
+        }
+    }
+
     private async Task ReadModelsShowErasureAsync(Guid zinaId, string keptName, Guid message, Guid veraChat, Guid vladChat, string vladSays, long after)
     {
         var listed = await (await _alice.GetAsync($"/api/contacts?minPosition={after}")).JsonAsync(HttpStatusCode.OK);

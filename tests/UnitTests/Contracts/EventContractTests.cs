@@ -31,7 +31,7 @@ public sealed class EventContractTests
         [new ShowAvailability("e1", 150000, "RUB", 312)]);
 
     // One sample of every stored event type, with every field set.
-    private static readonly object[] Samples =
+    internal static readonly object[] Samples =
     [
         new ContactAdded(Id, "owner-1", "Artem", "@artem_ivanov", "+4915112345678", "artem-viber", "owner-1", At),
         new ContactUpdated(Id, "owner-1", "Artem I.", "@artem_ivanov", null, "artem-viber", "owner-1", At),
