@@ -7,9 +7,11 @@ internal static class Payload
 {
     private static readonly EventMetadata Metadata = new(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), "benchmark-user");
 
-    public static EventData[] Events(int count) => Enumerable.Range(0, count).Select(_ => new EventData(
+    public static EventData[] Events(int count) => Enumerable.Range(0, count).Select(_ => ContactAdded(Guid.NewGuid())).ToArray();
+
+    public static EventData ContactAdded(Guid contactId) => new(
         Guid.CreateVersion7(),
         "contact_added",
-        $$"""{"contactId":"{{Guid.NewGuid()}}","ownerId":"owner-1","name":"Artem Ivanov","telegram":"@artem_ivanov","whatsApp":"+4915112345678","viber":null,"addedBy":"owner-1","addedAt":"2026-11-22T06:00:00+00:00"}""",
-        Metadata)).ToArray();
+        $$"""{"contactId":"{{contactId}}","ownerId":"owner-1","name":"Artem Ivanov","telegram":"@artem_ivanov","whatsApp":"+4915112345678","viber":null,"addedBy":"owner-1","addedAt":"2026-11-22T06:00:00+00:00"}""",
+        Metadata);
 }

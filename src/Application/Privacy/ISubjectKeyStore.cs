@@ -9,8 +9,8 @@ public sealed record SubjectKey(Guid Id, byte[] Material);
 /// </summary>
 public interface ISubjectKeyStore
 {
-    /// <summary>The key any of <paramref name="aliases"/> already has, else a new key under all of them.</summary>
-    Task<SubjectKey> GetOrCreateAsync(IReadOnlyList<string> aliases, CancellationToken ct);
+    /// <summary>For each subject (its aliases), in one round trip: the key any of its aliases already has, else a new key under all of them.</summary>
+    Task<IReadOnlyList<SubjectKey>> GetOrCreateAsync(IReadOnlyList<IReadOnlyList<string>> subjects, CancellationToken ct);
 
     /// <summary>For each id known: its material, or null when the key was destroyed. Ids never known are absent.</summary>
     Task<IReadOnlyDictionary<Guid, byte[]?>> FindAsync(IReadOnlyCollection<Guid> keyIds, CancellationToken ct);

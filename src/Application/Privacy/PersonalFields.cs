@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using EventSourced.Domain.Privacy;
 
 namespace EventSourced.Application.Privacy;
@@ -30,10 +30,21 @@ public sealed record Subject(SubjectKind Kind, IReadOnlyList<string> Aliases)
 
 /// <summary>
 /// In events of <paramref name="EventType"/>, the string <paramref name="Fields"/> of each object
-/// <paramref name="Scopes"/> selects are personal data of the subject <paramref name="SubjectOf"/>
-/// names (given the event and that object; null when the object names none).
+/// <paramref name="Scope"/> selects (a <see cref="ScopedJson"/> path) are personal data of the
+/// subject <paramref name="SubjectOf"/> names, given the event and that object (null: none).
 /// </summary>
-public sealed record PersonalFieldRule(string EventType, Func<JsonObject, IEnumerable<JsonObject>> Scopes, Func<JsonObject, JsonObject, Subject?> SubjectOf, IReadOnlyList<string> Fields);
+public sealed record PersonalFieldRule(string EventType, string Scope, Func<JsonElement, JsonElement, Subject?> SubjectOf, IReadOnlyList<string> Fields)
+{
+    internal string[] Path { get; } = ScopedJson.Parse(Scope);
+
+    /// <summary>The objects of this event the rule covers, in document order.</summary>
+    public IReadOnlyList<JsonElement> Scopes(JsonElement root)
+    {
+        var scopes = new List<JsonElement>(1);
+        ScopedJson.CollectScopes(root, Path, 0, scopes);
+        return scopes;
+    }
+}
 
 /// <summary>Which fields of which stored events are personal data, and whose (ADR 0025).</summary>
 public static class PersonalFields
@@ -43,33 +54,27 @@ public static class PersonalFields
 
     public static IReadOnlyDictionary<string, PersonalFieldRule> Rules { get; } = new[]
     {
-        new PersonalFieldRule("contact_added", Root, (e, _) => ContactOf(e, e["contactId"]), ContactFields),
-        new PersonalFieldRule("contact_updated", Root, (e, _) => ContactOf(e, e["contactId"]), ContactFields),
+        new PersonalFieldRule("contact_added", "", (e, _) => ContactOf(e, e), ContactFields),
+        new PersonalFieldRule("contact_updated", "", (e, _) => ContactOf(e, e), ContactFields),
         // Deploy notifications plan deliveries to outlets, not contacts (an empty contact id): not personal.
-        new PersonalFieldRule("message_scheduled", e => Objects(e["deliveries"]), (e, d) => ContactOf(e, d["contactId"]), ["contactName", "address"]),
-        new PersonalFieldRule("order_recorded", e => Objects(e["order"]?["customer"]), BuyerOf, CustomerFields),
-        new PersonalFieldRule("refund_recorded", e => Objects(e["refund"]?["customer"]), BuyerOf, CustomerFields),
-        new PersonalFieldRule("order_parked", e => Objects(e["order"]?["order"]?["customer"]), BuyerOf, CustomerFields),
+        new PersonalFieldRule("message_scheduled", "deliveries[]", ContactOf, ["contactName", "address"]),
+        new PersonalFieldRule("order_recorded", "order.customer", BuyerOf, CustomerFields),
+        new PersonalFieldRule("refund_recorded", "refund.customer", BuyerOf, CustomerFields),
+        new PersonalFieldRule("order_parked", "order.order.customer", BuyerOf, CustomerFields),
         // What either side writes in a chat is under the visitor's key: the chat is about them.
-        new PersonalFieldRule("chat_message_posted", Root, VisitorOf, ["content"]),
-        new PersonalFieldRule("chat_message_rejected", Root, VisitorOf, ["content"]),
+        new PersonalFieldRule("chat_message_posted", "", VisitorOf, ["content"]),
+        new PersonalFieldRule("chat_message_rejected", "", VisitorOf, ["content"]),
     }.ToDictionary(r => r.EventType, StringComparer.Ordinal);
 
-    private static IEnumerable<JsonObject> Root(JsonObject e) => [e];
+    private static Subject? ContactOf(JsonElement e, JsonElement scope) =>
+        String(e, "ownerId") is { } owner && scope.TryGetProperty("contactId", out var id) && id.TryGetGuid(out var contactId) && contactId != Guid.Empty
+            ? Subject.Contact(owner, contactId)
+            : null;
 
-    private static IEnumerable<JsonObject> Objects(JsonNode? node) => node switch
-    {
-        JsonObject o => [o],
-        JsonArray a => a.OfType<JsonObject>(),
-        _ => [],
-    };
+    private static Subject? BuyerOf(JsonElement _, JsonElement customer) => Subject.Buyer(String(customer, "email"), String(customer, "phone"));
 
-    private static Subject? ContactOf(JsonObject e, JsonNode? contactId) =>
-        e["ownerId"]?.GetValue<string>() is { } owner && contactId?.GetValue<Guid>() is { } id && id != Guid.Empty ? Subject.Contact(owner, id) : null;
+    private static Subject? VisitorOf(JsonElement e, JsonElement _) => String(e, "visitorId") is { } visitor ? Subject.Visitor(visitor) : null;
 
-    private static Subject? BuyerOf(JsonObject _, JsonObject customer) =>
-        Subject.Buyer(customer["email"]?.GetValue<string>(), customer["phone"]?.GetValue<string>());
-
-    private static Subject? VisitorOf(JsonObject e, JsonObject _) =>
-        e["visitorId"]?.GetValue<string>() is { } visitor ? Subject.Visitor(visitor) : null;
+    private static string? String(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Privacy;
 
@@ -17,17 +17,49 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
 
     public async Task<AppendResult> AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, CancellationToken ct = default)
     {
-        EventData[]? protectedEvents = null;
-        for (var i = 0; i < events.Count; i++)
+        var personal = new List<(int Index, JsonDocument Json, PersonalFieldRule Rule, int FirstScope)>();
+        var subjects = new List<Subject?>();
+        try
         {
-            if (PersonalFields.Rules.TryGetValue(events[i].Type, out var rule))
+            for (var i = 0; i < events.Count; i++)
             {
-                protectedEvents ??= [.. events];
-                protectedEvents[i] = events[i] with { Data = await EncryptAsync(events[i], rule, ct) };
+                if (PersonalFields.Rules.TryGetValue(events[i].Type, out var rule))
+                {
+                    var json = JsonDocument.Parse(events[i].Data);
+                    personal.Add((i, json, rule, subjects.Count));
+                    subjects.AddRange(rule.Scopes(json.RootElement).Select(scope => rule.SubjectOf(json.RootElement, scope)));
+                }
+            }
+
+            if (subjects.All(s => s is null))
+            {
+                return await inner.AppendAsync(streamId, expected, events, ct);
+            }
+
+            // Every subject of the append at once: one round trip for the keys not in memory.
+            var named = subjects.Select((s, n) => (Subject: s, Scope: n)).Where(s => s.Subject is not null).ToList();
+            var found = await keys.KeysForAsync(named.Select(s => s.Subject!).ToList(), ct);
+            var keyOfScope = named.Select((s, n) => (s.Scope, Key: found[n])).ToDictionary(s => s.Scope, s => s.Key);
+            var protectedEvents = events.ToArray();
+            foreach (var (index, json, rule, firstScope) in personal)
+            {
+                var eventId = events[index].EventId;
+                protectedEvents[index] = events[index] with
+                {
+                    Data = ScopedJson.Rewrite(json.RootElement, rule.Path, rule.Fields, (scope, field, value) =>
+                        keyOfScope.TryGetValue(firstScope + scope, out var key) && FieldCipher.KeyIdOf(value) is null ? FieldCipher.Encrypt(key, eventId, field, value) : null),
+                };
+            }
+
+            return await inner.AppendAsync(streamId, expected, protectedEvents, ct);
+        }
+        finally
+        {
+            foreach (var (_, json, _, _) in personal)
+            {
+                json.Dispose();
             }
         }
-
-        return await inner.AppendAsync(streamId, expected, protectedEvents ?? events, ct);
     }
 
     public async Task<IReadOnlyList<RecordedEvent>> ReadStreamAsync(string streamId, ReadDirection direction, long fromVersion, int maxCount, CancellationToken ct = default) =>
@@ -58,29 +90,6 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
 
     public Task SoftDeleteAsync(string streamId, CancellationToken ct = default) => inner.SoftDeleteAsync(streamId, ct);
 
-    private async Task<string> EncryptAsync(EventData data, PersonalFieldRule rule, CancellationToken ct)
-    {
-        var root = JsonNode.Parse(data.Data)!.AsObject();
-        foreach (var scope in rule.Scopes(root).ToList())
-        {
-            if (rule.SubjectOf(root, scope) is not { } subject)
-            {
-                continue;
-            }
-
-            var key = await keys.KeyForAsync(subject, ct);
-            foreach (var field in rule.Fields)
-            {
-                if (scope[field] is JsonValue value && value.TryGetValue<string>(out var text) && FieldCipher.KeyIdOf(text) is null)
-                {
-                    scope[field] = FieldCipher.Encrypt(key.Id, key.Material, data.EventId, field, text);
-                }
-            }
-        }
-
-        return root.ToJsonString(EventTypeRegistry.JsonOptions);
-    }
-
     private static bool IsEncrypted(RecordedEvent recorded) =>
         PersonalFields.Rules.ContainsKey(recorded.Type) && recorded.Data.Contains(EncryptedMarker, StringComparison.Ordinal);
 
@@ -92,37 +101,51 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
             return events;
         }
 
-        var parsed = new List<(int Index, JsonObject Root, List<(JsonObject Scope, string Field, string Value, Guid KeyId)> Fields)>();
-        for (var i = 0; i < events.Count; i++)
+        var encrypted = new List<(int Index, JsonDocument Json, PersonalFieldRule Rule)>();
+        try
         {
-            if (IsEncrypted(events[i]))
+            var keyIds = new HashSet<Guid>();
+            for (var i = 0; i < events.Count; i++)
             {
-                var root = JsonNode.Parse(events[i].Data)!.AsObject();
-                var rule = PersonalFields.Rules[events[i].Type];
-                var fields = (
-                    from scope in rule.Scopes(root)
-                    from field in rule.Fields
-                    let value = scope[field] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null
-                    where value is not null && FieldCipher.KeyIdOf(value) is not null
-                    select (scope, field, value, FieldCipher.KeyIdOf(value)!.Value)).ToList();
-                parsed.Add((i, root, fields));
-            }
-        }
-
-        var found = await keys.KeysAsync(parsed.SelectMany(p => p.Fields.Select(f => f.KeyId)).ToHashSet(), ct);
-        var revealed = events.ToArray();
-        foreach (var (index, root, fields) in parsed)
-        {
-            foreach (var (scope, field, value, keyId) in fields)
-            {
-                scope[field] = found.TryGetValue(keyId, out var material)
-                    ? material is null ? Withheld.Erased : FieldCipher.Decrypt(material, value) ?? Withheld.Unreadable
-                    : Withheld.Unreadable;
+                if (IsEncrypted(events[i]))
+                {
+                    var json = JsonDocument.Parse(events[i].Data);
+                    var rule = PersonalFields.Rules[events[i].Type];
+                    encrypted.Add((i, json, rule));
+                    foreach (var scope in rule.Scopes(json.RootElement))
+                    {
+                        foreach (var field in rule.Fields)
+                        {
+                            if (scope.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String && FieldCipher.KeyIdOf(value.GetString()!) is { } keyId)
+                            {
+                                keyIds.Add(keyId);
+                            }
+                        }
+                    }
+                }
             }
 
-            revealed[index] = revealed[index] with { Data = root.ToJsonString(EventTypeRegistry.JsonOptions) };
-        }
+            var found = await keys.KeysAsync(keyIds, ct);
+            var revealed = events.ToArray();
+            foreach (var (index, json, rule) in encrypted)
+            {
+                revealed[index] = revealed[index] with { Data = ScopedJson.Rewrite(json.RootElement, rule.Path, rule.Fields, (_, _, value) => Reveal(value, found)) };
+            }
 
-        return revealed;
+            return revealed;
+        }
+        finally
+        {
+            foreach (var (_, json, _) in encrypted)
+            {
+                json.Dispose();
+            }
+        }
     }
+
+    private static string? Reveal(string value, IReadOnlyDictionary<Guid, byte[]?> found) =>
+        FieldCipher.KeyIdOf(value) is not { } keyId ? null
+        : !found.TryGetValue(keyId, out var material) ? Withheld.Unreadable
+        : material is null ? Withheld.Erased
+        : FieldCipher.Decrypt(new SubjectKey(keyId, material), value) ?? Withheld.Unreadable;
 }

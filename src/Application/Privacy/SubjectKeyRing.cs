@@ -18,7 +18,56 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
     /// <summary>Raised when a key was destroyed, here or on another node.</summary>
     public event Action? KeyDestroyed;
 
-    public async ValueTask<SubjectKey> KeyForAsync(Subject subject, CancellationToken ct)
+    /// <summary>Each subject's key, from memory where it is and in one round trip for the rest (created if new).</summary>
+    public async ValueTask<IReadOnlyList<SubjectKey>> KeysForAsync(IReadOnlyList<Subject> subjects, CancellationToken ct)
+    {
+        var keys = new SubjectKey[subjects.Count];
+        var missing = new List<int>();
+        for (var i = 0; i < subjects.Count; i++)
+        {
+            if (Known(subjects[i]) is { } known)
+            {
+                keys[i] = known;
+            }
+            else
+            {
+                missing.Add(i);
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return keys;
+        }
+
+        // A destruction heard meanwhile may concern one of these: then they are used once, not kept.
+        var seen = Interlocked.Read(ref _destructions);
+        var fetched = await store.GetOrCreateAsync(missing.Select(i => subjects[i].Aliases).ToList(), ct);
+        var keep = Interlocked.Read(ref _destructions) == seen;
+        if (keep)
+        {
+            MakeRoom();
+        }
+
+        for (var m = 0; m < missing.Count; m++)
+        {
+            var (subject, key) = (subjects[missing[m]], fetched[m]);
+            keys[missing[m]] = key;
+            if (keep)
+            {
+                foreach (var alias in subject.Aliases)
+                {
+                    _byAlias[alias] = key;
+                }
+
+                _byId[key.Id] = key.Material;
+            }
+        }
+
+        return keys;
+    }
+
+    private SubjectKey? Known(Subject subject)
     {
         foreach (var alias in subject.Aliases)
         {
@@ -28,20 +77,7 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
             }
         }
 
-        var seen = Interlocked.Read(ref _destructions);
-        var key = await store.GetOrCreateAsync(subject.Aliases, ct);
-        if (Interlocked.Read(ref _destructions) == seen)
-        {
-            MakeRoom();
-            foreach (var alias in subject.Aliases)
-            {
-                _byAlias[alias] = key;
-            }
-
-            _byId[key.Id] = key.Material;
-        }
-
-        return key;
+        return null;
     }
 
     /// <summary>

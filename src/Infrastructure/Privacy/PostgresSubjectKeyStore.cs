@@ -18,38 +18,67 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
     /// <summary>The channel a destroyed key's id is announced on, to every node.</summary>
     public string DestroyedChannel { get; } = $"{options.Schema}_subject_key_destroyed";
 
-    public async Task<SubjectKey> GetOrCreateAsync(IReadOnlyList<string> aliases, CancellationToken ct)
+    public async Task<IReadOnlyList<SubjectKey>> GetOrCreateAsync(IReadOnlyList<IReadOnlyList<string>> subjects, CancellationToken ct)
     {
-        var hashes = aliases.Select(Hash).ToArray();
+        var hashes = subjects.Select(aliases => aliases.Select(Hash).ToArray()).ToList();
         while (true)
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await connection.BeginTransactionAsync(ct);
-            var existing = await FindLiveAsync(connection, hashes, ct);
-            var key = existing ?? new SubjectKey(Guid.NewGuid(), FieldCipher.NewKey());
-            if (existing is null)
+            var live = await FindLiveAsync(connection, hashes.SelectMany(h => h).ToArray(), ct);
+            var keys = new SubjectKey[subjects.Count];
+            var created = new List<SubjectKey>();
+            var aliases = new List<(byte[] Hash, Guid KeyId, bool New)>();
+            for (var i = 0; i < subjects.Count; i++)
             {
-                await using var insertKey = new NpgsqlCommand($"INSERT INTO {_keys} (key_id, material) VALUES ($1, $2)", connection, tx);
-                insertKey.Parameters.AddWithValue(key.Id);
-                insertKey.Parameters.AddWithValue(key.Material);
-                await insertKey.ExecuteNonQueryAsync(ct);
+                // The first alias that leads to a live key wins (a buyer's email before their phone);
+                // a subject named twice in one call gets one key.
+                keys[i] = hashes[i].Select(h => live.GetValueOrDefault(Convert.ToHexString(h))).FirstOrDefault(k => k is not null)
+                    ?? created.FirstOrDefault(k => aliases.Any(a => a.KeyId == k.Id && hashes[i].Any(h => h.AsSpan().SequenceEqual(a.Hash))))
+                    ?? new SubjectKey(Guid.NewGuid(), FieldCipher.NewKey());
+                var isNew = !live.ContainsValue(keys[i]);
+                if (isNew && !created.Contains(keys[i]))
+                {
+                    created.Add(keys[i]);
+                }
+
+                aliases.AddRange(hashes[i].Select(h => (h, keys[i].Id, isNew)));
             }
 
-            // Aliases another key already has stay with it (a buyer's phone seen first, then with an
-            // email). A new key that lost an alias to a concurrent writer is dropped, and the next
-            // round finds that writer's key.
-            await using var insertAliases = new NpgsqlCommand(
-                $"INSERT INTO {_aliases} (alias_hash, key_id) SELECT unnest($1::bytea[]), $2 ON CONFLICT (alias_hash) DO NOTHING", connection, tx);
-            insertAliases.Parameters.AddWithValue(hashes);
-            insertAliases.Parameters.AddWithValue(key.Id);
-            if (await insertAliases.ExecuteNonQueryAsync(ct) < hashes.Length && existing is null)
+            aliases = aliases.DistinctBy(a => Convert.ToHexString(a.Hash)).ToList();
+            await using var batch = new NpgsqlBatch(connection, tx)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand($"INSERT INTO {_keys} (key_id, material) SELECT * FROM unnest($1::uuid[], $2::bytea[])")
+                    {
+                        Parameters = { new() { Value = created.Select(k => k.Id).ToArray() }, new() { Value = created.Select(k => k.Material).ToArray() } },
+                    },
+                    // Aliases another key already has stay with it (a buyer's phone seen first, then with an email).
+                    new NpgsqlBatchCommand($"INSERT INTO {_aliases} (alias_hash, key_id) SELECT * FROM unnest($1::bytea[], $2::uuid[]) ON CONFLICT (alias_hash) DO NOTHING RETURNING alias_hash")
+                    {
+                        Parameters = { new() { Value = aliases.Select(a => a.Hash).ToArray() }, new() { Value = aliases.Select(a => a.KeyId).ToArray() } },
+                    },
+                },
+            };
+            var taken = new HashSet<string>();
+            await using (var reader = await batch.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    taken.Add(Convert.ToHexString(reader.GetFieldValue<byte[]>(0)));
+                }
+            }
+
+            // A new key that lost an alias to a concurrent writer is dropped: the next round finds that writer's key.
+            if (aliases.Any(a => a.New && !taken.Contains(Convert.ToHexString(a.Hash))))
             {
                 await tx.RollbackAsync(ct);
                 continue;
             }
 
             await tx.CommitAsync(ct);
-            return key;
+            return keys;
         }
     }
 
@@ -75,7 +104,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
     public async Task<Guid?> FindByAliasAsync(string alias, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return (await FindLiveAsync(connection, [Hash(alias)], ct))?.Id;
+        return (await FindLiveAsync(connection, [Hash(alias)], ct)).Values.FirstOrDefault()?.Id;
     }
 
     public async Task DestroyAsync(Guid keyId, CancellationToken ct)
@@ -96,17 +125,24 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
         await tx.CommitAsync(ct);
     }
 
-    private async Task<SubjectKey?> FindLiveAsync(NpgsqlConnection connection, byte[][] hashes, CancellationToken ct)
+    /// <summary>The live key each of these alias hashes leads to, by the hash in hex.</summary>
+    private async Task<Dictionary<string, SubjectKey>> FindLiveAsync(NpgsqlConnection connection, byte[][] hashes, CancellationToken ct)
     {
-        // The first alias given that leads to a live key wins (a buyer's email before their phone).
         await using var command = new NpgsqlCommand($"""
-            SELECT k.key_id, k.material FROM unnest($1::bytea[]) WITH ORDINALITY AS a(alias_hash, n)
-            JOIN {_aliases} s ON s.alias_hash = a.alias_hash JOIN {_keys} k ON k.key_id = s.key_id
-            WHERE k.material IS NOT NULL ORDER BY a.n LIMIT 1
+            SELECT s.alias_hash, k.key_id, k.material FROM {_aliases} s JOIN {_keys} k ON k.key_id = s.key_id
+            WHERE s.alias_hash = ANY($1) AND k.material IS NOT NULL
             """, connection);
         command.Parameters.AddWithValue(hashes);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? new SubjectKey(reader.GetGuid(0), reader.GetFieldValue<byte[]>(1)) : null;
+        var found = new Dictionary<string, SubjectKey>();
+        var byId = new Dictionary<Guid, SubjectKey>();
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetGuid(1);
+            found[Convert.ToHexString(reader.GetFieldValue<byte[]>(0))] = byId.TryGetValue(id, out var known) ? known : byId[id] = new SubjectKey(id, reader.GetFieldValue<byte[]>(2));
+        }
+
+        return found;
     }
 
     private static byte[] Hash(string alias) => SHA256.HashData(Encoding.UTF8.GetBytes(alias));

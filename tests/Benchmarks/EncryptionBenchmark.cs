@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using EventSourced.Application.EventStore;
+using EventSourced.Application.Privacy;
+using EventSourced.Infrastructure.EventStore;
+using EventSourced.Infrastructure.Privacy;
+using Npgsql;
+
+namespace EventSourced.Benchmarks;
+
+/// <summary>
+/// Appends of contact events through the store with personal fields encrypted (ADR 0025) against
+/// the same store without, in paired rounds of one run. Two payloads: events about contacts
+/// already known (their keys in memory, the usual case: a contact is added once and then updated
+/// and written to), and a new contact in every event (a key created per event).
+/// </summary>
+internal static class EncryptionBenchmark
+{
+    private const int KnownContacts = 1000;
+
+    public static async Task RunAsync(NpgsqlDataSource dataSource, PostgresEventStore store, EventStoreOptions options, double seconds, int rounds)
+    {
+        var keys = new SubjectKeyRing(new PostgresSubjectKeyStore(dataSource, options));
+        var encrypted = new ProtectedEventStore(store, keys);
+        var known = Enumerable.Range(0, KnownContacts).Select(_ => Guid.NewGuid()).ToArray();
+        // The known contacts' keys are created (and so in memory) before the clock starts.
+        await encrypted.AppendAsync($"bench-{Guid.NewGuid():N}", ExpectedVersion.NoStream, known.Select(Payload.ContactAdded).ToArray());
+
+        Console.WriteLine($"Append with encryption vs without: {rounds} paired rounds of {seconds} s, order alternating; medians shown.");
+        Console.WriteLine($"{"scenario",-44}{"plain ev/s",12}{"encrypted ev/s",16}{"cost",8}{"cost range",16}");
+        var results = new List<(string Name, double Cost)>();
+        foreach (var (payload, pick) in new (string, Func<Guid>)[] { ("known contacts", () => known[Random.Shared.Next(known.Length)]), ("a new contact each", Guid.NewGuid) })
+        {
+            foreach (var (writers, batch, shape) in new[] { (1, 1, "single, 1 writer"), (8, 1, "single, 8 writers"), (1, 100, "100-batch, 1 writer") })
+            {
+                var name = $"{payload}, {shape}";
+                results.Add((name, await CompareAsync(name, writers, batch, pick, store, encrypted, seconds, rounds)));
+            }
+        }
+
+        Console.WriteLine();
+        foreach (var (name, cost) in results.Where(r => r.Name.StartsWith("known", StringComparison.Ordinal)))
+        {
+            Console.WriteLine($"goal cost <= 10% ({name}): {(cost <= 0.10 ? "met" : "NOT met")} ({cost:P1})");
+        }
+    }
+
+    private static async Task<double> CompareAsync(string name, int writers, int batch, Func<Guid> contact, IEventStore plain, IEventStore encrypted, double seconds, int rounds)
+    {
+        var plainRates = new List<double>();
+        var encryptedRates = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var plainFirst = round % 2 == 0;
+            for (var side = 0; side < 2; side++)
+            {
+                var store = plainFirst == (side == 0) ? plain : encrypted;
+                (store == plain ? plainRates : encryptedRates).Add(await RunAsync(store, writers, batch, contact, seconds));
+            }
+        }
+
+        var costs = plainRates.Zip(encryptedRates, (p, e) => 1 - (e / p)).Order().ToList();
+        var cost = costs[costs.Count / 2];
+        Console.WriteLine($"{name,-44}{Median(plainRates),12:N0}{Median(encryptedRates),16:N0}{cost,8:P1}{$"{costs[0]:P0} to {costs[^1]:P0}",16}");
+        return cost;
+    }
+
+    private static async Task<double> RunAsync(IEventStore store, int writers, int batch, Func<Guid> contact, double seconds)
+    {
+        var clock = Stopwatch.StartNew();
+        var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
+        {
+            var stream = $"bench-{Guid.NewGuid():N}";
+            long version = -1, events = 0;
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                await store.AppendAsync(stream, ExpectedVersion.From(version), Enumerable.Range(0, batch).Select(_ => Payload.ContactAdded(contact())).ToArray());
+                version += batch;
+                events += batch;
+            }
+
+            return events;
+        })));
+        return counts.Sum() / clock.Elapsed.TotalSeconds;
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}
