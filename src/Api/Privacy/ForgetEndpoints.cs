@@ -57,12 +57,11 @@ public static class ForgetEndpoints
             case "contact":
                 return Problems.Invalid("contactId", "A contact is named by ownerId and contactId.");
             case "buyer" when Subject.Buyer(request.Email, request.Phone) is { } buyer:
-                return TypedResults.Ok(await forgetting.ForgetAsync(new ForgetRequest(buyer, null, null, null, context.Actor, reason), context, ct));
+                return TypedResults.Ok(await forgetting.ForgetBuyerAsync(buyer, request.Email, request.Phone, reason, context, ct));
             case "buyer":
                 return Problems.Invalid("email", "A buyer is named by email, phone or both.");
             case "visitor" when !string.IsNullOrWhiteSpace(request.VisitorId):
-                var visitor = request.VisitorId.Trim();
-                return TypedResults.Ok(await forgetting.ForgetAsync(new ForgetRequest(Subject.Visitor(visitor), null, null, visitor, context.Actor, reason), context, ct));
+                return TypedResults.Ok(await forgetting.ForgetVisitorAsync(request.VisitorId.Trim(), reason, context, ct));
             case "visitor":
                 return Problems.Invalid("visitorId", "A visitor is named by visitorId.");
             default:

@@ -1,6 +1,7 @@
 using EventSourced.Application.Commands;
 using EventSourced.Application.Privacy;
 using EventSourced.Domain.Messages;
+using EventSourced.Infrastructure.Tickets.Kafka;
 using EventSourced.Projections.Messages;
 
 namespace EventSourced.Api.Privacy;
@@ -15,7 +16,7 @@ public sealed record ForgetResponse(bool Forgotten, long? Position, int Cancelle
 /// waiting deliveries are cancelled here, as the read model knows them; one this misses (a crash,
 /// or scheduled a moment before) is cancelled when it falls due, since its address reads as erased.
 /// </summary>
-public sealed class Forgetting(SubjectForgetting forgetting, MessageQueries messages, CommandHandler handler, TimeProvider clock)
+public sealed class Forgetting(SubjectForgetting forgetting, MessageQueries messages, CommandHandler handler, IngestDeadLetters deadLetters, TimeProvider clock)
 {
     public async Task<ForgetResponse> ForgetContactAsync(string ownerId, Guid contactId, string reason, CommandContext context, CancellationToken ct)
     {
@@ -33,9 +34,18 @@ public sealed class Forgetting(SubjectForgetting forgetting, MessageQueries mess
         return new ForgetResponse(outcome.ForgotAnything, position, cancelled);
     }
 
-    public async Task<ForgetResponse> ForgetAsync(ForgetRequest request, CommandContext context, CancellationToken ct)
+    /// <summary>A buyer, by email and/or phone; the seller's records that could not be applied and mention them go too.</summary>
+    public async Task<ForgetResponse> ForgetBuyerAsync(Subject buyer, string? email, string? phone, string reason, CommandContext context, CancellationToken ct)
     {
-        var outcome = await forgetting.ForgetAsync(request, context, ct);
+        var outcome = await forgetting.ForgetAsync(new ForgetRequest(buyer, null, null, null, context.Actor, reason), context, ct);
+        string[] mentions = [.. new[] { email?.Trim(), email?.Trim().ToLowerInvariant(), phone?.Trim() }.OfType<string>().Where(v => v.Length > 0).Distinct()];
+        var dropped = await deadLetters.RemoveMentioningAsync(mentions, ct);
+        return new ForgetResponse(outcome.ForgotAnything || dropped > 0, outcome.Position, 0);
+    }
+
+    public async Task<ForgetResponse> ForgetVisitorAsync(string visitorId, string reason, CommandContext context, CancellationToken ct)
+    {
+        var outcome = await forgetting.ForgetAsync(new ForgetRequest(Subject.Visitor(visitorId), null, null, visitorId, context.Actor, reason), context, ct);
         return new ForgetResponse(outcome.ForgotAnything, outcome.Position, 0);
     }
 }

@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json;
 using EventSourced.IntegrationTests.Support;
 using EventSourced.IntegrationTests.Tickets;
+using EventSourced.Infrastructure.Tickets.Kafka;
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EventSourced.IntegrationTests.Privacy;
 
@@ -48,6 +50,11 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
         await IngestAsync("events", keptOrder.Show, SellerRecords.Show(keptOrder.Show));
         await IngestAsync("orders", keptOrder.Order, SellerRecords.Order(keptOrder, customer:
             $$"""{"email":"{{keptOrder.Email}}","phone":"+7913{{digits[..7]}}","first_name":"Kept","last_name":"Buyer"}"""));
+        // A record of the buyer's that could not be applied waits in the dead letters, outside the event store.
+        var letters = api.Services.GetRequiredService<IngestDeadLetters>();
+        await letters.EnsureSchemaAsync(CancellationToken.None);
+        await letters.StoreAsync(new TicketRecord("orders", 0, 1, forgottenOrder.Order, new Dictionary<string, string> { ["schema-version"] = "2.0" }, SellerRecords.Order(forgottenOrder, customer:
+            $$"""{"email":"{{buyer.Email}}","phone":"{{buyer.Phone}}","first_name":"{{buyer.First}}","last_name":"{{buyer.Last}}"}"""), DateTimeOffset.UtcNow), "Major version 2", CancellationToken.None);
         (await _mia.PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true })).EnsureSuccessStatusCode();
         var veraChat = await OpenChatAsync("vera");
         await PostAsync("vera", veraChat, visitorSecret);
@@ -102,7 +109,7 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
 
         await ReadModelsShowErasureAsync(zinaId, keptName, waiting.Id, veraChat, vladChat, vladSays, after);
 
-        // Nowhere in clear: not in a dump of the whole database (events, read models, keys), not in any log line.
+        // Nowhere in clear: not in a dump of the whole database (events, read models, keys, dead letters), not in any log line.
         var dump = await DatabaseDump.OfAsync(api.Database.ConnectionString);
         var logs = string.Join('\n', api.Logs.Lines);
         foreach (var value in forgotten)

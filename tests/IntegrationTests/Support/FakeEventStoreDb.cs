@@ -34,6 +34,18 @@ public sealed class FakeEventStoreDb : IAsyncDisposable
     public string ConnectionString(string query = "tls=false") =>
         $"esdb://admin:changeit@{new Uri(_app.Urls.First()).Authority}?{query}";
 
+    /// <summary>Every event's data as the server holds it: what a backup of it would.</summary>
+    public IReadOnlyList<string> StoredData
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _all.Select(e => e.Data.ToStringUtf8()).ToList();
+            }
+        }
+    }
+
     /// <summary>The authorization header of every call, to check that credentials travel.</summary>
     public List<string?> Authorizations { get; } = [];
 

@@ -61,6 +61,11 @@ public sealed class IngestDeadLetters(NpgsqlDataSource dataSource)
     /// <returns>False when there is no such dead letter.</returns>
     public async Task<bool> RemoveAsync(long id, CancellationToken ct) => await ExecuteAsync("DELETE FROM ingest.dead_letters WHERE id = $1", ct, id) > 0;
 
+    /// <summary>Drops the records whose raw body mentions any of these values (a forgotten buyer's email or phone): they are not in the event store, so no key shreds them.</summary>
+    public Task<int> RemoveMentioningAsync(IReadOnlyList<string> values, CancellationToken ct) =>
+        ExecuteAsync("DELETE FROM ingest.dead_letters WHERE EXISTS (SELECT FROM unnest($1::bytea[]) AS v(value) WHERE position(v.value IN body) > 0)", ct,
+            (object)values.Select(System.Text.Encoding.UTF8.GetBytes).ToArray());
+
     public Task UpdateReasonAsync(long id, string reason, CancellationToken ct) => ExecuteAsync("UPDATE ingest.dead_letters SET reason = $2 WHERE id = $1", ct, id, reason);
 
     private async Task<int> ExecuteAsync(string sql, CancellationToken ct, params object?[] parameters)
