@@ -34,6 +34,7 @@ public static class PersonalDataServiceCollectionExtensions
             sp.GetRequiredService<SubjectKeyRing>()));
         services.AddSingleton<SubjectForgetting>();
         services.AddHostedService<SubjectKeyNotifications>();
+        services.AddHostedService<ForgottenKeysSweep>();
         return services;
     }
 }

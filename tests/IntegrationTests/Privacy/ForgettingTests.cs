@@ -126,8 +126,7 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
     {
         var name = $"Lost Key {Guid.NewGuid():N}";
         var id = await AddContactAsync(new { name, viber = "lost-key-viber" });
-        var stored = (await api.StoredStreamAsync("contacts-alice")).Last(e => e.Data.Contains(id.ToString(), StringComparison.Ordinal));
-        var keyId = Application.Privacy.FieldCipher.KeyIdOf(JsonDocument.Parse(stored.Data).RootElement.GetProperty("name").GetString()!)!.Value;
+        var keyId = await KeyIdOfAsync(id);
         await using (var node = await EventStoreNode.StartAsync(api.Database.ConnectionString))
         {
             // As a restore that missed the keys table would leave it: no key, and no record of forgetting.
@@ -149,6 +148,36 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
         {
             await other.DisposeHostAndDatabaseAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_keys_table_restored_from_before_a_forgetting_is_forgotten_again_when_a_node_starts()
+    {
+        var name = $"Restored Key {Guid.NewGuid():N}";
+        var id = await AddContactAsync(new { name, viber = "restored-viber" });
+        var keyId = await KeyIdOfAsync(id);
+        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
+        await node.ExecuteAsync($"CREATE TABLE backup_{keyId:N} AS SELECT material FROM es_keys.subject_keys WHERE key_id = '{keyId}'");
+        await ForgetAsync(_alice, $"/api/contacts/{id}/forget", new { reason = "asked" });
+
+        // The keys table comes back from the backup; the events still say the subject was forgotten.
+        await node.ExecuteAsync($"UPDATE es_keys.subject_keys SET material = (SELECT material FROM backup_{keyId:N}), destroyed_at = NULL WHERE key_id = '{keyId}'; DROP TABLE backup_{keyId:N}");
+        var restarted = api.Over(api.Database, api.Emulator);
+        try
+        {
+            (await (await restarted.ClientFor("alice").GetAsync($"/api/contacts/{id}")).JsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString().Should().Be(Erased);
+            (await node.ScalarAsync($"SELECT count(*) FROM es_keys.subject_keys WHERE key_id = '{keyId}' AND material IS NULL")).Should().Be(1);
+        }
+        finally
+        {
+            await restarted.DisposeHostAndDatabaseAsync();
+        }
+    }
+
+    private async Task<Guid> KeyIdOfAsync(Guid contactId)
+    {
+        var stored = (await api.StoredStreamAsync("contacts-alice")).Last(e => e.Data.Contains(contactId.ToString(), StringComparison.Ordinal));
+        return Application.Privacy.FieldCipher.KeyIdOf(JsonDocument.Parse(stored.Data).RootElement.GetProperty("name").GetString()!)!.Value;
     }
 
     private async Task ReadModelsShowErasureAsync(Guid zinaId, string keptName, Guid message, Guid veraChat, Guid vladChat, string vladSays, long after)

@@ -1,0 +1,50 @@
+using EventSourced.Application.EventStore;
+using EventSourced.Application.Privacy;
+using EventSourced.Domain.Privacy;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EventSourced.Infrastructure.Privacy;
+
+/// <summary>
+/// At start-up, destroys again every key the event store says was forgotten: a keys table restored
+/// from a backup older than a forgetting would otherwise bring that subject's data back. Runs
+/// before the host serves, so nothing is read in between.
+/// </summary>
+public sealed partial class ForgottenKeysSweep(IEventStore store, EventTypeRegistry registry, ISubjectKeyStore keys, ILogger<ForgottenKeysSweep> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var forgotten = new List<Guid>();
+        var filter = EventFilter.ForTypes("subject_forgotten");
+        for (var page = await store.ReadAllAsync(0, 1000, filter, cancellationToken); ; page = await store.ReadAllAsync(page.LastPosition, 1000, filter, cancellationToken))
+        {
+            forgotten.AddRange(page.Events.Select(registry.Deserialize).OfType<SubjectForgotten>().Select(e => e.KeyId));
+            if (page.Events.Count < 1000)
+            {
+                break;
+            }
+        }
+
+        if (forgotten.Count == 0)
+        {
+            return;
+        }
+
+        var live = (await keys.FindAsync(forgotten, cancellationToken)).Where(k => k.Value is not null && forgotten.Contains(k.Key)).Select(k => k.Key).ToList();
+        foreach (var keyId in live)
+        {
+            await keys.DestroyAsync(keyId, cancellationToken);
+        }
+
+        if (live.Count > 0)
+        {
+            LogDestroyedAgain(logger, live.Count);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Destroyed {Count} keys again that were forgotten but present: the keys table was restored from before their forgetting")]
+    private static partial void LogDestroyedAgain(ILogger logger, int count);
+}
