@@ -21,31 +21,14 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
     public async Task<IReadOnlyList<SubjectKey>> GetOrCreateAsync(IReadOnlyList<IReadOnlyList<string>> subjects, CancellationToken ct)
     {
         var hashes = subjects.Select(aliases => aliases.Select(Hash).ToArray()).ToList();
+        // A node asks only for keys it does not hold, which are mostly new subjects: first try to
+        // create them all in one round trip, and look for existing ones only when an alias is taken.
+        var live = new Dictionary<string, SubjectKey>();
         while (true)
         {
+            var (keys, created, aliases) = Assign(hashes, live);
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await connection.BeginTransactionAsync(ct);
-            var live = await FindLiveAsync(connection, hashes.SelectMany(h => h).ToArray(), ct);
-            var keys = new SubjectKey[subjects.Count];
-            var created = new List<SubjectKey>();
-            var aliases = new List<(byte[] Hash, Guid KeyId, bool New)>();
-            for (var i = 0; i < subjects.Count; i++)
-            {
-                // The first alias that leads to a live key wins (a buyer's email before their phone);
-                // a subject named twice in one call gets one key.
-                keys[i] = hashes[i].Select(h => live.GetValueOrDefault(Convert.ToHexString(h))).FirstOrDefault(k => k is not null)
-                    ?? created.FirstOrDefault(k => aliases.Any(a => a.KeyId == k.Id && hashes[i].Any(h => h.AsSpan().SequenceEqual(a.Hash))))
-                    ?? new SubjectKey(Guid.NewGuid(), FieldCipher.NewKey());
-                var isNew = !live.ContainsValue(keys[i]);
-                if (isNew && !created.Contains(keys[i]))
-                {
-                    created.Add(keys[i]);
-                }
-
-                aliases.AddRange(hashes[i].Select(h => (h, keys[i].Id, isNew)));
-            }
-
-            aliases = aliases.DistinctBy(a => Convert.ToHexString(a.Hash)).ToList();
             await using var batch = new NpgsqlBatch(connection, tx)
             {
                 BatchCommands =
@@ -70,16 +53,48 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
                 }
             }
 
-            // A new key that lost an alias to a concurrent writer is dropped: the next round finds that writer's key.
+            // A new key whose alias is taken (by an existing subject, or a concurrent writer) is
+            // dropped; the next round uses the key that alias leads to.
             if (aliases.Any(a => a.New && !taken.Contains(Convert.ToHexString(a.Hash))))
             {
                 await tx.RollbackAsync(ct);
+                live = await FindLiveAsync(connection, [.. hashes.SelectMany(h => h)], ct);
                 continue;
             }
 
             await tx.CommitAsync(ct);
             return keys;
         }
+    }
+
+    /// <summary>
+    /// Each subject's key: the live key one of its aliases leads to (the first alias wins: a buyer's
+    /// email before their phone), else a new one. A subject named twice gets one key.
+    /// </summary>
+    private static (SubjectKey[] Keys, List<SubjectKey> Created, List<(byte[] Hash, Guid KeyId, bool New)> Aliases) Assign(
+        List<byte[][]> hashes, Dictionary<string, SubjectKey> live)
+    {
+        var keys = new SubjectKey[hashes.Count];
+        var created = new List<SubjectKey>();
+        var assigned = new Dictionary<string, (SubjectKey Key, bool New)>();
+        for (var i = 0; i < hashes.Count; i++)
+        {
+            var hex = hashes[i].Select(Convert.ToHexString).ToList();
+            var (key, isNew) = hex.Select(h => live.TryGetValue(h, out var k) ? (k, false) : assigned.TryGetValue(h, out var a) ? a : default).FirstOrDefault(k => k.Item1 is not null);
+            if (key is null)
+            {
+                (key, isNew) = (new SubjectKey(Guid.NewGuid(), FieldCipher.NewKey()), true);
+                created.Add(key);
+            }
+
+            keys[i] = key;
+            foreach (var h in hex)
+            {
+                assigned.TryAdd(h, (key, isNew));
+            }
+        }
+
+        return (keys, created, assigned.Select(a => (Convert.FromHexString(a.Key), a.Value.Key.Id, a.Value.New)).ToList());
     }
 
     public async Task<IReadOnlyDictionary<Guid, byte[]?>> FindAsync(IReadOnlyCollection<Guid> keyIds, CancellationToken ct)
