@@ -78,14 +78,17 @@ internal sealed class EventStoreSql(string schema)
         WHERE e.position < pg_snapshot_xmin(pg_current_snapshot())::text::bigint << {OrdinalBits}
         """;
 
-    // One range scan of the category index per category, merged: an OR over categories would
-    // scan every matching event after the position, and sort them, for each page.
+    // One range scan of the category index per category, merged. The bounds are row comparisons on
+    // the index's (category, position), so that no plan, not even a generic one that cannot see
+    // which category it is for, scans the position index instead and reads past every other
+    // category's events to find a rare one's (or none).
     public string ReadAllByCategories { get; } = ReadAllFrom(schema, $"""
         SELECT c.* FROM unnest($3::text[]) AS categories(category)
         CROSS JOIN LATERAL (
             SELECT * FROM {schema}.events e
-            WHERE e.position > $1 AND e.position < h.horizon AND split_part(e.stream_id, '-', 1) = categories.category
-            ORDER BY e.position LIMIT $2) c
+            WHERE (split_part(e.stream_id, '-', 1), e.position) > (categories.category, $1)
+              AND (split_part(e.stream_id, '-', 1), e.position) < (categories.category, h.horizon)
+            ORDER BY split_part(e.stream_id, '-', 1), e.position LIMIT $2) c
         ORDER BY c.position LIMIT $2
         """);
 
