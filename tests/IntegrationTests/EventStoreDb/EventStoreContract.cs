@@ -93,7 +93,7 @@ public abstract class EventStoreContract<TBackend>(TBackend backend) : IClassFix
     }
 
     [SkippableFact]
-    public async Task All_reads_after_a_position_in_order_by_category_or_by_type()
+    public async Task All_reads_after_a_position_in_order_by_category_by_several_categories_or_by_type()
     {
         Available();
         var from = await Store.LastPositionAsync();
@@ -106,12 +106,15 @@ public abstract class EventStoreContract<TBackend>(TBackend backend) : IClassFix
         var all = await ReadAllAsync(from, EventFilter.All);
         var orders = await ReadAllAsync(from, EventFilter.ForCategory("order"));
         var refunds = await ReadAllAsync(from, EventFilter.ForTypes("refund_made"));
+        var both = await ReadAllAsync(from, EventFilter.ForCategory("order", "refund"));
 
         all.Where(e => e.StreamId == order || e.StreamId == refund).Select(e => e.Type).Should().Equal("order_placed", "order_placed", "refund_made", "order_shipped");
         all.Select(e => e.Position).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
         orders.Where(e => e.StreamId == order).Should().HaveCount(3);
         orders.Should().OnlyContain(e => e.Category == "order");
         refunds.Should().ContainSingle(e => e.StreamId == refund).And.OnlyContain(e => e.Type == "refund_made");
+        both.Where(e => e.StreamId == order || e.StreamId == refund).Select(e => e.Type).Should().Equal("order_placed", "order_placed", "refund_made", "order_shipped");
+        both.Should().OnlyContain(e => e.Category == "order" || e.Category == "refund").And.BeInAscendingOrder(e => e.Position);
     }
 
     [SkippableFact]
