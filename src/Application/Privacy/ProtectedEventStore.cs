@@ -46,8 +46,9 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
                 var eventId = events[index].EventId;
                 protectedEvents[index] = events[index] with
                 {
+                    // Every value, even one that looks encrypted already: a user could type one to stay in clear.
                     Data = ScopedJson.Rewrite(json.RootElement, rule.Path, rule.Fields, (scope, field, value) =>
-                        keyOfScope.TryGetValue(firstScope + scope, out var key) && FieldCipher.KeyIdOf(value) is null ? FieldCipher.Encrypt(key, eventId, field, value) : null),
+                        keyOfScope.TryGetValue(firstScope + scope, out var key) ? FieldCipher.Encrypt(key, eventId, field, value) : null),
                 };
             }
 

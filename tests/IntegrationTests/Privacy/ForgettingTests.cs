@@ -60,7 +60,8 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
         await PostAsync("vera", veraChat, visitorSecret);
         await PostAsync("mia", veraChat, managerReply);
         var vladChat = await OpenChatAsync("vlad");
-        var vladSays = $"Vlad keeps {r}";
+        // Looking encrypted already does not keep a value in clear.
+        var vladSays = $"enc:v1:{Guid.NewGuid():N}:Vlad keeps {r}";
         var at = await PostAsync("vlad", vladChat, vladSays);
         (await MessageAsync(waiting.Id, waiting.Position)).GetProperty("deliveries").GetArrayLength().Should().Be(3, "one per messenger");
 
@@ -119,6 +120,7 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
         }
 
         dump.Should().Contain(keptName, "the dump is of the database the API wrote").And.Contain("subject_forgotten");
+        (await api.StoredStreamAsync($"conversation-{vladChat}")).Should().NotContain(e => e.Data.Contains($"Vlad keeps {r}"), "a value that looks encrypted is encrypted all the same");
     }
 
     [Fact]
