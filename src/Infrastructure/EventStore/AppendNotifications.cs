@@ -17,8 +17,6 @@ public sealed class AppendNotifications(
     EventStoreOptions options,
     ILogger<AppendNotifications> logger) : BackgroundService
 {
-    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
-
     // At most one NOTIFY per interval: each is a transaction of its own, and under load one per
     // append would cost as much as the appends. Other nodes hear within this interval.
     private static readonly TimeSpan MinNotifyInterval = TimeSpan.FromMilliseconds(20);
@@ -62,42 +60,22 @@ public sealed class AppendNotifications(
         }
     }
 
-    private async Task ListenAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
+    private Task ListenAsync(CancellationToken ct) => PostgresListener.ListenAsync(
+        dataSource,
+        options.NotificationChannel,
+        notified: payload =>
         {
-            try
+            if (payload != _nodeId)
             {
-                await using var connection = await dataSource.OpenConnectionAsync(ct);
-                connection.Notification += (_, e) =>
-                {
-                    if (e.Payload != _nodeId)
-                    {
-                        Signal.Pulse();
-                    }
-                };
-                await using (var listen = new NpgsqlCommand($"LISTEN {options.NotificationChannel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(ct);
-                }
-
-                // Anything appended while we were not listening is picked up by this pulse.
                 Signal.Pulse();
-                _listening.TrySetResult();
-                while (!ct.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(ct);
-                }
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
-            {
-                logger.LogWarning(e, "Lost the append notification connection; reconnecting");
-                await Task.Delay(ReconnectDelay, ct);
-            }
-        }
-    }
+        },
+        listening: () =>
+        {
+            // Anything appended while we were not listening is picked up by this pulse.
+            Signal.Pulse();
+            _listening.TrySetResult();
+        },
+        lost: e => logger.LogWarning(e, "Lost the append notification connection; reconnecting"),
+        ct);
 }

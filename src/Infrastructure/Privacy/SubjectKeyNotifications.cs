@@ -1,4 +1,5 @@
 using EventSourced.Application.Privacy;
+using EventSourced.Infrastructure.EventStore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -12,44 +13,19 @@ namespace EventSourced.Infrastructure.Privacy;
 public sealed partial class SubjectKeyNotifications(NpgsqlDataSource dataSource, PostgresSubjectKeyStore store, SubjectKeyRing ring, ILogger<SubjectKeyNotifications> logger)
     : BackgroundService
 {
-    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => PostgresListener.ListenAsync(
+        dataSource,
+        store.DestroyedChannel,
+        notified: payload =>
         {
-            try
+            if (Guid.TryParse(payload, out var keyId))
             {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) =>
-                {
-                    if (Guid.TryParse(e.Payload, out var keyId))
-                    {
-                        ring.Forget(keyId);
-                    }
-                };
-                await using (var listen = new NpgsqlCommand($"LISTEN {store.DestroyedChannel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-
-                ring.ForgetAll();
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
+                ring.Forget(keyId);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
-            {
-                LogLost(logger, e);
-                await Task.Delay(ReconnectDelay, stoppingToken);
-            }
-        }
-    }
+        },
+        listening: ring.ForgetAll,
+        lost: e => LogLost(logger, e),
+        stoppingToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the connection that hears of destroyed subject keys; reconnecting")]
     private static partial void LogLost(ILogger logger, Exception exception);
