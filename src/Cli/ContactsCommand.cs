@@ -3,13 +3,14 @@ using System.Text.Json;
 
 namespace EventSourced.Cli;
 
-/// <summary>`contacts add|list|update|remove`: your contacts and their messenger ids.</summary>
+/// <summary>`contacts add|list|update|remove|forget`: your contacts and their messenger ids.</summary>
 public static class ContactsCommand
 {
     private static readonly (string Header, Func<JsonElement, string?> Cell)[] Columns =
         [("Name", c => c.Str("name")), ("Telegram", c => c.Str("telegram")), ("WhatsApp", c => c.Str("whatsApp")), ("Viber", c => c.Str("viber")), ("Id", c => c.Str("id"))];
 
-    public static Command Create(CliApp.Runner run) => new("contacts", "Your contacts: add, list, update, remove") { Add(run), List(run), Update(run), Remove(run) };
+    public static Command Create(CliApp.Runner run) =>
+        new("contacts", "Your contacts: add, list, update, remove, forget") { Add(run), List(run), Update(run), Remove(run), Forget(run) };
 
     private static Command Add(CliApp.Runner run)
     {
@@ -78,6 +79,22 @@ public static class ContactsCommand
             output.Done(await api.DeleteAsync($"/api/contacts/{id}", ct), $"Removed {parse.GetValue(contact)}.");
         }));
         return remove;
+    }
+
+    private static Command Forget(CliApp.Runner run)
+    {
+        var contact = ContactArgument();
+        var reason = new Option<string>("--reason") { Description = "Why: kept with the record of forgetting", Required = true };
+        var forget = new Command("forget", "Erase a contact's name and messenger ids for good, and cancel what waits to be sent to it") { contact, reason };
+        forget.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            var id = await ResolveAsync(api, parse.GetValue(contact)!, ct);
+            var forgotten = await api.PostAsync($"/api/contacts/{id}/forget", new { reason = parse.GetValue(reason) }, ct);
+            output.Done(forgotten, forgotten.GetProperty("forgotten").GetBoolean()
+                ? $"Forgot {parse.GetValue(contact)}; {forgotten.GetProperty("cancelledDeliveries").GetInt32()} waiting deliveries cancelled."
+                : $"{parse.GetValue(contact)} was forgotten already.");
+        }));
+        return forget;
     }
 
     private static Argument<string> ContactArgument() => new("contact") { Description = "The contact's id, or its name" };

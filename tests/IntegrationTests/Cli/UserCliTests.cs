@@ -35,6 +35,28 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
     }
 
     [Fact]
+    public async Task A_user_forgets_a_contact_by_name_and_it_reads_as_erased_once()
+    {
+        var name = $"Forget {Guid.NewGuid():N}"[..14];
+        var added = await RunAsync("alice", "contacts", "add", "--name", name, "--viber", "forget-v", "--json");
+        added.Code.Should().Be(0, added.Error);
+        var id = JsonDocument.Parse(added.Output).RootElement.GetProperty("id").GetString();
+        await Eventually.HoldsAsync(async () => (await RunAsync("alice", "contacts", "list", "--json")).Output.Contains(name, StringComparison.Ordinal), "the list to show the contact");
+
+        var forgotten = await RunAsync("alice", "contacts", "forget", name, "--reason", "asked to be forgotten", "--json");
+        var again = await RunAsync("alice", "contacts", "forget", id!, "--reason", "again");
+        var refused = await RunAsync("alice", "contacts", "forget", id!);
+
+        forgotten.Code.Should().Be(0, forgotten.Error);
+        var position = JsonDocument.Parse(forgotten.Output).RootElement.GetProperty("position").GetInt64();
+        var listed = await RunAsync("alice", "contacts", "list", "--min-position", $"{position}", "--json");
+        JsonDocument.Parse(listed.Output).RootElement.GetProperty("items").EnumerateArray().Single(c => c.GetProperty("id").GetString() == id)
+            .GetProperty("name").GetString().Should().Be("[erased]");
+        (again.Code, again.Output.Contains("forgotten already", StringComparison.Ordinal)).Should().Be((0, true));
+        refused.Code.Should().Be(ExitCodes.Usage, "--reason is required");
+    }
+
+    [Fact]
     public async Task A_message_sent_to_contacts_by_name_not_before_a_time_is_listed_as_scheduled()
     {
         var (first, second) = ($"Boris {Guid.NewGuid():N}"[..14], $"Vera {Guid.NewGuid():N}"[..13]);
