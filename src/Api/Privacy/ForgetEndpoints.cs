@@ -31,8 +31,9 @@ public static class ForgetEndpoints
             return problem;
         }
 
+        // A removed contact can be forgotten too: its events still hold its data.
         var (book, _) = await handler.LoadAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), ct);
-        if (book.Find(id) is null)
+        if (!book.Contacts.ContainsKey(id))
         {
             return (ProblemHttpResult)Problems.NotFoundResult($"Contact {id} does not exist.");
         }

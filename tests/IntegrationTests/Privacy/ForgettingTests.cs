@@ -124,6 +124,17 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
     }
 
     [Fact]
+    public async Task A_removed_contact_can_still_be_forgotten_since_its_events_hold_its_data()
+    {
+        var name = $"Removed {Guid.NewGuid():N}";
+        var id = await AddContactAsync(new { name, viber = "removed-viber" });
+        (await _alice.DeleteAsync($"/api/contacts/{id}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        (await ForgetAsync(_alice, $"/api/contacts/{id}/forget", new { reason = "removed, and now forgotten" })).GetProperty("forgotten").GetBoolean().Should().BeTrue();
+        (await _ops.GetStringAsync("/api/audit/streams/contacts-alice")).Should().NotContain(name);
+    }
+
+    [Fact]
     public async Task A_key_lost_without_being_forgotten_reads_as_unreadable_rather_than_failing()
     {
         var name = $"Lost Key {Guid.NewGuid():N}";
