@@ -24,9 +24,9 @@ public static class SubjectsCommand
         {
             var error = parse.InvocationConfiguration.Error;
             var why = parse.GetValue(reason)?.Trim();
-            if (string.IsNullOrEmpty(why) || why.Length > ForgetEndpoints.MaxReasonLength)
+            if (Forgetting.ReasonProblem(why) is { } problem)
             {
-                error.WriteLine($"--reason takes 1 to {ForgetEndpoints.MaxReasonLength} characters.");
+                error.WriteLine($"--reason: {problem}");
                 return 2;
             }
 
@@ -43,9 +43,9 @@ public static class SubjectsCommand
             var forgetting = provider.GetRequiredService<Forgetting>();
             // Audited as the operator's doing, under a correlation id of its own.
             var context = new CommandContext("operator", $"cli-{Guid.NewGuid():N}", null);
-            var result = contactId is { } id ? await forgetting.ForgetContactAsync(ownerId!, id, why, context, ct)
-                : buyer is not null ? await forgetting.ForgetBuyerAsync(buyer, parse.GetValue(email), parse.GetValue(phone), why, context, ct)
-                : await forgetting.ForgetVisitorAsync(visitorId!.Trim(), why, context, ct);
+            var result = contactId is { } id ? await forgetting.ForgetContactAsync(ownerId!, id, why!, context, ct)
+                : buyer is not null ? await forgetting.ForgetBuyerAsync(buyer, parse.GetValue(email), parse.GetValue(phone), why!, context, ct)
+                : await forgetting.ForgetVisitorAsync(visitorId!.Trim(), why!, context, ct);
             parse.InvocationConfiguration.Output.WriteLine(result.Forgotten
                 ? $"forgotten at position {result.Position}; {result.CancelledDeliveries} waiting deliveries cancelled."
                 : "nothing to forget: no such subject, or forgotten already.");

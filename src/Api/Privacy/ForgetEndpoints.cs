@@ -10,8 +10,6 @@ namespace EventSourced.Api.Privacy;
 /// <summary>Forgetting data subjects (ADR 0025): a user their own contacts, an operator anyone.</summary>
 public static class ForgetEndpoints
 {
-    public const int MaxReasonLength = 500;
-
     public static IEndpointRouteBuilder MapForgetEndpoints(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/contacts/{id:guid}/forget", ForgetContactAsync).WithTags("Contacts").RequireAuthorization(Roles.User)
@@ -71,9 +69,7 @@ public static class ForgetEndpoints
     }
 
     private static ValidationProblem? ReasonProblem(string? reason) =>
-        string.IsNullOrWhiteSpace(reason) || reason.Trim().Length > MaxReasonLength
-            ? Problems.Invalid("reason", $"Say why, in 1 to {MaxReasonLength} characters: it is kept with the record of forgetting.")
-            : null;
+        Forgetting.ReasonProblem(reason) is { } problem ? Problems.Invalid("reason", problem) : null;
 }
 
 public sealed record ForgetContactRequest(string? Reason);

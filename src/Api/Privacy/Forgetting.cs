@@ -18,6 +18,14 @@ public sealed record ForgetResponse(bool Forgotten, long? Position, int Cancelle
 /// </summary>
 public sealed class Forgetting(SubjectForgetting forgetting, MessageQueries messages, CommandHandler handler, IngestDeadLetters deadLetters, TimeProvider clock)
 {
+    public const int MaxReasonLength = 500;
+
+    /// <summary>What is wrong with a reason for forgetting, or null: it is kept with the record, so one is required.</summary>
+    public static string? ReasonProblem(string? reason) =>
+        string.IsNullOrWhiteSpace(reason) || reason.Trim().Length > MaxReasonLength
+            ? $"Say why, in 1 to {MaxReasonLength} characters: it is kept with the record of forgetting."
+            : null;
+
     public async Task<ForgetResponse> ForgetContactAsync(string ownerId, Guid contactId, string reason, CommandContext context, CancellationToken ct)
     {
         var outcome = await forgetting.ForgetAsync(new ForgetRequest(Subject.Contact(ownerId, contactId), ownerId, contactId, null, context.Actor, reason), context, ct);

@@ -40,14 +40,9 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
             return keys;
         }
 
-        // A destruction heard meanwhile may concern one of these: then they are used once, not kept.
         var seen = Interlocked.Read(ref _destructions);
         var fetched = await store.GetOrCreateAsync(missing.Select(i => subjects[i].Aliases).ToList(), ct);
-        var keep = Interlocked.Read(ref _destructions) == seen;
-        if (keep)
-        {
-            MakeRoom();
-        }
+        var keep = MayKeep(seen);
 
         for (var m = 0; m < missing.Count; m++)
         {
@@ -105,14 +100,9 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
             return keys;
         }
 
-        // A destruction heard while the keys were being read may concern one of them: then they are used once, not kept.
         var seen = Interlocked.Read(ref _destructions);
         var found = await store.FindAsync(missing, ct);
-        var keep = Interlocked.Read(ref _destructions) == seen;
-        if (keep)
-        {
-            MakeRoom();
-        }
+        var keep = MayKeep(seen);
 
         foreach (var (id, material) in found)
         {
@@ -158,6 +148,21 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
         _byAlias.Clear();
         _byId.Clear();
         KeyDestroyed?.Invoke();
+    }
+
+    /// <summary>
+    /// Whether keys read since <paramref name="seen"/> may be kept in memory (making room for them):
+    /// not when a destruction was heard meanwhile, which may concern one of them; then they are used once.
+    /// </summary>
+    private bool MayKeep(long seen)
+    {
+        if (Interlocked.Read(ref _destructions) != seen)
+        {
+            return false;
+        }
+
+        MakeRoom();
+        return true;
     }
 
     private void MakeRoom()

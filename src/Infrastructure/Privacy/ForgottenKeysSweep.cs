@@ -15,11 +15,11 @@ public sealed partial class ForgottenKeysSweep(IEventStore store, EventTypeRegis
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var forgotten = new List<Guid>();
+        var forgotten = new HashSet<Guid>();
         var filter = EventFilter.ForTypes("subject_forgotten");
         for (var page = await store.ReadAllAsync(0, 1000, filter, cancellationToken); ; page = await store.ReadAllAsync(page.LastPosition, 1000, filter, cancellationToken))
         {
-            forgotten.AddRange(page.Events.Select(registry.Deserialize).OfType<SubjectForgotten>().Select(e => e.KeyId));
+            forgotten.UnionWith(page.Events.Select(registry.Deserialize).OfType<SubjectForgotten>().Select(e => e.KeyId));
             if (page.Events.Count < 1000)
             {
                 break;
