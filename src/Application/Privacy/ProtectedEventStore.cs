@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Privacy;
 
@@ -13,21 +12,20 @@ namespace EventSourced.Application.Privacy;
 /// </summary>
 public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) : IEventStore
 {
-    private const string EncryptedMarker = "\"enc:v1:";
+    private const string EncryptedMarker = "\"enc:v";
 
     public async Task<AppendResult> AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, CancellationToken ct = default)
     {
-        var personal = new List<(int Index, JsonDocument Json, PersonalFieldRule Rule, int FirstScope)>();
+        var personal = new List<(PersonalEvent Event, int FirstSubject)>();
         var subjects = new List<Subject?>();
         try
         {
             for (var i = 0; i < events.Count; i++)
             {
-                if (PersonalFields.Rules.TryGetValue(events[i].Type, out var rule))
+                if (PersonalEvent.Parse(i, events[i].Type, events[i].Data) is { } parsed)
                 {
-                    var json = JsonDocument.Parse(events[i].Data);
-                    personal.Add((i, json, rule, subjects.Count));
-                    subjects.AddRange(rule.Scopes(json.RootElement).Select(scope => rule.SubjectOf(json.RootElement, scope)));
+                    personal.Add((parsed, subjects.Count));
+                    subjects.AddRange(parsed.Scopes.Select(scope => parsed.Rule.SubjectOf(parsed.Root, scope)));
                 }
             }
 
@@ -37,28 +35,23 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
             }
 
             // Every subject of the append at once: one round trip for the keys not in memory.
-            var named = subjects.Select((s, n) => (Subject: s, Scope: n)).Where(s => s.Subject is not null).ToList();
+            var named = subjects.Select((s, n) => (Subject: s, Index: n)).Where(s => s.Subject is not null).ToList();
             var found = await keys.KeysForAsync(named.Select(s => s.Subject!).ToList(), ct);
-            var keyOfScope = named.Select((s, n) => (s.Scope, Key: found[n])).ToDictionary(s => s.Scope, s => s.Key);
+            var keyOfSubject = named.Select((s, n) => (s.Index, Key: found[n])).ToDictionary(s => s.Index, s => s.Key);
             var protectedEvents = events.ToArray();
-            foreach (var (index, json, rule, firstScope) in personal)
+            foreach (var (e, firstSubject) in personal)
             {
-                var eventId = events[index].EventId;
-                protectedEvents[index] = events[index] with
-                {
-                    // Every value, even one that looks encrypted already: a user could type one to stay in clear.
-                    Data = ScopedJson.Rewrite(json.RootElement, rule.Path, rule.Fields, (scope, field, value) =>
-                        keyOfScope.TryGetValue(firstScope + scope, out var key) ? FieldCipher.Encrypt(key, eventId, field, value) : null),
-                };
+                var eventId = events[e.Index].EventId;
+                protectedEvents[e.Index] = events[e.Index] with { Data = e.Sealed(eventId, scope => keyOfSubject.GetValueOrDefault(firstSubject + scope)) };
             }
 
             return await inner.AppendAsync(streamId, expected, protectedEvents, ct);
         }
         finally
         {
-            foreach (var (_, json, _, _) in personal)
+            foreach (var (e, _) in personal)
             {
-                json.Dispose();
+                e.Dispose();
             }
         }
     }
@@ -102,51 +95,32 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
             return events;
         }
 
-        var encrypted = new List<(int Index, JsonDocument Json, PersonalFieldRule Rule)>();
+        var encrypted = new List<PersonalEvent>();
         try
         {
-            var keyIds = new HashSet<Guid>();
             for (var i = 0; i < events.Count; i++)
             {
-                if (IsEncrypted(events[i]))
+                if (IsEncrypted(events[i]) && PersonalEvent.Parse(i, events[i].Type, events[i].Data) is { } parsed)
                 {
-                    var json = JsonDocument.Parse(events[i].Data);
-                    var rule = PersonalFields.Rules[events[i].Type];
-                    encrypted.Add((i, json, rule));
-                    foreach (var scope in rule.Scopes(json.RootElement))
-                    {
-                        foreach (var field in rule.Fields)
-                        {
-                            if (scope.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String && FieldCipher.KeyIdOf(value.GetString()!) is { } keyId)
-                            {
-                                keyIds.Add(keyId);
-                            }
-                        }
-                    }
+                    encrypted.Add(parsed);
                 }
             }
 
-            var found = await keys.KeysAsync(keyIds, ct);
+            var found = await keys.KeysAsync(encrypted.SelectMany(e => e.KeyIds()).ToHashSet(), ct);
             var revealed = events.ToArray();
-            foreach (var (index, json, rule) in encrypted)
+            foreach (var e in encrypted)
             {
-                revealed[index] = revealed[index] with { Data = ScopedJson.Rewrite(json.RootElement, rule.Path, rule.Fields, (_, _, value) => Reveal(value, found)) };
+                revealed[e.Index] = revealed[e.Index] with { Data = e.Revealed(found) };
             }
 
             return revealed;
         }
         finally
         {
-            foreach (var (_, json, _) in encrypted)
+            foreach (var e in encrypted)
             {
-                json.Dispose();
+                e.Dispose();
             }
         }
     }
-
-    private static string? Reveal(string value, IReadOnlyDictionary<Guid, byte[]?> found) =>
-        FieldCipher.KeyIdOf(value) is not { } keyId ? null
-        : !found.TryGetValue(keyId, out var material) ? Withheld.Unreadable
-        : material is null ? Withheld.Erased
-        : FieldCipher.Decrypt(new SubjectKey(keyId, material), value) ?? Withheld.Unreadable;
 }

@@ -14,6 +14,14 @@ internal static class ScopedJson
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = EventStore.EventTypeRegistry.JsonOptions.Encoder };
 
+    private const int RetainedBufferSize = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _writer;
+
     /// <summary>The path's segments: "" is the root itself.</summary>
     public static string[] Parse(string path) => path.Length == 0 ? [] : path.Split('.');
 
@@ -51,19 +59,45 @@ internal static class ScopedJson
     }
 
     /// <summary>
+    /// The scope's string values of <paramref name="fields"/>, in the order of <paramref name="fields"/>:
+    /// never in document order, which a store may change (PostgreSQL's jsonb orders keys its own way).
+    /// </summary>
+    public static List<(string Field, string Value)> StringValues(JsonElement scope, IReadOnlyList<string> fields)
+    {
+        var values = new List<(string, string)>(fields.Count);
+        foreach (var field in fields)
+        {
+            if (scope.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String)
+            {
+                values.Add((field, value.GetString()!));
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>
     /// The document again, each string field of <paramref name="fields"/> in the n-th scope (in
     /// document order) replaced by what <paramref name="replace"/> gives for it (null keeps it).
     /// </summary>
     public static string Rewrite(JsonElement root, string[] path, IReadOnlyList<string> fields, Func<int, string, string, string?> replace)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        // One buffer and writer per thread, reset for each document: this runs for every personal event.
+        var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
+        var writer = _writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        var scope = 0;
+        Write(root, path, 0, fields, replace, writer, ref scope);
+        writer.Flush();
+        var json = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        if (buffer.Capacity > RetainedBufferSize)
         {
-            var scope = 0;
-            Write(root, path, 0, fields, replace, writer, ref scope);
+            // A rare large event (a long chat message) should not stay in memory with the thread.
+            (_buffer, _writer) = (null, null);
         }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return json;
     }
 
     private static void Write(JsonElement element, string[] path, int depth, IReadOnlyList<string> fields, Func<int, string, string, string?> replace, Utf8JsonWriter writer, ref int scope)

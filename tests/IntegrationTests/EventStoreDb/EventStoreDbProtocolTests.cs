@@ -105,7 +105,7 @@ public sealed class EventStoreDbProtocolTests(FakeEventStoreDbBackend backend) :
             contacts.GetProperty("items").EnumerateArray().Should().Contain(c => c.GetProperty("name").GetString() == "On ESDB");
             (await api.EventCountAsync()).Should().Be(0, "the events went to EventStoreDB, not to PostgreSQL");
             // Personal fields reach EventStoreDB encrypted, their keys staying in PostgreSQL, and forgetting works the same.
-            backend.Server.StoredData.Should().NotContain(d => d.Contains("On ESDB") || d.Contains("on_esdb")).And.Contain(d => d.Contains("enc:v1:"));
+            backend.Server.StoredData.Should().NotContain(d => d.Contains("On ESDB") || d.Contains("on_esdb")).And.Contain(d => d.Contains("enc:v2:"));
             var id = created.GetProperty("id").GetGuid();
             (await client.PostAsJsonAsync($"/api/contacts/{id}/forget", new { reason = "on EventStoreDB" })).StatusCode.Should().Be(HttpStatusCode.OK);
             (await (await client.GetAsync($"/api/contacts/{id}")).JsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString().Should().Be("[erased]");

@@ -61,7 +61,7 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
         await PostAsync("mia", veraChat, managerReply);
         var vladChat = await OpenChatAsync("vlad");
         // Looking encrypted already does not keep a value in clear.
-        var vladSays = $"enc:v1:{Guid.NewGuid():N}:Vlad keeps {r}";
+        var vladSays = $"enc:v2:{Guid.NewGuid():N}:Vlad keeps {r}";
         var at = await PostAsync("vlad", vladChat, vladSays);
         (await MessageAsync(waiting.Id, waiting.Position)).GetProperty("deliveries").GetArrayLength().Should().Be(3, "one per messenger");
 

@@ -48,7 +48,7 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
         (await node.ScalarAsync($"SELECT count(*) FROM rm.tickets t WHERE t::text LIKE '%{ids.Email}%' OR t::text LIKE '%Petrova%'")).Should().Be(0, "the buyer stays in the events");
         (await StreamAsync($"order-{ids.Order}")).Single().Data.Should().Contain(ids.Email, "the application reads the buyer");
-        (await api.StoredStreamAsync($"order-{ids.Order}")).Single().Data.Should().NotContain(ids.Email).And.NotContain("Petrova").And.Contain("enc:v1:", "the store holds it encrypted");
+        (await api.StoredStreamAsync($"order-{ids.Order}")).Single().Data.Should().NotContain(ids.Email).And.NotContain("Petrova").And.Contain("enc:v2:", "the store holds it encrypted");
     }
 
     [Fact]

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using EventSourced.Domain.Privacy;
+
+namespace EventSourced.Application.Privacy;
+
+/// <summary>
+/// An event some <see cref="PersonalFieldRule"/> covers, parsed once: the objects holding its
+/// personal fields (its scopes), sealed on the way into the store and revealed on the way out.
+/// </summary>
+internal sealed class PersonalEvent : IDisposable
+{
+    private readonly JsonDocument _json;
+
+    private PersonalEvent(int index, JsonDocument json, PersonalFieldRule rule)
+    {
+        Index = index;
+        _json = json;
+        Rule = rule;
+        Scopes = rule.Scopes(json.RootElement);
+    }
+
+    /// <summary>Where the event is in its append or page.</summary>
+    public int Index { get; }
+
+    public PersonalFieldRule Rule { get; }
+
+    public JsonElement Root => _json.RootElement;
+
+    public IReadOnlyList<JsonElement> Scopes { get; }
+
+    /// <summary>The event parsed, or null when no rule covers its type.</summary>
+    public static PersonalEvent? Parse(int index, string type, string data) =>
+        PersonalFields.Rules.TryGetValue(type, out var rule) ? new PersonalEvent(index, JsonDocument.Parse(data), rule) : null;
+
+    /// <summary>
+    /// The event's JSON with each scope's personal strings sealed under the key <paramref name="keyOf"/>
+    /// gives for it (none: left in clear). Every value is sealed, even one that looks sealed already:
+    /// a user could type one to stay in clear.
+    /// </summary>
+    public string Sealed(Guid eventId, Func<int, SubjectKey?> keyOf)
+    {
+        var sealedTexts = new string?[Scopes.Count];
+        for (var scope = 0; scope < Scopes.Count; scope++)
+        {
+            var values = ScopedJson.StringValues(Scopes[scope], Rule.Fields);
+            if (values.Count > 0 && keyOf(scope) is { } key)
+            {
+                sealedTexts[scope] = FieldCipher.Seal(key, eventId, scope, values.ConvertAll(v => v.Value));
+            }
+        }
+
+        return ScopedJson.Rewrite(Root, Rule.Path, Rule.Fields, (scope, _, _) =>
+        {
+            // The sealed text goes in the scope's first personal field written, the mark in the others.
+            var text = sealedTexts[scope];
+            sealedTexts[scope] = text is null ? null : FieldCipher.SealedInScope;
+            return text;
+        });
+    }
+
+    /// <summary>The ids of the keys the event's personal fields were encrypted under.</summary>
+    public IEnumerable<Guid> KeyIds() =>
+        Scopes.SelectMany(scope => ScopedJson.StringValues(scope, Rule.Fields)).Select(v => FieldCipher.KeyIdOf(v.Value)).OfType<Guid>();
+
+    /// <summary>
+    /// The event's JSON with its personal fields in clear, given the material of its keys
+    /// (null: destroyed), or <see cref="Withheld"/> texts where a key is destroyed or missing.
+    /// </summary>
+    public string Revealed(IReadOnlyDictionary<Guid, byte[]?> found)
+    {
+        var opened = Scopes.Select(scope => OpenedScope.Of(ScopedJson.StringValues(scope, Rule.Fields), found)).ToArray();
+        return ScopedJson.Rewrite(Root, Rule.Path, Rule.Fields, (scope, field, value) =>
+            FieldCipher.IsSealed(value) ? opened[scope].ValueOf(field)
+            : FieldCipher.KeyIdOf(value) is { } keyId ? Decrypted(value, keyId, found)
+            : null);
+    }
+
+    public void Dispose() => _json.Dispose();
+
+    private static string Decrypted(string value, Guid keyId, IReadOnlyDictionary<Guid, byte[]?> found) =>
+        !found.TryGetValue(keyId, out var material) ? Withheld.Unreadable
+        : material is null ? Withheld.Erased
+        : FieldCipher.Decrypt(new SubjectKey(keyId, material), value) ?? Withheld.Unreadable;
+
+    /// <summary>The values sealed in one scope by field (sealed in the rule's order of fields); or one withheld text for each.</summary>
+    private sealed class OpenedScope(IReadOnlyDictionary<string, string>? values, string withheld)
+    {
+        public static OpenedScope Of(List<(string Field, string Value)> stored, IReadOnlyDictionary<Guid, byte[]?> found)
+        {
+            var sealedFields = stored.Where(v => FieldCipher.IsSealed(v.Value)).ToList();
+            var sealedText = sealedFields.Select(v => v.Value).FirstOrDefault(v => FieldCipher.KeyIdOf(v) is not null);
+            if (sealedText is null || !found.TryGetValue(FieldCipher.KeyIdOf(sealedText)!.Value, out var material))
+            {
+                return new(null, Withheld.Unreadable);
+            }
+
+            if (material is null)
+            {
+                return new(null, Withheld.Erased);
+            }
+
+            var values = FieldCipher.Open(new SubjectKey(FieldCipher.KeyIdOf(sealedText)!.Value, material), sealedText);
+            return values?.Count == sealedFields.Count
+                ? new(sealedFields.Select((v, i) => (v.Field, Value: values[i])).ToDictionary(v => v.Field, v => v.Value), Withheld.Unreadable)
+                : new(null, Withheld.Unreadable);
+        }
+
+        public string ValueOf(string field) => values is not null && values.TryGetValue(field, out var value) ? value : withheld;
+    }
+}
