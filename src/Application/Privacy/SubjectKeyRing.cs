@@ -13,6 +13,8 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
     private const int Capacity = 200_000;
     private readonly ConcurrentDictionary<string, SubjectKey> _byAlias = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, byte[]?> _byId = new();
+    // The round trip is shared by every caller in a group, so no one caller's token may cancel it.
+    private readonly KeyCreationGroups _creation = new(subjects => store.GetOrCreateAsync(subjects, CancellationToken.None));
     private long _destructions;
 
     /// <summary>Raised when a key was destroyed, here or on another node.</summary>
@@ -41,7 +43,7 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
         }
 
         var seen = Interlocked.Read(ref _destructions);
-        var fetched = await store.GetOrCreateAsync(missing.Select(i => subjects[i].Aliases).ToList(), ct);
+        var fetched = await _creation.KeysForAsync(missing.Select(i => subjects[i].Aliases), ct);
         var keep = MayKeep(seen);
 
         for (var m = 0; m < missing.Count; m++)

@@ -1,0 +1,39 @@
+using EventSourced.Application.Privacy;
+using EventSourced.Infrastructure.Privacy;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Privacy;
+
+/// <summary>
+/// Keys for new subjects asked for at once, by many writers and by two nodes, over the real keys
+/// table: each subject ends with one key whoever asked, and requests that arrived together shared
+/// their transactions rather than each committing its own.
+/// </summary>
+public sealed class SubjectKeyRingTests(EventStoreFixture fixture) : IClassFixture<EventStoreFixture>
+{
+    [Fact]
+    public async Task Concurrent_writers_on_two_nodes_get_one_key_per_subject_created_in_shared_transactions()
+    {
+        var (nodeA, nodeB) = (Ring(), Ring());
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        // A buyer is named by email alone by some writers and by email and phone by others.
+        var subjects = Enumerable.Range(0, 50).Select(i => i % 2 == 0
+            ? (Full: Subject.Buyer($"b{i}-{tag}@example.com", $"+49{i}{tag.Length}00{i}"), Partial: Subject.Buyer($"b{i}-{tag}@example.com", null))
+            : (Full: Subject.Visitor($"v{i}-{tag}"), Partial: Subject.Visitor($"v{i}-{tag}"))).ToList();
+
+        var asked = Enumerable.Range(0, 400).Select(i => (Subject: i % 2 == 0 ? i / 2 % 50 : (i * 7) % 50, Full: i % 3 != 0, Ring: i % 2 == 0 ? nodeA : nodeB)).ToList();
+        var keys = await Task.WhenAll(asked.Select(a => Task.Run(async () =>
+            (await a.Ring.KeysForAsync([a.Full ? subjects[a.Subject].Full! : subjects[a.Subject].Partial!], CancellationToken.None))[0])));
+
+        asked.Zip(keys).GroupBy(a => a.First.Subject).Should().AllSatisfy(g => g.Select(a => a.Second.Id).Distinct().Should().ContainSingle("a subject has one key"));
+        asked.Zip(keys).Select(a => (a.First.Subject, a.Second.Id)).Distinct().Select(a => a.Id).Should().OnlyHaveUniqueItems("subjects do not share keys");
+        var ids = keys.Select(k => k.Id).Distinct().ToArray();
+        var created = await fixture.Node.ScalarAsync($"SELECT count(*) FROM es_keys.subject_keys WHERE key_id IN ({string.Join(',', ids.Select(id => $"'{id}'"))})");
+        var transactions = await fixture.Node.ScalarAsync($"SELECT count(DISTINCT xmin::text) FROM es_keys.subject_keys WHERE key_id IN ({string.Join(',', ids.Select(id => $"'{id}'"))})");
+        created.Should().Be(50);
+        transactions.Should().BeLessThan(50, "keys asked for together were created in shared transactions");
+    }
+
+    private SubjectKeyRing Ring() => new(new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options));
+}
