@@ -30,6 +30,8 @@ if (OperatorCommandLine.IsOperatorCommand(args))
 }
 
 var builder = WebApplication.CreateBuilder(args);
+// Compiled now, so a response field with no source stops the start rather than a later request.
+_ = ResponseMappings.Config;
 
 builder.Services.AddPostgresEventStore();
 builder.Services.AddEventStoreBackend(builder.Configuration);

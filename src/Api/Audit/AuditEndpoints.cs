@@ -31,7 +31,7 @@ public static class AuditEndpoints
         }
 
         var events = await store.ReadStreamAsync(stream, ReadDirection.Forward, fromVersion, count, ct);
-        return TypedResults.Ok(new AuditEventsResponse(events.Select(AuditEventResponse.From).ToList(), events.Count == count ? events[^1].StreamVersion + 1 : null));
+        return TypedResults.Ok(new AuditEventsResponse(events.Select(e => e.ToResponse<AuditEventResponse>()).ToList(), events.Count == count ? events[^1].StreamVersion + 1 : null));
     }
 
     private static async Task<Results<Ok<AuditEventsResponse>, ValidationProblem>> SearchAsync(
@@ -44,7 +44,7 @@ public static class AuditEndpoints
         }
 
         var page = await queries.SearchAsync(new AuditFilter(type, from, to, correlationId, actor), after, count, ct);
-        return TypedResults.Ok(new AuditEventsResponse(page.Events.Select(AuditEventResponse.From).ToList(), page.Next));
+        return TypedResults.Ok(new AuditEventsResponse(page.Events.Select(e => e.ToResponse<AuditEventResponse>()).ToList(), page.Next));
     }
 }
 

@@ -12,8 +12,4 @@ public sealed record UpdateContactRequest(Optional<string?> Name, Optional<strin
 /// <summary>A command's outcome: the resource's revision and the global position to wait for in queries (null if nothing changed).</summary>
 public sealed record ContactChangedResponse(Guid Id, long Revision, long? Position);
 
-public sealed record ContactResponse(Guid Id, string Name, string? Telegram, string? WhatsApp, string? Viber, long Revision)
-{
-    public static ContactResponse From(ContactEntry c) =>
-        new(c.Id, c.Name, c.Messengers.Telegram, c.Messengers.WhatsApp, c.Messengers.Viber, c.Revision);
-}
+public sealed record ContactResponse(Guid Id, string Name, string? Telegram, string? WhatsApp, string? Viber, long Revision);

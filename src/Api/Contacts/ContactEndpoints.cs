@@ -78,7 +78,7 @@ public static class ContactEndpoints
         }
 
         VersionHeaders.SetETag(http.Response, contact.Revision);
-        return TypedResults.Ok(ContactResponse.From(contact));
+        return TypedResults.Ok(contact.ToResponse<ContactResponse>());
     }
 
     private static async Task<Results<Ok<ContactResponse>, ValidationProblem, ProblemHttpResult>> HistoryAsync(
@@ -98,7 +98,7 @@ public static class ContactEndpoints
 
         var (book, _) = await handler.LoadUntilAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), include, ct);
         return book.Find(id) is { } contact
-            ? TypedResults.Ok(ContactResponse.From(contact))
+            ? TypedResults.Ok(contact.ToResponse<ContactResponse>())
             : (ProblemHttpResult)Problems.NotFoundResult($"Contact {id} did not exist then.");
     }
 

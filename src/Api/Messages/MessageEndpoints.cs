@@ -106,9 +106,6 @@ public static class MessageEndpoints
             return (ProblemHttpResult)Problems.NotFoundResult($"Message {id} did not exist then.");
         }
 
-        var deliveries = message.Deliveries
-            .Select(d => new PlannedDeliveryResponse(d.DeliveryId, d.ContactId, d.ContactName, d.Channel.ToString().ToLowerInvariant(), d.Address))
-            .ToList();
-        return TypedResults.Ok(new MessageAsOfResponse(message.Id, version, message.Status.ToString().ToLowerInvariant(), message.Text, message.NotBefore, deliveries));
+        return TypedResults.Ok((message, version).ToResponse<MessageAsOfResponse>());
     }
 }
