@@ -85,7 +85,7 @@ public static class ConversationQueryEndpoints
             return (ProblemHttpResult)Problems.NotFoundResult($"Conversation {id} did not exist then.");
         }
 
-        var messages = chat.Messages.Where(m => m.IsVisibleTo(viewer)).Select(m => new ChatMessageAsOf(m.Id, m.SenderId, m.Content, m.PostedAt)).ToList();
-        return TypedResults.Ok(new ConversationAsOfResponse(chat.Id, version, chat.VisitorId, chat.ManagerId, chat.Status.ToString().ToLowerInvariant(), messages, chat.ReadUpTo));
+        IReadOnlyList<PostedMessage> visible = [.. chat.Messages.Where(m => m.IsVisibleTo(viewer))];
+        return TypedResults.Ok((chat, version, visible).ToResponse<ConversationAsOfResponse>());
     }
 }

@@ -1,10 +1,14 @@
 using System.Text.Json;
 using EventSourced.Api.Audit;
 using EventSourced.Api.Contacts;
+using EventSourced.Api.Conversations;
 using EventSourced.Api.Messages;
+using EventSourced.Api.Tickets;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Contacts;
+using EventSourced.Domain.Conversations;
 using EventSourced.Domain.Messages;
+using EventSourced.Domain.Tickets;
 using Mapster;
 
 namespace EventSourced.Api.Http;
@@ -41,7 +45,7 @@ public static class ResponseMappings
 
         config.NewConfig<RecordedEvent, AuditEventResponse>()
             .Map(d => d.Data, s => JsonOf(s.Data));
-        // Immutable: passed on as it is.
+        // Immutable records are passed on as they are.
         config.NewConfig<EventMetadata, EventMetadata>().MapWith(m => m);
 
         // A message as of a version: the state and the version it was folded to.
@@ -54,6 +58,25 @@ public static class ResponseMappings
             .Map(d => d.Deliveries, s => s.Message.Deliveries);
         config.NewConfig<PlannedDelivery, PlannedDeliveryResponse>()
             .Map(d => d.Channel, s => LowerCase(s.Channel));
+
+        // A conversation as of a version, with only the messages its viewer may see.
+        config.NewConfig<(Conversation Chat, long Version, IReadOnlyList<PostedMessage> Visible), ConversationAsOfResponse>()
+            .Map(d => d.Id, s => s.Chat.Id)
+            .Map(d => d.Version, s => s.Version)
+            .Map(d => d.VisitorId, s => s.Chat.VisitorId)
+            .Map(d => d.ManagerId, s => s.Chat.ManagerId)
+            .Map(d => d.Status, s => LowerCase(s.Chat.Status))
+            .Map(d => d.Messages, s => s.Visible)
+            .Map(d => d.ReadUpTo, s => s.Chat.ReadUpTo);
+        config.NewConfig<PostedMessage, ChatMessageAsOf>();
+
+        // An order as of a version, without its buyer.
+        config.NewConfig<(OrderInfo Order, long Version), OrderAsOfResponse>()
+            .Map(d => d.OrderId, s => s.Order.OrderId)
+            .Map(d => d.Version, s => s.Version)
+            .Map(d => d.Number, s => s.Order.Number)
+            .Map(d => d.Tickets, s => s.Order.Tickets);
+        config.NewConfig<TicketLine, TicketLine>().MapWith(t => t);
 
         config.Compile();
         return config;

@@ -83,7 +83,7 @@ public static class TicketQueryEndpoints
 
         var (order, version) = await handler.LoadUntilAsync(TicketOrder.Decider, TicketOrder.StreamId(id), point.Includes, ct);
         return order.Last is { } last
-            ? TypedResults.Ok(new OrderAsOfResponse(id, version, last.Number, last.Tickets))
+            ? TypedResults.Ok((last, version).ToResponse<OrderAsOfResponse>())
             : (ProblemHttpResult)Problems.NotFoundResult($"Order {id} did not exist then.");
     }
 }

@@ -1,13 +1,14 @@
 using System.Collections.Immutable;
 using EventSourced.Api.Audit;
 using EventSourced.Api.Contacts;
+using EventSourced.Api.Conversations;
 using EventSourced.Api.Http;
 using EventSourced.Api.Messages;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Contacts;
+using EventSourced.Domain.Conversations;
 using EventSourced.Domain.Messages;
 using FluentAssertions;
-using Mapster;
 
 namespace EventSourced.UnitTests.Http;
 
@@ -62,6 +63,19 @@ public sealed class ResponseMappingsTests
         (response.EventId, response.StreamId, response.StreamVersion, response.Position, response.Type, response.Metadata, response.Timestamp)
             .Should().Be((recorded.EventId, "contacts-alice", 2L, 17L, "contact_added", recorded.Metadata, DateTimeOffset.UnixEpoch));
         response.Data.GetProperty("name").GetString().Should().Be("Anna");
+    }
+
+    [Fact]
+    public void A_conversation_as_of_a_version_maps_with_the_messages_given()
+    {
+        var id = Guid.NewGuid();
+        var shown = new PostedMessage(Guid.NewGuid(), "v-1", "Hello", DateTimeOffset.UnixEpoch, false, []);
+        var chat = Conversation.None with { Id = id, VisitorId = "v-1", ManagerId = "m-1", Status = ConversationStatus.Open, Messages = [shown], ReadUpTo = ImmutableDictionary<string, Guid>.Empty.Add("m-1", shown.Id) };
+
+        var asOf = (chat, 2L, (IReadOnlyList<PostedMessage>)[shown]).ToResponse<ConversationAsOfResponse>();
+        (asOf.Id, asOf.Version, asOf.Status).Should().Be((id, 2L, "open"));
+        asOf.Messages.Should().Equal(new ChatMessageAsOf(shown.Id, "v-1", "Hello", DateTimeOffset.UnixEpoch));
+        asOf.ReadUpTo.Should().Equal(chat.ReadUpTo);
     }
 
     private sealed record RenamedContactRow(Guid Id, string Title);
