@@ -14,12 +14,13 @@ namespace EventSourced.Infrastructure.EventStoreDb;
 /// with its $correlationId and $causationId; retention is its own $$ stream metadata. Our promise
 /// that re-appending the same event ids stores nothing is kept here, not left to its dedupe window.
 /// </summary>
-public sealed class EventStoreDbEventStore(GrpcChannel channel, EventStoreDbConnectionString settings) : IEventStore
+public sealed class EventStoreDbEventStore : IEventStore
 {
-    private const string Read = "/event_store.client.streams.Streams/Read";
-    private const string Append = "/event_store.client.streams.Streams/Append";
     private const int PageSize = 500;
     private static readonly Empty Nothing = new();
+    private readonly StreamsCalls _calls;
+
+    internal EventStoreDbEventStore(StreamsCalls calls) => _calls = calls;
 
     public async Task<AppendResult> AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, CancellationToken ct = default)
     {
@@ -47,7 +48,7 @@ public sealed class EventStoreDbEventStore(GrpcChannel channel, EventStoreDbConn
                 exact = at >= 0 ? ExpectedVersion.Exactly(at) : expected.Kind == ExpectedVersionKind.StreamExists ? expected : ExpectedVersion.NoStream;
             }
 
-            var response = await channel.ClientStreamingAsync(Append, [AppendOptions(streamId, exact), .. events.Select(Proposed)], AppendResp.Parser, settings.DefaultDeadline, ct);
+            var response = await _calls.AppendAsync([AppendOptions(streamId, exact), .. events.Select(Proposed)], ct);
             if (response.ResultCase == AppendResp.ResultOneofCase.Success)
             {
                 var success = response.Success;
@@ -136,7 +137,7 @@ public sealed class EventStoreDbEventStore(GrpcChannel channel, EventStoreDbConn
             options.Filter.Max = 32;
             options.Filter.CheckpointIntervalMultiplier = 1000;
 
-            await using var responses = channel.ServerStreamingAsync(Read, new ReadReq { Options = options }, ReadResp.Parser, deadline: null, ct).GetAsyncEnumerator(ct);
+            await using var responses = _calls.SubscribeAsync(new ReadReq { Options = options }, ct).GetAsyncEnumerator(ct);
             while (true)
             {
                 RecordedEvent? recorded;
@@ -177,7 +178,7 @@ public sealed class EventStoreDbEventStore(GrpcChannel channel, EventStoreDbConn
             ["$maxAge"] = metadata.MaxAge is { } age ? (long)Math.Ceiling(age.TotalSeconds) : null,
         }.Where(p => p.Value is not null).ToDictionary());
         var proposed = Proposed(new EventData(Guid.NewGuid(), "$metadata", data, EventMetadata.Empty));
-        await channel.ClientStreamingAsync(Append, [AppendOptions(MetadataStream(streamId), ExpectedVersion.Any), proposed], AppendResp.Parser, settings.DefaultDeadline, ct);
+        await _calls.AppendAsync([AppendOptions(MetadataStream(streamId), ExpectedVersion.Any), proposed], ct);
     }
 
     public async Task<StreamMetadata> GetStreamMetadataAsync(string streamId, CancellationToken ct = default)
@@ -247,7 +248,7 @@ public sealed class EventStoreDbEventStore(GrpcChannel channel, EventStoreDbConn
     private async Task<List<RecordedEvent>> ReadEventsAsync(ReadReq.Types.Options options, CancellationToken ct, bool includeSystem = false)
     {
         var events = new List<RecordedEvent>();
-        await foreach (var response in channel.ServerStreamingAsync(Read, new ReadReq { Options = options }, ReadResp.Parser, settings.DefaultDeadline, ct))
+        await foreach (var response in _calls.ReadAsync(new ReadReq { Options = options }, ct))
         {
             if (response.ContentCase == ReadResp.ContentOneofCase.Event && ToRecorded(response.Event) is { } recorded
                 && (includeSystem || !recorded.Type.StartsWith('$')))

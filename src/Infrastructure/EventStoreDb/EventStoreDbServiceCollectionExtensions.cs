@@ -1,4 +1,6 @@
 using EventSourced.Application.EventStore;
+using EventSourced.Infrastructure.EventStoreDb.Protocol;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -31,7 +33,7 @@ public static class EventStoreDbServiceCollectionExtensions
         }
     }
 
-    /// <summary>The adapter over one HTTP/2 connection pool to the server named by <paramref name="connectionString"/>.</summary>
+    /// <summary>The adapter over one gRPC channel (an HTTP/2 connection pool) to the server named by <paramref name="connectionString"/>.</summary>
     public static EventStoreDbEventStore Create(string connectionString)
     {
         var settings = EventStoreDbConnectionString.Parse(connectionString);
@@ -51,7 +53,11 @@ public static class EventStoreDbServiceCollectionExtensions
 #pragma warning restore CA5359
         }
 
-        var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-        return new EventStoreDbEventStore(new GrpcChannel(http, settings.Address, settings.Authorization), settings);
+        var channel = GrpcChannel.ForAddress(settings.Address, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            MaxReceiveMessageSize = 16 * 1024 * 1024,
+        });
+        return new EventStoreDbEventStore(new StreamsCalls(new Streams.StreamsClient(channel), settings));
     }
 }
