@@ -248,7 +248,7 @@ public sealed class EventStoreDbEventStore : IEventStore
     private async Task<List<RecordedEvent>> ReadEventsAsync(ReadReq.Types.Options options, CancellationToken ct, bool includeSystem = false)
     {
         var events = new List<RecordedEvent>();
-        await foreach (var response in _calls.ReadAsync(new ReadReq { Options = options }, ct))
+        foreach (var response in await _calls.ReadAsync(new ReadReq { Options = options }, ct))
         {
             if (response.ContentCase == ReadResp.ContentOneofCase.Event && ToRecorded(response.Event) is { } recorded
                 && (includeSystem || !recorded.Type.StartsWith('$')))

@@ -33,10 +33,16 @@ public static class EventStoreDbServiceCollectionExtensions
         }
     }
 
-    /// <summary>The adapter over one gRPC channel (an HTTP/2 connection pool) to the server named by <paramref name="connectionString"/>.</summary>
+    /// <summary>The adapter over gRPC channels (HTTP/2 connection pools) to the node or cluster named by <paramref name="connectionString"/>.</summary>
     public static EventStoreDbEventStore Create(string connectionString)
     {
         var settings = EventStoreDbConnectionString.Parse(connectionString);
+        var nodes = new ClusterNodes(settings, address => Channel(address, settings));
+        return new EventStoreDbEventStore(new StreamsCalls(nodes, settings));
+    }
+
+    private static GrpcChannel Channel(Uri address, EventStoreDbConnectionString settings)
+    {
         var handler = new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = true,
@@ -53,11 +59,6 @@ public static class EventStoreDbServiceCollectionExtensions
 #pragma warning restore CA5359
         }
 
-        var channel = GrpcChannel.ForAddress(settings.Address, new GrpcChannelOptions
-        {
-            HttpHandler = handler,
-            MaxReceiveMessageSize = 16 * 1024 * 1024,
-        });
-        return new EventStoreDbEventStore(new StreamsCalls(new Streams.StreamsClient(channel), settings));
+        return GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 16 * 1024 * 1024 });
     }
 }

@@ -24,18 +24,30 @@ public sealed class FakeEventStoreDb : IAsyncDisposable
 {
     private WebApplication _app = null!;
 
-    private FakeEventStoreDb()
+    private FakeEventStoreDb(FakeEventStoreDbLog log, IReadOnlyList<FakeEventStoreDb> cluster)
     {
+        Log = log;
+        Cluster = cluster;
     }
 
-    internal Lock Gate { get; } = new();
+    /// <summary>The log this node serves: its own, or its cluster's (replication is taken as done).</summary>
+    internal FakeEventStoreDbLog Log { get; }
 
-    /// <summary>The log: every event appended, in commit order.</summary>
-    internal List<ReadResp.Types.ReadEvent.Types.RecordedEvent> All { get; } = [];
+    /// <summary>Every node of its cluster, itself included: what its gossip tells.</summary>
+    internal IReadOnlyList<FakeEventStoreDb> Cluster { get; }
 
-    /// <summary>Completed at each append, then replaced: live subscriptions wait on it.</summary>
-    internal TaskCompletionSource Appended { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    internal Guid InstanceId { get; } = Guid.NewGuid();
 
+    /// <summary>Whether it takes writes; a follower answers them "not leader" and names the leader.</summary>
+    public bool IsLeader { get; set; } = true;
+
+    /// <summary>Stopped: it answers nothing, and its cluster's gossip shows it dead.</summary>
+    public bool IsStopped { get; private set; }
+
+    /// <summary>The calls it served, as "Append stream" or "Read stream|$all".</summary>
+    public List<string> Served { get; } = [];
+
+    public int Port => new Uri(_app.Urls.First()).Port;
     public string ConnectionString(string query = "tls=false") =>
         $"esdb://admin:changeit@{new Uri(_app.Urls.First()).Authority}?{query}";
 
@@ -44,20 +56,59 @@ public sealed class FakeEventStoreDb : IAsyncDisposable
     {
         get
         {
-            lock (Gate)
+            lock (Log.Gate)
             {
-                return All.Select(e => e.Data.ToStringUtf8()).ToList();
+                return Log.All.Select(e => e.Data.ToStringUtf8()).ToList();
             }
         }
     }
 
     /// <summary>The authorization header of every call, to check that credentials travel.</summary>
-    public List<string?> Authorizations { get; } = [];
+    public IReadOnlyList<string?> Authorizations
+    {
+        get
+        {
+            lock (Log.Gate)
+            {
+                return [.. Log.Authorizations];
+            }
+        }
+    }
 
-    /// <summary>Cleartext HTTP/2 (an insecure node), or TLS with a self-signed certificate for 127.0.0.1.</summary>
+    /// <summary>A cluster of nodes on one log, the first of them the leader.</summary>
+    public static async Task<IReadOnlyList<FakeEventStoreDb>> StartClusterAsync(int size)
+    {
+        var log = new FakeEventStoreDbLog();
+        var cluster = new List<FakeEventStoreDb>();
+        for (var i = 0; i < size; i++)
+        {
+            var node = new FakeEventStoreDb(log, cluster) { IsLeader = i == 0 };
+            cluster.Add(node);
+            await node.ServeAsync(tls: false);
+        }
+
+        return cluster;
+    }
+
+    /// <summary>Stops answering, as a node that crashed.</summary>
+    public async Task StopAsync()
+    {
+        IsStopped = true;
+        await _app.StopAsync();
+    }
+
+    /// <summary>A single node, the leader of itself: cleartext HTTP/2 (an insecure node), or TLS with a self-signed certificate for 127.0.0.1.</summary>
     public static async Task<FakeEventStoreDb> StartAsync(bool tls = false)
     {
-        var fake = new FakeEventStoreDb();
+        var cluster = new List<FakeEventStoreDb>();
+        var node = new FakeEventStoreDb(new FakeEventStoreDbLog(), cluster);
+        cluster.Add(node);
+        await node.ServeAsync(tls);
+        return node;
+    }
+
+    private async Task ServeAsync(bool tls)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
@@ -69,17 +120,21 @@ public sealed class FakeEventStoreDb : IAsyncDisposable
             }
         }));
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton(fake);
-        fake._app = builder.Build();
-        fake._app.Use(AnswerGarbageAsync);
-        fake._app.MapGrpcService<FakeEventStoreDbStreams>();
-        await fake._app.StartAsync();
-        return fake;
+        builder.Services.AddSingleton(this);
+        _app = builder.Build();
+        _app.Use(AnswerGarbageAsync);
+        _app.MapGrpcService<FakeEventStoreDbStreams>();
+        _app.MapGrpcService<FakeEventStoreDbGossip>();
+        await _app.StartAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        if (!IsStopped)
+        {
+            await _app.StopAsync();
+        }
+
         await _app.DisposeAsync();
     }
 
@@ -121,4 +176,18 @@ public sealed class FakeEventStoreDb : IAsyncDisposable
 
         await next(http);
     }
+}
+
+/// <summary>The stand-in's log, one per single node or per cluster.</summary>
+internal sealed class FakeEventStoreDbLog
+{
+    public Lock Gate { get; } = new();
+
+    /// <summary>Every event appended, in commit order.</summary>
+    public List<ReadResp.Types.ReadEvent.Types.RecordedEvent> All { get; } = [];
+
+    /// <summary>Completed at each append, then replaced: live subscriptions wait on it.</summary>
+    public TaskCompletionSource Appended { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public List<string?> Authorizations { get; } = [];
 }

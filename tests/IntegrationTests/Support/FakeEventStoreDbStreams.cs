@@ -7,8 +7,10 @@ using Grpc.Core;
 namespace EventSourced.IntegrationTests.Support;
 
 /// <summary>The stand-in's Streams service (see <see cref="FakeEventStoreDb"/>): the generated service base, over its in-memory log.</summary>
-internal sealed class FakeEventStoreDbStreams(FakeEventStoreDb server) : Streams.StreamsBase
+internal sealed class FakeEventStoreDbStreams(FakeEventStoreDb node) : Streams.StreamsBase
 {
+    private readonly FakeEventStoreDbLog server = node.Log;
+
     public override async Task<AppendResp> Append(IAsyncStreamReader<AppendReq> requestStream, ServerCallContext context)
     {
         var requests = new List<AppendReq>();
@@ -20,6 +22,22 @@ internal sealed class FakeEventStoreDbStreams(FakeEventStoreDb server) : Streams
         var options = requests[0].Options;
         var stream = options.StreamIdentifier.StreamName.ToStringUtf8();
         await FaultAsync(stream, context);
+        if (!node.IsLeader)
+        {
+            var leader = node.Cluster.First(n => n.IsLeader);
+            throw new RpcException(new Status(StatusCode.NotFound, "Leader info available"), new Metadata
+            {
+                { "exception", "not-leader" },
+                { "leader-endpoint-host", "127.0.0.1" },
+                { "leader-endpoint-port", leader.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            });
+        }
+
+        lock (server.Gate)
+        {
+            node.Served.Add($"Append {stream}");
+        }
+
         lock (server.Gate)
         {
             var current = Stream(stream).Select(e => (long)e.StreamRevision).DefaultIfEmpty(-1).Max();
@@ -89,6 +107,11 @@ internal sealed class FakeEventStoreDbStreams(FakeEventStoreDb server) : Streams
         if (stream is not null)
         {
             await FaultAsync(stream, context);
+        }
+
+        lock (server.Gate)
+        {
+            node.Served.Add($"Read {stream ?? "$all"}");
         }
 
         var forward = options.ReadDirection == ReadReq.Types.Options.Types.ReadDirection.Forwards;
