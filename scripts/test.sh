@@ -34,7 +34,9 @@ end_left_behind() {
 }
 
 results=$(mktemp -d)
-dotnet test EventSourced.sln --logger "trx" --results-directory "$results" "$@"
+# A test that hangs ends the run after 10 minutes as a failure that names it, not as an overtime CI.
+dotnet test EventSourced.sln --logger "trx" --results-directory "$results" \
+  --blame-hang --blame-hang-timeout 10m --blame-hang-dump-type none "$@"
 status=$?
 end_left_behind
 

@@ -14,13 +14,15 @@ using Microsoft.Extensions.Logging.Abstractions;
 //        dotnet run -c Release --project tests/Benchmarks -- http [seconds-per-phase]
 //        dotnet run -c Release --project tests/Benchmarks -- kafka [records] [lag-seconds]
 //        dotnet run -c Release --project tests/Benchmarks -- encryption [seconds-per-round] [rounds]
+//        EVENTSTORE_CONNECTION=esdb://... dotnet run -c Release --project tests/Benchmarks -- esdb [seconds-per-round] [rounds]
 var httpMode = args.Length > 0 && args[0] == "http";
 var kafkaMode = args.Length > 0 && args[0] == "kafka";
 var rebuildMode = args.Length > 0 && args[0] == "rebuild";
 var deliveriesMode = args.Length > 0 && args[0] == "deliveries";
 var lagMode = args.Length > 0 && args[0] == "lag";
 var encryptionMode = args.Length > 0 && args[0] == "encryption";
-var appendMode = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && !kafkaMode && !encryptionMode;
+var esdbMode = args.Length > 0 && args[0] == "esdb";
+var appendMode = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && !kafkaMode && !encryptionMode && !esdbMode;
 var seconds = appendMode && args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
 var rounds = appendMode && args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 var server = Environment.GetEnvironmentVariable("ConnectionStrings__EventStore")
@@ -54,6 +56,22 @@ var store = new PostgresEventStore(dataSource, options, notifications);
 if (lagMode)
 {
     await LagBenchmark.RunAsync(dataSource, store, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20);
+    await notifications.StopAsync(CancellationToken.None);
+    return;
+}
+
+if (esdbMode)
+{
+    if (Environment.GetEnvironmentVariable("EVENTSTORE_CONNECTION") is not { } esdb)
+    {
+        Console.WriteLine("Set EVENTSTORE_CONNECTION to an EventStoreDB server (for example esdb://127.0.0.1:2113?tls=false) to compare it.");
+    }
+    else
+    {
+        await EsdbBenchmark.RunAsync(
+            store, esdb, args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3);
+    }
+
     await notifications.StopAsync(CancellationToken.None);
     return;
 }
