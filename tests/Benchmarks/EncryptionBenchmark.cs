@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EventSourced.Application.EventStore;
 using EventSourced.Application.Privacy;
 using EventSourced.Infrastructure.EventStore;
@@ -54,38 +53,14 @@ internal static class EncryptionBenchmark
             for (var side = 0; side < 2; side++)
             {
                 var store = plainFirst == (side == 0) ? plain : encrypted;
-                (store == plain ? plainRates : encryptedRates).Add(await RunAsync(store, writers, batch, contact, seconds));
+                (store == plain ? plainRates : encryptedRates).Add(await AppendLoad.RateAsync(
+                    writers, batch, seconds, (stream, version, events) => store.AppendAsync(stream, ExpectedVersion.From(version), events), count => [.. Enumerable.Range(0, count).Select(_ => Payload.ContactAdded(contact()))]));
             }
         }
 
         var costs = plainRates.Zip(encryptedRates, (p, e) => 1 - (e / p)).Order().ToList();
         var cost = costs[costs.Count / 2];
-        Console.WriteLine($"{name,-44}{Median(plainRates),12:N0}{Median(encryptedRates),16:N0}{cost,8:P1}{$"{costs[0]:P0} to {costs[^1]:P0}",16}");
+        Console.WriteLine($"{name,-44}{AppendLoad.Median(plainRates),12:N0}{AppendLoad.Median(encryptedRates),16:N0}{cost,8:P1}{$"{costs[0]:P0} to {costs[^1]:P0}",16}");
         return cost;
-    }
-
-    private static async Task<double> RunAsync(IEventStore store, int writers, int batch, Func<Guid> contact, double seconds)
-    {
-        var clock = Stopwatch.StartNew();
-        var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
-        {
-            var stream = $"bench-{Guid.NewGuid():N}";
-            long version = -1, events = 0;
-            while (clock.Elapsed.TotalSeconds < seconds)
-            {
-                await store.AppendAsync(stream, ExpectedVersion.From(version), Enumerable.Range(0, batch).Select(_ => Payload.ContactAdded(contact())).ToArray());
-                version += batch;
-                events += batch;
-            }
-
-            return events;
-        })));
-        return counts.Sum() / clock.Elapsed.TotalSeconds;
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using EventSourced.Application.EventStore;
 using EventSourced.Infrastructure.EventStore;
@@ -42,42 +41,17 @@ internal static class EsdbBenchmark
                 for (var turn = 0; turn < sides.Count; turn++)
                 {
                     var side = (round + turn) % sides.Count;
-                    rates[side].Add(await RateAsync(writers, batch, seconds, sides[side].Append));
+                    rates[side].Add(await AppendLoad.RateAsync(writers, batch, seconds, sides[side].Append));
                 }
             }
 
-            var (pg, ours, baseline) = (Median(rates[0]), Median(rates[1]), Median(rates[2]));
+            var (pg, ours, baseline) = (AppendLoad.Median(rates[0]), AppendLoad.Median(rates[1]), AppendLoad.Median(rates[2]));
             Console.WriteLine($"{name,-28}{pg,15:N0}{ours,14:N0}{baseline,12:N0}{ours / baseline,13:F2}{pg / ours,12:F2}");
             verdicts.Add($"{name}: adapter >= 0.8 x raw {(ours / baseline >= 0.8 ? "met" : "NOT met")}, postgres >= adapter {(pg >= ours ? "met" : "NOT met")}");
         }
 
         Console.WriteLine();
         verdicts.ForEach(Console.WriteLine);
-    }
-
-    private static async Task<double> RateAsync(int writers, int batch, double seconds, Func<string, long, EventData[], Task> append)
-    {
-        var clock = Stopwatch.StartNew();
-        var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
-        {
-            var stream = $"bench-{Guid.NewGuid():N}";
-            long version = -1, events = 0;
-            while (clock.Elapsed.TotalSeconds < seconds)
-            {
-                await append(stream, version, Payload.Events(batch));
-                version += batch;
-                events += batch;
-            }
-
-            return events;
-        })));
-        return counts.Sum() / clock.Elapsed.TotalSeconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>Appends as a bare client would: the generated client on one channel, no checks of ours.</summary>
@@ -121,15 +95,7 @@ internal static class EsdbBenchmark
             await call.RequestStream.WriteAsync(new AppendReq { Options = options });
             foreach (var e in events)
             {
-                var proposed = new AppendReq.Types.ProposedMessage
-                {
-                    Id = new UUID { String = e.EventId.ToString() },
-                    Data = ByteString.CopyFromUtf8(e.Data),
-                    CustomMetadata = ByteString.CopyFromUtf8(EventStoreDbMetadata.Serialize(e.Metadata)),
-                };
-                proposed.Metadata.Add("type", e.Type);
-                proposed.Metadata.Add("content-type", "application/json");
-                await call.RequestStream.WriteAsync(new AppendReq { ProposedMessage = proposed });
+                await call.RequestStream.WriteAsync(EventStoreDbEventStore.Proposed(e));
             }
 
             await call.RequestStream.CompleteAsync();

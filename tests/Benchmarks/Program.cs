@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using EventSourced.Application.EventStore;
 using EventSourced.Benchmarks;
@@ -117,42 +116,17 @@ async Task<double> CompareAsync(string name, int writers, int batch)
         {
             if (rawFirst == (side == 0))
             {
-                rawRates.Add(await RunAsync(writers, batch, (stream, version, events) => raw.InsertAsync(stream, version, events)));
+                rawRates.Add(await AppendLoad.RateAsync(writers, batch, seconds, (stream, version, events) => raw.InsertAsync(stream, version, events)));
             }
             else
             {
-                ourRates.Add(await RunAsync(writers, batch, (stream, version, events) => store.AppendAsync(stream, ExpectedVersion.From(version), events)));
+                ourRates.Add(await AppendLoad.RateAsync(writers, batch, seconds, (stream, version, events) => store.AppendAsync(stream, ExpectedVersion.From(version), events)));
             }
         }
     }
 
     var ratios = rawRates.Zip(ourRates, (r, o) => o / r).Order().ToList();
-    var ratio = Median(ratios);
-    Console.WriteLine($"{name,-28}{Median(rawRates),12:N0}{Median(ourRates),14:N0}{ratio,8:F2}{$"{ratios[0]:F2}-{ratios[^1]:F2}",16}");
+    var ratio = AppendLoad.Median(ratios);
+    Console.WriteLine($"{name,-28}{AppendLoad.Median(rawRates),12:N0}{AppendLoad.Median(ourRates),14:N0}{ratio,8:F2}{$"{ratios[0]:F2}-{ratios[^1]:F2}",16}");
     return ratio;
-}
-
-static double Median(IEnumerable<double> values)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-}
-
-async Task<double> RunAsync(int writers, int batch, Func<string, long, EventData[], Task> write)
-{
-    var clock = Stopwatch.StartNew();
-    var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
-    {
-        var stream = $"bench-{Guid.NewGuid():N}";
-        long version = -1, events = 0;
-        while (clock.Elapsed.TotalSeconds < seconds)
-        {
-            await write(stream, version, Payload.Events(batch));
-            version += batch;
-            events += batch;
-        }
-
-        return events;
-    })));
-    return counts.Sum() / clock.Elapsed.TotalSeconds;
 }

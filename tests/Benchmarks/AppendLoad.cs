@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using EventSourced.Application.EventStore;
+
+namespace EventSourced.Benchmarks;
+
+/// <summary>The load every append benchmark puts on a store, and how its rounds are summed up.</summary>
+internal static class AppendLoad
+{
+    /// <summary>
+    /// Events per second of <paramref name="writers"/> writers, each appending batches of
+    /// <paramref name="batch"/> events (made by <paramref name="events"/>) to a stream of its own at
+    /// the next version, for <paramref name="seconds"/>.
+    /// </summary>
+    public static async Task<double> RateAsync(int writers, int batch, double seconds, Func<string, long, EventData[], Task> append, Func<int, EventData[]>? events = null)
+    {
+        events ??= Payload.Events;
+        var clock = Stopwatch.StartNew();
+        var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
+        {
+            var stream = $"bench-{Guid.NewGuid():N}";
+            long version = -1, appended = 0;
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                await append(stream, version, events(batch));
+                version += batch;
+                appended += batch;
+            }
+
+            return appended;
+        })));
+        return counts.Sum() / clock.Elapsed.TotalSeconds;
+    }
+
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}
