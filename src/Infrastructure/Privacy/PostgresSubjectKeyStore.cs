@@ -94,7 +94,9 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             }
         }
 
-        return (keys, created, assigned.Select(a => (Convert.FromHexString(a.Key), a.Value.Key.Id, a.Value.New)).ToList());
+        // Aliases in one order for every writer: two groups naming the same subjects then wait for
+        // each other on the unique index rather than deadlock.
+        return (keys, created, assigned.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => (Convert.FromHexString(a.Key), a.Value.Key.Id, a.Value.New)).ToList());
     }
 
     public async Task<IReadOnlyDictionary<Guid, byte[]?>> FindAsync(IReadOnlyCollection<Guid> keyIds, CancellationToken ct)
