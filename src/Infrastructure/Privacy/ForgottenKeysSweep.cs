@@ -17,10 +17,12 @@ public sealed partial class ForgottenKeysSweep(IEventStore store, EventTypeRegis
     {
         var forgotten = new HashSet<Guid>();
         var filter = EventFilter.ForTypes("subject_forgotten");
+        // To the end: a short page that is not the end only waits on transactions in flight (on a
+        // busy database longer than a read waits), and a forgetting behind them must not be missed.
         for (var page = await store.ReadAllAsync(0, 1000, filter, cancellationToken); ; page = await store.ReadAllAsync(page.LastPosition, 1000, filter, cancellationToken))
         {
             forgotten.UnionWith(page.Events.Select(registry.Deserialize).OfType<SubjectForgotten>().Select(e => e.KeyId));
-            if (page.Events.Count < 1000)
+            if (page.IsEnd)
             {
                 break;
             }
