@@ -105,7 +105,11 @@ async function rebuild(name) {
     if (building?.serving) {
       $('rebuild-progress').value = 100;
       $('rebuild-label').textContent = `${name}: generation ${generation} swapped in`;
-      return;
+      // The replaced generation is dropped a moment after the swap (later on a busy node): the
+      // table is final once it is gone, so polling goes on until then.
+      if (rows.every(p => p.generation >= generation)) {
+        return;
+      }
     }
     if (building) {
       const total = building.processed + building.lagEvents;
