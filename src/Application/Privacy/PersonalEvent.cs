@@ -10,6 +10,7 @@ namespace EventSourced.Application.Privacy;
 internal sealed class PersonalEvent : IDisposable
 {
     private readonly JsonDocument _json;
+    private readonly List<(string Field, string Value)>[] _values;
 
     private PersonalEvent(int index, JsonDocument json, PersonalFieldRule rule)
     {
@@ -17,6 +18,8 @@ internal sealed class PersonalEvent : IDisposable
         _json = json;
         Rule = rule;
         Scopes = rule.Scopes(json.RootElement);
+        // Read once: sealing, finding the keys and revealing all need them.
+        _values = [.. Scopes.Select(scope => ScopedJson.StringValues(scope, rule.Fields))];
     }
 
     /// <summary>Where the event is in its append or page.</summary>
@@ -42,10 +45,9 @@ internal sealed class PersonalEvent : IDisposable
         var sealedTexts = new string?[Scopes.Count];
         for (var scope = 0; scope < Scopes.Count; scope++)
         {
-            var values = ScopedJson.StringValues(Scopes[scope], Rule.Fields);
-            if (values.Count > 0 && keyOf(scope) is { } key)
+            if (_values[scope].Count > 0 && keyOf(scope) is { } key)
             {
-                sealedTexts[scope] = FieldCipher.Seal(key, eventId, scope, values.ConvertAll(v => v.Value));
+                sealedTexts[scope] = FieldCipher.Seal(key, eventId, scope, _values[scope].ConvertAll(v => v.Value));
             }
         }
 
@@ -60,7 +62,7 @@ internal sealed class PersonalEvent : IDisposable
 
     /// <summary>The ids of the keys the event's personal fields were encrypted under.</summary>
     public IEnumerable<Guid> KeyIds() =>
-        Scopes.SelectMany(scope => ScopedJson.StringValues(scope, Rule.Fields)).Select(v => FieldCipher.KeyIdOf(v.Value)).OfType<Guid>();
+        _values.SelectMany(values => values).Select(v => FieldCipher.KeyIdOf(v.Value)).OfType<Guid>();
 
     /// <summary>
     /// The event's JSON with its personal fields in clear, given the material of its keys
@@ -68,7 +70,7 @@ internal sealed class PersonalEvent : IDisposable
     /// </summary>
     public string Revealed(IReadOnlyDictionary<Guid, byte[]?> found)
     {
-        var opened = Scopes.Select(scope => OpenedScope.Of(ScopedJson.StringValues(scope, Rule.Fields), found)).ToArray();
+        var opened = _values.Select(values => OpenedScope.Of(values, found)).ToArray();
         return ScopedJson.Rewrite(Root, Rule.Path, Rule.Fields, (scope, field, value) =>
             FieldCipher.IsSealed(value) ? opened[scope].ValueOf(field)
             : FieldCipher.KeyIdOf(value) is { } keyId ? Decrypted(value, keyId, found)
@@ -88,8 +90,8 @@ internal sealed class PersonalEvent : IDisposable
         public static OpenedScope Of(List<(string Field, string Value)> stored, IReadOnlyDictionary<Guid, byte[]?> found)
         {
             var sealedFields = stored.Where(v => FieldCipher.IsSealed(v.Value)).ToList();
-            var sealedText = sealedFields.Select(v => v.Value).FirstOrDefault(v => FieldCipher.KeyIdOf(v) is not null);
-            if (sealedText is null || !found.TryGetValue(FieldCipher.KeyIdOf(sealedText)!.Value, out var material))
+            var sealedText = sealedFields.Select(v => (Text: v.Value, KeyId: FieldCipher.KeyIdOf(v.Value))).FirstOrDefault(v => v.KeyId is not null);
+            if (sealedText.KeyId is not { } keyId || !found.TryGetValue(keyId, out var material))
             {
                 return new(null, Withheld.Unreadable);
             }
@@ -99,7 +101,7 @@ internal sealed class PersonalEvent : IDisposable
                 return new(null, Withheld.Erased);
             }
 
-            var values = FieldCipher.Open(new SubjectKey(FieldCipher.KeyIdOf(sealedText)!.Value, material), sealedText);
+            var values = FieldCipher.Open(new SubjectKey(keyId, material), sealedText.Text);
             return values?.Count == sealedFields.Count
                 ? new(sealedFields.Select((v, i) => (v.Field, Value: values[i])).ToDictionary(v => v.Field, v => v.Value), Withheld.Unreadable)
                 : new(null, Withheld.Unreadable);
