@@ -69,10 +69,12 @@ public static class ChatDocumentStores
         options.DatabaseSchemaName = "rm";
         options.AutoCreateSchemaObjects = AutoCreate.None;
         options.UseSystemTextJsonForSerialization();
-        // Duplicated into columns of their own: what lists filter and sort by, and how history is paged.
+        // Duplicated into columns of their own, with an index each: what lists filter and sort by, and
+        // whose history is read. Not the sequence: with an index of its own the planner pages history by
+        // scanning it across all conversations.
         options.Schema.For<ChatDocument>().DocumentAlias(alias)
             .Duplicate(c => c.VisitorId).Duplicate(c => c.ManagerId).Duplicate(c => c.Status).Duplicate(c => c.LastActivityAt);
         options.Schema.For<ChatMessageDocument>().DocumentAlias($"{alias}_messages")
-            .Duplicate(m => m.ConversationId).Duplicate(m => m.Seq);
+            .Duplicate(m => m.ConversationId);
     });
 }

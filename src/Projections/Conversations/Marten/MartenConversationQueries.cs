@@ -18,11 +18,7 @@ public sealed class MartenConversationQueries(NpgsqlDataSource dataSource) : IDi
         var conversations = await query.OrderByDescending(c => c.LastActivityAt).Take(200).ToListAsync(ct);
 
         // Unread: the other side's messages the viewer can see, after the viewer's read mark.
-        var ids = conversations.Select(c => c.Id).ToArray();
-        var visible = await session.Query<ChatMessageDocument>()
-            .Where(m => m.ConversationId.IsOneOf(ids) && m.SenderId != viewer && !m.HiddenForEveryone && !m.HiddenFor.Contains(viewer))
-            .Select(m => new { m.ConversationId, m.Seq })
-            .ToListAsync(ct);
+        var visible = await session.QueryAsync(new VisibleFromOthersQuery { Conversations = conversations.Select(c => c.Id).ToArray(), Viewer = viewer }, ct);
         var unread = visible.ToLookup(m => m.ConversationId, m => m.Seq);
         return conversations.Select(c => new ConversationRow(
             c.Id, c.VisitorId, c.ManagerId, c.Status, c.OpenedAt, c.ClosedAt, c.LastMessageAt, unread[c.Id].LongCount(seq => seq > ReadMark(c, viewer)))).ToList();
@@ -39,10 +35,7 @@ public sealed class MartenConversationQueries(NpgsqlDataSource dataSource) : IDi
             return [];
         }
 
-        var messages = await session.Query<ChatMessageDocument>()
-            .Where(m => m.ConversationId == conversationId && !m.HiddenForEveryone && !m.HiddenFor.Contains(viewer) && m.Seq > from && m.Seq < to)
-            .OrderByDescending(m => m.Seq).Take(count)
-            .ToListAsync(ct);
+        var messages = await session.QueryAsync(new HistoryPageQuery { Conversation = conversationId, Viewer = viewer, After = from, Before = to, Count = count }, ct);
         return messages.Select(m => new ChatMessageRow(m.Id, m.SenderId, m.SenderRole, m.Content, m.PostedAt)).ToList();
     }
 
