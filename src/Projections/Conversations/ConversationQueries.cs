@@ -19,18 +19,29 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
         """;
 
     /// <param name="viewer">Whose unread counts to show; with <paramref name="onlyTheirs"/> also whose conversations.</param>
-    public Task<IReadOnlyList<ConversationRow>> ListAsync(string viewer, bool onlyTheirs, string? visitorId, string? managerId, string? status, CancellationToken ct) =>
-        dataSource.QueryAsync($"""
+    public Task<IReadOnlyList<ConversationRow>> ListAsync(string viewer, bool onlyTheirs, string? visitorId, string? managerId, string? status, CancellationToken ct)
+    {
+        // Only the filters asked for are in the text: each shape gets a plan of its own that uses the
+        // participant indexes (an "$n IS NULL OR ..." filter would make a prepared plan scan every row).
+        List<object?> values = [viewer];
+        List<string> filters = onlyTheirs ? ["(c.visitor_id = $1 OR c.manager_id = $1)"] : [];
+        foreach (var (column, value) in new[] { ("visitor_id", visitorId), ("manager_id", managerId), ("status", status) }.Where(f => f.Item2 is not null))
+        {
+            values.Add(value);
+            filters.Add($"c.{column} = ${values.Count}");
+        }
+
+        return dataSource.QueryAsync($"""
             SELECT c.conversation_id, c.visitor_id, c.manager_id, c.status, c.opened_at, c.closed_at, last.posted_at, {Unread}
             FROM rm.conversations c
             LEFT JOIN LATERAL (SELECT posted_at FROM rm.conversations_messages m WHERE m.conversation_id = c.conversation_id ORDER BY m.seq DESC LIMIT 1) last ON true
-            WHERE (NOT $2 OR c.visitor_id = $1 OR c.manager_id = $1)
-              AND ($3::text IS NULL OR c.visitor_id = $3) AND ($4::text IS NULL OR c.manager_id = $4) AND ($5::text IS NULL OR c.status = $5)
+            {(filters.Count == 0 ? "" : "WHERE " + string.Join(" AND ", filters))}
             ORDER BY coalesce(last.posted_at, c.opened_at) DESC LIMIT 200
             """,
             r => new ConversationRow(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
                 r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), r.GetInt64(7)),
-            ct, viewer, onlyTheirs, visitorId, managerId, status);
+            ct, [.. values]);
+    }
 
     /// <summary>
     /// Messages newest first: after <paramref name="sinceId"/> (exclusive) when given, else the
