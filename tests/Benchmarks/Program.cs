@@ -13,7 +13,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 //        dotnet run -c Release --project tests/Benchmarks -- http [seconds-per-phase]
 //        dotnet run -c Release --project tests/Benchmarks -- kafka [records] [lag-seconds]
 //        dotnet run -c Release --project tests/Benchmarks -- encryption [seconds-per-round] [rounds]
-//        dotnet run -c Release --project tests/Benchmarks -- marten [conversations] [rounds] [queries]
 //        EVENTSTORE_CONNECTION=esdb://... dotnet run -c Release --project tests/Benchmarks -- esdb [seconds-per-round] [rounds]
 var httpMode = args.Length > 0 && args[0] == "http";
 var kafkaMode = args.Length > 0 && args[0] == "kafka";
@@ -22,8 +21,7 @@ var deliveriesMode = args.Length > 0 && args[0] == "deliveries";
 var lagMode = args.Length > 0 && args[0] == "lag";
 var encryptionMode = args.Length > 0 && args[0] == "encryption";
 var esdbMode = args.Length > 0 && args[0] == "esdb";
-var martenMode = args.Length > 0 && args[0] == "marten";
-var appendMode = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && !kafkaMode && !encryptionMode && !esdbMode && !martenMode;
+var appendMode = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && !kafkaMode && !encryptionMode && !esdbMode;
 var seconds = appendMode && args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
 var rounds = appendMode && args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 var server = Environment.GetEnvironmentVariable("ConnectionStrings__EventStore")
@@ -81,15 +79,6 @@ if (encryptionMode)
 {
     await EncryptionBenchmark.RunAsync(
         dataSource, store, options, args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5);
-    await notifications.StopAsync(CancellationToken.None);
-    return;
-}
-
-if (martenMode)
-{
-    await MartenBenchmark.RunAsync(
-        dataSource, store, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000,
-        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3, args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 500);
     await notifications.StopAsync(CancellationToken.None);
     return;
 }

@@ -54,7 +54,7 @@ internal static class RebuildBenchmark
     }
 
     // Whole streams in one append each, several at a time: generating is not what is measured.
-    internal static async Task GenerateAsync(PostgresEventStore store, EventTypeRegistry registry, string category, int streams, Func<int, (string Stream, List<object> Events)> stream)
+    private static async Task GenerateAsync(PostgresEventStore store, EventTypeRegistry registry, string category, int streams, Func<int, (string Stream, List<object> Events)> stream)
     {
         var clock = Stopwatch.StartNew();
         var count = 0;

@@ -61,25 +61,6 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
         run.Rows.Add(values);
     }
 
-    /// <summary>
-    /// A step that writes through the batch's connection and transaction itself (a document
-    /// session, for example), in order with the statements queued around it. Consecutive calls
-    /// for the same kind of step share one, so it can gather a whole batch of events.
-    /// </summary>
-    public TStep Step<TStep>(Func<TStep> create)
-        where TStep : class, IWriteStep
-    {
-        EndInserts();
-        if (_steps.Count > 0 && _steps[^1] is TStep current)
-        {
-            return current;
-        }
-
-        var step = create();
-        _steps.Add(step);
-        return step;
-    }
-
     public async Task FlushAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
         EndInserts();
@@ -94,9 +75,6 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
                     break;
                 case InsertRun run:
                     await CopyAsync(connection, run, ct);
-                    break;
-                case IWriteStep own:
-                    await own.WriteAsync(connection, transaction, ct);
                     break;
             }
         }
