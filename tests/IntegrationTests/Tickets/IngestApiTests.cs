@@ -134,6 +134,37 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         (await StreamAsync($"order-{ids.Order}")).Select(e => e.Type).Should().Equal("order_recorded", "order_recorded");
     }
 
+    [Fact]
+    public async Task A_ticket_named_twice_keeps_its_last_line_and_a_changed_order_replaces_its_tickets()
+    {
+        var ids = Ids.New();
+        await IngestAsync("events", ids.Show, Show(ids.Show));
+        var twice = Encoding.UTF8.GetBytes($$"""
+            {"id":"{{ids.Order}}","number":"A-{{ids.Order}}","customer":{"email":"{{ids.Email}}","phone":"+79001234567"},
+             "tickets":[
+               {"id":"{{ids.Ticket}}-1","event_id":"{{ids.Show}}","barcode":"4600000000017","seat":"12","category":"parterre"},
+               {"id":"{{ids.Ticket}}-2","event_id":"{{ids.Show}}","barcode":"4600000000024","seat":"13","category":"parterre"},
+               {"id":"{{ids.Ticket}}-1","event_id":"{{ids.Show}}","barcode":"4600000000017","seat":"14","category":"parterre","price_nominal":100,"currency":"EUR"}]}
+            """);
+        (await IngestAsync("orders", ids.Order, twice)).Should().Be("applied");
+        var tickets = await TicketsAsync(ids);
+        tickets.Should().Equal(($"{ids.Ticket}-1", "14", 100L), ($"{ids.Ticket}-2", "13", null));
+
+        (await IngestAsync("orders", ids.Order, Encoding.UTF8.GetBytes($$"""
+            {"id":"{{ids.Order}}","number":"A-{{ids.Order}}","customer":{"email":"{{ids.Email}}","phone":"+79001234567"},
+             "tickets":[{"id":"{{ids.Ticket}}-2","event_id":"{{ids.Show}}","barcode":"4600000000024","seat":"15","category":"parterre"}]}
+            """))).Should().Be("applied");
+        (await TicketsAsync(ids)).Should().Equal(($"{ids.Ticket}-2", "15", null));
+    }
+
+    private async Task<List<(string?, string?, long?)>> TicketsAsync(Ids ids)
+    {
+        var order = await (await _ops.GetAsync($"/api/orders/{ids.Order}?minPosition={await LastPositionAsync($"order-{ids.Order}")}")).JsonAsync(HttpStatusCode.OK);
+        return order.GetProperty("tickets").EnumerateArray()
+            .Select(t => (t.GetProperty("ticketId").GetString(), t.GetProperty("seat").GetString(), t.GetProperty("priceNominal").ValueKind == JsonValueKind.Null ? null : (long?)t.GetProperty("priceNominal").GetInt64()))
+            .ToList();
+    }
+
     public static TheoryData<string, string, string, string?, string, string> BadRecords => new()
     {
         { "key is not the id", "events", Json, "1.0", "other-key", "key" },
