@@ -13,7 +13,7 @@ public sealed class FoldedStates
     private const int Capacity = 20_000;
 
     // How often the size is checked: ConcurrentDictionary.Count takes every lock of the table, and
-    // taken on each remember by many concurrent writers it cost a tenth of a busy node's CPU.
+    // taken on each remember by many concurrent writers it was a tenth of a busy node's CPU samples.
     private const int CheckEvery = 1_024;
     private readonly ConcurrentDictionary<(string Stream, Type State), (object State, long Version)> _states = new();
     private int _remembered;

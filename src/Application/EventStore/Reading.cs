@@ -7,13 +7,21 @@ public enum ReadDirection
 }
 
 /// <summary>Which events of $all a read or subscription wants: those of any of the stream categories, or of any of the types; null fields match everything.</summary>
-public sealed record EventFilter(IReadOnlyList<string>? Categories = null, IReadOnlyList<string>? EventTypes = null)
+/// <param name="PersonalDataSealed">
+/// True for a reader that needs none of the events' personal fields (ADR 0025): they come as
+/// stored, sealed, never decrypted for it. A read model built so cannot copy them in clear, and
+/// costs no decryption.
+/// </param>
+public sealed record EventFilter(IReadOnlyList<string>? Categories = null, IReadOnlyList<string>? EventTypes = null, bool PersonalDataSealed = false)
 {
     public static EventFilter All { get; } = new();
 
     public static EventFilter ForCategory(params string[] categories) => new(Categories: categories);
 
     public static EventFilter ForTypes(params string[] types) => new(EventTypes: types);
+
+    /// <summary>The same events, with their personal fields left sealed.</summary>
+    public EventFilter Sealed() => this with { PersonalDataSealed = true };
 }
 
 /// <summary>

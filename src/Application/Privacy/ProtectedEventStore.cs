@@ -62,7 +62,7 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
     public async Task<AllEventsPage> ReadAllAsync(long afterPosition, int maxCount, EventFilter filter, CancellationToken ct = default)
     {
         var page = await inner.ReadAllAsync(afterPosition, maxCount, filter, ct);
-        return page with { Events = await RevealAsync(page.Events, ct) };
+        return filter.PersonalDataSealed ? page : page with { Events = await RevealAsync(page.Events, ct) };
     }
 
     public Task<long> LastPositionAsync(CancellationToken ct = default) => inner.LastPositionAsync(ct);
@@ -74,7 +74,7 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
     {
         await foreach (var recorded in inner.SubscribeToAllAsync(afterPosition, filter, ct))
         {
-            yield return IsEncrypted(recorded) ? (await RevealAsync([recorded], ct))[0] : recorded;
+            yield return !filter.PersonalDataSealed && IsEncrypted(recorded) ? (await RevealAsync([recorded], ct))[0] : recorded;
         }
     }
 

@@ -11,7 +11,7 @@ public sealed class ParkedProjection : IProjection
 
     public int Version => 1;
 
-    public EventFilter Filter { get; } = EventFilter.ForCategory("parked");
+    public EventFilter Filter { get; } = EventFilter.ForCategory("parked").Sealed();
 
     public string CreateTableSql(string table) => $"""
         CREATE TABLE {table} (

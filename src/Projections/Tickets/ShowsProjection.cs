@@ -14,7 +14,7 @@ public sealed class ShowsProjection : IProjection
 
     public int Version => 2;
 
-    public EventFilter Filter { get; } = EventFilter.ForTypes("show_synced", "order_recorded");
+    public EventFilter Filter { get; } = EventFilter.ForTypes("show_synced", "order_recorded").Sealed();
 
     public string CreateTableSql(string table) => $"""
         CREATE TABLE {table} (

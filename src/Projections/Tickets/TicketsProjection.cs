@@ -18,7 +18,7 @@ public sealed class TicketsProjection : IProjection
 
     public int Version => 2;
 
-    public EventFilter Filter { get; } = EventFilter.ForTypes("order_recorded", "refund_recorded");
+    public EventFilter Filter { get; } = EventFilter.ForTypes("order_recorded", "refund_recorded").Sealed();
 
     public IReadOnlyList<string> MoreTables => ["_refunds"];
 
