@@ -44,24 +44,18 @@ public sealed class ConversationListFiltersTests(EventStoreFixture fixture) : IC
         {
             await Eventually.HoldsAsync(() => new ProjectionProgress(node.DataSource).WaitForAsync("conversations", last, TimeSpan.FromSeconds(1), CancellationToken.None), "the projection");
             var queries = new ConversationQueries(node.DataSource);
-            foreach (var viewer in new[] { "v1", "m2", "ops" })
+            var shapes = from viewer in new[] { "v1", "m2", "ops" }
+                         from onlyTheirs in new[] { false, true }
+                         from visitor in new[] { null, "v1", "v2" }
+                         from manager in new[] { null, "m2" }
+                         from status in new[] { null, "open", "closed" }
+                         select (viewer, onlyTheirs, visitor, manager, status);
+            foreach (var (viewer, onlyTheirs, visitor, manager, status) in shapes)
             {
-                foreach (var onlyTheirs in new[] { false, true })
-                {
-                    foreach (var visitor in new[] { null, "v1", "v2" })
-                    {
-                        foreach (var manager in new[] { null, "m2" })
-                        {
-                            foreach (var status in new[] { null, "open", "closed" })
-                            {
-                                var listed = await queries.ListAsync(viewer, onlyTheirs, visitor, manager, status, CancellationToken.None);
-                                var expected = conversations.Where(c => (!onlyTheirs || c.Visitor == viewer || c.Manager == viewer)
-                                    && (visitor is null || c.Visitor == visitor) && (manager is null || c.Manager == manager) && (status is null || c.Status == status));
-                                listed.Select(c => c.Id).Should().BeEquivalentTo(expected.Select(c => c.Id), $"viewer {viewer}, only theirs {onlyTheirs}, visitor {visitor}, manager {manager}, status {status}");
-                            }
-                        }
-                    }
-                }
+                var listed = await queries.ListAsync(viewer, onlyTheirs, visitor, manager, status, CancellationToken.None);
+                var expected = conversations.Where(c => (!onlyTheirs || c.Visitor == viewer || c.Manager == viewer)
+                    && (visitor is null || c.Visitor == visitor) && (manager is null || c.Manager == manager) && (status is null || c.Status == status));
+                listed.Select(c => c.Id).Should().BeEquivalentTo(expected.Select(c => c.Id), $"viewer {viewer}, only theirs {onlyTheirs}, visitor {visitor}, manager {manager}, status {status}");
             }
         }
         finally
