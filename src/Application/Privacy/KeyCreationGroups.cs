@@ -1,65 +1,22 @@
 namespace EventSourced.Application.Privacy;
 
 /// <summary>
-/// Keys for subjects not in memory, fetched or created in groups, as appends are committed: a
-/// request that arrives while the creators are busy waits for the next round trip and goes in it
-/// with every other request that arrived meanwhile. Concurrent writers of new subjects (contacts
-/// added at once, a poll of orders from new buyers) then share one transaction for their keys
-/// rather than each paying its own round trip and WAL flush (ADR 0025).
+/// Keys for subjects not in memory, fetched or created in groups (<see cref="CommitGroups{TItem}"/>):
+/// concurrent writers of new subjects (contacts added at once, a poll of orders from new buyers)
+/// share one transaction for their keys rather than each paying its own round trip and WAL flush
+/// (ADR 0025).
 /// </summary>
-internal sealed class KeyCreationGroups(Func<IReadOnlyList<IReadOnlyList<string>>, Task<IReadOnlyList<SubjectKey>>> getOrCreate)
+internal sealed class KeyCreationGroups
 {
     // Round trips at once: one in flight while the next group forms behind it.
     private const int MaxCreators = 2;
     private const int MaxGroup = 1000;
 
-    private readonly Lock _gate = new();
-    private readonly Queue<Request> _queue = new();
-    private int _creators;
+    private readonly CommitGroups<Request> _groups;
 
-    /// <summary>Each subject's key (by its aliases), in the order asked.</summary>
-    public Task<SubjectKey[]> KeysForAsync(IEnumerable<IReadOnlyList<string>> subjects, CancellationToken ct)
-    {
-        var requests = subjects.Select(aliases => new Request(aliases)).ToList();
-        bool startCreator;
-        lock (_gate)
+    public KeyCreationGroups(Func<IReadOnlyList<IReadOnlyList<string>>, Task<IReadOnlyList<SubjectKey>>> getOrCreate) =>
+        _groups = new(MaxCreators, MaxGroup, async group =>
         {
-            requests.ForEach(_queue.Enqueue);
-            startCreator = _creators < MaxCreators;
-            if (startCreator)
-            {
-                _creators++;
-            }
-        }
-
-        if (startCreator)
-        {
-            _ = Task.Run(CreateWhileQueuedAsync, CancellationToken.None);
-        }
-
-        // A caller that stops waiting leaves its keys to be created: a key no event uses is harmless.
-        return Task.WhenAll(requests.Select(r => r.Key.Task)).WaitAsync(ct);
-    }
-
-    private async Task CreateWhileQueuedAsync()
-    {
-        while (true)
-        {
-            var group = new List<Request>();
-            lock (_gate)
-            {
-                while (group.Count < MaxGroup && _queue.TryDequeue(out var next))
-                {
-                    group.Add(next);
-                }
-
-                if (group.Count == 0)
-                {
-                    _creators--;
-                    return;
-                }
-            }
-
             try
             {
                 var keys = await getOrCreate([.. group.Select(r => r.Aliases)]);
@@ -72,7 +29,15 @@ internal sealed class KeyCreationGroups(Func<IReadOnlyList<IReadOnlyList<string>
             {
                 group.ForEach(r => r.Key.TrySetException(e));
             }
-        }
+        });
+
+    /// <summary>Each subject's key (by its aliases), in the order asked.</summary>
+    public Task<SubjectKey[]> KeysForAsync(IEnumerable<IReadOnlyList<string>> subjects, CancellationToken ct)
+    {
+        var requests = subjects.Select(aliases => new Request(aliases)).ToList();
+        _groups.Add(requests);
+        // A caller that stops waiting leaves its keys to be created: a key no event uses is harmless.
+        return Task.WhenAll(requests.Select(r => r.Key.Task)).WaitAsync(ct);
     }
 
     private sealed record Request(IReadOnlyList<string> Aliases)

@@ -1,3 +1,4 @@
+using EventSourced.Application;
 using EventSourced.Application.EventStore;
 using Npgsql;
 using NpgsqlTypes;
@@ -5,13 +6,12 @@ using NpgsqlTypes;
 namespace EventSourced.Infrastructure.EventStore;
 
 /// <summary>
-/// Group commit, as EventStoreDB's writer and PostgreSQL's own WAL flush do it: an append that
-/// arrives while every committer is busy waits for the next commit and goes in it with every
-/// other append that arrived meanwhile, one statement, one transaction and one WAL flush for all
-/// of them. Alone, an append still goes at once in a transaction of its own. Each append in a
-/// group keeps its own expected-version check: one that fails inserts nothing and fails alone.
-/// An error (a racing writer on the unique indexes) rolls the group back, and its appends are
-/// then made one by one, each with its own outcome (ADR 0020).
+/// Group commit (<see cref="CommitGroups{TItem}"/>): an append that arrives while every committer
+/// is busy goes in the next commit with every other append that arrived meanwhile, one statement,
+/// one transaction and one WAL flush for all of them. Alone, an append still goes at once in a
+/// transaction of its own. Each append in a group keeps its own expected-version check: one that
+/// fails inserts nothing and fails alone. An error (a racing writer on the unique indexes) rolls
+/// the group back, and its appends are then made one by one, each with its own outcome (ADR 0020).
 /// </summary>
 public sealed partial class PostgresEventStore
 {
@@ -22,75 +22,48 @@ public sealed partial class PostgresEventStore
     // appends arrive than these can take. Measured: 2 cost 8 plain writers a third of their rate.
     private const int MaxCommitters = 8;
 
-    private readonly Lock _queueLock = new();
-    private readonly Queue<PendingAppend> _queue = new();
-    private int _committers;
+    private CommitGroups<PendingAppend>? _groups;
 
     private sealed record PendingAppend(string StreamId, ExpectedVersion Expected, IReadOnlyList<EventData> Events)
     {
         public TaskCompletionSource<AppendResult> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
+    // Made on first use: a field initializer cannot reach this instance's methods.
+    private CommitGroups<PendingAppend> Groups => LazyInitializer.EnsureInitialized(ref _groups, () => new(MaxCommitters, MaxGroup, CommitAsync, NewGroup));
+
     private Task<AppendResult> CommitInGroupAsync(PendingAppend append, CancellationToken ct)
     {
-        bool startCommitter;
-        lock (_queueLock)
-        {
-            _queue.Enqueue(append);
-            startCommitter = _committers < MaxCommitters;
-            if (startCommitter)
-            {
-                _committers++;
-            }
-        }
-
-        if (startCommitter)
-        {
-            _ = Task.Run(CommitWhileQueuedAsync, CancellationToken.None);
-        }
-
+        Groups.Add([append]);
         // A caller that stops waiting does not take its append back: like a request already sent,
         // it may still commit.
         return append.Outcome.Task.WaitAsync(ct);
     }
 
-    private async Task CommitWhileQueuedAsync()
+    /// <summary>
+    /// One statement checks each stream's head once, so a group holds a stream once (a second
+    /// append to it waits for the next group), and its events share one transaction's positions.
+    /// </summary>
+    private static Func<PendingAppend, bool> NewGroup()
     {
-        while (true)
+        var streams = new HashSet<string>(StringComparer.Ordinal);
+        var events = 0;
+        return next =>
         {
-            List<PendingAppend> group;
-            lock (_queueLock)
+            if ((streams.Count > 0 && events + next.Events.Count > EventStoreSql.MaxEventsPerTransaction) || !streams.Add(next.StreamId))
             {
-                if (_queue.Count == 0)
-                {
-                    _committers--;
-                    return;
-                }
-
-                // One statement checks each stream's head once, so a group holds a stream once (a
-                // second append to it waits for the next group), and its events share one
-                // transaction's positions.
-                group = new List<PendingAppend>(Math.Min(_queue.Count, MaxGroup));
-                var streams = new HashSet<string>(StringComparer.Ordinal);
-                var events = 0;
-                while (group.Count < MaxGroup && _queue.TryPeek(out var next)
-                    && (group.Count == 0 || events + next.Events.Count <= EventStoreSql.MaxEventsPerTransaction) && streams.Add(next.StreamId))
-                {
-                    events += next.Events.Count;
-                    group.Add(_queue.Dequeue());
-                }
+                return false;
             }
 
-            if (group.Count == 1)
-            {
-                await SettleAsync(group[0], () => AppendAloneAsync(group[0].StreamId, group[0].Expected, group[0].Events, CancellationToken.None));
-            }
-            else
-            {
-                await CommitGroupAsync(group);
-            }
-        }
+            events += next.Events.Count;
+            return true;
+        };
     }
+
+    private Task CommitAsync(List<PendingAppend> group) =>
+        group.Count == 1
+            ? SettleAsync(group[0], () => AppendAloneAsync(group[0].StreamId, group[0].Expected, group[0].Events, CancellationToken.None))
+            : CommitGroupAsync(group);
 
     private async Task CommitGroupAsync(List<PendingAppend> group)
     {

@@ -1,0 +1,70 @@
+namespace EventSourced.Application;
+
+/// <summary>
+/// Group commit, as EventStoreDB's writer and PostgreSQL's own WAL flush do it: work that arrives
+/// while every runner is busy waits, and goes in the next group with everything else that arrived
+/// meanwhile, so that one round trip and one transaction serve all of it. Alone, an item still
+/// goes at once. Used by the event store's appends (ADR 0020) and by the creation of subjects'
+/// keys (ADR 0025).
+/// </summary>
+/// <param name="maxRunners">Groups in flight at once; more items than they can take form the next group.</param>
+/// <param name="maxGroup">Items in one group at the most.</param>
+/// <param name="commit">Writes a group and settles each of its items, failures included: it must not throw.</param>
+/// <param name="newGroup">
+/// Starts a group's admission: the function it returns is asked, in queue order, whether the next
+/// item may join (and counts it in when it says yes). The first item of a group must be admitted.
+/// Null admits everything.
+/// </param>
+public sealed class CommitGroups<TItem>(int maxRunners, int maxGroup, Func<List<TItem>, Task> commit, Func<Func<TItem, bool>>? newGroup = null)
+{
+    private readonly Lock _gate = new();
+    private readonly Queue<TItem> _queue = new();
+    private int _runners;
+
+    public void Add(IEnumerable<TItem> items)
+    {
+        bool startRunner;
+        lock (_gate)
+        {
+            foreach (var item in items)
+            {
+                _queue.Enqueue(item);
+            }
+
+            startRunner = _runners < maxRunners;
+            if (startRunner)
+            {
+                _runners++;
+            }
+        }
+
+        if (startRunner)
+        {
+            _ = Task.Run(CommitWhileQueuedAsync, CancellationToken.None);
+        }
+    }
+
+    private async Task CommitWhileQueuedAsync()
+    {
+        while (true)
+        {
+            var group = new List<TItem>();
+            lock (_gate)
+            {
+                var admits = newGroup?.Invoke();
+                while (group.Count < maxGroup && _queue.TryPeek(out var next) && (admits is null || admits(next)))
+                {
+                    group.Add(_queue.Dequeue());
+                }
+
+                if (group.Count == 0)
+                {
+                    _runners--;
+                    return;
+                }
+            }
+
+            await commit(group);
+        }
+    }
+}
