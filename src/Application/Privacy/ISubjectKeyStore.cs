@@ -1,7 +1,14 @@
 namespace EventSourced.Application.Privacy;
 
 /// <summary>A subject's data key: 32 random bytes for AES-256-GCM.</summary>
-public sealed record SubjectKey(Guid Id, byte[] Material);
+public sealed record SubjectKey(Guid Id, byte[] Material)
+{
+    /// <summary>
+    /// A new key. Its id is time-ordered (UUIDv7), so new keys go at the end of the keys' index
+    /// rather than each touching (and, after a checkpoint, writing whole to the WAL) a random page.
+    /// </summary>
+    public static SubjectKey New() => new(Guid.CreateVersion7(), FieldCipher.NewKey());
+}
 
 /// <summary>
 /// Where subjects' keys live: a table of their own, never the event store (ADR 0025). A destroyed

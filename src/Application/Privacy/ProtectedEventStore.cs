@@ -34,18 +34,33 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
                 return await inner.AppendAsync(streamId, expected, events, ct);
             }
 
+            if (inner is IKeysWithAppend keysWithAppend && subjects.Any(s => s is not null && keys.Known(s) is null))
+            {
+                // New subjects' keys go in the append's own transaction: no commit of their own.
+                var seen = keys.DestructionsHeard;
+                var (keyOf, newKeys) = KnownOrNewKeys(subjects);
+                try
+                {
+                    var appended = await keysWithAppend.AppendAsync(streamId, expected, Sealed(events, personal, keyOf), newKeys, ct);
+                    keys.Remember(subjects.Select((s, n) => (Subject: s, Key: keyOf[n])).Where(s => s.Subject is not null).Select(s => (s.Subject!, s.Key!)), seen);
+                    return appended;
+                }
+                catch (SubjectAliasTakenException)
+                {
+                    // Some subject has a key after all: the ring fetches it, and the events are sealed again.
+                }
+            }
+
             // Every subject of the append at once: one round trip for the keys not in memory.
             var named = subjects.Select((s, n) => (Subject: s, Index: n)).Where(s => s.Subject is not null).ToList();
             var found = await keys.KeysForAsync(named.Select(s => s.Subject!).ToList(), ct);
-            var keyOfSubject = named.Select((s, n) => (s.Index, Key: found[n])).ToDictionary(s => s.Index, s => s.Key);
-            var protectedEvents = events.ToArray();
-            foreach (var (e, firstSubject) in personal)
+            var keyOfSubject = new SubjectKey?[subjects.Count];
+            for (var n = 0; n < named.Count; n++)
             {
-                var eventId = events[e.Index].EventId;
-                protectedEvents[e.Index] = events[e.Index] with { Data = e.Sealed(eventId, scope => keyOfSubject.GetValueOrDefault(firstSubject + scope)) };
+                keyOfSubject[named[n].Index] = found[n];
             }
 
-            return await inner.AppendAsync(streamId, expected, protectedEvents, ct);
+            return await inner.AppendAsync(streamId, expected, Sealed(events, personal, keyOfSubject), ct);
         }
         finally
         {
@@ -83,6 +98,54 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
     public Task<StreamMetadata> GetStreamMetadataAsync(string streamId, CancellationToken ct = default) => inner.GetStreamMetadataAsync(streamId, ct);
 
     public Task SoftDeleteAsync(string streamId, CancellationToken ct = default) => inner.SoftDeleteAsync(streamId, ct);
+
+    private static EventData[] Sealed(IReadOnlyList<EventData> events, List<(PersonalEvent Event, int FirstSubject)> personal, SubjectKey?[] keyOfSubject)
+    {
+        var sealedEvents = events.ToArray();
+        foreach (var (e, firstSubject) in personal)
+        {
+            var original = events[e.Index];
+            sealedEvents[e.Index] = original with { Data = e.Sealed(original.EventId, scope => keyOfSubject[firstSubject + scope]) };
+        }
+
+        return sealedEvents;
+    }
+
+    /// <summary>
+    /// Each subject's key from memory, or a new one: one per new subject, shared by subjects of the
+    /// append that have an alias in common (a buyer named by phone in one order, by email and phone in the next).
+    /// </summary>
+    private (SubjectKey?[] KeyOf, List<NewSubjectKey> NewKeys) KnownOrNewKeys(List<Subject?> subjects)
+    {
+        var keyOf = new SubjectKey?[subjects.Count];
+        var newKeyOfAlias = new Dictionary<string, SubjectKey>(StringComparer.Ordinal);
+        for (var n = 0; n < subjects.Count; n++)
+        {
+            if (subjects[n] is not { } subject)
+            {
+                continue;
+            }
+
+            if (keys.Known(subject) is { } known)
+            {
+                keyOf[n] = known;
+                continue;
+            }
+
+            var key = subject.Aliases.Select(newKeyOfAlias.GetValueOrDefault).FirstOrDefault(k => k is not null)
+                ?? SubjectKey.New();
+            foreach (var alias in subject.Aliases)
+            {
+                // An alias already given to another new key stays with it.
+                newKeyOfAlias.TryAdd(alias, key);
+            }
+
+            keyOf[n] = key;
+        }
+
+        var newKeys = newKeyOfAlias.GroupBy(a => a.Value).Select(g => new NewSubjectKey(g.Key, [.. g.Select(a => a.Key)])).ToList();
+        return (keyOf, newKeys);
+    }
 
     private static bool IsEncrypted(RecordedEvent recorded) =>
         PersonalFields.Rules.ContainsKey(recorded.Type) && recorded.Data.Contains(EncryptedMarker, StringComparison.Ordinal);

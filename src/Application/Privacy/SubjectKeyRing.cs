@@ -42,29 +42,19 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
             return keys;
         }
 
-        var seen = Interlocked.Read(ref _destructions);
+        var seen = DestructionsHeard;
         var fetched = await _creation.KeysForAsync(missing.Select(i => subjects[i].Aliases), ct);
-        var keep = MayKeep(seen);
-
         for (var m = 0; m < missing.Count; m++)
         {
-            var (subject, key) = (subjects[missing[m]], fetched[m]);
-            keys[missing[m]] = key;
-            if (keep)
-            {
-                foreach (var alias in subject.Aliases)
-                {
-                    _byAlias[alias] = key;
-                }
-
-                _byId[key.Id] = key.Material;
-            }
+            keys[missing[m]] = fetched[m];
         }
 
+        Remember(missing.Select(m => (subjects[m], keys[m])), seen);
         return keys;
     }
 
-    private SubjectKey? Known(Subject subject)
+    /// <summary>The subject's key if this node holds it.</summary>
+    public SubjectKey? Known(Subject subject)
     {
         foreach (var alias in subject.Aliases)
         {
@@ -75,6 +65,31 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
         }
 
         return null;
+    }
+
+    /// <summary>How many destructions this node has heard of: read before fetching keys, for <see cref="Remember"/>.</summary>
+    public long DestructionsHeard => Interlocked.Read(ref _destructions);
+
+    /// <summary>
+    /// Keeps subjects' keys read or stored since <paramref name="seen"/> (<see cref="DestructionsHeard"/>)
+    /// in memory, unless a destruction was heard meanwhile, which may concern one of them.
+    /// </summary>
+    public void Remember(IEnumerable<(Subject Subject, SubjectKey Key)> keys, long seen)
+    {
+        if (!MayKeep(seen))
+        {
+            return;
+        }
+
+        foreach (var (subject, key) in keys)
+        {
+            foreach (var alias in subject.Aliases)
+            {
+                _byAlias[alias] = key;
+            }
+
+            _byId[key.Id] = key.Material;
+        }
     }
 
     /// <summary>
@@ -102,7 +117,7 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
             return keys;
         }
 
-        var seen = Interlocked.Read(ref _destructions);
+        var seen = DestructionsHeard;
         var found = await store.FindAsync(missing, ct);
         var keep = MayKeep(seen);
 

@@ -1,5 +1,6 @@
 using EventSourced.Application;
 using EventSourced.Application.EventStore;
+using EventSourced.Application.Privacy;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -10,8 +11,9 @@ namespace EventSourced.Infrastructure.EventStore;
 /// is busy goes in the next commit with every other append that arrived meanwhile, one statement,
 /// one transaction and one WAL flush for all of them. Alone, an append still goes at once in a
 /// transaction of its own. Each append in a group keeps its own expected-version check: one that
-/// fails inserts nothing and fails alone. An error (a racing writer on the unique indexes) rolls
-/// the group back, and its appends are then made one by one, each with its own outcome (ADR 0020).
+/// fails inserts nothing and fails alone. An error (a racing writer on the unique indexes, a new
+/// key's alias taken) rolls the group back, and its appends are then made one by one, each with its
+/// own outcome (ADR 0020).
 /// </summary>
 public sealed partial class PostgresEventStore
 {
@@ -24,7 +26,7 @@ public sealed partial class PostgresEventStore
 
     private CommitGroups<PendingAppend>? _groups;
 
-    private sealed record PendingAppend(string StreamId, ExpectedVersion Expected, IReadOnlyList<EventData> Events)
+    private sealed record PendingAppend(string StreamId, ExpectedVersion Expected, IReadOnlyList<EventData> Events, IReadOnlyList<NewSubjectKey> NewKeys)
     {
         public TaskCompletionSource<AppendResult> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -62,7 +64,7 @@ public sealed partial class PostgresEventStore
 
     private Task CommitAsync(List<PendingAppend> group) =>
         group.Count == 1
-            ? SettleAsync(group[0], () => AppendAloneAsync(group[0].StreamId, group[0].Expected, group[0].Events, CancellationToken.None))
+            ? SettleAsync(group[0], () => AppendAloneAsync(group[0].StreamId, group[0].Expected, group[0].Events, group[0].NewKeys, CancellationToken.None))
             : CommitGroupAsync(group);
 
     private async Task CommitGroupAsync(List<PendingAppend> group)
@@ -77,7 +79,7 @@ public sealed partial class PostgresEventStore
             // Rolled back: nothing of the group is stored, and each append goes alone.
             foreach (var append in group)
             {
-                await SettleAsync(append, () => AppendAloneAsync(append.StreamId, append.Expected, append.Events, CancellationToken.None));
+                await SettleAsync(append, () => AppendAloneAsync(append.StreamId, append.Expected, append.Events, append.NewKeys, CancellationToken.None));
             }
 
             return;
@@ -109,7 +111,8 @@ public sealed partial class PostgresEventStore
     private async Task<AppendResult?[]> AppendAllAsync(List<PendingAppend> group)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        await using var command = new NpgsqlCommand(_sql.AppendToStreams, connection);
+        var command = new NpgsqlBatchCommand(_sql.AppendToStreams);
+        await using var batch = AppendBatch(connection, group.SelectMany(a => a.NewKeys), command);
         var events = group.SelectMany((a, stream) => a.Events.Select((e, place) => (Stream: stream + 1, Place: place + 1, Event: e))).ToList();
         var p = command.Parameters;
         p.AddWithValue(group.Select(a => a.StreamId).ToArray());
@@ -122,7 +125,7 @@ public sealed partial class PostgresEventStore
         p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = events.Select(e => e.Event.Data).ToArray() });
         p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = events.Select(e => EventRows.SerializeMetadata(e.Event.Metadata)).ToArray() });
         var appended = new Dictionary<string, AppendResult>(StringComparer.Ordinal);
-        await using (var reader = await command.ExecuteReaderAsync())
+        await using (var reader = await batch.ExecuteReaderAsync())
         {
             while (await reader.ReadAsync())
             {

@@ -1,36 +1,53 @@
 using EventSourced.Application.EventStore;
+using EventSourced.Application.Privacy;
+using EventSourced.Infrastructure.Privacy;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace EventSourced.Infrastructure.EventStore;
 
-/// <summary>The event store on PostgreSQL. Appends are one statement; see EventStoreSql for the why of each query.</summary>
-public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOptions options, AppendNotifications notifications) : IEventStore
+/// <summary>
+/// The event store on PostgreSQL. Appends are one statement (after the rows of new subjects' keys,
+/// when there are any); see EventStoreSql for the why of each query.
+/// </summary>
+public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOptions options, AppendNotifications notifications) : IEventStore, IKeysWithAppend
 {
     private const string UniqueViolation = "23505";
     private const int MaxRacesForNextVersion = 20;
     private readonly EventStoreSql _sql = new(options.Schema);
+    private readonly SubjectKeyRows _keyRows = new(options);
 
     public Task<AppendResult> AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, CancellationToken ct = default)
     {
         Validate(streamId, events);
-        return CommitInGroupAsync(new PendingAppend(streamId, expected, events), ct);
+        return CommitInGroupAsync(new PendingAppend(streamId, expected, events, []), ct);
+    }
+
+    /// <summary>The append with new subjects' keys in its transaction: they commit together, or neither does.</summary>
+    Task<AppendResult> IKeysWithAppend.AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, IReadOnlyList<NewSubjectKey> newKeys, CancellationToken ct)
+    {
+        Validate(streamId, events);
+        return CommitInGroupAsync(new PendingAppend(streamId, expected, events, newKeys), ct);
     }
 
     /// <summary>One append in a transaction of its own: what a group of one, or each append of a group that failed, comes to.</summary>
-    private async Task<AppendResult> AppendAloneAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, CancellationToken ct)
+    private async Task<AppendResult> AppendAloneAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, IReadOnlyList<NewSubjectKey> newKeys, CancellationToken ct)
     {
         for (var race = 0; ; race++)
         {
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(ct);
-                await using var command = AppendCommand(connection, streamId, expected, events, inCallersTransaction: false);
-                if (await ExecuteAppendAsync(command, ct) is { } appended)
+                await using var batch = AppendBatch(connection, newKeys, AppendCommand(streamId, expected, events, inCallersTransaction: false));
+                if (await ExecuteAppendAsync(batch, ct) is { } appended)
                 {
                     notifications.Committed();
                     return appended;
                 }
+            }
+            catch (PostgresException e) when (SubjectKeyRows.IsAliasTaken(e))
+            {
+                throw new SubjectAliasTakenException(e);
             }
             catch (PostgresException e) when (e.SqlState == UniqueViolation && e.ConstraintName == "events_stream_version_unique")
             {
@@ -59,9 +76,8 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
     {
         Validate(streamId, events);
         var connection = transaction.Connection ?? throw new ArgumentException("The transaction has completed.", nameof(transaction));
-        await using var command = AppendCommand(connection, streamId, expected, events, inCallersTransaction: true);
-        command.Transaction = transaction;
-        if (await ExecuteAppendAsync(command, ct) is not { } appended)
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { AppendCommand(streamId, expected, events, inCallersTransaction: true) } };
+        if (await ExecuteAppendAsync(batch, ct) is not { } appended)
         {
             throw new WrongExpectedVersionException(streamId, expected, await CurrentVersionAsync(connection, streamId, ct));
         }
@@ -81,11 +97,28 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
         }
     }
 
-    private NpgsqlCommand AppendCommand(NpgsqlConnection connection, string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, bool inCallersTransaction)
+    private NpgsqlBatchCommand AppendCommand(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, bool inCallersTransaction)
     {
-        var command = new NpgsqlCommand(AppendSql(events, inCallersTransaction), connection);
+        var command = new NpgsqlBatchCommand(AppendSql(events, inCallersTransaction));
         AddAppendParameters(command.Parameters, streamId, expected, events);
         return command;
+    }
+
+    /// <summary>
+    /// The append statement, after the rows of the new keys its events are sealed under: one
+    /// batch runs as one implicit transaction, so the keys commit with the events or not at all.
+    /// </summary>
+    private NpgsqlBatch AppendBatch(NpgsqlConnection connection, IEnumerable<NewSubjectKey> newKeys, NpgsqlBatchCommand append)
+    {
+        var batch = new NpgsqlBatch(connection);
+        var keys = newKeys.ToList();
+        if (keys.Count > 0)
+        {
+            _keyRows.InsertNew(keys).ToList().ForEach(batch.BatchCommands.Add);
+        }
+
+        batch.BatchCommands.Add(append);
+        return batch;
     }
 
     private string AppendSql(IReadOnlyList<EventData> events, bool inCallersTransaction) => (events.Count == 1, inCallersTransaction) switch
@@ -120,9 +153,9 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
         p.AddWithValue(expected.Version);
     }
 
-    private static async Task<AppendResult?> ExecuteAppendAsync(NpgsqlCommand command, CancellationToken ct)
+    private static async Task<AppendResult?> ExecuteAppendAsync(NpgsqlBatch batch, CancellationToken ct)
     {
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? new AppendResult(reader.GetInt64(0), reader.GetInt64(1)) : null;
     }
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using EventSourced.Application.Privacy;
 using EventSourced.Infrastructure.EventStore;
 using Npgsql;
@@ -12,15 +10,14 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
     /// <summary>How many keys created after a missing one a read brings along.</summary>
     private const int Neighbours = 1000;
 
-    private readonly string _keys = $"{options.Schema}_keys.subject_keys";
-    private readonly string _aliases = $"{options.Schema}_keys.subject_aliases";
+    private readonly SubjectKeyRows _rows = new(options);
 
     /// <summary>The channel a destroyed key's id is announced on, to every node.</summary>
     public string DestroyedChannel { get; } = $"{options.Schema}_subject_key_destroyed";
 
     public async Task<IReadOnlyList<SubjectKey>> GetOrCreateAsync(IReadOnlyList<IReadOnlyList<string>> subjects, CancellationToken ct)
     {
-        var hashes = subjects.Select(aliases => aliases.Select(Hash).ToArray()).ToList();
+        var hashes = subjects.Select(aliases => aliases.Select(SubjectKeyRows.Hash).ToArray()).ToList();
         // A node asks only for keys it does not hold, which are mostly new subjects: first try to
         // create them all in one round trip, and look for existing ones only when an alias is taken.
         var live = new Dictionary<string, SubjectKey>();
@@ -29,20 +26,10 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             var (keys, created, aliases) = Assign(hashes, live);
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await connection.BeginTransactionAsync(ct);
+            // Aliases another key already has stay with it (a buyer's phone seen first, then with an email).
             await using var batch = new NpgsqlBatch(connection, tx)
             {
-                BatchCommands =
-                {
-                    new NpgsqlBatchCommand($"INSERT INTO {_keys} (key_id, material) SELECT * FROM unnest($1::uuid[], $2::bytea[])")
-                    {
-                        Parameters = { new() { Value = created.Select(k => k.Id).ToArray() }, new() { Value = created.Select(k => k.Material).ToArray() } },
-                    },
-                    // Aliases another key already has stay with it (a buyer's phone seen first, then with an email).
-                    new NpgsqlBatchCommand($"INSERT INTO {_aliases} (alias_hash, key_id) SELECT * FROM unnest($1::bytea[], $2::uuid[]) ON CONFLICT (alias_hash) DO NOTHING RETURNING alias_hash")
-                    {
-                        Parameters = { new() { Value = aliases.Select(a => a.Hash).ToArray() }, new() { Value = aliases.Select(a => a.KeyId).ToArray() } },
-                    },
-                },
+                BatchCommands = { _rows.InsertKeys(created), _rows.InsertAliases([.. aliases.Select(a => (a.Hash, a.KeyId))], leaveTaken: true) },
             };
             var taken = new HashSet<string>();
             await using (var reader = await batch.ExecuteReaderAsync(ct))
@@ -83,7 +70,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             var (key, isNew) = hex.Select(h => live.TryGetValue(h, out var k) ? (k, false) : assigned.TryGetValue(h, out var a) ? a : default).FirstOrDefault(k => k.Item1 is not null);
             if (key is null)
             {
-                (key, isNew) = (new SubjectKey(Guid.NewGuid(), FieldCipher.NewKey()), true);
+                (key, isNew) = (SubjectKey.New(), true);
                 created.Add(key);
             }
 
@@ -102,9 +89,9 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
     public async Task<IReadOnlyDictionary<Guid, byte[]?>> FindAsync(IReadOnlyCollection<Guid> keyIds, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT key_id, material FROM {_keys} WHERE key_id = ANY($1)
+            SELECT key_id, material FROM {_rows.Keys} WHERE key_id = ANY($1)
             UNION
-            SELECT k.key_id, k.material FROM {_keys} k, (SELECT min(seq) AS first FROM {_keys} WHERE key_id = ANY($1)) f
+            SELECT k.key_id, k.material FROM {_rows.Keys} k, (SELECT min(seq) AS first FROM {_rows.Keys} WHERE key_id = ANY($1)) f
             WHERE k.seq > f.first AND k.seq <= f.first + {Neighbours}
             """);
         command.Parameters.AddWithValue(keyIds.ToArray());
@@ -121,7 +108,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
     public async Task<Guid?> FindByAliasAsync(string alias, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return (await FindLiveAsync(connection, [Hash(alias)], ct)).Values.FirstOrDefault()?.Id;
+        return (await FindLiveAsync(connection, [SubjectKeyRows.Hash(alias)], ct)).Values.FirstOrDefault()?.Id;
     }
 
     public async Task DestroyAsync(Guid keyId, CancellationToken ct)
@@ -132,8 +119,8 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand($"UPDATE {_keys} SET material = NULL, destroyed_at = coalesce(destroyed_at, now()) WHERE key_id = $1") { Parameters = { new() { Value = keyId } } },
-                new NpgsqlBatchCommand($"DELETE FROM {_aliases} WHERE key_id = $1") { Parameters = { new() { Value = keyId } } },
+                new NpgsqlBatchCommand($"UPDATE {_rows.Keys} SET material = NULL, destroyed_at = coalesce(destroyed_at, now()) WHERE key_id = $1") { Parameters = { new() { Value = keyId } } },
+                new NpgsqlBatchCommand($"DELETE FROM {_rows.Aliases} WHERE key_id = $1") { Parameters = { new() { Value = keyId } } },
                 // Sent on commit: every node drops the key from memory (SubjectKeyNotifications).
                 new NpgsqlBatchCommand("SELECT pg_notify($1, $2)") { Parameters = { new() { Value = DestroyedChannel }, new() { Value = keyId.ToString() } } },
             },
@@ -146,7 +133,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
     private async Task<Dictionary<string, SubjectKey>> FindLiveAsync(NpgsqlConnection connection, byte[][] hashes, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"""
-            SELECT s.alias_hash, k.key_id, k.material FROM {_aliases} s JOIN {_keys} k ON k.key_id = s.key_id
+            SELECT s.alias_hash, k.key_id, k.material FROM {_rows.Aliases} s JOIN {_rows.Keys} k ON k.key_id = s.key_id
             WHERE s.alias_hash = ANY($1) AND k.material IS NOT NULL
             """, connection);
         command.Parameters.AddWithValue(hashes);
@@ -161,6 +148,4 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
 
         return found;
     }
-
-    private static byte[] Hash(string alias) => SHA256.HashData(Encoding.UTF8.GetBytes(alias));
 }

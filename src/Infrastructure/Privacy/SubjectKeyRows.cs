@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using System.Text;
+using EventSourced.Application.Privacy;
+using EventSourced.Infrastructure.EventStore;
+using Npgsql;
+
+namespace EventSourced.Infrastructure.Privacy;
+
+/// <summary>
+/// The rows of subjects' keys and their aliases (ADR 0025), as the key store writes them and as
+/// the event store writes new ones in the transaction of the events sealed under them.
+/// </summary>
+public sealed class SubjectKeyRows(EventStoreOptions options)
+{
+    /// <summary>The constraint an alias that already leads to a key breaks.</summary>
+    public const string AliasTaken = "subject_aliases_pkey";
+
+    public string Keys { get; } = $"{options.Schema}_keys.subject_keys";
+
+    public string Aliases { get; } = $"{options.Schema}_keys.subject_aliases";
+
+    /// <summary>Aliases are stored hashed, never in clear.</summary>
+    public static byte[] Hash(string alias) => SHA256.HashData(Encoding.UTF8.GetBytes(alias));
+
+    public NpgsqlBatchCommand InsertKeys(IReadOnlyCollection<SubjectKey> keys) =>
+        new($"INSERT INTO {Keys} (key_id, material) SELECT * FROM unnest($1::uuid[], $2::bytea[])")
+        {
+            Parameters = { new() { Value = keys.Select(k => k.Id).ToArray() }, new() { Value = keys.Select(k => k.Material).ToArray() } },
+        };
+
+    /// <summary>
+    /// The aliases, in the order given (every writer gives them sorted by hash, so two writers
+    /// naming the same subjects wait for each other rather than deadlock). A taken alias fails the
+    /// statement, or with <paramref name="leaveTaken"/> stays with its key and is left out of the
+    /// hashes returned.
+    /// </summary>
+    public NpgsqlBatchCommand InsertAliases(IReadOnlyCollection<(byte[] Hash, Guid KeyId)> aliases, bool leaveTaken) =>
+        new($"INSERT INTO {Aliases} (alias_hash, key_id) SELECT * FROM unnest($1::bytea[], $2::uuid[]){(leaveTaken ? " ON CONFLICT (alias_hash) DO NOTHING RETURNING alias_hash" : "")}")
+        {
+            Parameters = { new() { Value = aliases.Select(a => a.Hash).ToArray() }, new() { Value = aliases.Select(a => a.KeyId).ToArray() } },
+        };
+
+    /// <summary>New keys and all their aliases; the aliases' statement fails if one is taken.</summary>
+    public IEnumerable<NpgsqlBatchCommand> InsertNew(IEnumerable<NewSubjectKey> newKeys)
+    {
+        var all = newKeys.ToList();
+        yield return InsertKeys([.. all.Select(k => k.Key)]);
+        yield return InsertAliases(
+            [.. all.SelectMany(k => k.Aliases.Select(alias => (Hash: Hash(alias), KeyId: k.Key.Id))).OrderBy(a => a.Hash, ByteOrder.Instance)],
+            leaveTaken: false);
+    }
+
+    /// <summary>Whether the error is an alias already leading to a key.</summary>
+    public static bool IsAliasTaken(Exception e) => e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: AliasTaken };
+
+    private sealed class ByteOrder : IComparer<byte[]>
+    {
+        public static readonly ByteOrder Instance = new();
+
+        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
+    }
+}

@@ -1,0 +1,102 @@
+using System.Text.RegularExpressions;
+using EventSourced.Application.EventStore;
+using EventSourced.Application.Privacy;
+using EventSourced.Infrastructure.Privacy;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Privacy;
+
+/// <summary>
+/// On PostgreSQL a new subject's key is stored by the append of the events sealed under it, in the
+/// same transaction (ADR 0025). A subject that turns out to have a key already (another node made
+/// it, or this one before a restart) is sealed again under that key: one key per subject, and a
+/// retried append is still recognised.
+/// </summary>
+public sealed partial class KeysWithAppendTests(EventStoreFixture fixture) : IClassFixture<EventStoreFixture>
+{
+    private const string Owner = "keys-with-append";
+
+    [Fact]
+    public async Task A_new_subjects_key_commits_in_the_transaction_of_its_events_and_reads_on_another_node()
+    {
+        var contact = Guid.NewGuid();
+        var added = ContactAdded(contact, "Zinaida Transactova");
+        var stream = $"contact-{contact:N}";
+
+        await Node().AppendAsync(stream, ExpectedVersion.NoStream, [added]);
+
+        var keyId = KeyIdIn((await fixture.Node.Store.ReadStreamAsync(stream, ReadDirection.Forward, 0, 1)).Single().Data);
+        var eventTransaction = await fixture.Node.ScalarAsync($"SELECT xmin::text::bigint FROM es.events WHERE event_id = '{added.EventId}'");
+        var keyTransaction = await fixture.Node.ScalarAsync($"SELECT xmin::text::bigint FROM es_keys.subject_keys WHERE key_id = '{keyId}'");
+        var aliasTransaction = await fixture.Node.ScalarAsync($"SELECT xmin::text::bigint FROM es_keys.subject_aliases WHERE key_id = '{keyId}'");
+        keyTransaction.Should().Be(eventTransaction, "the key is written by the append itself");
+        aliasTransaction.Should().Be(eventTransaction);
+        (await Node().ReadStreamAsync(stream, ReadDirection.Forward, 0, 1)).Single().Data.Should().Contain("Zinaida Transactova");
+    }
+
+    [Fact]
+    public async Task A_subject_keyed_on_another_node_keeps_its_one_key_and_a_retry_there_is_recognised()
+    {
+        var (nodeA, nodeB) = (Node(), Node());
+        var contact = Guid.NewGuid();
+        var added = ContactAdded(contact, "Platon Twonodes");
+        var first = await nodeA.AppendAsync($"contact-{contact:N}", ExpectedVersion.NoStream, [added]);
+
+        // Node B has never seen the contact: the key it makes is refused, and it seals under A's.
+        var renamed = ContactAdded(contact, "Platon Renamed") with { Type = "contact_updated" };
+        await nodeB.AppendAsync($"contact-{contact:N}", ExpectedVersion.From(0), [renamed]);
+        var retried = await Node().AppendAsync($"contact-{contact:N}", ExpectedVersion.NoStream, [added]);
+
+        retried.Should().Be(first, "the same events sealed again under the same key are the same events");
+        var stored = await fixture.Node.Store.ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 10);
+        stored.Select(e => KeyIdIn(e.Data)).Distinct().Should().ContainSingle("a subject has one key");
+        (await fixture.Node.ScalarAsync($"SELECT count(*) FROM es_keys.subject_aliases WHERE alias_hash = '\\x{AliasHashOf(contact)}'")).Should().Be(1);
+        (await Node().ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 10)).Select(e => e.Data)
+            .Should().SatisfyRespectively(a => a.Should().Contain("Platon Twonodes"), u => u.Should().Contain("Platon Renamed"));
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_of_new_subjects_on_two_nodes_give_each_subject_one_key()
+    {
+        var (nodeA, nodeB) = (Node(), Node());
+        var contacts = Enumerable.Range(0, 10).Select(_ => Guid.NewGuid()).ToArray();
+        // 16 writers, each its own stream, naming the same few new contacts at once: group commits
+        // hold several appends with new keys, some for the same subject.
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(w => Task.Run(async () =>
+        {
+            var store = w % 2 == 0 ? nodeA : nodeB;
+            for (var i = 0; i < 10; i++)
+            {
+                var contact = contacts[(w + i) % contacts.Length];
+                await store.AppendAsync($"keys-writer-{contacts[0]:N}-{w}", ExpectedVersion.From(i - 1), [ContactAdded(contact, $"Writer {w} note {i}")]);
+            }
+        })));
+
+        var stored = (await Task.WhenAll(Enumerable.Range(0, 16).Select(w => fixture.Node.Store.ReadStreamAsync($"keys-writer-{contacts[0]:N}-{w}", ReadDirection.Forward, 0, 100))))
+            .SelectMany(events => events).ToList();
+        stored.Should().HaveCount(160);
+        stored.GroupBy(e => ContactIdIn(e.Data)).Should().HaveCount(10)
+            .And.AllSatisfy(subject => subject.Select(e => KeyIdIn(e.Data)).Distinct().Should().ContainSingle("a subject has one key"));
+        var revealed = await Task.WhenAll(Enumerable.Range(0, 16).Select(w => Node().ReadStreamAsync($"keys-writer-{contacts[0]:N}-{w}", ReadDirection.Forward, 0, 100)));
+        revealed.SelectMany(events => events).Select(e => e.Data).Should().AllSatisfy(data => data.Should().MatchRegex("Writer [0-9]+ note [0-9]"));
+    }
+
+    /// <summary>A node of its own: an empty key ring, as after a start.</summary>
+    private ProtectedEventStore Node() => new(fixture.Node.Store, new SubjectKeyRing(new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options)));
+
+    private static EventData ContactAdded(Guid contact, string name) => new(
+        Guid.NewGuid(), "contact_added", $$"""{"contactId":"{{contact}}","ownerId":"{{Owner}}","name":"{{name}}","telegram":"@t_{{contact:N}}","whatsApp":null,"viber":null}""", EventMetadata.Empty);
+
+    private static string AliasHashOf(Guid contact) => Convert.ToHexString(SubjectKeyRows.Hash(Subject.Contact(Owner, contact).Aliases.Single())).ToLowerInvariant();
+
+    private static Guid KeyIdIn(string data) => Guid.Parse(SealedKeyId().Match(data).Groups[1].Value);
+
+    private static string ContactIdIn(string data) => ContactId().Match(data).Groups[1].Value;
+
+    [GeneratedRegex("enc:v2:([0-9a-f]{32}):")]
+    private static partial Regex SealedKeyId();
+
+    [GeneratedRegex("\"contactId\": ?\"([0-9a-f-]+)\"")]
+    private static partial Regex ContactId();
+}
