@@ -267,13 +267,16 @@ internal static class KafkaBenchmark
     /// <summary>
     /// The seller's traffic: about 1 show in 20 records, 16 orders (one in four protobuf) of two
     /// tickets for a show announced some shows earlier, 3 refunds of a ticket of an order
-    /// sent at least 1,000 records earlier. Fresh ids on every call.
+    /// sent at least 1,000 records earlier. Orders come from 10,000 buyers, each with their own
+    /// email and phone. Fresh ids on every call.
     /// </summary>
     private sealed class SellerStream
     {
+        private const int Buyers = 10_000;
         private readonly Random _random = new(42);
         private readonly List<string> _shows = [];
-        private readonly List<string> _tickets = [];
+        // The tickets sold, with who bought them: a refund names the order's buyer.
+        private readonly List<(string Ticket, int Buyer)> _tickets = [];
         private int _sequence;
 
         public List<SellerRecord> Take(int count)
@@ -303,18 +306,20 @@ internal static class KafkaBenchmark
         {
             var id = $"ord-{n}";
             var show = _shows[_random.Next(Math.Max(1, _shows.Count - 5))];
-            _tickets.Add($"tk-{n}-1");
-            _tickets.Add($"tk-{n}-2");
+            // Buyers come back: the first order of each makes the buyer's key, the others find it in memory.
+            var buyer = _random.Next(Buyers);
+            _tickets.Add(($"tk-{n}-1", buyer));
+            _tickets.Add(($"tk-{n}-2", buyer));
             if (n % 4 == 0)
             {
-                var order = new Proto.Order { Id = id, EventId = show, OrganizerId = "org-1", Customer = new Proto.Customer { Email = $"b{n}@example.com", Phone = "+79001234567", Name = "Anna Petrova" } };
+                var order = new Proto.Order { Id = id, EventId = show, OrganizerId = "org-1", Customer = new Proto.Customer { Email = Email(buyer), Phone = Phone(buyer), Name = "Anna Petrova" } };
                 order.Tickets.Add(new Proto.Ticket { Id = $"tk-{n}-1", Barcode = $"46{n:D11}", Row = "5", Seat = "12", Category = "parterre", PriceNominal = 450000, Currency = Proto.Currency.Rub });
                 order.Tickets.Add(new Proto.Ticket { Id = $"tk-{n}-2", Barcode = $"47{n:D11}", Row = "5", Seat = "13", Category = "parterre", PriceNominal = 450000, Currency = Proto.Currency.Rub });
                 return new SellerRecord(1, id, order.ToByteArray(), Protobuf: true);
             }
 
             return new SellerRecord(1, id, Encoding.UTF8.GetBytes($$"""
-                {"id":"{{id}}","number":"A-{{n}}","customer":{"email":"b{{n}}@example.com","phone":"+79001234567","first_name":"Anna","last_name":"Petrova"},
+                {"id":"{{id}}","number":"A-{{n}}","customer":{"email":"{{Email(buyer)}}","phone":"{{Phone(buyer)}}","first_name":"Anna","last_name":"Petrova"},
                  "tickets":[{"id":"tk-{{n}}-1","event_id":"{{show}}","barcode":"46{{n:D11}}","row":"5","seat":"12","category":"parterre","price_nominal":450000,"currency":"RUB"},
                             {"id":"tk-{{n}}-2","event_id":"{{show}}","barcode":"47{{n:D11}}","row":"5","seat":"13","category":"parterre","price_nominal":450000,"currency":"RUB"}],
                  "meta":{"events":[{"id":"{{show}}","price_min":450000,"currency":"RUB","tickets_available":{{_random.Next(1000)}}}]} }
@@ -324,10 +329,14 @@ internal static class KafkaBenchmark
         private SellerRecord Refund(int n)
         {
             // A ticket of an order well behind: refunds of orders still in flight would wait for them.
-            var ticket = _tickets[_random.Next(_tickets.Count - 2_000)];
+            var (ticket, buyer) = _tickets[_random.Next(_tickets.Count - 2_000)];
             return new SellerRecord(2, $"ref-{n}", Encoding.UTF8.GetBytes($$"""
-                {"customer":{"email":"b{{n}}@example.com","phone":"+79001234567"},"ticket_ids":["{{ticket}}"]}
+                {"customer":{"email":"{{Email(buyer)}}","phone":"{{Phone(buyer)}}"},"ticket_ids":["{{ticket}}"]}
                 """), Protobuf: false);
         }
+
+        private static string Email(int buyer) => $"buyer{buyer}@example.com";
+
+        private static string Phone(int buyer) => $"+7900{buyer:D7}";
     }
 }

@@ -34,9 +34,11 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
                 return await inner.AppendAsync(streamId, expected, events, ct);
             }
 
-            if (inner is IKeysWithAppend keysWithAppend && subjects.Any(s => s is not null && keys.Known(s) is null))
+            // New subjects' keys go in the append's own transaction: no commit of their own. A subject
+            // known under some of its names only goes to the key store, which adds the others to its key.
+            var unknown = subjects.OfType<Subject>().Where(s => keys.Known(s) is null).ToList();
+            if (inner is IKeysWithAppend keysWithAppend && unknown.Count > 0 && !unknown.Any(keys.KnowsAnyAlias))
             {
-                // New subjects' keys go in the append's own transaction: no commit of their own.
                 var seen = keys.DestructionsHeard;
                 var (keyOf, newKeys) = KnownOrNewKeys(subjects);
                 try

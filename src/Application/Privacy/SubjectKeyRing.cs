@@ -53,19 +53,29 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
         return keys;
     }
 
-    /// <summary>The subject's key if this node holds it.</summary>
+    /// <summary>
+    /// The subject's key if this node holds it under every name of the subject. A buyer known by
+    /// phone and now named with a new email is not known: the key store must add that email to the
+    /// buyer's key, or forgetting by it would find nothing.
+    /// </summary>
     public SubjectKey? Known(Subject subject)
     {
+        SubjectKey? key = null;
         foreach (var alias in subject.Aliases)
         {
-            if (_byAlias.TryGetValue(alias, out var known))
+            if (!_byAlias.TryGetValue(alias, out var known))
             {
-                return known;
+                return null;
             }
+
+            key ??= known;
         }
 
-        return null;
+        return key;
     }
+
+    /// <summary>Whether this node holds a key under any name of the subject.</summary>
+    public bool KnowsAnyAlias(Subject subject) => subject.Aliases.Any(_byAlias.ContainsKey);
 
     /// <summary>How many destructions this node has heard of: read before fetching keys, for <see cref="Remember"/>.</summary>
     public long DestructionsHeard => Interlocked.Read(ref _destructions);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using EventSourced.Application.EventStore;
 using EventSourced.Application.Privacy;
@@ -82,11 +83,31 @@ public sealed partial class KeysWithAppendTests(EventStoreFixture fixture) : ICl
         revealed.SelectMany(events => events).Select(e => e.Data).Should().AllSatisfy(data => data.Should().MatchRegex("Writer [0-9]+ note [0-9]"));
     }
 
+    [Fact]
+    public async Task A_buyer_seen_again_under_a_new_email_can_be_found_by_it_too()
+    {
+        var node = Node();
+        var tag = Guid.NewGuid().ToString("N")[..12];
+        var (phone, firstEmail, secondEmail) = ($"+7915{Random.Shared.Next(1_000_000, 9_999_999)}", $"first-{tag}@example.com", $"second-{tag}@example.com");
+        await node.AppendAsync($"order-first-{tag}", ExpectedVersion.NoStream, [OrderRecorded(firstEmail, phone)]);
+
+        // The node knows the buyer by phone; the new email must still lead to the buyer's key.
+        await node.AppendAsync($"order-second-{tag}", ExpectedVersion.NoStream, [OrderRecorded(secondEmail, phone)]);
+
+        var keyId = KeyIdIn((await fixture.Node.Store.ReadStreamAsync($"order-second-{tag}", ReadDirection.Forward, 0, 1)).Single().Data);
+        var keys = new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options);
+        (await keys.FindByAliasAsync(Subject.Buyer(secondEmail, null)!.Aliases.Single(), CancellationToken.None)).Should().Be(keyId, "forgetting the buyer by this email must find their key");
+        (await keys.FindByAliasAsync(Subject.Buyer(firstEmail, null)!.Aliases.Single(), CancellationToken.None)).Should().Be(keyId);
+    }
+
     /// <summary>A node of its own: an empty key ring, as after a start.</summary>
     private ProtectedEventStore Node() => new(fixture.Node.Store, new SubjectKeyRing(new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options)));
 
     private static EventData ContactAdded(Guid contact, string name) => new(
         Guid.NewGuid(), "contact_added", $$"""{"contactId":"{{contact}}","ownerId":"{{Owner}}","name":"{{name}}","telegram":"@t_{{contact:N}}","whatsApp":null,"viber":null}""", EventMetadata.Empty);
+
+    private static EventData OrderRecorded(string email, string phone) => new(
+        Guid.NewGuid(), "order_recorded", JsonSerializer.Serialize(new { order = new { orderId = $"o-{Guid.NewGuid():N}", customer = new { email, phone, name = "Buyer" } } }), EventMetadata.Empty);
 
     private static string AliasHashOf(Guid contact) => Convert.ToHexString(SubjectKeyRows.Hash(Subject.Contact(Owner, contact).Aliases.Single())).ToLowerInvariant();
 
