@@ -22,8 +22,11 @@ public interface ISubjectKeyStore
     /// <summary>For each id known: its material, or null when the key was destroyed. Ids never known are absent.</summary>
     Task<IReadOnlyDictionary<Guid, byte[]?>> FindAsync(IReadOnlyCollection<Guid> keyIds, CancellationToken ct);
 
-    /// <summary>The live key an alias leads to, if any.</summary>
-    Task<Guid?> FindByAliasAsync(string alias, CancellationToken ct);
+    /// <summary>
+    /// Every key an alias leads to: its own, and those of records that named it beside another
+    /// subject's alias (a buyer's phone with someone else's email). Forgetting destroys them all.
+    /// </summary>
+    Task<IReadOnlyList<Guid>> KeysOfAliasAsync(string alias, CancellationToken ct);
 
     /// <summary>Destroys the key's material and its aliases, keeping only the id and when; every node drops it from memory.</summary>
     Task DestroyAsync(Guid keyId, CancellationToken ct);

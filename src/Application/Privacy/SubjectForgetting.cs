@@ -25,10 +25,7 @@ public sealed class SubjectForgetting(SubjectKeyRing keys, CommandHandler handle
         var keyIds = new List<Guid>();
         foreach (var alias in request.Subject.Aliases)
         {
-            if (await keys.FindByAliasAsync(alias, ct) is { } keyId && !keyIds.Contains(keyId))
-            {
-                keyIds.Add(keyId);
-            }
+            keyIds.AddRange((await keys.KeysOfAliasAsync(alias, ct)).Where(keyId => !keyIds.Contains(keyId)));
         }
 
         long? position = null;

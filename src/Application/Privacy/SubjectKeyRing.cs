@@ -54,16 +54,17 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
     }
 
     /// <summary>
-    /// The subject's key if this node holds it under every name of the subject. A buyer known by
-    /// phone and now named with a new email is not known: the key store must add that email to the
-    /// buyer's key, or forgetting by it would find nothing.
+    /// The subject's key if this node holds it under every name of the subject, the same key for
+    /// each. Otherwise the key store must record what this subject says: a buyer known by phone and
+    /// now named with a new email, whose email must lead to the buyer's key; or names that lead to
+    /// two keys, which must be linked, or forgetting by one name would miss what the other holds.
     /// </summary>
     public SubjectKey? Known(Subject subject)
     {
         SubjectKey? key = null;
         foreach (var alias in subject.Aliases)
         {
-            if (!_byAlias.TryGetValue(alias, out var known))
+            if (!_byAlias.TryGetValue(alias, out var known) || (key is not null && known.Id != key.Id))
             {
                 return null;
             }
@@ -147,7 +148,7 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
         return keys;
     }
 
-    public Task<Guid?> FindByAliasAsync(string alias, CancellationToken ct) => store.FindByAliasAsync(alias, ct);
+    public Task<IReadOnlyList<Guid>> KeysOfAliasAsync(string alias, CancellationToken ct) => store.KeysOfAliasAsync(alias, ct);
 
     public async Task DestroyAsync(Guid keyId, CancellationToken ct)
     {

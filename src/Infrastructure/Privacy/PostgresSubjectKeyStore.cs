@@ -23,7 +23,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
         var live = new Dictionary<string, SubjectKey>();
         while (true)
         {
-            var (keys, created, aliases) = Assign(hashes, live);
+            var (keys, created, aliases, links) = Assign(hashes, live);
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await connection.BeginTransactionAsync(ct);
             // Aliases another key already has stay with it (a buyer's phone seen first, then with an email).
@@ -31,6 +31,11 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             {
                 BatchCommands = { _rows.InsertKeys(created), _rows.InsertAliases([.. aliases.Select(a => (a.Hash, a.KeyId))], leaveTaken: true) },
             };
+            if (links.Count > 0)
+            {
+                batch.BatchCommands.Add(_rows.InsertLinks(links));
+            }
+
             var taken = new HashSet<string>();
             await using (var reader = await batch.ExecuteReaderAsync(ct))
             {
@@ -56,14 +61,16 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
 
     /// <summary>
     /// Each subject's key: the live key one of its aliases leads to (the first alias wins: a buyer's
-    /// email before their phone), else a new one. A subject named twice gets one key.
+    /// email before their phone), else a new one. A subject named twice gets one key. An alias that
+    /// leads to another key is linked to this one too.
     /// </summary>
-    private static (SubjectKey[] Keys, List<SubjectKey> Created, List<(byte[] Hash, Guid KeyId, bool New)> Aliases) Assign(
+    private static (SubjectKey[] Keys, List<SubjectKey> Created, List<(byte[] Hash, Guid KeyId, bool New)> Aliases, List<(byte[] Hash, Guid KeyId)> Links) Assign(
         List<byte[][]> hashes, Dictionary<string, SubjectKey> live)
     {
         var keys = new SubjectKey[hashes.Count];
         var created = new List<SubjectKey>();
         var assigned = new Dictionary<string, (SubjectKey Key, bool New)>();
+        var links = new SortedSet<(string Hash, Guid KeyId)>();
         for (var i = 0; i < hashes.Count; i++)
         {
             var hex = hashes[i].Select(Convert.ToHexString).ToList();
@@ -77,13 +84,20 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             keys[i] = key;
             foreach (var h in hex)
             {
+                var other = live.TryGetValue(h, out var k) ? k : assigned.TryGetValue(h, out var a) ? a.Key : null;
+                if (other is not null && other.Id != key.Id)
+                {
+                    links.Add((h, key.Id));
+                }
+
                 assigned.TryAdd(h, (key, isNew));
             }
         }
 
         // Aliases in one order for every writer: two groups naming the same subjects then wait for
         // each other on the unique index rather than deadlock.
-        return (keys, created, assigned.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => (Convert.FromHexString(a.Key), a.Value.Key.Id, a.Value.New)).ToList());
+        return (keys, created, assigned.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => (Convert.FromHexString(a.Key), a.Value.Key.Id, a.Value.New)).ToList(),
+            links.Select(l => (Convert.FromHexString(l.Hash), l.KeyId)).ToList());
     }
 
     public async Task<IReadOnlyDictionary<Guid, byte[]?>> FindAsync(IReadOnlyCollection<Guid> keyIds, CancellationToken ct)
@@ -105,10 +119,22 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
         return keys;
     }
 
-    public async Task<Guid?> FindByAliasAsync(string alias, CancellationToken ct)
+    public async Task<IReadOnlyList<Guid>> KeysOfAliasAsync(string alias, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return (await FindLiveAsync(connection, [SubjectKeyRows.Hash(alias)], ct)).Values.FirstOrDefault()?.Id;
+        await using var command = dataSource.CreateCommand($"""
+            SELECT key_id FROM {_rows.Aliases} WHERE alias_hash = $1
+            UNION
+            SELECT key_id FROM {_rows.Links} WHERE alias_hash = $1
+            """);
+        command.Parameters.AddWithValue(SubjectKeyRows.Hash(alias));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var keys = new List<Guid>();
+        while (await reader.ReadAsync(ct))
+        {
+            keys.Add(reader.GetGuid(0));
+        }
+
+        return keys;
     }
 
     public async Task DestroyAsync(Guid keyId, CancellationToken ct)
@@ -121,6 +147,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             {
                 new NpgsqlBatchCommand($"UPDATE {_rows.Keys} SET material = NULL, destroyed_at = coalesce(destroyed_at, now()) WHERE key_id = $1") { Parameters = { new() { Value = keyId } } },
                 new NpgsqlBatchCommand($"DELETE FROM {_rows.Aliases} WHERE key_id = $1") { Parameters = { new() { Value = keyId } } },
+                new NpgsqlBatchCommand($"DELETE FROM {_rows.Links} WHERE key_id = $1") { Parameters = { new() { Value = keyId } } },
                 // Sent on commit: every node drops the key from memory (SubjectKeyNotifications).
                 new NpgsqlBatchCommand("SELECT pg_notify($1, $2)") { Parameters = { new() { Value = DestroyedChannel }, new() { Value = keyId.ToString() } } },
             },

@@ -19,6 +19,9 @@ public sealed class SubjectKeyRows(EventStoreOptions options)
 
     public string Aliases { get; } = $"{options.Schema}_keys.subject_aliases";
 
+    /// <summary>Aliases that lead to a key besides their own: a record named them with that key's subject.</summary>
+    public string Links { get; } = $"{options.Schema}_keys.subject_alias_links";
+
     /// <summary>Aliases are stored hashed, never in clear.</summary>
     public static byte[] Hash(string alias) => SHA256.HashData(Encoding.UTF8.GetBytes(alias));
 
@@ -38,6 +41,12 @@ public sealed class SubjectKeyRows(EventStoreOptions options)
         new($"INSERT INTO {Aliases} (alias_hash, key_id) SELECT * FROM unnest($1::bytea[], $2::uuid[]){(leaveTaken ? " ON CONFLICT (alias_hash) DO NOTHING RETURNING alias_hash" : "")}")
         {
             Parameters = { new() { Value = aliases.Select(a => a.Hash).ToArray() }, new() { Value = aliases.Select(a => a.KeyId).ToArray() } },
+        };
+
+    public NpgsqlBatchCommand InsertLinks(IReadOnlyCollection<(byte[] Hash, Guid KeyId)> links) =>
+        new($"INSERT INTO {Links} (alias_hash, key_id) SELECT * FROM unnest($1::bytea[], $2::uuid[]) ON CONFLICT DO NOTHING")
+        {
+            Parameters = { new() { Value = links.Select(a => a.Hash).ToArray() }, new() { Value = links.Select(a => a.KeyId).ToArray() } },
         };
 
     /// <summary>New keys and all their aliases; the aliases' statement fails if one is taken.</summary>
