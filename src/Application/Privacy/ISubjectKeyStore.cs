@@ -28,6 +28,6 @@ public interface ISubjectKeyStore
     /// </summary>
     Task<IReadOnlyList<Guid>> KeysOfAliasAsync(string alias, CancellationToken ct);
 
-    /// <summary>Destroys the key's material and its aliases, keeping only the id and when; every node drops it from memory.</summary>
+    /// <summary>Destroys the key's material, its aliases and its links, keeping only the id and when; every node drops it from memory.</summary>
     Task DestroyAsync(Guid keyId, CancellationToken ct);
 }

@@ -35,34 +35,16 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
             }
 
             // New subjects' keys go in the append's own transaction: no commit of their own. A subject
-            // known under some of its names only goes to the key store, which adds the others to its key.
+            // known under some of its names only, or one that turns out to have a key after all, takes
+            // the key store's way: its key fetched (or made) first, the others' names added to it.
             var unknown = subjects.OfType<Subject>().Where(s => keys.Known(s) is null).ToList();
-            if (inner is IKeysWithAppend keysWithAppend && unknown.Count > 0 && !unknown.Any(keys.KnowsAnyAlias))
+            if (inner is IKeysWithAppend keysWithAppend && unknown.Count > 0 && !unknown.Any(keys.KnowsAnyAlias)
+                && await AppendWithNewKeysAsync(keysWithAppend, streamId, expected, events, personal, subjects, ct) is { } appended)
             {
-                var seen = keys.DestructionsHeard;
-                var (keyOf, newKeys) = KnownOrNewKeys(subjects);
-                try
-                {
-                    var appended = await keysWithAppend.AppendAsync(streamId, expected, Sealed(events, personal, keyOf), newKeys, ct);
-                    keys.Remember(subjects.Select((s, n) => (Subject: s, Key: keyOf[n])).Where(s => s.Subject is not null).Select(s => (s.Subject!, s.Key!)), seen);
-                    return appended;
-                }
-                catch (SubjectAliasTakenException)
-                {
-                    // Some subject has a key after all: the ring fetches it, and the events are sealed again.
-                }
+                return appended;
             }
 
-            // Every subject of the append at once: one round trip for the keys not in memory.
-            var named = subjects.Select((s, n) => (Subject: s, Index: n)).Where(s => s.Subject is not null).ToList();
-            var found = await keys.KeysForAsync(named.Select(s => s.Subject!).ToList(), ct);
-            var keyOfSubject = new SubjectKey?[subjects.Count];
-            for (var n = 0; n < named.Count; n++)
-            {
-                keyOfSubject[named[n].Index] = found[n];
-            }
-
-            return await inner.AppendAsync(streamId, expected, Sealed(events, personal, keyOfSubject), ct);
+            return await inner.AppendAsync(streamId, expected, Sealed(events, personal, await KeysOfAsync(subjects, ct)), ct);
         }
         finally
         {
@@ -100,6 +82,41 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
     public Task<StreamMetadata> GetStreamMetadataAsync(string streamId, CancellationToken ct = default) => inner.GetStreamMetadataAsync(streamId, ct);
 
     public Task SoftDeleteAsync(string streamId, CancellationToken ct = default) => inner.SoftDeleteAsync(streamId, ct);
+
+    /// <summary>
+    /// The events sealed under the keys in memory and new ones, appended with the new keys; null
+    /// when some subject has a key after all (nothing was stored).
+    /// </summary>
+    private async Task<AppendResult?> AppendWithNewKeysAsync(
+        IKeysWithAppend store, string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, List<(PersonalEvent Event, int FirstSubject)> personal, List<Subject?> subjects, CancellationToken ct)
+    {
+        var seen = keys.DestructionsHeard;
+        var (keyOf, newKeys) = KnownOrNewKeys(subjects);
+        try
+        {
+            var appended = await store.AppendAsync(streamId, expected, Sealed(events, personal, keyOf), newKeys, ct);
+            keys.Remember(subjects.Select((s, n) => (Subject: s, Key: keyOf[n])).Where(s => s.Subject is not null).Select(s => (s.Subject!, s.Key!)), seen);
+            return appended;
+        }
+        catch (SubjectAliasTakenException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Every subject's key at once: one round trip for the keys not in memory, created if new.</summary>
+    private async Task<SubjectKey?[]> KeysOfAsync(List<Subject?> subjects, CancellationToken ct)
+    {
+        var named = subjects.Select((s, n) => (Subject: s, Index: n)).Where(s => s.Subject is not null).ToList();
+        var found = await keys.KeysForAsync(named.Select(s => s.Subject!).ToList(), ct);
+        var keyOf = new SubjectKey?[subjects.Count];
+        for (var n = 0; n < named.Count; n++)
+        {
+            keyOf[named[n].Index] = found[n];
+        }
+
+        return keyOf;
+    }
 
     private static EventData[] Sealed(IReadOnlyList<EventData> events, List<(PersonalEvent Event, int FirstSubject)> personal, SubjectKey?[] keyOfSubject)
     {
