@@ -85,13 +85,19 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
 
     /// <summary>
     /// The events sealed under the keys in memory and new ones, appended with the new keys; null
-    /// when some subject has a key after all (nothing was stored).
+    /// (nothing stored) when some subject has a key after all or its names need linking.
     /// </summary>
     private async Task<AppendResult?> AppendWithNewKeysAsync(
         IKeysWithAppend store, string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, List<(PersonalEvent Event, int FirstSubject)> personal, List<Subject?> subjects, CancellationToken ct)
     {
         var seen = keys.DestructionsHeard;
-        var (keyOf, newKeys) = KnownOrNewKeys(subjects);
+        if (KnownOrNewKeys(subjects) is not { } assigned)
+        {
+            return null;
+        }
+
+        var (keyOf, newKeys) = assigned;
+
         try
         {
             var appended = await store.AppendAsync(streamId, expected, Sealed(events, personal, keyOf), newKeys, ct);
@@ -132,9 +138,10 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
 
     /// <summary>
     /// Each subject's key from memory, or a new one: one per new subject, shared by subjects of the
-    /// append that have an alias in common (a buyer named by phone in one order, by email and phone in the next).
+    /// append that have an alias in common (a buyer named by phone in one order, by email and phone
+    /// in the next); null when a subject's names lead to two new keys.
     /// </summary>
-    private (SubjectKey?[] KeyOf, List<NewSubjectKey> NewKeys) KnownOrNewKeys(List<Subject?> subjects)
+    private (SubjectKey?[] KeyOf, List<NewSubjectKey> NewKeys)? KnownOrNewKeys(List<Subject?> subjects)
     {
         var keyOf = new SubjectKey?[subjects.Count];
         var newKeyOfAlias = new Dictionary<string, SubjectKey>(StringComparer.Ordinal);
@@ -151,11 +158,16 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
                 continue;
             }
 
-            var key = subject.Aliases.Select(newKeyOfAlias.GetValueOrDefault).FirstOrDefault(k => k is not null)
-                ?? SubjectKey.New();
+            var madeHere = subject.Aliases.Select(newKeyOfAlias.GetValueOrDefault).OfType<SubjectKey>().Distinct().ToList();
+            if (madeHere.Count > 1)
+            {
+                // Its names lead to two new keys, which would need linking: the key store's way does that.
+                return null;
+            }
+
+            var key = madeHere.FirstOrDefault() ?? SubjectKey.New();
             foreach (var alias in subject.Aliases)
             {
-                // An alias already given to another new key stays with it.
                 newKeyOfAlias.TryAdd(alias, key);
             }
 

@@ -113,9 +113,7 @@ public sealed partial class KeysWithAppendTests(EventStoreFixture fixture) : ICl
         await node.AppendAsync($"order-b-{tag}", ExpectedVersion.NoStream, [OrderRecorded(otherEmail, phone)]);
         await node.AppendAsync($"order-c-{tag}", ExpectedVersion.NoStream, [OrderRecorded(email, phone)]);
 
-        var ring = new SubjectKeyRing(new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options));
-        var forgetting = new SubjectForgetting(ring, new CommandHandler(new ProtectedEventStore(fixture.Node.Store, ring), EventCatalog.Create(), new FoldedStates()), TimeProvider.System);
-        await forgetting.ForgetAsync(new ForgetRequest(Subject.Buyer(null, phone)!, null, null, null, "operator", "test"), new CommandContext("operator", Guid.NewGuid().ToString(), null), CancellationToken.None);
+        await ForgetPhoneAsync(phone);
 
         var afterwards = Node();
         foreach (var order in new[] { "b", "c" })
@@ -123,6 +121,28 @@ public sealed partial class KeysWithAppendTests(EventStoreFixture fixture) : ICl
             (await afterwards.ReadStreamAsync($"order-{order}-{tag}", ReadDirection.Forward, 0, 1)).Single().Data
                 .Should().NotContain(phone[1..], $"order {order} names the forgotten phone").And.Contain(Withheld.Erased);
         }
+    }
+
+    [Fact]
+    public async Task Buyers_whose_names_cross_within_one_append_are_linked_too()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..12];
+        var phone = $"+7918{Random.Shared.Next(1_000_000, 9_999_999)}";
+        // The third names the first's email and the second's phone: two keys made by this very append.
+        await Node().AppendAsync($"orders-{tag}", ExpectedVersion.NoStream,
+            [OrderRecorded($"a-{tag}@example.com", $"+7919{Random.Shared.Next(1_000_000, 9_999_999)}"), OrderRecorded($"b-{tag}@example.com", phone), OrderRecorded($"a-{tag}@example.com", phone)]);
+
+        await ForgetPhoneAsync(phone);
+
+        (await Node().ReadStreamAsync($"orders-{tag}", ReadDirection.Forward, 0, 3)).Select(e => e.Data).Should().AllSatisfy(data =>
+            data.Should().NotContain(phone[1..]).And.Contain(Withheld.Erased));
+    }
+
+    private async Task ForgetPhoneAsync(string phone)
+    {
+        var ring = new SubjectKeyRing(new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options));
+        var forgetting = new SubjectForgetting(ring, new CommandHandler(new ProtectedEventStore(fixture.Node.Store, ring), EventCatalog.Create(), new FoldedStates()), TimeProvider.System);
+        await forgetting.ForgetAsync(new ForgetRequest(Subject.Buyer(null, phone)!, null, null, null, "operator", "test"), new CommandContext("operator", Guid.NewGuid().ToString(), null), CancellationToken.None);
     }
 
     /// <summary>A node of its own: an empty key ring, as after a start.</summary>
