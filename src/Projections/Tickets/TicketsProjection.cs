@@ -52,8 +52,13 @@ public sealed class TicketsProjection : IProjection
         switch (@event)
         {
             // An order is reported whole: its tickets are replaced, refunded where a refund names them.
+            // Its first report (the first event of its stream) has none to replace.
             case OrderRecorded { Order: var o }:
-                write.Execute($"DELETE FROM {write.Table} WHERE order_id = $1", o.OrderId);
+                if (recorded.StreamVersion > 0)
+                {
+                    write.Execute($"DELETE FROM {write.Table} WHERE order_id = $1", o.OrderId);
+                }
+
                 foreach (var t in o.Tickets)
                 {
                     write.Execute($"""
