@@ -14,7 +14,8 @@ namespace EventSourced.IntegrationTests.Privacy;
 /// On PostgreSQL a new subject's key is stored by the append of the events sealed under it, in the
 /// same transaction (ADR 0025). A subject that turns out to have a key already (another node made
 /// it, or this one before a restart) is sealed again under that key: one key per subject, and a
-/// retried append is still recognised.
+/// retried append is still recognised. A buyer's new email joins their key, and names that lead to
+/// two keys are linked, so that forgetting by any name erases every record that named it.
 /// </summary>
 public sealed partial class KeysWithAppendTests(EventStoreFixture fixture) : IClassFixture<EventStoreFixture>
 {
