@@ -37,9 +37,10 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
             // New subjects' keys go in the append's own transaction: no commit of their own. A subject
             // known under some of its names only, or one that turns out to have a key after all, takes
             // the key store's way: its key fetched (or made) first, the others' names added to it.
-            var unknown = subjects.OfType<Subject>().Where(s => keys.Known(s) is null).ToList();
-            if (inner is IKeysWithAppend keysWithAppend && unknown.Count > 0 && !unknown.Any(keys.KnowsAnyAlias)
-                && await AppendWithNewKeysAsync(keysWithAppend, streamId, expected, events, personal, subjects, ct) is { } appended)
+            var known = subjects.Select(s => s is null ? null : keys.Known(s)).ToArray();
+            var unknown = subjects.Where((s, n) => s is not null && known[n] is null).ToList();
+            if (inner is IKeysWithAppend keysWithAppend && unknown.Count > 0 && !unknown.Any(s => keys.KnowsAnyAlias(s!))
+                && await AppendWithNewKeysAsync(keysWithAppend, streamId, expected, events, personal, subjects, known, ct) is { } appended)
             {
                 return appended;
             }
@@ -88,10 +89,10 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
     /// (nothing stored) when some subject has a key after all or its names need linking.
     /// </summary>
     private async Task<AppendResult?> AppendWithNewKeysAsync(
-        IKeysWithAppend store, string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, List<(PersonalEvent Event, int FirstSubject)> personal, List<Subject?> subjects, CancellationToken ct)
+        IKeysWithAppend store, string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, List<(PersonalEvent Event, int FirstSubject)> personal, List<Subject?> subjects, SubjectKey?[] known, CancellationToken ct)
     {
         var seen = keys.DestructionsHeard;
-        if (KnownOrNewKeys(subjects) is not { } assigned)
+        if (KnownOrNewKeys(subjects, known) is not { } assigned)
         {
             return null;
         }
@@ -137,24 +138,18 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
     }
 
     /// <summary>
-    /// Each subject's key from memory, or a new one: one per new subject, shared by subjects of the
-    /// append that have an alias in common (a buyer named by phone in one order, by email and phone
-    /// in the next); null when a subject's names lead to two new keys.
+    /// Each subject's key from memory (<paramref name="known"/>), or a new one: one per new subject,
+    /// shared by subjects of the append that have an alias in common (a buyer named by phone in one
+    /// order, by email and phone in the next); null when a subject's names lead to two new keys.
     /// </summary>
-    private (SubjectKey?[] KeyOf, List<NewSubjectKey> NewKeys)? KnownOrNewKeys(List<Subject?> subjects)
+    private static (SubjectKey?[] KeyOf, List<NewSubjectKey> NewKeys)? KnownOrNewKeys(List<Subject?> subjects, SubjectKey?[] known)
     {
-        var keyOf = new SubjectKey?[subjects.Count];
+        var keyOf = (SubjectKey?[])known.Clone();
         var newKeyOfAlias = new Dictionary<string, SubjectKey>(StringComparer.Ordinal);
         for (var n = 0; n < subjects.Count; n++)
         {
-            if (subjects[n] is not { } subject)
+            if (subjects[n] is not { } subject || known[n] is not null)
             {
-                continue;
-            }
-
-            if (keys.Known(subject) is { } known)
-            {
-                keyOf[n] = known;
                 continue;
             }
 

@@ -114,7 +114,7 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
         var keys = newKeys.ToList();
         if (keys.Count > 0)
         {
-            _keyRows.InsertNew(keys).ToList().ForEach(batch.BatchCommands.Add);
+            Array.ForEach(_keyRows.InsertNew(keys), batch.BatchCommands.Add);
         }
 
         batch.BatchCommands.Add(append);

@@ -29,7 +29,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             // Aliases another key already has stay with it (a buyer's phone seen first, then with an email).
             await using var batch = new NpgsqlBatch(connection, tx)
             {
-                BatchCommands = { _rows.InsertKeys(created), _rows.InsertAliases([.. aliases.Select(a => (a.Hash, a.KeyId))], leaveTaken: true) },
+                BatchCommands = { _rows.InsertKeys(created), _rows.InsertAliases(aliases.Select(a => (a.Hash, a.KeyId)), leaveTaken: true) },
             };
             if (links.Count > 0)
             {
@@ -70,7 +70,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
         var keys = new SubjectKey[hashes.Count];
         var created = new List<SubjectKey>();
         var assigned = new Dictionary<string, (SubjectKey Key, bool New)>();
-        var links = new SortedSet<(string Hash, Guid KeyId)>();
+        var links = new HashSet<(string Hash, Guid KeyId)>();
         for (var i = 0; i < hashes.Count; i++)
         {
             var hex = hashes[i].Select(Convert.ToHexString).ToList();
@@ -94,9 +94,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             }
         }
 
-        // Aliases in one order for every writer: two groups naming the same subjects then wait for
-        // each other on the unique index rather than deadlock.
-        return (keys, created, assigned.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => (Convert.FromHexString(a.Key), a.Value.Key.Id, a.Value.New)).ToList(),
+        return (keys, created, assigned.Select(a => (Convert.FromHexString(a.Key), a.Value.Key.Id, a.Value.New)).ToList(),
             links.Select(l => (Convert.FromHexString(l.Hash), l.KeyId)).ToList());
     }
 

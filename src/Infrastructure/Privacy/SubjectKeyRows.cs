@@ -32,35 +32,33 @@ public sealed class SubjectKeyRows(EventStoreOptions options)
         };
 
     /// <summary>
-    /// The aliases, in the order given (every writer gives them sorted by hash, so two writers
-    /// naming the same subjects wait for each other rather than deadlock). A taken alias fails the
-    /// statement, or with <paramref name="leaveTaken"/> stays with its key and is left out of the
-    /// hashes returned.
+    /// The aliases. A taken alias fails the statement, or with <paramref name="leaveTaken"/> stays
+    /// with its key and is left out of the hashes returned.
     /// </summary>
-    public NpgsqlBatchCommand InsertAliases(IReadOnlyCollection<(byte[] Hash, Guid KeyId)> aliases, bool leaveTaken) =>
-        new($"INSERT INTO {Aliases} (alias_hash, key_id) SELECT * FROM unnest($1::bytea[], $2::uuid[]){(leaveTaken ? " ON CONFLICT (alias_hash) DO NOTHING RETURNING alias_hash" : "")}")
-        {
-            Parameters = { new() { Value = aliases.Select(a => a.Hash).ToArray() }, new() { Value = aliases.Select(a => a.KeyId).ToArray() } },
-        };
+    public NpgsqlBatchCommand InsertAliases(IEnumerable<(byte[] Hash, Guid KeyId)> aliases, bool leaveTaken) =>
+        InsertByHash(Aliases, aliases, leaveTaken ? " ON CONFLICT (alias_hash) DO NOTHING RETURNING alias_hash" : "");
 
-    public NpgsqlBatchCommand InsertLinks(IReadOnlyCollection<(byte[] Hash, Guid KeyId)> links) =>
-        new($"INSERT INTO {Links} (alias_hash, key_id) SELECT * FROM unnest($1::bytea[], $2::uuid[]) ON CONFLICT DO NOTHING")
-        {
-            Parameters = { new() { Value = links.Select(a => a.Hash).ToArray() }, new() { Value = links.Select(a => a.KeyId).ToArray() } },
-        };
+    public NpgsqlBatchCommand InsertLinks(IEnumerable<(byte[] Hash, Guid KeyId)> links) => InsertByHash(Links, links, " ON CONFLICT DO NOTHING");
 
     /// <summary>New keys and all their aliases; the aliases' statement fails if one is taken.</summary>
-    public IEnumerable<NpgsqlBatchCommand> InsertNew(IEnumerable<NewSubjectKey> newKeys)
-    {
-        var all = newKeys.ToList();
-        yield return InsertKeys([.. all.Select(k => k.Key)]);
-        yield return InsertAliases(
-            [.. all.SelectMany(k => k.Aliases.Select(alias => (Hash: Hash(alias), KeyId: k.Key.Id))).OrderBy(a => a.Hash, ByteOrder.Instance)],
-            leaveTaken: false);
-    }
+    public NpgsqlBatchCommand[] InsertNew(IReadOnlyCollection<NewSubjectKey> newKeys) =>
+        [InsertKeys([.. newKeys.Select(k => k.Key)]), InsertAliases(newKeys.SelectMany(k => k.Aliases.Select(alias => (Hash(alias), k.Key.Id))), leaveTaken: false)];
 
     /// <summary>Whether the error is an alias already leading to a key.</summary>
     public static bool IsAliasTaken(Exception e) => e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: AliasTaken };
+
+    /// <summary>
+    /// Rows keyed by alias hash, inserted in the order of their hashes: two writers naming the same
+    /// subjects then wait for each other on the unique index rather than deadlock.
+    /// </summary>
+    private static NpgsqlBatchCommand InsertByHash(string table, IEnumerable<(byte[] Hash, Guid KeyId)> rows, string onConflict)
+    {
+        var sorted = rows.OrderBy(r => r.Hash, ByteOrder.Instance).ToList();
+        return new($"INSERT INTO {table} (alias_hash, key_id) SELECT * FROM unnest($1::bytea[], $2::uuid[]){onConflict}")
+        {
+            Parameters = { new() { Value = sorted.Select(r => r.Hash).ToArray() }, new() { Value = sorted.Select(r => r.KeyId).ToArray() } },
+        };
+    }
 
     private sealed class ByteOrder : IComparer<byte[]>
     {
