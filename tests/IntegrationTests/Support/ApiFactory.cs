@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace EventSourced.IntegrationTests.Support;
 
@@ -25,12 +27,15 @@ public class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
 
     public TestDatabase Database { get; protected set; } = null!;
 
+    /// <summary>What the host logged as errors, for a test to say why its host stopped.</summary>
+    public CapturedLogs Errors { get; } = new(LogLevel.Error);
+
     public virtual async Task InitializeAsync() => Database = await TestDatabase.CreateAsync();
 
     /// <summary>A client that authenticates as <paramref name="subject"/> with its API key.</summary>
     public HttpClient ClientFor(string subject)
     {
-        var client = CreateClient();
+        var client = CreateDefaultClient(new Uri("http://localhost"), new RedirectHandler(), new CookieContainerHandler(), new StoppedHostReport(Errors));
         // Longer than a read-your-writes query may wait (the patience), which can pass HttpClient's 100 s on a busy machine.
         client.Timeout = Wait.Patience * 2;
         client.DefaultRequestHeaders.Add("X-Api-Key", KeyOf(subject));
@@ -58,6 +63,7 @@ public class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.ConfigureLogging(l => l.AddProvider(Errors));
         builder.UseSetting("ConnectionStrings:EventStore", Database.ConnectionString);
         // Each test class starts a host whose projections start from nothing on a busy machine:
         // the tests' patience, not the product's 5 s, bounds read-your-writes here.
