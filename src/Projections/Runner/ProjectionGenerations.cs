@@ -6,6 +6,9 @@ namespace EventSourced.Projections.Runner;
 public sealed record Generation(int Number, int Version, long Position, bool Active, bool Stopped)
 {
     public string Table(IProjection projection) => $"rm.{projection.Name}_g{Number}";
+
+    /// <summary>The main table and the projection's <see cref="IProjection.MoreTables"/>.</summary>
+    public IReadOnlyList<string> Tables(IProjection projection) => [.. projection.MoreTables.Prepend("").Select(suffix => Table(projection) + suffix)];
 }
 
 /// <summary>
@@ -78,9 +81,9 @@ public static class ProjectionGenerations
         foreach (var old in generations.Where(g => g.Number < active.Number))
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
-            foreach (var suffix in projection.MoreTables.Prepend(""))
+            foreach (var table in old.Tables(projection))
             {
-                await ExecuteAsync(connection, tx, $"DROP TABLE IF EXISTS {old.Table(projection)}{suffix}", ct);
+                await ExecuteAsync(connection, tx, $"DROP TABLE IF EXISTS {table}", ct);
             }
 
             await ExecuteAsync(connection, tx, "DELETE FROM proj.checkpoints WHERE projection = $1 AND generation = $2", ct, projection.Name, old.Number);

@@ -188,6 +188,7 @@ public sealed partial class ProjectionRunner(
 
         var batch = new List<RecordedEvent>();
         var position = generation.Position;
+        var statistics = new ReadModelStatistics(generation.Tables(projection));
         // One batch commits while the next is read: reading and writing overlap while catching up.
         Task<bool>? committing = null;
         var committingPosition = position;
@@ -230,7 +231,7 @@ public sealed partial class ProjectionRunner(
                         // connection busy and look like a failing handler. Cancellation stops the waiting
                         // between batches; the command timeout bounds a hung database.
                         committingPosition = full[^1].Position;
-                        committing = Task.Run(() => CommitAsync(connection, generation, full, prepared, CancellationToken.None), CancellationToken.None);
+                        committing = Task.Run(() => CommitAsync(connection, generation, full, prepared, statistics, CancellationToken.None), CancellationToken.None);
                     }
 
                     if (!next.IsCompleted)
@@ -243,6 +244,8 @@ public sealed partial class ProjectionRunner(
 
                         if (!generation.Active && await CaughtUpAsync(position, ct))
                         {
+                            // Queries get plans made with the statistics of what they will read.
+                            await statistics.AnalyzeAsync(connection, CancellationToken.None);
                             await ProjectionGenerations.ActivateAsync(connection, projection, generation, CancellationToken.None);
                             LogActivated(logger, projection.Name, generation.Number);
                             return;
@@ -301,7 +304,8 @@ public sealed partial class ProjectionRunner(
     }
 
     /// <returns>False when a poison event stopped the projection.</returns>
-    private async Task<bool> CommitAsync(NpgsqlConnection connection, Generation generation, List<RecordedEvent> batch, ProjectionWrite? prepared, CancellationToken ct)
+    private async Task<bool> CommitAsync(
+        NpgsqlConnection connection, Generation generation, List<RecordedEvent> batch, ProjectionWrite? prepared, ReadModelStatistics statistics, CancellationToken ct)
     {
         if (prepared is not null)
         {
@@ -310,6 +314,7 @@ public sealed partial class ProjectionRunner(
                 await WriteAsync(connection, prepared, ct);
                 progress.Advanced(projection.Name, generation, batch[^1].Position);
                 RecordLag(generation, batch[^1]);
+                await statistics.AppliedAsync(connection, batch.Count, ct);
                 return true;
             }
             catch (Exception e) when (e is not OperationCanceledException && !IsTransient(e))
@@ -327,6 +332,7 @@ public sealed partial class ProjectionRunner(
             }
         }
 
+        await statistics.AppliedAsync(connection, batch.Count, ct);
         return true;
     }
 

@@ -133,7 +133,19 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         await WaitForAsync(projection, last);
 
         (await AppliedAsync(projection)).Should().HaveCount(50).And.OnlyContain(applied => applied == 1);
+        await Eventually.HoldsAsync(() => AnalyzedAsync($"{projection.Name}_g2"), "generation 2 to have been analyzed before it served");
         await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM pg_tables WHERE schemaname = 'rm' AND tablename = '{projection.Name}_g1'") == 0, "generation 1 to be dropped");
+    }
+
+    [Fact]
+    public async Task A_growing_read_model_is_analyzed_by_the_runner_without_waiting_for_autovacuum()
+    {
+        var (projection, category) = New();
+        Start(projection);
+        await WaitForAsync(projection, await AppendAsync(category, 1_100));
+
+        // Table statistics reach other sessions within a second or so (PostgreSQL flushes them lazily).
+        await Eventually.HoldsAsync(() => AnalyzedAsync($"{projection.Name}_g1"), "the table to be analyzed once 1,000 events were applied");
     }
 
     [Fact]
@@ -178,6 +190,10 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
 
     private Task WaitForAsync(IProjection projection, long position) =>
         Eventually.HoldsAsync(async () => await new ProjectionProgress(Node.DataSource).WaitForAsync(projection.Name, position, TimeSpan.FromSeconds(1), CancellationToken.None), $"{projection.Name} to reach {position}");
+
+    /// <summary>Whether the table was analyzed by a statement (the runner), not by autovacuum (last_autoanalyze).</summary>
+    private async Task<bool> AnalyzedAsync(string table) =>
+        await Node.ScalarAsync($"SELECT count(*) FROM pg_stat_user_tables WHERE schemaname = 'rm' AND relname = '{table}' AND last_analyze IS NOT NULL") == 1;
 
     private async Task<List<int>> AppliedAsync(IProjection projection)
     {
