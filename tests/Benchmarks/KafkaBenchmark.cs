@@ -51,11 +51,13 @@ internal static class KafkaBenchmark
         var batch = records.Take(total);
         var rawRate = await ThroughputAsync(cluster, producer, Raw, batch);
         var ourRate = await ThroughputAsync(cluster, producer, Ours, batch);
+        var projected = await TicketsProjectedAsync(connectionString);
         var applied = await CountAsync(connectionString, "SELECT count(DISTINCT stream_id) FROM es.events WHERE stream_id LIKE 'order-ord-%'");
         var missing = warmUp.Concat(batch).Count(r => r.Kind == 1) - applied;
         Console.WriteLine($"Kafka ingest, {total:N0} mixed records ({batch.Count(r => r.Kind == 0):N0} shows, {batch.Count(r => r.Kind == 1):N0} orders, {batch.Count(r => r.Kind == 2):N0} refunds), {Partitions} partitions a topic:");
         Console.WriteLine($"  raw consume-and-commit   {rawRate,10:N0} records/s");
         Console.WriteLine($"  produce to appended      {ourRate,10:N0} records/s  = {ourRate / rawRate:F2} x raw  (goal >= 5,000/s: {(ourRate >= 5_000 ? "met" : "NOT met")}); orders missing from the store: {missing}");
+        Console.WriteLine($"  the tickets read model had every order and refund {projected.TotalSeconds:F1} s after the last was appended");
 
         var rawLag = await LagAsync(cluster, producer, Raw, records, lagSeconds);
         var ourLag = await LagAsync(cluster, producer, Ours, records, lagSeconds);
@@ -164,6 +166,19 @@ internal static class KafkaBenchmark
         await watching;
         lags.Sort();
         return (lags[lags.Count / 2], lags[(int)(lags.Count * 0.99)]);
+    }
+
+    /// <summary>How long after the last append the tickets projection has applied every order and refund appended.</summary>
+    private static async Task<TimeSpan> TicketsProjectedAsync(string connectionString)
+    {
+        var clock = Stopwatch.StartNew();
+        var last = await CountAsync(connectionString, "SELECT max(position) FROM es.events WHERE event_type IN ('order_recorded', 'refund_recorded')");
+        while (await CountAsync(connectionString, "SELECT coalesce(max(position), 0) FROM proj.checkpoints WHERE projection = 'tickets' AND active") < last)
+        {
+            await Task.Delay(Sample);
+        }
+
+        return clock.Elapsed;
     }
 
     private static async Task<long> CountAsync(string connectionString, string sql)
