@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Privacy;
@@ -13,6 +14,13 @@ namespace EventSourced.Application.Privacy;
 public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) : IEventStore
 {
     private const string EncryptedMarker = "\"enc:v";
+
+    // The names of the new keys this node's appends are storing right now, each with the end of
+    // its append. A second append naming one of them waits for that end and uses the key made,
+    // rather than make a key of its own that the store refuses, which rolls back every append of
+    // its group commit (measured: about 2,000 such refusals in a Kafka benchmark of 200,000 records
+    // from 10,000 buyers, when orders of one new buyer came close together).
+    private readonly ConcurrentDictionary<string, Task> _keysBeingStored = new(StringComparer.Ordinal);
 
     public async Task<AppendResult> AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, CancellationToken ct = default)
     {
@@ -98,9 +106,38 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
         }
 
         var (keyOf, newKeys) = assigned;
-
+        var stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var claimed = new List<string>();
         try
         {
+            Task? other = null;
+            foreach (var alias in newKeys.SelectMany(k => k.Aliases))
+            {
+                if (!_keysBeingStored.TryAdd(alias, stored.Task))
+                {
+                    other = _keysBeingStored.GetValueOrDefault(alias) ?? Task.CompletedTask;
+                    break;
+                }
+
+                claimed.Add(alias);
+            }
+
+            if (other is not null)
+            {
+                // Another append stores a key of this name. Let go of ours first (two appends could
+                // each wait for the other), then wait for it: the key store's way then finds its
+                // key in memory, or makes one if it failed.
+                LetGo(claimed, stored);
+                await other.WaitAsync(ct);
+                return null;
+            }
+
+            // Claimed after the other append remembered its key and let go of the name: use that key.
+            if (subjects.Where((s, n) => s is not null && known[n] is null).Any(s => keys.Known(s!) is not null))
+            {
+                return null;
+            }
+
             var appended = await store.AppendAsync(streamId, expected, Sealed(events, personal, keyOf), newKeys, ct);
             keys.Remember(subjects.Select((s, n) => (Subject: s, Key: keyOf[n])).Where(s => s.Subject is not null).Select(s => (s.Subject!, s.Key!)), seen);
             return appended;
@@ -109,6 +146,21 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
         {
             return null;
         }
+        finally
+        {
+            LetGo(claimed, stored);
+        }
+    }
+
+    private void LetGo(List<string> claimed, TaskCompletionSource stored)
+    {
+        foreach (var alias in claimed)
+        {
+            _keysBeingStored.TryRemove(KeyValuePair.Create(alias, stored.Task));
+        }
+
+        claimed.Clear();
+        stored.TrySetResult();
     }
 
     /// <summary>Every subject's key at once: one round trip for the keys not in memory, created if new.</summary>

@@ -87,6 +87,25 @@ public sealed partial class KeysWithAppendTests(EventStoreFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task Orders_of_one_new_buyer_appended_at_once_on_one_node_make_one_key_and_none_is_refused()
+    {
+        var node = Node();
+        var tag = Guid.NewGuid().ToString("N")[..12];
+        var (email, phone) = ($"burst-{tag}@example.com", $"+7917{Random.Shared.Next(1_000_000, 9_999_999)}");
+        // A key refused for its name (another append stored one first) rolls back, but its number
+        // from the keys' sequence stays drawn: sequences do not roll back.
+        const string KeysDrawn = "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('es_keys.subject_keys', 'seq')::regclass), 0)";
+        var before = await fixture.Node.ScalarAsync(KeysDrawn);
+
+        // As a Kafka poll brings them: several orders of a buyer never seen, appended together.
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() => node.AppendAsync($"order-burst-{tag}-{i}", ExpectedVersion.NoStream, [OrderRecorded(email, phone)]))));
+
+        (await fixture.Node.ScalarAsync(KeysDrawn) - before).Should().Be(1, "the other appends wait for the first one's key instead of making their own");
+        var stored = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => fixture.Node.Store.ReadStreamAsync($"order-burst-{tag}-{i}", ReadDirection.Forward, 0, 1)));
+        stored.Select(events => KeyIdIn(events.Single().Data)).Distinct().Should().ContainSingle();
+    }
+
+    [Fact]
     public async Task A_buyer_seen_again_under_a_new_email_can_be_found_by_it_too()
     {
         var node = Node();
