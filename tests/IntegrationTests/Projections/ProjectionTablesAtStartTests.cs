@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
-using Npgsql;
 
 namespace EventSourced.IntegrationTests.Projections;
 
@@ -34,9 +33,7 @@ public sealed class ProjectionTablesAtStartTests(EmptyStoreApi api) : IClassFixt
 
     private async Task ExecuteAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(api.Database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
+        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
+        await node.ExecuteAsync(sql);
     }
 }
