@@ -6,16 +6,20 @@ namespace EventSourced.Application.Privacy;
 /// The keys this node has used, in memory, in front of <see cref="ISubjectKeyStore"/>: appends
 /// and reads would otherwise cost a round trip for each key. A destroyed key is dropped from every
 /// node's ring as soon as it hears of it (<see cref="Forget"/>), and everything folded from events
-/// is forgotten with it (<see cref="KeyDestroyed"/>).
+/// is forgotten with it (<see cref="KeyDestroyed"/>). Once <paramref name="capacity"/> entries
+/// (aliases and keys) were written, it empties and starts again from the store.
 /// </summary>
-public sealed class SubjectKeyRing(ISubjectKeyStore store)
+public sealed class SubjectKeyRing(ISubjectKeyStore store, int capacity = 200_000)
 {
-    private const int Capacity = 200_000;
     private readonly ConcurrentDictionary<string, SubjectKey> _byAlias = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, byte[]?> _byId = new();
     // The round trip is shared by every caller in a group, so no one caller's token may cancel it.
     private readonly KeyCreationGroups _creation = new(subjects => store.GetOrCreateAsync(subjects, CancellationToken.None));
     private long _destructions;
+    // Entries written since the ring was last emptied (one written twice counts twice), rather than
+    // ConcurrentDictionary.Count, which takes every lock of the dictionary: measured at 39% of the
+    // CPU of an append that makes a new subject's key.
+    private long _written;
 
     /// <summary>Raised when a key was destroyed, here or on another node.</summary>
     public event Action? KeyDestroyed;
@@ -100,6 +104,7 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
             }
 
             _byId[key.Id] = key.Material;
+            Interlocked.Add(ref _written, subject.Aliases.Count + 1);
         }
     }
 
@@ -137,6 +142,7 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
             if (keep)
             {
                 _byId[id] = material;
+                Interlocked.Increment(ref _written);
             }
 
             if (missing.Contains(id))
@@ -173,8 +179,7 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
     public void ForgetAll()
     {
         Interlocked.Increment(ref _destructions);
-        _byAlias.Clear();
-        _byId.Clear();
+        Empty();
         KeyDestroyed?.Invoke();
     }
 
@@ -195,10 +200,16 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store)
 
     private void MakeRoom()
     {
-        if (_byId.Count + _byAlias.Count >= Capacity)
+        if (Interlocked.Read(ref _written) >= capacity)
         {
-            _byAlias.Clear();
-            _byId.Clear();
+            Empty();
         }
+    }
+
+    private void Empty()
+    {
+        Interlocked.Exchange(ref _written, 0);
+        _byAlias.Clear();
+        _byId.Clear();
     }
 }

@@ -35,5 +35,22 @@ public sealed class SubjectKeyRingTests(EventStoreFixture fixture) : IClassFixtu
         transactions.Should().BeLessThan(50, "keys asked for together were created in shared transactions");
     }
 
-    private SubjectKeyRing Ring() => new(new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options));
+    [Fact]
+    public async Task A_full_ring_empties_and_reads_keys_from_the_store_again()
+    {
+        // Each visitor is one alias and one key: two entries. The third visitor finds four written.
+        var ring = Ring(capacity: 4);
+        var tag = Guid.NewGuid().ToString("N");
+        var first = (await ring.KeysForAsync([Subject.Visitor($"first-{tag}")], CancellationToken.None))[0];
+        await ring.KeysForAsync([Subject.Visitor($"second-{tag}")], CancellationToken.None);
+        // Changed in the store only: the ring tells by which material it answers whether it asked the store.
+        var changed = new byte[32];
+        await fixture.Node.ExecuteAsync($"UPDATE es_keys.subject_keys SET material = '\\x{Convert.ToHexString(changed)}' WHERE key_id = '{first.Id}'");
+
+        (await ring.KeysAsync([first.Id], CancellationToken.None))[first.Id].Should().Equal(first.Material, "two subjects fit");
+        await ring.KeysForAsync([Subject.Visitor($"third-{tag}")], CancellationToken.None);
+        (await ring.KeysAsync([first.Id], CancellationToken.None))[first.Id].Should().Equal(changed, "the third subject found the ring full");
+    }
+
+    private SubjectKeyRing Ring(int capacity = 200_000) => new(new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options), capacity);
 }
