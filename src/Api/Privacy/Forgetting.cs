@@ -13,8 +13,9 @@ public sealed record ForgetResponse(bool Forgotten, long? Position, int Cancelle
 
 /// <summary>
 /// Forgets subjects for the REST endpoints and the operator command line. A forgotten contact's
-/// waiting deliveries are cancelled here, as the read model knows them; one this misses (a crash,
-/// or scheduled a moment before) is cancelled when it falls due, since its address reads as erased.
+/// waiting deliveries are cancelled here, as the read model knows them just before; one this misses
+/// (a crash, or scheduled a moment before) is cancelled when it falls due, since its address reads
+/// as erased.
 /// </summary>
 public sealed class Forgetting(SubjectForgetting forgetting, MessageQueries messages, CommandHandler handler, IngestDeadLetters deadLetters, TimeProvider clock)
 {
@@ -28,10 +29,13 @@ public sealed class Forgetting(SubjectForgetting forgetting, MessageQueries mess
 
     public async Task<ForgetResponse> ForgetContactAsync(string ownerId, Guid contactId, string reason, CommandContext context, CancellationToken ct)
     {
+        // Read before forgetting: a read that fails (the read model being rebuilt) then fails the
+        // request before anything is done, and the caller's retry does all of it.
+        var waiting = await messages.WaitingDeliveriesToAsync(contactId, ct);
         var outcome = await forgetting.ForgetAsync(new ForgetRequest(Subject.Contact(ownerId, contactId), ownerId, contactId, null, context.Actor, reason), context, ct);
         var cancelled = 0;
         var position = outcome.Position;
-        foreach (var message in (await messages.WaitingDeliveriesToAsync(contactId, ct)).GroupBy(d => (d.MessageId, d.OwnerId)))
+        foreach (var message in waiting.GroupBy(d => (d.MessageId, d.OwnerId)))
         {
             var commands = message.Select(d => (IMessageCommand)new CancelDelivery(d.MessageId, d.OwnerId, d.DeliveryId, "the contact was forgotten", context.Actor, clock.GetUtcNow())).ToList();
             var result = await handler.HandleAllAsync(Message.Decider, Message.StreamId(message.Key.MessageId), commands, context, ct: ct);

@@ -144,6 +144,30 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
     }
 
     [Fact]
+    public async Task A_forget_refused_because_a_read_model_is_away_forgets_nothing_and_its_retry_does_it_all()
+    {
+        var name = $"Retried {Guid.NewGuid():N}";
+        var id = await AddContactAsync(new { name, viber = "retried-viber" });
+        var (message, position) = await ScheduleAsync(id, "later", DateTimeOffset.UtcNow.AddDays(1));
+        await MessageAsync(message, position);
+        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
+        // As during a rebuild's swap, or a fresh install's first build: the deliveries' read model is not there.
+        await node.ExecuteAsync("ALTER VIEW rm.messages_deliveries RENAME TO messages_deliveries_away");
+        try
+        {
+            await (await _alice.PostAsJsonAsync($"/api/contacts/{id}/forget", new { reason = "asked" })).ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
+            (await (await _alice.GetAsync($"/api/contacts/{id}")).JsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString().Should().Be(name, "a refused request changes nothing");
+        }
+        finally
+        {
+            await node.ExecuteAsync("ALTER VIEW rm.messages_deliveries_away RENAME TO messages_deliveries");
+        }
+
+        var retried = await ForgetAsync(_alice, $"/api/contacts/{id}/forget", new { reason = "asked" });
+        (retried.GetProperty("forgotten").GetBoolean(), retried.GetProperty("cancelledDeliveries").GetInt32()).Should().Be((true, 1));
+    }
+
+    [Fact]
     public async Task A_key_lost_without_being_forgotten_reads_as_unreadable_rather_than_failing()
     {
         var name = $"Lost Key {Guid.NewGuid():N}";
