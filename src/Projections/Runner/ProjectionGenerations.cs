@@ -33,7 +33,7 @@ public static class ProjectionGenerations
             return (serving, building);
         }
 
-        var created = await CreateAsync(connection, projection, generations, ct);
+        var created = await CreateAsync(connection, projection, ct);
         if (active is null)
         {
             // The very first build serves at once (partial answers beat none); later ones wait until caught up.
@@ -49,7 +49,7 @@ public static class ProjectionGenerations
     {
         var generations = await LoadAsync(connection, projection.Name, ct);
         var active = generations.FirstOrDefault(g => g.Active);
-        return generations.FirstOrDefault(g => !g.Active && g.Number > (active?.Number ?? 0)) ?? await CreateAsync(connection, projection, generations, ct);
+        return generations.FirstOrDefault(g => !g.Active && g.Number > (active?.Number ?? 0)) ?? await CreateAsync(connection, projection, ct);
     }
 
     /// <summary>Lets a projection stopped by a poison event go on (the event stays parked in the dead letters).</summary>
@@ -92,11 +92,24 @@ public static class ProjectionGenerations
         }
     }
 
-    private static async Task<Generation> CreateAsync(NpgsqlConnection connection, IProjection projection, List<Generation> generations, CancellationToken ct)
+    /// <summary>
+    /// A new generation to build; or the one another process (a node starting, an operator's
+    /// rebuild) created since the caller looked, which this one then shares.
+    /// The choice is made under a lock per projection: two made at once would take one number.
+    /// </summary>
+    private static async Task<Generation> CreateAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
     {
-        var number = generations.Count == 0 ? 1 : generations.Max(g => g.Number) + 1;
-        var created = new Generation(number, projection.Version, 0, Active: false, Stopped: false);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('eventsourced.projections.generations:' || $1))", ct, projection.Name);
+        var now = await LoadAsync(connection, projection.Name, ct);
+        var active = now.FirstOrDefault(g => g.Active);
+        if (now.FirstOrDefault(g => !g.Active && g.Version == projection.Version && g.Number > (active?.Number ?? 0)) is { } made)
+        {
+            return made;
+        }
+
+        var number = now.Count == 0 ? 1 : now.Max(g => g.Number) + 1;
+        var created = new Generation(number, projection.Version, 0, Active: false, Stopped: false);
         await ExecuteAsync(connection, tx, projection.CreateTableSql(created.Table(projection)), ct);
         await ExecuteAsync(connection, tx, "INSERT INTO proj.checkpoints (projection, generation, version) VALUES ($1, $2, $3)", ct, projection.Name, number, projection.Version);
         await tx.CommitAsync(ct);

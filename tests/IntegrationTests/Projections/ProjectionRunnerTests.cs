@@ -3,6 +3,7 @@ using EventSourced.IntegrationTests.Support;
 using EventSourced.Projections.Runner;
 using FluentAssertions;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace EventSourced.IntegrationTests.Projections;
 
@@ -164,6 +165,33 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
 
         await WaitForAsync(projection, last);
         (await AppliedAsync(projection)).Should().HaveCount(9, "everything but the parked event");
+    }
+
+    [Fact]
+    public async Task Rebuilds_asked_for_while_a_node_makes_the_first_generation_all_succeed_and_share_one()
+    {
+        // As an operator's rebuild on a node's first start: the requests and the node's first
+        // build each find no generation, and each goes to make one.
+        var (projection, _) = New();
+        async Task<int> OnItsOwnConnection(Func<NpgsqlConnection, Task<int>> ask)
+        {
+            await using var connection = await Node.DataSource.OpenConnectionAsync();
+            return await ask(connection);
+        }
+
+        var rebuilds = Enumerable.Range(0, 8).Select(_ => Task.Run(() => OnItsOwnConnection(async c => (await ProjectionGenerations.RequestRebuildAsync(c, projection, CancellationToken.None)).Number))).ToList();
+        var firstBuild = Task.Run(() => OnItsOwnConnection(async c =>
+        {
+            var (serving, building) = await ProjectionGenerations.PrepareAsync(c, projection, CancellationToken.None);
+            return (serving ?? building)!.Number;
+        }));
+
+        var asked = await Task.WhenAll(rebuilds);
+        await firstBuild;
+        // Each request is answered with the generation being built at that moment: the first (not
+        // serving yet), or the one made beside it once it serves. Never two built at once.
+        asked.Should().OnlyContain(number => number == 1 || number == 2);
+        (await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}'")).Should().BeInRange(1, 2, "the first build, and at most one rebuild beside it");
     }
 
     private static (CountingProjection Projection, string Category) New()
