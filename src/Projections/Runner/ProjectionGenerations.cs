@@ -27,7 +27,7 @@ public static class ProjectionGenerations
         var generations = await LoadAsync(connection, projection.Name, ct);
         var active = generations.FirstOrDefault(g => g.Active);
         var serving = active?.Version == projection.Version ? active : null;
-        var building = generations.Where(g => !g.Active && g.Version == projection.Version && g.Number > (active?.Number ?? 0)).MaxBy(g => g.Number);
+        var building = Building(generations, projection);
         if (serving is not null || building is not null)
         {
             return (serving, building);
@@ -45,12 +45,9 @@ public static class ProjectionGenerations
     }
 
     /// <summary>Starts a rebuild: a new generation of the current version, built from the first event beside the serving one.</summary>
-    public static async Task<Generation> RequestRebuildAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
-    {
-        var generations = await LoadAsync(connection, projection.Name, ct);
-        var active = generations.FirstOrDefault(g => g.Active);
-        return generations.FirstOrDefault(g => !g.Active && g.Number > (active?.Number ?? 0)) ?? await CreateAsync(connection, projection, ct);
-    }
+    /// <remarks>A rebuild already under way is the one asked for (<see cref="CreateAsync"/> shares it).</remarks>
+    public static Task<Generation> RequestRebuildAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct) =>
+        CreateAsync(connection, projection, ct);
 
     /// <summary>Lets a projection stopped by a poison event go on (the event stays parked in the dead letters).</summary>
     public static async Task ResetAsync(NpgsqlConnection connection, string projection, CancellationToken ct)
@@ -102,8 +99,7 @@ public static class ProjectionGenerations
         await using var tx = await connection.BeginTransactionAsync(ct);
         await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('eventsourced.projections.generations:' || $1))", ct, projection.Name);
         var now = await LoadAsync(connection, projection.Name, ct);
-        var active = now.FirstOrDefault(g => g.Active);
-        if (now.FirstOrDefault(g => !g.Active && g.Version == projection.Version && g.Number > (active?.Number ?? 0)) is { } made)
+        if (Building(now, projection) is { } made)
         {
             return made;
         }
@@ -132,6 +128,13 @@ public static class ProjectionGenerations
 
         await ExecuteAsync(connection, tx, "UPDATE proj.checkpoints SET active = (generation = $2) WHERE projection = $1", ct, projection.Name, generation.Number);
         await tx.CommitAsync(ct);
+    }
+
+    /// <summary>The newest generation of the projection's version above the serving one, not serving yet.</summary>
+    private static Generation? Building(List<Generation> generations, IProjection projection)
+    {
+        var active = generations.FirstOrDefault(g => g.Active);
+        return generations.Where(g => !g.Active && g.Version == projection.Version && g.Number > (active?.Number ?? 0)).MaxBy(g => g.Number);
     }
 
     private static async Task<List<Generation>> LoadAsync(NpgsqlConnection connection, string name, CancellationToken ct)

@@ -111,11 +111,12 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
         // The command only asks; the node builds and swaps in later. Done here, the swaps cannot
         // fall in the middle of the tests that come next (a request then found a read model's
         // view gone for a moment and got a 503, to be retried).
-        await Eventually.HoldsAsync(async () =>
+        await using (var node = await EventStoreNode.StartAsync(api.Database.ConnectionString))
         {
-            await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
-            return await node.ScalarAsync("SELECT count(*) FROM proj.checkpoints WHERE projection IN ('contacts', 'messages', 'conversations', 'tickets') AND NOT active") == 0;
-        }, "the rebuilt generations to serve and the old ones to be dropped");
+            await Eventually.HoldsAsync(
+                async () => await node.ScalarAsync("SELECT count(*) FROM proj.checkpoints WHERE projection IN ('contacts', 'messages', 'conversations', 'tickets') AND NOT active") == 0,
+                "the rebuilt generations to serve and the old ones to be dropped");
+        }
 
         await ReadModelsShowErasureAsync(zinaId, keptName, waiting.Id, veraChat, vladChat, vladSays, after);
 
