@@ -1,10 +1,11 @@
-using EventSourced.Application.Deploys;
-using EventSourced.Infrastructure.Deploys;
-using EventSourced.Application.EventStore;
+using EventSourced.Application;
 using EventSourced.Application.Conversations;
+using EventSourced.Application.Deploys;
+using EventSourced.Application.EventStore;
 using EventSourced.Application.Idempotency;
 using EventSourced.Application.Tickets;
 using EventSourced.Infrastructure.Conversations;
+using EventSourced.Infrastructure.Deploys;
 using EventSourced.Infrastructure.EventStore;
 using EventSourced.Infrastructure.Idempotency;
 using EventSourced.Infrastructure.Tickets;
@@ -32,9 +33,8 @@ public static class InfrastructureServiceCollectionExtensions
             sp.GetRequiredService<IConfiguration>().GetSection("EventStore").Bind(options);
             return options;
         });
-        services.AddSingleton(sp => EventStoreDataSource.Create(
-            sp.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName)
-            ?? throw new InvalidOperationException($"Set ConnectionStrings:{ConnectionStringName} (or the environment variable ConnectionStrings__{ConnectionStringName}); scripts/postgres-up.sh prints one.")));
+        services.AddSingleton(sp => EventStoreDataSource.Create(ConnectionString(sp)));
+        services.AddKeyedSingleton(ReadModelQueries.DataSourceKey, (sp, _) => EventStoreDataSource.CreateForQueries(ConnectionString(sp)));
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<AppendNotifications>();
         services.AddSingleton<PostgresEventStore>();
@@ -45,6 +45,10 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<AppendNotifications>());
         return services;
     }
+
+    private static string ConnectionString(IServiceProvider services) =>
+        services.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName)
+        ?? throw new InvalidOperationException($"Set ConnectionStrings:{ConnectionStringName} (or the environment variable ConnectionStrings__{ConnectionStringName}); scripts/postgres-up.sh prints one.");
 
     /// <summary>The adapters behind the application's other ports: chat moderation and ticket record decoding.</summary>
     public static IServiceCollection AddAdapters(this IServiceCollection services)

@@ -4,15 +4,32 @@ namespace EventSourced.Infrastructure.EventStore;
 
 public static class EventStoreDataSource
 {
+    private const string GenericPlans = "-c plan_cache_mode=force_generic_plan";
+
     /// <summary>
-    /// A data source with the settings the store relies on: auto-preparation (unless the
-    /// connection string sets Max Auto Prepare), because planning the append statement costs
-    /// about as much as running it; and no session reset when a connection goes back to the pool,
-    /// because the reset is seven statements on the connection's next use, more work than a
-    /// stream read. Nothing here leaves session state behind: settings are SET LOCAL, and the
-    /// holders of session advisory locks release them before returning their connection.
+    /// The data source of the store, the key store and the projections' writers. Their statements
+    /// are fixed shapes looked up by key or position, so each is planned once per connection
+    /// (generic plans, ADR 0029): left to choose, PostgreSQL planned most reads and read-model
+    /// writes anew at every execution (a LIMIT parameter makes the generic plan look costly),
+    /// which was a quarter of its time in the Kafka benchmark. A connection string that sets
+    /// plan_cache_mode in its Options keeps its own.
     /// </summary>
-    public static NpgsqlDataSource Create(string connectionString)
+    public static NpgsqlDataSource Create(string connectionString) => Build(connectionString, genericPlans: true);
+
+    /// <summary>
+    /// The data source of read-model queries: plans chosen for each execution's values, because
+    /// their optional filters (<c>$1 IS NULL OR column = $1</c>) use an index only once the value is known.
+    /// </summary>
+    public static NpgsqlDataSource CreateForQueries(string connectionString) => Build(connectionString, genericPlans: false);
+
+    /// <summary>
+    /// Auto-preparation (unless the connection string sets Max Auto Prepare), because parsing and
+    /// planning a statement costs about as much as running it; and no session reset when a
+    /// connection goes back to the pool, because the reset is seven statements on the connection's
+    /// next use, more work than a stream read. Nothing here leaves session state behind: settings
+    /// are SET LOCAL, and the holders of session advisory locks release them before returning their connection.
+    /// </summary>
+    private static NpgsqlDataSource Build(string connectionString, bool genericPlans)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         var settings = builder.ConnectionStringBuilder;
@@ -20,6 +37,11 @@ public static class EventStoreDataSource
         {
             settings.MaxAutoPrepare = 64;
             settings.AutoPrepareMinUsages = 2;
+        }
+
+        if (genericPlans && settings.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true)
+        {
+            settings.Options = string.IsNullOrEmpty(settings.Options) ? GenericPlans : $"{settings.Options} {GenericPlans}";
         }
 
         settings.NoResetOnClose = true;

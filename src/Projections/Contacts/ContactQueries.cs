@@ -1,3 +1,5 @@
+using EventSourced.Application;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace EventSourced.Projections.Contacts;
@@ -7,7 +9,7 @@ public sealed record ContactRow(Guid Id, string Name, string? Telegram, string? 
 public sealed record ContactPage(IReadOnlyList<ContactRow> Items, int Page, int PageSize, long Total);
 
 /// <summary>Reads the contacts read model (rm.contacts, the serving generation).</summary>
-public sealed class ContactQueries(NpgsqlDataSource dataSource)
+public sealed class ContactQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {
     public async Task<ContactPage> ListAsync(string ownerId, int page, int pageSize, CancellationToken ct)
     {

@@ -1,3 +1,5 @@
+using EventSourced.Application;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace EventSourced.Projections.Conversations;
@@ -10,7 +12,7 @@ public sealed record ChatMessageRow(Guid Id, string SenderId, string SenderRole,
 public sealed record ManagerRow(string ManagerId, bool OnDuty, DateTimeOffset Since, long OpenConversations);
 
 /// <summary>Reads conversations as one participant sees them: their unread counts, without what they hid.</summary>
-public sealed class ConversationQueries(NpgsqlDataSource dataSource)
+public sealed class ConversationQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {
     private const string Unread = """
         (SELECT count(*) FROM rm.conversations_messages m

@@ -1,9 +1,11 @@
+using EventSourced.Application;
 using EventSourced.Application.Deliveries;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace EventSourced.Projections.Deliveries;
 
-public sealed class DeliveryScheduleQueries(NpgsqlDataSource dataSource)
+public sealed class DeliveryScheduleQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {
     /// <summary>Deliveries due by <paramref name="now"/>, the longest-waiting first.</summary>
     public Task<IReadOnlyList<DueDelivery>> DueAsync(DateTimeOffset now, int limit, CancellationToken ct) =>

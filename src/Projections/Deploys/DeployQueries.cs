@@ -1,3 +1,5 @@
+using EventSourced.Application;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace EventSourced.Projections.Deploys;
@@ -5,7 +7,7 @@ namespace EventSourced.Projections.Deploys;
 public sealed record DeployRow(string Application, string Environment, string Version, string Status, string? Comment, IReadOnlyList<string> TicketKeys, string Source, DateTimeOffset ReportedAt, long Position);
 
 /// <summary>Reads the deploys read model (rm.deploys), newest first.</summary>
-public sealed class DeployQueries(NpgsqlDataSource dataSource)
+public sealed class DeployQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {
     private const string Columns = "application, environment, version, status, comment, ticket_keys, source, reported_at, position";
 

@@ -1,3 +1,5 @@
+using EventSourced.Application;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace EventSourced.Projections.Messages;
@@ -14,7 +16,7 @@ public sealed record FailedDeliveryRow(
 public sealed record MessageView(MessageRow Message, IReadOnlyList<DeliveryRow> Deliveries);
 
 /// <summary>Reads an owner's messages and their deliveries.</summary>
-public sealed class MessageQueries(NpgsqlDataSource dataSource)
+public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {
     private const string Columns = "message_id, text, not_before, status, scheduled_at, cancelled_at";
 

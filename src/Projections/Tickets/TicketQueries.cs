@@ -1,5 +1,7 @@
 using System.Text.Json;
+using EventSourced.Application;
 using EventSourced.Domain.Tickets;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace EventSourced.Projections.Tickets;
@@ -20,7 +22,7 @@ public sealed record OrderView(string OrderId, string? Number, IReadOnlyList<Tic
 public sealed record ParkedCount(string Kind, long Waiting);
 
 /// <summary>Reads the ticket read models (rm.shows, rm.tickets, rm.tickets_refunds, rm.parked).</summary>
-public sealed class TicketQueries(NpgsqlDataSource dataSource)
+public sealed class TicketQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

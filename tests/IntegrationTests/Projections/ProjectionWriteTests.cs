@@ -55,4 +55,33 @@ public sealed class ProjectionWriteTests(EventStoreFixture fixture) : IClassFixt
         written.Should().Equal(expected);
         (await fixture.Node.ScalarAsync($"SELECT count(*) FROM {table}_other")).Should().Be(rows);
     }
+
+    [Fact]
+    public async Task A_statement_whose_parameters_are_sometimes_null_stays_prepared()
+    {
+        var table = $"nulls_{Guid.NewGuid():N}"[..24];
+        await fixture.Node.ExecuteAsync($"CREATE TABLE {table} (id integer PRIMARY KEY, name text, amount bigint, at timestamptz)");
+        var upsert = $"INSERT INTO {table} (id, name, amount, at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET name = $2, amount = $3, at = $4";
+        const int Executions = 20;
+        await using var connection = await fixture.Node.DataSource.OpenConnectionAsync();
+        for (var i = 0; i < Executions; i++)
+        {
+            // Values and nulls alternate, and the first execution has only nulls.
+            var present = i % 2 == 1;
+            await using var write = new ProjectionWrite(table);
+            write.Execute(upsert, i, present ? $"name {i}" : null, present ? (long)i : null, present ? DateTimeOffset.UnixEpoch.AddDays(i) : null);
+            await using var tx = await connection.BeginTransactionAsync();
+            await write.FlushAsync(connection, tx, CancellationToken.None);
+            await tx.CommitAsync();
+        }
+
+        // Npgsql prepares a statement at its second execution, and runs it unprepared whenever its
+        // parameters' types differ from those it was prepared with: an untyped null would do so at
+        // every other execution.
+        await using var prepared = new Npgsql.NpgsqlCommand(
+            "SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements WHERE statement LIKE $1", connection);
+        prepared.Parameters.AddWithValue($"%INSERT INTO {table} %");
+        Convert.ToInt64(await prepared.ExecuteScalarAsync(), CultureInfo.InvariantCulture).Should().Be(Executions - 1);
+        (await fixture.Node.ScalarAsync($"SELECT count(*) FROM {table} WHERE name IS NULL AND amount IS NULL AND at IS NULL")).Should().Be(Executions / 2);
+    }
 }
