@@ -98,7 +98,9 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
             string[]? types = null;
             for (var i = 0; i < parameters.Count; i++)
             {
-                if (parameters[i].Value is DBNull && parameters[i].NpgsqlDbType == NpgsqlDbType.Unknown)
+                // Only Execute passes nulls, untyped. (Reading NpgsqlDbType of an untyped parameter
+                // would search Npgsql's type mappings: measured at a fifth of the API's CPU.)
+                if (parameters[i].Value is DBNull)
                 {
                     types ??= ParameterTypes.TryGetValue(command.CommandText, out var known) ? known
                         : ParameterTypes.GetOrAdd(command.CommandText, await ParameterTypesAsync(command.CommandText, connection, transaction, ct));
