@@ -2,6 +2,7 @@ using System.Globalization;
 using EventSourced.IntegrationTests.Support;
 using EventSourced.Projections.Runner;
 using FluentAssertions;
+using Npgsql;
 
 namespace EventSourced.IntegrationTests.Projections;
 
@@ -78,7 +79,7 @@ public sealed class ProjectionWriteTests(EventStoreFixture fixture) : IClassFixt
         // Npgsql prepares a statement at its second execution, and runs it unprepared whenever its
         // parameters' types differ from those it was prepared with: an untyped null would do so at
         // every other execution.
-        await using var prepared = new Npgsql.NpgsqlCommand(
+        await using var prepared = new NpgsqlCommand(
             "SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements WHERE statement LIKE $1", connection);
         prepared.Parameters.AddWithValue($"%INSERT INTO {table} %");
         Convert.ToInt64(await prepared.ExecuteScalarAsync(), CultureInfo.InvariantCulture).Should().Be(Executions - 1);
