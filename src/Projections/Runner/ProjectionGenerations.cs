@@ -24,30 +24,49 @@ public static class ProjectionGenerations
     /// </summary>
     public static async Task<(Generation? Serving, Generation? Building)> PrepareAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
     {
-        var generations = await LoadAsync(connection, projection.Name, ct);
-        var active = generations.FirstOrDefault(g => g.Active);
-        var serving = active?.Version == projection.Version ? active : null;
-        var building = Building(generations, projection);
-        if (serving is not null || building is not null)
+        if (Existing(await LoadAsync(connection, projection.Name, ct), projection) is { } existing)
         {
-            return (serving, building);
+            return existing;
         }
 
-        var created = await CreateAsync(connection, projection, ct);
-        if (active is null)
+        // Looked again under the lock: another node starting at the same time may have made the
+        // first generation since, and even made it serve; that one is this node's too.
+        await using var tx = await LockAsync(connection, projection, ct);
+        var now = await LoadAsync(connection, projection.Name, ct);
+        if (Existing(now, projection) is { } madeMeanwhile)
         {
-            // The very first build serves at once (partial answers beat none); later ones wait until caught up.
-            await ActivateAsync(connection, projection, created, ct);
-            return (created with { Active = true }, null);
+            return madeMeanwhile;
         }
 
-        return (null, created);
+        var created = await InsertAsync(connection, projection, now, ct);
+        if (now.Any(g => g.Active))
+        {
+            await tx.CommitAsync(ct);
+            return (null, created);
+        }
+
+        // The very first build serves at once (partial answers beat none); later ones wait until
+        // caught up. Made and serving in one transaction: no node ever sees it in between.
+        await PointViewsAsync(connection, projection, created, ct);
+        await tx.CommitAsync(ct);
+        return (created with { Active = true }, null);
     }
 
     /// <summary>Starts a rebuild: a new generation of the current version, built from the first event beside the serving one.</summary>
-    /// <remarks>A rebuild already under way is the one asked for (<see cref="CreateAsync"/> shares it).</remarks>
-    public static Task<Generation> RequestRebuildAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct) =>
-        CreateAsync(connection, projection, ct);
+    /// <remarks>A rebuild already under way (another operator's, or a new version's) is the one asked for.</remarks>
+    public static async Task<Generation> RequestRebuildAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
+    {
+        await using var tx = await LockAsync(connection, projection, ct);
+        var now = await LoadAsync(connection, projection.Name, ct);
+        if (Building(now, projection) is { } asked)
+        {
+            return asked;
+        }
+
+        var created = await InsertAsync(connection, projection, now, ct);
+        await tx.CommitAsync(ct);
+        return created;
+    }
 
     /// <summary>Lets a projection stopped by a poison event go on (the event stays parked in the dead letters).</summary>
     public static async Task ResetAsync(NpgsqlConnection connection, string projection, CancellationToken ct)
@@ -80,35 +99,44 @@ public static class ProjectionGenerations
             await using var tx = await connection.BeginTransactionAsync(ct);
             foreach (var table in old.Tables(projection))
             {
-                await ExecuteAsync(connection, tx, $"DROP TABLE IF EXISTS {table}", ct);
+                await ExecuteAsync(connection, $"DROP TABLE IF EXISTS {table}", ct);
             }
 
-            await ExecuteAsync(connection, tx, "DELETE FROM proj.checkpoints WHERE projection = $1 AND generation = $2", ct, projection.Name, old.Number);
-            await ExecuteAsync(connection, tx, "DELETE FROM proj.dead_letters WHERE projection = $1 AND generation = $2", ct, projection.Name, old.Number);
+            await ExecuteAsync(connection, "DELETE FROM proj.checkpoints WHERE projection = $1 AND generation = $2", ct, projection.Name, old.Number);
+            await ExecuteAsync(connection, "DELETE FROM proj.dead_letters WHERE projection = $1 AND generation = $2", ct, projection.Name, old.Number);
             await tx.CommitAsync(ct);
         }
     }
 
     /// <summary>
-    /// A new generation to build; or the one another process (a node starting, an operator's
-    /// rebuild) created since the caller looked, which this one then shares.
-    /// The choice is made under a lock per projection: two made at once would take one number.
+    /// A transaction holding the projection's lock on its generations, until it ends: two made at
+    /// once would take one number, or a node and an operator would each start a build.
     /// </summary>
-    private static async Task<Generation> CreateAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
+    private static async Task<NpgsqlTransaction> LockAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
     {
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('eventsourced.projections.generations:' || $1))", ct, projection.Name);
-        var now = await LoadAsync(connection, projection.Name, ct);
-        if (Building(now, projection) is { } made)
+        var tx = await connection.BeginTransactionAsync(ct);
+        try
         {
-            return made;
+            await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(hashtext($1))", ct, LockName(projection.Name));
+            return tx;
         }
+        catch
+        {
+            await tx.DisposeAsync();
+            throw;
+        }
+    }
 
+    /// <summary>The name of the projection's advisory lock on its generations.</summary>
+    public static string LockName(string projection) => $"eventsourced.projections.generations:{projection}";
+
+    /// <summary>A new generation of the projection's version, numbered after <paramref name="now"/>; in the caller's locked transaction.</summary>
+    private static async Task<Generation> InsertAsync(NpgsqlConnection connection, IProjection projection, List<Generation> now, CancellationToken ct)
+    {
         var number = now.Count == 0 ? 1 : now.Max(g => g.Number) + 1;
         var created = new Generation(number, projection.Version, 0, Active: false, Stopped: false);
-        await ExecuteAsync(connection, tx, projection.CreateTableSql(created.Table(projection)), ct);
-        await ExecuteAsync(connection, tx, "INSERT INTO proj.checkpoints (projection, generation, version) VALUES ($1, $2, $3)", ct, projection.Name, number, projection.Version);
-        await tx.CommitAsync(ct);
+        await ExecuteAsync(connection, projection.CreateTableSql(created.Table(projection)), ct);
+        await ExecuteAsync(connection, "INSERT INTO proj.checkpoints (projection, generation, version) VALUES ($1, $2, $3)", ct, projection.Name, number, projection.Version);
         return created;
     }
 
@@ -116,18 +144,36 @@ public static class ProjectionGenerations
     public static async Task ActivateAsync(NpgsqlConnection connection, IProjection projection, Generation generation, CancellationToken ct)
     {
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await PointViewsAsync(connection, projection, generation, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>What <see cref="ActivateAsync"/> does, in the caller's transaction.</summary>
+    private static async Task PointViewsAsync(NpgsqlConnection connection, IProjection projection, Generation generation, CancellationToken ct)
+    {
         if (!generation.Active && projection.ServingIndexesSql(generation.Table(projection)) is { Length: > 0 } indexes)
         {
-            await ExecuteAsync(connection, tx, indexes, ct);
+            await ExecuteAsync(connection, indexes, ct);
         }
 
         foreach (var suffix in projection.MoreTables.Prepend(""))
         {
-            await ExecuteAsync(connection, tx, $"DROP VIEW IF EXISTS rm.{projection.Name}{suffix}; CREATE VIEW rm.{projection.Name}{suffix} AS SELECT * FROM {generation.Table(projection)}{suffix}", ct);
+            await ExecuteAsync(connection, $"DROP VIEW IF EXISTS rm.{projection.Name}{suffix}; CREATE VIEW rm.{projection.Name}{suffix} AS SELECT * FROM {generation.Table(projection)}{suffix}", ct);
         }
 
-        await ExecuteAsync(connection, tx, "UPDATE proj.checkpoints SET active = (generation = $2) WHERE projection = $1", ct, projection.Name, generation.Number);
-        await tx.CommitAsync(ct);
+        await ExecuteAsync(connection, "UPDATE proj.checkpoints SET active = (generation = $2) WHERE projection = $1", ct, projection.Name, generation.Number);
+    }
+
+    /// <summary>
+    /// What a node starting finds ready: a serving generation of its version, or one being built;
+    /// null when neither exists and it must make one.
+    /// </summary>
+    private static (Generation? Serving, Generation? Building)? Existing(List<Generation> generations, IProjection projection)
+    {
+        var active = generations.FirstOrDefault(g => g.Active);
+        var serving = active?.Version == projection.Version ? active : null;
+        var building = Building(generations, projection);
+        return serving is not null || building is not null ? (serving, building) : null;
     }
 
     /// <summary>The newest generation of the projection's version above the serving one, not serving yet.</summary>
@@ -151,9 +197,10 @@ public static class ProjectionGenerations
         return generations;
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct, params object[] parameters)
+    // Runs in the connection's transaction, if one is open: Npgsql enlists every command in it.
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params object[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, connection, tx);
+        await using var command = new NpgsqlCommand(sql, connection);
         foreach (var value in parameters)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value });

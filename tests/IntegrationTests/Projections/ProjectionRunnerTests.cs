@@ -194,6 +194,40 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         (await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}'")).Should().BeInRange(1, 2, "the first build, and at most one rebuild beside it");
     }
 
+    [Fact]
+    public async Task A_node_that_found_no_generation_but_waited_while_another_made_one_serve_shares_it()
+    {
+        // Two nodes start on an empty store: both find no generation; the second waits for the
+        // lock while the first makes one and makes it serve. Holding the lock here, at session
+        // level, makes that order certain: the first node runs on this very session, whose own
+        // lock never blocks it.
+        var (projection, _) = New();
+        await using var first = await Node.DataSource.OpenConnectionAsync();
+        await using var second = await Node.DataSource.OpenConnectionAsync();
+        await using (var hold = new NpgsqlCommand("SELECT pg_advisory_lock(hashtext($1))", first))
+        {
+            hold.Parameters.AddWithValue(ProjectionGenerations.LockName(projection.Name));
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var secondStart = ProjectionGenerations.PrepareAsync(second, projection, CancellationToken.None);
+        await Eventually.HoldsAsync(
+            async () => await Node.ScalarAsync($"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND pid = {second.ProcessID}") == 1,
+            "the second node to wait for the lock");
+        var (firstServing, _) = await ProjectionGenerations.PrepareAsync(first, projection, CancellationToken.None);
+        await using (var release = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", first))
+        {
+            await release.ExecuteNonQueryAsync();
+        }
+
+        var (secondServing, secondBuilding) = await secondStart;
+
+        firstServing!.Number.Should().Be(1);
+        secondServing.Should().Be(firstServing, "the generation made meanwhile serves this node too");
+        secondBuilding.Should().BeNull("nothing needs building beside it");
+        (await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}'")).Should().Be(1);
+    }
+
     private static (CountingProjection Projection, string Category) New()
     {
         var suffix = Guid.NewGuid().ToString("N")[..10];
