@@ -16,7 +16,7 @@ internal static class EncryptionBenchmark
 {
     private const int KnownContacts = 1000;
 
-    public static async Task RunAsync(NpgsqlDataSource dataSource, PostgresEventStore store, EventStoreOptions options, double seconds, int rounds)
+    public static async Task RunAsync(NpgsqlDataSource dataSource, PostgresEventStore store, EventStoreOptions options, double seconds, int rounds, string? only)
     {
         var keys = new SubjectKeyRing(new PostgresSubjectKeyStore(dataSource, options));
         var encrypted = new ProtectedEventStore(store, keys);
@@ -32,6 +32,11 @@ internal static class EncryptionBenchmark
             foreach (var (writers, batch, shape) in new[] { (1, 1, "single, 1 writer"), (8, 1, "single, 8 writers"), (1, 100, "100-batch, 1 writer") })
             {
                 var name = $"{payload}, {shape}";
+                if (only is not null && !name.Contains(only, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
                 results.Add((name, await CompareAsync(name, writers, batch, pick, store, encrypted, seconds, rounds)));
             }
         }

@@ -4,8 +4,9 @@ using EventSourced.Domain.Privacy;
 namespace EventSourced.Application.Privacy;
 
 /// <summary>
-/// An event some <see cref="PersonalFieldRule"/> covers, parsed once: the objects holding its
-/// personal fields (its scopes), sealed on the way into the store and revealed on the way out.
+/// A stored event some <see cref="PersonalFieldRule"/> covers, parsed once: the objects holding its
+/// personal fields (its scopes), revealed on the way out of the store (<see cref="SealableEvent"/>
+/// seals them on the way in).
 /// </summary>
 internal sealed class PersonalEvent : IDisposable
 {
@@ -18,11 +19,11 @@ internal sealed class PersonalEvent : IDisposable
         _json = json;
         Rule = rule;
         Scopes = rule.Scopes(json.RootElement);
-        // Read once: sealing, finding the keys and revealing all need them.
+        // Read once: finding the keys and revealing both need them.
         _values = [.. Scopes.Select(scope => ScopedJson.StringValues(scope, rule.Fields))];
     }
 
-    /// <summary>Where the event is in its append or page.</summary>
+    /// <summary>Where the event is in its page.</summary>
     public int Index { get; }
 
     public PersonalFieldRule Rule { get; }
@@ -34,31 +35,6 @@ internal sealed class PersonalEvent : IDisposable
     /// <summary>The event parsed, or null when no rule covers its type.</summary>
     public static PersonalEvent? Parse(int index, string type, string data) =>
         PersonalFields.Rules.TryGetValue(type, out var rule) ? new PersonalEvent(index, JsonDocument.Parse(data), rule) : null;
-
-    /// <summary>
-    /// The event's JSON with each scope's personal strings sealed under the key <paramref name="keyOf"/>
-    /// gives for it (none: left in clear). Every value is sealed, even one that looks sealed already:
-    /// a user could type one to stay in clear.
-    /// </summary>
-    public string Sealed(Guid eventId, Func<int, SubjectKey?> keyOf)
-    {
-        var sealedTexts = new string?[Scopes.Count];
-        for (var scope = 0; scope < Scopes.Count; scope++)
-        {
-            if (_values[scope].Count > 0 && keyOf(scope) is { } key)
-            {
-                sealedTexts[scope] = FieldCipher.Seal(key, eventId, scope, _values[scope].ConvertAll(v => v.Value));
-            }
-        }
-
-        return ScopedJson.Rewrite(Root, Rule.Path, Rule.Fields, (scope, _, _) =>
-        {
-            // The sealed text goes in the scope's first personal field written, the mark in the others.
-            var text = sealedTexts[scope];
-            sealedTexts[scope] = text is null ? null : FieldCipher.SealedInScope;
-            return text;
-        });
-    }
 
     /// <summary>The ids of the keys the event's personal fields were encrypted under.</summary>
     public IEnumerable<Guid> KeyIds() =>

@@ -24,44 +24,34 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
 
     public async Task<AppendResult> AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, CancellationToken ct = default)
     {
-        var personal = new List<(PersonalEvent Event, int FirstSubject)>();
+        var personal = new List<(SealableEvent Event, int FirstSubject)>();
         var subjects = new List<Subject?>();
-        try
+        for (var i = 0; i < events.Count; i++)
         {
-            for (var i = 0; i < events.Count; i++)
+            if (SealableEvent.Parse(i, events[i].Type, events[i].Data) is { } parsed)
             {
-                if (PersonalEvent.Parse(i, events[i].Type, events[i].Data) is { } parsed)
-                {
-                    personal.Add((parsed, subjects.Count));
-                    subjects.AddRange(parsed.Scopes.Select(scope => parsed.Rule.SubjectOf(parsed.Root, scope)));
-                }
-            }
-
-            if (subjects.All(s => s is null))
-            {
-                return await inner.AppendAsync(streamId, expected, events, ct);
-            }
-
-            // New subjects' keys go in the append's own transaction: no commit of their own. A subject
-            // known under some of its names only, or one that turns out to have a key after all, takes
-            // the key store's way: its key fetched (or made) first, the others' names added to it.
-            var known = subjects.Select(s => s is null ? null : keys.Known(s)).ToArray();
-            var unknown = subjects.Where((s, n) => s is not null && known[n] is null).ToList();
-            if (inner is IKeysWithAppend keysWithAppend && unknown.Count > 0 && !unknown.Any(s => keys.KnowsAnyAlias(s!))
-                && await AppendWithNewKeysAsync(keysWithAppend, streamId, expected, events, personal, subjects, known, ct) is { } appended)
-            {
-                return appended;
-            }
-
-            return await inner.AppendAsync(streamId, expected, Sealed(events, personal, await KeysOfAsync(subjects, ct)), ct);
-        }
-        finally
-        {
-            foreach (var (e, _) in personal)
-            {
-                e.Dispose();
+                personal.Add((parsed, subjects.Count));
+                subjects.AddRange(parsed.Subjects);
             }
         }
+
+        if (subjects.All(s => s is null))
+        {
+            return await inner.AppendAsync(streamId, expected, events, ct);
+        }
+
+        // New subjects' keys go in the append's own transaction: no commit of their own. A subject
+        // known under some of its names only, or one that turns out to have a key after all, takes
+        // the key store's way: its key fetched (or made) first, the others' names added to it.
+        var known = subjects.Select(s => s is null ? null : keys.Known(s)).ToArray();
+        var unknown = subjects.Where((s, n) => s is not null && known[n] is null).ToList();
+        if (inner is IKeysWithAppend keysWithAppend && unknown.Count > 0 && !unknown.Any(s => keys.KnowsAnyAlias(s!))
+            && await AppendWithNewKeysAsync(keysWithAppend, streamId, expected, events, personal, subjects, known, ct) is { } appended)
+        {
+            return appended;
+        }
+
+        return await inner.AppendAsync(streamId, expected, Sealed(events, personal, await KeysOfAsync(subjects, ct)), ct);
     }
 
     public async Task<IReadOnlyList<RecordedEvent>> ReadStreamAsync(string streamId, ReadDirection direction, long fromVersion, int maxCount, CancellationToken ct = default) =>
@@ -97,7 +87,7 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
     /// (nothing stored) when some subject has a key after all or its names need linking.
     /// </summary>
     private async Task<AppendResult?> AppendWithNewKeysAsync(
-        IKeysWithAppend store, string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, List<(PersonalEvent Event, int FirstSubject)> personal, List<Subject?> subjects, SubjectKey?[] known, CancellationToken ct)
+        IKeysWithAppend store, string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, List<(SealableEvent Event, int FirstSubject)> personal, List<Subject?> subjects, SubjectKey?[] known, CancellationToken ct)
     {
         var seen = keys.DestructionsHeard;
         if (KnownOrNewKeys(subjects, known) is not { } assigned)
@@ -177,7 +167,7 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
         return keyOf;
     }
 
-    private static EventData[] Sealed(IReadOnlyList<EventData> events, List<(PersonalEvent Event, int FirstSubject)> personal, SubjectKey?[] keyOfSubject)
+    private static EventData[] Sealed(IReadOnlyList<EventData> events, List<(SealableEvent Event, int FirstSubject)> personal, SubjectKey?[] keyOfSubject)
     {
         var sealedEvents = events.ToArray();
         foreach (var (e, firstSubject) in personal)

@@ -153,7 +153,7 @@ internal static class ScopedJson
     private static (string Name, bool IsArray) Segment(string segment) =>
         segment.EndsWith("[]", StringComparison.Ordinal) ? (segment[..^2], true) : (segment, false);
 
-    private static bool Contains(IReadOnlyList<string> fields, string name)
+    public static bool Contains(IReadOnlyList<string> fields, string name)
     {
         foreach (var field in fields)
         {

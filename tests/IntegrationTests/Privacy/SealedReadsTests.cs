@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EventSourced.Application.EventStore;
 using EventSourced.Application.Privacy;
 using EventSourced.Domain.Tickets;
@@ -45,5 +46,40 @@ public sealed class SealedReadsTests(EventStoreFixture fixture) : IClassFixture<
             var recorded = Registry.Deserialize(stored).Should().BeOfType<OrderRecorded>().Subject;
             recorded.Order.Tickets.Should().Equal(order.Tickets, "everything but the buyer reads as written");
         }
+    }
+
+    [Fact]
+    public async Task Sealing_leaves_every_other_field_as_written_and_seals_escaped_non_ascii_and_repeated_values()
+    {
+        // Sealing splices the sealed texts into the event's text: the positions of the personal
+        // strings must hold after non-ASCII text and escapes, and a repeated field must not stay
+        // in clear (PostgreSQL keeps the last of a repeated key, a naive splice the first).
+        var node = fixture.Node;
+        var store = new ProtectedEventStore(node.Store, new SubjectKeyRing(new PostgresSubjectKeyStore(node.DataSource, node.Options)));
+        var contact = Guid.NewGuid();
+        var data = $$"""
+            {"note":"Привет, \"мир\" 👋","contactId":"{{contact}}","ownerId":"owner-splice","name":"Зинаида \"Зина\" Сплайсова",
+             "telegram":"@zina_first","telegram":"@zina_repeated","whatsApp":null,"viber":"viber-zina","addedAt":"2026-12-03T08:00:00+00:00"}
+            """;
+        var stream = $"contact-{contact:N}";
+
+        await store.AppendAsync(stream, ExpectedVersion.NoStream, [new EventData(Guid.NewGuid(), "contact_added", data, EventMetadata.Empty)]);
+
+        var stored = (await node.Store.ReadStreamAsync(stream, ReadDirection.Forward, 0, 1)).Single().Data;
+        foreach (var clear in new[] { "Сплайсова", "Зина", "zina_first", "zina_repeated", "viber-zina" })
+        {
+            stored.Should().NotContain(clear);
+        }
+
+        using var storedJson = JsonDocument.Parse(stored);
+        storedJson.RootElement.GetProperty("note").GetString().Should().Be("Привет, \"мир\" 👋");
+        storedJson.RootElement.GetProperty("ownerId").GetString().Should().Be("owner-splice");
+        storedJson.RootElement.GetProperty("addedAt").GetString().Should().Be("2026-12-03T08:00:00+00:00");
+        storedJson.RootElement.GetProperty("whatsApp").ValueKind.Should().Be(JsonValueKind.Null);
+
+        using var revealed = JsonDocument.Parse((await store.ReadStreamAsync(stream, ReadDirection.Forward, 0, 1)).Single().Data);
+        revealed.RootElement.GetProperty("name").GetString().Should().Be("Зинаида \"Зина\" Сплайсова");
+        revealed.RootElement.GetProperty("viber").GetString().Should().Be("viber-zina");
+        revealed.RootElement.GetProperty("telegram").GetString().Should().BeOneOf("@zina_first", "@zina_repeated");
     }
 }

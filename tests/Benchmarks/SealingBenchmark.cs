@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using EventSourced.Application.EventStore;
+using EventSourced.Application.Privacy;
+using EventSourced.Infrastructure.EventStore;
+using EventSourced.Infrastructure.Privacy;
+using Npgsql;
+
+namespace EventSourced.Benchmarks;
+
+/// <summary>
+/// The client's share of encryption alone (ADR 0025): appends of 100-event batches about known
+/// contacts through the encrypting store, in front of a store that keeps nothing, against the raw
+/// cryptography those events need (one AES-GCM operation and one SHA-256 for the nonce each, on
+/// one thread). The ratio is what reading, sealing and writing the events adds to the cipher.
+/// On a shared machine the database's share of the end-to-end figure (<c>encryption</c>) moves
+/// with the other tenants; this one does not involve it.
+/// </summary>
+internal static class SealingBenchmark
+{
+    private const int Batch = 100;
+    private const int KnownContacts = 1000;
+
+    public static async Task RunAsync(NpgsqlDataSource dataSource, EventStoreOptions options, int events, int rounds)
+    {
+        var keys = new SubjectKeyRing(new PostgresSubjectKeyStore(dataSource, options));
+        var store = new ProtectedEventStore(new DiscardingStore(), keys);
+        var known = Enumerable.Range(0, KnownContacts).Select(_ => Guid.NewGuid()).ToArray();
+        // The contacts' keys are made (and so in memory) before the clock starts.
+        await keys.KeysForAsync([.. known.Select(c => Subject.Contact(Payload.Owner, c))], CancellationToken.None);
+        var batches = Enumerable.Range(0, events / Batch).Select(_ => Enumerable.Range(0, Batch).Select(_ => Payload.ContactAdded(known[Random.Shared.Next(known.Length)])).ToArray()).ToArray();
+
+        Console.WriteLine($"Sealing vs the raw cipher, {events:N0} contact events in batches of {Batch}: {rounds} paired rounds, order alternating; medians shown.");
+        Console.WriteLine($"{"raw us/event",14}{"sealing us/event",18}{"ratio",8}");
+        var raw = new List<double>();
+        var sealing = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var side = 0; side < 2; side++)
+            {
+                if ((round % 2 == 0) == (side == 0))
+                {
+                    raw.Add(RawCipher(batches));
+                }
+                else
+                {
+                    sealing.Add(await SealingAsync(store, batches));
+                }
+            }
+        }
+
+        var ratios = raw.Zip(sealing, (r, s) => s / r).ToList();
+        Console.WriteLine($"{AppendLoad.Median(raw),14:F2}{AppendLoad.Median(sealing),18:F2}{AppendLoad.Median(ratios),8:F2}");
+    }
+
+    private static async Task<double> SealingAsync(ProtectedEventStore store, EventData[][] batches)
+    {
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in batches)
+        {
+            await store.AppendAsync("contact-bench", ExpectedVersion.Any, batch);
+        }
+
+        return clock.Elapsed.TotalMicroseconds / (batches.Length * Batch);
+    }
+
+    /// <summary>What the events' personal values need at least: their bytes encrypted once under a nonce hashed from them.</summary>
+    private static double RawCipher(EventData[][] batches)
+    {
+        using var aes = new AesGcm(RandomNumberGenerator.GetBytes(32), 16);
+        var plain = Encoding.UTF8.GetBytes(string.Join('\xFF', Payload.ContactValues));
+        var sealedValue = new byte[12 + 16 + plain.Length];
+        var nonceInput = new byte[32 + 16 + sizeof(int) + plain.Length];
+        Span<byte> hash = stackalloc byte[32];
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in batches)
+        {
+            foreach (var e in batch)
+            {
+                e.EventId.TryWriteBytes(nonceInput.AsSpan(32));
+                SHA256.HashData(nonceInput, hash);
+                aes.Encrypt(hash[..12], plain, sealedValue.AsSpan(28), sealedValue.AsSpan(12, 16));
+            }
+        }
+
+        return clock.Elapsed.TotalMicroseconds / (batches.Length * Batch);
+    }
+
+    /// <summary>A store that keeps nothing: the benchmark measures the encrypting store in front of it.</summary>
+    private sealed class DiscardingStore : IEventStore
+    {
+        public Task<AppendResult> AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, CancellationToken ct = default) =>
+            Task.FromResult(new AppendResult(events.Count - 1, 0));
+
+        public Task<IReadOnlyList<RecordedEvent>> ReadStreamAsync(string streamId, ReadDirection direction, long fromVersion, int maxCount, CancellationToken ct = default) => throw new NotSupportedException();
+
+        public Task<AllEventsPage> ReadAllAsync(long afterPosition, int maxCount, EventFilter filter, CancellationToken ct = default) => throw new NotSupportedException();
+
+        public Task<long> LastPositionAsync(CancellationToken ct = default) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<RecordedEvent>> ReadByCorrelationIdAsync(string correlationId, int maxCount, CancellationToken ct = default) => throw new NotSupportedException();
+
+        public IAsyncEnumerable<RecordedEvent> SubscribeToAllAsync(long afterPosition, EventFilter filter, CancellationToken ct = default) => throw new NotSupportedException();
+
+        public Task SetStreamMetadataAsync(string streamId, StreamMetadata metadata, CancellationToken ct = default) => throw new NotSupportedException();
+
+        public Task<StreamMetadata> GetStreamMetadataAsync(string streamId, CancellationToken ct = default) => throw new NotSupportedException();
+
+        public Task SoftDeleteAsync(string streamId, CancellationToken ct = default) => throw new NotSupportedException();
+    }
+}
