@@ -72,6 +72,7 @@ internal static class SealingBenchmark
         var plain = Encoding.UTF8.GetBytes(string.Join('\xFF', Payload.ContactValues));
         var sealedValue = new byte[12 + 16 + plain.Length];
         var nonceInput = new byte[32 + 16 + sizeof(int) + plain.Length];
+        plain.CopyTo(nonceInput.AsSpan(32 + 16 + sizeof(int)));
         Span<byte> hash = stackalloc byte[32];
         var clock = Stopwatch.StartNew();
         foreach (var batch in batches)
