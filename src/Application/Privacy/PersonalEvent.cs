@@ -11,26 +11,20 @@ namespace EventSourced.Application.Privacy;
 internal sealed class PersonalEvent : IDisposable
 {
     private readonly JsonDocument _json;
+    private readonly PersonalFieldRule _rule;
     private readonly List<(string Field, string Value)>[] _values;
 
     private PersonalEvent(int index, JsonDocument json, PersonalFieldRule rule)
     {
         Index = index;
         _json = json;
-        Rule = rule;
-        Scopes = rule.Scopes(json.RootElement);
+        _rule = rule;
         // Read once: finding the keys and revealing both need them.
-        _values = [.. Scopes.Select(scope => ScopedJson.StringValues(scope, rule.Fields))];
+        _values = [.. rule.Scopes(json.RootElement).Select(scope => ScopedJson.StringValues(scope, rule.Fields))];
     }
 
     /// <summary>Where the event is in its page.</summary>
     public int Index { get; }
-
-    public PersonalFieldRule Rule { get; }
-
-    public JsonElement Root => _json.RootElement;
-
-    public IReadOnlyList<JsonElement> Scopes { get; }
 
     /// <summary>The event parsed, or null when no rule covers its type.</summary>
     public static PersonalEvent? Parse(int index, string type, string data) =>
@@ -47,7 +41,7 @@ internal sealed class PersonalEvent : IDisposable
     public string Revealed(IReadOnlyDictionary<Guid, byte[]?> found)
     {
         var opened = _values.Select(values => OpenedScope.Of(values, found)).ToArray();
-        return ScopedJson.Rewrite(Root, Rule.Path, Rule.Fields, (scope, field, value) =>
+        return ScopedJson.Rewrite(_json.RootElement, _rule.Path, _rule.Fields, (scope, field, value) =>
             FieldCipher.IsSealed(value) ? opened[scope].ValueOf(field)
             : FieldCipher.KeyIdOf(value) is { } keyId ? Decrypted(value, keyId, found)
             : null);

@@ -45,6 +45,8 @@ internal sealed class SealableEvent
         var read = new Scope[scopes.Count];
         for (var n = 0; n < read.Length; n++)
         {
+            // The values are found as the reader finds them (one per field, in the rule's order), not
+            // from the strings' pass: with a field repeated, the sealed count must match what it reads.
             read[n] = new Scope(rule.SubjectOf(root, scopes[n]), ScopedJson.StringValues(scopes[n], rule.Fields).ConvertAll(v => v.Value), PersonalStrings(scopes[n], rule.Fields, ref offsets));
         }
 
@@ -59,7 +61,7 @@ internal sealed class SealableEvent
     /// </summary>
     public string Sealed(Guid eventId, Func<int, SubjectKey?> keyOf)
     {
-        var replacements = new List<(Range Token, string Text)>();
+        var replacements = new List<(Token Token, string Text)>();
         for (var scope = 0; scope < _scopes.Length; scope++)
         {
             var (_, values, strings) = _scopes[scope];
@@ -80,12 +82,12 @@ internal sealed class SealableEvent
     /// The text with each token replaced by its replacement in quotes: sealed texts and marks are
     /// hex, base64url, ':' and '^', which a JSON string takes as they are.
     /// </summary>
-    private static string Spliced(string data, List<(Range Token, string Text)> replacements)
+    private static string Spliced(string data, List<(Token Token, string Text)> replacements)
     {
         var length = data.Length;
         foreach (var (token, text) in replacements)
         {
-            length += text.Length + 2 - token.GetOffsetAndLength(data.Length).Length;
+            length += text.Length + 2 - token.Length;
         }
 
         return string.Create(length, (data, replacements), static (into, state) =>
@@ -94,14 +96,13 @@ internal sealed class SealableEvent
             var from = 0;
             foreach (var (token, text) in replacements)
             {
-                var (start, tokenLength) = token.GetOffsetAndLength(data.Length);
-                data.AsSpan(from, start - from).CopyTo(into);
-                into = into[(start - from)..];
+                data.AsSpan(from, token.Start - from).CopyTo(into);
+                into = into[(token.Start - from)..];
                 into[0] = '"';
                 text.CopyTo(into[1..]);
                 into[text.Length + 1] = '"';
                 into = into[(text.Length + 2)..];
-                from = start + tokenLength;
+                from = token.Start + token.Length;
             }
 
             data.AsSpan(from).CopyTo(into);
@@ -109,9 +110,9 @@ internal sealed class SealableEvent
     }
 
     /// <summary>Where each personal string of the scope is, quotes included, in document order: duplicates too, which must not stay in clear.</summary>
-    private static List<Range> PersonalStrings(JsonElement scope, IReadOnlyList<string> fields, ref TextOffsets offsets)
+    private static List<Token> PersonalStrings(JsonElement scope, IReadOnlyList<string> fields, ref TextOffsets offsets)
     {
-        var strings = new List<Range>(fields.Count);
+        var strings = new List<Token>(fields.Count);
         foreach (var property in scope.EnumerateObject())
         {
             if (property.Value.ValueKind == JsonValueKind.String && ScopedJson.Contains(fields, property.Name))
@@ -123,10 +124,13 @@ internal sealed class SealableEvent
         return strings;
     }
 
-    private sealed record Scope(Subject? Subject, List<string> Values, List<Range> Strings);
+    private sealed record Scope(Subject? Subject, List<string> Values, List<Token> Strings);
+
+    /// <summary>A JSON string in the event's text, its quotes included.</summary>
+    private readonly record struct Token(int Start, int Length);
 
     /// <summary>
-    /// Turns a token of the parsed document (a span of its UTF-8 text) into a range of the event's
+    /// Turns a token of the parsed document (a span of its UTF-8 text) into its place in the event's
     /// string. Tokens are asked for in document order, so the UTF-16 count runs on from the last.
     /// </summary>
     private ref struct TextOffsets(string data, ReadOnlySpan<byte> root)
@@ -137,7 +141,7 @@ internal sealed class SealableEvent
         private int _byte;
         private int _char;
 
-        public Range Of(ReadOnlySpan<byte> token)
+        public Token Of(ReadOnlySpan<byte> token)
         {
             var offset = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(_root), ref MemoryMarshal.GetReference(token));
             if (offset < _byte)
@@ -147,8 +151,7 @@ internal sealed class SealableEvent
 
             _char += Encoding.UTF8.GetCharCount(_root[_byte..offset]);
             _byte = offset;
-            var start = _rootStart + _char;
-            return new Range(start, start + Encoding.UTF8.GetCharCount(token));
+            return new Token(_rootStart + _char, Encoding.UTF8.GetCharCount(token));
         }
     }
 }
