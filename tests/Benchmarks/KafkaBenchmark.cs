@@ -52,14 +52,15 @@ internal static class KafkaBenchmark
         await ThroughputAsync(cluster, producer, Raw, warmUp);
         await ThroughputAsync(cluster, producer, Ours, warmUp);
         var batch = records.Take(total);
-        var rawRate = await ThroughputAsync(cluster, producer, Raw, batch);
-        var ourRate = await ThroughputAsync(cluster, producer, Ours, batch);
+        var (rawRate, rawCpu) = await ThroughputAsync(cluster, producer, Raw, batch);
+        var (ourRate, ourCpu) = await ThroughputAsync(cluster, producer, Ours, batch);
         var projected = await TicketsProjectedAsync(connectionString);
         var applied = await CountAsync(connectionString, "SELECT count(DISTINCT stream_id) FROM es.events WHERE stream_id LIKE 'order-ord-%'");
         var missing = warmUp.Concat(batch).Count(r => r.Kind == 1) - applied;
         Console.WriteLine($"Kafka ingest, {total:N0} mixed records ({batch.Count(r => r.Kind == 0):N0} shows, {batch.Count(r => r.Kind == 1):N0} orders, {batch.Count(r => r.Kind == 2):N0} refunds), {Partitions} partitions a topic:");
         Console.WriteLine($"  raw consume-and-commit   {rawRate,10:N0} records/s");
         Console.WriteLine($"  produce to appended      {ourRate,10:N0} records/s  = {ourRate / rawRate:F2} x raw  (goal >= 5,000/s: {(ourRate >= 5_000 ? "met" : "NOT met")}); orders missing from the store: {missing}");
+        Console.WriteLine($"  machine CPU per record: {ourCpu:F0} us (raw {rawCpu:F0} us); on {Environment.ProcessorCount} cores that allows {Environment.ProcessorCount * 1e6 / ourCpu:N0} records/s");
         Console.WriteLine($"  the tickets read model had every order and refund {projected.TotalSeconds:F1} s after the last was appended");
 
         var rawLag = await LagAsync(cluster, producer, Raw, records, lagSeconds);
@@ -74,10 +75,14 @@ internal static class KafkaBenchmark
     /// <summary>A consumer group and its three topics (events, orders, refunds).</summary>
     private sealed record Side(string Group, string[] Topics);
 
-    /// <summary>Produces the records as fast as the cluster takes them; records/s from the first produce to the last offset committed.</summary>
-    private static async Task<double> ThroughputAsync(KafkaMockCluster cluster, IProducer<string, byte[]> producer, Side side, IReadOnlyList<SellerRecord> records)
+    /// <summary>
+    /// Produces the records as fast as the cluster takes them: records/s from the first produce to
+    /// the last offset committed, and the machine's busy CPU microseconds a record meanwhile.
+    /// </summary>
+    private static async Task<(double Rate, double CpuMicroseconds)> ThroughputAsync(KafkaMockCluster cluster, IProducer<string, byte[]> producer, Side side, IReadOnlyList<SellerRecord> records)
     {
         var clock = Stopwatch.StartNew();
+        var busy = MachineCpu.BusySeconds();
         var ends = new Dictionary<TopicPartition, long>();
         using var committed = new CommittedOffsets(cluster.BootstrapServers, side);
         var sent = 0;
@@ -114,7 +119,7 @@ internal static class KafkaBenchmark
             await Task.Delay(Sample);
         }
 
-        return records.Count / clock.Elapsed.TotalSeconds;
+        return (records.Count / clock.Elapsed.TotalSeconds, (MachineCpu.BusySeconds() - busy) * 1e6 / records.Count);
     }
 
     /// <summary>Records at 1,000/s, each timed from when it was due to when its offset is seen committed, watched while they are sent.</summary>

@@ -30,10 +30,15 @@ public sealed class AppendNotifications(
     /// <summary>Completes once this node first listens for other nodes' appends.</summary>
     public Task Listening => _listening.Task;
 
-    /// <summary>Called after events appended by this node were committed.</summary>
-    public void Committed()
+    /// <summary>Called after events appended by this node were committed: these streams' events of these types.</summary>
+    public void Committed(IReadOnlyCollection<(string StreamId, string Type)> appended)
     {
-        Signal.Pulse();
+        if (appended.Count == 0)
+        {
+            return;
+        }
+
+        Signal.Pulse(appended);
         _pending.Writer.TryWrite(true);
     }
 

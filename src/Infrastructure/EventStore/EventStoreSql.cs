@@ -70,7 +70,7 @@ internal sealed class EventStoreSql(string schema)
         ORDER BY e.position LIMIT $2
         """;
 
-    public string ReadAll { get; } = ReadAllWhere(schema, "");
+    public string ReadAll { get; } = ReadAllFrom(schema, Below(schema, ""));
 
     // The newest position below the horizon: nothing at or before it can still commit (ADR 0007).
     public string LastPosition { get; } = $"""
@@ -90,9 +90,9 @@ internal sealed class EventStoreSql(string schema)
               AND (split_part(e.stream_id, '-', 1), e.position) < (categories.category, h.horizon)
             ORDER BY split_part(e.stream_id, '-', 1), e.position LIMIT $2) c
         ORDER BY c.position LIMIT $2
-        """);
+        """, head: HeadOf(schema, "split_part(e.stream_id, '-', 1)"));
 
-    public string ReadAllByTypes { get; } = ReadAllWhere(schema, "AND e.event_type = ANY($3)");
+    public string ReadAllByTypes { get; } = ReadAllFrom(schema, Below(schema, "AND e.event_type = ANY($3)"), head: HeadOf(schema, "e.event_type"));
 
     public string GetMetadata { get; } = $"SELECT truncate_before, max_count, max_age FROM {schema}.stream_metadata WHERE stream_id = $1";
 
@@ -163,17 +163,31 @@ internal sealed class EventStoreSql(string schema)
     // position below it belongs to a finished transaction, so no event can ever appear there
     // later. Reading only below it is what makes $all gap-free. The head tells the reader whether
     // committed events are waiting above the horizon.
-    private static string ReadAllWhere(string schema, string filter) => ReadAllFrom(schema, $"""
+    private static string Below(string schema, string filter) => $"""
         SELECT * FROM {schema}.events e
         WHERE e.position > $1 AND e.position < h.horizon {filter}
         ORDER BY e.position LIMIT $2
-        """);
+        """;
+
+    // A filtered read's head is the newest event it matches, one index probe a type or category:
+    // events it skips, committed behind a transaction still in flight, are nothing to wait for.
+    // Against the head of everything, a contacts subscription under a steady ingest of tickets
+    // would find "more committed" at nearly every read, and poll $all for nothing. The bounds are
+    // row comparisons on the index's (key, position), for the reason ReadAllByCategories gives: with
+    // an equality, a generic plan scans the position index back for a key that may have no events.
+    private static string HeadOf(string schema, string key) => $"""
+        (SELECT max(m.position) FROM unnest($3::text[]) AS wanted(value)
+         CROSS JOIN LATERAL (
+            SELECT e.position FROM {schema}.events e
+            WHERE ({key}, e.position) >= (wanted.value, {long.MinValue}) AND ({key}, e.position) <= (wanted.value, {long.MaxValue})
+            ORDER BY {key} DESC, e.position DESC LIMIT 1) m)
+        """;
 
     /// <summary>The horizon and head, with the events <paramref name="page"/> selects below the horizon (h.horizon).</summary>
-    private static string ReadAllFrom(string schema, string page) => $"""
+    private static string ReadAllFrom(string schema, string page, string? head = null) => $"""
         SELECT h.horizon, h.head, {Columns}
         FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint << {OrdinalBits} AS horizon,
-                     (SELECT max(position) FROM {schema}.events) AS head) h
+                     {head ?? $"(SELECT max(position) FROM {schema}.events)"} AS head) h
         LEFT JOIN LATERAL ({page}) e ON true
         ORDER BY e.position
         """;

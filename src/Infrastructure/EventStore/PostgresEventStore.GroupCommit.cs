@@ -91,7 +91,7 @@ public sealed partial class PostgresEventStore
             return;
         }
 
-        notifications.Committed();
+        notifications.Committed([.. group.Where((_, i) => appended[i] is not null).SelectMany(a => a.Events.Select(e => (a.StreamId, e.Type)))]);
         for (var i = 0; i < group.Count; i++)
         {
             var append = group[i];

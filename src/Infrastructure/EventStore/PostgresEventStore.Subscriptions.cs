@@ -18,7 +18,7 @@ public sealed partial class PostgresEventStore
             {
                 ct.ThrowIfCancellationRequested();
                 // The pulse is taken before its read starts, so an append committed meanwhile still wakes us.
-                var appended = ahead is null ? notifications.Signal.NextPulse : aheadPulse;
+                var appended = ahead is null ? notifications.Signal.NextPulse(filter) : aheadPulse;
                 if (ahead is null)
                 {
                     await Task.Delay(options.LiveReadInterval - sinceRead.Elapsed is { Ticks: > 0 } rest ? rest : TimeSpan.Zero, ct);
@@ -31,7 +31,7 @@ public sealed partial class PostgresEventStore
                 if (full)
                 {
                     // Catching up: read the next page while the consumer works on this one.
-                    aheadPulse = notifications.Signal.NextPulse;
+                    aheadPulse = notifications.Signal.NextPulse(filter);
                     ahead = ReadAllPageAsync(page.Events[^1].Position, options.SubscriptionBatchSize, filter, ct);
                 }
 

@@ -41,7 +41,7 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
                 await using var batch = AppendBatch(connection, newKeys, AppendCommand(streamId, expected, events, inCallersTransaction: false));
                 if (await ExecuteAppendAsync(batch, ct) is { } appended)
                 {
-                    notifications.Committed();
+                    notifications.Committed([.. events.Select(e => (streamId, e.Type))]);
                     return appended;
                 }
             }

@@ -67,6 +67,37 @@ public sealed class ReadAllTests(EventStoreFixture fixture) : IClassFixture<Even
     }
 
     [Fact]
+    public async Task Events_a_filter_skips_waiting_behind_a_transaction_in_flight_leave_its_read_at_the_end()
+    {
+        var wanted = $"wanted{Guid.NewGuid():N}";
+        var skipped = $"skipped{Guid.NewGuid():N}";
+        var after = (await Store.AppendAsync(Events.NewStream(wanted), ExpectedVersion.Any, [Events.One(wanted)])).Position;
+        // Other databases' transactions may hold the horizon below it for a moment.
+        await Eventually.HoldsAsync(async () => (await Store.ReadAllAsync(after - 1, 1, EventFilter.ForTypes(wanted))).Events.Count == 1, "the first event is readable");
+        await using var connection = await fixture.Node.DataSource.OpenConnectionAsync();
+        await using var inFlight = await connection.BeginTransactionAsync();
+        await using (var xid = new Npgsql.NpgsqlCommand("SELECT pg_current_xact_id()", connection, inFlight))
+        {
+            // Holds the horizon: whatever commits from now on lies above it until this ends.
+            await xid.ExecuteScalarAsync();
+        }
+
+        await Store.AppendAsync(Events.NewStream(skipped), ExpectedVersion.Any, [Events.One(skipped)]);
+
+        var byCategory = await Store.ReadAllAsync(after, 100, EventFilter.ForCategory(wanted));
+        var byType = await Store.ReadAllAsync(after, 100, EventFilter.ForTypes(wanted));
+        var waitingByType = await Store.ReadAllAsync(after, 100, EventFilter.ForTypes(wanted, skipped));
+
+        // Nothing they match is committed beyond the horizon: a subscription may sleep until an
+        // append of its events wakes it, instead of polling while the other event waits.
+        byCategory.IsEnd.Should().BeTrue();
+        byType.IsEnd.Should().BeTrue();
+        waitingByType.Events.Should().BeEmpty();
+        waitingByType.IsEnd.Should().BeFalse("an event it matches is committed behind the transaction in flight");
+        await inFlight.RollbackAsync();
+    }
+
+    [Fact]
     public async Task A_type_read_returns_only_those_event_types()
     {
         var from = await HeadAsync();

@@ -71,11 +71,33 @@ public sealed class SubscriptionTests(EventStoreFixture fixture) : IClassFixture
     {
         await using var other = await EventStoreNode.StartAsync(fixture.Database.ConnectionString);
         await other.Notifications.Listening.WaitAsync(Wait.Patience);
-        var pulse = other.Notifications.Signal.NextPulse;
+        var pulse = other.Notifications.Signal.NextPulse(EventFilter.All);
 
         await Store.AppendAsync(Events.NewStream(), ExpectedVersion.Any, [Events.One()]);
 
         await pulse.WaitAsync(Wait.Patience);
+    }
+
+    [Fact]
+    public async Task An_append_here_wakes_only_the_waiters_whose_filter_matches_its_events()
+    {
+        var signal = fixture.Node.Notifications.Signal;
+        var category = $"woken{Guid.NewGuid():N}";
+        var type = $"woken{Guid.NewGuid():N}";
+        var byCategory = signal.NextPulse(EventFilter.ForCategory(category));
+        var byType = signal.NextPulse(EventFilter.ForTypes(type));
+        var everything = signal.NextPulse(EventFilter.All);
+
+        // The signal is pulsed before an append returns.
+        await Store.AppendAsync(Events.NewStream("unrelated"), ExpectedVersion.Any, [Events.One()]);
+        var afterUnrelated = (byCategory.IsCompleted, byType.IsCompleted, everything.IsCompleted);
+        await Store.AppendAsync(Events.NewStream(category), ExpectedVersion.Any, [Events.One()]);
+        var afterCategory = (byCategory.IsCompleted, byType.IsCompleted);
+        await Store.AppendAsync(Events.NewStream("unrelated"), ExpectedVersion.Any, [Events.One("noted"), Events.One(type)]);
+
+        afterUnrelated.Should().Be((false, false, true));
+        afterCategory.Should().Be((true, false));
+        byType.IsCompleted.Should().BeTrue();
     }
 
     [Fact]
