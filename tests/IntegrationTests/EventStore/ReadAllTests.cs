@@ -1,4 +1,5 @@
 using EventSourced.Application.EventStore;
+using EventSourced.Infrastructure.EventStore;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
 
@@ -77,6 +78,9 @@ public sealed class ReadAllTests(EventStoreFixture fixture) : IClassFixture<Even
         var after = (await Store.AppendAsync(Events.NewStream(wanted), ExpectedVersion.Any, [Events.One(wanted)])).Position;
         // Other databases' transactions may hold the horizon below it for a moment.
         await Eventually.HoldsAsync(async () => (await Store.ReadAllAsync(after - 1, 1, EventFilter.ForTypes(wanted))).Events.Count == 1, "the first event is readable");
+        // Reads that answer at once, without waiting for the transaction below to end: it holds
+        // every database's horizon, other test classes' too, so it must not stay open for long.
+        await using var reader = await EventStoreNode.StartAsync(fixture.Database.ConnectionString, new EventStoreOptions { ReadAllSettleTimeout = TimeSpan.Zero });
         await using var connection = await fixture.Node.DataSource.OpenConnectionAsync();
         await using var inFlight = await connection.BeginTransactionAsync();
         await using (var xid = new Npgsql.NpgsqlCommand("SELECT pg_current_xact_id()", connection, inFlight))
@@ -87,9 +91,10 @@ public sealed class ReadAllTests(EventStoreFixture fixture) : IClassFixture<Even
 
         await Store.AppendAsync(Events.NewStream(skipped), ExpectedVersion.Any, [Events.One(skipped)]);
 
-        var byCategory = await Store.ReadAllAsync(after, 100, EventFilter.ForCategory(wanted));
-        var byType = await Store.ReadAllAsync(after, 100, EventFilter.ForTypes(wanted));
-        var waitingByType = await Store.ReadAllAsync(after, 100, EventFilter.ForTypes(wanted, skipped));
+        var byCategory = await reader.Store.ReadAllAsync(after, 100, EventFilter.ForCategory(wanted));
+        var byType = await reader.Store.ReadAllAsync(after, 100, EventFilter.ForTypes(wanted));
+        var waitingByType = await reader.Store.ReadAllAsync(after, 100, EventFilter.ForTypes(wanted, skipped));
+        await inFlight.RollbackAsync();
 
         // Nothing they match is committed beyond the horizon: a subscription may sleep until an
         // append of its events wakes it, instead of polling while the other event waits.
@@ -97,7 +102,6 @@ public sealed class ReadAllTests(EventStoreFixture fixture) : IClassFixture<Even
         byType.IsEnd.Should().BeTrue();
         waitingByType.Events.Should().BeEmpty();
         waitingByType.IsEnd.Should().BeFalse("an event it matches is committed behind the transaction in flight");
-        await inFlight.RollbackAsync();
     }
 
     [Fact]
