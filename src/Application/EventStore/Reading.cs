@@ -27,8 +27,9 @@ public sealed record EventFilter(IReadOnlyList<string>? Categories = null, IRead
 /// <summary>
 /// One page of $all. <see cref="IsEnd"/> is true when nothing more that the filter matches is
 /// committed after the page; when it is false with a short page, newer events it matches exist but
-/// wait on older transactions still in flight, and a reader should ask again shortly. <see cref="LastPosition"/> is where to read on
-/// from: the last event's position, or further when a filtered read skipped events it did not match.
+/// wait on older transactions still in flight, and a reader should ask again shortly.
+/// <see cref="LastPosition"/> is where to read on from: the last event's position, or further when
+/// a filtered read skipped events it did not match.
 /// </summary>
 public sealed record AllEventsPage(IReadOnlyList<RecordedEvent> Events, long LastPosition, bool IsEnd);
 

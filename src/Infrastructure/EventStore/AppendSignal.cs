@@ -52,7 +52,7 @@ public sealed class AppendSignal
     }
 
     /// <summary>A stream's category as the store's reads take it: the stream id up to its first '-'.</summary>
-    internal static string CategoryOf(string streamId) => streamId.IndexOf('-', StringComparison.Ordinal) is var dash and >= 0 ? streamId[..dash] : streamId;
+    private static string CategoryOf(string streamId) => streamId.IndexOf('-', StringComparison.Ordinal) is var dash and >= 0 ? streamId[..dash] : streamId;
 
     private void Release(Func<EventFilter, bool> wakes)
     {

@@ -2,6 +2,7 @@ using EventSourced.Application.EventStore;
 using EventSourced.Infrastructure.EventStore;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
+using Npgsql;
 
 namespace EventSourced.IntegrationTests.EventStore;
 
@@ -83,7 +84,7 @@ public sealed class ReadAllTests(EventStoreFixture fixture) : IClassFixture<Even
         await using var reader = await EventStoreNode.StartAsync(fixture.Database.ConnectionString, new EventStoreOptions { ReadAllSettleTimeout = TimeSpan.Zero });
         await using var connection = await fixture.Node.DataSource.OpenConnectionAsync();
         await using var inFlight = await connection.BeginTransactionAsync();
-        await using (var xid = new Npgsql.NpgsqlCommand("SELECT pg_current_xact_id()", connection, inFlight))
+        await using (var xid = new NpgsqlCommand("SELECT pg_current_xact_id()", connection, inFlight))
         {
             // Holds the horizon: whatever commits from now on lies above it until this ends.
             await xid.ExecuteScalarAsync();
