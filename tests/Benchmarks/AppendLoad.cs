@@ -31,6 +31,33 @@ internal static class AppendLoad
         return counts.Sum() / clock.Elapsed.TotalSeconds;
     }
 
+    /// <summary>
+    /// Measures the baseline and the measured side once a round, alternating which goes first, so
+    /// that table growth and checkpoints hit both sides alike.
+    /// </summary>
+    public static async Task<(List<double> Baseline, List<double> Measured)> PairedRoundsAsync(int rounds, Func<Task<double>> baseline, Func<Task<double>> measured)
+    {
+        var baselines = new List<double>();
+        var measures = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var baselineFirst = round % 2 == 0;
+            for (var side = 0; side < 2; side++)
+            {
+                if (baselineFirst == (side == 0))
+                {
+                    baselines.Add(await baseline());
+                }
+                else
+                {
+                    measures.Add(await measured());
+                }
+            }
+        }
+
+        return (baselines, measures);
+    }
+
     public static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();

@@ -50,22 +50,13 @@ internal static class EncryptionBenchmark
 
     private static async Task<double> CompareAsync(string name, int writers, int batch, Func<Guid> contact, IEventStore plain, IEventStore encrypted, double seconds, int rounds)
     {
-        var plainRates = new List<double>();
-        var encryptedRates = new List<double>();
-        for (var round = 0; round < rounds; round++)
-        {
-            var plainFirst = round % 2 == 0;
-            for (var side = 0; side < 2; side++)
-            {
-                var store = plainFirst == (side == 0) ? plain : encrypted;
-                (store == plain ? plainRates : encryptedRates).Add(await AppendLoad.RateAsync(
-                    writers, batch, seconds, (stream, version, events) => store.AppendAsync(stream, ExpectedVersion.From(version), events), count => [.. Enumerable.Range(0, count).Select(_ => Payload.ContactAdded(contact()))]));
-            }
-        }
-
+        var (plainRates, encryptedRates) = await AppendLoad.PairedRoundsAsync(rounds, () => RateAsync(plain), () => RateAsync(encrypted));
         var costs = plainRates.Zip(encryptedRates, (p, e) => 1 - (e / p)).Order().ToList();
         var cost = costs[costs.Count / 2];
         Console.WriteLine($"{name,-44}{AppendLoad.Median(plainRates),12:N0}{AppendLoad.Median(encryptedRates),16:N0}{cost,8:P1}{$"{costs[0]:P0} to {costs[^1]:P0}",16}");
         return cost;
+
+        Task<double> RateAsync(IEventStore store) => AppendLoad.RateAsync(
+            writers, batch, seconds, (stream, version, events) => store.AppendAsync(stream, ExpectedVersion.From(version), events), count => [.. Enumerable.Range(0, count).Select(_ => Payload.ContactAdded(contact()))]);
     }
 }

@@ -116,25 +116,10 @@ static string Verdict(double ratio, double goal) => $"{(ratio >= goal ? "met" : 
 
 async Task<double> CompareAsync(string name, int writers, int batch)
 {
-    var rawRates = new List<double>();
-    var ourRates = new List<double>();
-    for (var round = 0; round < rounds; round++)
-    {
-        // Alternate who goes first, so that table growth and checkpoints hit both sides alike.
-        var rawFirst = round % 2 == 0;
-        for (var side = 0; side < 2; side++)
-        {
-            if (rawFirst == (side == 0))
-            {
-                rawRates.Add(await AppendLoad.RateAsync(writers, batch, seconds, (stream, version, events) => raw.InsertAsync(stream, version, events)));
-            }
-            else
-            {
-                ourRates.Add(await AppendLoad.RateAsync(writers, batch, seconds, (stream, version, events) => store.AppendAsync(stream, ExpectedVersion.From(version), events)));
-            }
-        }
-    }
-
+    var (rawRates, ourRates) = await AppendLoad.PairedRoundsAsync(
+        rounds,
+        () => AppendLoad.RateAsync(writers, batch, seconds, (stream, version, events) => raw.InsertAsync(stream, version, events)),
+        () => AppendLoad.RateAsync(writers, batch, seconds, (stream, version, events) => store.AppendAsync(stream, ExpectedVersion.From(version), events)));
     var ratios = rawRates.Zip(ourRates, (r, o) => o / r).Order().ToList();
     var ratio = AppendLoad.Median(ratios);
     Console.WriteLine($"{name,-28}{AppendLoad.Median(rawRates),12:N0}{AppendLoad.Median(ourRates),14:N0}{ratio,8:F2}{$"{ratios[0]:F2}-{ratios[^1]:F2}",16}");

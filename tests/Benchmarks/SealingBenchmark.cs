@@ -33,22 +33,7 @@ internal static class SealingBenchmark
 
         Console.WriteLine($"Sealing vs the raw cipher, {events:N0} contact events in batches of {Batch}: {rounds} paired rounds, order alternating; medians shown.");
         Console.WriteLine($"{"raw us/event",14}{"sealing us/event",18}{"ratio",8}");
-        var raw = new List<double>();
-        var sealing = new List<double>();
-        for (var round = 0; round < rounds; round++)
-        {
-            for (var side = 0; side < 2; side++)
-            {
-                if ((round % 2 == 0) == (side == 0))
-                {
-                    raw.Add(RawCipher(batches));
-                }
-                else
-                {
-                    sealing.Add(await SealingAsync(store, batches));
-                }
-            }
-        }
+        var (raw, sealing) = await AppendLoad.PairedRoundsAsync(rounds, () => Task.FromResult(RawCipher(batches)), () => SealingAsync(store, batches));
 
         var ratios = raw.Zip(sealing, (r, s) => s / r).ToList();
         Console.WriteLine($"{AppendLoad.Median(raw),14:F2}{AppendLoad.Median(sealing),18:F2}{AppendLoad.Median(ratios),8:F2}");
