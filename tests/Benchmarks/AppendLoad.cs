@@ -41,17 +41,15 @@ internal static class AppendLoad
         var measures = new List<double>();
         for (var round = 0; round < rounds; round++)
         {
-            var baselineFirst = round % 2 == 0;
-            for (var side = 0; side < 2; side++)
+            if (round % 2 == 0)
             {
-                if (baselineFirst == (side == 0))
-                {
-                    baselines.Add(await baseline());
-                }
-                else
-                {
-                    measures.Add(await measured());
-                }
+                baselines.Add(await baseline());
+                measures.Add(await measured());
+            }
+            else
+            {
+                measures.Add(await measured());
+                baselines.Add(await baseline());
             }
         }
 
