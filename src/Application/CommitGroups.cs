@@ -21,6 +21,9 @@ public sealed class CommitGroups<TItem>(int maxRunners, int maxGroup, Func<List<
     private readonly Queue<TItem> _queue = new();
     private int _runners;
 
+    /// <summary>Runners at work now, each committing a group or about to.</summary>
+    public int Runners => Volatile.Read(ref _runners);
+
     public void Add(IEnumerable<TItem> items)
     {
         bool startRunner;

@@ -1,4 +1,5 @@
 using EventSourced.Application.EventStore;
+using EventSourced.Infrastructure.EventStore;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
 
@@ -64,5 +65,31 @@ public sealed class GroupCommitTests(EventStoreFixture fixture) : IClassFixture<
 
         both.Select(r => r.NextVersion).Should().BeEquivalentTo([0L, 1L]);
         (await fixture.Node.Store.ReadStreamAsync(stream, ReadDirection.Forward, 0, 10)).Select(e => e.EventId).Should().BeEquivalentTo([a.EventId, b.EventId]);
+    }
+
+    [Fact]
+    public async Task Bulk_appends_commit_through_two_committers_of_their_own()
+    {
+        var store = fixture.Node.Store;
+        var streams = Enumerable.Range(0, 100).Select(i => Events.NewStream($"bulk{i}")).ToList();
+        var seen = store.BulkAppendsSeen;
+
+        var (committers, results) = await AppendAsBulkAsync(store, streams);
+
+        committers.Should().BeLessThanOrEqualTo(2, "a hundred appends at once start two committers at most");
+        results.Should().OnlyContain(r => r.NextVersion == 0);
+        (store.BulkAppendsSeen - seen).Should().Be(streams.Count);
+        await store.AppendAsync(Events.NewStream("after-bulk"), ExpectedVersion.NoStream, [Events.One()]);
+        (store.BulkAppendsSeen - seen).Should().Be(streams.Count, "the mark stays in the flow that set it");
+    }
+
+    // Async, so that the mark stays in here. Committers are counted as the last append is queued:
+    // a lane of more would have started more by then.
+    private static async Task<(int Committers, AppendResult[] Results)> AppendAsBulkAsync(PostgresEventStore store, List<string> streams)
+    {
+        BulkAppends.MarkThisFlow();
+        var appends = streams.Select(s => store.AppendAsync(s, ExpectedVersion.NoStream, [Events.One()])).ToList();
+        var committers = store.CommittersAtWork(bulk: true);
+        return (committers, await Task.WhenAll(appends));
     }
 }

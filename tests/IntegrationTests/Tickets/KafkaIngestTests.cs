@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
+using EventSourced.Infrastructure.EventStore;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
 using static EventSourced.IntegrationTests.Tickets.SellerRecords;
 
 namespace EventSourced.IntegrationTests.Tickets;
@@ -33,6 +35,8 @@ public sealed class KafkaIngestTests(KafkaApi api) : IClassFixture<KafkaApi>
     public async Task A_record_delivered_again_appends_nothing()
     {
         var ids = Ids.New();
+        var store = api.Services.GetRequiredService<PostgresEventStore>();
+        var bulkBefore = store.BulkAppendsSeen;
         await api.ProduceAsync("events", ids.Show, Show(ids.Show));
         await api.ProduceAsync("orders", ids.Order, Order(ids));
         await api.ProduceAsync("orders", ids.Order, Order(ids));
@@ -42,6 +46,7 @@ public sealed class KafkaIngestTests(KafkaApi api) : IClassFixture<KafkaApi>
 
         (await api.StreamAsync($"order-{ids.Order}")).Should().ContainSingle();
         (await api.StreamAsync($"ticketevent-{ids.Show}")).Should().ContainSingle();
+        (store.BulkAppendsSeen - bulkBefore).Should().BeGreaterThanOrEqualTo(3, "the consumer's appends (show, order, refund) commit as bulk");
     }
 
     [Fact]

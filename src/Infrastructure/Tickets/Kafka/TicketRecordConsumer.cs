@@ -1,5 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
+using EventSourced.Infrastructure.EventStore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -36,6 +37,8 @@ public sealed partial class TicketRecordConsumer(
         // reports it, and the consumer starts again from the last committed offsets.
         async Task RunAsync()
         {
+            // Thousands of records a poll, applied side by side: their appends commit as bulk.
+            BulkAppends.MarkThisFlow();
             while (!stoppingToken.IsCancellationRequested)
             {
                 try
