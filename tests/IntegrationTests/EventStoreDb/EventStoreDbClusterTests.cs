@@ -104,6 +104,18 @@ public sealed class EventStoreDbClusterTests : IAsyncLifetime
         _nodes[2].Served.Should().Contain(s => s.StartsWith("Append ", StringComparison.Ordinal), "the third node leads at the end");
     }
 
+    [Fact]
+    public async Task A_call_whose_connection_drops_is_made_again_after_the_cluster_is_found_again()
+    {
+        var store = Store("maxDiscoverAttempts=5&discoveryInterval=20");
+        var stream = Events.NewStream("reset");
+        var e = Events.One();
+
+        await store.AppendAsync(stream, ExpectedVersion.NoStream, [e]);
+
+        (await store.ReadStreamAsync(stream, ReadDirection.Forward, 0, 10)).Select(r => r.EventId).Should().Equal(e.EventId);
+    }
+
     private EventStoreDbEventStore Store(string query) =>
         EventStoreDbServiceCollectionExtensions.Create($"esdb://admin:changeit@{string.Join(',', _nodes.Select(n => $"127.0.0.1:{n.Port}"))}?tls=false&{query}");
 }

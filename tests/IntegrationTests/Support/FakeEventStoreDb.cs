@@ -190,4 +190,7 @@ internal sealed class FakeEventStoreDbLog
     public TaskCompletionSource Appended { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public List<string?> Authorizations { get; } = [];
+
+    /// <summary>Streams whose first call had its connection dropped ("reset-" streams).</summary>
+    public HashSet<string> Dropped { get; } = [];
 }

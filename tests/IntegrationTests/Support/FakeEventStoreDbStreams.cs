@@ -269,9 +269,19 @@ internal sealed class FakeEventStoreDbStreams(FakeEventStoreDb node) : Streams.S
 
     private async Task FaultAsync(string stream, ServerCallContext context)
     {
+        bool drop;
         lock (server.Gate)
         {
             server.Authorizations.Add(context.RequestHeaders.GetValue("authorization"));
+            drop = stream.StartsWith("reset-", StringComparison.Ordinal) && server.Dropped.Add(stream);
+        }
+
+        if (drop)
+        {
+            // The stream's first call ends as on a node going down: the connection goes, with no
+            // status, and the client sees the transport fail.
+            context.GetHttpContext().Abort();
+            throw new OperationCanceledException("The connection was dropped.");
         }
 
         switch (stream.Split('-')[0])
