@@ -43,8 +43,8 @@ public sealed partial class PostgresEventStore
 
     private CommitGroups<PendingAppend> BulkGroups => LazyInitializer.EnsureInitialized(ref _bulkGroups, () => new(MaxBulkCommitters, MaxGroup, CommitAsync, NewGroup));
 
-    /// <summary>Committers at work now in one of the two lanes (tests see the lanes by it).</summary>
-    internal int CommittersAtWork(bool bulk) => (bulk ? _bulkGroups : _groups)?.Runners ?? 0;
+    /// <summary>Committers at work now in the bulk lane (tests see the lane by it).</summary>
+    internal int BulkCommittersAtWork => _bulkGroups?.Runners ?? 0;
 
     /// <summary>Appends that went through the bulk lane since this store was made.</summary>
     internal long BulkAppendsSeen => Interlocked.Read(ref _bulkAppends);

@@ -89,7 +89,7 @@ public sealed class GroupCommitTests(EventStoreFixture fixture) : IClassFixture<
     {
         BulkAppends.MarkThisFlow();
         var appends = streams.Select(s => store.AppendAsync(s, ExpectedVersion.NoStream, [Events.One()])).ToList();
-        var committers = store.CommittersAtWork(bulk: true);
+        var committers = store.BulkCommittersAtWork;
         return (committers, await Task.WhenAll(appends));
     }
 }

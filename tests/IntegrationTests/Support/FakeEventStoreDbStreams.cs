@@ -269,23 +269,18 @@ internal sealed class FakeEventStoreDbStreams(FakeEventStoreDb node) : Streams.S
 
     private async Task FaultAsync(string stream, ServerCallContext context)
     {
-        bool drop;
         lock (server.Gate)
         {
             server.Authorizations.Add(context.RequestHeaders.GetValue("authorization"));
-            drop = stream.StartsWith("reset-", StringComparison.Ordinal) && server.Dropped.Add(stream);
-        }
-
-        if (drop)
-        {
-            // The stream's first call ends as on a node going down: the connection goes, with no
-            // status, and the client sees the transport fail.
-            context.GetHttpContext().Abort();
-            throw new OperationCanceledException("The connection was dropped.");
         }
 
         switch (stream.Split('-')[0])
         {
+            case "reset" when FirstCallOf(stream):
+                // The stream's first call ends as on a node going down: the connection goes, with no
+                // status, and the client sees the transport fail.
+                context.GetHttpContext().Abort();
+                throw new OperationCanceledException("The connection was dropped.");
             case "unavailable":
                 throw new RpcException(new Status(StatusCode.Unavailable, "Server Is Not Ready"));
             case "denied":
@@ -296,6 +291,14 @@ internal sealed class FakeEventStoreDbStreams(FakeEventStoreDb node) : Streams.S
                 throw new RpcException(new Status(StatusCode.DeadlineExceeded, "Too slow"));
             default:
                 return;
+        }
+    }
+
+    private bool FirstCallOf(string stream)
+    {
+        lock (server.Gate)
+        {
+            return server.Dropped.Add(stream);
         }
     }
 }
