@@ -59,7 +59,7 @@ public sealed partial class BayeuxFeed(IEventStore store, EventTypeRegistry regi
 
     private void Publish(RecordedEvent recorded)
     {
-        foreach (var (channel, data) in Messages(registry.Deserialize(recorded)))
+        foreach (var (channel, data) in Messages(registry.Deserialize(recorded), recorded.Position))
         {
             var message = new JsonObject { ["channel"] = channel, ["data"] = data, ["id"] = recorded.Position.ToString(System.Globalization.CultureInfo.InvariantCulture) };
             foreach (var client in clients.All.Where(c => c.Listens(channel)))
@@ -69,14 +69,14 @@ public sealed partial class BayeuxFeed(IEventStore store, EventTypeRegistry regi
         }
     }
 
-    private IEnumerable<(string Channel, JsonObject Data)> Messages(object? @event)
+    private IEnumerable<(string Channel, JsonObject Data)> Messages(object? @event, long position)
     {
         switch (@event)
         {
             case ConversationOpened e:
                 _visitors[e.ConversationId] = e.VisitorId;
                 // Managers hear it too, on /service/*.
-                yield return ($"/service/{e.VisitorId}", Conversation(e.ConversationId, e.VisitorId, e.ManagerId, "opened"));
+                yield return ($"/service/{e.VisitorId}", Conversation(e.ConversationId, e.VisitorId, e.ManagerId, "opened", position));
                 break;
             case ChatMessagePosted e:
                 var message = new JsonObject
@@ -106,11 +106,14 @@ public sealed partial class BayeuxFeed(IEventStore store, EventTypeRegistry regi
         }
     }
 
-    private static JsonObject Conversation(Guid id, string visitorId, string managerId, string action) => new()
+    // With the event's position, as the open's response has it: a client that joins the chat from
+    // this push reads its history with ?minPosition=, and a push can come before the read model
+    // has the chat (it did, on a busy machine: the history read said the chat did not exist).
+    private static JsonObject Conversation(Guid id, string visitorId, string managerId, string action, long position) => new()
     {
         ["entity"] = "conversation",
         ["action"] = action,
-        ["conversation"] = new JsonObject { ["id"] = id, ["visitorId"] = visitorId, ["managerId"] = managerId },
+        ["conversation"] = new JsonObject { ["id"] = id, ["visitorId"] = visitorId, ["managerId"] = managerId, ["position"] = position },
     };
 
     private async Task ForgetIdleAsync(CancellationToken ct)

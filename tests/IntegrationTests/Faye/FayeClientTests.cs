@@ -33,6 +33,7 @@ public sealed class FayeClientTests(FayeClientTests.Site site, Xunit.Abstraction
         var opened = heard.GetProperty("visitorData");
         (opened.GetProperty("entity").GetString(), opened.GetProperty("action").GetString()).Should().Be(("conversation", "opened"));
         opened.GetProperty("conversation").GetProperty("visitorId").GetString().Should().Be(visitor);
+        opened.GetProperty("conversation").GetProperty("position").GetInt64().Should().BePositive("a client joining from the push reads the history from there");
         heard.GetProperty("managerData").GetProperty("conversation").GetProperty("managerId").GetString().Should().Be("mia");
         foreach (var side in new[] { "visitor", "manager" })
         {

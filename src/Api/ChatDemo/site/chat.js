@@ -61,7 +61,14 @@ function chatSide({ role, headers, ext }) {
     await new Promise((resolve, reject) => channel.then(resolve, reject));
     // Read-your-writes: a chat just opened is in the read model once its position is.
     const after = opened.position ? `?minPosition=${opened.position}` : '';
-    const history = await rest('GET', `/api/conversations/${opened.id}/messages${after}`);
+    let history;
+    try {
+      history = await rest('GET', `/api/conversations/${opened.id}/messages${after}`);
+    } catch (error) {
+      // Not joined: the other way in (the open's response, or the push) may try again.
+      conversation = null;
+      throw error;
+    }
     for (const message of history.reverse()) render(message);
     // Said only now: from here on nothing written to this chat can be missed.
     $('status').textContent = role === 'visitor' ? `Chatting with ${opened.managerId}` : `Chatting with visitor ${opened.visitorId}`;
