@@ -76,7 +76,7 @@ public sealed partial class BayeuxFeed(IEventStore store, EventTypeRegistry regi
             case ConversationOpened e:
                 _visitors[e.ConversationId] = e.VisitorId;
                 // Managers hear it too, on /service/*.
-                yield return ($"/service/{e.VisitorId}", Conversation(e.ConversationId, e.VisitorId, e.ManagerId, "opened", position));
+                yield return ($"/service/{e.VisitorId}", Opened(e.ConversationId, e.VisitorId, e.ManagerId, position));
                 break;
             case ChatMessagePosted e:
                 var message = new JsonObject
@@ -109,10 +109,10 @@ public sealed partial class BayeuxFeed(IEventStore store, EventTypeRegistry regi
     // With the event's position, as the open's response has it: a client that joins the chat from
     // this push reads its history with ?minPosition=, and a push can come before the read model
     // has the chat (it did, on a busy machine: the history read said the chat did not exist).
-    private static JsonObject Conversation(Guid id, string visitorId, string managerId, string action, long position) => new()
+    private static JsonObject Opened(Guid id, string visitorId, string managerId, long position) => new()
     {
         ["entity"] = "conversation",
-        ["action"] = action,
+        ["action"] = "opened",
         ["conversation"] = new JsonObject { ["id"] = id, ["visitorId"] = visitorId, ["managerId"] = managerId, ["position"] = position },
     };
 
