@@ -9,13 +9,18 @@ namespace EventSourced.Application;
 /// </summary>
 /// <param name="maxRunners">Groups in flight at once; more items than they can take form the next group.</param>
 /// <param name="maxGroup">Items in one group at the most.</param>
-/// <param name="commit">Writes a group and settles each of its items, failures included: it must not throw.</param>
+/// <param name="commit">Writes a group and settles each of its items, failures included.</param>
+/// <param name="fail">
+/// Settles the items of a group whose commit threw, with what it threw (items the commit settled
+/// already stay as they are). The runner then goes on: a runner lost to an exception would leave
+/// every item queued behind it waiting for ever once all the runners were lost.
+/// </param>
 /// <param name="newGroup">
 /// Starts a group's admission: the function it returns is asked, in queue order, whether the next
 /// item may join (and counts it in when it says yes). The first item of a group must be admitted.
 /// Null admits everything.
 /// </param>
-public sealed class CommitGroups<TItem>(int maxRunners, int maxGroup, Func<List<TItem>, Task> commit, Func<Func<TItem, bool>>? newGroup = null)
+public sealed class CommitGroups<TItem>(int maxRunners, int maxGroup, Func<List<TItem>, Task> commit, Action<List<TItem>, Exception> fail, Func<Func<TItem, bool>>? newGroup = null)
 {
     private readonly Lock _gate = new();
     private readonly Queue<TItem> _queue = new();
@@ -67,7 +72,14 @@ public sealed class CommitGroups<TItem>(int maxRunners, int maxGroup, Func<List<
                 }
             }
 
-            await commit(group);
+            try
+            {
+                await commit(group);
+            }
+            catch (Exception e)
+            {
+                fail(group, e);
+            }
         }
     }
 }

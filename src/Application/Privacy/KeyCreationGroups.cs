@@ -15,21 +15,18 @@ internal sealed class KeyCreationGroups
     private readonly CommitGroups<Request> _groups;
 
     public KeyCreationGroups(Func<IReadOnlyList<IReadOnlyList<string>>, Task<IReadOnlyList<SubjectKey>>> getOrCreate) =>
-        _groups = new(MaxCreators, MaxGroup, async group =>
-        {
-            try
+        _groups = new(
+            MaxCreators,
+            MaxGroup,
+            async group =>
             {
                 var keys = await getOrCreate([.. group.Select(r => r.Aliases)]);
                 for (var i = 0; i < group.Count; i++)
                 {
                     group[i].Key.TrySetResult(keys[i]);
                 }
-            }
-            catch (Exception e)
-            {
-                group.ForEach(r => r.Key.TrySetException(e));
-            }
-        });
+            },
+            fail: (group, e) => group.ForEach(r => r.Key.TrySetException(e)));
 
     /// <summary>Each subject's key (by its aliases), in the order asked.</summary>
     public Task<SubjectKey[]> KeysForAsync(IEnumerable<IReadOnlyList<string>> subjects, CancellationToken ct)

@@ -39,9 +39,9 @@ public sealed partial class PostgresEventStore
     }
 
     // Made on first use: a field initializer cannot reach this instance's methods.
-    private CommitGroups<PendingAppend> Groups => LazyInitializer.EnsureInitialized(ref _groups, () => new(MaxCommitters, MaxGroup, CommitAsync, NewGroup));
+    private CommitGroups<PendingAppend> Groups => LazyInitializer.EnsureInitialized(ref _groups, () => new(MaxCommitters, MaxGroup, CommitAsync, Fail, NewGroup));
 
-    private CommitGroups<PendingAppend> BulkGroups => LazyInitializer.EnsureInitialized(ref _bulkGroups, () => new(MaxBulkCommitters, MaxGroup, CommitAsync, NewGroup));
+    private CommitGroups<PendingAppend> BulkGroups => LazyInitializer.EnsureInitialized(ref _bulkGroups, () => new(MaxBulkCommitters, MaxGroup, CommitAsync, Fail, NewGroup));
 
     /// <summary>Committers at work now in the bulk lane (tests see the lane by it).</summary>
     internal int BulkCommittersAtWork => _bulkGroups?.Runners ?? 0;
@@ -86,6 +86,9 @@ public sealed partial class PostgresEventStore
         };
     }
 
+    /// <summary>A group that failed other than by a rollback (the database is away): each append fails as it would have alone.</summary>
+    private static void Fail(List<PendingAppend> group, Exception e) => group.ForEach(a => a.Outcome.TrySetException(e));
+
     private Task CommitAsync(List<PendingAppend> group) =>
         group.Count == 1
             ? SettleAsync(group[0], () => AppendAloneAsync(group[0].StreamId, group[0].Expected, group[0].Events, group[0].NewKeys, CancellationToken.None))
@@ -106,12 +109,6 @@ public sealed partial class PostgresEventStore
                 await SettleAsync(append, () => AppendAloneAsync(append.StreamId, append.Expected, append.Events, append.NewKeys, CancellationToken.None));
             }
 
-            return;
-        }
-        catch (Exception e)
-        {
-            // The database is away, as each of them would have seen it alone.
-            group.ForEach(a => a.Outcome.TrySetException(e));
             return;
         }
 
