@@ -45,7 +45,8 @@ public static class TicketQueryEndpoints
         await deadLetters.RemoveAsync(id, ct) ? TypedResults.NoContent() : (ProblemHttpResult)Problems.NotFoundResult($"There is no dead letter {id}.");
 
     private static async Task<Results<Ok<ShowRow>, ProblemHttpResult>> ShowAsync(string id, TicketQueries queries, ProjectionProgress progress, CancellationToken ct, long? minPosition = null) =>
-        await ReadYourWrites.LaggingAsync(progress, "shows", minPosition, ct) is { } lagging ? lagging
+        // A show's availability comes from its orders, which the tickets projection keeps.
+        (await ReadYourWrites.LaggingAsync(progress, "shows", minPosition, ct) ?? await ReadYourWrites.LaggingAsync(progress, "tickets", minPosition, ct)) is { } lagging ? lagging
         : await queries.ShowAsync(id, ct) is { } show ? TypedResults.Ok(show)
         : (ProblemHttpResult)Problems.NotFoundResult($"Ticket event {id} is not known.");
 

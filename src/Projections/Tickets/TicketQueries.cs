@@ -21,7 +21,7 @@ public sealed record OrderView(string OrderId, string? Number, IReadOnlyList<Tic
 /// <param name="Kind">order (waiting for a show) or refund (waiting for the order of its tickets).</param>
 public sealed record ParkedCount(string Kind, long Waiting);
 
-/// <summary>Reads the ticket read models (rm.shows, rm.tickets, rm.tickets_refunds, rm.parked).</summary>
+/// <summary>Reads the ticket read models (rm.shows, rm.tickets, rm.tickets_refunds, rm.tickets_availability, rm.parked).</summary>
 public sealed class TicketQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -30,9 +30,10 @@ public sealed class TicketQueries([FromKeyedServices(ReadModelQueries.DataSource
     {
         var rows = await dataSource.QueryAsync(
             """
-            SELECT event_id, group_id, name, status, category, start_at, finish_at, offset_minutes, media, description, organizer::text, venue::text,
-                   price_min, currency, tickets_available, source
-            FROM rm.shows WHERE event_id = $1
+            SELECT s.event_id, group_id, name, status, category, start_at, finish_at, offset_minutes, media, description, organizer::text, venue::text,
+                   a.price_min, a.currency, a.tickets_available, source
+            FROM rm.shows s LEFT JOIN rm.tickets_availability a ON a.event_id = s.event_id
+            WHERE s.event_id = $1
             """,
             r =>
             {

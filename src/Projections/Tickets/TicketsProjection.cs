@@ -7,7 +7,9 @@ namespace EventSourced.Projections.Tickets;
 /// <summary>
 /// One row per ticket of every order, as the seller last reported it, sold or refunded; and the
 /// refunds, by ticket (rm.tickets_refunds), so that a refund that came before its order marks the
-/// tickets the moment the order arrives. No buyer data is kept here: it stays in the events.
+/// tickets the moment the order arrives; and each show's availability and minimum price as the
+/// latest order reported them (rm.tickets_availability), read with the show. No buyer data is
+/// kept here: it stays in the events.
 /// </summary>
 public sealed class TicketsProjection : IProjection
 {
@@ -16,11 +18,11 @@ public sealed class TicketsProjection : IProjection
 
     public string Name => "tickets";
 
-    public int Version => 2;
+    public int Version => 3;
 
     public EventFilter Filter { get; } = EventFilter.ForTypes("order_recorded", "refund_recorded").Sealed();
 
-    public IReadOnlyList<string> MoreTables => ["_refunds"];
+    public IReadOnlyList<string> MoreTables => ["_refunds", "_availability"];
 
     public string CreateTableSql(string table) => $"""
         CREATE TABLE {table} (
@@ -43,6 +45,11 @@ public sealed class TicketsProjection : IProjection
             ticket_id  text NOT NULL,
             PRIMARY KEY (refund_id, ticket_id));
         CREATE INDEX ON {table}_refunds (ticket_id);
+        CREATE TABLE {table}_availability (
+            event_id          text    PRIMARY KEY,
+            price_min         bigint  NOT NULL,
+            currency          text    NOT NULL,
+            tickets_available integer NOT NULL);
         """;
 
     public string ServingIndexesSql(string table) => $"CREATE INDEX ON {table} (event_id, status);";
@@ -69,6 +76,14 @@ public sealed class TicketsProjection : IProjection
                             category = $10, price_nominal = $11, currency = $12, status = excluded.status
                         """,
                         t.TicketId, o.OrderId, o.Number, t.EventId, t.Barcode, t.Number, t.Series, t.Row, t.Seat, t.Category, t.PriceNominal, t.Currency);
+                }
+
+                foreach (var a in o.Availability)
+                {
+                    write.Execute($"""
+                        INSERT INTO {write.Table}_availability (event_id, price_min, currency, tickets_available) VALUES ($1, $2, $3, $4)
+                        ON CONFLICT (event_id) DO UPDATE SET price_min = $2, currency = $3, tickets_available = $4
+                        """, a.EventId, a.PriceMin, a.Currency, a.TicketsAvailable);
                 }
 
                 break;

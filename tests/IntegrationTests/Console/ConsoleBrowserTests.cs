@@ -172,15 +172,7 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
         await Screenshots.TakeAsync(page, "console-ticket-ingest");
     }
 
-    private async Task IngestAsync(string kind, string key, byte[] body)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/ingest/{kind}") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        request.Headers.Add("X-Message-Key", key);
-        request.Headers.Add("application-id", "ticketland");
-        request.Headers.Add("schema-version", "1.0");
-        (await (await site.Api.ClientFor("ticketland").SendAsync(request)).JsonAsync(HttpStatusCode.Accepted)).GetProperty("status").GetString().Should().Be("applied");
-    }
+    private Task IngestAsync(string kind, string key, byte[] body) => SellerRecords.IngestAsync(site.Api.ClientFor("ticketland"), kind, key, body);
 
     /// <summary>A message of alice's whose one delivery gave up, appended as the delivery saga appends it.</summary>
     private async Task<(Guid MessageId, Guid DeliveryId)> FailedDeliveryAsync(string text)

@@ -250,15 +250,7 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
     private async Task<JsonElement> MessageAsync(Guid id, long minPosition) =>
         await (await _alice.GetAsync($"/api/messages/{id}?minPosition={minPosition}")).JsonAsync(HttpStatusCode.OK);
 
-    private async Task IngestAsync(string kind, string key, byte[] body)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/ingest/{kind}") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new("application/json");
-        request.Headers.Add("X-Message-Key", key);
-        request.Headers.Add("application-id", "ticketland");
-        request.Headers.Add("schema-version", "1.0");
-        (await (await api.ClientFor("ticketland").SendAsync(request)).JsonAsync(HttpStatusCode.Accepted)).GetProperty("status").GetString().Should().Be("applied");
-    }
+    private Task IngestAsync(string kind, string key, byte[] body) => SellerRecords.IngestAsync(api.ClientFor("ticketland"), kind, key, body);
 
     private async Task<Guid> OpenChatAsync(string visitor) =>
         (await (await api.ClientFor(visitor).PostAsJsonAsync("/api/conversations", new { })).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();

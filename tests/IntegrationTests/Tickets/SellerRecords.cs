@@ -1,5 +1,8 @@
+using System.Net;
 using System.Text;
 using EventSourced.Infrastructure.Tickets.Protos;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
 using Google.Protobuf;
 
 namespace EventSourced.IntegrationTests.Tickets;
@@ -20,6 +23,19 @@ public static class SellerRecords
         }
 
         public string Email => $"buyer-{Order}@example.com";
+    }
+
+    /// <summary>Sends a JSON record as the seller's HTTP sender does, expects it applied, and returns the position of its events.</summary>
+    public static async Task<long> IngestAsync(HttpClient seller, string kind, string key, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/ingest/{kind}") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.Add("X-Message-Key", key);
+        request.Headers.Add("application-id", "ticketland");
+        request.Headers.Add("schema-version", "1.0");
+        var accepted = await (await seller.SendAsync(request)).JsonAsync(HttpStatusCode.Accepted);
+        accepted.GetProperty("status").GetString().Should().Be("applied");
+        return accepted.GetProperty("position").GetInt64();
     }
 
     // 2026-12-31 19:00 and 22:00 at UTC+3: the show's local evening.
