@@ -11,6 +11,8 @@ namespace EventSourced.Projections.Runner;
 /// inserts are gathered per table until another statement comes (inserts into different tables
 /// commute, as read models have no foreign keys or triggers); each table's rows then become a
 /// binary COPY when there are many (catching up), or one unnest() statement in the batch (live).
+/// Statements over a set of rows (<see cref="Row"/>, an upsert for example) are gathered the same
+/// way and run once for all their rows.
 /// </summary>
 public sealed class ProjectionWrite(string table) : IAsyncDisposable
 {
@@ -28,6 +30,18 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
         [typeof(DateTimeOffset)] = NpgsqlDbType.TimestampTz,
     };
 
+    // The column types a Row statement may declare, with the values they take.
+    private static readonly Dictionary<string, Type> SqlTypes = new()
+    {
+        ["text"] = typeof(string),
+        ["uuid"] = typeof(Guid),
+        ["bigint"] = typeof(long),
+        ["integer"] = typeof(int),
+        ["boolean"] = typeof(bool),
+        ["numeric"] = typeof(decimal),
+        ["timestamptz"] = typeof(DateTimeOffset),
+    };
+
     // Per statement with a null parameter, the types PostgreSQL gives its parameters. A null is sent
     // with its parameter's type: Npgsql runs a prepared statement unprepared (planned anew) whenever
     // its parameters' types differ from those it was prepared with, and an untyped null differs
@@ -38,12 +52,13 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
     // In order: batches of statements and long insert runs, each written as it comes.
     private readonly List<object> _steps = [];
     private readonly Dictionary<(string Table, string Columns), InsertRun> _inserts = [];
+    private readonly Dictionary<string, RowRun> _rowRuns = [];
 
     public string Table => table;
 
     public void Execute(string sql, params object?[] parameters)
     {
-        EndInserts();
+        EndGathered();
         var command = new NpgsqlBatchCommand(sql);
         foreach (var value in parameters)
         {
@@ -69,9 +84,29 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
         run.Rows.Add(values);
     }
 
+    /// <summary>
+    /// One row for a statement that reads its rows from a set named <c>rows</c>, for example
+    /// <c>INSERT INTO t (id, name) SELECT id, name FROM rows ON CONFLICT (id) DO UPDATE SET name = excluded.name</c>.
+    /// Consecutive rows for the same statement are written by one execution of it, until another
+    /// statement comes through <see cref="Execute"/>; so, like gathered inserts, such a statement
+    /// must not read what another gathered one writes. Of rows with the same key (the first
+    /// column), the last one is written: a statement may touch a row only once.
+    /// </summary>
+    /// <param name="columns">The rows' columns with their types, the key first: "id text, amount bigint".</param>
+    public void Row(string sql, string columns, params object?[] values)
+    {
+        if (!_rowRuns.TryGetValue(sql, out var run))
+        {
+            run = new RowRun(sql, columns);
+            _rowRuns.Add(sql, run);
+        }
+
+        run.Add(values);
+    }
+
     public async Task FlushAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
-        EndInserts();
+        EndGathered();
         foreach (var step in _steps)
         {
             switch (step)
@@ -151,14 +186,23 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
         return batch;
     }
 
-    private void EndInserts()
+    /// <summary>Queues what was gathered, before a statement that may depend on it.</summary>
+    private void EndGathered()
     {
-        // Insertion order of the dictionary: tables in the order their first row came.
-        var runs = _inserts.Values.ToList();
+        // Insertion order of the dictionaries: tables in the order their first row came. Both are
+        // emptied first, as a single row's insert goes through Execute, which comes back here.
+        var inserts = _inserts.Values.ToList();
+        var rowRuns = _rowRuns.Values.ToList();
         _inserts.Clear();
-        foreach (var run in runs)
+        _rowRuns.Clear();
+        foreach (var run in inserts)
         {
             EndInserts(run);
+        }
+
+        foreach (var run in rowRuns)
+        {
+            CurrentBatch().BatchCommands.Add(run.ToCommand());
         }
     }
 
@@ -238,6 +282,42 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
         }
 
         return array;
+    }
+
+    /// <summary>The rows of one <see cref="Row"/> statement, the last of each key, sent as one array a column.</summary>
+    private sealed class RowRun(string sql, string columns)
+    {
+        private readonly List<object?[]> _rows = [];
+        private readonly Dictionary<object, int> _indexOfKey = [];
+
+        public void Add(object?[] values)
+        {
+            var key = values[0] ?? throw new ArgumentException("A row's key (its first column) must not be null.", nameof(values));
+            if (_indexOfKey.TryGetValue(key, out var index))
+            {
+                _rows[index] = values;
+            }
+            else
+            {
+                _indexOfKey.Add(key, _rows.Count);
+                _rows.Add(values);
+            }
+        }
+
+        public NpgsqlBatchCommand ToCommand()
+        {
+            var declared = columns.Split(',').Select(c => c.Trim().Split(' ', 2, StringSplitOptions.TrimEntries)).ToArray();
+            var command = new NpgsqlBatchCommand();
+            for (var column = 0; column < declared.Length; column++)
+            {
+                var type = SqlTypes[declared[column][1]];
+                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | ColumnTypes[type], Value = ColumnArray(_rows, column, type) });
+            }
+
+            var arrays = string.Join(", ", declared.Select((c, i) => $"${i + 1}::{c[1]}[]"));
+            command.CommandText = $"WITH rows AS (SELECT * FROM unnest({arrays}) AS r({string.Join(", ", declared.Select(c => c[0]))})) {sql}";
+            return command;
+        }
     }
 
     private sealed record InsertRun(string Table, string Columns, List<object?[]> Rows)

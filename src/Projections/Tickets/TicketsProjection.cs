@@ -16,6 +16,11 @@ public sealed class TicketsProjection : IProjection
     public const string Sold = "sold";
     public const string Refunded = "refunded";
 
+    private const string TicketColumns = """
+        ticket_id text, order_id text, order_number text, event_id text, barcode text, number text, series text, "row" text, seat text,
+        category text, price_nominal bigint, currency text
+        """;
+
     public string Name => "tickets";
 
     public int Version => 3;
@@ -66,24 +71,27 @@ public sealed class TicketsProjection : IProjection
                     write.Execute($"DELETE FROM {write.Table} WHERE order_id = $1", o.OrderId);
                 }
 
+                // Gathered with the other orders' tickets and availability up to the next refund
+                // or re-reported order: one statement each for all of them, not one a row.
                 foreach (var t in o.Tickets)
                 {
-                    write.Execute($"""
+                    write.Row($"""
                         INSERT INTO {write.Table} (ticket_id, order_id, order_number, event_id, barcode, number, series, "row", seat, category, price_nominal, currency, status)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-                            CASE WHEN EXISTS (SELECT FROM {write.Table}_refunds r WHERE r.ticket_id = $1) THEN '{Refunded}' ELSE '{Sold}' END)
-                        ON CONFLICT (ticket_id) DO UPDATE SET order_id = $2, order_number = $3, event_id = $4, barcode = $5, number = $6, series = $7, "row" = $8, seat = $9,
-                            category = $10, price_nominal = $11, currency = $12, status = excluded.status
+                        SELECT r.*, CASE WHEN EXISTS (SELECT FROM {write.Table}_refunds f WHERE f.ticket_id = r.ticket_id) THEN '{Refunded}' ELSE '{Sold}' END
+                        FROM rows r
+                        ON CONFLICT (ticket_id) DO UPDATE SET order_id = excluded.order_id, order_number = excluded.order_number, event_id = excluded.event_id,
+                            barcode = excluded.barcode, number = excluded.number, series = excluded.series, "row" = excluded."row", seat = excluded.seat,
+                            category = excluded.category, price_nominal = excluded.price_nominal, currency = excluded.currency, status = excluded.status
                         """,
-                        t.TicketId, o.OrderId, o.Number, t.EventId, t.Barcode, t.Number, t.Series, t.Row, t.Seat, t.Category, t.PriceNominal, t.Currency);
+                        TicketColumns, t.TicketId, o.OrderId, o.Number, t.EventId, t.Barcode, t.Number, t.Series, t.Row, t.Seat, t.Category, t.PriceNominal, t.Currency);
                 }
 
                 foreach (var a in o.Availability)
                 {
-                    write.Execute($"""
-                        INSERT INTO {write.Table}_availability (event_id, price_min, currency, tickets_available) VALUES ($1, $2, $3, $4)
-                        ON CONFLICT (event_id) DO UPDATE SET price_min = $2, currency = $3, tickets_available = $4
-                        """, a.EventId, a.PriceMin, a.Currency, a.TicketsAvailable);
+                    write.Row($"""
+                        INSERT INTO {write.Table}_availability (event_id, price_min, currency, tickets_available) SELECT * FROM rows
+                        ON CONFLICT (event_id) DO UPDATE SET price_min = excluded.price_min, currency = excluded.currency, tickets_available = excluded.tickets_available
+                        """, "event_id text, price_min bigint, currency text, tickets_available integer", a.EventId, a.PriceMin, a.Currency, a.TicketsAvailable);
                 }
 
                 break;

@@ -58,6 +58,50 @@ public sealed class ProjectionWriteTests(EventStoreFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Rows_of_set_statements_are_written_together_the_last_of_each_key_winning_and_before_a_later_statement()
+    {
+        var table = $"rows_{Guid.NewGuid():N}"[..24];
+        await fixture.Node.ExecuteAsync($"""
+            CREATE TABLE {table} (id text PRIMARY KEY, amount bigint, note text, flagged boolean NOT NULL DEFAULT false);
+            CREATE TABLE {table}_totals (id text PRIMARY KEY, total bigint NOT NULL);
+            INSERT INTO {table} (id, amount, flagged) VALUES ('a', 1, true);
+            """);
+        var upsert = $"INSERT INTO {table} (id, amount, note) SELECT * FROM rows ON CONFLICT (id) DO UPDATE SET amount = excluded.amount, note = excluded.note";
+        var total = $"INSERT INTO {table}_totals (id, total) SELECT id, total FROM rows ON CONFLICT (id) DO UPDATE SET total = {table}_totals.total + excluded.total";
+
+        await using (var write = new ProjectionWrite(table))
+        {
+            // Two statements interleaved; 'a' twice in the first (the second row wins, also over
+            // the row already stored), and the note null in every row of the first run.
+            write.Row(upsert, "id text, amount bigint, note text", "a", 10L, null);
+            write.Row(total, "id text, total bigint", "t", 5L);
+            write.Row(upsert, "id text, amount bigint, note text", "b", 20L, null);
+            write.Row(upsert, "id text, amount bigint, note text", "a", 11L, null);
+            // Must see both rows above; and the rows after it are a run of their own.
+            write.Execute($"UPDATE {table} SET flagged = NOT flagged");
+            write.Row(upsert, "id text, amount bigint, note text", "a", 12L, "last");
+            write.Row(total, "id text, total bigint", "t", 7L);
+            await using var connection = await fixture.Node.DataSource.OpenConnectionAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            await write.FlushAsync(connection, tx, CancellationToken.None);
+            await tx.CommitAsync();
+        }
+
+        var written = new List<string>();
+        await using (var command = fixture.Node.DataSource.CreateCommand($"SELECT concat_ws('|', id, amount, coalesce(note, '-'), flagged) FROM {table} ORDER BY id"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                written.Add(reader.GetString(0));
+            }
+        }
+
+        written.Should().Equal("a|12|last|f", "b|20|-|t");
+        (await fixture.Node.ScalarAsync($"SELECT total FROM {table}_totals WHERE id = 't'")).Should().Be(12);
+    }
+
+    [Fact]
     public async Task A_statement_whose_parameters_are_sometimes_null_stays_prepared()
     {
         var table = $"nulls_{Guid.NewGuid():N}"[..24];
