@@ -115,6 +115,27 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
     }
 
     [Fact]
+    public async Task A_refund_reported_again_with_other_tickets_gives_back_those_it_no_longer_names()
+    {
+        var ids = Ids.New();
+        await IngestAsync("events", ids.Show, Show(ids.Show));
+        await IngestAsync("orders", ids.Order, Order(ids));
+        (await IngestAsync("refunds", ids.Refund, Refund(ids))).Should().Be("applied");
+        (await StatusesAsync(ids)).Should().Equal("refunded", "sold");
+
+        (await IngestAsync("refunds", ids.Refund, Encoding.UTF8.GetBytes($$"""
+            {"customer":{"email":"{{ids.Email}}","phone":"+79001234567"},"ticket_ids":["{{ids.Ticket}}-2"]}
+            """))).Should().Be("applied");
+        (await StatusesAsync(ids)).Should().Equal("sold", "refunded");
+    }
+
+    private async Task<List<string?>> StatusesAsync(Ids ids)
+    {
+        var order = await (await _ops.GetAsync($"/api/orders/{ids.Order}?minPosition={await LastPositionAsync($"refund-{ids.Refund}")}")).JsonAsync(HttpStatusCode.OK);
+        return order.GetProperty("tickets").EnumerateArray().Select(t => t.GetProperty("status").GetString()).ToList();
+    }
+
+    [Fact]
     public async Task The_same_record_again_changes_nothing_and_an_order_with_other_content_is_recorded_as_a_change()
     {
         var ids = Ids.New();
