@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using EventSourced.Application.EventStore;
@@ -64,9 +63,7 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         order.GetProperty("customer").GetProperty("name").GetString().Should().Be("Anna Petrova");
         var first = order.GetProperty("tickets")[0];
         (first.GetProperty("eventId").GetString(), first.GetProperty("priceNominal").GetInt64(), first.GetProperty("currency").GetString()).Should().Be((ids.Show, 450000L, "RUB"));
-        var at = await LastPositionAsync($"refund-{ids.Refund}");
-        var view = await (await _ops.GetAsync($"/api/orders/{ids.Order}?minPosition={at}")).JsonAsync(HttpStatusCode.OK);
-        view.GetProperty("tickets").EnumerateArray().Select(t => t.GetProperty("status").GetString()).Should().Equal("refunded", "sold");
+        (await StatusesAfterAsync(ids, $"refund-{ids.Refund}")).Should().Equal("refunded", "sold");
     }
 
     [Fact]
@@ -110,8 +107,7 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         waiting.EnumerateArray().Single(p => p.GetProperty("kind").GetString() == "refund").GetProperty("waiting").GetInt64().Should().BeGreaterThanOrEqualTo(1);
         (await IngestAsync("orders", ids.Order, Order(ids))).Should().Be("applied");
 
-        var order = await (await _ops.GetAsync($"/api/orders/{ids.Order}?minPosition={await LastPositionAsync($"order-{ids.Order}")}")).JsonAsync(HttpStatusCode.OK);
-        order.GetProperty("tickets").EnumerateArray().Select(t => t.GetProperty("status").GetString()).Should().Equal("refunded", "sold");
+        (await StatusesAfterAsync(ids, $"order-{ids.Order}")).Should().Equal("refunded", "sold");
     }
 
     [Fact]
@@ -121,19 +117,20 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         await IngestAsync("events", ids.Show, Show(ids.Show));
         await IngestAsync("orders", ids.Order, Order(ids));
         (await IngestAsync("refunds", ids.Refund, Refund(ids))).Should().Be("applied");
-        (await StatusesAsync(ids)).Should().Equal("refunded", "sold");
+        (await StatusesAfterAsync(ids, $"refund-{ids.Refund}")).Should().Equal("refunded", "sold");
 
         (await IngestAsync("refunds", ids.Refund, Encoding.UTF8.GetBytes($$"""
             {"customer":{"email":"{{ids.Email}}","phone":"+79001234567"},"ticket_ids":["{{ids.Ticket}}-2"]}
             """))).Should().Be("applied");
-        (await StatusesAsync(ids)).Should().Equal("sold", "refunded");
+        (await StatusesAfterAsync(ids, $"refund-{ids.Refund}")).Should().Equal("sold", "refunded");
     }
 
-    private async Task<List<string?>> StatusesAsync(Ids ids)
-    {
-        var order = await (await _ops.GetAsync($"/api/orders/{ids.Order}?minPosition={await LastPositionAsync($"refund-{ids.Refund}")}")).JsonAsync(HttpStatusCode.OK);
-        return order.GetProperty("tickets").EnumerateArray().Select(t => t.GetProperty("status").GetString()).ToList();
-    }
+    /// <summary>The order as the read models show it once they hold what <paramref name="stream"/> last appended.</summary>
+    private async Task<JsonElement> OrderAfterAsync(Ids ids, string stream) =>
+        await (await _ops.GetAsync($"/api/orders/{ids.Order}?minPosition={await LastPositionAsync(stream)}")).JsonAsync(HttpStatusCode.OK);
+
+    private async Task<List<string?>> StatusesAfterAsync(Ids ids, string stream) =>
+        [.. (await OrderAfterAsync(ids, stream)).GetProperty("tickets").EnumerateArray().Select(t => t.GetProperty("status").GetString())];
 
     [Fact]
     public async Task The_same_record_again_changes_nothing_and_an_order_with_other_content_is_recorded_as_a_change()
@@ -180,7 +177,7 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
 
     private async Task<List<(string?, string?, long?)>> TicketsAsync(Ids ids)
     {
-        var order = await (await _ops.GetAsync($"/api/orders/{ids.Order}?minPosition={await LastPositionAsync($"order-{ids.Order}")}")).JsonAsync(HttpStatusCode.OK);
+        var order = await OrderAfterAsync(ids, $"order-{ids.Order}");
         return order.GetProperty("tickets").EnumerateArray()
             .Select(t => (t.GetProperty("ticketId").GetString(), t.GetProperty("seat").GetString(), t.GetProperty("priceNominal").ValueKind == JsonValueKind.Null ? null : (long?)t.GetProperty("priceNominal").GetInt64()))
             .ToList();
@@ -235,7 +232,7 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
     public async Task A_source_may_only_send_its_own_application_id_and_users_may_not_ingest()
     {
         await (await SendAsync("events", "k1", Json, Show("k1"), applicationId: "kassir")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
-        using var request = Request("events", "k1", Json, Show("k1"), "1.0", "ticketland");
+        using var request = IngestRequest("events", "k1", Show("k1"));
         await (await api.ClientFor("alice").SendAsync(request)).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
     }
 
@@ -253,21 +250,7 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
     }
 
     private Task<HttpResponseMessage> SendAsync(string kind, string key, string contentType, byte[] body, string? schemaVersion = "1.0", string applicationId = "ticketland") =>
-        _seller.SendAsync(Request(kind, key, contentType, body, schemaVersion, applicationId));
-
-    private static HttpRequestMessage Request(string kind, string key, string contentType, byte[] body, string? schemaVersion, string applicationId)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/ingest/{kind}") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        request.Headers.Add("X-Message-Key", key);
-        request.Headers.Add("application-id", applicationId);
-        if (schemaVersion is not null)
-        {
-            request.Headers.Add("schema-version", schemaVersion);
-        }
-
-        return request;
-    }
+        _seller.SendAsync(IngestRequest(kind, key, body, contentType, schemaVersion, applicationId));
 
     private async Task<long> LastPositionAsync(string stream) => (await StreamAsync(stream))[^1].Position;
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using EventSourced.Infrastructure.Tickets.Protos;
 using EventSourced.IntegrationTests.Support;
@@ -28,14 +29,26 @@ public static class SellerRecords
     /// <summary>Sends a JSON record as the seller's HTTP sender does, expects it applied, and returns the position of its events.</summary>
     public static async Task<long> IngestAsync(HttpClient seller, string kind, string key, byte[] body)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/ingest/{kind}") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new("application/json");
-        request.Headers.Add("X-Message-Key", key);
-        request.Headers.Add("application-id", "ticketland");
-        request.Headers.Add("schema-version", "1.0");
+        using var request = IngestRequest(kind, key, body);
         var accepted = await (await seller.SendAsync(request)).JsonAsync(HttpStatusCode.Accepted);
         accepted.GetProperty("status").GetString().Should().Be("applied");
         return accepted.GetProperty("position").GetInt64();
+    }
+
+    /// <summary>A record for the HTTP ingest, with the contract's headers (a null schema version leaves its header out).</summary>
+    public static HttpRequestMessage IngestRequest(
+        string kind, string key, byte[] body, string contentType = "application/json", string? schemaVersion = "1.0", string applicationId = "ticketland")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/ingest/{kind}") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        request.Headers.Add("X-Message-Key", key);
+        request.Headers.Add("application-id", applicationId);
+        if (schemaVersion is not null)
+        {
+            request.Headers.Add("schema-version", schemaVersion);
+        }
+
+        return request;
     }
 
     // 2026-12-31 19:00 and 22:00 at UTC+3: the show's local evening.
