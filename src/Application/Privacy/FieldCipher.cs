@@ -97,8 +97,6 @@ public static class FieldCipher
     /// <summary>Whether the value is part of a sealed scope (the sealed text or <see cref="SealedInScope"/>) rather than encrypted alone.</summary>
     public static bool IsSealed(string value) => value.StartsWith(SealedPrefix, StringComparison.Ordinal);
 
-    public static byte[] NewKey() => RandomNumberGenerator.GetBytes(32);
-
     private static byte[]? Decrypted(SubjectKey key, string value)
     {
         if (KeyIdOf(value) != key.Id)

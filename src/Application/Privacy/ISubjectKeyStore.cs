@@ -7,7 +7,7 @@ public sealed record SubjectKey(Guid Id, byte[] Material)
     /// A new key. Its id is time-ordered (UUIDv7), so new keys go at the end of the keys' index
     /// rather than each touching (and, after a checkpoint, writing whole to the WAL) a random page.
     /// </summary>
-    public static SubjectKey New() => new(Guid.CreateVersion7(), FieldCipher.NewKey());
+    public static SubjectKey New() => KeyRandomness.NewKey();
 }
 
 /// <summary>

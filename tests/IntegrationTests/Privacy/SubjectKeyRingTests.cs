@@ -52,5 +52,25 @@ public sealed class SubjectKeyRingTests(EventStoreFixture fixture) : IClassFixtu
         (await ring.KeysAsync([first.Id], CancellationToken.None))[first.Id].Should().Equal(changed, "the third subject found the ring full");
     }
 
+    [Fact]
+    public async Task A_key_read_from_the_store_brings_along_the_keys_made_after_it_and_not_before()
+    {
+        var store = new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options);
+        var tag = Guid.NewGuid().ToString("N");
+        var made = new List<SubjectKey>();
+        foreach (var name in new[] { "before", "asked", "after" })
+        {
+            // A millisecond apart: key ids are ordered by their creation's millisecond.
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            SpinWait.SpinUntil(() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > now);
+            made.Add((await store.GetOrCreateAsync([[$"visitor:{name}-{tag}"]], CancellationToken.None))[0]);
+        }
+
+        var found = await store.FindAsync([made[1].Id], CancellationToken.None);
+
+        found.Should().ContainKey(made[1].Id).And.ContainKey(made[2].Id).And.NotContainKey(made[0].Id);
+        found[made[2].Id].Should().Equal(made[2].Material);
+    }
+
     private SubjectKeyRing Ring(int capacity = 200_000) => new(new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options), capacity);
 }
