@@ -11,9 +11,17 @@ internal static class AppendLoad
     /// <paramref name="batch"/> events (made by <paramref name="events"/>) to a stream of its own at
     /// the next version, for <paramref name="seconds"/>.
     /// </summary>
-    public static async Task<double> RateAsync(int writers, int batch, double seconds, Func<string, long, EventData[], Task> append, Func<int, EventData[]>? events = null)
+    public static async Task<double> RateAsync(int writers, int batch, double seconds, Func<string, long, EventData[], Task> append, Func<int, EventData[]>? events = null) =>
+        (await RunAsync(writers, batch, seconds, append, events)).EventsPerSecond;
+
+    /// <summary>
+    /// As <see cref="RateAsync"/>, with the machine's busy CPU an event (every process: this one and
+    /// PostgreSQL's), which other tenants' load moves less than the rate.
+    /// </summary>
+    public static async Task<AppendRun> RunAsync(int writers, int batch, double seconds, Func<string, long, EventData[], Task> append, Func<int, EventData[]>? events = null)
     {
         events ??= Payload.Events;
+        var busy = MachineCpu.BusySeconds();
         var clock = Stopwatch.StartNew();
         var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
         {
@@ -28,17 +36,18 @@ internal static class AppendLoad
 
             return appended;
         })));
-        return counts.Sum() / clock.Elapsed.TotalSeconds;
+        var elapsed = clock.Elapsed.TotalSeconds;
+        return new AppendRun(counts.Sum() / elapsed, (MachineCpu.BusySeconds() - busy) * 1e6 / counts.Sum());
     }
 
     /// <summary>
     /// Measures the baseline and the measured side once a round, alternating which goes first, so
     /// that table growth and checkpoints hit both sides alike.
     /// </summary>
-    public static async Task<(List<double> Baseline, List<double> Measured)> PairedRoundsAsync(int rounds, Func<Task<double>> baseline, Func<Task<double>> measured)
+    public static async Task<(List<T> Baseline, List<T> Measured)> PairedRoundsAsync<T>(int rounds, Func<Task<T>> baseline, Func<Task<T>> measured)
     {
-        var baselines = new List<double>();
-        var measures = new List<double>();
+        var baselines = new List<T>();
+        var measures = new List<T>();
         for (var round = 0; round < rounds; round++)
         {
             if (round % 2 == 0)
@@ -62,3 +71,6 @@ internal static class AppendLoad
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }
+
+/// <summary>One run of appends: its rate, and the machine's busy CPU an event in microseconds.</summary>
+internal sealed record AppendRun(double EventsPerSecond, double CpuMicrosPerEvent);
