@@ -36,8 +36,8 @@ internal static class AppendLoad
 
             return appended;
         })));
-        var elapsed = clock.Elapsed.TotalSeconds;
-        return new AppendRun(counts.Sum() / elapsed, (MachineCpu.BusySeconds() - busy) * 1e6 / counts.Sum());
+        var (elapsed, appended) = (clock.Elapsed.TotalSeconds, counts.Sum());
+        return new AppendRun(appended / elapsed, (MachineCpu.BusySeconds() - busy) * 1e6 / appended);
     }
 
     /// <summary>
