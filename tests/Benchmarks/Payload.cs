@@ -1,4 +1,7 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
 using EventSourced.Application.EventStore;
+using EventSourced.Application.Privacy;
 
 namespace EventSourced.Benchmarks;
 
@@ -10,6 +13,10 @@ internal static class Payload
     /// <summary>The personal values of <see cref="ContactAdded"/>: name, Telegram and WhatsApp (Viber is null).</summary>
     public static readonly string[] ContactValues = ["Artem Ivanov", "@artem_ivanov", "+4915112345678"];
 
+    // Texts as long as the sealed form of ContactValues, random as ciphertext is.
+    private static readonly int SealedLength = FieldCipher.Seal(SubjectKey.New(), Guid.Empty, 0, ContactValues).Length;
+    private static readonly string[] SealedSizeTexts = [.. Enumerable.Range(0, 1024).Select(_ => RandomText(SealedLength))];
+
     private static readonly EventMetadata Metadata = new(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), "benchmark-user");
 
     public static EventData[] Events(int count) => Enumerable.Range(0, count).Select(_ => ContactAdded(Guid.NewGuid())).ToArray();
@@ -19,4 +26,18 @@ internal static class Payload
         "contact_added",
         $$"""{"contactId":"{{contactId}}","ownerId":"{{Owner}}","name":"{{ContactValues[0]}}","telegram":"{{ContactValues[1]}}","whatsApp":"{{ContactValues[2]}}","viber":null,"addedBy":"{{Owner}}","addedAt":"2026-11-22T06:00:00+00:00"}""",
         Metadata);
+
+    /// <summary>
+    /// <see cref="ContactAdded"/> as long as it is once sealed, but in clear and made as cheaply:
+    /// the name holds text of the sealed text's length (random, as ciphertext is), the other
+    /// personal fields the mark a sealed scope leaves in them. Nothing is encrypted, so what it
+    /// costs over <see cref="ContactAdded"/> is the sealed rows' size alone.
+    /// </summary>
+    public static EventData ContactAddedAtSealedSize(Guid contactId) => new(
+        Guid.CreateVersion7(),
+        "contact_added",
+        $$"""{"contactId":"{{contactId}}","ownerId":"{{Owner}}","name":"{{SealedSizeTexts[Random.Shared.Next(SealedSizeTexts.Length)]}}","telegram":"{{FieldCipher.SealedInScope}}","whatsApp":"{{FieldCipher.SealedInScope}}","viber":null,"addedBy":"{{Owner}}","addedAt":"2026-11-22T06:00:00+00:00"}""",
+        Metadata);
+
+    private static string RandomText(int length) => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(length))[..length];
 }

@@ -24,19 +24,17 @@ public static class FieldCipher
     private const int NonceSize = 12;
     private const int TagSize = 16;
     private const int KeyIdLength = 32;
-    private const int CachedKeys = 1024;
     // Never part of UTF-8 text, so it separates the sealed values without lengths or escaping.
     private const byte Separator = 0xFF;
 
-    // AesGcm is not safe to share between threads, and setting one up costs more than a scope's
-    // encryption: each thread keeps its own for the keys it used last.
-    [ThreadStatic]
-    private static Dictionary<Guid, (byte[] Material, AesGcm Aes, byte[] NonceKey)>? _ciphers;
+    // Keys set up for AES-GCM, for the whole process: 16,384 entries of about 1.4 KB (mostly
+    // OpenSSL's context), so at most some 23 MB.
+    private static readonly KeyCiphers Ciphers = new(16_384, TagSize);
 
     public static string Seal(SubjectKey key, Guid eventId, int scope, IReadOnlyList<string> values)
     {
         ArgumentOutOfRangeException.ThrowIfZero(values.Count);
-        var (aes, nonceKey) = CipherFor(key);
+        using var cipher = Ciphers.Rent(key);
         var plainLength = values.Count - 1;
         foreach (var value in values)
         {
@@ -56,8 +54,8 @@ public static class FieldCipher
         }
 
         var sealedValue = new byte[NonceSize + TagSize + plainLength];
-        Nonce(nonceKey, eventId, scope, plain, sealedValue.AsSpan(0, NonceSize));
-        aes.Encrypt(sealedValue.AsSpan(0, NonceSize), plain, sealedValue.AsSpan(NonceSize + TagSize), sealedValue.AsSpan(NonceSize, TagSize), AssociatedData(key.Id, stackalloc byte[16]));
+        Nonce(cipher.NonceKey, eventId, scope, plain, sealedValue.AsSpan(0, NonceSize));
+        cipher.Aes.Encrypt(sealedValue.AsSpan(0, NonceSize), plain, sealedValue.AsSpan(NonceSize + TagSize), sealedValue.AsSpan(NonceSize, TagSize), AssociatedData(key.Id, stackalloc byte[16]));
         // URL-safe base64: no '+' for JSON encoders to escape.
         return string.Concat(SealedPrefix, key.Id.ToString("N"), ":", Base64Url.EncodeToString(sealedValue));
     }
@@ -94,6 +92,9 @@ public static class FieldCipher
             ? id
             : null;
 
+    /// <summary>A destroyed key (<paramref name="keyId"/>; all keys when null, which may include one) leaves this process's memory.</summary>
+    internal static void Forget(Guid? keyId) => Ciphers.Forget(keyId);
+
     /// <summary>Whether the value is part of a sealed scope (the sealed text or <see cref="SealedInScope"/>) rather than encrypted alone.</summary>
     public static bool IsSealed(string value) => value.StartsWith(SealedPrefix, StringComparison.Ordinal);
 
@@ -122,7 +123,8 @@ public static class FieldCipher
         var plain = new byte[sealedValue.Length - NonceSize - TagSize];
         try
         {
-            CipherFor(key).Aes.Decrypt(sealedValue.AsSpan(0, NonceSize), sealedValue.AsSpan(NonceSize + TagSize), sealedValue.AsSpan(NonceSize, TagSize), plain, AssociatedData(key.Id, stackalloc byte[16]));
+            using var cipher = Ciphers.Rent(key);
+            cipher.Aes.Decrypt(sealedValue.AsSpan(0, NonceSize), sealedValue.AsSpan(NonceSize + TagSize), sealedValue.AsSpan(NonceSize, TagSize), plain, AssociatedData(key.Id, stackalloc byte[16]));
         }
         catch (AuthenticationTagMismatchException)
         {
@@ -137,30 +139,6 @@ public static class FieldCipher
     {
         keyId.TryWriteBytes(buffer);
         return buffer;
-    }
-
-    private static (AesGcm Aes, byte[] NonceKey) CipherFor(SubjectKey key)
-    {
-        _ciphers ??= [];
-        if (_ciphers.TryGetValue(key.Id, out var known) && known.Material.AsSpan().SequenceEqual(key.Material))
-        {
-            return (known.Aes, known.NonceKey);
-        }
-
-        if (_ciphers.Count >= CachedKeys)
-        {
-            foreach (var cipher in _ciphers.Values)
-            {
-                cipher.Aes.Dispose();
-            }
-
-            _ciphers.Clear();
-        }
-
-        // A key of its own for nonces, derived from the subject's key, rather than the AES key itself.
-        var made = (key.Material, new AesGcm(key.Material, TagSize), HMACSHA256.HashData(key.Material, "nonce"u8));
-        _ciphers[key.Id] = made;
-        return (made.Item2, made.Item3);
     }
 
     // SHA-256 over the secret nonce key and the input: a keyed hash is all a synthetic nonce needs

@@ -167,6 +167,7 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store, int capacity = 200_00
     {
         Interlocked.Increment(ref _destructions);
         _byId[keyId] = null;
+        FieldCipher.Forget(keyId);
         foreach (var alias in _byAlias.Where(a => a.Value.Id == keyId).Select(a => a.Key).ToList())
         {
             _byAlias.TryRemove(alias, out _);
@@ -180,6 +181,7 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store, int capacity = 200_00
     {
         Interlocked.Increment(ref _destructions);
         Empty();
+        FieldCipher.Forget(null);
         KeyDestroyed?.Invoke();
     }
 
