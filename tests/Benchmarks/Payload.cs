@@ -21,11 +21,7 @@ internal static class Payload
 
     public static EventData[] Events(int count) => Enumerable.Range(0, count).Select(_ => ContactAdded(Guid.NewGuid())).ToArray();
 
-    public static EventData ContactAdded(Guid contactId) => new(
-        Guid.CreateVersion7(),
-        "contact_added",
-        $$"""{"contactId":"{{contactId}}","ownerId":"{{Owner}}","name":"{{ContactValues[0]}}","telegram":"{{ContactValues[1]}}","whatsApp":"{{ContactValues[2]}}","viber":null,"addedBy":"{{Owner}}","addedAt":"2026-11-22T06:00:00+00:00"}""",
-        Metadata);
+    public static EventData ContactAdded(Guid contactId) => ContactAdded(contactId, ContactValues[0], ContactValues[1], ContactValues[2]);
 
     /// <summary>
     /// <see cref="ContactAdded"/> as long as it is once sealed, but in clear and made as cheaply:
@@ -33,10 +29,13 @@ internal static class Payload
     /// personal fields the mark a sealed scope leaves in them. Nothing is encrypted, so what it
     /// costs over <see cref="ContactAdded"/> is the sealed rows' size alone.
     /// </summary>
-    public static EventData ContactAddedAtSealedSize(Guid contactId) => new(
+    public static EventData ContactAddedAtSealedSize(Guid contactId) =>
+        ContactAdded(contactId, SealedSizeTexts[Random.Shared.Next(SealedSizeTexts.Length)], FieldCipher.SealedInScope, FieldCipher.SealedInScope);
+
+    private static EventData ContactAdded(Guid contactId, string name, string telegram, string whatsApp) => new(
         Guid.CreateVersion7(),
         "contact_added",
-        $$"""{"contactId":"{{contactId}}","ownerId":"{{Owner}}","name":"{{SealedSizeTexts[Random.Shared.Next(SealedSizeTexts.Length)]}}","telegram":"{{FieldCipher.SealedInScope}}","whatsApp":"{{FieldCipher.SealedInScope}}","viber":null,"addedBy":"{{Owner}}","addedAt":"2026-11-22T06:00:00+00:00"}""",
+        $$"""{"contactId":"{{contactId}}","ownerId":"{{Owner}}","name":"{{name}}","telegram":"{{telegram}}","whatsApp":"{{whatsApp}}","viber":null,"addedBy":"{{Owner}}","addedAt":"2026-11-22T06:00:00+00:00"}""",
         Metadata);
 
     private static string RandomText(int length) => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(length))[..length];

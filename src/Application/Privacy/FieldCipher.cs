@@ -92,8 +92,11 @@ public static class FieldCipher
             ? id
             : null;
 
-    /// <summary>A destroyed key (<paramref name="keyId"/>; all keys when null, which may include one) leaves this process's memory.</summary>
-    internal static void Forget(Guid? keyId) => Ciphers.Forget(keyId);
+    /// <summary>A destroyed key leaves this process's memory.</summary>
+    internal static void Forget(Guid keyId) => Ciphers.Forget(keyId);
+
+    /// <summary>Every key leaves this process's memory: some key may have been destroyed unheard.</summary>
+    internal static void ForgetAll() => Ciphers.ForgetAll();
 
     /// <summary>Whether the value is part of a sealed scope (the sealed text or <see cref="SealedInScope"/>) rather than encrypted alone.</summary>
     public static bool IsSealed(string value) => value.StartsWith(SealedPrefix, StringComparison.Ordinal);

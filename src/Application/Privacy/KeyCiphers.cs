@@ -28,7 +28,7 @@ internal sealed class KeyCiphers(int capacity, int tagSize)
             entry = new Entry(key.Material);
             if (Interlocked.Increment(ref _made) > capacity)
             {
-                Empty();
+                ForgetAll();
             }
 
             _entries[key.Id] = entry;
@@ -37,20 +37,17 @@ internal sealed class KeyCiphers(int capacity, int tagSize)
         return new Lease(entry, Interlocked.Exchange(ref entry.Idle, null) ?? new AesGcm(entry.Material, tagSize));
     }
 
-    /// <summary>A destroyed key's set-up material leaves memory with it (every key's, when <paramref name="keyId"/> is null).</summary>
-    public void Forget(Guid? keyId)
+    /// <summary>A destroyed key's set-up material leaves memory with it.</summary>
+    public void Forget(Guid keyId)
     {
-        if (keyId is null)
-        {
-            Empty();
-        }
-        else if (_entries.TryRemove(keyId.Value, out var entry))
+        if (_entries.TryRemove(keyId, out var entry))
         {
             Interlocked.Exchange(ref entry.Idle, null)?.Dispose();
         }
     }
 
-    private void Empty()
+    /// <summary>Every key leaves memory: when the cache is full, or when some key may have been destroyed unheard.</summary>
+    public void ForgetAll()
     {
         Interlocked.Exchange(ref _made, 1);
         foreach (var id in _entries.Keys)

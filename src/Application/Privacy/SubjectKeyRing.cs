@@ -181,7 +181,7 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store, int capacity = 200_00
     {
         Interlocked.Increment(ref _destructions);
         Empty();
-        FieldCipher.Forget(null);
+        FieldCipher.ForgetAll();
         KeyDestroyed?.Invoke();
     }
 

@@ -59,7 +59,7 @@ public sealed class KeyCiphersTests
         Encrypting(kept[1]).Should().Throw<ObjectDisposedException>("a fourth key empties the cache");
 
         var again = Returned(ciphers, keys[2]);
-        ciphers.Forget(null);
+        ciphers.ForgetAll();
         Encrypting(again).Should().Throw<ObjectDisposedException>();
     }
 
