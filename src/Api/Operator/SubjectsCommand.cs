@@ -2,12 +2,15 @@ using System.CommandLine;
 using EventSourced.Api.Privacy;
 using EventSourced.Application.Commands;
 using EventSourced.Application.Privacy;
+using EventSourced.Infrastructure.EventStore;
+using EventSourced.Infrastructure.Privacy;
 
 namespace EventSourced.Api.Operator;
 
 /// <summary>
 /// `subjects forget`: erase a data subject's personal data for good (ADR 0025), as the REST
 /// endpoint does. Exit codes: 0 forgotten (or already), 2 a bad request (nothing changed).
+/// `subjects rewrap-keys`: rotate the key-encryption key of subjects' keys (ADR 0030).
 /// </summary>
 public static class SubjectsCommand
 {
@@ -52,6 +55,44 @@ public static class SubjectsCommand
             return 0;
         });
 
-        return new Command("subjects", "Data subjects: forget one") { forget };
+        return new Command("subjects", "Data subjects: forget one, or rotate the key-encryption key of their keys") { forget, RewrapKeys(services) };
+    }
+
+    /// <summary>`subjects rewrap-keys`: every subject's key wrapped under the current key-encryption key (ADR 0030). Exit codes: 0 done, 2 no current key-encryption key set.</summary>
+    private static Command RewrapKeys(Func<ServiceProvider> services)
+    {
+        var rewrap = new Command("rewrap-keys", "Wrap every subject's key under EventStore:KeyEncryptionKey; the earlier ones (EventStore:PreviousKeyEncryptionKeys) can then go");
+        rewrap.SetAction(async (parse, ct) =>
+        {
+            await using var provider = services();
+            var keys = provider.GetRequiredService<KeyEncryptionKeys>();
+            if (provider.GetRequiredService<EventStoreOptions>().KeyEncryptionKey is null)
+            {
+                parse.InvocationConfiguration.Error.WriteLine("Set EventStore:KeyEncryptionKey (env EventStore__KeyEncryptionKey) to the key-encryption key to wrap the keys under.");
+                return 2;
+            }
+
+            RewrapResult result;
+            try
+            {
+                result = await keys.RewrapAsync(ct);
+            }
+            catch (KeyEncryptionKeyMissingException e)
+            {
+                parse.InvocationConfiguration.Error.WriteLine(e.Message);
+                return 2;
+            }
+
+            var output = parse.InvocationConfiguration.Output;
+            output.WriteLine($"rewrapped {result.Rewrapped} keys under key-encryption key {result.Current}.");
+            if (result.Unopened > 0)
+            {
+                output.WriteLine($"{result.Unopened} keys did not open (their rows were altered) and were left as they are.");
+            }
+
+            output.WriteLine(result.Retired.Count > 0 ? $"no longer in use: {string.Join(", ", result.Retired)}." : "no other key-encryption key was in use.");
+            return 0;
+        });
+        return rewrap;
     }
 }

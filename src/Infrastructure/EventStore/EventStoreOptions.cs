@@ -1,10 +1,12 @@
 using System.Text.RegularExpressions;
+using EventSourced.Infrastructure.Privacy;
 
 namespace EventSourced.Infrastructure.EventStore;
 
 public sealed partial class EventStoreOptions
 {
     private string _schema = "es";
+    private KeyWrapping? _keyWrapping;
 
     /// <summary>PostgreSQL schema holding the event store tables.</summary>
     public string Schema
@@ -27,6 +29,18 @@ public sealed partial class EventStoreOptions
 
     /// <summary>How long a read of $all waits for committed events held behind transactions still in flight.</summary>
     public TimeSpan ReadAllSettleTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Base64 of 32 random bytes: the key-encryption key new subjects' keys are wrapped under
+    /// (ADR 0030). Keep it outside the database. Unset: keys are stored as they are.
+    /// </summary>
+    public string? KeyEncryptionKey { get; set; }
+
+    /// <summary>Earlier key-encryption keys, still needed for the keys they wrapped until `subjects rewrap-keys` moved them all.</summary>
+    public List<string> PreviousKeyEncryptionKeys { get; set; } = [];
+
+    /// <summary>Built from the two settings above when first needed (after binding); not public, so binding never reads it.</summary>
+    internal KeyWrapping KeyWrapping => _keyWrapping ??= KeyWrapping.From(KeyEncryptionKey, PreviousKeyEncryptionKeys);
 
     public string NotificationChannel => $"{Schema}_appended";
 

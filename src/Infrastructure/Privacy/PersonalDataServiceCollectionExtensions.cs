@@ -33,6 +33,9 @@ public static class PersonalDataServiceCollectionExtensions
             backend.ImplementationFactory?.Invoke(sp) as IEventStore ?? throw new InvalidOperationException("The event store must be registered by a factory."),
             sp.GetRequiredService<SubjectKeyRing>()));
         services.AddSingleton<SubjectForgetting>();
+        // Before anything reads a key: a node lacking a key-encryption key in use must not start.
+        services.AddSingleton<KeyEncryptionKeys>();
+        services.AddHostedService(sp => sp.GetRequiredService<KeyEncryptionKeys>());
         services.AddHostedService<SubjectKeyNotifications>();
         services.AddHostedService<ForgottenKeysSweep>();
         return services;

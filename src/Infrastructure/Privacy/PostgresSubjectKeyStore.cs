@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using EventSourced.Application.Privacy;
 using EventSourced.Infrastructure.EventStore;
 using Npgsql;
@@ -101,9 +102,9 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
     public async Task<IReadOnlyDictionary<Guid, byte[]?>> FindAsync(IReadOnlyCollection<Guid> keyIds, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT key_id, material FROM {_rows.Keys} WHERE key_id = ANY($1)
+            SELECT key_id, material, wrapped_by FROM {_rows.Keys} WHERE key_id = ANY($1)
             UNION
-            SELECT k.key_id, k.material FROM {_rows.Keys} k, (SELECT min(seq) AS first FROM {_rows.Keys} WHERE key_id = ANY($1)) f
+            SELECT k.key_id, k.material, k.wrapped_by FROM {_rows.Keys} k, (SELECT min(seq) AS first FROM {_rows.Keys} WHERE key_id = ANY($1)) f
             WHERE k.seq > f.first AND k.seq <= f.first + {Neighbours}
             """);
         command.Parameters.AddWithValue(keyIds.ToArray());
@@ -111,7 +112,15 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
         var keys = new Dictionary<Guid, byte[]?>();
         while (await reader.ReadAsync(ct))
         {
-            keys[reader.GetGuid(0)] = reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1);
+            if (reader.IsDBNull(1))
+            {
+                keys[reader.GetGuid(0)] = null;
+            }
+            else if (Material(reader, 1) is { } material)
+            {
+                // A row that does not open is left out, as a key never known: its fields read as unreadable.
+                keys[reader.GetGuid(0)] = material;
+            }
         }
 
         return keys;
@@ -158,7 +167,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
     private async Task<Dictionary<string, SubjectKey>> FindLiveAsync(NpgsqlConnection connection, byte[][] hashes, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"""
-            SELECT s.alias_hash, k.key_id, k.material FROM {_rows.Aliases} s JOIN {_rows.Keys} k ON k.key_id = s.key_id
+            SELECT s.alias_hash, k.key_id, k.material, k.wrapped_by FROM {_rows.Aliases} s JOIN {_rows.Keys} k ON k.key_id = s.key_id
             WHERE s.alias_hash = ANY($1) AND k.material IS NOT NULL
             """, connection);
         command.Parameters.AddWithValue(hashes);
@@ -168,9 +177,20 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
         while (await reader.ReadAsync(ct))
         {
             var id = reader.GetGuid(1);
-            found[Convert.ToHexString(reader.GetFieldValue<byte[]>(0))] = byId.TryGetValue(id, out var known) ? known : byId[id] = new SubjectKey(id, reader.GetFieldValue<byte[]>(2));
+            if (!byId.TryGetValue(id, out var key))
+            {
+                // Not read as lost: a new key for the alias would be refused (the alias is taken) round after round.
+                var material = Material(reader, 2) ?? throw new CryptographicException($"The row of subject key {id} does not open under its key-encryption key: it was altered.");
+                key = byId[id] = new SubjectKey(id, material);
+            }
+
+            found[Convert.ToHexString(reader.GetFieldValue<byte[]>(0))] = key;
         }
 
         return found;
     }
+
+    /// <summary>The key material in the column at <paramref name="ordinal"/>, unwrapped (the next column says by what); null when it does not open.</summary>
+    private byte[]? Material(NpgsqlDataReader reader, int ordinal) =>
+        _rows.Wrapping.Unwrap(reader.GetFieldValue<byte[]>(ordinal), reader.IsDBNull(ordinal + 1) ? null : reader.GetString(ordinal + 1));
 }

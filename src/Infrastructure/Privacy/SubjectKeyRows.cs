@@ -22,13 +22,24 @@ public sealed class SubjectKeyRows(EventStoreOptions options)
     /// <summary>Aliases that lead to a key besides their own: a record named them with that key's subject.</summary>
     public string Links { get; } = $"{options.Schema}_keys.subject_alias_links";
 
+    /// <summary>The key-encryption keys in use, by fingerprint: a node must hold each of them (ADR 0030).</summary>
+    public string KeyEncryptionKeys { get; } = $"{options.Schema}_keys.key_encryption_keys";
+
     /// <summary>Aliases are stored hashed, never in clear.</summary>
     public static byte[] Hash(string alias) => SHA256.HashData(Encoding.UTF8.GetBytes(alias));
 
+    /// <summary>How the keys' material is stored: wrapped under the key-encryption key, or as it is (ADR 0030).</summary>
+    public KeyWrapping Wrapping { get; } = options.KeyWrapping;
+
     public NpgsqlBatchCommand InsertKeys(IReadOnlyCollection<SubjectKey> keys) =>
-        new($"INSERT INTO {Keys} (key_id, material) SELECT * FROM unnest($1::uuid[], $2::bytea[])")
+        new($"INSERT INTO {Keys} (key_id, material, wrapped_by) SELECT *, $3 FROM unnest($1::uuid[], $2::bytea[])")
         {
-            Parameters = { new() { Value = keys.Select(k => k.Id).ToArray() }, new() { Value = keys.Select(k => k.Material).ToArray() } },
+            Parameters =
+            {
+                new() { Value = keys.Select(k => k.Id).ToArray() },
+                new() { Value = keys.Select(k => Wrapping.Wrap(k.Material)).ToArray() },
+                new() { Value = (object?)Wrapping.CurrentId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+            },
         };
 
     /// <summary>

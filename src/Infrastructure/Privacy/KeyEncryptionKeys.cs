@@ -1,0 +1,139 @@
+using EventSourced.Infrastructure.EventStore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EventSourced.Infrastructure.Privacy;
+
+/// <summary>
+/// The key-encryption keys subjects' keys are wrapped under (ADR 0030). At start-up, before the
+/// node serves, it records the current one as in use and refuses to start without every one in
+/// use: a node missing one would read its subjects' data as lost. <see cref="RewrapAsync"/> moves
+/// every key to the current one, which is how a key-encryption key is rotated.
+/// </summary>
+public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, EventStoreOptions options, ILogger<KeyEncryptionKeys> logger) : IHostedService
+{
+    private const int RewrapBatch = 1000;
+
+    private readonly SubjectKeyRows _rows = new(options);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await CheckAsync(cancellationToken);
+        if (_rows.Wrapping.CurrentId is null)
+        {
+            LogStoredUnwrapped(logger);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Records the current key-encryption key as in use; throws <see cref="KeyEncryptionKeyMissingException"/> when this node lacks one in use.</summary>
+    public async Task CheckAsync(CancellationToken ct)
+    {
+        if (_rows.Wrapping.CurrentId is { } current)
+        {
+            await using var register = dataSource.CreateCommand($"INSERT INTO {_rows.KeyEncryptionKeys} (kek_id) VALUES ($1) ON CONFLICT DO NOTHING");
+            register.Parameters.AddWithValue(current);
+            await register.ExecuteNonQueryAsync(ct);
+        }
+
+        var missing = (await InUseAsync(ct)).Except(_rows.Wrapping.HeldIds).ToList();
+        if (missing.Count > 0)
+        {
+            throw new KeyEncryptionKeyMissingException(missing);
+        }
+    }
+
+    /// <summary>
+    /// Wraps every live key under the current key-encryption key, a batch at a time, then stops
+    /// recording the key-encryption keys no live key is wrapped under any more. Safe while nodes
+    /// serve: a key destroyed meanwhile is left destroyed. Run it once every node has the new
+    /// key-encryption key as its current one, or a node still on the old one keeps using it.
+    /// </summary>
+    public async Task<RewrapResult> RewrapAsync(CancellationToken ct)
+    {
+        var current = _rows.Wrapping.CurrentId ?? throw new InvalidOperationException("Set EventStore:KeyEncryptionKey to the key-encryption key to wrap the keys under.");
+        await CheckAsync(ct);
+        var (rewrapped, unopened, after) = (0, 0, 0L);
+        while (true)
+        {
+            var batch = await NotUnderAsync(current, after, ct);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            after = batch[^1].Seq;
+            var opened = batch.Select(k => (k.Id, k.Stored, Material: _rows.Wrapping.Unwrap(k.Stored, k.WrappedBy))).Where(k => k.Material is not null).ToList();
+            unopened += batch.Count - opened.Count;
+            await using var update = dataSource.CreateCommand($"""
+                UPDATE {_rows.Keys} k SET material = u.wrapped, wrapped_by = $4
+                FROM unnest($1::uuid[], $2::bytea[], $3::bytea[]) AS u(key_id, stored, wrapped)
+                WHERE k.key_id = u.key_id AND k.material = u.stored
+                """);
+            update.Parameters.AddWithValue(opened.Select(k => k.Id).ToArray());
+            update.Parameters.AddWithValue(opened.Select(k => k.Stored).ToArray());
+            update.Parameters.AddWithValue(opened.Select(k => _rows.Wrapping.Wrap(k.Material!)).ToArray());
+            update.Parameters.AddWithValue(current);
+            rewrapped += await update.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var retire = dataSource.CreateCommand($"""
+            DELETE FROM {_rows.KeyEncryptionKeys} r
+            WHERE r.kek_id <> $1 AND NOT EXISTS (SELECT 1 FROM {_rows.Keys} k WHERE k.wrapped_by = r.kek_id AND k.material IS NOT NULL)
+            RETURNING r.kek_id
+            """);
+        retire.Parameters.AddWithValue(current);
+        var retired = new List<string>();
+        await using (var reader = await retire.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                retired.Add(reader.GetString(0));
+            }
+        }
+
+        return new RewrapResult(current, rewrapped, unopened, retired);
+    }
+
+    /// <summary>The fingerprints of the key-encryption keys some key may be wrapped under.</summary>
+    public async Task<IReadOnlyList<string>> InUseAsync(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT kek_id FROM {_rows.KeyEncryptionKeys} ORDER BY kek_id");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var ids = new List<string>();
+        while (await reader.ReadAsync(ct))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    private async Task<List<(long Seq, Guid Id, byte[] Stored, string? WrappedBy)>> NotUnderAsync(string current, long after, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT seq, key_id, material, wrapped_by FROM {_rows.Keys}
+            WHERE seq > $1 AND material IS NOT NULL AND wrapped_by IS DISTINCT FROM $2
+            ORDER BY seq LIMIT {RewrapBatch}
+            """);
+        command.Parameters.AddWithValue(after);
+        command.Parameters.Add(new NpgsqlParameter { Value = current, NpgsqlDbType = NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var keys = new List<(long, Guid, byte[], string?)>();
+        while (await reader.ReadAsync(ct))
+        {
+            keys.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetFieldValue<byte[]>(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+        }
+
+        return keys;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Subjects' keys are stored unwrapped: a backup of the whole database opens every personal field. Set EventStore:KeyEncryptionKey (ADR 0030)")]
+    private static partial void LogStoredUnwrapped(ILogger logger);
+}
+
+/// <summary>What <see cref="KeyEncryptionKeys.RewrapAsync"/> did: keys moved under <paramref name="Current"/>, rows that did not open (left as they are), key-encryption keys no longer in use.</summary>
+public sealed record RewrapResult(string Current, int Rewrapped, int Unopened, IReadOnlyList<string> Retired);

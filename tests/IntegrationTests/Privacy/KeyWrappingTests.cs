@@ -1,0 +1,128 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using EventSourced.Application.EventStore;
+using EventSourced.Application.Privacy;
+using EventSourced.Domain.Privacy;
+using EventSourced.Infrastructure.EventStore;
+using EventSourced.Infrastructure.Privacy;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EventSourced.IntegrationTests.Privacy;
+
+/// <summary>
+/// Subjects' keys wrapped under a key-encryption key the database never holds (ADR 0030): the keys
+/// table alone opens nothing, a node without a key-encryption key in use refuses to start, and
+/// `subjects rewrap-keys` moves every live key to a new key-encryption key, after which the old
+/// one can go. Each test has a database of its own: which key-encryption keys are in use is the
+/// database's state.
+/// </summary>
+public sealed partial class KeyWrappingTests
+{
+    private const string Owner = "key-wrapping";
+
+    private static readonly string Kek1 = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private static readonly string Kek2 = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    [Fact]
+    public async Task A_key_is_stored_wrapped_opens_only_under_the_key_encryption_key_and_a_node_without_it_refuses_to_start()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var node = await NodeAsync(database, Kek1);
+        await CheckAsync(node);
+        var contact = Guid.NewGuid();
+        await Protected(node).AppendAsync($"contact-{contact:N}", ExpectedVersion.NoStream, [ContactAdded(contact, "Wilhelmina Wrapped")]);
+
+        var sealedName = (await node.Store.ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 1)).Single().Data;
+        var keyId = Guid.Parse(SealedKeyId().Match(sealedName).Groups[1].Value);
+        var (stored, wrappedBy) = await RowOfAsync(node, keyId);
+        wrappedBy.Should().Be(IdOf(Kek1));
+        stored.Should().HaveCount(40, "RFC 5649 wraps 32 bytes into 40");
+        using var kek = Aes.Create();
+        kek.Key = Convert.FromBase64String(Kek1);
+        var material = kek.DecryptKeyWrapPadded(stored);
+        var sealedText = Regex.Match(sealedName, "\"(enc:v2:[^\"^]+)\"").Groups[1].Value;
+        FieldCipher.Open(new SubjectKey(keyId, material), sealedText).Should().Contain("Wilhelmina Wrapped", "the unwrapped key is the event's key");
+        Convert.ToHexString(stored).Should().NotContain(Convert.ToHexString(material), "the table holds no key in clear");
+        (await Protected(node).ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 1)).Single().Data.Should().Contain("Wilhelmina Wrapped", "a node starting afresh unwraps the key");
+
+        await using var bare = await NodeAsync(database, null);
+        var refused = await FluentActions.Awaiting(() => CheckAsync(bare)).Should().ThrowAsync<KeyEncryptionKeyMissingException>();
+        refused.Which.Ids.Should().Equal(IdOf(Kek1));
+        refused.Which.Message.Should().Contain("EventStore:KeyEncryptionKey");
+    }
+
+    [Fact]
+    public async Task Rewrapping_moves_every_live_key_to_the_new_key_encryption_key_leaves_destroyed_ones_destroyed_and_retires_the_old_one()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var (before, first, forgotten) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await using (var unwrapped = await NodeAsync(database, null))
+        {
+            await Protected(unwrapped).AppendAsync($"contact-{before:N}", ExpectedVersion.NoStream, [ContactAdded(before, "Ulrich Unwrapped")]);
+        }
+
+        Guid forgottenKey;
+        await using (var underKek1 = await NodeAsync(database, Kek1))
+        {
+            await CheckAsync(underKek1);
+            await Protected(underKek1).AppendAsync($"contact-{first:N}", ExpectedVersion.NoStream, [ContactAdded(first, "Frieda First")]);
+            await Protected(underKek1).AppendAsync($"contact-{forgotten:N}", ExpectedVersion.NoStream, [ContactAdded(forgotten, "Gone Gertrud")]);
+            var keys = new PostgresSubjectKeyStore(underKek1.DataSource, underKek1.Options);
+            forgottenKey = (await keys.KeysOfAliasAsync(Subject.Contact(Owner, forgotten).Aliases.Single(), CancellationToken.None)).Single();
+            await keys.DestroyAsync(forgottenKey, CancellationToken.None);
+        }
+
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:EventStore"] = database.ConnectionString, ["EventStore:KeyEncryptionKey"] = Kek2, ["EventStore:PreviousKeyEncryptionKeys:0"] = Kek1,
+        };
+        var (code, output) = await OperatorCli.RunAsync(settings, "subjects", "rewrap-keys");
+        var (again, twice) = await OperatorCli.RunAsync(settings, "subjects", "rewrap-keys");
+        var (refused, why) = await OperatorCli.RunAsync(new Dictionary<string, string?> { ["ConnectionStrings:EventStore"] = database.ConnectionString }, "subjects", "rewrap-keys");
+
+        (code, again, refused).Should().Be((0, 0, 2));
+        output.Should().Contain($"rewrapped 2 keys under key-encryption key {IdOf(Kek2)}.").And.Contain($"no longer in use: {IdOf(Kek1)}.");
+        twice.Should().Contain("rewrapped 0 keys").And.Contain("no other key-encryption key was in use.");
+        why.Should().Contain("Set EventStore:KeyEncryptionKey");
+        await using var underKek2 = await NodeAsync(database, Kek2);
+        await CheckAsync(underKek2);
+        (await underKek2.ScalarAsync($"SELECT count(*) FROM es_keys.subject_keys WHERE material IS NOT NULL AND wrapped_by IS DISTINCT FROM '{IdOf(Kek2)}'")).Should().Be(0);
+        (await underKek2.ScalarAsync($"SELECT count(*) FROM es_keys.subject_keys WHERE key_id = '{forgottenKey}' AND material IS NULL")).Should().Be(1, "a destroyed key stays destroyed");
+        foreach (var (contact, name) in new[] { (before, "Ulrich Unwrapped"), (first, "Frieda First") })
+        {
+            (await Protected(underKek2).ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 1)).Single().Data.Should().Contain(name, "the new key-encryption key alone opens every key");
+        }
+
+        (await Protected(underKek2).ReadStreamAsync($"contact-{forgotten:N}", ReadDirection.Forward, 0, 1)).Single().Data.Should().Contain(Withheld.Erased).And.NotContain("Gone Gertrud");
+        await using var stale = await NodeAsync(database, Kek1);
+        (await FluentActions.Awaiting(() => CheckAsync(stale)).Should().ThrowAsync<KeyEncryptionKeyMissingException>()).Which.Ids.Should().Equal(IdOf(Kek2));
+    }
+
+    private static Task<EventStoreNode> NodeAsync(TestDatabase database, string? kek) =>
+        EventStoreNode.StartAsync(database.ConnectionString, new EventStoreOptions { KeyEncryptionKey = kek, ReadAllSettleTimeout = Wait.Patience });
+
+    /// <summary>What the node checks at start-up, before it serves.</summary>
+    private static Task CheckAsync(EventStoreNode node) => new KeyEncryptionKeys(node.DataSource, node.Options, NullLogger<KeyEncryptionKeys>.Instance).CheckAsync(CancellationToken.None);
+
+    /// <summary>A node of its own: an empty key ring, as after a start.</summary>
+    private static ProtectedEventStore Protected(EventStoreNode node) => new(node.Store, new SubjectKeyRing(new PostgresSubjectKeyStore(node.DataSource, node.Options)));
+
+    private static async Task<(byte[] Stored, string? WrappedBy)> RowOfAsync(EventStoreNode node, Guid keyId)
+    {
+        await using var command = node.DataSource.CreateCommand("SELECT material, wrapped_by FROM es_keys.subject_keys WHERE key_id = $1");
+        command.Parameters.AddWithValue(keyId);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+    }
+
+    private static string IdOf(string kek) => KeyWrapping.IdOf(Convert.FromBase64String(kek));
+
+    private static EventData ContactAdded(Guid contact, string name) => new(
+        Guid.NewGuid(), "contact_added", $$"""{"contactId":"{{contact}}","ownerId":"{{Owner}}","name":"{{name}}","telegram":"@t_{{contact:N}}","whatsApp":null,"viber":null}""", EventMetadata.Empty);
+
+    [GeneratedRegex("enc:v2:([0-9a-f]{32}):")]
+    private static partial Regex SealedKeyId();
+}

@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+using EventSourced.Infrastructure.Privacy;
+using FluentAssertions;
+
+namespace EventSourced.UnitTests.Privacy;
+
+public sealed class KeyWrappingTests
+{
+    private static readonly string Kek1 = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private static readonly string Kek2 = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    [Fact]
+    public void A_key_wrapped_under_an_earlier_key_encryption_key_still_opens_and_new_ones_are_wrapped_under_the_current()
+    {
+        var material = RandomNumberGenerator.GetBytes(32);
+        var earlier = KeyWrapping.From(Kek1, []);
+        var rotated = KeyWrapping.From(Kek2, [Kek1]);
+
+        var wrapped = earlier.Wrap(material);
+
+        wrapped.Should().NotEqual(material);
+        rotated.Unwrap(wrapped, earlier.CurrentId).Should().Equal(material);
+        rotated.Unwrap(rotated.Wrap(material), rotated.CurrentId).Should().Equal(material);
+        rotated.CurrentId.Should().Be(KeyWrapping.IdOf(Convert.FromBase64String(Kek2))).And.NotBe(earlier.CurrentId);
+        rotated.HeldIds.Should().BeEquivalentTo([earlier.CurrentId, rotated.CurrentId]);
+    }
+
+    [Fact]
+    public void An_altered_row_does_not_open_and_one_under_a_key_encryption_key_not_held_throws_naming_it()
+    {
+        var wrapping = KeyWrapping.From(Kek1, []);
+        var wrapped = wrapping.Wrap(RandomNumberGenerator.GetBytes(32));
+        wrapped[^1] ^= 1;
+
+        wrapping.Unwrap(wrapped, wrapping.CurrentId).Should().BeNull("RFC 5649 checks its integrity value");
+        var missing = FluentActions.Invoking(() => KeyWrapping.From(Kek2, []).Unwrap(wrapped, wrapping.CurrentId)).Should().Throw<KeyEncryptionKeyMissingException>().Which;
+        missing.Ids.Should().Equal(wrapping.CurrentId);
+    }
+
+    [Fact]
+    public void Without_a_key_encryption_key_material_is_stored_and_read_as_it_is()
+    {
+        var material = RandomNumberGenerator.GetBytes(32);
+
+        KeyWrapping.None.Wrap(material).Should().BeSameAs(material);
+        KeyWrapping.None.Unwrap(material, null).Should().BeSameAs(material);
+        KeyWrapping.From(null, []).Should().BeSameAs(KeyWrapping.None);
+        KeyWrapping.From(Kek1, []).Unwrap(material, null).Should().BeSameAs(material, "keys stored before wrapping was turned on still read");
+    }
+
+    [Theory]
+    [InlineData("not base64!", null, "EventStore:KeyEncryptionKey")]
+    [InlineData("c2hvcnQ=", null, "EventStore:KeyEncryptionKey")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "c2hvcnQ=", "EventStore:PreviousKeyEncryptionKeys")]
+    public void A_malformed_key_encryption_key_fails_at_start_up_naming_its_setting(string current, string? previous, string setting) =>
+        FluentActions.Invoking(() => KeyWrapping.From(current, previous is null ? [] : [previous])).Should().Throw<InvalidOperationException>().WithMessage($"{setting} must be base64 of 32 random bytes*");
+
+    [Fact]
+    public void Earlier_key_encryption_keys_without_a_current_one_are_refused() =>
+        FluentActions.Invoking(() => KeyWrapping.From(null, [Kek1])).Should().Throw<InvalidOperationException>().WithMessage("*without EventStore:KeyEncryptionKey*");
+}
