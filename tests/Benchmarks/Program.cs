@@ -49,7 +49,8 @@ if (deliveriesMode)
 }
 
 await using var dataSource = EventStoreDataSource.Create(database.ConnectionString);
-var options = new EventStoreOptions();
+// Subjects' keys wrapped, as production should run (ADR 0030); plain appends store no keys.
+var options = new EventStoreOptions { KeyEncryptionKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) };
 await new SchemaMigrator(dataSource, options, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
 using var notifications = new AppendNotifications(dataSource, options, NullLogger<AppendNotifications>.Instance);
 await notifications.StartAsync(CancellationToken.None);

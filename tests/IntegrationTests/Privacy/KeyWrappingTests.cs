@@ -100,6 +100,27 @@ public sealed partial class KeyWrappingTests
         (await FluentActions.Awaiting(() => CheckAsync(stale)).Should().ThrowAsync<KeyEncryptionKeyMissingException>()).Which.Ids.Should().Equal(IdOf(Kek2));
     }
 
+    [Fact]
+    public async Task The_api_host_refuses_to_start_without_a_key_encryption_key_in_use()
+    {
+        var api = new EmptyStoreApi();
+        try
+        {
+            await api.InitializeAsync();
+            await using (var other = await NodeAsync(api.Database, Kek1))
+            {
+                await CheckAsync(other);
+            }
+
+            // The host has the tests' key-encryption key only, not Kek1.
+            FluentActions.Invoking(() => api.ClientFor("alice")).Should().Throw<KeyEncryptionKeyMissingException>().Which.Ids.Should().Equal(IdOf(Kek1));
+        }
+        finally
+        {
+            await api.DisposeHostAndDatabaseAsync();
+        }
+    }
+
     private static Task<EventStoreNode> NodeAsync(TestDatabase database, string? kek) =>
         EventStoreNode.StartAsync(database.ConnectionString, new EventStoreOptions { KeyEncryptionKey = kek, ReadAllSettleTimeout = Wait.Patience });
 

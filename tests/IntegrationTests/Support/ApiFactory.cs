@@ -65,6 +65,7 @@ public class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Testing");
         builder.ConfigureLogging(l => l.AddProvider(Errors));
         builder.UseSetting("ConnectionStrings:EventStore", Database.ConnectionString);
+        builder.UseSetting("EventStore:KeyEncryptionKey", ApiProcess.KeyEncryptionKey);
         // Each test class starts a host whose projections start from nothing on a busy machine:
         // the tests' patience, not the product's 5 s, bounds read-your-writes here.
         builder.UseSetting("Projections:ReadYourWritesTimeout", Wait.Patience.ToString());

@@ -23,6 +23,9 @@ public sealed class ApiProcess : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     /// <param name="patience">How long it may take to answer; <see cref="Wait.Patience"/> unless given.</param>
+    /// <summary>The key-encryption key test hosts wrap subjects' keys under (ADR 0030), as production should.</summary>
+    public const string KeyEncryptionKey = "LeeT27436z8cK4Ag1fsxmpGFV3fqs68DMyhMlC83axQ=";
+
     public static async Task<ApiProcess> StartAsync(IReadOnlyDictionary<string, string> settings, IReadOnlyList<(string Subject, string Role)> identities, TimeSpan? patience = null)
     {
         var port = FreePort();
@@ -35,6 +38,7 @@ public sealed class ApiProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["EventStore__KeyEncryptionKey"] = KeyEncryptionKey;
         for (var i = 0; i < identities.Count; i++)
         {
             start.Environment[$"Auth__ApiKeys__{i}__Hash"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(KeyOf(identities[i].Subject))));
