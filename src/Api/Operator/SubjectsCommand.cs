@@ -65,8 +65,7 @@ public static class SubjectsCommand
         rewrap.SetAction(async (parse, ct) =>
         {
             await using var provider = services();
-            var keys = provider.GetRequiredService<KeyEncryptionKeys>();
-            if (provider.GetRequiredService<EventStoreOptions>().KeyEncryptionKey is null)
+            if (string.IsNullOrWhiteSpace(provider.GetRequiredService<EventStoreOptions>().KeyEncryptionKey))
             {
                 parse.InvocationConfiguration.Error.WriteLine("Set EventStore:KeyEncryptionKey (env EventStore__KeyEncryptionKey) to the key-encryption key to wrap the keys under.");
                 return 2;
@@ -75,7 +74,7 @@ public static class SubjectsCommand
             RewrapResult result;
             try
             {
-                result = await keys.RewrapAsync(ct);
+                result = await provider.GetRequiredService<KeyEncryptionKeys>().RewrapAsync(ct);
             }
             catch (KeyEncryptionKeyMissingException e)
             {

@@ -66,7 +66,7 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
             }
 
             after = batch[^1].Seq;
-            var opened = batch.Select(k => (k.Id, k.Stored, Material: _rows.Wrapping.Unwrap(k.Stored, k.WrappedBy))).Where(k => k.Material is not null).ToList();
+            var opened = batch.Select(k => (k.Id, k.Stored, Material: _rows.Wrapping.Unwrap(k.Id, k.Stored, k.WrappedBy))).Where(k => k.Material is not null).ToList();
             unopened += batch.Count - opened.Count;
             await using var update = dataSource.CreateCommand($"""
                 UPDATE {_rows.Keys} k SET material = u.wrapped, wrapped_by = $4
@@ -75,7 +75,7 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
                 """);
             update.Parameters.AddWithValue(opened.Select(k => k.Id).ToArray());
             update.Parameters.AddWithValue(opened.Select(k => k.Stored).ToArray());
-            update.Parameters.AddWithValue(opened.Select(k => _rows.Wrapping.Wrap(k.Material!)).ToArray());
+            update.Parameters.AddWithValue(opened.Select(k => _rows.Wrapping.Wrap(k.Id, k.Material!)).ToArray());
             update.Parameters.AddWithValue(current);
             rewrapped += await update.ExecuteNonQueryAsync(ct);
         }

@@ -1,24 +1,28 @@
 using System.Security.Cryptography;
+using EventSourced.Application.Privacy;
 
 namespace EventSourced.Infrastructure.Privacy;
 
 /// <summary>
-/// How subjects' keys are stored (ADR 0030): wrapped (RFC 5649, AES key wrap with padding) under a
-/// key-encryption key the database never holds, so a dump or backup of the whole database, keys
-/// included, holds no personal data in clear. A row names the key-encryption key that wrapped it by
-/// its fingerprint, so earlier ones still open their rows while <c>subjects rewrap-keys</c> moves
-/// them to the current one. Without a key-encryption key, keys are stored as they are.
+/// How subjects' keys are stored (ADR 0030): wrapped (AES-256-GCM, the key's id authenticated with
+/// it) under a key-encryption key the database never holds, so a dump or backup of the whole
+/// database, keys included, holds no personal data in clear. A row names the key-encryption key that
+/// wrapped it by its fingerprint, so earlier ones still open their rows while <c>subjects
+/// rewrap-keys</c> moves them to the current one. Without a key-encryption key, keys are stored as
+/// they are.
 /// </summary>
 public sealed class KeyWrapping
 {
     private const int KeySize = 32;
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
 
-    private readonly Dictionary<string, Aes> _held;
-    // One Aes per key-encryption key, used from any thread: a wrap costs about a microsecond and is
-    // done only for a new key or one read from the table, so a lock costs less than an Aes a call.
+    private readonly Dictionary<string, AesGcm> _held;
+    // One AesGcm per key-encryption key, used from any thread (it is not safe for two at once): a
+    // wrap costs about a microsecond, for a new key or one read from the table only.
     private readonly Lock _lock = new();
 
-    private KeyWrapping(string? currentId, Dictionary<string, Aes> held)
+    private KeyWrapping(string? currentId, Dictionary<string, AesGcm> held)
     {
         CurrentId = currentId;
         _held = held;
@@ -44,7 +48,7 @@ public sealed class KeyWrapping
             return previous.Any() ? throw new InvalidOperationException("EventStore:PreviousKeyEncryptionKeys is set without EventStore:KeyEncryptionKey: set the current one too.") : None;
         }
 
-        var held = new Dictionary<string, Aes>(StringComparer.Ordinal);
+        var held = new Dictionary<string, AesGcm>(StringComparer.Ordinal);
         var currentId = Hold(current, "EventStore:KeyEncryptionKey", held);
         foreach (var earlier in previous)
         {
@@ -57,26 +61,35 @@ public sealed class KeyWrapping
     /// <summary>A key-encryption key's fingerprint: the first 8 bytes of its SHA-256, in hex. It names the key and reveals nothing of it.</summary>
     public static string IdOf(ReadOnlySpan<byte> keyEncryptionKey) => Convert.ToHexStringLower(SHA256.HashData(keyEncryptionKey)[..8]);
 
-    /// <summary>A key's material as stored: wrapped under the current key-encryption key (<see cref="CurrentId"/>), or as it is.</summary>
-    public byte[] Wrap(byte[] material)
+    /// <summary>
+    /// A key's material as stored: wrapped under the current key-encryption key (<see cref="CurrentId"/>)
+    /// as nonce, tag and ciphertext, or as it is. The key's id is authenticated with it, so material
+    /// moved to another key's row does not open.
+    /// </summary>
+    public byte[] Wrap(Guid keyId, byte[] material)
     {
         if (CurrentId is null)
         {
             return material;
         }
 
+        var stored = new byte[NonceSize + TagSize + material.Length];
+        // Random, not derived from the key's id: rewrapping a row someone altered must never reuse a nonce.
+        KeyRandomness.Fill(stored.AsSpan(0, NonceSize));
         lock (_lock)
         {
-            return _held[CurrentId].EncryptKeyWrapPadded(material);
+            _held[CurrentId].Encrypt(stored.AsSpan(0, NonceSize), material, stored.AsSpan(NonceSize + TagSize), stored.AsSpan(NonceSize, TagSize), IdBytes(keyId, stackalloc byte[16]));
         }
+
+        return stored;
     }
 
     /// <summary>
-    /// A key's material from its row; null when the row does not open (altered in the table). A row
-    /// wrapped under a key-encryption key this node does not hold throws: the node is misconfigured,
-    /// and reading its subjects' data as lost would hide that.
+    /// A key's material from its row; null when the row does not open (altered in the table, or moved
+    /// from another key's row). A row wrapped under a key-encryption key this node does not hold
+    /// throws: the node is misconfigured, and reading its subjects' data as lost would hide that.
     /// </summary>
-    public byte[]? Unwrap(byte[] stored, string? wrappedBy)
+    public byte[]? Unwrap(Guid keyId, byte[] stored, string? wrappedBy)
     {
         if (wrappedBy is null)
         {
@@ -88,21 +101,34 @@ public sealed class KeyWrapping
             throw new KeyEncryptionKeyMissingException([wrappedBy]);
         }
 
+        if (stored.Length != NonceSize + TagSize + KeySize)
+        {
+            return null;
+        }
+
+        var material = new byte[KeySize];
         try
         {
             lock (_lock)
             {
-                var material = kek.DecryptKeyWrapPadded(stored);
-                return material.Length == KeySize ? material : null;
+                kek.Decrypt(stored.AsSpan(0, NonceSize), stored.AsSpan(NonceSize + TagSize), stored.AsSpan(NonceSize, TagSize), material, IdBytes(keyId, stackalloc byte[16]));
             }
+
+            return material;
         }
-        catch (CryptographicException)
+        catch (AuthenticationTagMismatchException)
         {
             return null;
         }
     }
 
-    private static string Hold(string base64, string setting, Dictionary<string, Aes> held)
+    private static ReadOnlySpan<byte> IdBytes(Guid keyId, Span<byte> buffer)
+    {
+        keyId.TryWriteBytes(buffer);
+        return buffer;
+    }
+
+    private static string Hold(string base64, string setting, Dictionary<string, AesGcm> held)
     {
         var key = new byte[KeySize];
         if (!Convert.TryFromBase64String(base64.Trim(), key, out var length) || length != KeySize)
@@ -111,10 +137,8 @@ public sealed class KeyWrapping
         }
 
         var id = IdOf(key);
-        var aes = Aes.Create();
-        aes.Key = key;
+        held.TryAdd(id, new AesGcm(key, TagSize));
         CryptographicOperations.ZeroMemory(key);
-        held.TryAdd(id, aes);
         return id;
     }
 }

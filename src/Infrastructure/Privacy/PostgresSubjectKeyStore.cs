@@ -116,7 +116,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             {
                 keys[reader.GetGuid(0)] = null;
             }
-            else if (Material(reader, 1) is { } material)
+            else if (Material(reader.GetGuid(0), reader, 1) is { } material)
             {
                 // A row that does not open is left out, as a key never known: its fields read as unreadable.
                 keys[reader.GetGuid(0)] = material;
@@ -180,7 +180,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             if (!byId.TryGetValue(id, out var key))
             {
                 // Not read as lost: a new key for the alias would be refused (the alias is taken) round after round.
-                var material = Material(reader, 2) ?? throw new CryptographicException($"The row of subject key {id} does not open under its key-encryption key: it was altered.");
+                var material = Material(id, reader, 2) ?? throw new CryptographicException($"The row of subject key {id} does not open under its key-encryption key: it was altered.");
                 key = byId[id] = new SubjectKey(id, material);
             }
 
@@ -191,6 +191,6 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
     }
 
     /// <summary>The key material in the column at <paramref name="ordinal"/>, unwrapped (the next column says by what); null when it does not open.</summary>
-    private byte[]? Material(NpgsqlDataReader reader, int ordinal) =>
-        _rows.Wrapping.Unwrap(reader.GetFieldValue<byte[]>(ordinal), reader.IsDBNull(ordinal + 1) ? null : reader.GetString(ordinal + 1));
+    private byte[]? Material(Guid keyId, NpgsqlDataReader reader, int ordinal) =>
+        _rows.Wrapping.Unwrap(keyId, reader.GetFieldValue<byte[]>(ordinal), reader.IsDBNull(ordinal + 1) ? null : reader.GetString(ordinal + 1));
 }

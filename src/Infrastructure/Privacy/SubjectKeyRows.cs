@@ -37,7 +37,7 @@ public sealed class SubjectKeyRows(EventStoreOptions options)
             Parameters =
             {
                 new() { Value = keys.Select(k => k.Id).ToArray() },
-                new() { Value = keys.Select(k => Wrapping.Wrap(k.Material)).ToArray() },
+                new() { Value = keys.Select(k => Wrapping.Wrap(k.Id, k.Material)).ToArray() },
                 new() { Value = (object?)Wrapping.CurrentId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
             },
         };

@@ -12,28 +12,31 @@ public sealed class KeyWrappingTests
     [Fact]
     public void A_key_wrapped_under_an_earlier_key_encryption_key_still_opens_and_new_ones_are_wrapped_under_the_current()
     {
-        var material = RandomNumberGenerator.GetBytes(32);
+        var (keyId, material) = (Guid.NewGuid(), RandomNumberGenerator.GetBytes(32));
         var earlier = KeyWrapping.From(Kek1, []);
         var rotated = KeyWrapping.From(Kek2, [Kek1]);
 
-        var wrapped = earlier.Wrap(material);
+        var wrapped = earlier.Wrap(keyId, material);
 
-        wrapped.Should().NotEqual(material);
-        rotated.Unwrap(wrapped, earlier.CurrentId).Should().Equal(material);
-        rotated.Unwrap(rotated.Wrap(material), rotated.CurrentId).Should().Equal(material);
+        Convert.ToHexString(wrapped).Should().NotContain(Convert.ToHexString(material));
+        rotated.Unwrap(keyId, wrapped, earlier.CurrentId).Should().Equal(material);
+        rotated.Unwrap(keyId, rotated.Wrap(keyId, material), rotated.CurrentId).Should().Equal(material);
         rotated.CurrentId.Should().Be(KeyWrapping.IdOf(Convert.FromBase64String(Kek2))).And.NotBe(earlier.CurrentId);
         rotated.HeldIds.Should().BeEquivalentTo([earlier.CurrentId, rotated.CurrentId]);
     }
 
     [Fact]
-    public void An_altered_row_does_not_open_and_one_under_a_key_encryption_key_not_held_throws_naming_it()
+    public void An_altered_row_or_one_moved_to_another_key_does_not_open_and_one_under_a_key_encryption_key_not_held_throws_naming_it()
     {
-        var wrapping = KeyWrapping.From(Kek1, []);
-        var wrapped = wrapping.Wrap(RandomNumberGenerator.GetBytes(32));
-        wrapped[^1] ^= 1;
+        var (keyId, wrapping) = (Guid.NewGuid(), KeyWrapping.From(Kek1, []));
+        var wrapped = wrapping.Wrap(keyId, RandomNumberGenerator.GetBytes(32));
+        var altered = wrapped.ToArray();
+        altered[^1] ^= 1;
 
-        wrapping.Unwrap(wrapped, wrapping.CurrentId).Should().BeNull("RFC 5649 checks its integrity value");
-        var missing = FluentActions.Invoking(() => KeyWrapping.From(Kek2, []).Unwrap(wrapped, wrapping.CurrentId)).Should().Throw<KeyEncryptionKeyMissingException>().Which;
+        wrapping.Unwrap(keyId, altered, wrapping.CurrentId).Should().BeNull("the tag no longer matches");
+        wrapping.Unwrap(Guid.NewGuid(), wrapped, wrapping.CurrentId).Should().BeNull("the key's id is authenticated with its material");
+        wrapping.Unwrap(keyId, wrapped[..^1], wrapping.CurrentId).Should().BeNull();
+        var missing = FluentActions.Invoking(() => KeyWrapping.From(Kek2, []).Unwrap(keyId, wrapped, wrapping.CurrentId)).Should().Throw<KeyEncryptionKeyMissingException>().Which;
         missing.Ids.Should().Equal(wrapping.CurrentId);
     }
 
@@ -42,10 +45,12 @@ public sealed class KeyWrappingTests
     {
         var material = RandomNumberGenerator.GetBytes(32);
 
-        KeyWrapping.None.Wrap(material).Should().BeSameAs(material);
-        KeyWrapping.None.Unwrap(material, null).Should().BeSameAs(material);
+        var keyId = Guid.NewGuid();
+
+        KeyWrapping.None.Wrap(keyId, material).Should().BeSameAs(material);
+        KeyWrapping.None.Unwrap(keyId, material, null).Should().BeSameAs(material);
         KeyWrapping.From(null, []).Should().BeSameAs(KeyWrapping.None);
-        KeyWrapping.From(Kek1, []).Unwrap(material, null).Should().BeSameAs(material, "keys stored before wrapping was turned on still read");
+        KeyWrapping.From(Kek1, []).Unwrap(keyId, material, null).Should().BeSameAs(material, "keys stored before wrapping was turned on still read");
     }
 
     [Theory]
