@@ -99,6 +99,28 @@ public sealed partial class KeyWrappingTests
     }
 
     [Fact]
+    public async Task An_altered_key_row_reads_as_unreadable_refuses_new_data_for_its_subject_and_is_left_by_rewrapping()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var node = await NodeAsync(database, Kek1);
+        await CheckAsync(node);
+        var contact = Guid.NewGuid();
+        await Protected(node).AppendAsync($"contact-{contact:N}", ExpectedVersion.NoStream, [ContactAdded(contact, "Adelheid Altered")]);
+        await node.ExecuteAsync("UPDATE es_keys.subject_keys SET material = set_byte(material, 59, get_byte(material, 59) # 1)");
+
+        var read = (await Protected(node).ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 1)).Single().Data;
+        var renamed = ContactAdded(contact, "Adelheid Again") with { Type = "contact_updated" };
+        var append = () => Protected(node).AppendAsync($"contact-{contact:N}", ExpectedVersion.From(0), [renamed]);
+        var rotated = new EventStoreOptions { KeyEncryptionKey = Kek2, PreviousKeyEncryptionKeys = [Kek1] };
+        var rewrapped = await new KeyEncryptionKeys(node.DataSource, rotated, NullLogger<KeyEncryptionKeys>.Instance).RewrapAsync(CancellationToken.None);
+
+        read.Should().Contain(Withheld.Unreadable).And.NotContain("Adelheid");
+        (await append.Should().ThrowAsync<CryptographicException>()).Which.Message.Should().Contain("was altered");
+        (rewrapped.Rewrapped, rewrapped.Unopened).Should().Be((0, 1));
+        rewrapped.Retired.Should().BeEmpty("the altered row stays, and with it its key-encryption key");
+    }
+
+    [Fact]
     public async Task The_api_host_refuses_to_start_without_a_key_encryption_key_in_use()
     {
         var api = new EmptyStoreApi();
