@@ -89,7 +89,15 @@ public static class SubjectsCommand
                 output.WriteLine($"{result.Unopened} keys did not open (their rows were altered) and were left as they are.");
             }
 
-            output.WriteLine(result.Retired.Count > 0 ? $"no longer in use: {string.Join(", ", result.Retired)}." : "no other key-encryption key was in use.");
+            if (result.Retired.Count > 0)
+            {
+                output.WriteLine($"no longer in use: {string.Join(", ", result.Retired)}.");
+            }
+
+            // The earlier key-encryption keys can go only when none is still in use.
+            output.WriteLine(result.StillInUse.Count > 0
+                ? $"still in use: {string.Join(", ", result.StillInUse)}; keep them, and run this again once every node wraps under {result.Current}."
+                : "no other key-encryption key is in use.");
             return 0;
         });
         return rewrap;

@@ -95,7 +95,7 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
             }
         }
 
-        return new RewrapResult(current, rewrapped, unopened, retired);
+        return new RewrapResult(current, rewrapped, unopened, retired, [.. (await InUseAsync(ct)).Where(id => id != current)]);
     }
 
     /// <summary>The fingerprints of the key-encryption keys some key may be wrapped under.</summary>
@@ -135,5 +135,9 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
     private static partial void LogStoredUnwrapped(ILogger logger);
 }
 
-/// <summary>What <see cref="KeyEncryptionKeys.RewrapAsync"/> did: keys moved under <paramref name="Current"/>, rows that did not open (left as they are), key-encryption keys no longer in use.</summary>
-public sealed record RewrapResult(string Current, int Rewrapped, int Unopened, IReadOnlyList<string> Retired);
+/// <summary>
+/// What <see cref="KeyEncryptionKeys.RewrapAsync"/> did: keys moved under <paramref name="Current"/>,
+/// rows that did not open (left as they are), the key-encryption keys no longer in use, and the
+/// others still in use (some key under them did not open, or a node still wraps under them).
+/// </summary>
+public sealed record RewrapResult(string Current, int Rewrapped, int Unopened, IReadOnlyList<string> Retired, IReadOnlyList<string> StillInUse);
