@@ -86,15 +86,7 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
             RETURNING r.kek_id
             """);
         retire.Parameters.AddWithValue(current);
-        var retired = new List<string>();
-        await using (var reader = await retire.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                retired.Add(reader.GetString(0));
-            }
-        }
-
+        var retired = await FingerprintsAsync(retire, ct);
         return new RewrapResult(current, rewrapped, unopened, retired, [.. (await InUseAsync(ct)).Where(id => id != current)]);
     }
 
@@ -102,6 +94,11 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
     public async Task<IReadOnlyList<string>> InUseAsync(CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"SELECT kek_id FROM {_rows.KeyEncryptionKeys} ORDER BY kek_id");
+        return await FingerprintsAsync(command, ct);
+    }
+
+    private static async Task<List<string>> FingerprintsAsync(NpgsqlCommand command, CancellationToken ct)
+    {
         await using var reader = await command.ExecuteReaderAsync(ct);
         var ids = new List<string>();
         while (await reader.ReadAsync(ct))

@@ -112,14 +112,15 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
         var keys = new Dictionary<Guid, byte[]?>();
         while (await reader.ReadAsync(ct))
         {
+            var id = reader.GetGuid(0);
             if (reader.IsDBNull(1))
             {
-                keys[reader.GetGuid(0)] = null;
+                keys[id] = null;
             }
-            else if (Material(reader.GetGuid(0), reader, 1) is { } material)
+            else if (Material(id, reader, 1) is { } material)
             {
                 // A row that does not open is left out, as a key never known: its fields read as unreadable.
-                keys[reader.GetGuid(0)] = material;
+                keys[id] = material;
             }
         }
 

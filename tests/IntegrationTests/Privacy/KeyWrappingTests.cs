@@ -32,7 +32,7 @@ public sealed partial class KeyWrappingTests
         await using var node = await NodeAsync(database, Kek1);
         await CheckAsync(node);
         var contact = Guid.NewGuid();
-        await Protected(node).AppendAsync($"contact-{contact:N}", ExpectedVersion.NoStream, [ContactAdded(contact, "Wilhelmina Wrapped")]);
+        await AddContactAsync(node, contact, "Wilhelmina Wrapped");
 
         var sealedName = (await node.Store.ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 1)).Single().Data;
         var keyId = Guid.Parse(SealedKeyId().Match(sealedName).Groups[1].Value);
@@ -43,7 +43,7 @@ public sealed partial class KeyWrappingTests
         var sealedText = Regex.Match(sealedName, "\"(enc:v2:[^\"^]+)\"").Groups[1].Value;
         FieldCipher.Open(new SubjectKey(keyId, material), sealedText).Should().Contain("Wilhelmina Wrapped", "the unwrapped key is the event's key");
         Convert.ToHexString(stored).Should().NotContain(Convert.ToHexString(material), "the table holds no key in clear");
-        (await Protected(node).ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 1)).Single().Data.Should().Contain("Wilhelmina Wrapped", "a node starting afresh unwraps the key");
+        (await ReadContactAsync(node, contact)).Should().Contain("Wilhelmina Wrapped", "a node starting afresh unwraps the key");
 
         await using var bare = await NodeAsync(database, null);
         var refused = await FluentActions.Awaiting(() => CheckAsync(bare)).Should().ThrowAsync<KeyEncryptionKeyMissingException>();
@@ -58,15 +58,15 @@ public sealed partial class KeyWrappingTests
         var (before, first, forgotten) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
         await using (var unwrapped = await NodeAsync(database, null))
         {
-            await Protected(unwrapped).AppendAsync($"contact-{before:N}", ExpectedVersion.NoStream, [ContactAdded(before, "Ulrich Unwrapped")]);
+            await AddContactAsync(unwrapped, before, "Ulrich Unwrapped");
         }
 
         Guid forgottenKey;
         await using (var underKek1 = await NodeAsync(database, Kek1))
         {
             await CheckAsync(underKek1);
-            await Protected(underKek1).AppendAsync($"contact-{first:N}", ExpectedVersion.NoStream, [ContactAdded(first, "Frieda First")]);
-            await Protected(underKek1).AppendAsync($"contact-{forgotten:N}", ExpectedVersion.NoStream, [ContactAdded(forgotten, "Gone Gertrud")]);
+            await AddContactAsync(underKek1, first, "Frieda First");
+            await AddContactAsync(underKek1, forgotten, "Gone Gertrud");
             var keys = new PostgresSubjectKeyStore(underKek1.DataSource, underKek1.Options);
             forgottenKey = (await keys.KeysOfAliasAsync(Subject.Contact(Owner, forgotten).Aliases.Single(), CancellationToken.None)).Single();
             await keys.DestroyAsync(forgottenKey, CancellationToken.None);
@@ -86,10 +86,10 @@ public sealed partial class KeyWrappingTests
         (await underKek2.ScalarAsync($"SELECT count(*) FROM es_keys.subject_keys WHERE key_id = '{forgottenKey}' AND material IS NULL")).Should().Be(1, "a destroyed key stays destroyed");
         foreach (var (contact, name) in new[] { (before, "Ulrich Unwrapped"), (first, "Frieda First") })
         {
-            (await Protected(underKek2).ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 1)).Single().Data.Should().Contain(name, "the new key-encryption key alone opens every key");
+            (await ReadContactAsync(underKek2, contact)).Should().Contain(name, "the new key-encryption key alone opens every key");
         }
 
-        (await Protected(underKek2).ReadStreamAsync($"contact-{forgotten:N}", ReadDirection.Forward, 0, 1)).Single().Data.Should().Contain(Withheld.Erased).And.NotContain("Gone Gertrud");
+        (await ReadContactAsync(underKek2, forgotten)).Should().Contain(Withheld.Erased).And.NotContain("Gone Gertrud");
         await using var stale = await NodeAsync(database, Kek1);
         (await FluentActions.Awaiting(() => CheckAsync(stale)).Should().ThrowAsync<KeyEncryptionKeyMissingException>()).Which.Ids.Should().Equal(IdOf(Kek2));
     }
@@ -101,10 +101,10 @@ public sealed partial class KeyWrappingTests
         await using var node = await NodeAsync(database, Kek1);
         await CheckAsync(node);
         var contact = Guid.NewGuid();
-        await Protected(node).AppendAsync($"contact-{contact:N}", ExpectedVersion.NoStream, [ContactAdded(contact, "Adelheid Altered")]);
+        await AddContactAsync(node, contact, "Adelheid Altered");
         await node.ExecuteAsync("UPDATE es_keys.subject_keys SET material = set_byte(material, 59, get_byte(material, 59) # 1)");
 
-        var read = (await Protected(node).ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 1)).Single().Data;
+        var read = await ReadContactAsync(node, contact);
         var renamed = ContactAdded(contact, "Adelheid Again") with { Type = "contact_updated" };
         var append = () => Protected(node).AppendAsync($"contact-{contact:N}", ExpectedVersion.From(0), [renamed]);
         var (code, output) = await OperatorCli.RunAsync(Rotating(database), "subjects", "rewrap-keys");
@@ -148,6 +148,14 @@ public sealed partial class KeyWrappingTests
 
     /// <summary>What the node checks at start-up, before it serves.</summary>
     private static Task CheckAsync(EventStoreNode node) => new KeyEncryptionKeys(node.DataSource, node.Options, NullLogger<KeyEncryptionKeys>.Instance).CheckAsync(CancellationToken.None);
+
+    /// <summary>A contact added through a node of its own: an empty key ring, as after a start.</summary>
+    private static Task AddContactAsync(EventStoreNode node, Guid contact, string name) =>
+        Protected(node).AppendAsync($"contact-{contact:N}", ExpectedVersion.NoStream, [ContactAdded(contact, name)]);
+
+    /// <summary>A contact's first event as a node of its own reads it (the key read from the table).</summary>
+    private static async Task<string> ReadContactAsync(EventStoreNode node, Guid contact) =>
+        (await Protected(node).ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 1)).Single().Data;
 
     /// <summary>A node of its own: an empty key ring, as after a start.</summary>
     private static ProtectedEventStore Protected(EventStoreNode node) => new(node.Store, new SubjectKeyRing(new PostgresSubjectKeyStore(node.DataSource, node.Options)));
