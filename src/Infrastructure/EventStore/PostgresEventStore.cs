@@ -24,10 +24,12 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
     }
 
     /// <summary>The append with new subjects' keys in its transaction: they commit together, or neither does.</summary>
-    Task<AppendResult> IKeysWithAppend.AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, IReadOnlyList<NewSubjectKey> newKeys, CancellationToken ct)
+    async Task<AppendResult> IKeysWithAppend.AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, IReadOnlyList<NewSubjectKey> newKeys, CancellationToken ct)
     {
         Validate(streamId, events);
-        return CommitInGroupAsync(new PendingAppend(streamId, expected, events, newKeys), ct);
+        // Read once: the statements of the keys' aliases are built where nothing can wait for it.
+        await _keyRows.AliasHashKeyAsync(dataSource, ct);
+        return await CommitInGroupAsync(new PendingAppend(streamId, expected, events, newKeys), ct);
     }
 
     /// <summary>One append in a transaction of its own: what a group of one, or each append of a group that failed, comes to.</summary>

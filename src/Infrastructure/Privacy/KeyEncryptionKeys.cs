@@ -9,8 +9,9 @@ namespace EventSourced.Infrastructure.Privacy;
 /// <summary>
 /// The key-encryption keys subjects' keys are wrapped under (ADR 0030). At start-up, before the
 /// node serves, it records the current one as in use and refuses to start without every one in
-/// use: a node missing one would read its subjects' data as lost. <see cref="RewrapAsync"/> moves
-/// every key to the current one, which is how a key-encryption key is rotated.
+/// use: a node missing one would read its subjects' data as lost. It then reads the alias hash
+/// key (ADR 0031). <see cref="RewrapAsync"/> moves every key, the alias hash key too, to the
+/// current one, which is how a key-encryption key is rotated.
 /// </summary>
 public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, EventStoreOptions options, ILogger<KeyEncryptionKeys> logger) : IHostedService
 {
@@ -21,6 +22,8 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await CheckAsync(cancellationToken);
+        // Made here at the first start of this version, with the aliases hashed before it moved under it (ADR 0031).
+        await _rows.AliasHashKeyAsync(dataSource, cancellationToken);
         if (_rows.Wrapping.CurrentId is null)
         {
             LogStoredUnwrapped(logger);

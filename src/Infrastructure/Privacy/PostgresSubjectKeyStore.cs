@@ -18,7 +18,8 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
 
     public async Task<IReadOnlyList<SubjectKey>> GetOrCreateAsync(IReadOnlyList<IReadOnlyList<string>> subjects, CancellationToken ct)
     {
-        var hashes = subjects.Select(aliases => aliases.Select(SubjectKeyRows.Hash).ToArray()).ToList();
+        var aliasHashKey = await _rows.AliasHashKeyAsync(dataSource, ct);
+        var hashes = subjects.Select(aliases => aliases.Select(aliasHashKey.Hash).ToArray()).ToList();
         // A node asks only for keys it does not hold, which are mostly new subjects: first try to
         // create them all in one round trip, and look for existing ones only when an alias is taken.
         var live = new Dictionary<string, SubjectKey>();
@@ -134,7 +135,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             UNION
             SELECT key_id FROM {_rows.Links} WHERE alias_hash = $1
             """);
-        command.Parameters.AddWithValue(SubjectKeyRows.Hash(alias));
+        command.Parameters.AddWithValue((await _rows.AliasHashKeyAsync(dataSource, ct)).Hash(alias));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var keys = new List<Guid>();
         while (await reader.ReadAsync(ct))

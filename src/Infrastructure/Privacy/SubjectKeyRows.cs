@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using EventSourced.Application.Privacy;
 using EventSourced.Infrastructure.EventStore;
 using Npgsql;
@@ -13,23 +11,33 @@ namespace EventSourced.Infrastructure.Privacy;
 public sealed class SubjectKeyRows(EventStoreOptions options)
 {
     /// <summary>The constraint an alias that already leads to a key breaks.</summary>
-    public const string AliasTaken = "subject_aliases_pkey";
+    public const string AliasTaken = "keyed_aliases_pkey";
+
+    private AliasHashKey? _aliasHashKey;
+
+    /// <summary>The schema of the keys' tables.</summary>
+    public string Schema { get; } = $"{options.Schema}_keys";
 
     public string Keys { get; } = $"{options.Schema}_keys.subject_keys";
 
-    public string Aliases { get; } = $"{options.Schema}_keys.subject_aliases";
+    /// <summary>Aliases, stored hashed under <see cref="AliasHashKey"/>, never in clear (ADR 0031).</summary>
+    public string Aliases { get; } = $"{options.Schema}_keys.keyed_aliases";
 
     /// <summary>Aliases that lead to a key besides their own: a record named them with that key's subject.</summary>
-    public string Links { get; } = $"{options.Schema}_keys.subject_alias_links";
+    public string Links { get; } = $"{options.Schema}_keys.keyed_alias_links";
+
+    /// <summary>Which of the keys is the alias hash key.</summary>
+    public string AliasHashKeyTable { get; } = $"{options.Schema}_keys.alias_hash_key";
 
     /// <summary>The key-encryption keys in use, by fingerprint: a node must hold each of them (ADR 0030).</summary>
     public string KeyEncryptionKeys { get; } = $"{options.Schema}_keys.key_encryption_keys";
 
-    /// <summary>Aliases are stored hashed, never in clear.</summary>
-    public static byte[] Hash(string alias) => SHA256.HashData(Encoding.UTF8.GetBytes(alias));
-
     /// <summary>How the keys' material is stored: wrapped under the key-encryption key, or as it is (ADR 0030).</summary>
     public KeyWrapping Wrapping { get; } = options.KeyWrapping;
+
+    /// <summary>The key aliases are hashed under, read (or made) once.</summary>
+    public async ValueTask<AliasHashKey> AliasHashKeyAsync(NpgsqlDataSource dataSource, CancellationToken ct) =>
+        _aliasHashKey ??= await AliasHashKey.LoadOrCreateAsync(dataSource, this, ct);
 
     public NpgsqlBatchCommand InsertKeys(IReadOnlyCollection<SubjectKey> keys) =>
         new($"INSERT INTO {Keys} (key_id, material, wrapped_by) SELECT *, $3 FROM unnest($1::uuid[], $2::bytea[])")
@@ -51,9 +59,15 @@ public sealed class SubjectKeyRows(EventStoreOptions options)
 
     public NpgsqlBatchCommand InsertLinks(IEnumerable<(byte[] Hash, Guid KeyId)> links) => InsertByHash(Links, links, " ON CONFLICT DO NOTHING");
 
-    /// <summary>New keys and all their aliases; the aliases' statement fails if one is taken.</summary>
-    public NpgsqlBatchCommand[] InsertNew(IReadOnlyCollection<NewSubjectKey> newKeys) =>
-        [InsertKeys([.. newKeys.Select(k => k.Key)]), InsertAliases(newKeys.SelectMany(k => k.Aliases.Select(alias => (Hash(alias), k.Key.Id))), leaveTaken: false)];
+    /// <summary>
+    /// New keys and all their aliases; the aliases' statement fails if one is taken. Only after
+    /// <see cref="AliasHashKeyAsync"/>: appends build their statements where they cannot wait for it.
+    /// </summary>
+    public NpgsqlBatchCommand[] InsertNew(IReadOnlyCollection<NewSubjectKey> newKeys)
+    {
+        var aliasHashKey = _aliasHashKey ?? throw new InvalidOperationException("The alias hash key is not read yet: await AliasHashKeyAsync first.");
+        return [InsertKeys([.. newKeys.Select(k => k.Key)]), InsertAliases(newKeys.SelectMany(k => k.Aliases.Select(alias => (aliasHashKey.Hash(alias), k.Key.Id))), leaveTaken: false)];
+    }
 
     /// <summary>Whether the error is an alias already leading to a key.</summary>
     public static bool IsAliasTaken(Exception e) => e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: AliasTaken };

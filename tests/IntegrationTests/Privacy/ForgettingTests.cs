@@ -177,7 +177,7 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
         await using (var node = await EventStoreNode.StartAsync(api.Database.ConnectionString))
         {
             // As a restore that missed the keys table would leave it: no key, and no record of forgetting.
-            await node.ExecuteAsync($"DELETE FROM es_keys.subject_aliases WHERE key_id = '{keyId}'; DELETE FROM es_keys.subject_keys WHERE key_id = '{keyId}'");
+            await node.ExecuteAsync($"DELETE FROM es_keys.keyed_aliases WHERE key_id = '{keyId}'; DELETE FROM es_keys.subject_keys WHERE key_id = '{keyId}'");
         }
 
         // Read by what has not seen the key before: the operator command line, and a second node.

@@ -33,7 +33,7 @@ public sealed partial class KeysWithAppendTests(EventStoreFixture fixture) : ICl
         var keyId = KeyIdIn((await fixture.Node.Store.ReadStreamAsync(stream, ReadDirection.Forward, 0, 1)).Single().Data);
         var eventTransaction = await fixture.Node.ScalarAsync($"SELECT xmin::text::bigint FROM es.events WHERE event_id = '{added.EventId}'");
         var keyTransaction = await fixture.Node.ScalarAsync($"SELECT xmin::text::bigint FROM es_keys.subject_keys WHERE key_id = '{keyId}'");
-        var aliasTransaction = await fixture.Node.ScalarAsync($"SELECT xmin::text::bigint FROM es_keys.subject_aliases WHERE key_id = '{keyId}'");
+        var aliasTransaction = await fixture.Node.ScalarAsync($"SELECT xmin::text::bigint FROM es_keys.keyed_aliases WHERE key_id = '{keyId}'");
         keyTransaction.Should().Be(eventTransaction, "the key is written by the append itself");
         aliasTransaction.Should().Be(eventTransaction);
         (await Node().ReadStreamAsync(stream, ReadDirection.Forward, 0, 1)).Single().Data.Should().Contain("Zinaida Transactova");
@@ -55,7 +55,7 @@ public sealed partial class KeysWithAppendTests(EventStoreFixture fixture) : ICl
         retried.Should().Be(first, "the same events sealed again under the same key are the same events");
         var stored = await fixture.Node.Store.ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 10);
         stored.Select(e => KeyIdIn(e.Data)).Distinct().Should().ContainSingle("a subject has one key");
-        (await fixture.Node.ScalarAsync($"SELECT count(*) FROM es_keys.subject_aliases WHERE alias_hash = '\\x{AliasHashOf(contact)}'")).Should().Be(1);
+        (await fixture.Node.ScalarAsync($"SELECT count(*) FROM es_keys.keyed_aliases WHERE alias_hash = '\\x{await AliasHashOfAsync(contact)}'")).Should().Be(1);
         (await Node().ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 10)).Select(e => e.Data)
             .Should().SatisfyRespectively(a => a.Should().Contain("Platon Twonodes"), u => u.Should().Contain("Platon Renamed"));
     }
@@ -174,7 +174,8 @@ public sealed partial class KeysWithAppendTests(EventStoreFixture fixture) : ICl
     private static EventData OrderRecorded(string email, string phone) => new(
         Guid.NewGuid(), "order_recorded", JsonSerializer.Serialize(new { order = new { orderId = $"o-{Guid.NewGuid():N}", customer = new { email, phone, name = "Buyer" } } }), EventMetadata.Empty);
 
-    private static string AliasHashOf(Guid contact) => Convert.ToHexString(SubjectKeyRows.Hash(Subject.Contact(Owner, contact).Aliases.Single())).ToLowerInvariant();
+    private async Task<string> AliasHashOfAsync(Guid contact) =>
+        Convert.ToHexStringLower((await new SubjectKeyRows(fixture.Node.Options).AliasHashKeyAsync(fixture.Node.DataSource, CancellationToken.None)).Hash(Subject.Contact(Owner, contact).Aliases.Single()));
 
     private static Guid KeyIdIn(string data) => Guid.Parse(SealedKeyId().Match(data).Groups[1].Value);
 
