@@ -21,7 +21,14 @@ public sealed class AliasHashKey
 
     private readonly byte[] _key;
 
-    private AliasHashKey(byte[] key) => _key = key;
+    private AliasHashKey(byte[] key, long? moved = null)
+    {
+        _key = key;
+        Moved = moved;
+    }
+
+    /// <summary>How many aliases and links this node moved under the key when it made it; null when it found the key made.</summary>
+    public long? Moved { get; }
 
     /// <summary>How the alias is stored and looked up.</summary>
     public byte[] Hash(string alias) => HMACSHA256.HashData(_key, SHA256.HashData(Encoding.UTF8.GetBytes(alias)));
@@ -70,10 +77,10 @@ public sealed class AliasHashKey
                 new NpgsqlBatchCommand($"INSERT INTO {rows.AliasHashKeyTable} (key_id) VALUES ($1)") { Parameters = { new() { Value = key.Id } } },
             },
         };
-        foreach (var command in MoveUnkeyed(rows, key.Material))
-        {
-            batch.BatchCommands.Add(command);
-        }
+        var (lockUnkeyed, moves, dropUnkeyed) = MoveUnkeyed(rows, key.Material);
+        batch.BatchCommands.Add(lockUnkeyed);
+        moves.ForEach(batch.BatchCommands.Add);
+        batch.BatchCommands.Add(dropUnkeyed);
 
         // Once, and as long as the rows take (1,000,000 aliases: 7 s on a busy 2-core machine):
         // cut off at the usual 30 s, it would roll back and start over at every start.
@@ -81,7 +88,7 @@ public sealed class AliasHashKey
 
         await batch.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
-        return new AliasHashKey(key.Material);
+        return new AliasHashKey(key.Material, moves.Sum(m => m.RecordsAffected));
     }
 
     private static async Task<AliasHashKey?> FindAsync(NpgsqlConnection connection, SubjectKeyRows rows, CancellationToken ct)
@@ -106,7 +113,7 @@ public sealed class AliasHashKey
     /// however many rows): HMAC-SHA256 spelled out with PostgreSQL's sha256() and the key's padded
     /// blocks. Locked first, so that no row an earlier node commits meanwhile is dropped with its table.
     /// </summary>
-    private static IEnumerable<NpgsqlBatchCommand> MoveUnkeyed(SubjectKeyRows rows, byte[] key)
+    private static (NpgsqlBatchCommand Lock, List<NpgsqlBatchCommand> Moves, NpgsqlBatchCommand Drop) MoveUnkeyed(SubjectKeyRows rows, byte[] key)
     {
         var (inner, outer) = (new byte[HmacBlockSize], new byte[HmacBlockSize]);
         for (var i = 0; i < HmacBlockSize; i++)
@@ -116,15 +123,11 @@ public sealed class AliasHashKey
         }
 
         var (aliases, links) = ($"{rows.Schema}.{UnkeyedAliases}", $"{rows.Schema}.{UnkeyedLinks}");
-        yield return new NpgsqlBatchCommand($"LOCK TABLE {aliases}, {links} IN ACCESS EXCLUSIVE MODE");
-        foreach (var (from, into) in new[] { (aliases, rows.Aliases), (links, rows.Links) })
+        var moves = new[] { (From: aliases, Into: rows.Aliases), (From: links, Into: rows.Links) }.Select(table => new NpgsqlBatchCommand(
+            $"INSERT INTO {table.Into} (alias_hash, key_id) SELECT sha256($2 || sha256($1 || alias_hash)), key_id FROM {table.From}")
         {
-            yield return new NpgsqlBatchCommand($"INSERT INTO {into} (alias_hash, key_id) SELECT sha256($2 || sha256($1 || alias_hash)), key_id FROM {from}")
-            {
-                Parameters = { new() { Value = inner }, new() { Value = outer } },
-            };
-        }
-
-        yield return new NpgsqlBatchCommand($"DROP TABLE {aliases}, {links}");
+            Parameters = { new() { Value = inner }, new() { Value = outer } },
+        }).ToList();
+        return (new($"LOCK TABLE {aliases}, {links} IN ACCESS EXCLUSIVE MODE"), moves, new($"DROP TABLE {aliases}, {links}"));
     }
 }

@@ -23,7 +23,10 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
     {
         await CheckAsync(cancellationToken);
         // Made here at the first start of this version, with the aliases hashed before it moved under it (ADR 0031).
-        await _rows.AliasHashKeyAsync(dataSource, cancellationToken);
+        if ((await _rows.AliasHashKeyAsync(dataSource, cancellationToken)).Moved is { } moved)
+        {
+            LogAliasesMoved(logger, moved);
+        }
         if (_rows.Wrapping.CurrentId is null)
         {
             LogStoredUnwrapped(logger);
@@ -130,6 +133,9 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
 
         return keys;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Made the alias hash key and moved {Moved} subjects' aliases and links under it (ADR 0031)")]
+    private static partial void LogAliasesMoved(ILogger logger, long moved);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Subjects' keys are stored unwrapped: a backup of the whole database opens every personal field. Set EventStore:KeyEncryptionKey (ADR 0030)")]
     private static partial void LogStoredUnwrapped(ILogger logger);

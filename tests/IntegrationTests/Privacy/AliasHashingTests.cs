@@ -7,6 +7,7 @@ using EventSourced.Infrastructure.EventStore;
 using EventSourced.Infrastructure.Privacy;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -66,9 +67,12 @@ public sealed class AliasHashingTests
         }
 
         // Two nodes of this version start together.
-        await Task.WhenAll(StartAsync(nodeA), StartAsync(nodeB));
+        using var logs = new CapturedLogs(LogLevel.Information);
+        using var loggers = new LoggerFactory([logs]);
+        await Task.WhenAll(StartAsync(nodeA, loggers), StartAsync(nodeB, loggers));
 
         (await nodeA.ScalarAsync("SELECT count(*) FROM es_keys.alias_hash_key")).Should().Be(1, "the nodes made one alias hash key between them");
+        logs.Lines.Should().ContainSingle(l => l.Contains("Made the alias hash key and moved 2 subjects' aliases and links", StringComparison.Ordinal), "the node that made it says what it moved");
         foreach (var node in new[] { nodeA, nodeB })
         {
             var keys = new PostgresSubjectKeyStore(node.DataSource, node.Options);
@@ -104,7 +108,8 @@ public sealed class AliasHashingTests
         EventStoreNode.StartAsync(database.ConnectionString, new EventStoreOptions { KeyEncryptionKey = Kek, ReadAllSettleTimeout = Wait.Patience });
 
     /// <summary>What a node does at start-up, before it serves.</summary>
-    private static Task StartAsync(EventStoreNode node) => new KeyEncryptionKeys(node.DataSource, node.Options, NullLogger<KeyEncryptionKeys>.Instance).StartAsync(CancellationToken.None);
+    private static Task StartAsync(EventStoreNode node, ILoggerFactory? loggers = null) =>
+        new KeyEncryptionKeys(node.DataSource, node.Options, (loggers ?? NullLoggerFactory.Instance).CreateLogger<KeyEncryptionKeys>()).StartAsync(CancellationToken.None);
 
     private static EventData ContactAdded(Guid contact) => new(
         Guid.NewGuid(), "contact_added", $$"""{"contactId":"{{contact}}","ownerId":"alias-hashing","name":"Hashed Contact","telegram":"@hashed","whatsApp":null,"viber":null}""", EventMetadata.Empty);
