@@ -75,6 +75,37 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task A_contact_forgotten_from_the_console_reads_as_erased_and_forgetting_it_again_forgets_nothing()
+    {
+        var alice = site.Api.ClientFor("alice");
+        var added = await alice.PostAsJsonAsync("/api/contacts", new { name = "Console Forgetme", viber = $"cf-{Guid.NewGuid():N}"[..12] });
+        var contactId = (await added.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var page = await site.SignedInAsync();
+        // The console asks before it forgets: the operator says yes.
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Personal data" }).ClickAsync();
+        var forget = page.GetByRole(AriaRole.Button, new() { Name = "Forget", Exact = true });
+
+        // A buyer named by nothing: the API's problem is shown.
+        await page.Locator("#forget-reason").FillAsync("request 44");
+        await forget.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("A buyer is named by email, phone or both.");
+
+        await page.Locator("#forget-kind").SelectOptionAsync("contact");
+        await page.Locator("#forget-owner").FillAsync("alice");
+        await page.Locator("#forget-contact").FillAsync(contactId.ToString());
+        await forget.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Forgotten (recorded at position");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToBeHiddenAsync();
+        await Screenshots.TakeAsync(page, "console-personal-data");
+        var asOf = await (await alice.GetAsync($"/api/contacts/{contactId}/history?asOf=0")).JsonAsync(HttpStatusCode.OK);
+        asOf.GetProperty("name").GetString().Should().Be("[erased]");
+
+        await forget.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Nothing left to forget");
+    }
+
+    [Fact]
     public async Task A_failed_delivery_redelivered_from_the_console_leaves_the_list()
     {
         var (messageId, deliveryId) = await FailedDeliveryAsync("Doors open at 18:00");

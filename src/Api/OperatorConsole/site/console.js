@@ -68,7 +68,7 @@ async function signIn(key) {
   await openPage('projections');
 }
 
-const pages = { projections: loadProjections, deliveries: loadDeliveries, audit: async () => {}, deploys: loadDeploys, ingest: loadIngest };
+const pages = { projections: loadProjections, deliveries: loadDeliveries, audit: async () => {}, deploys: loadDeploys, ingest: loadIngest, subjects: async () => {} };
 
 async function openPage(name) {
   for (const section of document.querySelectorAll('.page')) section.hidden = section.id !== name;
@@ -229,6 +229,37 @@ async function loadIngest() {
   ])));
 }
 
+// ---- Personal data: forget a subject ----
+
+// The request's fields of each kind of subject, by the input that holds each.
+const subjectFields = {
+  buyer: { email: 'forget-email', phone: 'forget-phone' },
+  contact: { ownerId: 'forget-owner', contactId: 'forget-contact' },
+  visitor: { visitorId: 'forget-visitor' },
+};
+
+function showSubjectFields() {
+  const kind = $('forget-kind').value;
+  for (const label of document.querySelectorAll('#forget [data-kind]')) label.hidden = label.dataset.kind !== kind;
+}
+
+async function forgetSubject() {
+  const kind = $('forget-kind').value;
+  const request = { kind, reason: $('forget-reason').value.trim() };
+  for (const [field, id] of Object.entries(subjectFields[kind])) {
+    const value = $(id).value.trim();
+    if (value !== '') request[field] = value;
+  }
+  // It cannot be undone: no key, no data.
+  if (!confirm(`Forget this ${$('forget-kind').selectedOptions[0].text} for good? Their personal data can never be read again.`)) return;
+  $('forget-outcome').textContent = '';
+  const outcome = await post('/api/admin/subjects/forget', request);
+  const cancelled = kind === 'contact' ? ` ${outcome.cancelledDeliveries} waiting deliveries cancelled.` : '';
+  $('forget-outcome').textContent = outcome.forgotten
+    ? `Forgotten (recorded at position ${outcome.position}).${cancelled}`
+    : 'Nothing left to forget: this subject was forgotten before, or is not known.';
+}
+
 // ---- Wiring ----
 
 const onSubmit = (id, action) => $(id).addEventListener('submit', event => { event.preventDefault(); action().catch(() => {}); });
@@ -243,6 +274,8 @@ onSubmit('audit-search', () => {
 onSubmit('stream-browse', browseStream);
 onSubmit('entity-as-of', entityAsOf);
 onSubmit('deploy-filter', loadDeploys);
+onSubmit('forget', forgetSubject);
+$('forget-kind').addEventListener('change', showSubjectFields);
 $('audit-more').addEventListener('click', () => searchAudit(true).catch(() => {}));
 $('redeliver-all').addEventListener('click', () => actOnAll('redeliver'));
 $('discard-all').addEventListener('click', () => actOnAll('discard'));
