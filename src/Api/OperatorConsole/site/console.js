@@ -276,6 +276,7 @@ onSubmit('entity-as-of', entityAsOf);
 onSubmit('deploy-filter', loadDeploys);
 onSubmit('forget', forgetSubject);
 $('forget-kind').addEventListener('change', showSubjectFields);
+showSubjectFields(); // a reload may bring back the kind chosen before
 $('audit-more').addEventListener('click', () => searchAudit(true).catch(() => {}));
 $('redeliver-all').addEventListener('click', () => actOnAll('redeliver'));
 $('discard-all').addEventListener('click', () => actOnAll('discard'));
