@@ -42,6 +42,12 @@ public sealed partial class EventStoreOptions
     /// <summary>Built from the two settings above when first needed (after binding); not public, so binding never reads it.</summary>
     internal KeyWrapping KeyWrapping => _keyWrapping ??= KeyWrapping.From(KeyEncryptionKey, PreviousKeyEncryptionKeys);
 
+    /// <summary>
+    /// The key aliases are hashed under (ADR 0031), as the first reader of this node found it in the
+    /// database: one read a node, shared by everything that writes or looks up aliases.
+    /// </summary>
+    internal AliasHashKey? AliasHashKey { get; set; }
+
     public string NotificationChannel => $"{Schema}_appended";
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,50}$")]

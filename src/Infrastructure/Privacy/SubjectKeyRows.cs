@@ -13,8 +13,6 @@ public sealed class SubjectKeyRows(EventStoreOptions options)
     /// <summary>The constraint an alias that already leads to a key breaks.</summary>
     public const string AliasTaken = "keyed_aliases_pkey";
 
-    private AliasHashKey? _aliasHashKey;
-
     /// <summary>The schema of the keys' tables.</summary>
     public string Schema { get; } = $"{options.Schema}_keys";
 
@@ -35,9 +33,9 @@ public sealed class SubjectKeyRows(EventStoreOptions options)
     /// <summary>How the keys' material is stored: wrapped under the key-encryption key, or as it is (ADR 0030).</summary>
     public KeyWrapping Wrapping { get; } = options.KeyWrapping;
 
-    /// <summary>The key aliases are hashed under, read (or made) once.</summary>
+    /// <summary>The key aliases are hashed under, read (or made) once a node.</summary>
     public async ValueTask<AliasHashKey> AliasHashKeyAsync(NpgsqlDataSource dataSource, CancellationToken ct) =>
-        _aliasHashKey ??= await AliasHashKey.LoadOrCreateAsync(dataSource, this, ct);
+        options.AliasHashKey ??= await AliasHashKey.LoadOrCreateAsync(dataSource, this, ct);
 
     public NpgsqlBatchCommand InsertKeys(IReadOnlyCollection<SubjectKey> keys) =>
         new($"INSERT INTO {Keys} (key_id, material, wrapped_by) SELECT *, $3 FROM unnest($1::uuid[], $2::bytea[])")
@@ -65,7 +63,7 @@ public sealed class SubjectKeyRows(EventStoreOptions options)
     /// </summary>
     public NpgsqlBatchCommand[] InsertNew(IReadOnlyCollection<NewSubjectKey> newKeys)
     {
-        var aliasHashKey = _aliasHashKey ?? throw new InvalidOperationException("The alias hash key is not read yet: await AliasHashKeyAsync first.");
+        var aliasHashKey = options.AliasHashKey ?? throw new InvalidOperationException("The alias hash key is not read yet: await AliasHashKeyAsync first.");
         return [InsertKeys([.. newKeys.Select(k => k.Key)]), InsertAliases(newKeys.SelectMany(k => k.Aliases.Select(alias => (aliasHashKey.Hash(alias), k.Key.Id))), leaveTaken: false)];
     }
 

@@ -22,10 +22,10 @@ public sealed class ApiProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    /// <param name="patience">How long it may take to answer; <see cref="Wait.Patience"/> unless given.</param>
     /// <summary>The key-encryption key test hosts wrap subjects' keys under (ADR 0030), as production should.</summary>
     public const string KeyEncryptionKey = "LeeT27436z8cK4Ag1fsxmpGFV3fqs68DMyhMlC83axQ=";
 
+    /// <param name="patience">How long it may take to answer; <see cref="Wait.Patience"/> unless given.</param>
     public static async Task<ApiProcess> StartAsync(IReadOnlyDictionary<string, string> settings, IReadOnlyList<(string Subject, string Role)> identities, TimeSpan? patience = null)
     {
         var port = FreePort();

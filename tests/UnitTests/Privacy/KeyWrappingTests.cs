@@ -43,9 +43,7 @@ public sealed class KeyWrappingTests
     [Fact]
     public void Without_a_key_encryption_key_material_is_stored_and_read_as_it_is()
     {
-        var material = RandomNumberGenerator.GetBytes(32);
-
-        var keyId = Guid.NewGuid();
+        var (keyId, material) = (Guid.NewGuid(), RandomNumberGenerator.GetBytes(32));
 
         KeyWrapping.None.Wrap(keyId, material).Should().BeSameAs(material);
         KeyWrapping.None.Unwrap(keyId, material, null).Should().BeSameAs(material);
