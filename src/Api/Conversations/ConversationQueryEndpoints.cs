@@ -17,7 +17,7 @@ public static class ConversationQueryEndpoints
     {
         var chats = routes.MapGroup("/api/conversations").WithTags("Conversations").RequireAuthorization(AuthExtensions.ChatParticipant);
         chats.MapGet("/", ListAsync).WithName("ListConversations")
-            .WithSummary("The caller's conversations (all, for operators) with unread counts, by visitor, manager and status.");
+            .WithSummary("The caller's conversations (all, for operators) with unread counts, by visitor, manager and status (open, closed).");
         chats.MapGet("/{id:guid}/messages", MessagesAsync).WithName("ListChatMessages")
             .WithSummary("Messages newest first: count (default and maximum: Chat:MaxPageSize), sinceId (exclusive, newer ones), beforeId (older history).");
         chats.MapGet("/{id:guid}/history", HistoryAsync).WithName("GetConversationHistory")
@@ -28,10 +28,15 @@ public static class ConversationQueryEndpoints
         return routes;
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<ConversationRow>>, ProblemHttpResult>> ListAsync(
+    private static async Task<Results<Ok<IReadOnlyList<ConversationRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(
         HttpContext http, ConversationQueries queries, ProjectionProgress progress, CancellationToken ct,
         string? visitorId = null, string? managerId = null, string? status = null, long? minPosition = null)
     {
+        if (Problems.NotOneOf("status", status, ConversationsProjection.Statuses) is { } unknownStatus)
+        {
+            return unknownStatus;
+        }
+
         if (await ReadYourWrites.LaggingAsync(progress, "conversations", minPosition, ct) is { } lagging)
         {
             return lagging;

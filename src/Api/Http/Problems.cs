@@ -24,6 +24,13 @@ public static class Problems
     /// <summary>A 400 validation problem listing every field's problems.</summary>
     public static ValidationProblem Invalid(IDictionary<string, string[]> problems) => TypedResults.ValidationProblem(problems, type: Validation);
 
+    /// <summary>
+    /// A 400 when a filter names a value its read model never holds, or null when it is absent or
+    /// known: a misspelt status would otherwise match nothing and read as "there are none".
+    /// </summary>
+    public static ValidationProblem? NotOneOf(string field, string? value, IReadOnlyList<string> known) =>
+        value is null || known.Contains(value) ? null : Invalid(field, $"{field} is one of: {string.Join(", ", known)}.");
+
     /// <summary>Answers with a problem from middleware, where no endpoint result exists.</summary>
     public static async Task WriteAsync(HttpContext context, int status, string type, string title, string? detail = null)
     {

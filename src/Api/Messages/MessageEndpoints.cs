@@ -73,6 +73,11 @@ public static class MessageEndpoints
             return Problems.Invalid("limit", "limit is 1 to 1000.");
         }
 
+        if (Problems.NotOneOf("status", status, MessagesProjection.MessageStatuses) is { } unknownStatus)
+        {
+            return unknownStatus;
+        }
+
         return await ReadYourWrites.LaggingAsync(progress, "messages", minPosition, ct) is { } lagging
             ? lagging
             : TypedResults.Ok(await queries.ListAsync(http.Subject(), status, limit, ct));

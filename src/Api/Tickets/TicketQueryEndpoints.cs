@@ -19,7 +19,7 @@ public static class TicketQueryEndpoints
         tickets.MapGet("/orders/{id}", OrderAsync).WithName("GetOrder").WithSummary("An order with its number and each ticket's status (sold or refunded).");
         tickets.MapGet("/orders/{id}/history", OrderHistoryAsync).WithName("GetOrderHistory")
             .WithSummary("The order as it was at a stream version (asOf=0) or a moment (asOf=2026-11-22T06:00:00Z).");
-        tickets.MapGet("/tickets", TicketsAsync).WithName("ListTickets").WithSummary("Tickets by show and/or status.");
+        tickets.MapGet("/tickets", TicketsAsync).WithName("ListTickets").WithSummary("Tickets by show and/or status (sold, refunded).");
         tickets.MapGet("/ingest/parked", ParkedAsync).WithName("ParkedRecords").WithSummary("How many orders wait for a show, and how many refunds for the order of their tickets.");
         tickets.MapGet("/ingest/dead-letters", DeadLettersAsync).WithName("IngestDeadLetters")
             .WithSummary("Records from the seller's topics that could not be applied: topic, partition, offset, key, headers, body (base64) and the reason.");
@@ -61,6 +61,11 @@ public static class TicketQueryEndpoints
         if (limit is < 1 or > 1000)
         {
             return Problems.Invalid("limit", "limit is 1 to 1000.");
+        }
+
+        if (Problems.NotOneOf("status", status, TicketsProjection.Statuses) is { } unknownStatus)
+        {
+            return unknownStatus;
         }
 
         return await ReadYourWrites.LaggingAsync(progress, "tickets", minPosition, ct) is { } lagging

@@ -13,6 +13,11 @@ public sealed class ConversationsProjection : IProjection
 {
     public const string Messages = "_messages";
 
+    public const string Open = "open";
+    public const string Closed = "closed";
+
+    public static readonly IReadOnlyList<string> Statuses = [Open, Closed];
+
     public string Name => "conversations";
 
     // 2: the last message's time is read from the messages, so posting a message is one plain insert.
@@ -68,7 +73,7 @@ public sealed class ConversationsProjection : IProjection
         switch (@event)
         {
             case ConversationOpened e:
-                write.Insert(t, "conversation_id, visitor_id, manager_id, status, opened_at", e.ConversationId, e.VisitorId, e.ManagerId, "open", e.OpenedAt);
+                write.Insert(t, "conversation_id, visitor_id, manager_id, status, opened_at", e.ConversationId, e.VisitorId, e.ManagerId, Open, e.OpenedAt);
                 break;
             case ChatMessagePosted e:
                 write.Insert(
@@ -94,7 +99,7 @@ public sealed class ConversationsProjection : IProjection
                 write.Execute($"UPDATE {t}{Messages} m SET content = $2 FROM {t} c WHERE c.conversation_id = m.conversation_id AND c.visitor_id = $1", visitor, Withheld.Erased);
                 break;
             case ConversationClosed e:
-                write.Execute($"UPDATE {t} SET status = 'closed', closed_at = $2 WHERE conversation_id = $1", e.ConversationId, e.ClosedAt);
+                write.Execute($"UPDATE {t} SET status = '{Closed}', closed_at = $2 WHERE conversation_id = $1", e.ConversationId, e.ClosedAt);
                 break;
         }
     }

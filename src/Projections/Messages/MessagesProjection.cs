@@ -13,6 +13,9 @@ public sealed class MessagesProjection : IProjection
 {
     public const string Deliveries = "_deliveries";
 
+    /// <summary>What a message's status holds (its deliveries' statuses are their own).</summary>
+    public static readonly IReadOnlyList<string> MessageStatuses = ["scheduled", "cancelled"];
+
     public string Name => "messages";
 
     // 2: deliveries carry their owner, attempts, last error and failure time (the failed queue).

@@ -16,6 +16,8 @@ public sealed class TicketsProjection : IProjection
     public const string Sold = "sold";
     public const string Refunded = "refunded";
 
+    public static readonly IReadOnlyList<string> Statuses = [Sold, Refunded];
+
     private const string TicketColumns = """
         ticket_id text, order_id text, order_number text, event_id text, barcode text, number text, series text, "row" text, seat text,
         category text, price_nominal bigint, currency text

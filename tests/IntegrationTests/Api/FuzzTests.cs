@@ -110,6 +110,36 @@ public sealed class FuzzTests(FuzzTests.FuzzApi api, ITestOutputHelper output) :
         _requests.Should().BeGreaterThan(500);
     }
 
+    [Fact]
+    public async Task A_status_filter_naming_no_status_is_refused_with_the_known_ones_rather_than_matching_nothing()
+    {
+        var client = api.ClientFor("fuzzer");
+        await Eventually.HoldsAsync(async () => (await client.GetAsync("/health/ready")).IsSuccessStatusCode, "every read model to serve");
+        var known = new Dictionary<string, string[]>
+        {
+            ["/api/messages"] = ["scheduled", "cancelled"],
+            ["/api/conversations"] = ["open", "closed"],
+            ["/api/tickets"] = ["sold", "refunded"],
+        };
+
+        // Every list the OpenAPI document gives a status filter: a new one must be added here.
+        (await EndpointsAsync(client)).Where(e => e.Method == HttpMethod.Get && e.Query.Contains("status")).Select(e => e.Template)
+            .Should().BeEquivalentTo(known.Keys);
+        foreach (var (path, statuses) in known)
+        {
+            foreach (var unknown in new[] { "sent", "", statuses[0].ToUpperInvariant() })
+            {
+                var problem = await (await client.GetAsync($"{path}?status={unknown}")).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+                problem.GetProperty("errors").GetProperty("status")[0].GetString().Should().Be($"status is one of: {string.Join(", ", statuses)}.", $"{path}?status={unknown}");
+            }
+
+            foreach (var status in statuses)
+            {
+                (await client.GetAsync($"{path}?status={status}")).StatusCode.Should().Be(HttpStatusCode.OK, $"{path}?status={status}");
+            }
+        }
+    }
+
     private async Task SendAsync(HttpClient client, Endpoint endpoint, string path, HttpContent? content, bool mustRefuse, Dictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(endpoint.Method, path) { Content = content };
