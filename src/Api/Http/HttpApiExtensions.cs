@@ -10,7 +10,7 @@ public static class HttpApiExtensions
 
     public static IServiceCollection AddHttpApi(this IServiceCollection services)
     {
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = FrameworkProblems.GiveStableType);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddOpenApi(o => o.AddSchemaTransformer<OptionalSchemaTransformer>().AddDocumentTransformer<Docs.ApiKeySecurityTransformer>());
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);

@@ -8,7 +8,10 @@ public static class Problems
     public const string Validation = "urn:eventsourced:problem:validation";
     public const string BadRequest = "urn:eventsourced:problem:bad-request";
     public const string NotFound = "urn:eventsourced:problem:not-found";
+    public const string Unauthorized = "urn:eventsourced:problem:unauthorized";
     public const string Forbidden = "urn:eventsourced:problem:forbidden";
+    public const string MethodNotAllowed = "urn:eventsourced:problem:method-not-allowed";
+    public const string UnsupportedMediaType = "urn:eventsourced:problem:unsupported-media-type";
     public const string ConcurrencyConflict = "urn:eventsourced:problem:concurrency-conflict";
     public const string PreconditionFailed = "urn:eventsourced:problem:precondition-failed";
     public const string IdempotencyConflict = "urn:eventsourced:problem:idempotency-conflict";

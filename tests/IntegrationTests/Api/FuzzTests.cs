@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -155,6 +156,7 @@ public sealed class FuzzTests(FuzzTests.FuzzApi api, ITestOutputHelper output) :
         if ((int)response.StatusCode >= 400)
         {
             response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json", what);
+            (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString().Should().StartWith("urn:eventsourced:problem:", what);
         }
         else if (mustRefuse)
         {

@@ -1,0 +1,36 @@
+using System.Net;
+using System.Text;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+
+namespace EventSourced.IntegrationTests.Api;
+
+/// <summary>
+/// What ASP.NET Core refuses before any endpoint runs (no key, a role that may not, no route, a
+/// wrong method or content type) is problem+json with one of our types and a detail that says
+/// what to do, like every refusal of our own.
+/// </summary>
+public sealed class FrameworkProblemTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
+{
+    [Fact]
+    public async Task Refusals_made_before_any_endpoint_runs_carry_our_problem_types()
+    {
+        var alice = api.ClientFor("alice");
+        var anonymous = api.CreateClient();
+        var cases = new (string What, Func<Task<HttpResponseMessage>> Send, HttpStatusCode Status, string Type)[]
+        {
+            ("no key", () => anonymous.GetAsync("/api/contacts"), HttpStatusCode.Unauthorized, "unauthorized"),
+            ("a user at an operator's endpoint", () => alice.GetAsync("/api/audit"), HttpStatusCode.Forbidden, "forbidden"),
+            ("no such route", () => alice.GetAsync("/api/no-such-thing"), HttpStatusCode.NotFound, "not-found"),
+            ("an id that is no id", () => alice.GetAsync("/api/contacts/not-an-id"), HttpStatusCode.NotFound, "not-found"),
+            ("a wrong method", () => alice.PutAsync($"/api/contacts/{Guid.NewGuid()}", Http.Json("{}")), HttpStatusCode.MethodNotAllowed, "method-not-allowed"),
+            ("a body that is not JSON", () => alice.PostAsync("/api/contacts", new StringContent("name=x", Encoding.UTF8, "text/plain")), HttpStatusCode.UnsupportedMediaType, "unsupported-media-type"),
+        };
+
+        foreach (var (what, send, status, type) in cases)
+        {
+            var problem = await (await send()).ShouldBeProblemAsync(status, $"urn:eventsourced:problem:{type}");
+            problem.GetProperty("detail").GetString().Should().NotBeNullOrWhiteSpace(what);
+        }
+    }
+}
