@@ -50,6 +50,7 @@ public static class ProjectionServiceCollectionExtensions
         services.AddSingleton<MessageQueries>();
         services.AddSingleton<ProjectionStatusQueries>();
         services.AddSingleton<ProjectionOperations>();
+        services.AddSingleton<ProjectionDeadLetters>();
         services.AddHostedService<ProjectionHost>();
         return services;
     }

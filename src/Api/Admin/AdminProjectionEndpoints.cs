@@ -18,6 +18,15 @@ public static class AdminProjectionEndpoints
         routes.MapPost("/api/admin/projections/{name}/reset", ResetAsync).WithTags("Admin").WithName("ResetProjection")
             .WithSummary("Lets a projection stopped by a poison event go on; the event stays in the dead letters.")
             .RequireAuthorization(Roles.Operator);
+        routes.MapGet("/api/admin/projections/{name}/dead-letters", DeadLettersAsync).WithTags("Admin").WithName("ListProjectionDeadLetters")
+            .WithSummary("The events the serving generation parked: position, event id and type, stream, error, when.")
+            .RequireAuthorization(Roles.Operator);
+        routes.MapPost("/api/admin/projections/{name}/dead-letters/{id:long}/replay", ReplayAsync).WithTags("Admin").WithName("ReplayProjectionDeadLetter")
+            .WithSummary("After a fix, projects the parked event's stream again in place; applied, the dead letter goes, and a projection stopped by its dead letters goes on once none is left. Still failing: 422, and it stays.")
+            .RequireAuthorization(Roles.Operator);
+        routes.MapDelete("/api/admin/projections/{name}/dead-letters/{id:long}", DiscardAsync).WithTags("Admin").WithName("DiscardProjectionDeadLetter")
+            .WithSummary("Drops a dead letter without projecting its event; a projection stopped by its dead letters goes on once none is left.")
+            .RequireAuthorization(Roles.Operator);
         return routes;
     }
 
@@ -55,6 +64,42 @@ public static class AdminProjectionEndpoints
         await operations.ResetAsync(projection, ct);
         return TypedResults.NoContent();
     }
+
+    private static async Task<Results<Ok<IReadOnlyList<ProjectionDeadLetter>>, ValidationProblem, ProblemHttpResult>> DeadLettersAsync(
+        string name, ProjectionOperations operations, ProjectionDeadLetters deadLetters, CancellationToken ct, int limit = 100)
+    {
+        if (limit is < 1 or > 1000)
+        {
+            return Problems.Invalid("limit", "limit is 1 to 1000.");
+        }
+
+        return operations.Find(name) is { } projection
+            ? TypedResults.Ok(await deadLetters.ListAsync(projection, limit, ct))
+            : (ProblemHttpResult)Problems.NotFoundResult($"There is no projection '{name}'.");
+    }
+
+    private static async Task<Results<Ok<DeadLetterReplayed>, ProblemHttpResult>> ReplayAsync(
+        string name, long id, ProjectionOperations operations, ProjectionDeadLetters deadLetters, CancellationToken ct)
+    {
+        if (operations.Find(name) is not { } projection)
+        {
+            return (ProblemHttpResult)Problems.NotFoundResult($"There is no projection '{name}'.");
+        }
+
+        return await deadLetters.ReplayAsync(projection, id, ct) switch
+        {
+            { Found: false } => (ProblemHttpResult)Problems.NotFoundResult($"{name} has no dead letter {id}."),
+            { Error: { } error } => TypedResults.Problem(
+                statusCode: StatusCodes.Status422UnprocessableEntity, type: Problems.DomainRule("event_unprojectable"), title: "The stream still cannot be projected; the dead letter stays", detail: error),
+            var replayed => TypedResults.Ok(replayed),
+        };
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DiscardAsync(
+        string name, long id, ProjectionOperations operations, ProjectionDeadLetters deadLetters, CancellationToken ct) =>
+        operations.Find(name) is not { } projection ? (ProblemHttpResult)Problems.NotFoundResult($"There is no projection '{name}'.")
+        : await deadLetters.DiscardAsync(projection, id, ct) ? TypedResults.NoContent()
+        : (ProblemHttpResult)Problems.NotFoundResult($"{name} has no dead letter {id}.");
 
     private static async Task<Ok<IReadOnlyList<ProjectionStatus>>> StatusAsync(ProjectionStatusQueries queries, CancellationToken ct) =>
         TypedResults.Ok(await queries.AllAsync(ct));

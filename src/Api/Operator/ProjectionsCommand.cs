@@ -4,7 +4,7 @@ using EventSourced.Projections.Runner;
 
 namespace EventSourced.Api.Operator;
 
-/// <summary>`projections list|status|rebuild|reset`: the same operations as /api/admin/projections.</summary>
+/// <summary>`projections list|status|rebuild|reset|dead-letters`: the same operations as /api/admin/projections.</summary>
 public static class ProjectionsCommand
 {
     public static Command Create(Func<ServiceProvider> services)
@@ -89,6 +89,6 @@ public static class ProjectionsCommand
             return 0;
         });
 
-        return new Command("projections", "Read models: list, status, rebuild, reset") { list, status, rebuild, reset };
+        return new Command("projections", "Read models: list, status, rebuild, reset, dead-letters") { list, status, rebuild, reset, ProjectionDeadLettersCommand.Create(services) };
     }
 }

@@ -26,7 +26,7 @@ public static class TicketsCommand
         {
             await using var provider = services();
             var result = await provider.GetRequiredService<DeadLetterReplay>().ReplayAsync(parse.GetValue(replayId), ct);
-            return Report(parse, result.Found, result.Applied is { } applied ? $"replayed: {applied.Status.ToString().ToLowerInvariant()}" : null, result.Reason);
+            return DeadLetterExit.Report(parse, result.Found, result.Applied is { } applied ? $"replayed: {applied.Status.ToString().ToLowerInvariant()}" : null, result.Reason);
         });
 
         var discardId = new Argument<long>("id") { Description = "The dead letter's id" };
@@ -35,7 +35,7 @@ public static class TicketsCommand
         {
             await using var provider = services();
             var found = await provider.GetRequiredService<IngestDeadLetters>().RemoveAsync(parse.GetValue(discardId), ct);
-            return Report(parse, found, "discarded", null);
+            return DeadLetterExit.Report(parse, found, "discarded", null);
         });
 
         return new Command("tickets", "The seller's records") { Produce(services), new Command("dead-letters", "Records that could not be applied: list, replay, discard") { list, replay, discard } };
@@ -91,23 +91,4 @@ public static class TicketsCommand
     // a relative path the user typed means the shell's folder, which $PWD still names.
     private static string FromShell(FileInfo file) =>
         file.Exists || Environment.GetEnvironmentVariable("PWD") is not { } shell ? file.FullName : Path.GetFullPath(file.ToString(), shell);
-
-    // Exit codes for scripts: 0 done, 3 no such dead letter, 4 it still cannot be applied.
-    private static int Report(ParseResult parse, bool found, string? done, string? reason)
-    {
-        if (!found)
-        {
-            parse.InvocationConfiguration.Error.WriteLine("No such dead letter.");
-            return 3;
-        }
-
-        if (done is null)
-        {
-            parse.InvocationConfiguration.Error.WriteLine($"Still cannot be applied: {reason}");
-            return 4;
-        }
-
-        parse.InvocationConfiguration.Output.WriteLine(done);
-        return 0;
-    }
 }

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
+using EventSourced.Application.EventStore;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
 
@@ -47,6 +49,38 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
         (await ListedNamesAsync(vera)).Should().Equal("Repair me");
         (await ListedNamesAsync(api.ClientFor("bob"))).Should().Equal("Broken");
         await unsupported.ShouldBeProblemAsync(HttpStatusCode.Conflict, "urn:eventsourced:problem:stream_rebuild_not_possible");
+    }
+
+    [Fact]
+    public async Task A_parked_event_is_listed_with_its_stream_a_replay_that_still_fails_keeps_it_and_a_discard_drops_it()
+    {
+        // An event the contacts projection cannot apply (no owner, no name), as a bug would write.
+        var stream = $"contacts-poison{Guid.NewGuid():N}";
+        await using (var node = await EventStoreNode.StartAsync(api.Database.ConnectionString))
+        {
+            await node.Store.AppendAsync(stream, ExpectedVersion.Any, [new EventData(Guid.NewGuid(), "contact_added", "{}", EventMetadata.Empty)]);
+        }
+
+        JsonElement parked = default;
+        await Eventually.HoldsAsync(
+            async () => (parked = await (await _ops.GetAsync("/api/admin/projections/contacts/dead-letters")).JsonAsync(HttpStatusCode.OK)).GetArrayLength() > 0, "the event to be parked");
+        var deadLetter = parked.EnumerateArray().Single();
+        var id = deadLetter.GetProperty("id").GetInt64();
+
+        var replay = await _ops.PostAsync($"/api/admin/projections/contacts/dead-letters/{id}/replay", null);
+        var kept = await (await _ops.GetAsync("/api/admin/projections/contacts/dead-letters")).JsonAsync(HttpStatusCode.OK);
+        var discard = await _ops.DeleteAsync($"/api/admin/projections/contacts/dead-letters/{id}");
+
+        deadLetter.GetProperty("streamId").GetString().Should().Be(stream);
+        deadLetter.GetProperty("eventType").GetString().Should().Be("contact_added");
+        deadLetter.GetProperty("error").GetString().Should().NotBeNullOrWhiteSpace();
+        (await replay.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "urn:eventsourced:problem:event_unprojectable")).GetProperty("detail").GetString().Should().NotBeNullOrWhiteSpace();
+        kept.GetArrayLength().Should().Be(1, "a replay that fails changes nothing");
+        discard.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (await (await _ops.GetAsync("/api/admin/projections/contacts/dead-letters")).JsonAsync(HttpStatusCode.OK)).GetArrayLength().Should().Be(0);
+        await (await _ops.DeleteAsync($"/api/admin/projections/contacts/dead-letters/{id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await _ops.PostAsync($"/api/admin/projections/contacts/dead-letters/{id}/replay", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await _ops.GetAsync("/api/admin/projections/no-such-projection/dead-letters")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
     // The list is served by the read model (a single contact is folded from its stream).

@@ -98,6 +98,29 @@ public sealed class OperatorCommandLineTests(EmptyStoreApi api) : IClassFixture<
     }
 
     [Fact]
+    public async Task Projections_dead_letters_lists_a_parked_event_keeps_it_while_it_fails_and_discards_it()
+    {
+        var stream = $"contacts-poison{Guid.NewGuid():N}";
+        await using (var node = await EventStoreNode.StartAsync(api.Database.ConnectionString))
+        {
+            await node.Store.AppendAsync(stream, Application.EventStore.ExpectedVersion.Any, [new(Guid.NewGuid(), "contact_added", "{}", Application.EventStore.EventMetadata.Empty)]);
+        }
+
+        var listed = "";
+        await Eventually.HoldsAsync(async () => (listed = (await RunAsync("projections", "dead-letters", "list", "contacts")).Output).Contains(stream, StringComparison.Ordinal), "the event to be parked");
+        var id = JsonDocument.Parse(listed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement.GetProperty("id").GetInt64().ToString();
+
+        var (failing, why) = await RunAsync("projections", "dead-letters", "replay", "contacts", id);
+        var (discarded, _) = await RunAsync("projections", "dead-letters", "discard", "contacts", id);
+        var (again, _) = await RunAsync("projections", "dead-letters", "discard", "contacts", id);
+
+        failing.Should().Be(4, why);
+        why.Should().Contain("Still cannot be applied");
+        discarded.Should().Be(0);
+        again.Should().Be(3, "it is gone");
+    }
+
+    [Fact]
     public async Task An_unknown_projection_is_an_error_exit()
     {
         var (code, output) = await RunAsync("projections", "rebuild", "no-such-projection");

@@ -21,13 +21,13 @@ public sealed class CountingProjection(string name, string category, int version
     public void CrashAfterWriting(int times) => _failuresLeft = times;
 
     public string CreateTableSql(string table) =>
-        $"CREATE TABLE {table} (event_id uuid PRIMARY KEY, position bigint NOT NULL, applied integer NOT NULL, version integer NOT NULL)";
+        $"CREATE TABLE {table} (event_id uuid PRIMARY KEY, stream_id text NOT NULL, position bigint NOT NULL, applied integer NOT NULL, version integer NOT NULL)";
 
     public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
     {
         write.Execute(
-            $"INSERT INTO {write.Table} AS t (event_id, position, applied, version) VALUES ($1, $2, 1, $3) ON CONFLICT (event_id) DO UPDATE SET applied = t.applied + 1",
-            recorded.EventId, recorded.Position, version);
+            $"INSERT INTO {write.Table} AS t (event_id, stream_id, position, applied, version) VALUES ($1, $2, $3, 1, $4) ON CONFLICT (event_id) DO UPDATE SET applied = t.applied + 1",
+            recorded.EventId, recorded.StreamId, recorded.Position, version);
         if (Poison.Contains(((Happened)@event).Value))
         {
             throw new InvalidOperationException($"Poison event {recorded.Position}");
@@ -37,6 +37,17 @@ public sealed class CountingProjection(string name, string category, int version
         {
             write.Execute("SELECT pg_terminate_backend(pg_backend_pid())");
         }
+    }
+
+    public bool ForgetStream(ProjectionWrite write, string streamId)
+    {
+        if (!streamId.StartsWith($"{category}-", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        write.Execute($"DELETE FROM {write.Table} WHERE stream_id = $1", streamId);
+        return true;
     }
 }
 

@@ -168,6 +168,51 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_parked_event_is_listed_with_its_stream_replayed_once_fixed_and_the_stopped_projection_goes_on()
+    {
+        var (projection, category) = New();
+        projection.Poison.Add(3);
+        await AppendAsync(category, 10);
+        Start(projection, new ProjectionOptions { OnPoisonEvent = PoisonEventPolicy.Stop, StandbyRetry = TimeSpan.FromMilliseconds(50) });
+        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND stopped") == 1, "the projection to stop");
+        var deadLetters = DeadLettersOf(projection);
+        var parked = (await deadLetters.ListAsync(projection, 100, CancellationToken.None)).Should().ContainSingle().Subject;
+
+        var unfixed = await deadLetters.ReplayAsync(projection, parked.Id, CancellationToken.None);
+        projection.Poison.Clear();
+        var later = await AppendAsync(category, 5);
+        var replayed = await deadLetters.ReplayAsync(projection, parked.Id, CancellationToken.None);
+
+        parked.StreamId.Should().StartWith($"{category}-");
+        parked.EventType.Should().Be("something_happened");
+        parked.Error.Should().Contain("Poison event");
+        unfixed.Error.Should().Contain("Poison event", "the fix is not in yet, so nothing changed");
+        replayed.Should().Be(new DeadLetterReplayed(true, parked.StreamId, 4, null, Resumed: true), "values 0 to 3, up to where the projection stopped");
+        (await deadLetters.ListAsync(projection, 100, CancellationToken.None)).Should().BeEmpty();
+        await WaitForAsync(projection, later);
+        (await AppliedAsync(projection)).Should().HaveCount(15).And.OnlyContain(applied => applied == 1);
+    }
+
+    [Fact]
+    public async Task A_discarded_dead_letter_is_gone_and_the_projection_stopped_by_it_goes_on_without_its_event()
+    {
+        var (projection, category) = New();
+        projection.Poison.Add(3);
+        var last = await AppendAsync(category, 10);
+        Start(projection, new ProjectionOptions { OnPoisonEvent = PoisonEventPolicy.Stop, StandbyRetry = TimeSpan.FromMilliseconds(50) });
+        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND stopped") == 1, "the projection to stop");
+        var deadLetters = DeadLettersOf(projection);
+        var parked = (await deadLetters.ListAsync(projection, 100, CancellationToken.None)).Should().ContainSingle().Subject;
+
+        (await deadLetters.DiscardAsync(projection, parked.Id, CancellationToken.None)).Should().BeTrue();
+        (await deadLetters.DiscardAsync(projection, parked.Id, CancellationToken.None)).Should().BeFalse("it is gone");
+        (await deadLetters.ReplayAsync(projection, parked.Id, CancellationToken.None)).Found.Should().BeFalse();
+
+        await WaitForAsync(projection, last);
+        (await AppliedAsync(projection)).Should().HaveCount(9, "everything but the discarded event");
+    }
+
+    [Fact]
     public async Task Rebuilds_asked_for_while_a_node_makes_the_first_generation_all_succeed_and_share_one()
     {
         // As an operator's rebuild on a node's first start: the requests and the node's first
@@ -233,6 +278,9 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         var suffix = Guid.NewGuid().ToString("N")[..10];
         return (new CountingProjection($"counting_{suffix}", $"cat{suffix}"), $"cat{suffix}");
     }
+
+    private ProjectionDeadLetters DeadLettersOf(IProjection projection) =>
+        new(Node.DataSource, Node.Store, new ProjectionOperations(Node.DataSource, [projection], Node.Store, Registry));
 
     private CancellationTokenSource Start(IProjection projection, ProjectionOptions? options = null)
     {
