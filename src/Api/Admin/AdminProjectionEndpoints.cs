@@ -90,7 +90,7 @@ public static class AdminProjectionEndpoints
         {
             { Found: false } => (ProblemHttpResult)Problems.NotFoundResult($"{name} has no dead letter {id}."),
             { Error: { } error } => TypedResults.Problem(
-                statusCode: StatusCodes.Status422UnprocessableEntity, type: Problems.DomainRule("event_unprojectable"), title: "The stream still cannot be projected; the dead letter stays", detail: error),
+                statusCode: StatusCodes.Status422UnprocessableEntity, type: Problems.DomainRule("event_unprojectable"), title: "The stream could not be projected again; the dead letter stays", detail: error),
             var replayed => TypedResults.Ok(replayed),
         };
     }

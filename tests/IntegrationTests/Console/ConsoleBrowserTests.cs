@@ -52,12 +52,13 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
     }
 
     [Fact]
-    public async Task A_projection_stopped_by_a_poison_event_goes_on_after_a_reset_from_the_console()
+    public async Task A_projection_stopped_by_a_poison_event_goes_on_after_a_reset_and_its_dead_letter_is_replayed_or_discarded_from_the_console()
     {
         // A show without its show: the shows projection cannot apply it, and (policy Stop) stops at it.
+        var stream = $"ticketevent-poison-{Guid.NewGuid():N}";
         await using (var node = await EventStoreNode.StartAsync(site.Database.ConnectionString))
         {
-            await node.Store.AppendAsync($"ticketevent-poison-{Guid.NewGuid():N}", ExpectedVersion.Any, [new EventData(Guid.NewGuid(), "show_synced", "{}", EventMetadata.Empty)]);
+            await node.Store.AppendAsync(stream, ExpectedVersion.Any, [new EventData(Guid.NewGuid(), "show_synced", "{}", EventMetadata.Empty)]);
         }
 
         var ops = site.Api.ClientFor("ops");
@@ -72,6 +73,20 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
 
         await Assertions.Expect(shows.Locator("td").Nth(3)).ToHaveTextAsync("serving");
         await Assertions.Expect(shows.GetByRole(AriaRole.Button, new() { Name = "Reset" })).ToHaveCountAsync(0);
+
+        // The event stays parked: shown with its stream; replayed, the API's reason is shown; discarded, it is gone.
+        await shows.GetByRole(AriaRole.Button, new() { Name = "Dead letters" }).ClickAsync();
+        var parked = page.Locator("#projection-dead-letter-rows tr");
+        await Assertions.Expect(parked).ToHaveCountAsync(1);
+        await Assertions.Expect(parked.Locator("td").Nth(3)).ToHaveTextAsync(stream);
+        await parked.GetByRole(AriaRole.Button, new() { Name = "Replay" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("The stream could not be projected again; the dead letter stays");
+        await Assertions.Expect(parked).ToHaveCountAsync(1);
+        await Screenshots.TakeAsync(page, "console-projection-dead-letters");
+
+        await parked.GetByRole(AriaRole.Button, new() { Name = "Discard" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#projection-dead-letters-empty")).ToBeVisibleAsync();
+        await Assertions.Expect(shows.Locator("td").Nth(7)).ToHaveTextAsync("0");
     }
 
     [Fact]

@@ -78,14 +78,15 @@ async function openPage(name) {
   await pages[name]().catch(() => {});
 }
 
-// ---- Projections: state, rebuild with progress until the swap, reset ----
+// ---- Projections: state, rebuild with progress until the swap, reset, dead letters ----
 
 async function loadProjections() {
   const projections = await api('/api/admin/projections');
   $('projection-rows').replaceChildren(...projections.map(p => {
     const state = p.stopped ? 'stopped' : p.serving ? 'serving' : 'building';
     const tr = row([p.name, p.version, p.generation, state, p.position, p.lagEvents, p.lagSeconds, p.deadLetters],
-      [['Rebuild', () => rebuild(p.name)], ...(p.stopped ? [['Reset', () => reset(p.name)]] : [])]);
+      [['Rebuild', () => rebuild(p.name)], ...(p.stopped ? [['Reset', () => reset(p.name)]] : []),
+        ...(p.serving && p.deadLetters > 0 ? [['Dead letters', () => showDeadLetters(p.name)]] : [])]);
     tr.dataset.projection = p.name;
     tr.cells[3].className = `state-${state}`;
     return tr;
@@ -122,6 +123,25 @@ async function rebuild(name) {
 async function reset(name) {
   await post(`/api/admin/projections/${encodeURIComponent(name)}/reset`);
   await loadProjections();
+}
+
+/** The events a projection parked, each to replay once the fix is in, or to discard. */
+async function showDeadLetters(name) {
+  const path = `/api/admin/projections/${encodeURIComponent(name)}/dead-letters`;
+  const letters = await api(path);
+  const done = async () => { await loadProjections(); await showDeadLetters(name); };
+  $('projection-dead-letters').hidden = false;
+  $('projection-dead-letters-title').textContent = `Dead letters of ${name}`;
+  $('projection-dead-letters-empty').hidden = letters.length > 0;
+  $('projection-dead-letter-rows').replaceChildren(...letters.map(l => {
+    // The error's first line in the table; the whole of it (with the stack) on hover.
+    const tr = row([l.id, l.position, l.eventType, l.streamId, l.error.split('\n')[0], time(l.failedAt)], [
+      ['Replay', async () => { await post(`${path}/${l.id}/replay`); await done(); }],
+      ['Discard', async () => { await api(`${path}/${l.id}`, { method: 'DELETE' }); await done(); }],
+    ]);
+    tr.cells[4].title = l.error;
+    return tr;
+  }));
 }
 
 // ---- Failed deliveries of every owner ----
