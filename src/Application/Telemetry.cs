@@ -21,5 +21,8 @@ public static class Telemetry
 
     public static readonly Histogram<double> ProjectionLag = Meter.CreateHistogram<double>("eventsourced.projection.lag", "ms", "From an event's append to its projection's commit");
 
+    // What to alert on: each is a read model missing an event until an operator replays or discards it.
+    public static readonly Counter<long> EventsParked = Meter.CreateCounter<long>("eventsourced.projection.events_parked", "{event}", "Events a projection could not apply and parked as dead letters");
+
     public static readonly Counter<long> DeliveryAttempts = Meter.CreateCounter<long>("eventsourced.delivery.attempts", "{attempt}", "Delivery attempts by channel and outcome");
 }

@@ -367,6 +367,7 @@ public sealed partial class ProjectionRunner(
         await WriteAsync(connection, Prepare(generation, [recorded], deadLetter: last!.ToString()), ct);
         progress.Advanced(projection.Name, generation, recorded.Position);
         LogParked(logger, last, projection.Name, recorded.Position, recorded.Type);
+        Telemetry.EventsParked.Add(1, new KeyValuePair<string, object?>("projection", projection.Name));
         return options.OnPoisonEvent == PoisonEventPolicy.Skip;
     }
 

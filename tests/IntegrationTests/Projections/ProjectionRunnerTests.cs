@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using EventSourced.Application.EventStore;
 using EventSourced.IntegrationTests.Support;
 using EventSourced.Projections.Runner;
@@ -40,17 +41,30 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task A_poison_event_is_parked_with_its_error_and_the_projection_goes_on()
+    public async Task A_poison_event_is_parked_with_its_error_counted_for_alerts_and_the_projection_goes_on()
     {
         var (projection, category) = New();
         projection.Poison.Add(3);
         var last = await AppendAsync(category, 10);
+        var parked = 0L;
+        using var listener = new MeterListener { InstrumentPublished = (instrument, l) => { if (instrument.Name == "eventsourced.projection.events_parked") l.EnableMeasurementEvents(instrument); } };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            if (tags.ToArray().Contains(new KeyValuePair<string, object?>("projection", projection.Name)))
+            {
+                Interlocked.Add(ref parked, value);
+            }
+        });
+        listener.Start();
 
         Start(projection);
         await WaitForAsync(projection, last);
 
         (await AppliedAsync(projection)).Should().HaveCount(9);
         (await Node.ScalarAsync($"SELECT count(*) FROM proj.dead_letters WHERE projection = '{projection.Name}' AND error LIKE '%Poison event%'")).Should().Be(1);
+        // Counted once the parking commits, just after the checkpoint the wait above saw.
+        await Eventually.HoldsAsync(() => Task.FromResult(Interlocked.Read(ref parked) == 1), "the parked event to be counted");
+        Interlocked.Read(ref parked).Should().Be(1);
     }
 
     [Fact]
