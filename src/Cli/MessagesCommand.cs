@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace EventSourced.Cli;
 
-/// <summary>`messages [--status scheduled|cancelled]`: your messages, newest first.</summary>
+/// <summary>`messages [--status scheduled|cancelled]`: your messages, newest first, with how many of their deliveries went out or failed.</summary>
 public static class MessagesCommand
 {
     public static Command Create(CliApp.Runner run)
@@ -16,8 +16,12 @@ public static class MessagesCommand
             var filter = parse.GetValue(status) is { } s ? $"&status={Uri.EscapeDataString(s)}" : "";
             var answer = await api.GetAsync($"/api/messages?limit={parse.GetValue(limit)}{filter}{ContactsCommand.At(parse, minPosition)}", ct);
             output.Table(answer, answer.EnumerateArray(),
-                ("Id", m => m.Str("id")), ("Status", m => m.Str("status")), ("Not before", m => m.Str("notBefore")), ("Text", m => m.Str("text")));
+                ("Id", m => m.Str("id")), ("Status", m => m.Str("status")), ("Not before", m => m.Str("notBefore")), ("Delivered", m => $"{Progress(m).Str("delivered")}/{Progress(m).Str("total")}"),
+                ("Failed", m => Progress(m).Str("failed")),
+                ("Text", m => m.Str("text")));
         }));
         return messages;
     }
+
+    private static System.Text.Json.JsonElement Progress(System.Text.Json.JsonElement message) => message.GetProperty("progress");
 }

@@ -4,7 +4,14 @@ using Npgsql;
 
 namespace EventSourced.Projections.Messages;
 
-public sealed record MessageRow(Guid Id, string Text, DateTimeOffset NotBefore, string Status, DateTimeOffset ScheduledAt, DateTimeOffset? CancelledAt);
+/// <param name="Status">The message's own: scheduled until it is cancelled. How its sending goes is in <paramref name="Progress"/>.</param>
+public sealed record MessageRow(Guid Id, string Text, DateTimeOffset NotBefore, string Status, DateTimeOffset ScheduledAt, DateTimeOffset? CancelledAt, DeliveryProgress Progress);
+
+/// <summary>
+/// A message's deliveries (one per recipient and messenger) by where they stand. Pending: waiting,
+/// in flight or to be retried; the rest (total less these three) were cancelled or discarded.
+/// </summary>
+public sealed record DeliveryProgress(int Total, int Delivered, int Failed, int Pending);
 
 public sealed record DeliveryRow(Guid Id, Guid ContactId, string ContactName, string Channel, string Address, string Status, int Attempts, string? LastError);
 
@@ -18,16 +25,24 @@ public sealed record MessageView(MessageRow Message, IReadOnlyList<DeliveryRow> 
 /// <summary>Reads an owner's messages and their deliveries.</summary>
 public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {
-    private const string Columns = "message_id, text, not_before, status, scheduled_at, cancelled_at";
+    // Each message with its deliveries counted, for the rows a query returns only (the lateral
+    // count runs per row the limit lets through): nothing to keep in step in the projection.
+    private const string MessagesWithProgress = """
+        SELECT m.message_id, m.text, m.not_before, m.status, m.scheduled_at, m.cancelled_at, p.total, p.delivered, p.failed, p.pending
+        FROM rm.messages m CROSS JOIN LATERAL (
+            SELECT count(*)::int AS total, count(*) FILTER (WHERE d.status = 'delivered')::int AS delivered, count(*) FILTER (WHERE d.status = 'failed')::int AS failed,
+                   count(*) FILTER (WHERE d.status IN ('scheduled', 'sending', 'retrying'))::int AS pending
+            FROM rm.messages_deliveries d WHERE d.message_id = m.message_id) p
+        """;
 
     public Task<IReadOnlyList<MessageRow>> ListAsync(string ownerId, string? status, int limit, CancellationToken ct) =>
-        dataSource.QueryAsync($"SELECT {Columns} FROM rm.messages WHERE owner_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY scheduled_at DESC, message_id LIMIT $3",
+        dataSource.QueryAsync($"{MessagesWithProgress} WHERE m.owner_id = $1 AND ($2::text IS NULL OR m.status = $2) ORDER BY m.scheduled_at DESC, m.message_id LIMIT $3",
             Message, ct, ownerId, status, limit);
 
     /// <summary>The message with each delivery, or null when it is not this owner's.</summary>
     public async Task<MessageView?> GetAsync(string ownerId, Guid messageId, CancellationToken ct)
     {
-        var messages = await dataSource.QueryAsync($"SELECT {Columns} FROM rm.messages WHERE owner_id = $1 AND message_id = $2", Message, ct, ownerId, messageId);
+        var messages = await dataSource.QueryAsync($"{MessagesWithProgress} WHERE m.owner_id = $1 AND m.message_id = $2", Message, ct, ownerId, messageId);
         if (messages.Count == 0)
         {
             return null;
@@ -61,5 +76,6 @@ public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourc
             r => (r.GetGuid(0), r.GetString(1), r.GetGuid(2)), ct, contactId);
 
     private static MessageRow Message(NpgsqlDataReader r) =>
-        new(r.GetGuid(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5));
+        new(r.GetGuid(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5),
+            new DeliveryProgress(r.GetInt32(6), r.GetInt32(7), r.GetInt32(8), r.GetInt32(9)));
 }

@@ -40,6 +40,8 @@ public sealed class FailedDeliveriesApiTests(EmptyStoreApi api) : IClassFixture<
         row.GetProperty("attempts").GetInt32().Should().Be(2);
         row.GetProperty("lastError").GetString().Should().Be("503 Service Unavailable");
         message.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("status").GetString()).Should().BeEquivalentTo("delivered", "failed");
+        var progress = message.GetProperty("message").GetProperty("progress");
+        new[] { "total", "delivered", "failed", "pending" }.Select(p => progress.GetProperty(p).GetInt32()).Should().Equal(2, 1, 1, 0);
         (await (await api.ClientFor("bob").GetAsync($"/api/deliveries/failed?minPosition={position}")).JsonAsync(HttpStatusCode.OK))
             .EnumerateArray().Should().NotContain(r => r.GetProperty("messageId").GetGuid() == id);
         await (await _alice.GetAsync("/api/deliveries/failed?limit=0")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);

@@ -71,7 +71,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         var unknown = await RunAsync("alice", "send", "--to", "Nobody at all", "--text", "Hello");
 
         sent.Code.Should().Be(0);
-        scheduled.Output.Should().Contain(accepted.GetProperty("id").GetString()).And.Contain("Rehearsal moved to Friday").And.Contain("scheduled");
+        scheduled.Output.Should().Contain(accepted.GetProperty("id").GetString()).And.Contain("Rehearsal moved to Friday").And.Contain("scheduled").And.Contain("0/2", "neither delivery is due yet");
         unknown.Code.Should().BeOneOf(ExitCodes.Usage, ExitCodes.NotFound);
         unknown.Error.Should().Contain("Nobody at all", "the server's problem detail is printed");
     }
