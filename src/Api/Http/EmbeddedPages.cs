@@ -36,6 +36,12 @@ public static class EmbeddedPages
 
         // Always checked again: a deploy changes the pages with the API they talk to.
         http.Response.Headers.CacheControl = "no-cache";
+        // Only this server's own scripts, styles and API, and never inside another site's frame: a
+        // page with buttons that rebuild, discard and forget must not be clickjacked or injected into.
+        http.Response.Headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+        http.Response.Headers.XFrameOptions = "DENY";
+        // The chat demo's address carries a visitor token or key: never sent on to another site.
+        http.Response.Headers["Referrer-Policy"] = "no-referrer";
         return Results.Stream(stream, contentType);
     }
 }

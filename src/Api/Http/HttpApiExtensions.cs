@@ -27,6 +27,12 @@ public static class HttpApiExtensions
     public static WebApplication UseHttpApi(this WebApplication app)
     {
         app.UseMiddleware<CorrelationMiddleware>();
+        // No response is read as another type than the one it says (a JSON body as HTML, say).
+        app.Use((context, next) =>
+        {
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            return next(context);
+        });
         // Inside the correlation, outside the exception handler: it logs the status the client got.
         app.UseMiddleware<RequestLogMiddleware>();
         app.UseExceptionHandler();

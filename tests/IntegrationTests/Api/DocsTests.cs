@@ -49,6 +49,25 @@ public sealed class DocsTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
         (await anonymous.GetAsync("/console/secrets.json")).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
+    [Theory]
+    [InlineData("/console/")]
+    [InlineData("/chat-demo/visitor.html")]
+    public async Task Static_pages_run_only_this_hosts_scripts_never_in_a_frame_and_leak_no_token_in_a_referrer(string path)
+    {
+        var page = await api.CreateClient().GetAsync(path);
+
+        page.StatusCode.Should().Be(HttpStatusCode.OK);
+        page.Headers.GetValues("Content-Security-Policy").Single().Should().Contain("default-src 'self'").And.Contain("frame-ancestors 'none'");
+        page.Headers.GetValues("X-Frame-Options").Should().Equal("DENY");
+        page.Headers.GetValues("Referrer-Policy").Should().Equal("no-referrer");
+        page.Headers.GetValues("X-Content-Type-Options").Should().Equal("nosniff");
+        (await page.Content.ReadAsStringAsync()).Should().NotContain("<script>", "inline scripts would need the policy loosened");
+    }
+
+    [Fact]
+    public async Task Api_answers_say_their_type_is_not_to_be_sniffed() =>
+        (await api.ClientFor("alice").GetAsync("/api/contacts")).Headers.GetValues("X-Content-Type-Options").Should().Equal("nosniff");
+
     [Fact]
     public async Task The_document_declares_the_api_key_header_for_every_operation()
     {
