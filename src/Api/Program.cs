@@ -49,6 +49,7 @@ if (builder.Configuration.GetValue<bool>("Deliveries:Enabled"))
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddApiKeyAuth(builder.Configuration);
 builder.Services.AddFaye(builder.Configuration);
+builder.Services.AddChatSites(builder.Configuration);
 builder.Services.AddHttpApi();
 builder.Services.AddCallerRateLimiting(builder.Configuration);
 builder.Services.AddHealth();

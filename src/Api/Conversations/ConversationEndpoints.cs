@@ -16,7 +16,7 @@ public static class ConversationEndpoints
             .WithSummary("Puts a manager on or off duty (the manager themself, or an operator).")
             .RequireAuthorization(p => p.RequireRole(Roles.Manager, Roles.Operator));
 
-        var chats = routes.MapGroup("/api/conversations").WithTags("Conversations").RequireAuthorization(AuthExtensions.ChatParticipant);
+        var chats = routes.MapGroup("/api/conversations").WithTags("Conversations").RequireAuthorization(AuthExtensions.ChatParticipant).RequireCors(ChatSites.Policy);
         chats.MapPost("/", OpenAsync).WithName("OpenConversation")
             .WithSummary("Opens the visitor's chat with the next on-duty manager, or returns the one already open.");
         chats.MapPost("/{id:guid}/messages", PostAsync).WithName("PostChatMessage")

@@ -15,7 +15,7 @@ public static class ConversationQueryEndpoints
 
     public static IEndpointRouteBuilder MapConversationQueryEndpoints(this IEndpointRouteBuilder routes)
     {
-        var chats = routes.MapGroup("/api/conversations").WithTags("Conversations").RequireAuthorization(AuthExtensions.ChatParticipant);
+        var chats = routes.MapGroup("/api/conversations").WithTags("Conversations").RequireAuthorization(AuthExtensions.ChatParticipant).RequireCors(ChatSites.Policy);
         chats.MapGet("/", ListAsync).WithName("ListConversations")
             .WithSummary("The caller's conversations (all, for operators) with unread counts, by visitor, manager and status (open, closed).");
         chats.MapGet("/{id:guid}/messages", MessagesAsync).WithName("ListChatMessages")

@@ -21,10 +21,10 @@ public static class LiveChannelEndpoints
     {
         routes.MapGet("/api/conversations/{id:guid}/live", ConversationAsync).WithTags("Conversations").WithName("ConversationChannel")
             .WithSummary("Server-sent events of one conversation, for its participants (and operators); resumes after Last-Event-ID.")
-            .RequireAuthorization(AuthExtensions.ChatParticipant);
+            .RequireAuthorization(AuthExtensions.ChatParticipant).RequireCors(ChatSites.Policy);
         routes.MapGet("/api/visitors/{visitorId}/live", VisitorAsync).WithTags("Conversations").WithName("VisitorChannel")
             .WithSummary("Server-sent events of the chats opened for a visitor, for that visitor only; resumes after Last-Event-ID.")
-            .RequireAuthorization(AuthExtensions.ChatParticipant);
+            .RequireAuthorization(AuthExtensions.ChatParticipant).RequireCors(ChatSites.Policy);
         routes.MapGet("/api/managers/live", ManagersAsync)
             .WithTags("Conversations").WithName("ManagersChannel")
             .WithSummary("Server-sent events of every conversation opened, with its visitor and manager; resumes after Last-Event-ID.")

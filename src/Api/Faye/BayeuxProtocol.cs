@@ -8,7 +8,7 @@ namespace EventSourced.Api.Faye;
 /// </summary>
 public sealed class BayeuxProtocol(BayeuxClients clients, BayeuxChannels channels, FayeOptions options)
 {
-    private static readonly string[] ConnectionTypes = ["long-polling", "websocket"];
+    private static readonly string[] ConnectionTypes = ["long-polling", "callback-polling", "websocket"];
 
     /// <summary>The reply to one message other than /meta/connect.</summary>
     public async Task<JsonObject> HandleAsync(JsonObject message, CancellationToken ct)

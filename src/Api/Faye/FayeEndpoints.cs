@@ -7,10 +7,12 @@ namespace EventSourced.Api.Faye;
 
 /// <summary>
 /// A Bayeux 1.0 server at /faye for the chat's Faye clients: long-polling (POST, a JSON array of
-/// messages each way) and WebSocket (the same URL upgraded, a JSON array a frame). Credentials
-/// travel in the messages' ext, so the endpoint itself is anonymous (docs/adr/0023).
+/// messages each way), WebSocket (the same URL upgraded, a JSON array a frame) and callback-polling
+/// (GET as a script: how the stock browser client shakes hands from another site's page, where
+/// it may not POST here). Credentials travel in the messages' ext, so the endpoint itself is
+/// anonymous (docs/adr/0023).
 /// </summary>
-public static class FayeEndpoints
+public static partial class FayeEndpoints
 {
     public static IServiceCollection AddFaye(this IServiceCollection services, IConfiguration configuration)
     {
@@ -26,7 +28,8 @@ public static class FayeEndpoints
     {
         app.UseWebSockets();
         app.MapPost("/faye", LongPollAsync).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery();
-        app.MapGet("/faye", WebSocketAsync).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/faye", (HttpContext http, BayeuxProtocol protocol, CancellationToken ct) =>
+            http.WebSockets.IsWebSocketRequest ? WebSocketAsync(http, protocol, ct) : CallbackPollAsync(http, protocol, ct)).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 
@@ -43,24 +46,55 @@ public static class FayeEndpoints
             return;
         }
 
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(await RepliesAsync(messages, protocol, ct), ct);
+    }
+
+    /// <summary>
+    /// <c>GET /faye?message=[...]&amp;jsonp=name</c>, answered as <c>/**/name([...]);</c> for a
+    /// script element to run. The name is checked, so the answer can only ever call a function.
+    /// </summary>
+    private static async Task CallbackPollAsync(HttpContext http, BayeuxProtocol protocol, CancellationToken ct)
+    {
+        var callback = http.Request.Query["jsonp"].ToString();
+        List<JsonObject> messages;
+        try
+        {
+            messages = CallbackName().IsMatch(callback) ? Messages(JsonNode.Parse(http.Request.Query["message"].ToString())) : [];
+        }
+        catch (JsonException)
+        {
+            messages = [];
+        }
+
+        if (messages.Count == 0)
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        var replies = await RepliesAsync(messages, protocol, ct);
+        http.Response.ContentType = "text/javascript; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-cache, no-store";
+        await http.Response.WriteAsync($"/**/{callback}({replies});", ct);
+    }
+
+    /// <summary>The replies to a request's messages, as a JSON array; a connect among them is held as a long poll.</summary>
+    private static async Task<string> RepliesAsync(List<JsonObject> messages, BayeuxProtocol protocol, CancellationToken ct)
+    {
         var replies = new List<JsonObject>();
         foreach (var message in messages)
         {
             replies.AddRange(IsConnect(message) ? await protocol.ConnectAsync(message, ct) : [await protocol.HandleAsync(message, ct)]);
         }
 
-        http.Response.ContentType = "application/json";
-        await http.Response.WriteAsync(new JsonArray([.. replies]).ToJsonString(), ct);
+        // The default encoder escapes every non-ASCII character, U+2028 and U+2029 among them, which
+        // a script (callback-polling) could not hold in a string literal.
+        return new JsonArray([.. replies]).ToJsonString();
     }
 
     private static async Task WebSocketAsync(HttpContext http, BayeuxProtocol protocol, CancellationToken ct)
     {
-        if (!http.WebSockets.IsWebSocketRequest)
-        {
-            http.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return;
-        }
-
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
         using var sending = new SemaphoreSlim(1);
         using var closed = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -128,6 +162,10 @@ public static class FayeEndpoints
             sending.Release();
         }
     }
+
+    // A JavaScript name, or names joined by dots, as faye's own server accepts.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$")]
+    private static partial System.Text.RegularExpressions.Regex CallbackName();
 
     private static bool IsConnect(JsonObject message) => BayeuxProtocol.Text(message["channel"]) == "/meta/connect";
 

@@ -39,6 +39,8 @@ public static class HttpApiExtensions
         app.UseStatusCodePages();
         app.UseMiddleware<BodySizeLimitMiddleware>();
         app.UseMiddleware<NulGuardMiddleware>();
+        // Before authentication: a browser's preflight carries no credentials (ChatSites).
+        app.UseCors();
         app.UseAuthentication();
         // After authentication, so that each API key has its own allowance.
         app.UseRateLimiter();

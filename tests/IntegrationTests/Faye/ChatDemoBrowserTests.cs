@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
 using Microsoft.Playwright;
 
 namespace EventSourced.IntegrationTests.Faye;
@@ -38,5 +39,26 @@ public sealed class ChatDemoBrowserTests(BrowserSite site) : IClassFixture<Brows
         await Assertions.Expect(desk.Locator("#messages li.mine .mark")).ToHaveTextAsync("✓ read");
         await Screenshots.TakeAsync(widget, "chat-demo-widget");
         await Screenshots.TakeAsync(desk, "chat-demo-desk");
+    }
+
+    [Fact]
+    public async Task A_shops_page_embedding_the_widget_from_the_api_host_opens_a_chat_and_gets_the_managers_reply_live()
+    {
+        var mia = site.Api.ClientFor("mia");
+        (await mia.PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true })).EnsureSuccessStatusCode();
+        var visitor = $"shopper-{Guid.NewGuid():N}"[..16];
+        var token = (await (await site.Api.ClientFor("shop").PostAsJsonAsync("/api/visitor-tokens", new { visitorId = visitor })).JsonAsync(HttpStatusCode.OK)).GetProperty("token").GetString();
+        var widget = await site.Browser.NewPageAsync(site.Shop.Address);
+
+        // Another origin: Faye shakes hands by callback-polling, and the REST calls pass CORS.
+        await widget.GotoAsync($"/shop.html?visitor={visitor}&token={token}");
+        await Assertions.Expect(widget.Locator("#status")).ToHaveTextAsync("Online");
+        await widget.GetByRole(AriaRole.Button, new() { Name = "Start chat" }).ClickAsync();
+        await Assertions.Expect(widget.Locator("#status")).ToHaveTextAsync("Chatting with mia");
+        var conversation = (await (await mia.GetAsync($"/api/conversations?visitorId={visitor}")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Single().GetProperty("id").GetGuid();
+        (await mia.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { content = "We open at ten." })).EnsureSuccessStatusCode();
+
+        await Assertions.Expect(widget.Locator("#messages li.theirs")).ToHaveTextAsync("We open at ten.");
+        widget.Url.Should().StartWith(site.Shop.Origin, "the page is the shop's, not the API host's");
     }
 }

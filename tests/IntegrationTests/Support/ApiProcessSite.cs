@@ -12,11 +12,14 @@ public class ApiProcessSite : IAsyncLifetime
 
     public ApiProcess Api { get; private set; } = null!;
 
+    /// <summary>Settings a derived site adds to the host's, before <see cref="InitializeAsync"/>.</summary>
+    protected Dictionary<string, string> MoreSettings { get; } = [];
+
     public virtual async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync();
         Api = await ApiProcess.StartAsync(
-            new Dictionary<string, string>
+            new Dictionary<string, string>(MoreSettings)
             {
                 ["ConnectionStrings:EventStore"] = Database.ConnectionString,
                 ["Projections:ReadYourWritesTimeout"] = Wait.Patience.ToString(),

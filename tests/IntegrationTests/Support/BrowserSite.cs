@@ -2,13 +2,20 @@ using Microsoft.Playwright;
 
 namespace EventSourced.IntegrationTests.Support;
 
-/// <summary>The API as a real process (<see cref="ApiProcessSite"/>) and a headless browser.</summary>
+/// <summary>
+/// The API as a real process (<see cref="ApiProcessSite"/>), a headless browser, and a shop's site
+/// (<see cref="ShopSite"/>) whose origin the API lets embed the chat widget.
+/// </summary>
 public sealed class BrowserSite : ApiProcessSite
 {
     public Browser Browser { get; private set; } = null!;
 
+    public ShopSite Shop { get; private set; } = null!;
+
     public override async Task InitializeAsync()
     {
+        Shop = await ShopSite.StartAsync(() => Api.BaseAddress);
+        MoreSettings["Chat:AllowedOrigins:0"] = Shop.Origin;
         await base.InitializeAsync();
         Browser = await Browser.StartAsync();
     }
@@ -32,5 +39,9 @@ public sealed class BrowserSite : ApiProcessSite
         }
 
         await base.DisposeAsync();
+        if (Shop is not null)
+        {
+            await Shop.DisposeAsync();
+        }
     }
 }

@@ -4,16 +4,19 @@
 'use strict';
 
 const $ = id => document.getElementById(id);
+// The chat's API is where this script came from: this host, or ours when a shop's page embeds the
+// widget (its origin then listed in Chat:AllowedOrigins; Faye shakes hands by callback-polling).
+const chatApi = new URL('.', document.currentScript.src);
 
 /** A chat side: `role` is 'visitor' or 'manager'; `headers` authenticate REST calls, `ext` the Faye client. */
 function chatSide({ role, headers, ext }) {
-  const faye = new Faye.Client(new URL('/faye', location.href).toString());
+  const faye = new Faye.Client(new URL('/faye', chatApi).toString());
   faye.addExtension({ outgoing: (message, callback) => { message.ext = ext; callback(message); } });
   let conversation = null;
   let channel = null;
 
   async function rest(method, path, body) {
-    const response = await fetch(path, { method, headers: { 'Content-Type': 'application/json', ...headers }, body: body ? JSON.stringify(body) : undefined });
+    const response = await fetch(new URL(path, chatApi), { method, headers: { 'Content-Type': 'application/json', ...headers }, body: body ? JSON.stringify(body) : undefined });
     const json = response.status === 204 ? null : await response.json().catch(() => null);
     if (!response.ok) {
       $('status').textContent = `${json?.title ?? response.status}${json?.detail ? `: ${json.detail}` : ''}`;
