@@ -1,9 +1,6 @@
 using System.Net.Http.Json;
 using EventSourced.Api.Emulator;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EventSourced.IntegrationTests.Support;
@@ -24,16 +21,10 @@ public sealed class EmulatorServer : IAsyncDisposable
 
     public static async Task<EmulatorServer> StartAsync(Action<EmulatorOptions>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddMessengerEmulator();
-        builder.Services.AddAuthorization();
-        builder.Services.Configure<EmulatorOptions>(o => configure?.Invoke(o));
-        var app = builder.Build();
-        app.MapMessengerEmulator();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new EmulatorServer(app, new Uri($"{address}/emulator/"));
+        var (app, address) = await Loopback.StartAsync(
+            services => services.AddMessengerEmulator().AddAuthorization().Configure<EmulatorOptions>(o => configure?.Invoke(o)),
+            app => app.MapMessengerEmulator());
+        return new EmulatorServer(app, new Uri(address, "/emulator/"));
     }
 
     public Uri Endpoint(string name) => new(BaseUrl, $"{name}/");

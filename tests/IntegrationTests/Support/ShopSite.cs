@@ -1,10 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace EventSourced.IntegrationTests.Support;
 
@@ -16,11 +11,13 @@ namespace EventSourced.IntegrationTests.Support;
 public sealed class ShopSite : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly HttpClient _client;
 
-    private ShopSite(WebApplication app, Uri address)
+    private ShopSite(WebApplication app, Uri address, HttpClient client)
     {
         _app = app;
         Address = address;
+        _client = client;
     }
 
     public Uri Address { get; }
@@ -30,21 +27,20 @@ public sealed class ShopSite : IAsyncDisposable
 
     public static async Task<ShopSite> StartAsync(Func<Uri> api)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
         var client = new HttpClient();
-        app.MapGet("/shop.html", async () =>
+        var (app, address) = await Loopback.StartAsync(_ => { }, app => app.MapGet("/shop.html", async () =>
         {
             var widget = new Uri(api(), "/chat-demo/");
             var page = await client.GetStringAsync(new Uri(widget, "visitor.html"));
             return Results.Content(page.Replace("src=\"", $"src=\"{widget}", StringComparison.Ordinal).Replace("href=\"", $"href=\"{widget}", StringComparison.Ordinal), "text/html");
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ShopSite(app, new Uri(address));
+        }));
+        return new ShopSite(app, address, client);
     }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _client.Dispose();
+    }
 }
