@@ -74,8 +74,7 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         projection.Poison.Add(3);
         await AppendAsync(category, 10);
 
-        Start(projection, new ProjectionOptions { OnPoisonEvent = PoisonEventPolicy.Stop });
-        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND stopped") == 1, "the projection to stop");
+        await StartStoppingAtPoisonAsync(projection);
 
         (await AppliedAsync(projection)).Should().HaveCount(3, "values 0, 1 and 2 came before the poison event");
     }
@@ -169,8 +168,7 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         var (projection, category) = New();
         projection.Poison.Add(3);
         var last = await AppendAsync(category, 10);
-        Start(projection, new ProjectionOptions { OnPoisonEvent = PoisonEventPolicy.Stop, StandbyRetry = TimeSpan.FromMilliseconds(50) });
-        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND stopped") == 1, "the projection to stop");
+        await StartStoppingAtPoisonAsync(projection);
 
         await using (var connection = await Node.DataSource.OpenConnectionAsync())
         {
@@ -187,8 +185,7 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         var (projection, category) = New();
         projection.Poison.Add(3);
         await AppendAsync(category, 10);
-        Start(projection, new ProjectionOptions { OnPoisonEvent = PoisonEventPolicy.Stop, StandbyRetry = TimeSpan.FromMilliseconds(50) });
-        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND stopped") == 1, "the projection to stop");
+        await StartStoppingAtPoisonAsync(projection);
         var deadLetters = DeadLettersOf(projection);
         var parked = (await deadLetters.ListAsync(projection, 100, CancellationToken.None)).Should().ContainSingle().Subject;
 
@@ -213,8 +210,7 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         var (projection, category) = New();
         projection.Poison.Add(3);
         var last = await AppendAsync(category, 10);
-        Start(projection, new ProjectionOptions { OnPoisonEvent = PoisonEventPolicy.Stop, StandbyRetry = TimeSpan.FromMilliseconds(50) });
-        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND stopped") == 1, "the projection to stop");
+        await StartStoppingAtPoisonAsync(projection);
         var deadLetters = DeadLettersOf(projection);
         var parked = (await deadLetters.ListAsync(projection, 100, CancellationToken.None)).Should().ContainSingle().Subject;
 
@@ -291,6 +287,13 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     {
         var suffix = Guid.NewGuid().ToString("N")[..10];
         return (new CountingProjection($"counting_{suffix}", $"cat{suffix}"), $"cat{suffix}");
+    }
+
+    /// <summary>Runs the projection with the Stop policy, until it has stopped at a poison event.</summary>
+    private async Task StartStoppingAtPoisonAsync(IProjection projection)
+    {
+        Start(projection, new ProjectionOptions { OnPoisonEvent = PoisonEventPolicy.Stop, StandbyRetry = TimeSpan.FromMilliseconds(50) });
+        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND stopped") == 1, "the projection to stop");
     }
 
     private ProjectionDeadLetters DeadLettersOf(IProjection projection) =>
