@@ -35,7 +35,7 @@ public static class AdminProjectionEndpoints
     {
         if (operations.Find(name) is not { } projection)
         {
-            return (ProblemHttpResult)Problems.NotFoundResult($"There is no projection '{name}'.");
+            return NoSuchProjection(name);
         }
 
         if (stream is not null)
@@ -58,7 +58,7 @@ public static class AdminProjectionEndpoints
     {
         if (operations.Find(name) is not { } projection)
         {
-            return (ProblemHttpResult)Problems.NotFoundResult($"There is no projection '{name}'.");
+            return NoSuchProjection(name);
         }
 
         await operations.ResetAsync(projection, ct);
@@ -75,7 +75,7 @@ public static class AdminProjectionEndpoints
 
         return operations.Find(name) is { } projection
             ? TypedResults.Ok(await deadLetters.ListAsync(projection, limit, ct))
-            : (ProblemHttpResult)Problems.NotFoundResult($"There is no projection '{name}'.");
+            : NoSuchProjection(name);
     }
 
     private static async Task<Results<Ok<DeadLetterReplayed>, ProblemHttpResult>> ReplayAsync(
@@ -83,7 +83,7 @@ public static class AdminProjectionEndpoints
     {
         if (operations.Find(name) is not { } projection)
         {
-            return (ProblemHttpResult)Problems.NotFoundResult($"There is no projection '{name}'.");
+            return NoSuchProjection(name);
         }
 
         return await deadLetters.ReplayAsync(projection, id, ct) switch
@@ -97,9 +97,11 @@ public static class AdminProjectionEndpoints
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DiscardAsync(
         string name, long id, ProjectionOperations operations, ProjectionDeadLetters deadLetters, CancellationToken ct) =>
-        operations.Find(name) is not { } projection ? (ProblemHttpResult)Problems.NotFoundResult($"There is no projection '{name}'.")
+        operations.Find(name) is not { } projection ? NoSuchProjection(name)
         : await deadLetters.DiscardAsync(projection, id, ct) ? TypedResults.NoContent()
         : (ProblemHttpResult)Problems.NotFoundResult($"{name} has no dead letter {id}.");
+
+    private static ProblemHttpResult NoSuchProjection(string name) => (ProblemHttpResult)Problems.NotFoundResult($"There is no projection '{name}'.");
 
     private static async Task<Ok<IReadOnlyList<ProjectionStatus>>> StatusAsync(ProjectionStatusQueries queries, CancellationToken ct) =>
         TypedResults.Ok(await queries.AllAsync(ct));

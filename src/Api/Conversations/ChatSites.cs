@@ -16,7 +16,7 @@ public static class ChatSites
         foreach (var origin in origins)
         {
             // A browser sends scheme, host and port only: anything more would never match.
-            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.GetLeftPart(UriPartial.Authority) != origin.TrimEnd('/') || origin.EndsWith('/'))
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.GetLeftPart(UriPartial.Authority) != origin)
             {
                 throw new InvalidOperationException($"Chat:AllowedOrigins holds '{origin}': an origin is a scheme, a host and a port if not the default, as https://shop.example, with no path or trailing slash.");
             }

@@ -11,7 +11,7 @@ public static class ProjectionDeadLettersCommand
         var name = new Argument<string>("name") { Description = "The projection's name (see projections list)" };
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => 100 };
         var list = new Command("list", "Parked events as JSON lines: id, position, event id and type, stream, error, when") { name, limit };
-        list.SetAction((parse, ct) => WithProjectionAsync(services, parse, name, async (provider, projection) =>
+        list.SetAction((parse, ct) => ProjectionsCommand.WithProjectionAsync(services, parse, name, async (provider, projection) =>
         {
             JsonLines.Write(parse.InvocationConfiguration.Output, await provider.GetRequiredService<ProjectionDeadLetters>().ListAsync(projection, parse.GetValue(limit), ct));
             return 0;
@@ -19,7 +19,7 @@ public static class ProjectionDeadLettersCommand
 
         var id = new Argument<long>("id") { Description = "The dead letter's id" };
         var replay = new Command("replay", "After a fix, project the parked event's stream again in place; applied, the dead letter goes") { name, id };
-        replay.SetAction((parse, ct) => WithProjectionAsync(services, parse, name, async (provider, projection) =>
+        replay.SetAction((parse, ct) => ProjectionsCommand.WithProjectionAsync(services, parse, name, async (provider, projection) =>
         {
             var replayed = await provider.GetRequiredService<ProjectionDeadLetters>().ReplayAsync(projection, parse.GetValue(id), ct);
             var done = replayed.Error is null ? $"{replayed.StreamId} projected again from {replayed.EventsApplied} events{(replayed.Resumed ? $"; {projection.Name} goes on" : "")}." : null;
@@ -27,21 +27,9 @@ public static class ProjectionDeadLettersCommand
         }));
 
         var discard = new Command("discard", "Drop a dead letter without projecting its event") { name, id };
-        discard.SetAction((parse, ct) => WithProjectionAsync(services, parse, name, async (provider, projection) =>
+        discard.SetAction((parse, ct) => ProjectionsCommand.WithProjectionAsync(services, parse, name, async (provider, projection) =>
             DeadLetterExit.Report(parse, await provider.GetRequiredService<ProjectionDeadLetters>().DiscardAsync(projection, parse.GetValue(id), ct), "discarded", null)));
 
         return new Command("dead-letters", "Events a projection parked: list, replay, discard") { list, replay, discard };
-    }
-
-    private static async Task<int> WithProjectionAsync(Func<ServiceProvider> services, ParseResult parse, Argument<string> name, Func<ServiceProvider, IProjection, Task<int>> action)
-    {
-        await using var provider = services();
-        if (provider.GetRequiredService<ProjectionOperations>().Find(parse.GetValue(name)!) is not { } projection)
-        {
-            parse.InvocationConfiguration.Error.WriteLine($"There is no projection '{parse.GetValue(name)}'.");
-            return 2;
-        }
-
-        return await action(provider, projection);
     }
 }

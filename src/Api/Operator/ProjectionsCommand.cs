@@ -40,16 +40,9 @@ public static class ProjectionsCommand
         var name = new Argument<string>("name") { Description = "The projection's name (see projections list)" };
         var stream = new Option<string?>("--stream") { Description = "Project just this stream again, in place (for example contacts-alice)" };
         var rebuild = new Command("rebuild", "Rebuild a projection beside the serving one; it swaps in once caught up (the service must be running)") { name, stream };
-        rebuild.SetAction(async (parse, ct) =>
+        rebuild.SetAction((parse, ct) => WithProjectionAsync(services, parse, name, async (provider, projection) =>
         {
-            await using var provider = services();
             var operations = provider.GetRequiredService<ProjectionOperations>();
-            if (operations.Find(parse.GetValue(name)!) is not { } projection)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"There is no projection '{parse.GetValue(name)}'.");
-                return 2;
-            }
-
             if (parse.GetValue(stream) is { } streamId)
             {
                 try
@@ -71,24 +64,29 @@ public static class ProjectionsCommand
             var elapsed = await RebuildProgress.FollowAsync(provider.GetRequiredService<ProjectionStatusQueries>(), projection.Name, generation.Number, output, ct);
             output.WriteLine($"Generation {generation.Number} serves {projection.Name} after {elapsed.TotalSeconds:F1} s.");
             return 0;
-        });
+        }));
 
         var reset = new Command("reset", "Let a projection stopped by a poison event go on") { name };
-        reset.SetAction(async (parse, ct) =>
+        reset.SetAction((parse, ct) => WithProjectionAsync(services, parse, name, async (provider, projection) =>
         {
-            await using var provider = services();
-            var operations = provider.GetRequiredService<ProjectionOperations>();
-            if (operations.Find(parse.GetValue(name)!) is not { } projection)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"There is no projection '{parse.GetValue(name)}'.");
-                return 2;
-            }
-
-            await operations.ResetAsync(projection, ct);
+            await provider.GetRequiredService<ProjectionOperations>().ResetAsync(projection, ct);
             parse.InvocationConfiguration.Output.WriteLine($"{projection.Name} will go on within a second.");
             return 0;
-        });
+        }));
 
         return new Command("projections", "Read models: list, status, rebuild, reset, dead-letters") { list, status, rebuild, reset, ProjectionDeadLettersCommand.Create(services) };
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the projection the command names; exit 2 when there is none of that name.</summary>
+    internal static async Task<int> WithProjectionAsync(Func<ServiceProvider> services, ParseResult parse, Argument<string> name, Func<ServiceProvider, IProjection, Task<int>> action)
+    {
+        await using var provider = services();
+        if (provider.GetRequiredService<ProjectionOperations>().Find(parse.GetValue(name)!) is not { } projection)
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"There is no projection '{parse.GetValue(name)}'.");
+            return 2;
+        }
+
+        return await action(provider, projection);
     }
 }

@@ -69,9 +69,9 @@ public sealed class ConversationQueries([FromKeyedServices(ReadModelQueries.Data
     }
 
     public Task<IReadOnlyList<ManagerRow>> ManagersAsync(CancellationToken ct) =>
-        dataSource.QueryAsync("""
+        dataSource.QueryAsync($"""
             SELECT m.manager_id, m.on_duty, m.since,
-                   (SELECT count(*) FROM rm.conversations c WHERE c.manager_id = m.manager_id AND c.status = 'open')
+                   (SELECT count(*) FROM rm.conversations c WHERE c.manager_id = m.manager_id AND c.status = '{ConversationsProjection.Open}')
             FROM rm.managers m ORDER BY m.on_duty DESC, m.manager_id
             """,
             r => new ManagerRow(r.GetString(0), r.GetBoolean(1), r.GetFieldValue<DateTimeOffset>(2), r.GetInt64(3)), ct);

@@ -69,7 +69,7 @@ public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourc
     /// <summary>
     /// The messages <paramref name="picked"/> selects, each with its deliveries counted. Counted
     /// after the pick's limit: otherwise PostgreSQL counts every message of the owner before it
-    /// sorts (measured: 4 s for an owner with 20,000 messages, 29 ms this way).
+    /// sorts (measured: 4 s for an owner with 20,000 messages, 29 ms this way; ADR 0034).
     /// </summary>
     private static string WithProgress(string picked) => $"""
         SELECT m.message_id, m.text, m.not_before, m.status, m.scheduled_at, m.cancelled_at, p.total, p.delivered, p.failed, p.pending

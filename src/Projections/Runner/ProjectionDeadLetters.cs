@@ -19,10 +19,12 @@ public sealed record DeadLetterReplayed(bool Found, string? StreamId, int Events
 /// </summary>
 public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventStore store, ProjectionOperations operations)
 {
+    private static readonly DeadLetterReplayed NotFound = new(false, null, 0, null, false);
+
     public async Task<IReadOnlyList<ProjectionDeadLetter>> ListAsync(IProjection projection, int limit, CancellationToken ct)
     {
         var listed = new List<ProjectionDeadLetter>();
-        foreach (var (deadLetter, _) in await ReadAsync(projection, null, limit, ct))
+        foreach (var deadLetter in await ReadAsync(projection, null, limit, ct))
         {
             listed.Add(deadLetter with { StreamId = await StreamOfAsync(deadLetter, ct) });
         }
@@ -32,9 +34,9 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
 
     public async Task<DeadLetterReplayed> ReplayAsync(IProjection projection, long id, CancellationToken ct)
     {
-        if (await ReadAsync(projection, id, 1, ct) is not [var (deadLetter, _)])
+        if (await ReadAsync(projection, id, 1, ct) is not [var deadLetter])
         {
-            return new DeadLetterReplayed(false, null, 0, null, false);
+            return NotFound;
         }
 
         if (await StreamOfAsync(deadLetter, ct) is not { } streamId)
@@ -44,10 +46,10 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        int generation, applied;
+        int applied;
         try
         {
-            (generation, applied) = await operations.ProjectStreamAgainAsync(connection, tx, projection, streamId, ct);
+            applied = await operations.ProjectStreamAgainAsync(connection, tx, projection, streamId, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException and not NpgsqlException { IsTransient: true })
         {
@@ -55,10 +57,10 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
             return new DeadLetterReplayed(true, streamId, 0, e.Message, false);
         }
 
-        if (!await RemoveAsync(connection, tx, projection, id, generation, ct))
+        if (await RemoveFromServingAsync(connection, tx, projection, id, ct) is not { } generation)
         {
             // Discarded, or its generation replaced, meanwhile.
-            return new DeadLetterReplayed(false, null, 0, null, false);
+            return NotFound;
         }
 
         var resumed = await ResumeIfNoneLeftAsync(connection, tx, projection, generation, ct);
@@ -71,7 +73,7 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        if (await ReadAsync(projection, id, 1, ct) is not [var (_, generation)] || !await RemoveAsync(connection, tx, projection, id, generation, ct))
+        if (await RemoveFromServingAsync(connection, tx, projection, id, ct) is not { } generation)
         {
             return false;
         }
@@ -82,21 +84,21 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
     }
 
     /// <summary>The serving generation's dead letters (or the one of <paramref name="id"/>), without their streams.</summary>
-    private async Task<List<(ProjectionDeadLetter DeadLetter, int Generation)>> ReadAsync(IProjection projection, long? id, int limit, CancellationToken ct)
+    private async Task<List<ProjectionDeadLetter>> ReadAsync(IProjection projection, long? id, int limit, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT d.id, d.position, d.event_id, d.event_type, d.error, d.failed_at, d.generation
+            SELECT d.id, d.position, d.event_id, d.event_type, d.error, d.failed_at
             FROM proj.dead_letters d JOIN proj.checkpoints c ON c.projection = d.projection AND c.generation = d.generation AND c.active
             WHERE d.projection = $1 AND ($2::bigint IS NULL OR d.id = $2) ORDER BY d.id LIMIT $3
             """);
         command.Parameters.AddWithValue(projection.Name);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.AddWithValue(limit);
-        var rows = new List<(ProjectionDeadLetter, int)>();
+        var rows = new List<ProjectionDeadLetter>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            rows.Add((new ProjectionDeadLetter(reader.GetInt64(0), reader.GetInt64(1), reader.GetGuid(2), reader.GetString(3), null, reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5)), reader.GetInt32(6)));
+            rows.Add(new ProjectionDeadLetter(reader.GetInt64(0), reader.GetInt64(1), reader.GetGuid(2), reader.GetString(3), null, reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5)));
         }
 
         return rows;
@@ -109,13 +111,18 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
         return page.Events is [var recorded] && recorded.EventId == deadLetter.EventId ? recorded.StreamId : null;
     }
 
-    private static async Task<bool> RemoveAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IProjection projection, long id, int generation, CancellationToken ct)
+    /// <summary>Removes the serving generation's dead letter of this id; its generation, or null when it has none.</summary>
+    private static async Task<int?> RemoveFromServingAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IProjection projection, long id, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("DELETE FROM proj.dead_letters WHERE projection = $1 AND generation = $2 AND id = $3", connection, tx);
+        await using var command = new NpgsqlCommand(
+            """
+            DELETE FROM proj.dead_letters d USING proj.checkpoints c
+            WHERE d.projection = $1 AND d.id = $2 AND c.projection = d.projection AND c.generation = d.generation AND c.active
+            RETURNING d.generation
+            """, connection, tx);
         command.Parameters.AddWithValue(projection.Name);
-        command.Parameters.AddWithValue(generation);
         command.Parameters.AddWithValue(id);
-        return await command.ExecuteNonQueryAsync(ct) == 1;
+        return await command.ExecuteScalarAsync(ct) as int?;
     }
 
     private static async Task<bool> ResumeIfNoneLeftAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IProjection projection, int generation, CancellationToken ct)

@@ -33,7 +33,7 @@ public sealed class ProjectionOperations(NpgsqlDataSource dataSource, IEnumerabl
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var (_, applied) = await ProjectStreamAgainAsync(connection, tx, projection, streamId, ct);
+        var applied = await ProjectStreamAgainAsync(connection, tx, projection, streamId, ct);
         await tx.CommitAsync(ct);
         return applied;
     }
@@ -42,8 +42,8 @@ public sealed class ProjectionOperations(NpgsqlDataSource dataSource, IEnumerabl
     /// <see cref="RebuildStreamAsync"/> inside the caller's transaction, which commits it (with
     /// what else it does there) or rolls it back.
     /// </summary>
-    /// <returns>The serving generation, and how many events were applied again.</returns>
-    internal async Task<(int Generation, int Applied)> ProjectStreamAgainAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IProjection projection, string streamId, CancellationToken ct)
+    /// <returns>How many events were applied again.</returns>
+    internal async Task<int> ProjectStreamAgainAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IProjection projection, string streamId, CancellationToken ct)
     {
         await using var serving = new NpgsqlCommand(
             "SELECT generation, version, position FROM proj.checkpoints WHERE projection = $1 AND active FOR UPDATE", connection, tx);
@@ -88,6 +88,6 @@ public sealed class ProjectionOperations(NpgsqlDataSource dataSource, IEnumerabl
         }
 
         await write.FlushAsync(connection, tx, ct);
-        return (generation, applied);
+        return applied;
     }
 }
