@@ -19,13 +19,13 @@ public static class AdminProjectionEndpoints
             .WithSummary("Lets a projection stopped by a poison event go on; the event stays in the dead letters.")
             .RequireAuthorization(Roles.Operator);
         routes.MapGet("/api/admin/projections/{name}/dead-letters", DeadLettersAsync).WithTags("Admin").WithName("ListProjectionDeadLetters")
-            .WithSummary("The events the serving generation parked: position, event id and type, stream, error, when.")
+            .WithSummary("The events the serving generation parked, and those of a generation being built beside it: generation, position, event id and type, stream, error, when.")
             .RequireAuthorization(Roles.Operator);
         routes.MapPost("/api/admin/projections/{name}/dead-letters/{id:long}/replay", ReplayAsync).WithTags("Admin").WithName("ReplayProjectionDeadLetter")
-            .WithSummary("After a fix, projects the parked event's stream again in place; applied, the dead letter goes, and a projection stopped by its dead letters goes on once none is left. Still failing: 422, and it stays.")
+            .WithSummary("After a fix, projects the parked event's stream again in place, in the generation that parked it; applied, the dead letter goes, and a generation stopped by its dead letters goes on once none is left. Still failing: 422, and it stays.")
             .RequireAuthorization(Roles.Operator);
         routes.MapDelete("/api/admin/projections/{name}/dead-letters/{id:long}", DiscardAsync).WithTags("Admin").WithName("DiscardProjectionDeadLetter")
-            .WithSummary("Drops a dead letter without projecting its event; a projection stopped by its dead letters goes on once none is left.")
+            .WithSummary("Drops a dead letter without projecting its event; a generation stopped by its dead letters goes on once none is left.")
             .RequireAuthorization(Roles.Operator);
         return routes;
     }

@@ -10,7 +10,7 @@ public static class ProjectionDeadLettersCommand
     {
         var name = new Argument<string>("name") { Description = "The projection's name (see projections list)" };
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => 100 };
-        var list = new Command("list", "Parked events as JSON lines: id, position, event id and type, stream, error, when") { name, limit };
+        var list = new Command("list", "Parked events (serving, or being rebuilt) as JSON lines: id, generation, position, event id and type, stream, error, when") { name, limit };
         list.SetAction((parse, ct) => ProjectionsCommand.WithProjectionAsync(services, parse, name, async (provider, projection) =>
         {
             JsonLines.Write(parse.InvocationConfiguration.Output, await provider.GetRequiredService<ProjectionDeadLetters>().ListAsync(projection, parse.GetValue(limit), ct));

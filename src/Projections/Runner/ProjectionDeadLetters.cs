@@ -3,10 +3,13 @@ using Npgsql;
 
 namespace EventSourced.Projections.Runner;
 
+/// <param name="Generation">The generation that parked it: the serving one, or one being built beside it.</param>
+/// <param name="Serving">Whether that generation serves queries now.</param>
 /// <param name="StreamId">The event's stream, read from the store; null when the event is no longer there.</param>
-public sealed record ProjectionDeadLetter(long Id, long Position, Guid EventId, string EventType, string? StreamId, string Error, DateTimeOffset FailedAt);
+public sealed record ProjectionDeadLetter(
+    long Id, int Generation, bool Serving, long Position, Guid EventId, string EventType, string? StreamId, string Error, DateTimeOffset FailedAt);
 
-/// <param name="Found">False: the serving generation has no dead letter of this id.</param>
+/// <param name="Found">False: neither the serving generation nor one being built has a dead letter of this id.</param>
 /// <param name="Error">Why the stream still cannot be projected; the dead letter then stays.</param>
 /// <param name="Resumed">The projection had stopped at its poison events and, none being left, goes on.</param>
 public sealed record DeadLetterReplayed(bool Found, string? StreamId, int EventsApplied, string? Error, bool Resumed);
@@ -14,12 +17,19 @@ public sealed record DeadLetterReplayed(bool Found, string? StreamId, int Events
 /// <summary>
 /// The events a projection parked (proj.dead_letters), for operators: listed with their stream and
 /// error; replayed after a fix, by projecting the event's whole stream again in place (the parked
-/// event alone, applied after its stream's later events, could undo them); or discarded. Once the
-/// serving generation has none left, a projection stopped by them goes on.
+/// event alone, applied after its stream's later events, could undo them); or discarded. Once its
+/// generation has none left, a generation stopped by them goes on. A generation being built (a
+/// rebuild, a new version) has its own: a build stopped at a poison event must be as easy to mend
+/// as the serving generation. Those of generations replaced are dropped with their tables.
 /// </summary>
 public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventStore store, ProjectionOperations operations)
 {
     private static readonly DeadLetterReplayed NotFound = new(false, null, 0, null, false);
+
+    // The checkpoint c is the serving generation's or one built beside it: none newer serves. A
+    // replaced generation's dead letters wait for its tables to be dropped, and mean nothing now.
+    private const string NotReplaced =
+        "NOT EXISTS (SELECT FROM proj.checkpoints s WHERE s.projection = c.projection AND s.active AND s.generation > c.generation)";
 
     public async Task<IReadOnlyList<ProjectionDeadLetter>> ListAsync(IProjection projection, int limit, CancellationToken ct)
     {
@@ -49,7 +59,7 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
         int applied;
         try
         {
-            applied = await operations.ProjectStreamAgainAsync(connection, tx, projection, streamId, ct);
+            applied = await operations.ProjectStreamAgainAsync(connection, tx, projection, streamId, deadLetter.Generation, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException and not NpgsqlException { IsTransient: true })
         {
@@ -57,7 +67,7 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
             return new DeadLetterReplayed(true, streamId, 0, e.Message, false);
         }
 
-        if (await RemoveFromServingAsync(connection, tx, projection, id, ct) is not { } generation)
+        if (await RemoveAsync(connection, tx, projection, id, ct) is not { } generation)
         {
             // Discarded, or its generation replaced, meanwhile.
             return NotFound;
@@ -73,7 +83,7 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        if (await RemoveFromServingAsync(connection, tx, projection, id, ct) is not { } generation)
+        if (await RemoveAsync(connection, tx, projection, id, ct) is not { } generation)
         {
             return false;
         }
@@ -83,13 +93,13 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
         return true;
     }
 
-    /// <summary>The serving generation's dead letters (or the one of <paramref name="id"/>), without their streams.</summary>
+    /// <summary>The current generations' dead letters (or the one of <paramref name="id"/>), without their streams.</summary>
     private async Task<List<ProjectionDeadLetter>> ReadAsync(IProjection projection, long? id, int limit, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT d.id, d.position, d.event_id, d.event_type, d.error, d.failed_at
-            FROM proj.dead_letters d JOIN proj.checkpoints c ON c.projection = d.projection AND c.generation = d.generation AND c.active
-            WHERE d.projection = $1 AND ($2::bigint IS NULL OR d.id = $2) ORDER BY d.id LIMIT $3
+        await using var command = dataSource.CreateCommand($"""
+            SELECT d.id, d.generation, c.active, d.position, d.event_id, d.event_type, d.error, d.failed_at
+            FROM proj.dead_letters d JOIN proj.checkpoints c ON c.projection = d.projection AND c.generation = d.generation
+            WHERE d.projection = $1 AND ($2::bigint IS NULL OR d.id = $2) AND {NotReplaced} ORDER BY d.generation, d.id LIMIT $3
             """);
         command.Parameters.AddWithValue(projection.Name);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
@@ -98,7 +108,8 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            rows.Add(new ProjectionDeadLetter(reader.GetInt64(0), reader.GetInt64(1), reader.GetGuid(2), reader.GetString(3), null, reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5)));
+            rows.Add(new ProjectionDeadLetter(
+                reader.GetInt64(0), reader.GetInt32(1), reader.GetBoolean(2), reader.GetInt64(3), reader.GetGuid(4), reader.GetString(5), null, reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7)));
         }
 
         return rows;
@@ -111,13 +122,13 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
         return page.Events is [var recorded] && recorded.EventId == deadLetter.EventId ? recorded.StreamId : null;
     }
 
-    /// <summary>Removes the serving generation's dead letter of this id; its generation, or null when it has none.</summary>
-    private static async Task<int?> RemoveFromServingAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IProjection projection, long id, CancellationToken ct)
+    /// <summary>Removes a current generation's dead letter of this id; its generation, or null when there is none.</summary>
+    private static async Task<int?> RemoveAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IProjection projection, long id, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
-            """
+            $"""
             DELETE FROM proj.dead_letters d USING proj.checkpoints c
-            WHERE d.projection = $1 AND d.id = $2 AND c.projection = d.projection AND c.generation = d.generation AND c.active
+            WHERE d.projection = $1 AND d.id = $2 AND c.projection = d.projection AND c.generation = d.generation AND {NotReplaced}
             RETURNING d.generation
             """, connection, tx);
         command.Parameters.AddWithValue(projection.Name);

@@ -33,34 +33,39 @@ public sealed class ProjectionOperations(NpgsqlDataSource dataSource, IEnumerabl
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var applied = await ProjectStreamAgainAsync(connection, tx, projection, streamId, ct);
+        var applied = await ProjectStreamAgainAsync(connection, tx, projection, streamId, generation: null, ct);
         await tx.CommitAsync(ct);
         return applied;
     }
 
     /// <summary>
     /// <see cref="RebuildStreamAsync"/> inside the caller's transaction, which commits it (with
-    /// what else it does there) or rolls it back.
+    /// what else it does there) or rolls it back; into <paramref name="generation"/>, or the serving
+    /// one when null.
     /// </summary>
     /// <returns>How many events were applied again.</returns>
-    internal async Task<int> ProjectStreamAgainAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IProjection projection, string streamId, CancellationToken ct)
+    internal async Task<int> ProjectStreamAgainAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, IProjection projection, string streamId, int? generation, CancellationToken ct)
     {
-        await using var serving = new NpgsqlCommand(
-            "SELECT generation, version, position FROM proj.checkpoints WHERE projection = $1 AND active FOR UPDATE", connection, tx);
-        serving.Parameters.AddWithValue(projection.Name);
-        int generation;
-        long position;
-        await using (var reader = await serving.ExecuteReaderAsync(ct))
+        await using var checkpoint = new NpgsqlCommand(
+            "SELECT generation, version, position, active FROM proj.checkpoints WHERE projection = $1 AND ($2::integer IS NULL AND active OR generation = $2) FOR UPDATE",
+            connection, tx);
+        checkpoint.Parameters.AddWithValue(projection.Name);
+        checkpoint.Parameters.Add(new NpgsqlParameter { Value = (object?)generation ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        Generation into;
+        await using (var reader = await checkpoint.ExecuteReaderAsync(ct))
         {
             if (!await reader.ReadAsync(ct) || reader.GetInt32(1) != projection.Version)
             {
-                throw new InvalidOperationException($"{projection.Name} has no serving generation of version {projection.Version}: a full build is under way.");
+                throw new InvalidOperationException(generation is null
+                    ? $"{projection.Name} has no serving generation of version {projection.Version}: a full build is under way."
+                    : $"{projection.Name} has no generation {generation} of version {projection.Version} any more.");
             }
 
-            (generation, position) = (reader.GetInt32(0), reader.GetInt64(2));
+            into = new Generation(reader.GetInt32(0), projection.Version, reader.GetInt64(2), reader.GetBoolean(3), false);
         }
 
-        await using var write = new ProjectionWrite(new Generation(generation, projection.Version, position, true, false).Table(projection));
+        await using var write = new ProjectionWrite(into.Table(projection));
         if (!projection.ForgetStream(write, streamId))
         {
             throw new InvalidOperationException($"{projection.Name} cannot rebuild stream '{streamId}' on its own; rebuild the whole projection.");
@@ -70,7 +75,7 @@ public sealed class ProjectionOperations(NpgsqlDataSource dataSource, IEnumerabl
         for (var version = 0L; ; )
         {
             var page = await store.ReadStreamAsync(streamId, ReadDirection.Forward, version, 500, ct);
-            foreach (var recorded in page.Where(e => e.Position <= position))
+            foreach (var recorded in page.Where(e => e.Position <= into.Position))
             {
                 if (registry.Deserialize(recorded) is { } @event)
                 {

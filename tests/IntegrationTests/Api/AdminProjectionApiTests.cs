@@ -73,6 +73,7 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
 
         deadLetter.GetProperty("streamId").GetString().Should().Be(stream);
         deadLetter.GetProperty("eventType").GetString().Should().Be("contact_added");
+        deadLetter.GetProperty("serving").GetBoolean().Should().BeTrue("the serving generation parked it");
         deadLetter.GetProperty("error").GetString().Should().NotBeNullOrWhiteSpace();
         (await replay.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "urn:eventsourced:problem:event_unprojectable")).GetProperty("detail").GetString().Should().NotBeNullOrWhiteSpace();
         kept.GetArrayLength().Should().Be(1, "a replay that fails changes nothing");

@@ -78,7 +78,7 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
         await shows.GetByRole(AriaRole.Button, new() { Name = "Dead letters" }).ClickAsync();
         var parked = page.Locator("#projection-dead-letter-rows tr");
         await Assertions.Expect(parked).ToHaveCountAsync(1);
-        await Assertions.Expect(parked.Locator("td").Nth(3)).ToHaveTextAsync(stream);
+        await Assertions.Expect(parked.Locator("td").Nth(4)).ToHaveTextAsync(stream);
         await parked.GetByRole(AriaRole.Button, new() { Name = "Replay" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("The stream could not be projected again; the dead letter stays");
         await Assertions.Expect(parked).ToHaveCountAsync(1);

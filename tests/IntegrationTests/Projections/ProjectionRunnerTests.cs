@@ -205,6 +205,33 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_rebuild_stopped_at_a_poison_event_lists_it_as_the_builds_and_replaying_it_after_the_fix_lets_the_build_swap_in()
+    {
+        var (projection, category) = New();
+        var last = await AppendAsync(category, 10);
+        Start(projection, new ProjectionOptions { OnPoisonEvent = PoisonEventPolicy.Stop, StandbyRetry = TimeSpan.FromMilliseconds(50) });
+        await WaitForAsync(projection, last);
+        projection.Poison.Add(3);
+        await using (var connection = await Node.DataSource.OpenConnectionAsync())
+        {
+            await ProjectionGenerations.RequestRebuildAsync(connection, projection, CancellationToken.None);
+        }
+
+        await Eventually.HoldsAsync(
+            async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND generation = 2 AND stopped") == 1,
+            "the build to stop at the poison event");
+        var deadLetters = DeadLettersOf(projection);
+        var parked = (await deadLetters.ListAsync(projection, 100, CancellationToken.None)).Should().ContainSingle().Subject;
+        projection.Poison.Clear();
+        var replayed = await deadLetters.ReplayAsync(projection, parked.Id, CancellationToken.None);
+
+        (parked.Generation, parked.Serving).Should().Be((2, false), "the build parked it; generation 1 serves");
+        replayed.Should().Be(new DeadLetterReplayed(true, parked.StreamId, 4, null, Resumed: true), "values 0 to 3, into the build up to where it stopped");
+        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND active AND generation = 2") == 1, "the build to serve");
+        (await AppliedAsync(projection)).Should().HaveCount(10).And.OnlyContain(applied => applied == 1);
+    }
+
+    [Fact]
     public async Task A_discarded_dead_letter_is_gone_and_the_projection_stopped_by_it_goes_on_without_its_event()
     {
         var (projection, category) = New();

@@ -86,7 +86,7 @@ async function loadProjections() {
     const state = p.stopped ? 'stopped' : p.serving ? 'serving' : 'building';
     const tr = row([p.name, p.version, p.generation, state, p.position, p.lagEvents, p.lagSeconds, p.deadLetters],
       [['Rebuild', () => rebuild(p.name)], ...(p.stopped ? [['Reset', () => reset(p.name)]] : []),
-        ...(p.serving && p.deadLetters > 0 ? [['Dead letters', () => showDeadLetters(p.name)]] : [])]);
+        ...(p.deadLetters > 0 ? [['Dead letters', () => showDeadLetters(p.name)]] : [])]);
     tr.dataset.projection = p.name;
     tr.cells[3].className = `state-${state}`;
     return tr;
@@ -125,7 +125,7 @@ async function reset(name) {
   await loadProjections();
 }
 
-/** The events a projection parked, each to replay once the fix is in, or to discard. */
+/** The events a projection parked (serving, or being built), each to replay once the fix is in, or to discard. */
 async function showDeadLetters(name) {
   const path = `/api/admin/projections/${encodeURIComponent(name)}/dead-letters`;
   const letters = await api(path);
@@ -135,11 +135,11 @@ async function showDeadLetters(name) {
   $('projection-dead-letters-empty').hidden = letters.length > 0;
   $('projection-dead-letter-rows').replaceChildren(...letters.map(l => {
     // The error's first line in the table; the whole of it (with the stack) on hover.
-    const tr = row([l.id, l.position, l.eventType, l.streamId, l.error.split('\n')[0], time(l.failedAt)], [
+    const tr = row([l.id, l.generation + (l.serving ? '' : ' (building)'), l.position, l.eventType, l.streamId, l.error.split('\n')[0], time(l.failedAt)], [
       ['Replay', async () => { await post(`${path}/${l.id}/replay`); await done(); }],
       ['Discard', async () => { await api(`${path}/${l.id}`, { method: 'DELETE' }); await done(); }],
     ]);
-    tr.cells[4].title = l.error;
+    tr.cells[5].title = l.error;
     return tr;
   }));
 }
