@@ -11,6 +11,7 @@ namespace EventSourced.Api.Operator;
 /// `subjects forget`: erase a data subject's personal data for good (ADR 0025), as the REST
 /// endpoint does. Exit codes: 0 forgotten (or already), 2 a bad request (nothing changed).
 /// `subjects rewrap-keys`: rotate the key-encryption key of subjects' keys (ADR 0030).
+/// `subjects retire-kek ID`: stop recording a key-encryption key that wraps no key (ADR 0030).
 /// </summary>
 public static class SubjectsCommand
 {
@@ -55,7 +56,7 @@ public static class SubjectsCommand
             return 0;
         });
 
-        return new Command("subjects", "Data subjects: forget one, or rotate the key-encryption key of their keys") { forget, RewrapKeys(services) };
+        return new Command("subjects", "Data subjects: forget one, or rotate the key-encryption key of their keys") { forget, RewrapKeys(services), RetireKeyEncryptionKey(services) };
     }
 
     /// <summary>`subjects rewrap-keys`: every subject's key wrapped under the current key-encryption key (ADR 0030). Exit codes: 0 done, 2 no current key-encryption key set.</summary>
@@ -101,5 +102,32 @@ public static class SubjectsCommand
             return 0;
         });
         return rewrap;
+    }
+
+    /// <summary>
+    /// `subjects retire-kek ID`: nodes start without a key-encryption key a node once started with,
+    /// when no key is wrapped under it. Exit codes: 0 retired, 3 not recorded, 4 keys are wrapped under it.
+    /// </summary>
+    private static Command RetireKeyEncryptionKey(Func<ServiceProvider> services)
+    {
+        var id = new Argument<string>("id") { Description = "Its fingerprint, as a refused node names it" };
+        var retire = new Command("retire-kek", "Stop recording a key-encryption key no key is wrapped under (one a node started with by mistake); nodes then start without it") { id };
+        retire.SetAction(async (parse, ct) =>
+        {
+            await using var provider = services();
+            var kekId = parse.GetValue(id)!.Trim();
+            var result = await provider.GetRequiredService<KeyEncryptionKeys>().RetireAsync(kekId, ct);
+            if (result.Retired)
+            {
+                parse.InvocationConfiguration.Output.WriteLine($"retired {kekId}: nodes start without it.");
+                return 0;
+            }
+
+            parse.InvocationConfiguration.Error.WriteLine(result.Recorded
+                ? $"{result.WrappedKeys} keys are wrapped under it: give every node it, or move them under another with `subjects rewrap-keys` first."
+                : $"{kekId} is not recorded as in use.");
+            return result.Recorded ? 4 : 3;
+        });
+        return retire;
     }
 }

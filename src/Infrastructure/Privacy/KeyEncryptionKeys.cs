@@ -35,21 +35,47 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Records the current key-encryption key as in use; throws <see cref="KeyEncryptionKeyMissingException"/> when this node lacks one in use.</summary>
+    /// <summary>
+    /// Records the current key-encryption key as in use; throws <see cref="KeyEncryptionKeyMissingException"/>
+    /// when this node lacks one in use. A node refused takes its record back if it made it: it
+    /// wraps nothing, and a mistyped or stale key-encryption key must not stop the others' restarts.
+    /// Recorded before the check, so that of two nodes starting at once with different ones, the
+    /// second sees the first's.
+    /// </summary>
     public async Task CheckAsync(CancellationToken ct)
     {
-        if (_rows.Wrapping.CurrentId is { } current)
+        var recordedHere = _rows.Wrapping.CurrentId is { } current && await RecordAsync(current, ct);
+        var missing = (await InUseAsync(ct)).Except(_rows.Wrapping.HeldIds).ToList();
+        if (missing.Count == 0)
         {
-            await using var register = dataSource.CreateCommand($"INSERT INTO {_rows.KeyEncryptionKeys} (kek_id) VALUES ($1) ON CONFLICT DO NOTHING");
-            register.Parameters.AddWithValue(current);
-            await register.ExecuteNonQueryAsync(ct);
+            return;
         }
 
-        var missing = (await InUseAsync(ct)).Except(_rows.Wrapping.HeldIds).ToList();
-        if (missing.Count > 0)
+        if (recordedHere)
         {
-            throw new KeyEncryptionKeyMissingException(missing);
+            await using var takeBack = dataSource.CreateCommand($"DELETE FROM {_rows.KeyEncryptionKeys} WHERE kek_id = $1");
+            takeBack.Parameters.AddWithValue(_rows.Wrapping.CurrentId!);
+            await takeBack.ExecuteNonQueryAsync(ct);
         }
+
+        throw new KeyEncryptionKeyMissingException(missing, await WrappedUnderAsync(missing, ct));
+    }
+
+    /// <summary>
+    /// Stops recording a key-encryption key that no live key is wrapped under: one a node started
+    /// with and no node runs with any more (a mistyped secret, a trial). Nodes then start without it.
+    /// </summary>
+    public async Task<RetireResult> RetireAsync(string kekId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            WITH wrapped AS (SELECT count(*) AS keys FROM {_rows.Keys} WHERE wrapped_by = $1 AND material IS NOT NULL),
+                 retired AS (DELETE FROM {_rows.KeyEncryptionKeys} WHERE kek_id = $1 AND (SELECT keys FROM wrapped) = 0 RETURNING 1)
+            SELECT EXISTS (SELECT FROM {_rows.KeyEncryptionKeys} WHERE kek_id = $1), (SELECT keys FROM wrapped)
+            """);
+        command.Parameters.AddWithValue(kekId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new RetireResult(reader.GetBoolean(0), reader.GetInt64(1));
     }
 
     /// <summary>
@@ -103,6 +129,31 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
         return await FingerprintsAsync(command, ct);
     }
 
+    /// <summary>Whether this call recorded it: false when it was recorded already.</summary>
+    private async Task<bool> RecordAsync(string kekId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"INSERT INTO {_rows.KeyEncryptionKeys} (kek_id) VALUES ($1) ON CONFLICT DO NOTHING");
+        command.Parameters.AddWithValue(kekId);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>How many live keys each is wrapped under: read only when a node is refused, as it reads the whole table.</summary>
+    private async Task<Dictionary<string, long>> WrappedUnderAsync(List<string> kekIds, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT id, (SELECT count(*) FROM {_rows.Keys} WHERE wrapped_by = id AND material IS NOT NULL) FROM unnest($1::text[]) AS id
+            """);
+        command.Parameters.AddWithValue(kekIds.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
     private static async Task<List<string>> FingerprintsAsync(NpgsqlCommand command, CancellationToken ct)
     {
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -147,3 +198,10 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
 /// others still in use (some key under them did not open, or a node still wraps under them).
 /// </summary>
 public sealed record RewrapResult(string Current, int Rewrapped, int Unopened, IReadOnlyList<string> Retired, IReadOnlyList<string> StillInUse);
+
+/// <summary>What <see cref="KeyEncryptionKeys.RetireAsync"/> found: whether it was recorded, and how many live keys are wrapped under it.</summary>
+public sealed record RetireResult(bool Recorded, long WrappedKeys)
+{
+    /// <summary>Recorded, and no key wrapped under it: no longer recorded now.</summary>
+    public bool Retired => Recorded && WrappedKeys == 0;
+}

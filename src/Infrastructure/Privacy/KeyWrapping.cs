@@ -143,10 +143,30 @@ public sealed class KeyWrapping
     }
 }
 
-/// <summary>Subjects' keys are wrapped under key-encryption keys this node was not given.</summary>
-public sealed class KeyEncryptionKeyMissingException(IReadOnlyCollection<string> ids) : InvalidOperationException(
-    $"Subjects' keys are wrapped under key-encryption key(s) {string.Join(", ", ids)}, which this node does not hold. "
-    + "Give it each of them: EventStore:KeyEncryptionKey (the current one) or EventStore:PreviousKeyEncryptionKeys (ADR 0030).")
+/// <summary>
+/// Subjects' keys are wrapped under key-encryption keys this node was not given, or a node started
+/// with one it was not given: <paramref name="wrappedKeys"/> says how many live keys each wraps, when known.
+/// </summary>
+public sealed class KeyEncryptionKeyMissingException(IReadOnlyCollection<string> ids, IReadOnlyDictionary<string, long>? wrappedKeys = null)
+    : InvalidOperationException(Explained(ids, wrappedKeys))
 {
     public IReadOnlyCollection<string> Ids { get; } = ids;
+
+    private static string Explained(IReadOnlyCollection<string> ids, IReadOnlyDictionary<string, long>? wrappedKeys)
+    {
+        var wrapping = ids.Where(id => wrappedKeys?.GetValueOrDefault(id) != 0).ToList();
+        var sentences = new List<string>();
+        if (wrapping.Count > 0)
+        {
+            var named = wrapping.Select(id => wrappedKeys is null ? id : $"{id} ({wrappedKeys[id]} keys)");
+            sentences.Add($"Subjects' keys are wrapped under key-encryption key(s) {string.Join(", ", named)}, which this node does not hold. "
+                + "Give it each of them: EventStore:KeyEncryptionKey (the current one) or EventStore:PreviousKeyEncryptionKeys (ADR 0030).");
+        }
+
+        // A node started with it and made no key since: a mistyped secret or a trial, most likely.
+        sentences.AddRange(ids.Except(wrapping).Select(id =>
+            $"Key-encryption key {id}, recorded by a node started with it, wraps no key yet. If no node runs with it any more, "
+            + $"`subjects retire-kek {id}` lets nodes start without it; if one does, give this node it too (ADR 0030)."));
+        return string.Join(" ", sentences);
+    }
 }

@@ -119,6 +119,62 @@ public sealed partial class KeyWrappingTests
     }
 
     [Fact]
+    public async Task A_node_refused_for_a_missing_key_encryption_key_records_nothing_so_the_nodes_holding_every_one_still_start()
+    {
+        // A stale or mistyped secret on one node must not stop the others' next restart.
+        await using var database = await TestDatabase.CreateAsync();
+        await using var right = await NodeAsync(database, Kek1);
+        await CheckAsync(right);
+        await AddContactAsync(right, Guid.NewGuid(), "Rita Right");
+
+        await using var wrong = await NodeAsync(database, Kek2);
+        var refused = await FluentActions.Awaiting(() => CheckAsync(wrong)).Should().ThrowAsync<KeyEncryptionKeyMissingException>();
+
+        refused.Which.Ids.Should().Equal(IdOf(Kek1));
+        refused.Which.Message.Should().Contain($"{IdOf(Kek1)} (2 keys)", "the contact's key and the alias hash key are wrapped under it");
+        await using var restarted = await NodeAsync(database, Kek1);
+        await CheckAsync(restarted);
+    }
+
+    [Fact]
+    public async Task A_key_encryption_key_a_node_started_with_but_no_key_is_wrapped_under_is_named_so_and_can_be_retired_one_wrapping_keys_cannot()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using (var unwrapped = await NodeAsync(database, null))
+        {
+            // The alias hash key is made here, unwrapped: a node started with Kek1 later wraps nothing until it meets a new subject.
+            await CheckAsync(unwrapped);
+            await AddContactAsync(unwrapped, Guid.NewGuid(), "Ulla Unwrapped");
+        }
+
+        await using (var tried = await NodeAsync(database, Kek1))
+        {
+            await CheckAsync(tried);
+        }
+
+        await using var bare = await NodeAsync(database, null);
+        var refused = await FluentActions.Awaiting(() => CheckAsync(bare)).Should().ThrowAsync<KeyEncryptionKeyMissingException>();
+        var settings = new Dictionary<string, string?> { ["ConnectionStrings:EventStore"] = database.ConnectionString };
+        var (retired, said) = await OperatorCli.RunAsync(settings, "subjects", "retire-kek", IdOf(Kek1));
+        var (again, saidAgain) = await OperatorCli.RunAsync(settings, "subjects", "retire-kek", IdOf(Kek1));
+        await CheckAsync(bare);
+        await using (var wrapping = await NodeAsync(database, Kek2))
+        {
+            await CheckAsync(wrapping);
+            await AddContactAsync(wrapping, Guid.NewGuid(), "Wanda Wrapped");
+        }
+
+        var (kept, why) = await OperatorCli.RunAsync(settings, "subjects", "retire-kek", IdOf(Kek2));
+
+        refused.Which.Message.Should().Contain($"{IdOf(Kek1)}, recorded by a node started with it, wraps no key").And.Contain($"subjects retire-kek {IdOf(Kek1)}");
+        (retired, again, kept).Should().Be((0, 3, 4));
+        said.Should().Contain($"retired {IdOf(Kek1)}");
+        saidAgain.Should().Contain("not recorded as in use");
+        why.Should().Contain("1 keys are wrapped under it").And.Contain("rewrap-keys");
+        (await bare.ScalarAsync($"SELECT count(*) FROM es_keys.key_encryption_keys WHERE kek_id = '{IdOf(Kek2)}'")).Should().Be(1, "keys are wrapped under it");
+    }
+
+    [Fact]
     public async Task The_api_host_refuses_to_start_without_a_key_encryption_key_in_use()
     {
         var api = new EmptyStoreApi();
