@@ -42,8 +42,18 @@ public sealed class AppendNotifications(
         _pending.Writer.TryWrite(true);
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(ListenAsync(stoppingToken), NotifyAsync(stoppingToken));
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.WhenAll(ListenAsync(stoppingToken), NotifyAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopped. The host takes a cancelled service for a fault when its start failed (a
+            // refused key-encryption key, say), and its "crit" line would hide the real cause.
+        }
+    }
 
     private async Task NotifyAsync(CancellationToken ct)
     {
