@@ -26,10 +26,15 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
 {
     private static readonly DeadLetterReplayed NotFound = new(false, null, 0, null, false);
 
-    // The checkpoint c is the serving generation's or one built beside it: none newer serves. A
-    // replaced generation's dead letters wait for its tables to be dropped, and mean nothing now.
-    private const string NotReplaced =
-        "NOT EXISTS (SELECT FROM proj.checkpoints s WHERE s.projection = c.projection AND s.active AND s.generation > c.generation)";
+    /// <summary>
+    /// The checkpoint c is the serving generation's, or that of one built beside it: of the running
+    /// version, and none newer serves. A replaced or abandoned generation's dead letters wait for its
+    /// tables to be dropped, and mean nothing now.
+    /// </summary>
+    private static string Current(IProjection projection) => $"""
+        (c.active OR c.version = {projection.Version}
+            AND NOT EXISTS (SELECT FROM proj.checkpoints s WHERE s.projection = c.projection AND s.active AND s.generation > c.generation))
+        """;
 
     public async Task<IReadOnlyList<ProjectionDeadLetter>> ListAsync(IProjection projection, int limit, CancellationToken ct)
     {
@@ -99,7 +104,7 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
         await using var command = dataSource.CreateCommand($"""
             SELECT d.id, d.generation, c.active, d.position, d.event_id, d.event_type, d.error, d.failed_at
             FROM proj.dead_letters d JOIN proj.checkpoints c ON c.projection = d.projection AND c.generation = d.generation
-            WHERE d.projection = $1 AND ($2::bigint IS NULL OR d.id = $2) AND {NotReplaced} ORDER BY d.generation, d.id LIMIT $3
+            WHERE d.projection = $1 AND ($2::bigint IS NULL OR d.id = $2) AND {Current(projection)} ORDER BY d.generation, d.id LIMIT $3
             """);
         command.Parameters.AddWithValue(projection.Name);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
@@ -128,7 +133,7 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
         await using var command = new NpgsqlCommand(
             $"""
             DELETE FROM proj.dead_letters d USING proj.checkpoints c
-            WHERE d.projection = $1 AND d.id = $2 AND c.projection = d.projection AND c.generation = d.generation AND {NotReplaced}
+            WHERE d.projection = $1 AND d.id = $2 AND c.projection = d.projection AND c.generation = d.generation AND {Current(projection)}
             RETURNING d.generation
             """, connection, tx);
         command.Parameters.AddWithValue(projection.Name);

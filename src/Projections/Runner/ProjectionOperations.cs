@@ -59,7 +59,7 @@ public sealed class ProjectionOperations(NpgsqlDataSource dataSource, IEnumerabl
             {
                 throw new InvalidOperationException(generation is null
                     ? $"{projection.Name} has no serving generation of version {projection.Version}: a full build is under way."
-                    : $"{projection.Name} has no generation {generation} of version {projection.Version} any more.");
+                    : $"{projection.Name} generation {generation} is gone or not of version {projection.Version}: a full build of this version replaces it.");
             }
 
             into = new Generation(reader.GetInt32(0), projection.Version, reader.GetInt64(2), reader.GetBoolean(3), false);

@@ -232,6 +232,23 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task The_dead_letters_of_a_build_a_newer_version_abandoned_are_not_listed_by_it()
+    {
+        var (v1, category) = New();
+        var stopV1 = Start(v1);
+        await WaitForAsync(v1, await AppendAsync(category, 10));
+        await stopV1.CancelAsync();
+        var v2 = new CountingProjection(v1.Name, category, version: 2);
+        v2.Poison.Add(3);
+        await StartStoppingAtPoisonAsync(v2);
+
+        var v3 = new CountingProjection(v1.Name, category, version: 3);
+
+        (await DeadLettersOf(v2).ListAsync(v2, 100, CancellationToken.None)).Should().ContainSingle().Which.Generation.Should().Be(2);
+        (await DeadLettersOf(v3).ListAsync(v3, 100, CancellationToken.None)).Should().BeEmpty("version 3 builds a generation of its own; generation 2 is dropped once that serves");
+    }
+
+    [Fact]
     public async Task A_discarded_dead_letter_is_gone_and_the_projection_stopped_by_it_goes_on_without_its_event()
     {
         var (projection, category) = New();
