@@ -52,10 +52,12 @@ public static class HealthEndpoints
             try
             {
                 // A transaction left open holds back the horizon below which $all is read (ADR 0007):
-                // every subscription, so every projection, waits for it.
+                // every subscription, so every projection, waits for it. Another role's start time is
+                // hidden from ours (an autovacuum worker's too, which takes transaction ids): those are
+                // left to the read models' lag, or seen by granting the role pg_read_all_stats.
                 await using var command = dataSource.CreateCommand("""
                     SELECT pid, extract(epoch FROM now() - xact_start) FROM pg_stat_activity
-                    WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+                    WHERE datname = current_database() AND backend_xid IS NOT NULL AND xact_start IS NOT NULL AND pid <> pg_backend_pid()
                     ORDER BY xact_start LIMIT 1
                     """);
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -10,7 +10,32 @@ public static class PostgresCluster
         ? "restarting PostgreSQL needs root (scripts/test.sh runs as root in CI)"
         : Cluster() is null ? "no pg_lsclusters cluster on this machine" : null;
 
+    /// <summary>Why SQL cannot be run as the cluster's superuser from here (through runuser), or null when it can.</summary>
+    public static string? CannotRunAsSuperuser => CannotRestart;
+
     public static Task StopAsync() => CtlAsync("stop", "-m", "fast");
+
+    /// <summary>
+    /// psql as the superuser postgres on the connection string's database, as another role than the
+    /// service's: started, not awaited, under <paramref name="applicationName"/>. The caller ends it.
+    /// </summary>
+    public static Process StartSuperuserSql(string connectionString, string sql, string applicationName)
+    {
+        var target = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        var start = new ProcessStartInfo("runuser") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-u", "postgres", "--", "psql", "-X", "-q", "-p", $"{target.Port}", "-d", target.Database!, "-c", sql })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["PGAPPNAME"] = applicationName;
+        var process = ChildProcesses.Start(start);
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
 
     public static Task StartAsync() => CtlAsync("start");
 
