@@ -60,9 +60,9 @@ public static class InfrastructureServiceCollectionExtensions
         return services;
     }
 
-    private sealed class SchemaMigrationService(SchemaMigrator migrator) : IHostedService
+    private sealed class SchemaMigrationService(SchemaMigrator migrator, EventStoreOptions options) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => migrator.MigrateAsync(cancellationToken);
+        public Task StartAsync(CancellationToken cancellationToken) => migrator.MigrateOnceReachableAsync(options.StartupDatabaseWait, cancellationToken);
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

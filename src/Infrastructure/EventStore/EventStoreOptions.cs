@@ -27,6 +27,9 @@ public sealed partial class EventStoreOptions
     /// </summary>
     public TimeSpan LiveReadInterval { get; set; } = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>How long a starting node waits for its database to answer before it gives up (and exits).</summary>
+    public TimeSpan StartupDatabaseWait { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long a read of $all waits for committed events held behind transactions still in flight.</summary>
     public TimeSpan ReadAllSettleTimeout { get; set; } = TimeSpan.FromSeconds(1);
 

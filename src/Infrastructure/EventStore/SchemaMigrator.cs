@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -11,6 +12,38 @@ namespace EventSourced.Infrastructure.EventStore;
 public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventStoreOptions options, ILogger<SchemaMigrator> logger)
 {
     private const string ResourceSuffix = ".sql";
+
+    /// <summary>
+    /// <see cref="MigrateAsync"/> once the database answers. A node started before its database (a
+    /// compose file's order, a failover) waits up to <paramref name="patience"/>, saying so, rather
+    /// than exit at once and wait out the restart back-off of whatever watches it. Only a database
+    /// that does not answer is waited for: a refused login or a missing database fails at once.
+    /// </summary>
+    public async Task MigrateOnceReachableAsync(TimeSpan patience, CancellationToken ct = default)
+    {
+        var waited = Stopwatch.StartNew();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await MigrateAsync(ct);
+                return;
+            }
+            catch (NpgsqlException e) when (e.IsTransient)
+            {
+                if (waited.Elapsed >= patience)
+                {
+                    throw new InvalidOperationException(
+                        $"The event store's database did not answer within {patience.TotalSeconds:F0} s ({e.Message}). Check ConnectionStrings:EventStore; "
+                        + "EventStore:StartupDatabaseWait sets how long a node waits for it.", e);
+                }
+
+                var pause = TimeSpan.FromSeconds(Math.Min(attempt, 5));
+                LogWaiting(logger, e.Message, pause.TotalSeconds);
+                await Task.Delay(pause, ct);
+            }
+        }
+    }
 
     public async Task MigrateAsync(CancellationToken ct = default)
     {
@@ -40,6 +73,9 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
             await ExecuteAsync(connection, "SELECT pg_advisory_unlock(hashtext(@lock))", CancellationToken.None, ("lock", LockName(schema)));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Waiting for the event store's database ({Reason}); trying again in {Seconds} s")]
+    private static partial void LogWaiting(ILogger logger, string reason, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema migration {Migration} to schema {Schema}")]
     private static partial void LogApplied(ILogger logger, string migration, string schema);

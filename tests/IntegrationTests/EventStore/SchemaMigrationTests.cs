@@ -1,6 +1,7 @@
 using EventSourced.Infrastructure.EventStore;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -20,6 +21,50 @@ public sealed class SchemaMigrationTests
 
         await using var command = dataSource.CreateCommand("SELECT count(*) FROM es.schema_migrations WHERE id = '0001_event_store'");
         ((long)(await command.ExecuteScalarAsync())!).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_node_started_before_its_database_answers_waits_saying_so_and_migrates_once_it_does()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var real = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+        var port = Loopback.FreePort();
+        var logs = new CapturedLogs(LogLevel.Warning);
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = port }.ConnectionString);
+        var migrator = new SchemaMigrator(dataSource, new EventStoreOptions(), loggers.CreateLogger<SchemaMigrator>());
+
+        var migrating = migrator.MigrateOnceReachableAsync(Wait.Patience * 2);
+        await Eventually.HoldsAsync(() => Task.FromResult(logs.Lines.Any(l => l.Contains("Waiting for the event store's database"))), "the node to say it waits");
+        migrating.IsCompleted.Should().BeFalse("nothing answers on its port yet");
+        await using (TcpForwarder.Start(port, real.Host!, real.Port))
+        {
+            await migrating;
+        }
+
+        await using var direct = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var command = direct.CreateCommand("SELECT count(*) FROM es.schema_migrations WHERE id = '0001_event_store'");
+        ((long)(await command.ExecuteScalarAsync())!).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_node_whose_database_refuses_its_login_or_never_answers_gives_up_saying_what_to_check()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var logs = new CapturedLogs(LogLevel.Warning);
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
+        await using var refusing = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database.ConnectionString) { Password = "not-the-password" }.ConnectionString);
+        await using var silent = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = Loopback.FreePort() }.ConnectionString);
+
+        var refused = await FluentActions.Awaiting(() => new SchemaMigrator(refusing, new EventStoreOptions(), loggers.CreateLogger<SchemaMigrator>()).MigrateOnceReachableAsync(Wait.Patience))
+            .Should().ThrowAsync<PostgresException>();
+        var waitedBefore = logs.Lines.Count;
+        var gaveUp = await FluentActions.Awaiting(() => new SchemaMigrator(silent, new EventStoreOptions(), loggers.CreateLogger<SchemaMigrator>()).MigrateOnceReachableAsync(TimeSpan.FromSeconds(1)))
+            .Should().ThrowAsync<InvalidOperationException>();
+
+        refused.Which.SqlState.Should().Be(PostgresErrorCodes.InvalidPassword);
+        waitedBefore.Should().Be(0, "a refused login is not waited for");
+        gaveUp.Which.Message.Should().Contain("did not answer within 1 s").And.Contain("ConnectionStrings:EventStore").And.Contain("EventStore:StartupDatabaseWait");
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class ApiProcess : IAsyncDisposable
     /// <param name="patience">How long it may take to answer; <see cref="Wait.Patience"/> unless given.</param>
     public static async Task<ApiProcess> StartAsync(IReadOnlyDictionary<string, string> settings, IReadOnlyList<(string Subject, string Role)> identities, TimeSpan? patience = null)
     {
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var start = new ProcessStartInfo("dotnet", ["EventSourced.Api.dll"])
         {
             WorkingDirectory = AppContext.BaseDirectory,
@@ -96,11 +96,4 @@ public sealed class ApiProcess : IAsyncDisposable
 
     /// <summary>The API key a subject signs in with (a browser test types it).</summary>
     public static string KeyOf(string subject) => $"process-key-{subject}";
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -9,6 +9,14 @@ namespace EventSourced.IntegrationTests.Support;
 /// <summary>A slim ASP.NET Core app on a free loopback port: the outside world a test talks to over real HTTP.</summary>
 internal static class Loopback
 {
+    /// <summary>A loopback port nothing listens on now (a process or a forwarder the test starts takes it).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public static async Task<(WebApplication App, Uri Address)> StartAsync(Action<IServiceCollection> services, Action<WebApplication> map)
     {
         var builder = WebApplication.CreateSlimBuilder();

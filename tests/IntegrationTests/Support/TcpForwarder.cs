@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace EventSourced.IntegrationTests.Support;
+
+/// <summary>
+/// A loopback port that passes each connection on to another address: a network path to a real
+/// server that a test opens when it chooses (nothing listens on the port before it starts).
+/// </summary>
+public sealed class TcpForwarder : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _accepting;
+
+    private TcpForwarder(int port, string host, int targetPort)
+    {
+        _listener = new TcpListener(IPAddress.Loopback, port);
+        _listener.Start();
+        _accepting = AcceptAsync(host, targetPort);
+    }
+
+    public static TcpForwarder Start(int port, string host, int targetPort) => new(port, host, targetPort);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        await _accepting;
+        _stop.Dispose();
+    }
+
+    private async Task AcceptAsync(string host, int targetPort)
+    {
+        var connections = new List<Task>();
+        try
+        {
+            while (true)
+            {
+                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                connections.Add(ForwardAsync(client, host, targetPort));
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Stopped.
+        }
+
+        await Task.WhenAll(connections);
+    }
+
+    private async Task ForwardAsync(TcpClient client, string host, int targetPort)
+    {
+        using var server = new TcpClient();
+        using (client)
+        {
+            try
+            {
+                await server.ConnectAsync(host, targetPort, _stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException)
+            {
+                return;
+            }
+
+            Task[] copies = [client.GetStream().CopyToAsync(server.GetStream(), _stop.Token), server.GetStream().CopyToAsync(client.GetStream(), _stop.Token)];
+            // Either side closing, or the forwarder stopping, ends both directions.
+            await Task.WhenAny(copies);
+            client.Close();
+            server.Close();
+            try
+            {
+                await Task.WhenAll(copies);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+            {
+                // The other direction, cut.
+            }
+        }
+    }
+}
