@@ -85,9 +85,10 @@ public static class SubjectsCommand
 
             var output = parse.InvocationConfiguration.Output;
             output.WriteLine($"rewrapped {result.Rewrapped} keys under key-encryption key {result.Current}.");
+            var refusing = provider.GetRequiredService<EventStoreOptions>().RefuseUnwrappedKeys;
             if (result.Unopened > 0)
             {
-                output.WriteLine($"{result.Unopened} keys did not open (their rows were altered) and were left as they are.");
+                output.WriteLine($"{result.Unopened} keys did not open (their rows were altered{(refusing ? ", or stored unwrapped, which EventStore:RefuseUnwrappedKeys refuses" : "")}) and were left as they are.");
             }
 
             if (result.Retired.Count > 0)
@@ -99,6 +100,11 @@ public static class SubjectsCommand
             output.WriteLine(result.StillInUse.Count > 0
                 ? $"still in use: {string.Join(", ", result.StillInUse)}; keep them, and run this again once every node wraps under {result.Current}."
                 : "no other key-encryption key is in use.");
+            if (!refusing && result.Unopened == 0)
+            {
+                output.WriteLine("every key is wrapped now: set EventStore:RefuseUnwrappedKeys=true on every node, so that a key row stored unwrapped is never used.");
+            }
+
             return 0;
         });
         return rewrap;

@@ -42,8 +42,14 @@ public sealed partial class EventStoreOptions
     /// <summary>Earlier key-encryption keys, still needed for the keys they wrapped until `subjects rewrap-keys` moved them all.</summary>
     public List<string> PreviousKeyEncryptionKeys { get; set; } = [];
 
-    /// <summary>Built from the two settings above when first needed (after binding); not public, so binding never reads it.</summary>
-    internal KeyWrapping KeyWrapping => _keyWrapping ??= KeyWrapping.From(KeyEncryptionKey, PreviousKeyEncryptionKeys);
+    /// <summary>
+    /// Refuse key rows stored unwrapped (ADR 0030): set once `subjects rewrap-keys` has wrapped every
+    /// key, so that a key someone put in the table in clear is never used. Needs <see cref="KeyEncryptionKey"/>.
+    /// </summary>
+    public bool RefuseUnwrappedKeys { get; set; }
+
+    /// <summary>Built from the settings above when first needed (after binding); not public, so binding never reads it.</summary>
+    internal KeyWrapping KeyWrapping => _keyWrapping ??= KeyWrapping.From(KeyEncryptionKey, PreviousKeyEncryptionKeys, RefuseUnwrappedKeys);
 
     /// <summary>
     /// The key aliases are hashed under (ADR 0031), as the first reader of this node found it in the

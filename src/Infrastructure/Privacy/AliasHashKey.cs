@@ -105,7 +105,7 @@ public sealed class AliasHashKey
         var material = reader.IsDBNull(1)
             ? throw new CryptographicException($"The alias hash key (subject key {id}) was destroyed: no subject can be found by its aliases.")
             : rows.Wrapping.Unwrap(id, reader.GetFieldValue<byte[]>(1), reader.IsDBNull(2) ? null : reader.GetString(2));
-        return new AliasHashKey(material ?? throw new CryptographicException($"The row of the alias hash key (subject key {id}) does not open under its key-encryption key: it was altered."));
+        return new AliasHashKey(material ?? throw new CryptographicException($"The row of the alias hash key (subject key {id}) does not open: it was altered, or stored unwrapped while EventStore:RefuseUnwrappedKeys is set."));
     }
 
     /// <summary>

@@ -22,14 +22,15 @@ public sealed class KeyWrapping
     // wrap costs about a microsecond, for a new key or one read from the table only.
     private readonly Lock _lock = new();
 
-    private KeyWrapping(string? currentId, Dictionary<string, AesGcm> held)
+    private KeyWrapping(string? currentId, Dictionary<string, AesGcm> held, bool refusesUnwrapped)
     {
         CurrentId = currentId;
         _held = held;
+        RefusesUnwrapped = refusesUnwrapped;
     }
 
     /// <summary>Keys stored as they are.</summary>
-    public static KeyWrapping None { get; } = new(null, []);
+    public static KeyWrapping None { get; } = new(null, [], false);
 
     /// <summary>The fingerprint of the key-encryption key new keys are wrapped under; null when keys are stored as they are.</summary>
     public string? CurrentId { get; }
@@ -38,14 +39,23 @@ public sealed class KeyWrapping
     public IReadOnlyCollection<string> HeldIds => _held.Keys;
 
     /// <summary>
+    /// Whether a row stored unwrapped reads as not opening (EventStore:RefuseUnwrappedKeys), once
+    /// every key was wrapped: someone able to write the keys table could otherwise put a key of their
+    /// own in a subject's row, in clear, and new data about the subject would be sealed under it.
+    /// </summary>
+    public bool RefusesUnwrapped { get; }
+
+    /// <summary>
     /// The key-encryption keys of the configuration: each base64 of 32 random bytes (for example
     /// <c>openssl rand -base64 32</c>). A malformed one fails here, at start-up, naming the setting.
     /// </summary>
-    public static KeyWrapping From(string? current, IEnumerable<string> previous)
+    public static KeyWrapping From(string? current, IEnumerable<string> previous, bool refuseUnwrapped = false)
     {
         if (string.IsNullOrWhiteSpace(current))
         {
-            return previous.Any() ? throw new InvalidOperationException("EventStore:PreviousKeyEncryptionKeys is set without EventStore:KeyEncryptionKey: set the current one too.") : None;
+            return previous.Any() ? throw new InvalidOperationException("EventStore:PreviousKeyEncryptionKeys is set without EventStore:KeyEncryptionKey: set the current one too.")
+                : refuseUnwrapped ? throw new InvalidOperationException("EventStore:RefuseUnwrappedKeys is set without EventStore:KeyEncryptionKey: every key would be refused.")
+                : None;
         }
 
         var held = new Dictionary<string, AesGcm>(StringComparer.Ordinal);
@@ -55,7 +65,7 @@ public sealed class KeyWrapping
             Hold(earlier, "EventStore:PreviousKeyEncryptionKeys", held);
         }
 
-        return new KeyWrapping(currentId, held);
+        return new KeyWrapping(currentId, held, refuseUnwrapped);
     }
 
     /// <summary>A key-encryption key's fingerprint: the first 8 bytes of its SHA-256, in hex. It names the key and reveals nothing of it.</summary>
@@ -85,15 +95,16 @@ public sealed class KeyWrapping
     }
 
     /// <summary>
-    /// A key's material from its row; null when the row does not open (altered in the table, or moved
-    /// from another key's row). A row wrapped under a key-encryption key this node does not hold
-    /// throws: the node is misconfigured, and reading its subjects' data as lost would hide that.
+    /// A key's material from its row; null when the row does not open (altered in the table, moved
+    /// from another key's row, or stored unwrapped while <see cref="RefusesUnwrapped"/>; rewrapping
+    /// leaves those too). A row wrapped under a key-encryption key this node does not hold throws:
+    /// the node is misconfigured, and reading its subjects' data as lost would hide that.
     /// </summary>
     public byte[]? Unwrap(Guid keyId, byte[] stored, string? wrappedBy)
     {
         if (wrappedBy is null)
         {
-            return stored;
+            return RefusesUnwrapped ? null : stored;
         }
 
         if (!_held.TryGetValue(wrappedBy, out var kek))

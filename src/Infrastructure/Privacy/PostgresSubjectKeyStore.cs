@@ -182,7 +182,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             if (!byId.TryGetValue(id, out var key))
             {
                 // Not read as lost: a new key for the alias would be refused (the alias is taken) round after round.
-                var material = Material(id, reader, 2) ?? throw new CryptographicException($"The row of subject key {id} does not open under its key-encryption key: it was altered.");
+                var material = Material(id, reader, 2) ?? throw new CryptographicException($"The row of subject key {id} does not open: it was altered, or stored unwrapped while EventStore:RefuseUnwrappedKeys is set.");
                 key = byId[id] = new SubjectKey(id, material);
             }
 

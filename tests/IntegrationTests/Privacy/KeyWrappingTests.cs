@@ -78,7 +78,8 @@ public sealed partial class KeyWrappingTests
 
         (code, again, refused).Should().Be((0, 0, 2));
         // The two live contacts' keys, and the key their aliases are hashed under (ADR 0031).
-        output.Should().Contain($"rewrapped 3 keys under key-encryption key {IdOf(Kek2)}.").And.Contain($"no longer in use: {IdOf(Kek1)}.").And.Contain("no other key-encryption key is in use.");
+        output.Should().Contain($"rewrapped 3 keys under key-encryption key {IdOf(Kek2)}.").And.Contain($"no longer in use: {IdOf(Kek1)}.").And.Contain("no other key-encryption key is in use.")
+            .And.Contain("every key is wrapped now: set EventStore:RefuseUnwrappedKeys=true");
         twice.Should().Contain("rewrapped 0 keys").And.NotContain("no longer in use").And.Contain("no other key-encryption key is in use.");
         why.Should().Contain("Set EventStore:KeyEncryptionKey");
         await using var underKek2 = await NodeAsync(database, Kek2);
@@ -115,7 +116,41 @@ public sealed partial class KeyWrappingTests
         appendFailure.Should().BeOfType<CryptographicException>().Which.Message.Should().Contain("was altered");
         code.Should().Be(0);
         output.Should().Contain("rewrapped 1 keys", "the alias hash key").And.Contain("1 keys did not open").And.NotContain("no longer in use")
-            .And.Contain($"still in use: {IdOf(Kek1)}", "the altered row stays, and with it its key-encryption key");
+            .And.Contain($"still in use: {IdOf(Kek1)}", "the altered row stays, and with it its key-encryption key").And.NotContain("every key is wrapped now");
+    }
+
+    [Fact]
+    public async Task A_key_planted_in_clear_in_a_subjects_row_seals_its_new_data_unless_unwrapped_rows_are_refused()
+    {
+        // Someone able to write the keys table, not the nodes' settings, swaps a subject's row for a key of their own.
+        await using var database = await TestDatabase.CreateAsync();
+        await using var node = await NodeAsync(database, Kek1);
+        await CheckAsync(node);
+        var contact = Guid.NewGuid();
+        await AddContactAsync(node, contact, "Petra Planted");
+        var sealedName = (await node.Store.ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 1)).Single().Data;
+        var keyId = Guid.Parse(SealedKeyId().Match(sealedName).Groups[1].Value);
+        var planted = RandomNumberGenerator.GetBytes(32);
+        await node.ExecuteAsync($"UPDATE es_keys.subject_keys SET material = '\\x{Convert.ToHexString(planted)}', wrapped_by = NULL WHERE key_id = '{keyId}'");
+        var renamed = ContactAdded(contact, "Petra Secret") with { Type = "contact_updated" };
+
+        await using var refusing = await NodeAsync(database, Kek1, refuseUnwrapped: true);
+        var read = await ReadContactAsync(refusing, contact);
+        var refused = await Record.ExceptionAsync(() => Protected(refusing).AppendAsync($"contact-{contact:N}", ExpectedVersion.From(0), [renamed]));
+        await using var trusting = await NodeAsync(database, Kek1);
+        await Protected(trusting).AppendAsync($"contact-{contact:N}", ExpectedVersion.From(0), [renamed]);
+        var stolen = (await trusting.Store.ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 1, 1)).Single().Data;
+        var (code, output) = await OperatorCli.RunAsync(
+            new Dictionary<string, string?> { ["ConnectionStrings:EventStore"] = database.ConnectionString, ["EventStore:KeyEncryptionKey"] = Kek1, ["EventStore:RefuseUnwrappedKeys"] = "true" },
+            "subjects", "rewrap-keys");
+
+        read.Should().Contain(Withheld.Unreadable).And.NotContain("Petra");
+        refused.Should().BeOfType<CryptographicException>().Which.Message.Should().Contain("EventStore:RefuseUnwrappedKeys");
+        var sealedText = Regex.Match(stolen, "\"(enc:v2:[^\"^]+)\"").Groups[1].Value;
+        FieldCipher.Open(new SubjectKey(keyId, planted), sealedText).Should().Contain("Petra Secret", "without the refusal, the planted key seals the new data");
+        code.Should().Be(0);
+        output.Should().Contain("1 keys did not open (their rows were altered, or stored unwrapped, which EventStore:RefuseUnwrappedKeys refuses)");
+        (await RowOfAsync(node, keyId)).WrappedBy.Should().BeNull("rewrapping never makes a planted key trusted");
     }
 
     [Fact]
@@ -203,8 +238,8 @@ public sealed partial class KeyWrappingTests
         ["ConnectionStrings:EventStore"] = database.ConnectionString, ["EventStore:KeyEncryptionKey"] = Kek2, ["EventStore:PreviousKeyEncryptionKeys:0"] = Kek1,
     };
 
-    private static Task<EventStoreNode> NodeAsync(TestDatabase database, string? kek) =>
-        EventStoreNode.StartAsync(database.ConnectionString, new EventStoreOptions { KeyEncryptionKey = kek, ReadAllSettleTimeout = Wait.Patience });
+    private static Task<EventStoreNode> NodeAsync(TestDatabase database, string? kek, bool refuseUnwrapped = false) =>
+        EventStoreNode.StartAsync(database.ConnectionString, new EventStoreOptions { KeyEncryptionKey = kek, RefuseUnwrappedKeys = refuseUnwrapped, ReadAllSettleTimeout = Wait.Patience });
 
     /// <summary>What the node checks at start-up, before it serves.</summary>
     private static Task CheckAsync(EventStoreNode node) => new KeyEncryptionKeys(node.DataSource, node.Options, NullLogger<KeyEncryptionKeys>.Instance).CheckAsync(CancellationToken.None);

@@ -41,6 +41,18 @@ public sealed class KeyWrappingTests
     }
 
     [Fact]
+    public void Refusing_unwrapped_rows_reads_a_row_stored_in_clear_as_not_opening_and_needs_a_key_encryption_key()
+    {
+        var (keyId, material) = (Guid.NewGuid(), RandomNumberGenerator.GetBytes(32));
+        var refusing = KeyWrapping.From(Kek1, [], refuseUnwrapped: true);
+
+        refusing.Unwrap(keyId, material, wrappedBy: null).Should().BeNull("a row in clear may be a key someone put there");
+        KeyWrapping.From(Kek1, []).Unwrap(keyId, material, wrappedBy: null).Should().Equal(material, "until every key is wrapped, rows in clear are read");
+        refusing.Unwrap(keyId, refusing.Wrap(keyId, material), refusing.CurrentId).Should().Equal(material);
+        FluentActions.Invoking(() => KeyWrapping.From(null, [], refuseUnwrapped: true)).Should().Throw<InvalidOperationException>().WithMessage("*EventStore:KeyEncryptionKey*");
+    }
+
+    [Fact]
     public void Without_a_key_encryption_key_material_is_stored_and_read_as_it_is()
     {
         var (keyId, material) = (Guid.NewGuid(), RandomNumberGenerator.GetBytes(32));
