@@ -34,8 +34,7 @@ public sealed partial class KeyWrappingTests
         var contact = Guid.NewGuid();
         await AddContactAsync(node, contact, "Wilhelmina Wrapped");
 
-        var sealedName = (await node.Store.ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 1)).Single().Data;
-        var keyId = Guid.Parse(SealedKeyId().Match(sealedName).Groups[1].Value);
+        var (sealedName, keyId) = await StoredAsync(node, contact);
         var (stored, wrappedBy) = await RowOfAsync(node, keyId);
         wrappedBy.Should().Be(IdOf(Kek1));
         stored.Should().HaveCount(60, "nonce, tag and the wrapped 32 bytes");
@@ -128,8 +127,7 @@ public sealed partial class KeyWrappingTests
         await CheckAsync(node);
         var contact = Guid.NewGuid();
         await AddContactAsync(node, contact, "Petra Planted");
-        var sealedName = (await node.Store.ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 1)).Single().Data;
-        var keyId = Guid.Parse(SealedKeyId().Match(sealedName).Groups[1].Value);
+        var (_, keyId) = await StoredAsync(node, contact);
         var planted = RandomNumberGenerator.GetBytes(32);
         await node.ExecuteAsync($"UPDATE es_keys.subject_keys SET material = '\\x{Convert.ToHexString(planted)}', wrapped_by = NULL WHERE key_id = '{keyId}'");
         var renamed = ContactAdded(contact, "Petra Secret") with { Type = "contact_updated" };
@@ -254,6 +252,13 @@ public sealed partial class KeyWrappingTests
 
     /// <summary>A node of its own: an empty key ring, as after a start.</summary>
     private static ProtectedEventStore Protected(EventStoreNode node) => new(node.Store, new SubjectKeyRing(new PostgresSubjectKeyStore(node.DataSource, node.Options)));
+
+    /// <summary>A contact's first event as the store holds it, sealed, and the key it is sealed under.</summary>
+    private static async Task<(string Data, Guid KeyId)> StoredAsync(EventStoreNode node, Guid contact)
+    {
+        var data = (await node.Store.ReadStreamAsync($"contact-{contact:N}", ReadDirection.Forward, 0, 1)).Single().Data;
+        return (data, Guid.Parse(SealedKeyId().Match(data).Groups[1].Value));
+    }
 
     private static async Task<(byte[] Stored, string? WrappedBy)> RowOfAsync(EventStoreNode node, Guid keyId)
     {
