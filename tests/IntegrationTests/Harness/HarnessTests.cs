@@ -47,8 +47,9 @@ public sealed class HarnessTests
     public async Task An_API_process_that_never_answers_is_ended_when_its_start_gives_up()
     {
         var mark = Guid.NewGuid().ToString("N");
+        await using var database = await TestDatabase.CreateAsync();
         // It listens elsewhere than where it is probed, so it never answers there.
-        var settings = new Dictionary<string, string> { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0", ["HarnessMark"] = mark };
+        var settings = new Dictionary<string, string> { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0", ["HarnessMark"] = mark, ["ConnectionStrings:EventStore"] = database.ConnectionString };
 
         var start = () => ApiProcess.StartAsync(settings, [], TimeSpan.FromSeconds(1));
 

@@ -33,6 +33,10 @@ public sealed class ApiProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        // The tests' own database only, from the settings: the one the run was given (where test
+        // databases are made) is a developer's, and a process left to it there records the tests'
+        // key-encryption key, so that the developer's own service then refuses to start.
+        start.Environment.Remove("ConnectionStrings__EventStore");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
