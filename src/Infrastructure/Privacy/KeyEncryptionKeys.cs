@@ -68,7 +68,7 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
     public async Task<RetireResult> RetireAsync(string kekId, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"""
-            WITH wrapped AS (SELECT count(*) AS keys FROM {_rows.Keys} WHERE wrapped_by = $1 AND material IS NOT NULL),
+            WITH wrapped AS (SELECT count(*) AS keys {LiveKeysUnder("$1")}),
                  retired AS (DELETE FROM {_rows.KeyEncryptionKeys} WHERE kek_id = $1 AND (SELECT keys FROM wrapped) = 0 RETURNING 1)
             SELECT EXISTS (SELECT FROM {_rows.KeyEncryptionKeys} WHERE kek_id = $1), (SELECT keys FROM wrapped)
             """);
@@ -114,7 +114,7 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
 
         await using var retire = dataSource.CreateCommand($"""
             DELETE FROM {_rows.KeyEncryptionKeys} r
-            WHERE r.kek_id <> $1 AND NOT EXISTS (SELECT 1 FROM {_rows.Keys} k WHERE k.wrapped_by = r.kek_id AND k.material IS NOT NULL)
+            WHERE r.kek_id <> $1 AND NOT EXISTS (SELECT 1 {LiveKeysUnder("r.kek_id")})
             RETURNING r.kek_id
             """);
         retire.Parameters.AddWithValue(current);
@@ -129,6 +129,9 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
         return await FingerprintsAsync(command, ct);
     }
 
+    /// <summary>The live keys (not destroyed) wrapped under the key-encryption key <paramref name="kekId"/> (an SQL expression) names.</summary>
+    private string LiveKeysUnder(string kekId) => $"FROM {_rows.Keys} WHERE wrapped_by = {kekId} AND material IS NOT NULL";
+
     /// <summary>Whether this call recorded it: false when it was recorded already.</summary>
     private async Task<bool> RecordAsync(string kekId, CancellationToken ct)
     {
@@ -141,7 +144,7 @@ public sealed partial class KeyEncryptionKeys(NpgsqlDataSource dataSource, Event
     private async Task<Dictionary<string, long>> WrappedUnderAsync(List<string> kekIds, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT id, (SELECT count(*) FROM {_rows.Keys} WHERE wrapped_by = id AND material IS NOT NULL) FROM unnest($1::text[]) AS id
+            SELECT id, (SELECT count(*) {LiveKeysUnder("id")}) FROM unnest($1::text[]) AS id
             """);
         command.Parameters.AddWithValue(kekIds.ToArray());
         await using var reader = await command.ExecuteReaderAsync(ct);

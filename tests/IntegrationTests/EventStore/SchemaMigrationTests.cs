@@ -19,8 +19,7 @@ public sealed class SchemaMigrationTests
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => migrator.MigrateAsync())));
         await migrator.MigrateAsync();
 
-        await using var command = dataSource.CreateCommand("SELECT count(*) FROM es.schema_migrations WHERE id = '0001_event_store'");
-        ((long)(await command.ExecuteScalarAsync())!).Should().Be(1);
+        (await FirstMigrationAppliedAsync(database)).Should().Be(1);
     }
 
     [Fact]
@@ -31,7 +30,7 @@ public sealed class SchemaMigrationTests
         var port = Loopback.FreePort();
         var logs = new CapturedLogs(LogLevel.Warning);
         using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
-        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = port }.ConnectionString);
+        await using var dataSource = Changed(database, c => (c.Host, c.Port) = ("127.0.0.1", port));
         var migrator = new SchemaMigrator(dataSource, new EventStoreOptions(), loggers.CreateLogger<SchemaMigrator>());
 
         var migrating = migrator.MigrateOnceReachableAsync(Wait.Patience * 2);
@@ -42,9 +41,7 @@ public sealed class SchemaMigrationTests
             await migrating;
         }
 
-        await using var direct = NpgsqlDataSource.Create(database.ConnectionString);
-        await using var command = direct.CreateCommand("SELECT count(*) FROM es.schema_migrations WHERE id = '0001_event_store'");
-        ((long)(await command.ExecuteScalarAsync())!).Should().Be(1);
+        (await FirstMigrationAppliedAsync(database)).Should().Be(1);
     }
 
     [Fact]
@@ -53,8 +50,8 @@ public sealed class SchemaMigrationTests
         await using var database = await TestDatabase.CreateAsync();
         var logs = new CapturedLogs(LogLevel.Warning);
         using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
-        await using var refusing = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database.ConnectionString) { Password = "not-the-password" }.ConnectionString);
-        await using var silent = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = Loopback.FreePort() }.ConnectionString);
+        await using var refusing = Changed(database, c => c.Password = "not-the-password");
+        await using var silent = Changed(database, c => (c.Host, c.Port) = ("127.0.0.1", Loopback.FreePort()));
 
         var refused = await FluentActions.Awaiting(() => new SchemaMigrator(refusing, new EventStoreOptions(), loggers.CreateLogger<SchemaMigrator>()).MigrateOnceReachableAsync(Wait.Patience))
             .Should().ThrowAsync<PostgresException>();
@@ -76,5 +73,21 @@ public sealed class SchemaMigrationTests
         await node.Store.AppendAsync(Events.NewStream(), Application.EventStore.ExpectedVersion.Any, [Events.One()]);
 
         (await node.ScalarAsync("SELECT count(*) FROM tenant_a.events")).Should().Be(1);
+    }
+
+    /// <summary>A data source for the test's database, its connection string changed (another port, a wrong password).</summary>
+    private static NpgsqlDataSource Changed(TestDatabase database, Action<NpgsqlConnectionStringBuilder> change)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+        change(builder);
+        return NpgsqlDataSource.Create(builder.ConnectionString);
+    }
+
+    /// <summary>How often the first migration is recorded as applied, read directly.</summary>
+    private static async Task<long> FirstMigrationAppliedAsync(TestDatabase database)
+    {
+        await using var direct = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var command = direct.CreateCommand("SELECT count(*) FROM es.schema_migrations WHERE id = '0001_event_store'");
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

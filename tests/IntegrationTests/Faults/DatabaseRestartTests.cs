@@ -14,7 +14,7 @@ public sealed class DatabaseRestartTests
     [SkippableFact]
     public async Task While_PostgreSQL_is_down_requests_fail_fast_with_503_and_the_service_recovers_by_itself()
     {
-        Skip.If(PostgresCluster.CannotRestart is not null, PostgresCluster.CannotRestart);
+        Skip.If(PostgresCluster.CannotHandle is not null, PostgresCluster.CannotHandle);
         await using var database = await TestDatabase.CreateAsync();
         await using var api = await ApiProcess.StartAsync(new Dictionary<string, string> { ["ConnectionStrings:EventStore"] = database.ConnectionString }, Identities);
         var alice = api.ClientFor("alice");

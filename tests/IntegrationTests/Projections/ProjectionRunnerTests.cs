@@ -143,7 +143,7 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         }
 
         var last = await AppendAsync(category, 20);
-        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND active AND generation = 2") == 1, "generation 2 to serve");
+        await UntilServingAsync(projection, generation: 2);
         await WaitForAsync(projection, last);
 
         (await AppliedAsync(projection)).Should().HaveCount(50).And.OnlyContain(applied => applied == 1);
@@ -227,7 +227,7 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
 
         (parked.Generation, parked.Serving).Should().Be((2, false), "the build parked it; generation 1 serves");
         replayed.Should().Be(new DeadLetterReplayed(true, parked.StreamId, 4, null, Resumed: true), "values 0 to 3, into the build up to where it stopped");
-        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND active AND generation = 2") == 1, "the build to serve");
+        await UntilServingAsync(projection, generation: 2);
         (await AppliedAsync(projection)).Should().HaveCount(10).And.OnlyContain(applied => applied == 1);
     }
 
@@ -339,6 +339,10 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         Start(projection, new ProjectionOptions { OnPoisonEvent = PoisonEventPolicy.Stop, StandbyRetry = TimeSpan.FromMilliseconds(50) });
         await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND stopped") == 1, "the projection to stop");
     }
+
+    private Task UntilServingAsync(IProjection projection, int generation) => Eventually.HoldsAsync(
+        async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND active AND generation = {generation}") == 1,
+        $"generation {generation} to serve");
 
     private ProjectionDeadLetters DeadLettersOf(IProjection projection) =>
         new(Node.DataSource, Node.Store, new ProjectionOperations(Node.DataSource, [projection], Node.Store, Registry));

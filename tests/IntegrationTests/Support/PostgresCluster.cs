@@ -5,13 +5,10 @@ namespace EventSourced.IntegrationTests.Support;
 /// <summary>The machine's PostgreSQL cluster that scripts/postgres-up.sh started as root, which a fault test may stop and start.</summary>
 public static class PostgresCluster
 {
-    /// <summary>Why the cluster cannot be restarted from here, or null when it can.</summary>
-    public static string? CannotRestart => Environment.UserName != "root"
-        ? "restarting PostgreSQL needs root (scripts/test.sh runs as root in CI)"
+    /// <summary>Why the cluster cannot be handled from here (restarted, or given SQL as its superuser), or null when it can.</summary>
+    public static string? CannotHandle => Environment.UserName != "root"
+        ? "restarting PostgreSQL, or running SQL as its superuser, needs root (scripts/test.sh runs as root in CI)"
         : Cluster() is null ? "no pg_lsclusters cluster on this machine" : null;
-
-    /// <summary>Why SQL cannot be run as the cluster's superuser from here (through runuser), or null when it can.</summary>
-    public static string? CannotRunAsSuperuser => CannotRestart;
 
     public static Task StopAsync() => CtlAsync("stop", "-m", "fast");
 
