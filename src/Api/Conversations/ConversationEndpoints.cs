@@ -49,10 +49,11 @@ public static class ConversationEndpoints
     }
 
     private static async Task<Results<Created<ConversationResponse>, Ok<ConversationResponse>, ValidationProblem, ProblemHttpResult>> OpenAsync(
-        OpenConversationRequest request, HttpContext http, ConversationOpening opening, IConfiguration configuration, TimeProvider clock, CancellationToken ct)
+        OpenConversationRequest? request, HttpContext http, ConversationOpening opening, IConfiguration configuration, TimeProvider clock, CancellationToken ct)
     {
         var byManager = http.User.IsInRole(Roles.Manager);
-        var visitorId = byManager ? request.VisitorId : request.VisitorId ?? http.Subject();
+        // A visitor's widget opens its own chat with no body at all.
+        var visitorId = byManager ? request?.VisitorId : request?.VisitorId ?? http.Subject();
         if (string.IsNullOrWhiteSpace(visitorId) || visitorId.Length > 200)
         {
             return Problems.Invalid("visitorId", "A manager names the visitor to chat with.");

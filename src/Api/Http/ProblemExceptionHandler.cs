@@ -31,7 +31,10 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             Status = e.StatusCode,
             Type = Problems.BadRequest,
             Title = "The request could not be read",
-            Detail = e.InnerException is System.Text.Json.JsonException json ? json.Message : e.Message,
+            Detail = e.InnerException is System.Text.Json.JsonException json ? json.Message
+                // The framework's own words here ("Implicit body inferred … use a Service instead?") speak to us, not to the caller.
+                : HasNoBody(context.Request) ? "This request takes a JSON body, and none was sent."
+                : e.Message,
         },
         WrongExpectedVersionException e when context.Request.Headers.IfMatch.Count > 0 => Conflict(
             StatusCodes.Status412PreconditionFailed, Problems.PreconditionFailed, "The resource changed since it was read", e),
@@ -77,6 +80,9 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             Title = "An unexpected error occurred",
         },
     };
+
+    private static bool HasNoBody(HttpRequest request) =>
+        request.ContentLength == 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count == 0);
 
     private static ProblemDetails WithDetails(DomainException e, ProblemDetails problem)
     {

@@ -33,4 +33,12 @@ public sealed class FrameworkProblemTests(EmptyStoreApi api) : IClassFixture<Emp
             problem.GetProperty("detail").GetString().Should().NotBeNullOrWhiteSpace(what);
         }
     }
+
+    [Fact]
+    public async Task A_command_sent_without_its_body_is_told_so_in_the_callers_terms()
+    {
+        var problem = await (await api.ClientFor("alice").PostAsync("/api/contacts", null)).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:bad-request");
+
+        problem.GetProperty("detail").GetString().Should().Be("This request takes a JSON body, and none was sent.");
+    }
 }
