@@ -13,9 +13,6 @@ public sealed partial class BayeuxFeed(IEventStore store, EventTypeRegistry regi
 {
     private static readonly TimeSpan Sweep = TimeSpan.FromSeconds(5);
 
-    // Which visitor each chat is for, learned from its opening: a manager's message notifies them.
-    private readonly Dictionary<Guid, string> _visitors = [];
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var forgetting = ForgetIdleAsync(stoppingToken);
@@ -69,12 +66,11 @@ public sealed partial class BayeuxFeed(IEventStore store, EventTypeRegistry regi
         }
     }
 
-    private IEnumerable<(string Channel, JsonObject Data)> Messages(object? @event, long position)
+    private static IEnumerable<(string Channel, JsonObject Data)> Messages(object? @event, long position)
     {
         switch (@event)
         {
             case ConversationOpened e:
-                _visitors[e.ConversationId] = e.VisitorId;
                 // Managers hear it too, on /service/*.
                 yield return ($"/service/{e.VisitorId}", Opened(e.ConversationId, e.VisitorId, e.ManagerId, position));
                 break;
@@ -85,7 +81,9 @@ public sealed partial class BayeuxFeed(IEventStore store, EventTypeRegistry regi
                     ["senderRole"] = e.SenderRole.ToString().ToLowerInvariant(), ["content"] = e.Content, ["createdAt"] = e.PostedAt,
                 };
                 yield return ($"/conversations/{e.ConversationId}", new JsonObject { ["entity"] = "message", ["action"] = "created", ["message"] = message });
-                if (e.SenderRole == ChatRole.Manager && _visitors.TryGetValue(e.ConversationId, out var visitor))
+                // The message names its visitor: a node started after the chat opened, a deploy,
+                // notifies them too (it learned them from the opening before, which it never saw).
+                if (e is { SenderRole: ChatRole.Manager, VisitorId: { } visitor })
                 {
                     yield return ($"/notifications/{visitor}", new JsonObject { ["entity"] = "notification", ["action"] = "message", ["message"] = message.DeepClone() });
                 }

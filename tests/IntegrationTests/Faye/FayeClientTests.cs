@@ -45,6 +45,38 @@ public sealed class FayeClientTests(FayeClientTests.Site site, Xunit.Abstraction
         result.TryGetProperty("strangerGotData", out _).Should().BeFalse();
     }
 
+    [Fact]
+    public async Task A_visitor_hears_that_a_manager_wrote_on_a_node_started_after_the_chat_opened()
+    {
+        var visitor = $"visitor-{Guid.NewGuid():N}";
+        var token = await site.TokenAsync(visitor);
+        using var widget = new HttpClient { BaseAddress = site.Api.BaseAddress, Timeout = Wait.Patience };
+        widget.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var opened = await (await widget.PostAsync("/api/conversations", null)).JsonAsync(HttpStatusCode.Created);
+        var conversationId = opened.GetProperty("id").GetString()!;
+
+        // The visitor's widget reconnects to a node started since (a deploy); the manager writes through the first one.
+        await using var later = await site.StartNodeAsync();
+        var result = await Site.RunScriptAsync("visitor-notified.js", new Dictionary<string, string>
+        {
+            ["FAYE_URL"] = later.BaseAddress.ToString(),
+            ["POST_URL"] = site.Api.BaseAddress.ToString(),
+            ["VISITOR"] = visitor,
+            ["VISITOR_TOKEN"] = token,
+            ["MANAGER_KEY"] = ApiProcess.KeyOf("mia"),
+            ["CONVERSATION"] = conversationId,
+            ["CONTENT"] = "We have it in blue too",
+        });
+        output.WriteLine(result.ToString());
+
+        result.GetProperty("ok").GetBoolean().Should().BeTrue(result.ToString());
+        var notice = result.GetProperty("notice");
+        (notice.GetProperty("entity").GetString(), notice.GetProperty("action").GetString()).Should().Be(("notification", "message"));
+        var message = notice.GetProperty("message");
+        (message.GetProperty("conversationId").GetString(), message.GetProperty("senderRole").GetString(), message.GetProperty("content").GetString())
+            .Should().Be((conversationId, "manager", "We have it in blue too"));
+    }
+
     /// <summary>The API as a real process (<see cref="ApiProcessSite"/>) with manager mia on duty, and the faye package installed.</summary>
     public sealed class Site : ApiProcessSite
     {
@@ -57,22 +89,34 @@ public sealed class FayeClientTests(FayeClientTests.Site site, Xunit.Abstraction
             (await Api.ClientFor("mia").PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true })).EnsureSuccessStatusCode();
         }
 
-        public async Task<JsonElement> RunClientsAsync(string transport, string visitor)
+        public async Task<JsonElement> RunClientsAsync(string transport, string visitor) =>
+            await RunScriptAsync("chat-clients.js", new Dictionary<string, string>
+            {
+                ["API_URL"] = Api.BaseAddress.ToString(),
+                ["VISITOR"] = visitor,
+                ["VISITOR_TOKEN"] = await TokenAsync(visitor),
+                ["STRANGER_TOKEN"] = await TokenAsync($"stranger-{Guid.NewGuid():N}"),
+                ["MANAGER_KEY"] = ApiProcess.KeyOf("mia"),
+                ["TRANSPORT"] = transport,
+            });
+
+        /// <summary>Runs one of the scripts beside this file in Node and returns the JSON of the last line it prints.</summary>
+        public static async Task<JsonElement> RunScriptAsync(string script, IReadOnlyDictionary<string, string> environment)
         {
-            var start = new ProcessStartInfo("node", ["chat-clients.js"]) { WorkingDirectory = Scripts, RedirectStandardOutput = true, RedirectStandardError = true };
-            start.Environment["API_URL"] = Api.BaseAddress.ToString();
-            start.Environment["VISITOR"] = visitor;
-            start.Environment["VISITOR_TOKEN"] = await TokenAsync(visitor);
-            start.Environment["STRANGER_TOKEN"] = await TokenAsync($"stranger-{Guid.NewGuid():N}");
-            start.Environment["MANAGER_KEY"] = ApiProcess.KeyOf("mia");
-            start.Environment["TRANSPORT"] = transport;
+            var start = new ProcessStartInfo("node", [script]) { WorkingDirectory = Scripts, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var (name, value) in environment)
+            {
+                start.Environment[name] = value;
+            }
+
             start.Environment["PATIENCE_MS"] = ((int)Wait.Patience.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             using var node = ChildProcesses.Start(start);
             try
             {
                 var output = node.StandardOutput.ReadToEndAsync();
                 var error = node.StandardError.ReadToEndAsync();
-                await node.WaitForExitAsync().WaitAsync(Wait.Patience);
+                // Each of a script's steps (at most six) has the patience: it says which one failed.
+                await node.WaitForExitAsync().WaitAsync(Wait.Patience * 6);
                 var lines = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries);
                 lines.Should().NotBeEmpty($"the script prints its result (stderr: {await error})");
                 return JsonDocument.Parse(lines[^1]).RootElement.Clone();
@@ -83,7 +127,7 @@ public sealed class FayeClientTests(FayeClientTests.Site site, Xunit.Abstraction
             }
         }
 
-        private async Task<string> TokenAsync(string visitor) =>
+        public async Task<string> TokenAsync(string visitor) =>
             (await (await Api.ClientFor("shop").PostAsJsonAsync("/api/visitor-tokens", new { visitorId = visitor })).JsonAsync(HttpStatusCode.OK)).GetProperty("token").GetString()!;
 
         // The stock client from the npm registry, as package.json pins it (node_modules is not committed).

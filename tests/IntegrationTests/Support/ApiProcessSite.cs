@@ -18,7 +18,16 @@ public class ApiProcessSite : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync();
-        Api = await ApiProcess.StartAsync(
+        Api = await StartNodeAsync();
+    }
+
+    /// <summary>
+    /// Another node over the same database and settings, serving every read model: one started
+    /// after what the test did on <see cref="Api"/> (a deploy, a scale-out). The test disposes it.
+    /// </summary>
+    public async Task<ApiProcess> StartNodeAsync()
+    {
+        var node = await ApiProcess.StartAsync(
             new Dictionary<string, string>(MoreSettings)
             {
                 ["ConnectionStrings:EventStore"] = Database.ConnectionString,
@@ -32,9 +41,18 @@ public class ApiProcessSite : IAsyncLifetime
                 ["Faye:ConnectTimeout"] = "00:00:05",
             },
             [("alice", "user"), ("ops", "operator"), ("ci", "deploy-source"), ("ticketland", "ticket-source"), ("mia", "manager"), ("shop", "site")]);
-        // Pages and lists read once: every read model must serve before a test starts.
-        using var anonymous = new HttpClient { BaseAddress = Api.BaseAddress, Timeout = Wait.Scaled(TimeSpan.FromSeconds(5)) };
-        await Eventually.HoldsAsync(async () => (await anonymous.GetAsync("/health/ready")).IsSuccessStatusCode, "every read model to serve");
+        try
+        {
+            // Pages and lists read once: every read model must serve before a test starts.
+            using var anonymous = new HttpClient { BaseAddress = node.BaseAddress, Timeout = Wait.Scaled(TimeSpan.FromSeconds(5)) };
+            await Eventually.HoldsAsync(async () => (await anonymous.GetAsync("/health/ready")).IsSuccessStatusCode, "every read model to serve");
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
     }
 
     public virtual async Task DisposeAsync()
