@@ -65,13 +65,15 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
             // Stopped while its bus still connects, a node could leave consumers behind on the broker.
             await ReadyAsync(client);
             await (await client.PostAsJsonAsync("/api/contacts", new { name, telegram = "@later_user" })).JsonAsync(HttpStatusCode.Created);
-            message = (await (await client.PostAsJsonAsync("/api/messages", new { text = "Later", contactNames = new[] { name }, notBefore = DateTimeOffset.UtcNow.AddSeconds(3) }))
+            message = (await (await client.PostAsJsonAsync("/api/messages", new { text = "Later", contactNames = new[] { name }, notBefore = DateTimeOffset.UtcNow.AddHours(1) }))
                 .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
         }
 
-        // The first node is gone before the delivery is due; this fixture's node (another process, as far as the database knows) takes over.
+        // The first node is gone; the delivery comes due while no node runs (this fixture's, if up,
+        // runs now). A node comes back after it was due: another process, as far as the database knows.
         (await TypesAsync(message)).Should().Equal("message_scheduled");
-        _ = api.ClientFor("vera");
+        await using var later = api.Over(api.Database, api.Emulator, clockAhead: TimeSpan.FromHours(2));
+        _ = later.ClientFor("vera");
         await UntilAsync(message, "delivery_succeeded");
 
         var delivery = JsonDocument.Parse((await api.StreamAsync($"message-{message}"))[0].Data).RootElement.GetProperty("deliveries")[0].GetProperty("deliveryId").GetString();

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EventSourced.IntegrationTests.Support;
 
@@ -14,13 +16,21 @@ public class DeliveryApi : EmptyStoreApi
 
     public EmulatorServer Emulator { get; private set; } = null!;
 
-    /// <summary>Another node (or a restarted one) of the same kind over a database and emulator; their owner disposes those.</summary>
-    public DeliveryApi Over(TestDatabase database, EmulatorServer emulator)
+    /// <summary>How far this node's clock is ahead of the machine's: a node that comes back later.</summary>
+    private TimeSpan ClockAhead { get; set; }
+
+    /// <summary>
+    /// Another node (or a restarted one) of the same kind over a database and emulator; their owner
+    /// disposes those. With <paramref name="clockAhead"/>, it runs that much later than now, so a
+    /// test need not race a real clock for something to come due while no node ran.
+    /// </summary>
+    public DeliveryApi Over(TestDatabase database, EmulatorServer emulator, TimeSpan clockAhead = default)
     {
         var node = NewNode();
         node.Database = database;
         node.Emulator = emulator;
         node.OwnsDatabase = false;
+        node.ClockAhead = clockAhead;
         return node;
     }
 
@@ -66,6 +76,15 @@ public class DeliveryApi : EmptyStoreApi
         builder.UseSetting("Deploys:Polling:Url", new Uri(Emulator.BaseUrl, "platform/environments").ToString());
         builder.UseSetting("Deploys:Polling:Interval", "00:00:00.100");
         builder.UseSetting("Deploys:Polling:Handlers:0", "loadtest");
+        if (ClockAhead != TimeSpan.Zero)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(new AheadClock(ClockAhead)));
+        }
+    }
+
+    private sealed class AheadClock(TimeSpan ahead) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + ahead;
     }
 }
 
