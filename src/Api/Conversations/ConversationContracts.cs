@@ -14,6 +14,9 @@ public sealed record HideChatMessageRequest(bool ForEveryone);
 
 public sealed record SetDutyRequest(bool? OnDuty);
 
+/// <summary>The manager on duty to hand the chat to.</summary>
+public sealed record TransferConversationRequest(string? ManagerId);
+
 public sealed record DutyResponse(string ManagerId, bool OnDuty, long? Position);
 
 /// <summary>The outcome of a command on a conversation: the global position to wait for in queries (null when nothing changed).</summary>

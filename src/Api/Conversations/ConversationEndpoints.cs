@@ -25,6 +25,9 @@ public static class ConversationEndpoints
             .WithSummary("Marks every message up to this one as read by the caller.");
         chats.MapPost("/{id:guid}/messages/{messageId:guid}/hide", HideAsync).WithName("HideChatMessage")
             .WithSummary("Hides a message for the caller, or for everyone (moderators).");
+        chats.MapPost("/{id:guid}/transfer", TransferAsync).WithName("TransferConversation")
+            .WithSummary("Hands the chat to another manager on duty (its manager, or an operator); they take part from now on.")
+            .RequireAuthorization(p => p.RequireRole(Roles.Manager, Roles.Operator));
         chats.MapPost("/{id:guid}/close", CloseAsync).WithName("CloseConversation")
             .WithSummary("Closes the conversation; closing again changes nothing.");
         return routes;
@@ -113,6 +116,20 @@ public static class ConversationEndpoints
     private static Task<Ok<ConversationChangedResponse>> HideAsync(
         Guid id, Guid messageId, HideChatMessageRequest? request, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct) =>
         HandleAsync(http, handler, new HideChatMessage(id, messageId, http.Subject(), request?.ForEveryone ?? false, http.User.IsInRole(Roles.Operator), clock.GetUtcNow()), ct);
+
+    private static async Task<Results<Ok<ConversationChangedResponse>, ValidationProblem>> TransferAsync(
+        Guid id, TransferConversationRequest request, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.ManagerId) || request.ManagerId.Length > 200)
+        {
+            return Problems.Invalid("managerId", "The manager to hand the chat to is required.");
+        }
+
+        var (roster, _) = await handler.LoadAsync(DutyRoster.Decider, DutyRoster.StreamId, ct);
+        var transfer = new TransferConversation(
+            id, request.ManagerId, roster.OnDuty.Contains(request.ManagerId), http.Subject(), http.User.IsInRole(Roles.Operator), clock.GetUtcNow());
+        return await HandleAsync(http, handler, transfer, ct);
+    }
 
     private static Task<Ok<ConversationChangedResponse>> CloseAsync(Guid id, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct) =>
         HandleAsync(http, handler, new CloseConversation(id, http.Subject(), clock.GetUtcNow()), ct);

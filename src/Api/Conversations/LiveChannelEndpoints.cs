@@ -27,7 +27,7 @@ public static class LiveChannelEndpoints
             .RequireAuthorization(AuthExtensions.ChatParticipant).RequireCors(ChatSites.Policy);
         routes.MapGet("/api/managers/live", ManagersAsync)
             .WithTags("Conversations").WithName("ManagersChannel")
-            .WithSummary("Server-sent events of every conversation opened, with its visitor and manager; resumes after Last-Event-ID.")
+            .WithSummary("Server-sent events of every conversation opened, with its visitor and manager, and handed to another manager; resumes after Last-Event-ID.")
             .RequireAuthorization(p => p.RequireRole(Roles.Manager, Roles.Operator));
         return routes;
     }
@@ -57,7 +57,7 @@ public static class LiveChannelEndpoints
     }
 
     private static Task ManagersAsync(HttpContext http, IEventStore store, CancellationToken ct) =>
-        StreamAsync(http, store, EventFilter.ForTypes("conversation_opened"), _ => true, ct);
+        StreamAsync(http, store, EventFilter.ForTypes("conversation_opened", "conversation_transferred"), _ => true, ct);
 
     private static async Task StreamAsync(HttpContext http, IEventStore store, string streamId, string category, CancellationToken ct)
     {

@@ -98,6 +98,13 @@ public sealed partial class BayeuxFeed(IEventStore store, EventTypeRegistry regi
             case ChatMessageHidden { HiddenFor: null } e:
                 yield return ($"/conversations/{e.ConversationId}", new JsonObject { ["entity"] = "message", ["action"] = "hidden", ["conversationId"] = e.ConversationId, ["messageId"] = e.MessageId });
                 break;
+            case ConversationTransferred e:
+                yield return ($"/conversations/{e.ConversationId}", new JsonObject
+                {
+                    ["entity"] = "conversation", ["action"] = "transferred",
+                    ["conversation"] = new JsonObject { ["id"] = e.ConversationId, ["managerId"] = e.ToManagerId, ["previousManagerId"] = e.FromManagerId },
+                });
+                break;
             case ConversationClosed e:
                 yield return ($"/conversations/{e.ConversationId}", new JsonObject { ["entity"] = "conversation", ["action"] = "closed", ["conversation"] = new JsonObject { ["id"] = e.ConversationId } });
                 break;

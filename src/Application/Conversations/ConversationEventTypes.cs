@@ -12,6 +12,7 @@ public static class ConversationEventTypes
             .Register<ChatMessageRejected>("chat_message_rejected")
             .Register<ChatMessagesRead>("chat_messages_read")
             .Register<ChatMessageHidden>("chat_message_hidden")
+            .Register<ConversationTransferred>("conversation_transferred")
             .Register<ConversationClosed>("conversation_closed")
             .Register<ManagerWentOnDuty>("manager_went_on_duty")
             .Register<ManagerWentOffDuty>("manager_went_off_duty")

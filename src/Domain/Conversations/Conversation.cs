@@ -46,6 +46,7 @@ public sealed record Conversation(
         PostChatMessage post => state.Post(post),
         MarkRead read => state.MarkRead(read),
         HideChatMessage hide => state.Hide(hide),
+        TransferConversation transfer => state.Transfer(transfer),
         CloseConversation close => state.Close(close),
         _ => throw new InvalidOperationException($"Unknown conversation command {command.GetType().Name}."),
     };
@@ -101,6 +102,33 @@ public sealed record Conversation(
         return already ? [] : [new ChatMessageHidden(Id, hide.MessageId, hide.ForEveryone ? null : hide.RequestedBy, hide.RequestedBy, hide.At)];
     }
 
+    private IReadOnlyList<IConversationEvent> Transfer(TransferConversation transfer)
+    {
+        if (!transfer.IsOperator)
+        {
+            RequireParticipant(transfer.RequestedBy);
+            if (transfer.RequestedBy != ManagerId)
+            {
+                throw new NotTheChatsManagerException();
+            }
+        }
+        else if (Status == ConversationStatus.None)
+        {
+            throw new ConversationNotFoundException(transfer.ConversationId);
+        }
+
+        RequireOpen();
+        // Handing it to whoever has it already changes nothing, so a retried transfer is harmless.
+        if (transfer.ToManagerId == ManagerId)
+        {
+            return [];
+        }
+
+        return transfer.ToManagerOnDuty
+            ? [new ConversationTransferred(Id, ManagerId, transfer.ToManagerId, transfer.RequestedBy, transfer.At)]
+            : throw new ManagerNotOnDutyException(transfer.ToManagerId);
+    }
+
     private IReadOnlyList<IConversationEvent> Close(CloseConversation close)
     {
         RequireParticipant(close.ClosedBy);
@@ -135,6 +163,7 @@ public sealed record Conversation(
         ChatMessagePosted e => state with { Messages = state.Messages.Add(new PostedMessage(e.MessageId, e.SenderId, e.Content, e.PostedAt, false, [])) },
         ChatMessagesRead e => state with { ReadUpTo = state.ReadUpTo.SetItem(e.ReaderId, e.UpToMessageId) },
         ChatMessageHidden e => state.ChangeMessage(e.MessageId, m => e.HiddenFor is null ? m with { HiddenForEveryone = true } : m with { HiddenFor = m.HiddenFor.Add(e.HiddenFor) }),
+        ConversationTransferred e => state with { ManagerId = e.ToManagerId },
         ConversationClosed => state with { Status = ConversationStatus.Closed },
         _ => state,
     };

@@ -15,4 +15,10 @@ public sealed record MarkRead(Guid ConversationId, string ReaderId, Guid UpToMes
 /// <summary>Hide a message for oneself, or for everyone (moderators only).</summary>
 public sealed record HideChatMessage(Guid ConversationId, Guid MessageId, string RequestedBy, bool ForEveryone, bool IsModerator, DateTimeOffset At) : IConversationCommand;
 
+/// <summary>
+/// Hand the chat to <paramref name="ToManagerId"/>, who must be on duty (<paramref name="ToManagerOnDuty"/>, from the
+/// roster): its manager may, and operators (<paramref name="IsOperator"/>) may for any chat.
+/// </summary>
+public sealed record TransferConversation(Guid ConversationId, string ToManagerId, bool ToManagerOnDuty, string RequestedBy, bool IsOperator, DateTimeOffset At) : IConversationCommand;
+
 public sealed record CloseConversation(Guid ConversationId, string ClosedBy, DateTimeOffset At) : IConversationCommand;

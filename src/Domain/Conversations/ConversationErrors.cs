@@ -49,3 +49,16 @@ public sealed class NotAModeratorException() : DomainException("Only a moderator
 {
     public override string Code => "not_a_moderator";
 }
+
+public sealed class NotTheChatsManagerException() : DomainException("Only the chat's manager, or an operator, hands it to another manager.")
+{
+    public override string Code => "not_the_chats_manager";
+}
+
+/// <summary>A chat goes only to a manager on duty, who will see it.</summary>
+public sealed class ManagerNotOnDutyException(string managerId) : DomainException($"Manager {managerId} is not on duty.")
+{
+    public override string Code => "manager_not_on_duty";
+
+    public override DomainErrorKind Kind => DomainErrorKind.Conflict;
+}

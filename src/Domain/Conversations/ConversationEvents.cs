@@ -28,4 +28,7 @@ public sealed record ChatMessagesRead(Guid ConversationId, string ReaderId, Guid
 /// <summary>A message was hidden from <paramref name="HiddenFor"/>, or from everyone when it is null (a moderator's decision).</summary>
 public sealed record ChatMessageHidden(Guid ConversationId, Guid MessageId, string? HiddenFor, string HiddenBy, DateTimeOffset HiddenAt) : IConversationEvent;
 
+/// <summary>The chat was handed from one manager to another, who takes part from now on (the first no longer does).</summary>
+public sealed record ConversationTransferred(Guid ConversationId, string FromManagerId, string ToManagerId, string TransferredBy, DateTimeOffset TransferredAt) : IConversationEvent;
+
 public sealed record ConversationClosed(Guid ConversationId, string ClosedBy, DateTimeOffset ClosedAt) : IConversationEvent;

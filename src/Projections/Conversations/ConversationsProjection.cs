@@ -98,6 +98,10 @@ public sealed class ConversationsProjection : IProjection
             case SubjectForgotten { Kind: SubjectKind.Visitor, VisitorId: { } visitor }:
                 write.Execute($"UPDATE {t}{Messages} m SET content = $2 FROM {t} c WHERE c.conversation_id = m.conversation_id AND c.visitor_id = $1", visitor, Withheld.Erased);
                 break;
+            case ConversationTransferred e:
+                // The new manager has read nothing of it yet.
+                write.Execute($"UPDATE {t} SET manager_id = $2, manager_read_seq = -1 WHERE conversation_id = $1", e.ConversationId, e.ToManagerId);
+                break;
             case ConversationClosed e:
                 write.Execute($"UPDATE {t} SET status = '{Closed}', closed_at = $2 WHERE conversation_id = $1", e.ConversationId, e.ClosedAt);
                 break;

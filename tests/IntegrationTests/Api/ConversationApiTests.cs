@@ -159,6 +159,44 @@ public sealed class ConversationApiTests(EmptyStoreApi api) : IClassFixture<Empt
         second.Should().NotBeEmpty();
     }
 
+    [Fact]
+    public async Task A_manager_hands_a_chat_to_another_on_duty_who_answers_and_lists_it_unread_while_the_first_no_longer_takes_part()
+    {
+        var id = await OpenAsync(Visitor());
+        await PostAsync(_mia, id, "Let me pass you to billing");
+        await (await _mia.PostAsJsonAsync($"/api/conversations/{id}/transfer", new { managerId = "max" }))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict, "urn:eventsourced:problem:manager_not_on_duty");
+        (await _max.PutAsJsonAsync("/api/managers/max/duty", new { onDuty = true })).EnsureSuccessStatusCode();
+        try
+        {
+            await (await _mia.PostAsJsonAsync($"/api/conversations/{id}/transfer", new { })).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+            (await _vera.PostAsJsonAsync($"/api/conversations/{id}/transfer", new { managerId = "max" })).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+            var transferred = await (await _mia.PostAsJsonAsync($"/api/conversations/{id}/transfer", new { managerId = "max" })).JsonAsync(HttpStatusCode.OK);
+            var position = transferred.GetProperty("position").GetInt64();
+
+            var maxes = await (await _max.GetAsync($"/api/conversations?status=open&minPosition={position}")).JsonAsync(HttpStatusCode.OK);
+            var mias = await (await _mia.GetAsync($"/api/conversations?status=open&minPosition={position}")).JsonAsync(HttpStatusCode.OK);
+            var listed = maxes.EnumerateArray().Single(c => c.GetProperty("id").GetGuid() == id);
+            (listed.GetProperty("managerId").GetString(), listed.GetProperty("unread").GetInt32()).Should().Be(("max", 1));
+            mias.EnumerateArray().Should().NotContain(c => c.GetProperty("id").GetGuid() == id);
+            await PostAsync(_max, id, "Billing here, how can I help?");
+            await (await _mia.PostAsJsonAsync($"/api/conversations/{id}/messages", new { content = "Still here" }))
+                .ShouldBeProblemAsync(HttpStatusCode.NotFound, "urn:eventsourced:problem:conversation_not_found");
+
+            // An operator hands it back; handing it to whoever has it changes nothing.
+            var ops = api.ClientFor("ops");
+            (await ops.PostAsJsonAsync($"/api/conversations/{id}/transfer", new { managerId = "mia" })).StatusCode.Should().Be(HttpStatusCode.OK);
+            var again = await (await ops.PostAsJsonAsync($"/api/conversations/{id}/transfer", new { managerId = "mia" })).JsonAsync(HttpStatusCode.OK);
+            again.GetProperty("position").ValueKind.Should().Be(JsonValueKind.Null);
+            (await EventTypesAsync(id)).Count(t => t == "conversation_transferred").Should().Be(2);
+        }
+        finally
+        {
+            // Routing here assumes mia alone on duty.
+            (await _max.PutAsJsonAsync("/api/managers/max/duty", new { onDuty = false })).EnsureSuccessStatusCode();
+        }
+    }
+
     private static IEnumerable<string?> Contents(JsonElement history) =>
         history.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("content").GetString());
 

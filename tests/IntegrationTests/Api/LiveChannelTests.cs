@@ -75,6 +75,36 @@ public sealed class LiveChannelTests(EmptyStoreApi api) : IClassFixture<EmptySto
         (await api.ClientFor("alice").GetAsync("/api/managers/live")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
     }
 
+    [Fact]
+    public async Task A_chat_handed_to_another_manager_is_heard_on_the_managers_channel_and_they_may_then_listen_to_it()
+    {
+        var max = api.ClientFor("max");
+        var id = (await (await _mia.PostAsJsonAsync("/api/conversations", new { visitorId = $"guest-{Guid.NewGuid():N}" })).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        (await max.PutAsJsonAsync("/api/managers/max/duty", new { onDuty = true })).EnsureSuccessStatusCode();
+        try
+        {
+            (await max.GetAsync($"/api/conversations/{id}/live")).StatusCode.Should().Be(HttpStatusCode.NotFound, "it is mia's");
+            using var channel = await SubscribeAsync(max, "/api/managers/live");
+
+            (await _mia.PostAsJsonAsync($"/api/conversations/{id}/transfer", new { managerId = "max" })).EnsureSuccessStatusCode();
+
+            SseEvent heard;
+            do
+            {
+                heard = await channel.NextAsync();
+            }
+            while (heard.Event != "conversation_transferred" || heard.Data.GetProperty("conversationId").GetGuid() != id);
+
+            (heard.Data.GetProperty("fromManagerId").GetString(), heard.Data.GetProperty("toManagerId").GetString()).Should().Be(("mia", "max"));
+            using var chat = await SubscribeAsync(max, $"/api/conversations/{id}/live");
+        }
+        finally
+        {
+            // Routing here assumes mia alone on duty.
+            (await max.PutAsJsonAsync("/api/managers/max/duty", new { onDuty = false })).EnsureSuccessStatusCode();
+        }
+    }
+
     private static async Task PostAsync(HttpClient client, Guid conversation, string content) =>
         (await client.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { content })).EnsureSuccessStatusCode();
 

@@ -74,6 +74,31 @@ public sealed class BayeuxProtocolTests(EmptyStoreApi api) : IClassFixture<Empty
     }
 
     [Fact]
+    public async Task The_chats_participants_hear_that_it_was_handed_to_another_manager()
+    {
+        foreach (var manager in new[] { "mia", "max" })
+        {
+            (await api.ClientFor(manager).PutAsJsonAsync($"/api/managers/{manager}/duty", new { onDuty = true })).EnsureSuccessStatusCode();
+        }
+
+        var opened = await (await api.ClientFor("mia").PostAsJsonAsync("/api/conversations", new { visitorId = $"guest-{Guid.NewGuid():N}" })).JsonAsync(HttpStatusCode.Created);
+        var id = opened.GetProperty("id").GetGuid();
+        var from = opened.GetProperty("managerId").GetString()!;
+        var to = from == "mia" ? "max" : "mia";
+        var clientId = await HandshakeAsync(new { apiKey = $"test-key-{from}" });
+        var subscribed = await ExchangeAsync(new { channel = "/meta/subscribe", clientId, subscription = $"/conversations/{id}" });
+        subscribed.GetProperty("successful").GetBoolean().Should().BeTrue(subscribed.ToString());
+
+        (await api.ClientFor(from).PostAsJsonAsync($"/api/conversations/{id}/transfer", new { managerId = to })).EnsureSuccessStatusCode();
+
+        var replies = await api.CreateClient().PostAsJsonAsync("/faye", new[] { new { channel = "/meta/connect", clientId, connectionType = "long-polling" } });
+        var pushed = (await replies.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Single(m => m.GetProperty("channel").GetString() == $"/conversations/{id}");
+        var data = pushed.GetProperty("data");
+        (data.GetProperty("entity").GetString(), data.GetProperty("action").GetString()).Should().Be(("conversation", "transferred"));
+        (data.GetProperty("conversation").GetProperty("managerId").GetString(), data.GetProperty("conversation").GetProperty("previousManagerId").GetString()).Should().Be((to, from));
+    }
+
+    [Fact]
     public void A_client_not_heard_from_for_the_client_timeout_is_forgotten_and_one_that_connects_is_kept()
     {
         var clock = new SteppedClock();

@@ -85,4 +85,28 @@ public sealed class ConversationTests
     [Fact]
     public void Opening_an_open_conversation_again_changes_nothing() =>
         Decide(new OpenConversation(Id, "vera", "mia", "vera", At), Opened).Should().BeEmpty();
+
+    [Fact]
+    public void Its_manager_hands_the_chat_to_a_manager_on_duty_who_then_takes_part_instead()
+    {
+        var transferred = new ConversationTransferred(Id, "mia", "max", "mia", At);
+
+        Decide(new TransferConversation(Id, "max", true, "mia", false, At), Opened).Should().Equal(transferred);
+        Decide(new PostChatMessage(Id, Second, "max", "Hello", null, At), Opened, transferred).Should().ContainSingle().Which.Should().BeOfType<ChatMessagePosted>();
+        FluentActions.Invoking(() => Decide(new PostChatMessage(Id, Second, "mia", "Hello", null, At), Opened, transferred))
+            .Should().Throw<ConversationNotFoundException>();
+        Decide(new TransferConversation(Id, "max", true, "max", false, At), Opened, transferred).Should().BeEmpty("it is max's already");
+    }
+
+    [Fact]
+    public void Only_its_manager_or_an_operator_hands_an_open_chat_and_only_to_a_manager_on_duty()
+    {
+        FluentActions.Invoking(() => Decide(new TransferConversation(Id, "max", true, "vera", false, At), Opened)).Should().Throw<NotTheChatsManagerException>();
+        FluentActions.Invoking(() => Decide(new TransferConversation(Id, "max", true, "max", false, At), Opened)).Should().Throw<ConversationNotFoundException>();
+        FluentActions.Invoking(() => Decide(new TransferConversation(Id, "max", false, "mia", false, At), Opened)).Should().Throw<ManagerNotOnDutyException>();
+        FluentActions.Invoking(() => Decide(new TransferConversation(Id, "max", true, "ops", true, At), Opened, new ConversationClosed(Id, "mia", At)))
+            .Should().Throw<ConversationClosedException>();
+        FluentActions.Invoking(() => Decide(new TransferConversation(Id, "max", true, "ops", true, At))).Should().Throw<ConversationNotFoundException>();
+        Decide(new TransferConversation(Id, "max", true, "ops", true, At), Opened).Should().Equal(new ConversationTransferred(Id, "mia", "max", "ops", At));
+    }
 }
