@@ -182,6 +182,8 @@ public sealed class ConversationApiTests(EmptyStoreApi api) : IClassFixture<Empt
             await PostAsync(_max, id, "Billing here, how can I help?");
             await (await _mia.PostAsJsonAsync($"/api/conversations/{id}/messages", new { content = "Still here" }))
                 .ShouldBeProblemAsync(HttpStatusCode.NotFound, "urn:eventsourced:problem:conversation_not_found");
+            await (await _mia.PostAsJsonAsync($"/api/conversations/{id}/transfer", new { managerId = "mia" }))
+                .ShouldBeProblemAsync(HttpStatusCode.NotFound, "urn:eventsourced:problem:conversation_not_found");
 
             // An operator hands it back; handing it to whoever has it changes nothing.
             var ops = api.ClientFor("ops");

@@ -47,6 +47,7 @@ public sealed class OwnerIsolationTests(EmptyStoreApi api) : IClassFixture<Empty
             ("GET /api/conversations/{id}/messages", $"/api/conversations/{conversation}/messages", null),
             ("POST /api/conversations/{id}/messages/{messageId}/read", $"/api/conversations/{conversation}/messages/{chatMessage}/read", null),
             ("POST /api/conversations/{id}/messages/{messageId}/hide", $"/api/conversations/{conversation}/messages/{chatMessage}/hide", new { forEveryone = true }),
+            ("POST /api/conversations/{id}/transfer", $"/api/conversations/{conversation}/transfer", new { managerId = "bob" }),
             ("POST /api/conversations/{id}/close", $"/api/conversations/{conversation}/close", null),
             ("GET /api/conversations/{id}/history", $"/api/conversations/{conversation}/history?asOf=0", null),
         };
