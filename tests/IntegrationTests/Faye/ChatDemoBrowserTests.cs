@@ -42,6 +42,43 @@ public sealed class ChatDemoBrowserTests(BrowserSite site) : IClassFixture<Brows
     }
 
     [Fact]
+    public async Task A_chat_handed_to_another_manager_says_so_in_the_widget_which_shows_their_reply_and_read_mark()
+    {
+        var (mia, max, ops) = (site.Api.ClientFor("mia"), site.Api.ClientFor("max"), site.Api.ClientFor("ops"));
+        (await mia.PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true })).EnsureSuccessStatusCode();
+        var visitor = $"handed-{Guid.NewGuid():N}"[..16];
+        var token = (await (await site.Api.ClientFor("shop").PostAsJsonAsync("/api/visitor-tokens", new { visitorId = visitor })).JsonAsync(HttpStatusCode.OK)).GetProperty("token").GetString();
+        var widget = await site.Browser.NewPageAsync(site.Api.BaseAddress);
+        await widget.GotoAsync($"/chat-demo/visitor.html?visitor={visitor}&token={token}");
+        await Assertions.Expect(widget.Locator("#status")).ToHaveTextAsync("Online");
+        await widget.GetByRole(AriaRole.Button, new() { Name = "Start chat" }).ClickAsync();
+        await Assertions.Expect(widget.Locator("#status")).ToHaveTextAsync("Chatting with mia");
+        var conversation = (await (await mia.GetAsync($"/api/conversations?visitorId={visitor}")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Single().GetProperty("id").GetGuid();
+
+        (await max.PutAsJsonAsync("/api/managers/max/duty", new { onDuty = true })).EnsureSuccessStatusCode();
+        try
+        {
+            (await ops.PostAsJsonAsync($"/api/conversations/{conversation}/transfer", new { managerId = "max" })).EnsureSuccessStatusCode();
+            await Assertions.Expect(widget.Locator("#status")).ToHaveTextAsync("Chatting with max");
+
+            (await max.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { content = "Max here, from billing." })).EnsureSuccessStatusCode();
+            await Assertions.Expect(widget.Locator("#messages li.theirs")).ToHaveTextAsync("Max here, from billing.");
+            await widget.GetByLabel("Message").FillAsync("Thanks!");
+            await widget.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+            await Assertions.Expect(widget.Locator("#messages li.mine")).ToHaveCountAsync(1);
+            var newest = (await (await max.GetAsync($"/api/conversations/{conversation}/messages?count=1")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Single();
+            newest.GetProperty("content").GetString().Should().Be("Thanks!");
+            (await max.PostAsync($"/api/conversations/{conversation}/messages/{newest.GetProperty("id").GetGuid()}/read", null)).EnsureSuccessStatusCode();
+            await Assertions.Expect(widget.Locator("#messages li.mine .mark")).ToHaveTextAsync("✓ read");
+        }
+        finally
+        {
+            // The other tests here expect mia alone on duty.
+            (await max.PutAsJsonAsync("/api/managers/max/duty", new { onDuty = false })).EnsureSuccessStatusCode();
+        }
+    }
+
+    [Fact]
     public async Task A_shops_page_embedding_the_widget_from_the_api_host_opens_a_chat_and_gets_the_managers_reply_live()
     {
         var mia = site.Api.ClientFor("mia");

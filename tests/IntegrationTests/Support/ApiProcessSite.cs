@@ -3,7 +3,7 @@ namespace EventSourced.IntegrationTests.Support;
 /// <summary>
 /// The API as a real process on loopback (browsers, Node and the command line need a real socket)
 /// over a fresh database, serving every read model: user alice, operator ops, deploy source ci,
-/// ticket source ticketland, manager mia and site shop (visitor tokens signed with
+/// ticket source ticketland, managers mia and max, and site shop (visitor tokens signed with
 /// <see cref="EmptyStoreApi.VisitorTokenKey"/>).
 /// </summary>
 public class ApiProcessSite : IAsyncLifetime
@@ -40,7 +40,7 @@ public class ApiProcessSite : IAsyncLifetime
                 // A Bayeux long poll held 5 s, so that clients going away end theirs soon.
                 ["Faye:ConnectTimeout"] = "00:00:05",
             },
-            [("alice", "user"), ("ops", "operator"), ("ci", "deploy-source"), ("ticketland", "ticket-source"), ("mia", "manager"), ("shop", "site")]);
+            [("alice", "user"), ("ops", "operator"), ("ci", "deploy-source"), ("ticketland", "ticket-source"), ("mia", "manager"), ("shop", "site"), ("max", "manager")]);
         try
         {
             // Pages and lists read once: every read model must serve before a test starts.

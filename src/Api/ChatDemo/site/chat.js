@@ -60,6 +60,11 @@ function chatSide({ role, headers, ext }) {
       // Read marks on my messages come from the other side's reads, not from my own.
       const other = role === 'visitor' ? opened.managerId : opened.visitorId;
       if (data.entity === 'message' && data.action === 'read' && data.readerId === other) readUpTo(data.upToMessageId);
+      // Handed to another manager: the visitor chats with them, and their read marks count from now.
+      if (data.entity === 'conversation' && data.action === 'transferred') {
+        opened.managerId = data.conversation.managerId;
+        if (role === 'visitor') $('status').textContent = `Chatting with ${opened.managerId}`;
+      }
     });
     await new Promise((resolve, reject) => channel.then(resolve, reject));
     // Read-your-writes: a chat just opened is in the read model once its position is.
