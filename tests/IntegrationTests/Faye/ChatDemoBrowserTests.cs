@@ -44,16 +44,8 @@ public sealed class ChatDemoBrowserTests(BrowserSite site) : IClassFixture<Brows
     [Fact]
     public async Task A_chat_handed_to_another_manager_says_so_in_the_widget_which_shows_their_reply_and_read_mark()
     {
-        var (mia, max, ops) = (site.Api.ClientFor("mia"), site.Api.ClientFor("max"), site.Api.ClientFor("ops"));
-        (await mia.PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true })).EnsureSuccessStatusCode();
-        var visitor = $"handed-{Guid.NewGuid():N}"[..16];
-        var token = (await (await site.Api.ClientFor("shop").PostAsJsonAsync("/api/visitor-tokens", new { visitorId = visitor })).JsonAsync(HttpStatusCode.OK)).GetProperty("token").GetString();
-        var widget = await site.Browser.NewPageAsync(site.Api.BaseAddress);
-        await widget.GotoAsync($"/chat-demo/visitor.html?visitor={visitor}&token={token}");
-        await Assertions.Expect(widget.Locator("#status")).ToHaveTextAsync("Online");
-        await widget.GetByRole(AriaRole.Button, new() { Name = "Start chat" }).ClickAsync();
-        await Assertions.Expect(widget.Locator("#status")).ToHaveTextAsync("Chatting with mia");
-        var conversation = (await (await mia.GetAsync($"/api/conversations?visitorId={visitor}")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Single().GetProperty("id").GetGuid();
+        var (max, ops) = (site.Api.ClientFor("max"), site.Api.ClientFor("ops"));
+        var (widget, conversation) = await ChatWithMiaAsync("handed", site.Api.BaseAddress, (visitor, token) => $"/chat-demo/visitor.html?visitor={visitor}&token={token}");
 
         (await max.PutAsJsonAsync("/api/managers/max/duty", new { onDuty = true })).EnsureSuccessStatusCode();
         try
@@ -81,21 +73,30 @@ public sealed class ChatDemoBrowserTests(BrowserSite site) : IClassFixture<Brows
     [Fact]
     public async Task A_shops_page_embedding_the_widget_from_the_api_host_opens_a_chat_and_gets_the_managers_reply_live()
     {
+        // Another origin: Faye shakes hands by callback-polling, and the REST calls pass CORS.
+        var (widget, conversation) = await ChatWithMiaAsync("shopper", site.Shop.Address, (visitor, token) => $"/shop.html?visitor={visitor}&token={token}");
+        (await site.Api.ClientFor("mia").PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { content = "We open at ten." })).EnsureSuccessStatusCode();
+
+        await Assertions.Expect(widget.Locator("#messages li.theirs")).ToHaveTextAsync("We open at ten.");
+        widget.Url.Should().StartWith(site.Shop.Origin, "the page is the shop's, not the API host's");
+    }
+
+    /// <summary>
+    /// Mia on duty, and a new visitor's widget, loaded from <paramref name="origin"/> at the page
+    /// <paramref name="pageFor"/> names for the visitor and their token, that has started a chat with her.
+    /// </summary>
+    private async Task<(IPage Widget, Guid Conversation)> ChatWithMiaAsync(string visitorPrefix, Uri origin, Func<string, string, string> pageFor)
+    {
         var mia = site.Api.ClientFor("mia");
         (await mia.PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true })).EnsureSuccessStatusCode();
-        var visitor = $"shopper-{Guid.NewGuid():N}"[..16];
-        var token = (await (await site.Api.ClientFor("shop").PostAsJsonAsync("/api/visitor-tokens", new { visitorId = visitor })).JsonAsync(HttpStatusCode.OK)).GetProperty("token").GetString();
-        var widget = await site.Browser.NewPageAsync(site.Shop.Address);
-
-        // Another origin: Faye shakes hands by callback-polling, and the REST calls pass CORS.
-        await widget.GotoAsync($"/shop.html?visitor={visitor}&token={token}");
+        var visitor = $"{visitorPrefix}-{Guid.NewGuid():N}"[..16];
+        var token = (await (await site.Api.ClientFor("shop").PostAsJsonAsync("/api/visitor-tokens", new { visitorId = visitor })).JsonAsync(HttpStatusCode.OK)).GetProperty("token").GetString()!;
+        var widget = await site.Browser.NewPageAsync(origin);
+        await widget.GotoAsync(pageFor(visitor, token));
         await Assertions.Expect(widget.Locator("#status")).ToHaveTextAsync("Online");
         await widget.GetByRole(AriaRole.Button, new() { Name = "Start chat" }).ClickAsync();
         await Assertions.Expect(widget.Locator("#status")).ToHaveTextAsync("Chatting with mia");
         var conversation = (await (await mia.GetAsync($"/api/conversations?visitorId={visitor}")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Single().GetProperty("id").GetGuid();
-        (await mia.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { content = "We open at ten." })).EnsureSuccessStatusCode();
-
-        await Assertions.Expect(widget.Locator("#messages li.theirs")).ToHaveTextAsync("We open at ten.");
-        widget.Url.Should().StartWith(site.Shop.Origin, "the page is the shop's, not the API host's");
+        return (widget, conversation);
     }
 }
