@@ -39,6 +39,7 @@ builder.Services.AddPersonalDataProtection();
 builder.Services.AddAdapters();
 builder.Services.AddUseCases();
 builder.Services.AddProjections();
+builder.Services.AddChatHandover();
 if (builder.Configuration.GetValue<bool>("Deliveries:Enabled"))
 {
     builder.Services.AddDeliveryScheduler();

@@ -64,6 +64,9 @@ public static class ProjectionServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Handing the chats of a manager who leaves duty to those still on it (ADR 0009).</summary>
+    public static IServiceCollection AddChatHandover(this IServiceCollection services) => services.AddHostedService<ChatHandover>();
+
     /// <summary>Handing due deliveries to the delivery saga from this node when Deliveries:Enabled.</summary>
     public static IServiceCollection AddDeliveryScheduler(this IServiceCollection services)
     {

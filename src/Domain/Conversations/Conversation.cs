@@ -119,7 +119,7 @@ public sealed record Conversation(
 
         RequireOpen();
         // Handing it to whoever has it already changes nothing, so a retried transfer is harmless.
-        if (transfer.ToManagerId == ManagerId)
+        if (transfer.ToManagerId == ManagerId || (transfer.FromManagerId is { } from && from != ManagerId))
         {
             return [];
         }

@@ -17,8 +17,11 @@ public sealed record HideChatMessage(Guid ConversationId, Guid MessageId, string
 
 /// <summary>
 /// Hand the chat to <paramref name="ToManagerId"/>, who must be on duty (<paramref name="ToManagerOnDuty"/>, from the
-/// roster): its manager may, and operators (<paramref name="IsOperator"/>) may for any chat.
+/// roster): its manager may, and operators (<paramref name="IsOperator"/>) may for any chat. With
+/// <paramref name="FromManagerId"/> (a hand-over when that manager leaves duty), only while the
+/// chat is still theirs: repeated after it moved on, it changes nothing.
 /// </summary>
-public sealed record TransferConversation(Guid ConversationId, string ToManagerId, bool ToManagerOnDuty, string RequestedBy, bool IsOperator, DateTimeOffset At) : IConversationCommand;
+public sealed record TransferConversation(
+    Guid ConversationId, string ToManagerId, bool ToManagerOnDuty, string RequestedBy, bool IsOperator, DateTimeOffset At, string? FromManagerId = null) : IConversationCommand;
 
 public sealed record CloseConversation(Guid ConversationId, string ClosedBy, DateTimeOffset At) : IConversationCommand;

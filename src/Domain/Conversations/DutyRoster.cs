@@ -39,16 +39,18 @@ public sealed record DutyRoster(ImmutableList<string> OnDuty, string? LastRouted
         _ => throw new InvalidOperationException($"Unknown duty command {command.GetType().Name}."),
     };
 
-    private string NextInTurn()
+    /// <summary>
+    /// Who takes each of <paramref name="count"/> chats handed on, in turn from the next manager
+    /// (as new chats would go); none when nobody is on duty. The turn itself does not move: a
+    /// hand-over is no new chat.
+    /// </summary>
+    public IReadOnlyList<string> InTurn(int count)
     {
-        if (OnDuty.IsEmpty)
-        {
-            throw new ChatOfflineException();
-        }
-
         var last = LastRoutedTo is null ? -1 : OnDuty.IndexOf(LastRoutedTo);
-        return OnDuty[(last + 1) % OnDuty.Count];
+        return OnDuty.IsEmpty ? [] : [.. Enumerable.Range(last + 1, count).Select(n => OnDuty[n % OnDuty.Count])];
     }
+
+    private string NextInTurn() => InTurn(1) is [var next] ? next : throw new ChatOfflineException();
 
     private static DutyRoster Evolve(DutyRoster roster, IDutyEvent @event) => @event switch
     {

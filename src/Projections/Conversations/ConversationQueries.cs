@@ -68,6 +68,17 @@ public sealed class ConversationQueries([FromKeyedServices(ReadModelQueries.Data
         return rows.Count == 0 ? null : rows[0];
     }
 
+    /// <summary>
+    /// The open conversations of managers who have left duty, oldest first, each with its manager:
+    /// all of them, as a hand-over must leave none behind.
+    /// </summary>
+    public Task<IReadOnlyList<(Guid Id, string ManagerId)>> OpenChatsOfManagersOffDutyAsync(CancellationToken ct) =>
+        dataSource.QueryAsync($"""
+            SELECT c.conversation_id, c.manager_id FROM rm.conversations c JOIN rm.managers m ON m.manager_id = c.manager_id
+            WHERE NOT m.on_duty AND c.status = '{ConversationsProjection.Open}' ORDER BY c.opened_at
+            """,
+            r => (r.GetGuid(0), r.GetString(1)), ct);
+
     public Task<IReadOnlyList<ManagerRow>> ManagersAsync(CancellationToken ct) =>
         dataSource.QueryAsync($"""
             SELECT m.manager_id, m.on_duty, m.since,

@@ -10,7 +10,7 @@ namespace EventSourced.IntegrationTests.Support;
 
 /// <summary>
 /// The real API host (the whole HTTP pipeline) over a fresh, empty database of its own, with
-/// users (and chat visitors) alice, bob, vera and vlad, managers mia and max, operator ops,
+/// users (and chat visitors) alice, bob, vera and vlad, managers mia, max and ann, operator ops,
 /// deploy source ci (reporting through every deploy source), the Qloud hook's own key qloud,
 /// ticket source ticketland, and site shop (which mints visitor tokens).
 /// </summary>
@@ -18,7 +18,7 @@ public class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private static readonly (string Subject, string Role, string[] Sources)[] Identities =
     [
-        ("alice", "user", []), ("bob", "user", []), ("vera", "user", []), ("vlad", "user", []), ("mia", "manager", []), ("max", "manager", []), ("ops", "operator", []),
+        ("alice", "user", []), ("bob", "user", []), ("vera", "user", []), ("vlad", "user", []), ("mia", "manager", []), ("max", "manager", []), ("ann", "manager", []), ("ops", "operator", []),
         ("ci", "deploy-source", ["api", "qloud", "http"]), ("qloud", "deploy-source", []), ("ticketland", "ticket-source", []), ("shop", "site", []),
     ];
 

@@ -109,4 +109,14 @@ public sealed class ConversationTests
         FluentActions.Invoking(() => Decide(new TransferConversation(Id, "max", true, "ops", true, At))).Should().Throw<ConversationNotFoundException>();
         Decide(new TransferConversation(Id, "max", true, "ops", true, At), Opened).Should().Equal(new ConversationTransferred(Id, "mia", "max", "ops", At));
     }
+
+    [Fact]
+    public void A_hand_over_from_a_manager_who_left_duty_moves_the_chat_only_while_it_is_still_theirs()
+    {
+        var handOver = new TransferConversation(Id, "max", true, "chat-handover", true, At, FromManagerId: "mia");
+
+        Decide(handOver, Opened).Should().Equal(new ConversationTransferred(Id, "mia", "max", "chat-handover", At));
+        Decide(handOver with { ToManagerId = "ann" }, Opened, new ConversationTransferred(Id, "mia", "max", "ops", At))
+            .Should().BeEmpty("an operator moved it on already");
+    }
 }

@@ -45,4 +45,16 @@ public sealed class DutyRosterTests
         Decide(new SetDuty("mia", false, At)).Should().BeEmpty();
         Decide(new SetDuty("mia", false, At), on).Should().Equal(new ManagerWentOffDuty("mia", At));
     }
+
+    [Fact]
+    public void Chats_handed_on_go_in_turn_from_the_next_manager_and_leave_the_turn_where_it_was()
+    {
+        IDutyEvent[] history = [new ManagerWentOnDuty("mia", At), new ManagerWentOnDuty("max", At), new ManagerWentOnDuty("ann", At),
+            new ConversationRouted(Guid.NewGuid(), "v", "mia", At)];
+        var roster = DutyRoster.Decider.Fold(history);
+
+        roster.InTurn(4).Should().Equal("max", "ann", "mia", "max");
+        Route(history).Should().Be("max");
+        DutyRoster.Empty.InTurn(2).Should().BeEmpty();
+    }
 }

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EventSourced.Domain.Conversations;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+using Npgsql;
+
+namespace EventSourced.IntegrationTests.Api;
+
+/// <summary>Chats of a manager who leaves duty go to the managers on duty (ADR 0009): mia, max and ann are managers.</summary>
+public sealed class ChatHandoverTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
+{
+    private readonly HttpClient _ops = api.ClientFor("ops");
+
+    [Fact]
+    public async Task A_manager_who_leaves_duty_hands_each_open_chat_in_turn_to_those_on_duty_and_a_closed_chat_stays()
+    {
+        await SetDutyAsync(("mia", true), ("max", true), ("ann", true));
+        var (first, second, closed) = (Visitor(), Visitor(), Visitor());
+        var firstId = await OpenAsync("ann", first);
+        await OpenAsync("ann", second);
+        var closedId = await OpenAsync("ann", closed);
+        (await api.ClientFor("ann").PostAsync($"/api/conversations/{closedId}/close", null)).EnsureSuccessStatusCode();
+
+        await SetDutyAsync(("ann", false));
+
+        await Eventually.HoldsAsync(async () => await ManagerOfAsync(first) == "mia" && await ManagerOfAsync(second) == "max", "ann's open chats handed to mia, then max");
+        (await ManagerOfAsync(closed)).Should().Be("ann");
+        var handedOver = (await api.StreamAsync(Conversation.StreamId(firstId))).Single(e => e.Type == "conversation_transferred");
+        using var data = JsonDocument.Parse(handedOver.Data);
+        (data.RootElement.GetProperty("fromManagerId").GetString(), data.RootElement.GetProperty("transferredBy").GetString()).Should().Be(("ann", "chat-handover"));
+        (await api.ClientFor("mia").PostAsJsonAsync($"/api/conversations/{firstId}/messages", new { content = "Mia here, ann has left for today" }))
+            .StatusCode.Should().Be(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task Chats_left_while_nobody_was_on_duty_stay_until_a_manager_comes_on_duty_who_then_takes_them()
+    {
+        await SetDutyAsync(("mia", false), ("ann", false), ("max", true));
+        var visitor = Visitor();
+        await OpenAsync("max", visitor);
+
+        var left = await SetDutyAsync(("max", false));
+        await Eventually.HoldsAsync(async () => await HandoverCheckpointAsync() >= left, "the hand-over passed max leaving duty");
+        (await ManagerOfAsync(visitor)).Should().Be("max", "nobody was on duty to take it");
+
+        await SetDutyAsync(("mia", true));
+        await Eventually.HoldsAsync(async () => await ManagerOfAsync(visitor) == "mia", "max's chat handed to mia when she came on duty");
+    }
+
+    private static string Visitor() => $"guest-{Guid.NewGuid():N}";
+
+    /// <returns>The position of the last change.</returns>
+    private async Task<long> SetDutyAsync(params (string Manager, bool OnDuty)[] changes)
+    {
+        var position = 0L;
+        foreach (var (manager, onDuty) in changes)
+        {
+            var set = await (await api.ClientFor(manager).PutAsJsonAsync($"/api/managers/{manager}/duty", new { onDuty })).JsonAsync(HttpStatusCode.OK);
+            position = set.GetProperty("position").ValueKind == JsonValueKind.Number ? set.GetProperty("position").GetInt64() : position;
+        }
+
+        return position;
+    }
+
+    private async Task<Guid> OpenAsync(string manager, string visitor) =>
+        (await (await api.ClientFor(manager).PostAsJsonAsync("/api/conversations", new { visitorId = visitor })).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+    private async Task<string?> ManagerOfAsync(string visitor)
+    {
+        var chats = await (await _ops.GetAsync($"/api/conversations?visitorId={visitor}")).JsonAsync(HttpStatusCode.OK);
+        // Null while the read model has not caught up with the opening.
+        return chats.EnumerateArray().Select(c => c.GetProperty("managerId").GetString()).SingleOrDefault();
+    }
+
+    private async Task<long> HandoverCheckpointAsync()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(api.Database.ConnectionString);
+        await using var command = dataSource.CreateCommand("SELECT position FROM proj.reactor_checkpoints WHERE name = 'chat-handover'");
+        return await command.ExecuteScalarAsync() as long? ?? 0;
+    }
+}
