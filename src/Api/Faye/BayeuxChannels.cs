@@ -10,7 +10,7 @@ namespace EventSourced.Api.Faye;
 /// Who a Bayeux client is (credentials in the message ext: a visitor token or an API key), and
 /// which of the chat's channels it may hear:
 /// - /service/{visitorId} and /notifications/{visitorId}: that visitor;
-/// - /service/*: managers (and operators), to learn of every chat opened;
+/// - /service/*: managers (and operators), to learn of every chat opened or handed on;
 /// - /conversations/{id}: the chat's participants (and operators).
 /// Nothing else, and no client publishes (docs/adr/0023).
 /// </summary>

@@ -104,6 +104,16 @@ public sealed partial class BayeuxFeed(IEventStore store, EventTypeRegistry regi
                     ["entity"] = "conversation", ["action"] = "transferred",
                     ["conversation"] = new JsonObject { ["id"] = e.ConversationId, ["managerId"] = e.ToManagerId, ["previousManagerId"] = e.FromManagerId },
                 });
+                // Managers hear it on /service/* as they hear a chat opened: the desk of the one
+                // who now has it lists it (a hand-over when a manager leaves duty comes unasked).
+                if (e.VisitorId is { } visitorId)
+                {
+                    var handed = Opened(e.ConversationId, visitorId, e.ToManagerId, position);
+                    handed["action"] = "transferred";
+                    handed["conversation"]!["previousManagerId"] = e.FromManagerId;
+                    yield return ($"/service/{visitorId}", handed);
+                }
+
                 break;
             case ConversationClosed e:
                 yield return ($"/conversations/{e.ConversationId}", new JsonObject { ["entity"] = "conversation", ["action"] = "closed", ["conversation"] = new JsonObject { ["id"] = e.ConversationId } });

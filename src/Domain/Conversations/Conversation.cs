@@ -125,7 +125,7 @@ public sealed record Conversation(
         }
 
         return transfer.ToManagerOnDuty
-            ? [new ConversationTransferred(Id, ManagerId, transfer.ToManagerId, transfer.RequestedBy, transfer.At)]
+            ? [new ConversationTransferred(Id, ManagerId, transfer.ToManagerId, transfer.RequestedBy, transfer.At, VisitorId)]
             : throw new ManagerNotOnDutyException(transfer.ToManagerId);
     }
 

@@ -29,6 +29,8 @@ public sealed record ChatMessagesRead(Guid ConversationId, string ReaderId, Guid
 public sealed record ChatMessageHidden(Guid ConversationId, Guid MessageId, string? HiddenFor, string HiddenBy, DateTimeOffset HiddenAt) : IConversationEvent;
 
 /// <summary>The chat was handed from one manager to another, who takes part from now on (the first no longer does).</summary>
-public sealed record ConversationTransferred(Guid ConversationId, string FromManagerId, string ToManagerId, string TransferredBy, DateTimeOffset TransferredAt) : IConversationEvent;
+/// <param name="VisitorId">The chat's visitor, so a managers' desk learns of the chat it now has (null in the first such events).</param>
+public sealed record ConversationTransferred(
+    Guid ConversationId, string FromManagerId, string ToManagerId, string TransferredBy, DateTimeOffset TransferredAt, string? VisitorId = null) : IConversationEvent;
 
 public sealed record ConversationClosed(Guid ConversationId, string ClosedBy, DateTimeOffset ClosedAt) : IConversationEvent;

@@ -81,21 +81,36 @@ public sealed class BayeuxProtocolTests(EmptyStoreApi api) : IClassFixture<Empty
             (await api.ClientFor(manager).PutAsJsonAsync($"/api/managers/{manager}/duty", new { onDuty = true })).EnsureSuccessStatusCode();
         }
 
-        var opened = await (await api.ClientFor("mia").PostAsJsonAsync("/api/conversations", new { visitorId = $"guest-{Guid.NewGuid():N}" })).JsonAsync(HttpStatusCode.Created);
+        var visitor = $"guest-{Guid.NewGuid():N}";
+        var opened = await (await api.ClientFor("mia").PostAsJsonAsync("/api/conversations", new { visitorId = visitor })).JsonAsync(HttpStatusCode.Created);
         var id = opened.GetProperty("id").GetGuid();
         var from = opened.GetProperty("managerId").GetString()!;
         var to = from == "mia" ? "max" : "mia";
-        var clientId = await HandshakeAsync(new { apiKey = $"test-key-{from}" });
-        var subscribed = await ExchangeAsync(new { channel = "/meta/subscribe", clientId, subscription = $"/conversations/{id}" });
-        subscribed.GetProperty("successful").GetBoolean().Should().BeTrue(subscribed.ToString());
+        var participant = await SubscribedAsync(from, $"/conversations/{id}");
+        // The desk of the manager who gets it hears of it as of a chat opened.
+        var desk = await SubscribedAsync(to, "/service/*");
 
         (await api.ClientFor(from).PostAsJsonAsync($"/api/conversations/{id}/transfer", new { managerId = to })).EnsureSuccessStatusCode();
 
-        var replies = await api.CreateClient().PostAsJsonAsync("/faye", new[] { new { channel = "/meta/connect", clientId, connectionType = "long-polling" } });
-        var pushed = (await replies.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Single(m => m.GetProperty("channel").GetString() == $"/conversations/{id}");
-        var data = pushed.GetProperty("data");
+        var data = await PushedAsync(participant, $"/conversations/{id}");
         (data.GetProperty("entity").GetString(), data.GetProperty("action").GetString()).Should().Be(("conversation", "transferred"));
         (data.GetProperty("conversation").GetProperty("managerId").GetString(), data.GetProperty("conversation").GetProperty("previousManagerId").GetString()).Should().Be((to, from));
+        var listed = (await PushedAsync(desk, $"/service/{visitor}")).GetProperty("conversation");
+        (listed.GetProperty("id").GetGuid(), listed.GetProperty("visitorId").GetString(), listed.GetProperty("managerId").GetString()).Should().Be((id, visitor, to));
+
+        async Task<string> SubscribedAsync(string manager, string subscription)
+        {
+            var clientId = await HandshakeAsync(new { apiKey = $"test-key-{manager}" });
+            var subscribed = await ExchangeAsync(new { channel = "/meta/subscribe", clientId, subscription });
+            subscribed.GetProperty("successful").GetBoolean().Should().BeTrue(subscribed.ToString());
+            return clientId;
+        }
+
+        async Task<JsonElement> PushedAsync(string clientId, string channel)
+        {
+            var replies = await api.CreateClient().PostAsJsonAsync("/faye", new[] { new { channel = "/meta/connect", clientId, connectionType = "long-polling" } });
+            return (await replies.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Single(m => m.GetProperty("channel").GetString() == channel).GetProperty("data");
+        }
     }
 
     [Fact]

@@ -42,16 +42,25 @@ public sealed class ChatDemoBrowserTests(BrowserSite site) : IClassFixture<Brows
     }
 
     [Fact]
-    public async Task A_chat_handed_to_another_manager_says_so_in_the_widget_which_shows_their_reply_and_read_mark()
+    public async Task A_chat_handed_to_another_manager_appears_on_their_desk_and_says_so_in_the_widget_which_shows_their_reply_and_read_mark()
     {
         var (max, ops) = (site.Api.ClientFor("max"), site.Api.ClientFor("ops"));
-        var (widget, conversation) = await ChatWithMiaAsync("handed", site.Api.BaseAddress, (visitor, token) => $"/chat-demo/visitor.html?visitor={visitor}&token={token}");
+        var (widget, conversation, visitor) = await ChatWithMiaAsync("handed", site.Api.BaseAddress, (v, token) => $"/chat-demo/visitor.html?visitor={v}&token={token}");
 
         (await max.PutAsJsonAsync("/api/managers/max/duty", new { onDuty = true })).EnsureSuccessStatusCode();
         try
         {
+            // Max's desk opens after the chat did: only the hand-over's push can list it there.
+            var desk = await site.Browser.NewPageAsync(site.Api.BaseAddress);
+            await desk.GotoAsync($"/chat-demo/desk.html?key={ApiProcess.KeyOf("max")}");
+            await Assertions.Expect(desk.Locator("#status")).ToHaveTextAsync("Online");
+            var chatOnDesk = desk.GetByRole(AriaRole.Button, new() { Name = $"Visitor {visitor}" });
+            await Assertions.Expect(chatOnDesk).ToHaveCountAsync(0);
+
             (await ops.PostAsJsonAsync($"/api/conversations/{conversation}/transfer", new { managerId = "max" })).EnsureSuccessStatusCode();
             await Assertions.Expect(widget.Locator("#status")).ToHaveTextAsync("Chatting with max");
+            await chatOnDesk.ClickAsync();
+            await Assertions.Expect(desk.Locator("#status")).ToHaveTextAsync($"Chatting with visitor {visitor}");
 
             (await max.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { content = "Max here, from billing." })).EnsureSuccessStatusCode();
             await Assertions.Expect(widget.Locator("#messages li.theirs")).ToHaveTextAsync("Max here, from billing.");
@@ -74,7 +83,7 @@ public sealed class ChatDemoBrowserTests(BrowserSite site) : IClassFixture<Brows
     public async Task A_shops_page_embedding_the_widget_from_the_api_host_opens_a_chat_and_gets_the_managers_reply_live()
     {
         // Another origin: Faye shakes hands by callback-polling, and the REST calls pass CORS.
-        var (widget, conversation) = await ChatWithMiaAsync("shopper", site.Shop.Address, (visitor, token) => $"/shop.html?visitor={visitor}&token={token}");
+        var (widget, conversation, _) = await ChatWithMiaAsync("shopper", site.Shop.Address, (visitor, token) => $"/shop.html?visitor={visitor}&token={token}");
         (await site.Api.ClientFor("mia").PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { content = "We open at ten." })).EnsureSuccessStatusCode();
 
         await Assertions.Expect(widget.Locator("#messages li.theirs")).ToHaveTextAsync("We open at ten.");
@@ -85,7 +94,7 @@ public sealed class ChatDemoBrowserTests(BrowserSite site) : IClassFixture<Brows
     /// Mia on duty, and a new visitor's widget, loaded from <paramref name="origin"/> at the page
     /// <paramref name="pageFor"/> names for the visitor and their token, that has started a chat with her.
     /// </summary>
-    private async Task<(IPage Widget, Guid Conversation)> ChatWithMiaAsync(string visitorPrefix, Uri origin, Func<string, string, string> pageFor)
+    private async Task<(IPage Widget, Guid Conversation, string Visitor)> ChatWithMiaAsync(string visitorPrefix, Uri origin, Func<string, string, string> pageFor)
     {
         var mia = site.Api.ClientFor("mia");
         (await mia.PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true })).EnsureSuccessStatusCode();
@@ -97,6 +106,6 @@ public sealed class ChatDemoBrowserTests(BrowserSite site) : IClassFixture<Brows
         await widget.GetByRole(AriaRole.Button, new() { Name = "Start chat" }).ClickAsync();
         await Assertions.Expect(widget.Locator("#status")).ToHaveTextAsync("Chatting with mia");
         var conversation = (await (await mia.GetAsync($"/api/conversations?visitorId={visitor}")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Single().GetProperty("id").GetGuid();
-        return (widget, conversation);
+        return (widget, conversation, visitor);
     }
 }

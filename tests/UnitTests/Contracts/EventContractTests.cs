@@ -51,7 +51,7 @@ public sealed class EventContractTests
         new ChatMessageRejected(Id, Id, "visitor-1", ChatRole.Visitor, "see spam.com", "link_from_visitor", At, "visitor-1"),
         new ChatMessagesRead(Id, "manager-1", Id, At),
         new ChatMessageHidden(Id, Id, "manager-1", "manager-1", At),
-        new ConversationTransferred(Id, "manager-1", "manager-2", "ops", At),
+        new ConversationTransferred(Id, "manager-1", "manager-2", "ops", At, "visitor-1"),
         new ConversationClosed(Id, "manager-1", At),
         new ManagerWentOnDuty("manager-1", At),
         new ManagerWentOffDuty("manager-1", At),

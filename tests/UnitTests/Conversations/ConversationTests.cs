@@ -89,7 +89,7 @@ public sealed class ConversationTests
     [Fact]
     public void Its_manager_hands_the_chat_to_a_manager_on_duty_who_then_takes_part_instead()
     {
-        var transferred = new ConversationTransferred(Id, "mia", "max", "mia", At);
+        var transferred = new ConversationTransferred(Id, "mia", "max", "mia", At, "vera");
 
         Decide(new TransferConversation(Id, "max", true, "mia", false, At), Opened).Should().Equal(transferred);
         Decide(new PostChatMessage(Id, Second, "max", "Hello", null, At), Opened, transferred).Should().ContainSingle().Which.Should().BeOfType<ChatMessagePosted>();
@@ -107,7 +107,7 @@ public sealed class ConversationTests
         FluentActions.Invoking(() => Decide(new TransferConversation(Id, "max", true, "ops", true, At), Opened, new ConversationClosed(Id, "mia", At)))
             .Should().Throw<ConversationClosedException>();
         FluentActions.Invoking(() => Decide(new TransferConversation(Id, "max", true, "ops", true, At))).Should().Throw<ConversationNotFoundException>();
-        Decide(new TransferConversation(Id, "max", true, "ops", true, At), Opened).Should().Equal(new ConversationTransferred(Id, "mia", "max", "ops", At));
+        Decide(new TransferConversation(Id, "max", true, "ops", true, At), Opened).Should().Equal(new ConversationTransferred(Id, "mia", "max", "ops", At, "vera"));
     }
 
     [Fact]
@@ -115,8 +115,8 @@ public sealed class ConversationTests
     {
         var handOver = new TransferConversation(Id, "max", true, "chat-handover", true, At, FromManagerId: "mia");
 
-        Decide(handOver, Opened).Should().Equal(new ConversationTransferred(Id, "mia", "max", "chat-handover", At));
-        Decide(handOver with { ToManagerId = "ann" }, Opened, new ConversationTransferred(Id, "mia", "max", "ops", At))
+        Decide(handOver, Opened).Should().Equal(new ConversationTransferred(Id, "mia", "max", "chat-handover", At, "vera"));
+        Decide(handOver with { ToManagerId = "ann" }, Opened, new ConversationTransferred(Id, "mia", "max", "ops", At, "vera"))
             .Should().BeEmpty("an operator moved it on already");
     }
 }

@@ -16,8 +16,10 @@ function list(conversation) {
   $('conversations').prepend(li);
 }
 
-// Every chat opened from now on, then the open ones already there.
-const service = chat.faye.subscribe('/service/*', data => { if (data.entity === 'conversation' && data.action === 'opened') list(data.conversation); });
+// Every chat opened or handed on from now on, then the open ones already there.
+const service = chat.faye.subscribe('/service/*', data => {
+  if (data.entity === 'conversation' && ['opened', 'transferred'].includes(data.action)) list(data.conversation);
+});
 service.then(async () => {
   $('status').textContent = 'Online';
   for (const c of await chat.rest('GET', '/api/conversations?status=open')) list(c);
