@@ -21,7 +21,8 @@ public sealed class ConversationsProjection : IProjection
     public string Name => "conversations";
 
     // 2: the last message's time is read from the messages, so posting a message is one plain insert.
-    public int Version => 2;
+    // 3: each manager's read mark is kept, for a chat handed back to a manager who had read it.
+    public int Version => 3;
 
     public EventFilter Filter { get; } = EventFilter.ForCategory("conversation", "subject");
 
@@ -36,7 +37,9 @@ public sealed class ConversationsProjection : IProjection
             opened_at         timestamptz NOT NULL,
             closed_at         timestamptz,
             visitor_read_seq  bigint      NOT NULL DEFAULT -1,
-            manager_read_seq  bigint      NOT NULL DEFAULT -1);
+            manager_read_seq  bigint      NOT NULL DEFAULT -1,
+            -- Every manager's read mark, by manager id: the current one's is manager_read_seq.
+            manager_read_seqs jsonb       NOT NULL DEFAULT jsonb_build_object());
         CREATE TABLE {table}{Messages} (
             conversation_id      uuid        NOT NULL,
             seq                  bigint      NOT NULL,
@@ -84,7 +87,8 @@ public sealed class ConversationsProjection : IProjection
                 write.Execute($"""
                     UPDATE {t} SET
                         visitor_read_seq = CASE WHEN visitor_id = $2 THEN m.seq ELSE visitor_read_seq END,
-                        manager_read_seq = CASE WHEN manager_id = $2 THEN m.seq ELSE manager_read_seq END
+                        manager_read_seq = CASE WHEN manager_id = $2 THEN m.seq ELSE manager_read_seq END,
+                        manager_read_seqs = CASE WHEN manager_id = $2 THEN manager_read_seqs || jsonb_build_object($2::text, m.seq) ELSE manager_read_seqs END
                     FROM (SELECT seq FROM {t}{Messages} WHERE message_id = $3) m
                     WHERE conversation_id = $1
                     """, e.ConversationId, e.ReaderId, e.UpToMessageId);
@@ -99,8 +103,10 @@ public sealed class ConversationsProjection : IProjection
                 write.Execute($"UPDATE {t}{Messages} m SET content = $2 FROM {t} c WHERE c.conversation_id = m.conversation_id AND c.visitor_id = $1", visitor, Withheld.Erased);
                 break;
             case ConversationTransferred e:
-                // The new manager has read nothing of it yet.
-                write.Execute($"UPDATE {t} SET manager_id = $2, manager_read_seq = -1 WHERE conversation_id = $1", e.ConversationId, e.ToManagerId);
+                // The new manager has read what they read when it was theirs before, else nothing.
+                write.Execute(
+                    $"UPDATE {t} SET manager_id = $2, manager_read_seq = coalesce((manager_read_seqs ->> $2::text)::bigint, -1) WHERE conversation_id = $1",
+                    e.ConversationId, e.ToManagerId);
                 break;
             case ConversationClosed e:
                 write.Execute($"UPDATE {t} SET status = '{Closed}', closed_at = $2 WHERE conversation_id = $1", e.ConversationId, e.ClosedAt);

@@ -8,7 +8,7 @@ using Npgsql;
 
 namespace EventSourced.IntegrationTests.Api;
 
-/// <summary>Chats of a manager who leaves duty go to the managers on duty (ADR 0009): mia, max and ann are managers.</summary>
+/// <summary>Chats handed from manager to manager (ADR 0009): mia, max and ann are managers, vlad a visitor.</summary>
 public sealed class ChatHandoverTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
 {
     private readonly HttpClient _ops = api.ClientFor("ops");
@@ -49,7 +49,28 @@ public sealed class ChatHandoverTests(EmptyStoreApi api) : IClassFixture<EmptySt
         await Eventually.HoldsAsync(async () => await ManagerOfAsync(visitor) == "mia", "max's chat handed to mia when she came on duty");
     }
 
+    [Fact]
+    public async Task A_chat_handed_back_to_a_manager_is_unread_for_them_only_from_where_they_had_read()
+    {
+        await SetDutyAsync(("mia", true), ("max", true));
+        var (mia, vlad) = (api.ClientFor("mia"), api.ClientFor("vlad"));
+        var id = await OpenAsync("mia", "vlad");
+        await PostAsync(vlad, id, "Hello?");
+        var read = await PostAsync(vlad, id, "Anyone there?");
+        (await mia.PostAsync($"/api/conversations/{id}/messages/{read}/read", null)).EnsureSuccessStatusCode();
+        await PostAsync(vlad, id, "I need a refund");
+
+        (await _ops.PostAsJsonAsync($"/api/conversations/{id}/transfer", new { managerId = "max" })).EnsureSuccessStatusCode();
+        var back = await (await _ops.PostAsJsonAsync($"/api/conversations/{id}/transfer", new { managerId = "mia" })).JsonAsync(HttpStatusCode.OK);
+
+        var listed = await (await mia.GetAsync($"/api/conversations?status=open&minPosition={back.GetProperty("position").GetInt64()}")).JsonAsync(HttpStatusCode.OK);
+        listed.EnumerateArray().Single(c => c.GetProperty("id").GetGuid() == id).GetProperty("unread").GetInt32().Should().Be(1, "mia had read all but the last");
+    }
+
     private static string Visitor() => $"guest-{Guid.NewGuid():N}";
+
+    private static async Task<Guid> PostAsync(HttpClient client, Guid conversation, string content) =>
+        (await (await client.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { content })).JsonAsync(HttpStatusCode.Created)).GetProperty("messageId").GetGuid();
 
     /// <returns>The position of the last change.</returns>
     private async Task<long> SetDutyAsync(params (string Manager, bool OnDuty)[] changes)
