@@ -15,10 +15,6 @@ namespace EventSourced.Infrastructure.EventStoreDb;
 /// </summary>
 internal sealed class StreamsCalls(ClusterNodes nodes, EventStoreDbConnectionString settings)
 {
-    // HTTP/2 error codes (RFC 9113, section 7).
-    private const long NoError = 0x0;
-    private const long InternalError = 0x2;
-
     /// <summary>The options message, then the proposed events; the server's one answer.</summary>
     public Task<AppendResp> AppendAsync(IReadOnlyList<AppendReq> requests, CancellationToken ct) =>
         WithFailoverAsync("Append", write: true, client => AppendOnceAsync(client, requests, ct), ct);
@@ -133,7 +129,7 @@ internal sealed class StreamsCalls(ClusterNodes nodes, EventStoreDbConnectionStr
         }
 
         // Lost, not ready, or a node that knows no leader (an election under way).
-        if (e.StatusCode is StatusCode.Unavailable or StatusCode.Unknown || ConnectionDropped(e))
+        if (e.StatusCode is StatusCode.Unavailable or StatusCode.Unknown || EventStoreDbException.ConnectionDropped(e))
         {
             nodes.Rediscover();
             return true;
@@ -141,14 +137,6 @@ internal sealed class StreamsCalls(ClusterNodes nodes, EventStoreDbConnectionStr
 
         return false;
     }
-
-    // A node going down closes its connections (HTTP/2 GOAWAY, NO_ERROR) or resets the calls on
-    // them (INTERNAL_ERROR), and a call caught so fails as Internal with that inside: the node is
-    // lost, it did not answer. Not so a failed TLS handshake or a protocol error, Internal too:
-    // they stay as they are however often the call is made again.
-    private static bool ConnectionDropped(RpcException e) =>
-        e.StatusCode == StatusCode.Internal
-        && e.Status.DebugException is HttpRequestException { InnerException: HttpProtocolException { ErrorCode: NoError or InternalError } };
 
     // A caller that gave up sees OperationCanceledException, as from every other store call; the
     // client's own option for that would turn a missed deadline into one too.

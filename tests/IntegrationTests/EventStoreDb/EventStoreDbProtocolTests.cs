@@ -58,11 +58,24 @@ public sealed class EventStoreDbProtocolTests(FakeEventStoreDbBackend backend) :
     }
 
     [Fact]
+    public async Task A_call_whose_connection_drops_on_a_single_node_is_a_transient_error_and_the_next_call_is_served()
+    {
+        var stream = Events.NewStream("reset");
+
+        var dropped = (await Store.Invoking(s => s.AppendAsync(stream, ExpectedVersion.NoStream, Events.Many(1))).Should().ThrowAsync<EventStoreDbException>()).Which;
+
+        (dropped.Status, dropped.CutShort, dropped.IsTransient).Should().Be((StatusCode.Internal, true, true), "the API answers 503: retry");
+        await Store.AppendAsync(stream, ExpectedVersion.NoStream, Events.Many(1));
+        (await Store.ReadStreamAsync(stream, ReadDirection.Forward, 0, 10)).Should().ContainSingle("the dropped append stored nothing; the next was served");
+    }
+
+    [Fact]
     public async Task A_compressed_frame_that_was_not_asked_for_is_an_internal_error()
     {
         var read = () => Store.ReadStreamAsync("garbage-1", ReadDirection.Forward, 0, 1);
 
-        (await read.Should().ThrowAsync<EventStoreDbException>()).Which.Status.Should().Be(StatusCode.Internal);
+        var error = (await read.Should().ThrowAsync<EventStoreDbException>()).Which;
+        (error.Status, error.IsTransient).Should().Be((StatusCode.Internal, false), "the same answer would come again");
     }
 
     [Fact]
