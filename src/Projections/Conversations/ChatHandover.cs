@@ -3,7 +3,6 @@ using EventSourced.Application.EventStore;
 using EventSourced.Domain.Conversations;
 using EventSourced.Domain.Deciding;
 using EventSourced.Projections.Runner;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -11,60 +10,28 @@ namespace EventSourced.Projections.Conversations;
 
 /// <summary>
 /// Hands the open chats of managers who left duty to the managers on duty, in turn, so that no
-/// visitor writes to someone who has gone (ADR 0009). It follows the roster's duty changes from a
-/// checkpoint saved after each: a manager leaving hands on their chats, and a manager arriving
-/// takes those left behind while nobody was on duty. The chats are read from the read models once
-/// they have caught up with the change. Each hand-over names the manager it takes the chat from,
-/// so doing it again (after a crash, or on a second node) changes nothing.
+/// visitor writes to someone who has gone (ADR 0009). It follows the roster's duty changes: a
+/// manager leaving hands on their chats, and a manager arriving takes those left behind while
+/// nobody was on duty. The chats are read from the read models once they have caught up with the
+/// change. Each hand-over names the manager it takes the chat from, so doing it again (after a
+/// crash, or on a second node) changes nothing.
 /// </summary>
 public sealed partial class ChatHandover(
     IEventStore store, CommandHandler handler, ConversationQueries queries, ProjectionProgress progress,
-    NpgsqlDataSource dataSource, TimeProvider clock, ILogger<ChatHandover> logger) : BackgroundService
+    NpgsqlDataSource dataSource, TimeProvider clock, ILogger<ChatHandover> logger) : Reactor(store, dataSource, clock, logger)
 {
-    /// <summary>Who a hand-over is recorded as made by.</summary>
-    public const string Name = "chat-handover";
+    public override string Name => "chat-handover";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await FollowAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                // The database may be away, or a read model behind: start again from the checkpoint soon.
-                LogFailed(logger, e);
-                await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken);
-            }
-        }
-    }
+    protected override EventFilter Filter { get; } = EventFilter.ForTypes("manager_went_on_duty", "manager_went_off_duty");
 
-    private async Task FollowAsync(CancellationToken ct)
+    protected override async Task ReactAsync(RecordedEvent recorded, CancellationToken ct)
     {
-        await ProjectionSchema.EnsureAsync(dataSource, ct);
-        var checkpoint = (await dataSource.QueryAsync("SELECT position FROM proj.reactor_checkpoints WHERE name = $1", r => r.GetInt64(0), ct, Name))
-            .DefaultIfEmpty(0).Single();
-        await foreach (var change in store.SubscribeToAllAsync(checkpoint, EventFilter.ForTypes("manager_went_on_duty", "manager_went_off_duty"), ct))
-        {
-            await HandOverAsync(change, ct);
-            await using var save = dataSource.CreateCommand(
-                "INSERT INTO proj.reactor_checkpoints (name, position) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET position = excluded.position");
-            save.Parameters.AddWithValue(Name);
-            save.Parameters.AddWithValue(change.Position);
-            await save.ExecuteNonQueryAsync(ct);
-        }
-    }
-
-    private async Task HandOverAsync(RecordedEvent change, CancellationToken ct)
-    {
-        // Who was off duty, and which chats each had, as of the change: every opening and hand-over before it applied.
+        // Who was off duty, and which chats each had, as of this change of duty: every opening and hand-over before it applied.
         foreach (var readModel in new[] { "managers", "conversations" })
         {
-            if (!await progress.WaitForAsync(readModel, change.Position, progress.ReadYourWritesTimeout, ct))
+            if (!await progress.WaitForAsync(readModel, recorded.Position, progress.ReadYourWritesTimeout, ct))
             {
-                throw new TimeoutException($"The {readModel} read model has not reached position {change.Position}, a change of duty.");
+                throw new TimeoutException($"The {readModel} read model has not reached position {recorded.Position}, a change of duty.");
             }
         }
 
@@ -78,11 +45,11 @@ public sealed partial class ChatHandover(
             return;
         }
 
-        var context = new CommandContext(Name, change.Metadata.CorrelationId ?? change.EventId.ToString(), change.EventId.ToString());
+        var context = new CommandContext(Name, recorded.Metadata.CorrelationId ?? recorded.EventId.ToString(), recorded.EventId.ToString());
         for (var n = 0; n < chats.Count; n++)
         {
             var (id, leaver) = chats[n];
-            var handOver = new TransferConversation(id, takers[n], ToManagerOnDuty: true, Name, IsOperator: true, clock.GetUtcNow(), FromManagerId: leaver);
+            var handOver = new TransferConversation(id, takers[n], ToManagerOnDuty: true, Name, IsOperator: true, Clock.GetUtcNow(), FromManagerId: leaver);
             try
             {
                 await handler.HandleAsync(Conversation.Decider, Conversation.StreamId(id), handOver, context, ct: ct);
@@ -100,7 +67,4 @@ public sealed partial class ChatHandover(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Chat {ConversationId} of {Manager}, who left duty, was not handed over")]
     private static partial void LogNotHandedOver(ILogger logger, Exception e, Guid conversationId, string manager);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Chats of managers off duty could not be handed over; starting again from the checkpoint")]
-    private static partial void LogFailed(ILogger logger, Exception e);
 }
