@@ -12,6 +12,9 @@ public static class AdminProjectionEndpoints
         routes.MapGet("/api/admin/projections", StatusAsync).WithTags("Admin").WithName("ProjectionStatus")
             .WithSummary("Each projection's version, generation, checkpoint, lag in events and seconds, state and dead letters.")
             .RequireAuthorization(Roles.Operator);
+        routes.MapGet("/api/admin/reactors", ReactorsAsync).WithTags("Admin").WithName("ReactorStatus")
+            .WithSummary("Each reactor (what acts on events rather than keeping a read model: chats handed over, deploy notifications): its checkpoint and lag in events and seconds.")
+            .RequireAuthorization(Roles.Operator);
         routes.MapPost("/api/admin/projections/{name}/rebuild", RebuildAsync).WithTags("Admin").WithName("RebuildProjection")
             .WithSummary("Rebuilds a projection beside the serving one, which keeps answering queries until the new one has caught up; with ?stream=ID, projects just that stream again in place.")
             .RequireAuthorization(Roles.Operator);
@@ -105,6 +108,9 @@ public static class AdminProjectionEndpoints
 
     private static async Task<Ok<IReadOnlyList<ProjectionStatus>>> StatusAsync(ProjectionStatusQueries queries, CancellationToken ct) =>
         TypedResults.Ok(await queries.AllAsync(ct));
+
+    private static async Task<Ok<IReadOnlyList<ReactorStatus>>> ReactorsAsync(ProjectionStatusQueries queries, CancellationToken ct) =>
+        TypedResults.Ok(await queries.ReactorsAsync(ct));
 }
 
 /// <param name="Generation">The generation being built; it serves once it has caught up.</param>

@@ -21,7 +21,7 @@ public static class ProjectionsCommand
             return 0;
         });
 
-        var status = new Command("status", "Checkpoint, events applied, lag in events and seconds, state and dead letters of every projection");
+        var status = new Command("status", "Checkpoint, events applied, lag in events and seconds, state and dead letters of every projection; then each reactor's checkpoint and lag");
         status.SetAction(async (parse, ct) =>
         {
             await using var provider = services();
@@ -30,8 +30,15 @@ public static class ProjectionsCommand
             foreach (var r in await provider.GetRequiredService<ProjectionStatusQueries>().AllAsync(ct))
             {
                 var state = r.Stopped ? "stopped" : r.Serving ? "serving" : "building";
-                var lag = r.LagEvents >= ProjectionStatusQueries.LagCountLimit ? $"{r.LagEvents}+" : r.LagEvents.ToString(CultureInfo.InvariantCulture);
-                output.WriteLine($"{r.Name,-24}{r.Version,5}{r.Generation,5} {state,-9}{r.Position,20}{r.Processed,12}{lag,8}{r.LagSeconds,10:F1}{r.DeadLetters,6}");
+                output.WriteLine($"{r.Name,-24}{r.Version,5}{r.Generation,5} {state,-9}{r.Position,20}{r.Processed,12}{Lag(r.LagEvents),8}{r.LagSeconds,10:F1}{r.DeadLetters,6}");
+            }
+
+            // Reactors act on events (chats handed over, deploy notifications): one stuck shows here.
+            output.WriteLine();
+            output.WriteLine($"{"reactor",-43}{"checkpoint",20}{"lag",20}{"lag s",10}");
+            foreach (var r in await provider.GetRequiredService<ProjectionStatusQueries>().ReactorsAsync(ct))
+            {
+                output.WriteLine($"{r.Name,-43}{r.Position,20}{Lag(r.LagEvents),20}{r.LagSeconds,10:F1}");
             }
 
             return 0;
@@ -89,4 +96,6 @@ public static class ProjectionsCommand
 
         return await action(provider, projection);
     }
+
+    private static string Lag(int events) => events >= ProjectionStatusQueries.LagCountLimit ? $"{events}+" : events.ToString(CultureInfo.InvariantCulture);
 }

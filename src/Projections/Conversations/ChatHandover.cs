@@ -18,11 +18,9 @@ namespace EventSourced.Projections.Conversations;
 /// </summary>
 public sealed partial class ChatHandover(
     IEventStore store, CommandHandler handler, ConversationQueries queries, ProjectionProgress progress,
-    NpgsqlDataSource dataSource, TimeProvider clock, ILogger<ChatHandover> logger) : Reactor(store, dataSource, clock, logger)
+    NpgsqlDataSource dataSource, TimeProvider clock, ILogger<ChatHandover> logger) : Reactor(Definition, store, dataSource, clock, logger)
 {
-    public override string Name => "chat-handover";
-
-    protected override EventFilter Filter { get; } = EventFilter.ForTypes("manager_went_on_duty", "manager_went_off_duty");
+    public static readonly ReactorDefinition Definition = new("chat-handover", EventFilter.ForTypes("manager_went_on_duty", "manager_went_off_duty"));
 
     protected override async Task ReactAsync(RecordedEvent recorded, CancellationToken ct)
     {

@@ -19,11 +19,9 @@ namespace EventSourced.Projections.Deploys;
 /// </summary>
 public sealed partial class DeployNotifier(
     IEventStore store, EventTypeRegistry registry, CommandHandler handler, IDeployTemplates templates, DeployNotificationOptions options,
-    NpgsqlDataSource dataSource, TimeProvider clock, ILogger<DeployNotifier> logger) : Reactor(store, dataSource, clock, logger)
+    NpgsqlDataSource dataSource, TimeProvider clock, ILogger<DeployNotifier> logger) : Reactor(Definition, store, dataSource, clock, logger)
 {
-    public override string Name => "deploy-notifier";
-
-    protected override EventFilter Filter { get; } = EventFilter.ForCategory("deploys");
+    public static readonly ReactorDefinition Definition = new("deploy-notifier", EventFilter.ForCategory("deploys"));
 
     protected override async Task ReactAsync(RecordedEvent recorded, CancellationToken ct)
     {

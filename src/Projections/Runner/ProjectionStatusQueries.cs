@@ -9,7 +9,12 @@ namespace EventSourced.Projections.Runner;
 public sealed record ProjectionStatus(
     string Name, int Version, int Generation, bool Serving, bool Stopped, long Position, long Processed, DateTimeOffset UpdatedAt, int LagEvents, double LagSeconds, long DeadLetters);
 
-/// <summary>Where each projection stands, for operators (CLI and admin endpoints).</summary>
+/// <param name="Position">The last event it acted on (0: none yet).</param>
+/// <param name="LagEvents">Events waiting for it, counted up to <see cref="ProjectionStatusQueries.LagCountLimit"/>.</param>
+/// <param name="LagSeconds">Age of the oldest waiting event; 0 when caught up.</param>
+public sealed record ReactorStatus(string Name, long Position, int LagEvents, double LagSeconds);
+
+/// <summary>Where each projection and reactor stands, for operators (CLI and admin endpoints).</summary>
 public sealed class ProjectionStatusQueries(NpgsqlDataSource dataSource, IEventStore store, IEnumerable<IProjection> projections, TimeProvider clock)
 {
     public const int LagCountLimit = 10_000;
@@ -70,12 +75,39 @@ public sealed class ProjectionStatusQueries(NpgsqlDataSource dataSource, IEventS
         return withLag;
     }
 
-    // Lag is counted by reading, not by subtracting positions: positions are sparse (docs/adr/0007).
+    /// <summary>
+    /// Where each reactor stands: those that act on events rather than keep a read model (chats
+    /// handed over, deploy notifications), whether or not this node runs them.
+    /// </summary>
+    public async Task<IReadOnlyList<ReactorStatus>> ReactorsAsync(CancellationToken ct)
+    {
+        var positions = (await dataSource.QueryAsync("SELECT name, position FROM proj.reactor_checkpoints", r => (r.GetString(0), r.GetInt64(1)), ct))
+            .ToDictionary(r => r.Item1, r => r.Item2);
+        var statuses = new List<ReactorStatus>();
+        foreach (var reactor in Reactors)
+        {
+            var position = positions.GetValueOrDefault(reactor.Name);
+            var (lagEvents, lagSeconds) = await LagAsync(position, reactor.Filter, ct);
+            statuses.Add(new ReactorStatus(reactor.Name, position, lagEvents, lagSeconds));
+        }
+
+        return statuses;
+    }
+
+    private static IEnumerable<ReactorDefinition> Reactors => [Conversations.ChatHandover.Definition, Deploys.DeployNotifier.Definition];
+
     private async Task<ProjectionStatus> WithLagAsync(ProjectionStatus row, EventFilter filter, CancellationToken ct)
+    {
+        var (lagEvents, lagSeconds) = await LagAsync(row.Position, filter, ct);
+        return row with { LagEvents = lagEvents, LagSeconds = lagSeconds };
+    }
+
+    // Lag is counted by reading, not by subtracting positions: positions are sparse (docs/adr/0007).
+    private async Task<(int Events, double Seconds)> LagAsync(long position, EventFilter filter, CancellationToken ct)
     {
         var waiting = 0;
         DateTimeOffset? oldest = null;
-        var after = row.Position;
+        var after = position;
         while (waiting < LagCountLimit)
         {
             var page = await store.ReadAllAsync(after, 1000, filter, ct);
@@ -90,6 +122,6 @@ public sealed class ProjectionStatusQueries(NpgsqlDataSource dataSource, IEventS
         }
 
         var lagSeconds = oldest is { } t ? Math.Max(0, (clock.GetUtcNow() - t).TotalSeconds) : 0;
-        return row with { LagEvents = Math.Min(waiting, LagCountLimit), LagSeconds = Math.Round(lagSeconds, 3) };
+        return (Math.Min(waiting, LagCountLimit), Math.Round(lagSeconds, 3));
     }
 }

@@ -11,12 +11,10 @@ namespace EventSourced.Projections.Runner;
 /// must be safe to do twice: a crash before the checkpoint is saved, or a second node following
 /// the same events, does it again.
 /// </summary>
-public abstract partial class Reactor(IEventStore store, NpgsqlDataSource dataSource, TimeProvider clock, ILogger logger) : BackgroundService
+public abstract partial class Reactor(ReactorDefinition definition, IEventStore store, NpgsqlDataSource dataSource, TimeProvider clock, ILogger logger) : BackgroundService
 {
     /// <summary>The checkpoint's key, and who the commands it sends are recorded as made by.</summary>
-    public abstract string Name { get; }
-
-    protected abstract EventFilter Filter { get; }
+    public string Name => definition.Name;
 
     protected TimeProvider Clock { get; } = clock;
 
@@ -45,7 +43,7 @@ public abstract partial class Reactor(IEventStore store, NpgsqlDataSource dataSo
         await ProjectionSchema.EnsureAsync(dataSource, ct);
         var checkpoint = (await dataSource.QueryAsync("SELECT position FROM proj.reactor_checkpoints WHERE name = $1", r => r.GetInt64(0), ct, Name))
             .DefaultIfEmpty(0).Single();
-        await foreach (var recorded in store.SubscribeToAllAsync(checkpoint, Filter, ct))
+        await foreach (var recorded in store.SubscribeToAllAsync(checkpoint, definition.Filter, ct))
         {
             await ReactAsync(recorded, ct);
             await using var save = dataSource.CreateCommand(
@@ -59,3 +57,6 @@ public abstract partial class Reactor(IEventStore store, NpgsqlDataSource dataSo
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reactor {Reactor} failed; it starts again from its checkpoint")]
     private static partial void LogFailed(ILogger logger, Exception e, string reactor);
 }
+
+/// <summary>A reactor's name (its checkpoint's key) and the events it follows: what its status is counted by.</summary>
+public sealed record ReactorDefinition(string Name, EventFilter Filter);

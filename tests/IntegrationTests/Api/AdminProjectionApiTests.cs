@@ -29,6 +29,23 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
     }
 
     [Fact]
+    public async Task An_operator_sees_each_reactors_checkpoint_and_lag_one_not_running_here_lags_behind_a_deploy_and_a_user_cannot()
+    {
+        // Deliveries are off in these tests, so no node runs the deploy notifier.
+        var deploy = new { application = $"app-{Guid.NewGuid():N}", environment = "production", version = "1.0.0", status = "deployed", handlers = new[] { "log" } };
+        (await api.ClientFor("ci").PostAsJsonAsync("/api/deploys", deploy)).StatusCode.Should().Be(HttpStatusCode.Accepted);
+
+        var reactors = (await (await _ops.GetAsync("/api/admin/reactors")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!);
+
+        reactors.Keys.Should().BeEquivalentTo("chat-handover", "deploy-notifier");
+        var notifier = reactors["deploy-notifier"];
+        notifier.GetProperty("position").GetInt64().Should().Be(0);
+        notifier.GetProperty("lagEvents").GetInt32().Should().BePositive("the deploy waits for it");
+        notifier.GetProperty("lagSeconds").GetDouble().Should().BeGreaterThanOrEqualTo(0);
+        await (await api.ClientFor("alice").GetAsync("/api/admin/reactors")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task Rebuilding_one_stream_repairs_its_rows_in_place_and_leaves_other_owners_alone()
     {
         var vera = api.ClientFor("vera");

@@ -27,6 +27,7 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
         await Assertions.Expect(page.Locator("tr[data-projection='contacts'] td").Nth(3)).ToHaveTextAsync("serving");
+        await Assertions.Expect(page.Locator("tr[data-reactor='chat-handover'] td").Nth(2)).ToHaveTextAsync("0");
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToBeHiddenAsync();
     }
 

@@ -77,6 +77,7 @@ public sealed class OperatorCommandLineTests(EmptyStoreApi api) : IClassFixture<
         output.Should().MatchRegex(@"Generation (\d+) serves contacts after");
         var generation = System.Text.RegularExpressions.Regex.Match(output, @"Generation (\d+) serves").Groups[1].Value;
         status.Split('\n').Should().Contain(l => l.StartsWith("contacts ") && l.Contains($" {generation} serving"));
+        status.Split('\n').Should().Contain(l => l.StartsWith("chat-handover "), "reactors follow the projections");
         // The list is served by the read model, now the new generation.
         var listed = await (await api.ClientFor("vera").GetAsync("/api/contacts")).JsonAsync(HttpStatusCode.OK);
         listed.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetGuid()).Should().Contain(created.GetProperty("id").GetGuid());

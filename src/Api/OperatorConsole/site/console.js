@@ -78,7 +78,7 @@ async function openPage(name) {
   await pages[name]().catch(() => {});
 }
 
-// ---- Projections: state, rebuild with progress until the swap, reset, dead letters ----
+// ---- Projections: state, rebuild with progress until the swap, reset, dead letters; reactors' lag ----
 
 async function loadProjections() {
   const projections = await api('/api/admin/projections');
@@ -89,6 +89,12 @@ async function loadProjections() {
         ...(p.deadLetters > 0 ? [['Dead letters', () => showDeadLetters(p.name)]] : [])]);
     tr.dataset.projection = p.name;
     tr.cells[3].className = `state-${state}`;
+    return tr;
+  }));
+  const reactors = await api('/api/admin/reactors');
+  $('reactor-rows').replaceChildren(...reactors.map(r => {
+    const tr = row([r.name, r.position, r.lagEvents, r.lagSeconds]);
+    tr.dataset.reactor = r.name;
     return tr;
   }));
   return projections;
