@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EventSourced.Application.EventStore;
 using EventSourced.Domain.Conversations;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
 
 namespace EventSourced.IntegrationTests.Api;
 
-/// <summary>Chats handed from manager to manager (ADR 0009): mia, max and ann are managers, vlad a visitor.</summary>
+/// <summary>Chats handed from manager to manager (ADR 0009): mia, max and ann are managers, vlad and vera visitors.</summary>
 public sealed class ChatHandoverTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
 {
     private readonly HttpClient _ops = api.ClientFor("ops");
@@ -46,6 +47,24 @@ public sealed class ChatHandoverTests(EmptyStoreApi api) : IClassFixture<EmptySt
 
         await SetDutyAsync(("mia", true));
         await Eventually.HoldsAsync(async () => await ManagerOfAsync(visitor) == "mia", "max's chat handed to mia when she came on duty");
+    }
+
+    [Fact]
+    public async Task A_chat_opened_with_a_manager_who_has_left_duty_since_it_was_routed_to_them_is_handed_on_at_once()
+    {
+        await SetDutyAsync(("ann", true), ("ann", false), ("mia", true), ("max", false));
+        var conversation = Guid.CreateVersion7();
+        await using (var node = await EventStoreNode.StartAsync(api.Database.ConnectionString))
+        {
+            // What an opening that crashed after routing vera to ann leaves; ann has left duty since.
+            var started = EventCatalog.Create().ToEventData(new VisitorConversationStarted("vera", conversation, "ann", "vera", DateTimeOffset.UtcNow), Guid.NewGuid(), EventMetadata.Empty);
+            await node.Store.AppendAsync("visitor-vera", ExpectedVersion.NoStream, [started]);
+        }
+
+        var opened = await (await api.ClientFor("vera").PostAsync("/api/conversations", null)).JsonAsync(HttpStatusCode.Created);
+
+        (opened.GetProperty("id").GetGuid(), opened.GetProperty("managerId").GetString()).Should().Be((conversation, "ann"));
+        await Eventually.HoldsAsync(async () => await ManagerOfAsync("vera") == "mia", "vera's chat handed from ann, off duty, to mia");
     }
 
     [Fact]
