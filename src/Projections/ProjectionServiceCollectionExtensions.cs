@@ -48,6 +48,9 @@ public static class ProjectionServiceCollectionExtensions
         services.AddSingleton<DeliveryScheduleQueries>();
         services.AddSingleton<IProjection, MessagesProjection>();
         services.AddSingleton<MessageQueries>();
+        // Every reactor's status is shown, whether or not this node runs it (the deploy notifier runs with deliveries only).
+        services.AddSingleton(ChatHandover.Definition);
+        services.AddSingleton(DeployNotifier.Definition);
         services.AddSingleton<ProjectionStatusQueries>();
         services.AddSingleton<ProjectionOperations>();
         services.AddSingleton<ProjectionDeadLetters>();

@@ -72,7 +72,7 @@ public sealed partial class BayeuxFeed(IEventStore store, EventTypeRegistry regi
         {
             case ConversationOpened e:
                 // Managers hear it too, on /service/*.
-                yield return ($"/service/{e.VisitorId}", Opened(e.ConversationId, e.VisitorId, e.ManagerId, position));
+                yield return ($"/service/{e.VisitorId}", ChatOnService("opened", e.ConversationId, e.VisitorId, e.ManagerId, position));
                 break;
             case ChatMessagePosted e:
                 var message = new JsonObject
@@ -108,8 +108,7 @@ public sealed partial class BayeuxFeed(IEventStore store, EventTypeRegistry regi
                 // who now has it lists it (a hand-over when a manager leaves duty comes unasked).
                 if (e.VisitorId is { } visitorId)
                 {
-                    var handed = Opened(e.ConversationId, visitorId, e.ToManagerId, position);
-                    handed["action"] = "transferred";
+                    var handed = ChatOnService("transferred", e.ConversationId, visitorId, e.ToManagerId, position);
                     handed["conversation"]!["previousManagerId"] = e.FromManagerId;
                     yield return ($"/service/{visitorId}", handed);
                 }
@@ -124,10 +123,10 @@ public sealed partial class BayeuxFeed(IEventStore store, EventTypeRegistry regi
     // With the event's position, as the open's response has it: a client that joins the chat from
     // this push reads its history with ?minPosition=, and a push can come before the read model
     // has the chat (it did, on a busy machine: the history read said the chat did not exist).
-    private static JsonObject Opened(Guid id, string visitorId, string managerId, long position) => new()
+    private static JsonObject ChatOnService(string action, Guid id, string visitorId, string managerId, long position) => new()
     {
         ["entity"] = "conversation",
-        ["action"] = "opened",
+        ["action"] = action,
         ["conversation"] = new JsonObject { ["id"] = id, ["visitorId"] = visitorId, ["managerId"] = managerId, ["position"] = position },
     };
 

@@ -26,8 +26,9 @@ public static class ProjectionsCommand
         {
             await using var provider = services();
             var output = parse.InvocationConfiguration.Output;
+            var queries = provider.GetRequiredService<ProjectionStatusQueries>();
             output.WriteLine($"{"projection",-24}{"ver",5}{"gen",5} {"state",-9}{"checkpoint",20}{"applied",12}{"lag",8}{"lag s",10}{"dead",6}");
-            foreach (var r in await provider.GetRequiredService<ProjectionStatusQueries>().AllAsync(ct))
+            foreach (var r in await queries.AllAsync(ct))
             {
                 var state = r.Stopped ? "stopped" : r.Serving ? "serving" : "building";
                 output.WriteLine($"{r.Name,-24}{r.Version,5}{r.Generation,5} {state,-9}{r.Position,20}{r.Processed,12}{Lag(r.LagEvents),8}{r.LagSeconds,10:F1}{r.DeadLetters,6}");
@@ -36,7 +37,7 @@ public static class ProjectionsCommand
             // Reactors act on events (chats handed over, deploy notifications): one stuck shows here.
             output.WriteLine();
             output.WriteLine($"{"reactor",-43}{"checkpoint",20}{"lag",20}{"lag s",10}");
-            foreach (var r in await provider.GetRequiredService<ProjectionStatusQueries>().ReactorsAsync(ct))
+            foreach (var r in await queries.ReactorsAsync(ct))
             {
                 output.WriteLine($"{r.Name,-43}{r.Position,20}{Lag(r.LagEvents),20}{r.LagSeconds,10:F1}");
             }

@@ -15,7 +15,8 @@ public sealed record ProjectionStatus(
 public sealed record ReactorStatus(string Name, long Position, int LagEvents, double LagSeconds);
 
 /// <summary>Where each projection and reactor stands, for operators (CLI and admin endpoints).</summary>
-public sealed class ProjectionStatusQueries(NpgsqlDataSource dataSource, IEventStore store, IEnumerable<IProjection> projections, TimeProvider clock)
+public sealed class ProjectionStatusQueries(
+    NpgsqlDataSource dataSource, IEventStore store, IEnumerable<IProjection> projections, IEnumerable<ReactorDefinition> reactors, TimeProvider clock)
 {
     public const int LagCountLimit = 10_000;
 
@@ -84,7 +85,7 @@ public sealed class ProjectionStatusQueries(NpgsqlDataSource dataSource, IEventS
         var positions = (await dataSource.QueryAsync("SELECT name, position FROM proj.reactor_checkpoints", r => (r.GetString(0), r.GetInt64(1)), ct))
             .ToDictionary(r => r.Item1, r => r.Item2);
         var statuses = new List<ReactorStatus>();
-        foreach (var reactor in Reactors)
+        foreach (var reactor in reactors)
         {
             var position = positions.GetValueOrDefault(reactor.Name);
             var (lagEvents, lagSeconds) = await LagAsync(position, reactor.Filter, ct);
@@ -93,8 +94,6 @@ public sealed class ProjectionStatusQueries(NpgsqlDataSource dataSource, IEventS
 
         return statuses;
     }
-
-    private static IEnumerable<ReactorDefinition> Reactors => [Conversations.ChatHandover.Definition, Deploys.DeployNotifier.Definition];
 
     private async Task<ProjectionStatus> WithLagAsync(ProjectionStatus row, EventFilter filter, CancellationToken ct)
     {
