@@ -4,6 +4,7 @@ using EventSourced.Application.Conversations;
 using EventSourced.Application.EventStore;
 using EventSourced.Application.Messages;
 using EventSourced.Application.Tickets;
+using EventSourced.Domain.Conversations;
 
 namespace EventSourced.Api;
 
@@ -14,6 +15,10 @@ public static class UseCaseServiceCollectionExtensions
     {
         services.AddSingleton(EventCatalog.Create());
         services.AddSingleton<FoldedStates>();
+        // The roster gains an event with every chat and every node needs it at once after a
+        // start; it holds managers' ids only, no personal data (ADR 0036).
+        services.AddSingleton(new SnapshotPolicy(typeof(DutyRoster), "duty-roster/1", Every: 500));
+        services.AddSingleton<StateSnapshots>();
         services.AddSingleton<CommandHandler>();
         services.AddSingleton<RecipientResolver>();
         services.AddSingleton<ConversationOpening>();

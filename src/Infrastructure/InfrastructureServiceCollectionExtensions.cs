@@ -1,4 +1,5 @@
 using EventSourced.Application;
+using EventSourced.Application.Commands;
 using EventSourced.Application.Conversations;
 using EventSourced.Application.Deploys;
 using EventSourced.Application.EventStore;
@@ -8,6 +9,7 @@ using EventSourced.Infrastructure.Conversations;
 using EventSourced.Infrastructure.Deploys;
 using EventSourced.Infrastructure.EventStore;
 using EventSourced.Infrastructure.Idempotency;
+using EventSourced.Infrastructure.Snapshots;
 using EventSourced.Infrastructure.Tickets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +22,8 @@ public static class InfrastructureServiceCollectionExtensions
     public const string ConnectionStringName = "EventStore";
 
     /// <summary>
-    /// The PostgreSQL event store, its schema migration at start-up and its notifications.
+    /// The PostgreSQL event store, its schema migration at start-up and its notifications, and the
+    /// tables beside it that either backend uses (idempotency keys, stream snapshots).
     /// The connection string is ConnectionStrings:EventStore (env ConnectionStrings__EventStore).
     /// </summary>
     public static IServiceCollection AddPostgresEventStore(this IServiceCollection services)
@@ -40,6 +43,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<PostgresEventStore>();
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>());
         services.AddSingleton<IIdempotencyStore, PostgresIdempotencyStore>();
+        services.AddSingleton<IStateSnapshotStore, PostgresStateSnapshotStore>();
         // Registered first so the schema exists before anything else starts.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SchemaMigrationService>());
         services.AddHostedService(sp => sp.GetRequiredService<AppendNotifications>());

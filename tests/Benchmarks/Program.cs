@@ -14,6 +14,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 //        dotnet run -c Release --project tests/Benchmarks -- kafka [records] [lag-seconds]
 //        dotnet run -c Release --project tests/Benchmarks -- encryption [seconds-per-round] [rounds] [scenarios containing]
 //        dotnet run -c Release --project tests/Benchmarks -- sealing [events] [rounds]
+//        dotnet run -c Release --project tests/Benchmarks -- snapshots [chats] [rounds]
 //        EVENTSTORE_CONNECTION=esdb://... dotnet run -c Release --project tests/Benchmarks -- esdb [seconds-per-round] [rounds]
 var httpMode = args.Length > 0 && args[0] == "http";
 var kafkaMode = args.Length > 0 && args[0] == "kafka";
@@ -23,7 +24,8 @@ var lagMode = args.Length > 0 && args[0] == "lag";
 var encryptionMode = args.Length > 0 && args[0] == "encryption";
 var esdbMode = args.Length > 0 && args[0] == "esdb";
 var sealingMode = args.Length > 0 && args[0] == "sealing";
-var appendMode = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && !kafkaMode && !encryptionMode && !esdbMode && !sealingMode;
+var snapshotsMode = args.Length > 0 && args[0] == "snapshots";
+var appendMode = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && !kafkaMode && !encryptionMode && !esdbMode && !sealingMode && !snapshotsMode;
 var seconds = appendMode && args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
 var rounds = appendMode && args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 var server = Environment.GetEnvironmentVariable("ConnectionStrings__EventStore")
@@ -90,6 +92,14 @@ if (sealingMode)
 {
     await SealingBenchmark.RunAsync(
         dataSource, options, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 6);
+    await notifications.StopAsync(CancellationToken.None);
+    return;
+}
+
+if (snapshotsMode)
+{
+    await SnapshotBenchmark.RunAsync(
+        dataSource, store, options, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 6);
     await notifications.StopAsync(CancellationToken.None);
     return;
 }

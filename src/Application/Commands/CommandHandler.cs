@@ -10,7 +10,7 @@ namespace EventSourced.Application.Commands;
 /// this node remembers, else the stream read and folded. When the caller did not pin a version,
 /// losing the race just means deciding again on the newer state.
 /// </summary>
-public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry, FoldedStates states)
+public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry, FoldedStates states, StateSnapshots snapshots)
 {
     private const int PageSize = 500;
     private const int Attempts = 3;
@@ -190,6 +190,8 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         if (appended.NextVersion == version + data.Count)
         {
             states.Remember(streamId, (decided, appended.NextVersion));
+            // Not cancelled with the request: the events are stored, and the caller must hear so.
+            await snapshots.TakeIfDueAsync(streamId, decided, appended.NextVersion, data[^1].EventId, CancellationToken.None);
         }
 
         return new CommandResult<TState>(appended.NextVersion, appended.Position, decided);
@@ -212,38 +214,65 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
     /// <summary>
     /// The stream's state and version (-1 for a stream with no events). A state this node folded
     /// before is brought up to date with the events since, instead of folding the whole stream
-    /// again: streams such as an owner's contact book or a long chat grow with every command.
+    /// again: streams such as an owner's contact book or a long chat grow with every command. A
+    /// node that holds none starts from the stream's snapshot, for states that have them.
     /// </summary>
     public async Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, CancellationToken ct = default)
         where TEvent : class
     {
-        if (states.Recall<TState>(streamId) is { } known)
+        var folded = (states.Recall<TState>(streamId) is { } known ? await CatchUpAsync(decider, streamId, known, null, ct) : null)
+            ?? (await snapshots.FindAsync<TState>(streamId, ct) is { } snapshot ? await CatchUpAsync(decider, streamId, (snapshot.State, snapshot.Version), snapshot.EventId, ct) : null)
+            ?? await FoldAsync(decider, streamId, (decider.Initial, -1L), static _ => true, ct);
+        if (folded.LastEventId is { } lastEventId)
         {
-            // Read from the last folded event itself: if it is gone, the stream was soft-deleted
-            // or truncated past it since, and only a fold from the start is right.
-            var page = await store.ReadStreamAsync(streamId, ReadDirection.Forward, known.Version, PageSize, ct);
-            if (page.Count > 0 && page[0].StreamVersion == known.Version)
-            {
-                var caughtUp = page.Skip(1).Aggregate(known, (folded, recorded) => Evolve(decider, folded, recorded));
-                return states.Remember(streamId, page.Count < PageSize ? caughtUp : await FoldAsync(decider, streamId, caughtUp, static _ => true, ct));
-            }
+            await snapshots.TakeIfDueAsync(streamId, folded.State, folded.Version, lastEventId, ct);
         }
 
-        return states.Remember(streamId, await FoldAsync(decider, streamId, (decider.Initial, -1L), static _ => true, ct));
+        return states.Remember(streamId, (folded.State, folded.Version));
     }
 
     /// <summary>The state folded from the stream's events while <paramref name="include"/> holds (history "as of").</summary>
-    public Task<(TState State, long Version)> LoadUntilAsync<TCommand, TEvent, TState>(
+    public async Task<(TState State, long Version)> LoadUntilAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, Func<RecordedEvent, bool> include, CancellationToken ct = default)
-        where TEvent : class =>
-        FoldAsync(decider, streamId, (decider.Initial, -1L), include, ct);
+        where TEvent : class
+    {
+        var (state, version, _) = await FoldAsync(decider, streamId, (decider.Initial, -1L), include, ct);
+        return (state, version);
+    }
 
-    private async Task<(TState State, long Version)> FoldAsync<TCommand, TEvent, TState>(
+    /// <summary>
+    /// A state folded up to <paramref name="from"/>'s version brought up to date, or null when the
+    /// stream no longer holds that event (<paramref name="eventId"/>, when known): it was
+    /// soft-deleted or truncated past it since, or restored from an older backup, and only a fold
+    /// from the start is right. The read starts at the folded event itself to see that.
+    /// </summary>
+    private async Task<(TState State, long Version, Guid? LastEventId)?> CatchUpAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, (TState State, long Version) from, Guid? eventId, CancellationToken ct)
+        where TEvent : class
+    {
+        var page = await store.ReadStreamAsync(streamId, ReadDirection.Forward, from.Version, PageSize, ct);
+        if (page.Count == 0 || page[0].StreamVersion != from.Version || (eventId is { } id && page[0].EventId != id))
+        {
+            return null;
+        }
+
+        var caughtUp = page.Skip(1).Aggregate(from, (folded, recorded) => Evolve(decider, folded, recorded));
+        if (page.Count < PageSize)
+        {
+            return (caughtUp.State, caughtUp.Version, page[^1].EventId);
+        }
+
+        var rest = await FoldAsync(decider, streamId, caughtUp, static _ => true, ct);
+        return rest with { LastEventId = rest.LastEventId ?? page[^1].EventId };
+    }
+
+    private async Task<(TState State, long Version, Guid? LastEventId)> FoldAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, (TState State, long Version) from, Func<RecordedEvent, bool> include, CancellationToken ct)
         where TEvent : class
     {
         var (state, version) = from;
+        Guid? lastEventId = null;
         while (true)
         {
             var page = await store.ReadStreamAsync(streamId, ReadDirection.Forward, version + 1, PageSize, ct);
@@ -251,15 +280,16 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
             {
                 if (!include(recorded))
                 {
-                    return (state, version);
+                    return (state, version, lastEventId);
                 }
 
                 (state, version) = Evolve(decider, (state, version), recorded);
+                lastEventId = recorded.EventId;
             }
 
             if (page.Count < PageSize)
             {
-                return (state, version);
+                return (state, version, lastEventId);
             }
         }
     }

@@ -112,7 +112,7 @@ public sealed class FoldedStatesTests(EventStoreFixture fixture) : IClassFixture
         (boris.Version, boris.State.Contacts.Count).Should().Be((1, 2));
     }
 
-    private CommandHandler Node() => new(fixture.Node.Store, Registry, new FoldedStates());
+    private CommandHandler Node() => new(fixture.Node.Store, Registry, new FoldedStates(), StateSnapshots.Off);
 
     private AddContact Add(string name) =>
         new(Guid.NewGuid(), _owner, name, new MessengerIds($"@user_{name.ToLowerInvariant()}", null, null), "test", DateTimeOffset.UtcNow);

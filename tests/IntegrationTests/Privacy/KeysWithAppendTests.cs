@@ -161,7 +161,7 @@ public sealed partial class KeysWithAppendTests(EventStoreFixture fixture) : ICl
     private async Task ForgetPhoneAsync(string phone)
     {
         var ring = new SubjectKeyRing(new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options));
-        var forgetting = new SubjectForgetting(ring, new CommandHandler(new ProtectedEventStore(fixture.Node.Store, ring), EventCatalog.Create(), new FoldedStates()), TimeProvider.System);
+        var forgetting = new SubjectForgetting(ring, new CommandHandler(new ProtectedEventStore(fixture.Node.Store, ring), EventCatalog.Create(), new FoldedStates(), StateSnapshots.Off), TimeProvider.System);
         await forgetting.ForgetAsync(new ForgetRequest(Subject.Buyer(null, phone)!, null, null, null, "operator", "test"), new CommandContext("operator", Guid.NewGuid().ToString(), null), CancellationToken.None);
     }
 

@@ -51,7 +51,7 @@ public sealed class RebuildEqualsLiveTests(EventStoreFixture fixture) : IClassFi
 
     private async Task<long> WriteRandomHistoryAsync(Random random, string owner)
     {
-        var handler = new CommandHandler(fixture.Node.Store, Registry, new FoldedStates());
+        var handler = new CommandHandler(fixture.Node.Store, Registry, new FoldedStates(), StateSnapshots.Off);
         var context = new CommandContext(owner, Guid.NewGuid().ToString(), null);
         var stream = ContactBook.StreamId(owner);
         var ids = new List<Guid>();
