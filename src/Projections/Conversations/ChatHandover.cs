@@ -12,8 +12,8 @@ namespace EventSourced.Projections.Conversations;
 /// Hands the open chats of managers who left duty to the managers on duty, in turn, so that no
 /// visitor writes to someone who has gone (ADR 0009). It follows the roster's duty changes: a
 /// manager leaving hands on their chats, and a manager arriving takes those left behind while
-/// nobody was on duty. It follows chats opened too: one routed to a manager who has left since
-/// (as they left, or opened late after a crash) is handed on at once. The chats are read from the
+/// nobody was on duty. It follows chats opened and handed over too: one routed or handed to a
+/// manager who has left since (as they left, or opened late after a crash) is handed on at once. The chats are read from the
 /// read models once they have caught up with the event. Each hand-over names the manager it takes
 /// the chat from, so doing it again (after a crash, or on a second node) changes nothing.
 /// </summary>
@@ -22,13 +22,14 @@ public sealed partial class ChatHandover(
     NpgsqlDataSource dataSource, TimeProvider clock, ILogger<ChatHandover> logger) : Reactor(Definition, store, dataSource, clock, logger)
 {
     public static readonly ReactorDefinition Definition = new(
-        "chat-handover", EventFilter.ForTypes("manager_went_on_duty", "manager_went_off_duty", "conversation_opened"));
+        "chat-handover", EventFilter.ForTypes("manager_went_on_duty", "manager_went_off_duty", "conversation_opened", "conversation_transferred"));
 
     protected override async Task ReactAsync(RecordedEvent recorded, CancellationToken ct)
     {
-        // Most chats open with a manager on duty, or one who opened it themself: nothing to do.
-        if (registry.Deserialize(recorded) is ConversationOpened opened
-            && (opened.OpenedBy == opened.ManagerId || (await handler.LoadAsync(DutyRoster.Decider, DutyRoster.StreamId, ct)).State.OnDuty.Contains(opened.ManagerId)))
+        // Most chats open with, or are handed to, a manager on duty (or one who opened it themself): nothing to do.
+        var @event = registry.Deserialize(recorded);
+        if ((@event is ConversationOpened opened && opened.OpenedBy == opened.ManagerId)
+            || (ManagerGivenAChat(@event) is { } manager && (await handler.LoadAsync(DutyRoster.Decider, DutyRoster.StreamId, ct)).State.OnDuty.Contains(manager)))
         {
             return;
         }
@@ -68,6 +69,13 @@ public sealed partial class ChatHandover(
             }
         }
     }
+
+    private static string? ManagerGivenAChat(object? @event) => @event switch
+    {
+        ConversationOpened opened => opened.ManagerId,
+        ConversationTransferred transferred => transferred.ToManagerId,
+        _ => null,
+    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} open chats belong to managers off duty and nobody is on duty: they are handed over when a manager comes on duty")]
     private static partial void LogNobodyOnDuty(ILogger logger, int count);

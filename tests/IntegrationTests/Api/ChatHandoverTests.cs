@@ -28,8 +28,7 @@ public sealed class ChatHandoverTests(EmptyStoreApi api) : IClassFixture<EmptySt
         await Eventually.HoldsAsync(async () => await ManagerOfAsync(first) == "mia" && await ManagerOfAsync(second) == "max", "ann's open chats handed to mia, then max");
         (await ManagerOfAsync(closed)).Should().Be("ann");
         var handedOver = (await api.StreamAsync(Conversation.StreamId(firstId))).Single(e => e.Type == "conversation_transferred");
-        using var data = JsonDocument.Parse(handedOver.Data);
-        (data.RootElement.GetProperty("fromManagerId").GetString(), data.RootElement.GetProperty("transferredBy").GetString()).Should().Be(("ann", "chat-handover"));
+        FromAndBy(handedOver).Should().Be(("ann", "chat-handover"));
         (await api.ClientFor("mia").PostAsJsonAsync($"/api/conversations/{firstId}/messages", new { content = "Mia here, ann has left for today" }))
             .StatusCode.Should().Be(HttpStatusCode.Created);
     }
@@ -68,6 +67,27 @@ public sealed class ChatHandoverTests(EmptyStoreApi api) : IClassFixture<EmptySt
     }
 
     [Fact]
+    public async Task A_chat_handed_to_a_manager_as_they_leave_duty_is_handed_on_at_once()
+    {
+        await SetDutyAsync(("mia", true), ("ann", true), ("max", false));
+        var visitor = Visitor();
+        var id = await OpenAsync("mia", visitor);
+        await SetDutyAsync(("ann", false));
+        await using (var node = await EventStoreNode.StartAsync(api.Database.ConnectionString))
+        {
+            // What mia's hand-over to ann leaves when it saw ann on duty just before she left: it
+            // lands after her leaving, whose hand-over found no chat of hers.
+            var transferred = EventCatalog.Create().ToEventData(new ConversationTransferred(id, "mia", "ann", "mia", DateTimeOffset.UtcNow, visitor), Guid.NewGuid(), EventMetadata.Empty);
+            await node.Store.AppendAsync(Conversation.StreamId(id), ExpectedVersion.Any, [transferred]);
+        }
+
+        await Eventually.HoldsAsync(
+            async () => (await api.StreamAsync(Conversation.StreamId(id))).Any(e => e.Type == "conversation_transferred" && FromAndBy(e) == ("ann", "chat-handover")),
+            "the chat handed from ann, off duty, on to mia");
+        await Eventually.HoldsAsync(async () => await ManagerOfAsync(visitor) == "mia", "mia has the chat again");
+    }
+
+    [Fact]
     public async Task A_chat_handed_back_to_a_manager_is_unread_for_them_only_from_where_they_had_read()
     {
         await SetDutyAsync(("mia", true), ("max", true));
@@ -83,6 +103,12 @@ public sealed class ChatHandoverTests(EmptyStoreApi api) : IClassFixture<EmptySt
 
         var listed = await (await mia.GetAsync($"/api/conversations?status=open&minPosition={back.GetProperty("position").GetInt64()}")).JsonAsync(HttpStatusCode.OK);
         listed.EnumerateArray().Single(c => c.GetProperty("id").GetGuid() == id).GetProperty("unread").GetInt32().Should().Be(1, "mia had read all but the last");
+    }
+
+    private static (string? From, string? By) FromAndBy(RecordedEvent transferred)
+    {
+        using var data = JsonDocument.Parse(transferred.Data);
+        return (data.RootElement.GetProperty("fromManagerId").GetString(), data.RootElement.GetProperty("transferredBy").GetString());
     }
 
     private static string Visitor() => $"guest-{Guid.NewGuid():N}";
