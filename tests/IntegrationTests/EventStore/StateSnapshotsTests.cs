@@ -77,6 +77,18 @@ public sealed class StateSnapshotsTests(EventStoreFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_snapshot_that_does_not_read_as_the_state_is_passed_over()
+    {
+        await Route(Node(), chats: 24);
+        var kept = (await SnapshotStore().FindAsync(_roster))!;
+        await SnapshotStore().SaveAsync(_roster, kept with { State = """{"onDuty": 5}""" });
+
+        var (roster, version) = await Node().LoadAsync(DutyRoster.Decider, _roster);
+
+        (roster.OnDuty.Single(), version).Should().Be(("ann", 24L));
+    }
+
+    [Fact]
     public async Task Appends_after_a_snapshot_are_folded_onto_it_by_a_node_holding_no_state()
     {
         var first = Node();
