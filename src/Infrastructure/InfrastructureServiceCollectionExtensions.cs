@@ -42,7 +42,13 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<AppendNotifications>();
         services.AddSingleton<PostgresEventStore>();
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>());
-        services.AddSingleton<IIdempotencyStore, PostgresIdempotencyStore>();
+        services.AddSingleton<PostgresIdempotencyStore>();
+        services.AddSingleton<IIdempotencyStore>(sp => sp.GetRequiredService<PostgresIdempotencyStore>());
+        services.AddOptions<IdempotencyOptions>().BindConfiguration("Idempotency")
+            .Validate(o => o.KeepFor > TimeSpan.Zero && o.PurgeEvery > TimeSpan.Zero, "Idempotency:KeepFor and Idempotency:PurgeEvery must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<IdempotencyKeysExpiry>();
+        services.AddHostedService(sp => sp.GetRequiredService<IdempotencyKeysExpiry>());
         services.AddSingleton<IStateSnapshotStore, PostgresStateSnapshotStore>();
         // Registered first so the schema exists before anything else starts.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SchemaMigrationService>());

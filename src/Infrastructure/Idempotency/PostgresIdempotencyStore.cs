@@ -11,6 +11,11 @@ public sealed class PostgresIdempotencyStore(NpgsqlDataSource dataSource, EventS
         INSERT INTO {options.Schema}.idempotency_keys (owner, key, request_hash, status, content_type, body, location, etag)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (owner, key) DO NOTHING
         """;
+    // Rows another node is deleting are skipped, not waited for.
+    private readonly string _deleteOlderThan = $"""
+        DELETE FROM {options.Schema}.idempotency_keys WHERE ctid IN (
+            SELECT ctid FROM {options.Schema}.idempotency_keys WHERE created_at < now() - $1 LIMIT $2 FOR UPDATE SKIP LOCKED)
+        """;
 
     public async Task<StoredResponse?> FindAsync(string owner, string key, CancellationToken ct = default)
     {
@@ -44,5 +49,14 @@ public sealed class PostgresIdempotencyStore(NpgsqlDataSource dataSource, EventS
         command.Parameters.AddWithValue((object?)response.Location ?? DBNull.Value);
         command.Parameters.AddWithValue((object?)response.ETag ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Deletes at most <paramref name="limit"/> responses stored longer than <paramref name="age"/> ago; how many it deleted.</summary>
+    public async Task<int> DeleteOlderThanAsync(TimeSpan age, int limit, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand(_deleteOlderThan);
+        command.Parameters.AddWithValue(age);
+        command.Parameters.AddWithValue(limit);
+        return await command.ExecuteNonQueryAsync(ct);
     }
 }

@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
+using EventSourced.Infrastructure.Idempotency;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace EventSourced.IntegrationTests.Api;
 
@@ -62,6 +66,56 @@ public sealed class IdempotencyApiTests(EmptyStoreApi api) : IClassFixture<Empty
     }
 
     [Fact]
+    public async Task Responses_kept_longer_than_a_day_are_dropped_and_a_retry_then_finds_its_work_done()
+    {
+        var (old, recent) = (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
+        var body = new { name = $"Oleg {old[..6]}", viber = "oleg" };
+        var first = await PostAsync(_alice, old, body);
+        await PostAsync(_alice, recent, new { name = $"Rita {recent[..6]}", viber = "rita" });
+        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
+        await AgeAsync(node, old, hours: 25);
+        var count = await api.EventCountAsync();
+
+        var dropped = await api.Services.GetRequiredService<IdempotencyKeysExpiry>().PurgeAsync(CancellationToken.None);
+
+        dropped.Should().Be(1);
+        (await KeptAsync(node, old), await KeptAsync(node, recent)).Should().Be((false, true));
+        var retry = await PostAsync(_alice, old, body);
+        retry.StatusCode.Should().Be(HttpStatusCode.Created);
+        retry.Headers.Contains("Idempotent-Replayed").Should().BeFalse("the first response is gone");
+        retry.Headers.Location.Should().Be(first.Headers.Location, "the contact's id comes from the key again");
+        (await api.EventCountAsync()).Should().Be(count, "the contact was added by the first request");
+    }
+
+    [Fact]
+    public async Task A_node_drops_responses_kept_too_long_as_it_starts_and_then_every_so_often()
+    {
+        var (before, after) = (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
+        await PostAsync(_alice, before, new { name = $"Gleb {before[..6]}", viber = "gleb" });
+        await PostAsync(_alice, after, new { name = $"Yana {after[..6]}", viber = "yana" });
+        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
+        await AgeAsync(node, before, hours: 2);
+        var expiry = new IdempotencyKeysExpiry(
+            new PostgresIdempotencyStore(node.DataSource, node.Options),
+            Options.Create(new IdempotencyOptions { KeepFor = TimeSpan.FromHours(1), PurgeEvery = TimeSpan.FromMilliseconds(100) }),
+            NullLogger<IdempotencyKeysExpiry>.Instance);
+        await expiry.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.HoldsAsync(async () => !await KeptAsync(node, before), "the response aged before the start dropped");
+
+            // Aged once a round has run: only a later round drops it.
+            await AgeAsync(node, after, hours: 2);
+
+            await Eventually.HoldsAsync(async () => !await KeptAsync(node, after), "the response aged since dropped");
+        }
+        finally
+        {
+            await expiry.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task Keys_belong_to_their_owner()
     {
         var key = Guid.NewGuid().ToString();
@@ -82,6 +136,12 @@ public sealed class IdempotencyApiTests(EmptyStoreApi api) : IClassFixture<Empty
 
         await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
     }
+
+    private static Task AgeAsync(EventStoreNode node, string key, int hours) =>
+        node.ExecuteAsync($"UPDATE es.idempotency_keys SET created_at = now() - interval '{hours} hours' WHERE key = '{key}'");
+
+    private static async Task<bool> KeptAsync(EventStoreNode node, string key) =>
+        await node.ScalarAsync($"SELECT count(*) FROM es.idempotency_keys WHERE key = '{key}'") > 0;
 
     private static Task<HttpResponseMessage> PostAsync(HttpClient client, string key, object body)
     {
