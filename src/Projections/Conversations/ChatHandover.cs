@@ -13,9 +13,10 @@ namespace EventSourced.Projections.Conversations;
 /// visitor writes to someone who has gone (ADR 0009). It follows the roster's duty changes: a
 /// manager leaving hands on their chats, and a manager arriving takes those left behind while
 /// nobody was on duty. It follows chats opened and handed over too: one routed or handed to a
-/// manager who has left since (as they left, or opened late after a crash) is handed on at once. The chats are read from the
-/// read models once they have caught up with the event. Each hand-over names the manager it takes
-/// the chat from, so doing it again (after a crash, or on a second node) changes nothing.
+/// manager who has left since (as they left, or opened late after a crash) is handed on at once.
+/// The chats are read from the read models once they have caught up with the event. Each
+/// hand-over names the manager it takes the chat from, so doing it again (after a crash, or on a
+/// second node) changes nothing.
 /// </summary>
 public sealed partial class ChatHandover(
     IEventStore store, EventTypeRegistry registry, CommandHandler handler, ConversationQueries queries, ProjectionProgress progress,
