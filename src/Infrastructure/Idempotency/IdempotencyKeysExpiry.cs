@@ -34,21 +34,28 @@ public sealed partial class IdempotencyKeysExpiry(PostgresIdempotencyStore store
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.PurgeEvery);
-        do
+        try
         {
-            try
+            do
             {
-                if (await PurgeAsync(stoppingToken) is > 0 and var dropped)
+                try
                 {
-                    LogDropped(logger, dropped, options.Value.KeepFor);
+                    if (await PurgeAsync(stoppingToken) is > 0 and var dropped)
+                    {
+                        LogDropped(logger, dropped, options.Value.KeepFor);
+                    }
+                }
+                catch (NpgsqlException e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogFailed(logger, e.Message, options.Value.PurgeEvery);
                 }
             }
-            catch (NpgsqlException e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogFailed(logger, e.Message, options.Value.PurgeEvery);
-            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping (or a start that failed elsewhere): nothing is left half done.
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dropped {Count} Idempotency-Key responses kept longer than {KeepFor}")]
