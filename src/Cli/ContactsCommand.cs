@@ -30,11 +30,13 @@ public static class ContactsCommand
     {
         var page = new Option<int>("--page") { Description = "Which page", DefaultValueFactory = _ => 1 };
         var pageSize = new Option<int>("--page-size") { Description = "Contacts a page", DefaultValueFactory = _ => 50 };
+        var search = new Option<string?>("--search") { Description = "Only contacts whose name or a messenger id contains this text, in any case" };
         var minPosition = MinPosition();
-        var list = new Command("list", "Your contacts by name, a page at a time") { page, pageSize, minPosition };
+        var list = new Command("list", "Your contacts by name, a page at a time") { page, pageSize, search, minPosition };
         list.SetAction(run.Action(async (parse, api, output, ct) =>
         {
-            var answer = await api.GetAsync($"/api/contacts?page={parse.GetValue(page)}&pageSize={parse.GetValue(pageSize)}{At(parse, minPosition)}", ct);
+            var searched = parse.GetValue(search) is { } text ? $"&search={Uri.EscapeDataString(text)}" : "";
+            var answer = await api.GetAsync($"/api/contacts?page={parse.GetValue(page)}&pageSize={parse.GetValue(pageSize)}{searched}{At(parse, minPosition)}", ct);
             output.Table(answer, answer.GetProperty("items").EnumerateArray(), Columns);
         }));
         return list;
@@ -117,10 +119,11 @@ public static class ContactsCommand
             return id.ToString();
         }
 
+        // The list searched for the name holds every contact of that name, among a few others.
         var matches = new List<string>();
         for (var page = 1; ; page++)
         {
-            var answer = await api.GetAsync($"/api/contacts?page={page}&pageSize=100", ct);
+            var answer = await api.GetAsync($"/api/contacts?search={Uri.EscapeDataString(contact.Trim())}&page={page}&pageSize=100", ct);
             var items = answer.GetProperty("items").EnumerateArray().ToList();
             matches.AddRange(items.Where(c => string.Equals(c.Str("name"), contact, StringComparison.OrdinalIgnoreCase)).Select(c => c.Str("id")!));
             if (items.Count < 100)

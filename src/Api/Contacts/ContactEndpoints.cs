@@ -13,6 +13,8 @@ namespace EventSourced.Api.Contacts;
 /// <summary>Contacts of the authenticated user: the owner is always the caller, so nobody reaches another's book.</summary>
 public static class ContactEndpoints
 {
+    private const int MaxSearchLength = 200;
+
     public static IEndpointRouteBuilder MapContactEndpoints(this IEndpointRouteBuilder routes)
     {
         var contacts = routes.MapGroup("/api/contacts").WithTags("Contacts").RequireAuthorization(Roles.User);
@@ -20,7 +22,7 @@ public static class ContactEndpoints
         contacts.MapPost("/", AddAsync).WithName("AddContact")
             .WithSummary("Adds a contact reachable on Telegram, WhatsApp and/or Viber; names are unique per owner.");
         contacts.MapGet("/", ListAsync).WithName("ListContacts")
-            .WithSummary("Lists the caller's contacts by name, page by page; minPosition waits until the list includes that write.");
+            .WithSummary("Lists the caller's contacts by name, page by page; search keeps those whose name or a messenger id contains the text, in any case; minPosition waits until the list includes that write.");
         contacts.MapGet("/{id:guid}", GetAsync).WithName("GetContact")
             .WithSummary("Reads a contact; the ETag carries its revision.");
         contacts.MapGet("/{id:guid}/history", HistoryAsync).WithName("GetContactHistory")
@@ -53,11 +55,16 @@ public static class ContactEndpoints
     }
 
     private static async Task<Results<Ok<ContactPage>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        HttpContext http, ContactQueries queries, ProjectionProgress progress, CancellationToken ct, int page = 1, int pageSize = 50, long? minPosition = null)
+        HttpContext http, ContactQueries queries, ProjectionProgress progress, CancellationToken ct, int page = 1, int pageSize = 50, long? minPosition = null, string? search = null)
     {
         if (page < 1 || pageSize is < 1 or > 500)
         {
             return Problems.Invalid("page", "page >= 1 and pageSize 1 to 500.");
+        }
+
+        if (search is { Length: > MaxSearchLength } || (search?.Any(char.IsControl) ?? false))
+        {
+            return Problems.Invalid("search", $"search is up to {MaxSearchLength} printable characters.");
         }
 
         if (await ReadYourWrites.LaggingAsync(progress, "contacts", minPosition, ct) is { } lagging)
@@ -65,7 +72,7 @@ public static class ContactEndpoints
             return lagging;
         }
 
-        return TypedResults.Ok(await queries.ListAsync(http.Subject(), page, pageSize, ct));
+        return TypedResults.Ok(await queries.ListAsync(http.Subject(), string.IsNullOrWhiteSpace(search) ? null : search.Trim(), page, pageSize, ct));
     }
 
     private static async Task<Results<Ok<ContactResponse>, ProblemHttpResult>> GetAsync(

@@ -11,17 +11,21 @@ public sealed record ContactPage(IReadOnlyList<ContactRow> Items, int Page, int 
 /// <summary>Reads the contacts read model (rm.contacts, the serving generation).</summary>
 public sealed class ContactQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {
-    public async Task<ContactPage> ListAsync(string ownerId, int page, int pageSize, CancellationToken ct)
+    /// <param name="search">Text the name or a messenger id contains, in any case; null lists them all.</param>
+    public async Task<ContactPage> ListAsync(string ownerId, string? search, int page, int pageSize, CancellationToken ct)
     {
+        // An owner's contacts are found by the owner's index; the text is matched among those only.
         await using var command = dataSource.CreateCommand("""
             SELECT contact_id, name, telegram, whatsapp, viber, revision, count(*) OVER ()
-            FROM rm.contacts WHERE owner_id = $1
+            FROM rm.contacts
+            WHERE owner_id = $1 AND ($4::text IS NULL OR name ILIKE $4 OR telegram ILIKE $4 OR whatsapp ILIKE $4 OR viber ILIKE $4)
             ORDER BY lower(name), contact_id
             LIMIT $2 OFFSET $3
             """);
         command.Parameters.AddWithValue(ownerId);
         command.Parameters.AddWithValue(pageSize);
         command.Parameters.AddWithValue((long)(page - 1) * pageSize);
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, Value = search is null ? DBNull.Value : $"%{LiteralPattern(search)}%" });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var items = new List<ContactRow>();
         long total = 0;
@@ -33,6 +37,9 @@ public sealed class ContactQueries([FromKeyedServices(ReadModelQueries.DataSourc
 
         return new ContactPage(items, page, pageSize, total);
     }
+
+    // LIKE's wildcards and its escape character, matched as themselves.
+    private static string LiteralPattern(string text) => text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
 
     private static string? Nullable(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
 }

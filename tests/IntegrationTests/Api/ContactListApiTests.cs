@@ -45,6 +45,38 @@ public sealed class ContactListApiTests(EmptyStoreApi api) : IClassFixture<Empty
     }
 
     [Fact]
+    public async Task A_search_keeps_the_contacts_whose_name_or_a_messenger_id_contains_the_text_in_any_case()
+    {
+        var alice = api.ClientFor("alice");
+        await alice.PostAsJsonAsync("/api/contacts", new { name = "Artem Ivanov", telegram = "@artem_iv" });
+        await alice.PostAsJsonAsync("/api/contacts", new { name = "Boris", whatsApp = "+4915112345678" });
+        await alice.PostAsJsonAsync("/api/contacts", new { name = "Martina", viber = "martina" });
+        var last = await (await alice.PostAsJsonAsync("/api/contacts", new { name = "Zoe 100%", viber = "zoe_k" })).JsonAsync(HttpStatusCode.Created);
+        // Another owner's contact that matches is never shown.
+        await api.ClientFor("bob").PostAsJsonAsync("/api/contacts", new { name = "Artem Bobs", viber = "artem" });
+        var at = $"minPosition={last.GetProperty("position").GetInt64()}";
+
+        var byName = await (await alice.GetAsync($"/api/contacts?search=ART&{at}")).JsonAsync(HttpStatusCode.OK);
+        var byPhone = await (await alice.GetAsync("/api/contacts?search=%2049151")).JsonAsync(HttpStatusCode.OK);
+        // Unescaped, "%" would match every contact.
+        var percent = await (await alice.GetAsync("/api/contacts?search=%25")).JsonAsync(HttpStatusCode.OK);
+        // Unescaped, "e_" would match any "e" and the next character, as in "Artem".
+        var underscore = await (await alice.GetAsync("/api/contacts?search=e_")).JsonAsync(HttpStatusCode.OK);
+        var none = await (await alice.GetAsync("/api/contacts?search=nobody")).JsonAsync(HttpStatusCode.OK);
+
+        Names(byName).Should().Equal("Artem Ivanov", "Martina");
+        byName.GetProperty("total").GetInt64().Should().Be(2);
+        Names(byPhone).Should().Equal("Boris");
+        Names(percent).Should().Equal("Zoe 100%");
+        Names(underscore).Should().Equal("Zoe 100%");
+        Names(none).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_search_with_a_control_character_is_a_400() =>
+        await (await api.ClientFor("alice").GetAsync("/api/contacts?search=a%01b")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+
+    [Fact]
     public async Task A_bad_page_is_a_400() =>
         await (await api.ClientFor("vera").GetAsync("/api/contacts?pageSize=0")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
 

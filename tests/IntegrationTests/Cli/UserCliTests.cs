@@ -18,6 +18,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         added.Code.Should().Be(0, added.Error);
         var position = JsonDocument.Parse(added.Output).RootElement.GetProperty("position").GetInt64();
         var listed = await RunAsync("alice", "contacts", "list", "--min-position", $"{position}");
+        var searched = await RunAsync("alice", "contacts", "list", "--search", name.ToUpperInvariant(), "--json");
         var updated = await RunAsync("alice", "contacts", "update", name, "--telegram", "", "--whatsapp", "+79001234567", "--json");
         updated.Code.Should().Be(0, updated.Error);
         var after = await RunAsync("alice", "contacts", "list", "--min-position", JsonDocument.Parse(updated.Output).RootElement.GetProperty("position").GetInt64().ToString(), "--json");
@@ -25,6 +26,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
 
         (added.Code, listed.Code, updated.Code, after.Code, removed.Code).Should().Be((0, 0, 0, 0, 0));
         listed.Output.Should().Contain("Name").And.Contain("Telegram").And.Contain(name).And.Contain("@anna_k").And.Contain("anna-v");
+        JsonDocument.Parse(searched.Output).RootElement.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("name").GetString()).Should().Equal(name);
         var contact = JsonDocument.Parse(after.Output).RootElement.GetProperty("items").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
         (contact.GetProperty("telegram").ValueKind, contact.GetProperty("whatsApp").GetString(), contact.GetProperty("viber").GetString()).Should().Be((JsonValueKind.Null, "+79001234567", "anna-v"));
         removed.Output.Should().Contain($"Removed {name}");
