@@ -24,5 +24,8 @@ public static class Telemetry
     // What to alert on: each is a read model missing an event until an operator replays or discards it.
     public static readonly Counter<long> EventsParked = Meter.CreateCounter<long>("eventsourced.projection.events_parked", "{event}", "Events a projection could not apply and parked as dead letters");
 
+    // A snapshot passed over means a stream folded from its first event: a slow first command.
+    public static readonly Counter<long> SnapshotReads = Meter.CreateCounter<long>("eventsourced.snapshot.reads", "{snapshot}", "Snapshots read by a node holding no state, by stream category and outcome (used, passed_over)");
+
     public static readonly Counter<long> DeliveryAttempts = Meter.CreateCounter<long>("eventsourced.delivery.attempts", "{attempt}", "Delivery attempts by channel and outcome");
 }

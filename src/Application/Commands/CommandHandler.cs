@@ -222,7 +222,7 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         where TEvent : class
     {
         var folded = (states.Recall<TState>(streamId) is { } known ? await CatchUpAsync(decider, streamId, known, null, ct) : null)
-            ?? (await snapshots.FindAsync<TState>(streamId, ct) is { } snapshot ? await CatchUpAsync(decider, streamId, (snapshot.State, snapshot.Version), snapshot.EventId, ct) : null)
+            ?? await FromSnapshotAsync(decider, streamId, ct)
             ?? await FoldAsync(decider, streamId, (decider.Initial, -1L), static _ => true, ct);
         if (folded.LastEventId is { } lastEventId)
         {
@@ -239,6 +239,21 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
     {
         var (state, version, _) = await FoldAsync(decider, streamId, (decider.Initial, -1L), include, ct);
         return (state, version);
+    }
+
+    /// <summary>The stream's snapshot brought up to date, or null when it has none that the stream bears out.</summary>
+    private async Task<(TState State, long Version, Guid? LastEventId)?> FromSnapshotAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, CancellationToken ct)
+        where TEvent : class
+    {
+        if (await snapshots.FindAsync<TState>(streamId, ct) is not { } snapshot)
+        {
+            return null;
+        }
+
+        var caughtUp = await CatchUpAsync(decider, streamId, (snapshot.State, snapshot.Version), snapshot.EventId, ct);
+        StateSnapshots.CountRead(streamId, caughtUp is null ? StateSnapshots.PassedOver : "used");
+        return caughtUp;
     }
 
     /// <summary>

@@ -29,24 +29,36 @@ public sealed class StateSnapshots(IStateSnapshotStore store, IEnumerable<Snapsh
     /// <summary>Snapshots nothing: for tools and tests that fold streams without a node's stores.</summary>
     public static StateSnapshots Off { get; } = new(new NoStore(), []);
 
+    /// <summary>The outcome of a snapshot read that was not used: the stream is folded from its first event.</summary>
+    public const string PassedOver = "passed_over";
+
     /// <summary>The stream's last snapshot, when its state is snapshotted and one of the current shape is kept.</summary>
     public async Task<(TState State, long Version, Guid EventId)?> FindAsync<TState>(string streamId, CancellationToken ct)
     {
-        if (!_policies.TryGetValue(typeof(TState), out var policy) || await store.FindAsync(streamId, ct) is not { } found || found.Shape != policy.Shape)
+        if (!_policies.TryGetValue(typeof(TState), out var policy) || await store.FindAsync(streamId, ct) is not { } found)
         {
             return null;
         }
 
         try
         {
-            return JsonSerializer.Deserialize<TState>(found.State, EventTypeRegistry.JsonOptions) is { } state ? (state, found.Version, found.EventId) : null;
+            if (found.Shape == policy.Shape && JsonSerializer.Deserialize<TState>(found.State, EventTypeRegistry.JsonOptions) is { } state)
+            {
+                return (state, found.Version, found.EventId);
+            }
         }
         catch (JsonException)
         {
-            // Not the state's form after all (a shape left unchanged by mistake, a row edited by hand): the stream is folded instead.
-            return null;
+            // Not the state's form after all (a shape left unchanged by mistake, a row edited by hand).
         }
+
+        CountRead(streamId, PassedOver);
+        return null;
     }
+
+    /// <summary>Counts a snapshot read by its stream's category and what became of it.</summary>
+    public static void CountRead(string streamId, string outcome) =>
+        Telemetry.SnapshotReads.Add(1, new KeyValuePair<string, object?>("category", StreamCategory.Of(streamId)), new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary>Takes a snapshot of the state when its policy's count of events passed since the last one.</summary>
     public async Task TakeIfDueAsync<TState>(string streamId, TState state, long version, Guid eventId, CancellationToken ct)

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using EventSourced.Application.Commands;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Conversations;
@@ -42,10 +44,11 @@ public sealed class StateSnapshotsTests(EventStoreFixture fixture) : IClassFixtu
         var kept = (await SnapshotStore().FindAsync(_roster))!;
         await SnapshotStore().SaveAsync(_roster, kept with { State = Serialized(Read(kept) with { OnDuty = ["from-snapshot"] }) });
 
-        var (roster, version) = await Node().LoadAsync(DutyRoster.Decider, _roster);
+        var ((roster, version), reads) = await CountingSnapshotReadsAsync(() => Node().LoadAsync(DutyRoster.Decider, _roster));
 
         version.Should().Be(24);
         roster.OnDuty.Should().Equal("from-snapshot");
+        reads.Should().Equal("used");
     }
 
     [Fact]
@@ -56,8 +59,9 @@ public sealed class StateSnapshotsTests(EventStoreFixture fixture) : IClassFixtu
         var kept = (await SnapshotStore().FindAsync(_roster))!;
         await SnapshotStore().SaveAsync(_roster, kept with { EventId = Guid.NewGuid(), State = Serialized(Read(kept) with { OnDuty = ["from-snapshot"] }) });
 
-        var (roster, version) = await Node().LoadAsync(DutyRoster.Decider, _roster);
+        var ((roster, version), reads) = await CountingSnapshotReadsAsync(() => Node().LoadAsync(DutyRoster.Decider, _roster));
 
+        reads.Should().Equal(StateSnapshots.PassedOver);
         roster.Should().BeEquivalentTo(await FoldedFromTheStartUntil(long.MaxValue));
         roster.OnDuty.Should().Equal("ann");
         version.Should().Be(24);
@@ -71,9 +75,10 @@ public sealed class StateSnapshotsTests(EventStoreFixture fixture) : IClassFixtu
         var kept = (await SnapshotStore().FindAsync(_roster))!;
         await SnapshotStore().SaveAsync(_roster, kept with { Shape = "duty-roster/0", State = Serialized(Read(kept) with { OnDuty = ["from-snapshot"] }) });
 
-        var (roster, _) = await Node().LoadAsync(DutyRoster.Decider, _roster);
+        var ((roster, _), reads) = await CountingSnapshotReadsAsync(() => Node().LoadAsync(DutyRoster.Decider, _roster));
 
         roster.OnDuty.Should().Equal("ann");
+        reads.Should().Equal(StateSnapshots.PassedOver);
     }
 
     [Fact]
@@ -83,9 +88,10 @@ public sealed class StateSnapshotsTests(EventStoreFixture fixture) : IClassFixtu
         var kept = (await SnapshotStore().FindAsync(_roster))!;
         await SnapshotStore().SaveAsync(_roster, kept with { State = """{"onDuty": 5}""" });
 
-        var (roster, version) = await Node().LoadAsync(DutyRoster.Decider, _roster);
+        var ((roster, version), reads) = await CountingSnapshotReadsAsync(() => Node().LoadAsync(DutyRoster.Decider, _roster));
 
         (roster.OnDuty.Single(), version).Should().Be(("ann", 24L));
+        reads.Should().Equal(StateSnapshots.PassedOver);
     }
 
     [Fact]
@@ -101,6 +107,31 @@ public sealed class StateSnapshotsTests(EventStoreFixture fixture) : IClassFixtu
         version.Should().Be(26);
         roster.Should().BeEquivalentTo(lastTurn.State);
         roster.LastRoutedTo.Should().Be("mia");
+    }
+
+    /// <summary>What <paramref name="act"/> returned, and the outcomes of the snapshot reads of this class's streams it counted.</summary>
+    private static async Task<(T Result, List<string?> Outcomes)> CountingSnapshotReadsAsync<T>(Func<Task<T>> act)
+    {
+        var outcomes = new ConcurrentQueue<string?>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "eventsourced.snapshot.reads")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var tagged = tags.ToArray().ToDictionary(t => t.Key, t => t.Value as string);
+            if (tagged.GetValueOrDefault("category") == "rostertest")
+            {
+                outcomes.Enqueue(tagged.GetValueOrDefault("outcome"));
+            }
+        });
+        listener.Start();
+        var result = await act();
+        return (result, [.. outcomes]);
     }
 
     private CommandHandler Node() =>
