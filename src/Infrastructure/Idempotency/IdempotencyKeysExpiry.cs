@@ -38,23 +38,29 @@ public sealed partial class IdempotencyKeysExpiry(PostgresIdempotencyStore store
         {
             do
             {
-                try
-                {
-                    if (await PurgeAsync(stoppingToken) is > 0 and var dropped)
-                    {
-                        LogDropped(logger, dropped, options.Value.KeepFor);
-                    }
-                }
-                catch (NpgsqlException e) when (!stoppingToken.IsCancellationRequested)
-                {
-                    LogFailed(logger, e.Message, options.Value.PurgeEvery);
-                }
+                await PurgeRoundAsync(stoppingToken);
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping (or a start that failed elsewhere): nothing is left half done.
+        }
+    }
+
+    // A database away skips a round, not the loop: the next round drops what this one could not.
+    private async Task PurgeRoundAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (await PurgeAsync(stoppingToken) is > 0 and var dropped)
+            {
+                LogDropped(logger, dropped, options.Value.KeepFor);
+            }
+        }
+        catch (NpgsqlException e) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogFailed(logger, e.Message, options.Value.PurgeEvery);
         }
     }
 
