@@ -26,6 +26,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
 
     private static ProblemDetails ToProblem(HttpContext context, Exception exception) => exception switch
     {
+        BadHttpRequestException e when QueryValueProblems.From(e) is { } invalid => invalid,
         BadHttpRequestException e => new ProblemDetails
         {
             Status = e.StatusCode,

@@ -41,4 +41,23 @@ public sealed class FrameworkProblemTests(EmptyStoreApi api) : IClassFixture<Emp
 
         problem.GetProperty("detail").GetString().Should().Be("This request takes a JSON body, and none was sent.");
     }
+
+    [Fact]
+    public async Task A_query_value_of_the_wrong_kind_is_a_validation_problem_naming_its_parameter()
+    {
+        var cases = new (string Subject, string Url, string Parameter, string Takes)[]
+        {
+            ("alice", "/api/contacts?page=abc", "page", "a whole number"),
+            ("alice", "/api/contacts?page=99999999999", "page", "a whole number"),
+            ("alice", $"/api/conversations/{Guid.NewGuid()}/messages?sinceId=yesterday", "sinceId", "an id (a UUID)"),
+            ("ops", "/api/audit?from=last-week", "from", "an ISO 8601 date and time"),
+        };
+
+        foreach (var (subject, url, parameter, takes) in cases)
+        {
+            var problem = await (await api.ClientFor(subject).GetAsync(url)).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+
+            problem.GetProperty("errors").GetProperty(parameter)[0].GetString().Should().StartWith($"{parameter} takes {takes};", url);
+        }
+    }
 }
