@@ -32,7 +32,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             Status = e.StatusCode,
             Type = Problems.BadRequest,
             Title = "The request could not be read",
-            Detail = e.InnerException is System.Text.Json.JsonException json ? json.Message
+            Detail = e.InnerException is System.Text.Json.JsonException json ? JsonBodyProblems.Detail(json)
                 // The framework's own words here ("Implicit body inferred … use a Service instead?") speak to us, not to the caller.
                 : HasNoBody(context.Request) ? "This request takes a JSON body, and none was sent."
                 : e.Message,

@@ -60,4 +60,26 @@ public sealed class FrameworkProblemTests(EmptyStoreApi api) : IClassFixture<Emp
             problem.GetProperty("errors").GetProperty(parameter)[0].GetString().Should().StartWith($"{parameter} takes {takes};", url);
         }
     }
+
+    [Fact]
+    public async Task A_body_that_does_not_fit_its_request_is_told_by_json_path_without_our_type_names()
+    {
+        var cases = new (string Body, string Detail)[]
+        {
+            ("""{"name":5,"telegram":"@alice_t"}""", "The value at $.name is not of the kind this request takes there"),
+            ("""[]""", "The value at $ is not of the kind this request takes there"),
+            ("""{"name":"Bob","telegram":"@bob_t","nickname":"B"}""", "This request takes no field 'nickname'"),
+            ("""{"name":""", "Path: $"),
+        };
+
+        foreach (var (body, detail) in cases)
+        {
+            var problem = await (await api.ClientFor("alice").PostAsync("/api/contacts", Http.Json(body))).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:bad-request");
+
+            var said = problem.GetProperty("detail").GetString();
+            said.Should().Contain(detail, body).And.NotContain("EventSourced.", body).And.NotContain(".NET", body);
+        }
+
+        (await api.EventCountAsync()).Should().Be(0);
+    }
 }

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace EventSourced.Api.Http;
+
+/// <summary>
+/// What was wrong with a JSON body, in the caller's terms: System.Text.Json names our .NET types
+/// ("could not be converted to EventSourced.Api.Contacts.AddContactRequest"), which say nothing
+/// to a caller and show our insides. The JSON path it found the fault at is what they can act on.
+/// </summary>
+public static partial class JsonBodyProblems
+{
+    public static string Detail(JsonException json)
+    {
+        var at = json.Path is { Length: > 0 } path ? path : "$";
+        if (UnknownField().Match(json.Message) is { Success: true } unknown)
+        {
+            return $"This request takes no field '{unknown.Groups["name"].Value}' (at {at}); /openapi/v1.json lists the fields it takes.";
+        }
+
+        // A value of the wrong kind (a number for a name, a list for an object). JSON cut short or
+        // malformed keeps the reader's own words, which name no type and say where.
+        return json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)
+            ? $"The value at {at} is not of the kind this request takes there; /openapi/v1.json describes it."
+            : json.Message;
+    }
+
+    [GeneratedRegex("""^The JSON property '(?<name>.*)' could not be mapped to any \.NET member""", RegexOptions.Singleline)]
+    private static partial Regex UnknownField();
+}
