@@ -107,7 +107,8 @@ public static class DeployEndpoints
 
         if (status is null)
         {
-            problems["status"] = ["Unknown or missing status."];
+            var (field, words) = DeployStatusNames.StatusWordsOf(source);
+            problems[field] = [$"{field} is one of: {words}."];
         }
 
         if (comment is { Length: > 4000 })

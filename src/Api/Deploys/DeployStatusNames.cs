@@ -13,6 +13,10 @@ public static class DeployStatusNames
         _ => null,
     };
 
+    /// <summary>The field a source reports its status in and the words it takes there, for a refusal.</summary>
+    public static (string Field, string Words) StatusWordsOf(string source) =>
+        source == "http" ? ("result", "started, success, failure") : ("status", "deploying, deployed, failed");
+
     public static DeployStatus? FromTaskResult(string? result) => result?.Trim().ToUpperInvariant() switch
     {
         "STARTED" => DeployStatus.Deploying,

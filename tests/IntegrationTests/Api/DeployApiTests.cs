@@ -74,6 +74,17 @@ public sealed class DeployApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         (await api.EventCountAsync()).Should().Be(before);
     }
 
+    [Theory]
+    [InlineData("/api/deploys", """{"application":"a","environment":"p","version":"1","status":"exploded"}""", "status", "deploying, deployed, failed")]
+    [InlineData("/source/qloud", """{"environmentId":"a.p","version":"1","status":"EXPLODED"}""", "status", "deploying, deployed, failed")]
+    [InlineData("/source/http", """{"application":"a","environment":"p","version":"1","result":"exploded"}""", "result", "started, success, failure")]
+    public async Task An_unknown_status_is_refused_with_the_words_its_source_takes(string path, string body, string field, string words)
+    {
+        var problem = await (await _ci.PostAsync(path, Http.Json(body))).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+
+        problem.GetProperty("errors").GetProperty(field)[0].GetString().Should().Be($"{field} is one of: {words}.");
+    }
+
     [Fact]
     public async Task An_unknown_handler_in_the_hook_query_is_a_400() =>
         await (await _ci.PostAsJsonAsync("/source/qloud?handlers=telegram,sms", new { environmentId = "x.y.z", status = "DEPLOYED", version = "1" }))
