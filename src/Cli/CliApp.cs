@@ -31,7 +31,7 @@ public static class CliApp
             // Bad usage is exit code 2, as for input the API refuses (the parser's own is 1).
             foreach (var problem in parse.Errors)
             {
-                error.WriteLine(problem.Message);
+                error.WriteLine(UsageProblems.Explain(problem));
             }
 
             error.WriteLine($"See: {parse.CommandResult.Command.Name} --help");

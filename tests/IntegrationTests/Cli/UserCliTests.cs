@@ -109,6 +109,19 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
     }
 
     [Fact]
+    public async Task An_options_value_of_the_wrong_kind_is_told_in_the_users_words()
+    {
+        var at = await RunAsync("alice", "send", "--to", "Anna", "--text", "hi", "--at", "tomorrow");
+        var page = await RunAsync("alice", "contacts", "list", "--page", "two");
+        var delivery = await RunAsync("alice", "failed", "redeliver", "--delivery", "nope");
+
+        (at.Code, page.Code, delivery.Code).Should().Be((ExitCodes.Usage, ExitCodes.Usage, ExitCodes.Usage));
+        at.Error.Should().StartWith("--at takes a moment in ISO 8601, such as 2026-12-24T18:00:00+03:00; 'tomorrow' is not one.");
+        page.Error.Should().StartWith("--page takes a whole number; 'two' is not one.");
+        delivery.Error.Should().StartWith("--delivery takes an id (a UUID); 'nope' is not one.");
+    }
+
+    [Fact]
     public async Task The_url_and_key_come_from_a_config_file_when_neither_flags_nor_environment_give_them()
     {
         var config = Path.Combine(Path.GetTempPath(), $"eventsourced-cli-{Guid.NewGuid():N}.json");
