@@ -28,14 +28,7 @@ public static class CliApp
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
         {
-            // Bad usage is exit code 2, as for input the API refuses (the parser's own is 1).
-            foreach (var problem in parse.Errors)
-            {
-                error.WriteLine(UsageProblems.Explain(problem));
-            }
-
-            error.WriteLine($"See: {parse.CommandResult.Command.Name} --help");
-            return Task.FromResult(ExitCodes.Usage);
+            return Task.FromResult(UsageProblems.Report(parse, error));
         }
 
         return parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, ct);

@@ -9,7 +9,7 @@ public static class ExitCodes
     public const int Failed = 1;
 
     /// <summary>Bad usage or input: refused by the parser or by the API's validation (400, 422).</summary>
-    public const int Usage = 2;
+    public const int Usage = UsageProblems.ExitCode;
 
     /// <summary>No such contact, message or delivery (404).</summary>
     public const int NotFound = 3;

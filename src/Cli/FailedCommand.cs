@@ -27,15 +27,7 @@ public static class FailedCommand
 
     private static Command Act(CliApp.Runner run, string action, string description)
     {
-        var ids = new Option<Guid[]>("--delivery") { Description = "A delivery id (repeat for more)", AllowMultipleArgumentsPerToken = true };
-        // A list's values are converted only when read, where a bad one would throw: check them as the line is parsed.
-        ids.Validators.Add(result =>
-        {
-            foreach (var token in result.Tokens.Where(t => !Guid.TryParse(t.Value, out _)))
-            {
-                result.AddError($"--delivery takes an id (a UUID); '{token.Value}' is not one.");
-            }
-        });
+        var ids = new Option<Guid[]>("--delivery") { Description = "A delivery id (repeat for more)", AllowMultipleArgumentsPerToken = true }.IdsOnly();
         var all = new Option<bool>("--all") { Description = "Every failed delivery of yours" };
         var command = new Command(action, description) { ids, all };
         command.SetAction(run.Action(async (parse, api, output, ct) =>

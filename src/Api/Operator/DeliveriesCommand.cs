@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EventSourced.Api.Deliveries;
 using EventSourced.Application.Commands;
+using EventSourced.Cli;
 using EventSourced.Projections.Messages;
 
 namespace EventSourced.Api.Operator;
@@ -32,7 +33,7 @@ public static class DeliveriesCommand
         string name, string description, Option<string> owner, Func<ServiceProvider> services,
         Func<FailedQueue, string, IReadOnlyCollection<Guid>?, CommandContext, CancellationToken, Task<FailedDeliveriesResponse>> act)
     {
-        var ids = new Option<Guid[]>("--delivery") { Description = "A delivery id (repeat for more)", AllowMultipleArgumentsPerToken = true };
+        var ids = new Option<Guid[]>("--delivery") { Description = "A delivery id (repeat for more)", AllowMultipleArgumentsPerToken = true }.IdsOnly();
         var all = new Option<bool>("--all") { Description = "Every failed delivery of the owner" };
         var command = new Command(name, description) { owner, ids, all };
         command.SetAction(async (parse, ct) =>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EventSourced.Cli;
 
 namespace EventSourced.Api.Operator;
 
@@ -23,6 +24,9 @@ public static class OperatorCommandLine
             KeysCommand.Create(services), ProjectionsCommand.Create(services), StreamsCommand.Create(services), AuditCommand.Create(services), DeliveriesCommand.Create(services), TicketsCommand.Create(services), SubjectsCommand.Create(services),
         };
         var invocation = new InvocationConfiguration { Output = output ?? Console.Out, Error = output ?? Console.Error };
-        return root.Parse(args).InvokeAsync(invocation, ct);
+        var parse = root.Parse(args);
+        return parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction
+            ? Task.FromResult(UsageProblems.Report(parse, invocation.Error))
+            : parse.InvokeAsync(invocation, ct);
     }
 }

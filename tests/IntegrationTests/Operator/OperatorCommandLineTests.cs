@@ -130,5 +130,18 @@ public sealed class OperatorCommandLineTests(EmptyStoreApi api) : IClassFixture<
         output.Should().Contain("There is no projection 'no-such-projection'");
     }
 
+    [Fact]
+    public async Task A_value_of_the_wrong_kind_is_bad_usage_told_in_the_operators_words()
+    {
+        var delivery = await RunAsync("deliveries", "redeliver", "--owner", "alice", "--delivery", "nope");
+        var from = await RunAsync("audit", "--from", "yesterday");
+        var deadLetter = await RunAsync("tickets", "dead-letters", "replay", "seven");
+
+        (delivery.Code, from.Code, deadLetter.Code).Should().Be((2, 2, 2));
+        delivery.Output.Should().StartWith("--delivery takes an id (a UUID); 'nope' is not one.");
+        from.Output.Should().StartWith("--from takes a moment in ISO 8601, such as 2026-12-24T18:00:00+03:00; 'yesterday' is not one.");
+        deadLetter.Output.Should().StartWith("<id> takes a whole number; 'seven' is not one.");
+    }
+
     private Task<(int Code, string Output)> RunAsync(params string[] args) => OperatorCli.RunAsync(api.Database.ConnectionString, args);
 }
