@@ -60,7 +60,7 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
     {
         EndGathered();
         var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in parameters)
+        foreach (var value in InUtc(parameters))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
         }
@@ -81,7 +81,7 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
             _inserts.Add((into, columns), run);
         }
 
-        run.Rows.Add(values);
+        run.Rows.Add(InUtc(values));
     }
 
     /// <summary>
@@ -101,7 +101,7 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
             _rowRuns.Add(sql, run);
         }
 
-        run.Add(values);
+        run.Add(InUtc(values));
     }
 
     public async Task FlushAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
@@ -173,6 +173,23 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
         {
             await batch.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// The values with every moment at UTC, in place. A timestamptz keeps the moment, not its
+    /// offset, and Npgsql refuses any other offset: a time a user gave at +03:00 failed its batch.
+    /// </summary>
+    private static object?[] InUtc(object?[] values)
+    {
+        for (var n = 0; n < values.Length; n++)
+        {
+            if (values[n] is DateTimeOffset { Offset.Ticks: not 0 } moment)
+            {
+                values[n] = moment.ToUniversalTime();
+            }
+        }
+
+        return values;
     }
 
     private NpgsqlBatch CurrentBatch()

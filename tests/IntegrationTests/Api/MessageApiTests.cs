@@ -138,6 +138,21 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
     }
 
     [Fact]
+    public async Task A_time_given_at_any_offset_reaches_the_read_side_as_that_moment()
+    {
+        // PostgreSQL's timestamptz keeps the moment, and Npgsql refuses to write any offset but UTC:
+        // the read models once stalled at such a message, retrying it for ever.
+        var name = Unique("Moscow");
+        await AddContactAsync(_alice, name, viber: "moscow");
+        var accepted = await (await _alice.PostAsync("/api/messages", Http.Json($$"""{"text":"Rehearsal","contactNames":["{{name}}"],"notBefore":"2099-12-24T18:00:00+03:00"}""")))
+            .JsonAsync(HttpStatusCode.Accepted);
+
+        var read = await (await _alice.GetAsync($"/api/messages/{accepted.GetProperty("id").GetGuid()}?minPosition={accepted.GetProperty("position").GetInt64()}")).JsonAsync(HttpStatusCode.OK);
+
+        read.GetProperty("message").GetProperty("notBefore").GetDateTimeOffset().Should().Be(new DateTimeOffset(2099, 12, 24, 15, 0, 0, TimeSpan.Zero));
+    }
+
+    [Fact]
     public async Task Cancelling_an_unknown_message_is_a_404() =>
         await (await _alice.PostAsync($"/api/messages/{Guid.NewGuid()}/cancel", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "urn:eventsourced:problem:message_not_found");
 
