@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Data;
 using EventSourced.Application;
 using EventSourced.Application.EventStore;
 using Microsoft.Extensions.Logging;
@@ -20,6 +22,13 @@ public sealed partial class ProjectionRunner(
     ProjectionProgress progress,
     ILogger logger)
 {
+    // A write the database client refuses as it sends it (a value it cannot write) may close the
+    // connection, and the lock with it: the runner then starts again on a new one. These carry
+    // over to that round, by generation, how far it goes one event at a time and the attempts
+    // each such event has had, so that it is parked in the end rather than retried for ever.
+    private readonly ConcurrentDictionary<int, long> _oneByOneThrough = new();
+    private readonly ConcurrentDictionary<(int Generation, long Position), (int Attempts, Exception Error)> _attemptsBefore = new();
+
     public async Task RunAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -307,7 +316,7 @@ public sealed partial class ProjectionRunner(
     private async Task<bool> CommitAsync(
         NpgsqlConnection connection, Generation generation, List<RecordedEvent> batch, ProjectionWrite? prepared, ReadModelStatistics statistics, CancellationToken ct)
     {
-        if (prepared is not null)
+        if (prepared is not null && batch[0].Position > _oneByOneThrough.GetValueOrDefault(generation.Number, -1))
         {
             try
             {
@@ -321,6 +330,11 @@ public sealed partial class ProjectionRunner(
             {
                 // Find the event that fails, one at a time, with retries.
                 LogBatchFailed(logger, e, projection.Name);
+                if (!UsableAfter(connection, e))
+                {
+                    _oneByOneThrough[generation.Number] = batch[^1].Position;
+                    throw;
+                }
             }
         }
 
@@ -347,26 +361,35 @@ public sealed partial class ProjectionRunner(
 
     private async Task<bool> ApplyOneAsync(NpgsqlConnection connection, Generation generation, RecordedEvent recorded, CancellationToken ct)
     {
-        Exception? last = null;
-        for (var attempt = 1; attempt <= options.MaxAttempts; attempt++)
+        var key = (generation.Number, recorded.Position);
+        var (attempts, error) = _attemptsBefore.GetValueOrDefault(key);
+        while (attempts < options.MaxAttempts)
         {
+            attempts++;
             try
             {
                 await WriteAsync(connection, Prepare(generation, [recorded], deadLetter: null), ct);
                 progress.Advanced(projection.Name, generation, recorded.Position);
                 RecordLag(generation, recorded);
+                _attemptsBefore.TryRemove(key, out _);
                 return true;
             }
             catch (Exception e) when (e is not OperationCanceledException && !IsTransient(e))
             {
-                last = e;
+                error = e;
+                if (!UsableAfter(connection, e))
+                {
+                    _attemptsBefore[key] = (attempts, error);
+                    throw;
+                }
             }
         }
 
         // Parked with the checkpoint moved past it, in one transaction; the projection goes on or stops as configured.
-        await WriteAsync(connection, Prepare(generation, [recorded], deadLetter: last!.ToString()), ct);
+        await WriteAsync(connection, Prepare(generation, [recorded], deadLetter: error!.ToString()), ct);
+        _attemptsBefore.TryRemove(key, out _);
         progress.Advanced(projection.Name, generation, recorded.Position);
-        LogParked(logger, last, projection.Name, recorded.Position, recorded.Type);
+        LogParked(logger, error, projection.Name, recorded.Position, recorded.Type);
         Telemetry.EventsParked.Add(1, new KeyValuePair<string, object?>("projection", projection.Name));
         return options.OnPoisonEvent == PoisonEventPolicy.Skip;
     }
@@ -419,6 +442,28 @@ public sealed partial class ProjectionRunner(
             await write.FlushAsync(connection, tx, ct);
             await tx.CommitAsync(ct);
         }
+    }
+
+    /// <summary>
+    /// Whether a connection can go on after a write failed on it. A failure in the database client
+    /// rather than the server (a value it would not send) can close it, or leave its prepared
+    /// statements out of step with the server's (every later write then fails: measured, Npgsql 10
+    /// with auto-preparation), so those are dropped on both sides.
+    /// </summary>
+    private static bool UsableAfter(NpgsqlConnection connection, Exception failure)
+    {
+        if (connection.State != ConnectionState.Open)
+        {
+            return false;
+        }
+
+        if (failure is not PostgresException)
+        {
+            // Npgsql has no asynchronous form; one round trip, on a rare path.
+            connection.UnprepareAll();
+        }
+
+        return true;
     }
 
     /// <summary>Failures of the database or network rather than of the handler: never a reason to park an event.</summary>

@@ -17,6 +17,9 @@ public sealed class CountingProjection(string name, string category, int version
     /// <summary>Values whose events always fail.</summary>
     public HashSet<int> Poison { get; } = [];
 
+    /// <summary>Values whose events always write a parameter Npgsql refuses as it sends the batch, not as it is queued, with that parameter.</summary>
+    public Dictionary<int, object> RefusedOnWrite { get; } = [];
+
     /// <summary>The next N applies write their row and then kill their own database connection, before the commit: a crash.</summary>
     public void CrashAfterWriting(int times) => _failuresLeft = times;
 
@@ -31,6 +34,11 @@ public sealed class CountingProjection(string name, string category, int version
         if (Poison.Contains(((Happened)@event).Value))
         {
             throw new InvalidOperationException($"Poison event {recorded.Position}");
+        }
+
+        if (RefusedOnWrite.TryGetValue(((Happened)@event).Value, out var refused))
+        {
+            write.Execute("SELECT $1", refused);
         }
 
         if (Interlocked.Decrement(ref _failuresLeft) >= 0)

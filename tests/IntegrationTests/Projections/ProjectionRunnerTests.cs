@@ -67,6 +67,24 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         Interlocked.Read(ref parked).Should().Be(1);
     }
 
+    [Theory]
+    [InlineData("moments at +03:00, which closes the connection")]
+    [InlineData("a type it has no mapping for, which leaves its prepared statements out of step")]
+    public async Task An_event_whose_write_the_database_client_refuses_is_parked_alone_and_the_projection_goes_on(string refused)
+    {
+        var (projection, category) = New();
+        projection.RefusedOnWrite[3] = refused.StartsWith("moments", StringComparison.Ordinal)
+            ? new[] { new DateTimeOffset(2099, 1, 1, 0, 0, 0, TimeSpan.FromHours(3)) }
+            : new Happened(3);
+        var last = await AppendAsync(category, 10);
+
+        Start(projection);
+        await WaitForAsync(projection, last);
+
+        (await AppliedAsync(projection)).Should().HaveCount(9, refused);
+        (await Node.ScalarAsync($"SELECT count(*) FROM proj.dead_letters WHERE projection = '{projection.Name}'")).Should().Be(1, refused);
+    }
+
     [Fact]
     public async Task With_the_stop_policy_a_poison_event_stops_the_projection_at_it()
     {
