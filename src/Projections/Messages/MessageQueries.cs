@@ -25,10 +25,15 @@ public sealed record MessageView(MessageRow Message, IReadOnlyList<DeliveryRow> 
 /// <summary>Reads an owner's messages and their deliveries.</summary>
 public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {
-    public Task<IReadOnlyList<MessageRow>> ListAsync(string ownerId, string? status, int limit, CancellationToken ct) =>
+    /// <param name="beforeId">Pages back: only the messages listed after this one (none when it is not the owner's).</param>
+    public Task<IReadOnlyList<MessageRow>> ListAsync(string ownerId, string? status, int limit, Guid? beforeId, CancellationToken ct) =>
         dataSource.QueryAsync(
-            WithProgress("SELECT * FROM rm.messages WHERE owner_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY scheduled_at DESC, message_id LIMIT $3"),
-            Message, ct, ownerId, status, limit);
+            WithProgress("""
+                SELECT * FROM rm.messages WHERE owner_id = $1 AND ($2::text IS NULL OR status = $2)
+                  AND ($4::uuid IS NULL OR (scheduled_at, message_id) < (SELECT scheduled_at, message_id FROM rm.messages WHERE owner_id = $1 AND message_id = $4))
+                ORDER BY scheduled_at DESC, message_id DESC LIMIT $3
+                """),
+            Message, ct, ownerId, status, limit, beforeId);
 
     /// <summary>The message with each delivery, or null when it is not this owner's.</summary>
     public async Task<MessageView?> GetAsync(string ownerId, Guid messageId, CancellationToken ct)
@@ -77,7 +82,7 @@ public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourc
             SELECT count(*)::int AS total, count(*) FILTER (WHERE d.status = 'delivered')::int AS delivered, count(*) FILTER (WHERE d.status = 'failed')::int AS failed,
                    count(*) FILTER (WHERE d.status IN ('scheduled', 'sending', 'retrying'))::int AS pending
             FROM rm.messages_deliveries d WHERE d.message_id = m.message_id) p
-        ORDER BY m.scheduled_at DESC, m.message_id
+        ORDER BY m.scheduled_at DESC, m.message_id DESC
         """;
 
     private static MessageRow Message(NpgsqlDataReader r) =>

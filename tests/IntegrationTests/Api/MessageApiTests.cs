@@ -153,6 +153,35 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
     }
 
     [Fact]
+    public async Task The_list_pages_back_from_the_last_message_listed_and_only_through_the_owners_messages()
+    {
+        var reader = api.ClientFor("vera");
+        var name = Unique("Pager");
+        await AddContactAsync(reader, name, viber: "pager");
+        var sent = new List<(Guid Id, long Position)>();
+        for (var n = 0; n < 5; n++)
+        {
+            var accepted = await (await reader.PostAsJsonAsync("/api/messages", new { text = $"Page {n}", contactNames = new[] { name } })).JsonAsync(HttpStatusCode.Accepted);
+            sent.Add((accepted.GetProperty("id").GetGuid(), accepted.GetProperty("position").GetInt64()));
+        }
+
+        var pages = new List<List<Guid>>();
+        Guid? before = null;
+        do
+        {
+            var query = $"/api/messages?limit=2&minPosition={sent[^1].Position}" + (before is { } id ? $"&beforeId={id}" : "");
+            var page = (await (await reader.GetAsync(query)).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Select(m => m.GetProperty("id").GetGuid()).ToList();
+            pages.Add(page);
+            before = page.Count == 2 ? page[^1] : null;
+        }
+        while (before is not null && pages.Count < 5);
+
+        pages.Select(p => p.Count).Should().Equal(2, 2, 1);
+        pages.SelectMany(p => p).Should().Equal(sent.Select(s => s.Id).Reverse(), "newest first, each once");
+        (await (await _alice.GetAsync($"/api/messages?beforeId={sent[^1].Id}")).JsonAsync(HttpStatusCode.OK)).GetArrayLength().Should().Be(0, "another owner's message is no place to page from");
+    }
+
+    [Fact]
     public async Task Cancelling_an_unknown_message_is_a_404() =>
         await (await _alice.PostAsync($"/api/messages/{Guid.NewGuid()}/cancel", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "urn:eventsourced:problem:message_not_found");
 

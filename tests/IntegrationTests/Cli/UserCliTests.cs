@@ -64,16 +64,19 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         var (first, second) = ($"Boris {Guid.NewGuid():N}"[..14], $"Vera {Guid.NewGuid():N}"[..13]);
         (await RunAsync("alice", "contacts", "add", "--name", first, "--viber", "boris")).Code.Should().Be(0);
         (await RunAsync("alice", "contacts", "add", "--name", second, "--telegram", "@vera_s")).Code.Should().Be(0);
-        var at = DateTimeOffset.UtcNow.AddDays(3).ToString("O");
+        // At +03:00, as a user in Moscow types it: read models store the moment.
+        var at = DateTimeOffset.UtcNow.AddDays(3).ToOffset(TimeSpan.FromHours(3)).ToString("O");
 
         var sent = await RunAsync("alice", "send", "--to", first, second, "--text", "Rehearsal moved to Friday", "--at", at, "--json");
         sent.Code.Should().Be(0, sent.Error);
         var accepted = JsonDocument.Parse(sent.Output).RootElement;
         var scheduled = await RunAsync("alice", "messages", "--status", "scheduled", "--min-position", $"{accepted.GetProperty("position").GetInt64()}");
+        var older = await RunAsync("alice", "messages", "--before", accepted.GetProperty("id").GetString()!, "--json");
         var unknown = await RunAsync("alice", "send", "--to", "Nobody at all", "--text", "Hello");
 
         sent.Code.Should().Be(0);
         scheduled.Output.Should().Contain(accepted.GetProperty("id").GetString()).And.Contain("Rehearsal moved to Friday").And.Contain("scheduled").And.Contain("0/2", "neither delivery is due yet");
+        older.Output.Should().NotContain(accepted.GetProperty("id").GetString(), "--before lists only older messages");
         unknown.Code.Should().BeOneOf(ExitCodes.Usage, ExitCodes.NotFound);
         unknown.Error.Should().Contain("Nobody at all", "the server's problem detail is printed");
     }
