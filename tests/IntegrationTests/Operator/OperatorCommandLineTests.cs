@@ -23,6 +23,7 @@ public sealed class OperatorCommandLineTests(EmptyStoreApi api) : IClassFixture<
         lines.Should().NotBeEmpty();
         lines[0].GetProperty("streamVersion").GetInt64().Should().Be(1);
         lines.Should().OnlyContain(e => e.GetProperty("type").GetString() == "contact_added" && e.GetProperty("metadata").GetProperty("actor").GetString() == "alice");
+        output.Should().Contain("+00:00\"", "moments read as the REST answers write them, for grep").And.NotContain("\\u002B");
     }
 
     [Fact]
