@@ -19,13 +19,21 @@ public sealed class Output(TextWriter writer, bool json)
             return;
         }
 
+        var listed = rows.ToList();
+        if (listed.Count == 0)
+        {
+            // Headers over nothing read as a drawing error; say it.
+            _console.WriteLine("None.");
+            return;
+        }
+
         var table = new Table().Border(TableBorder.Simple);
         foreach (var (header, _) in columns)
         {
             table.AddColumn(header);
         }
 
-        foreach (var row in rows)
+        foreach (var row in listed)
         {
             table.AddRow(columns.Select(c => new Text(c.Cell(row) ?? "")).ToArray<Spectre.Console.Rendering.IRenderable>());
         }

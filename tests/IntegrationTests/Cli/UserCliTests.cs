@@ -112,6 +112,14 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
     }
 
     [Fact]
+    public async Task An_empty_list_says_none_rather_than_drawing_bare_headers()
+    {
+        var none = await RunAsync("alice", "contacts", "list", "--search", $"nobody-{Guid.NewGuid():N}");
+
+        (none.Code, none.Output.Trim()).Should().Be((0, "None."));
+    }
+
+    [Fact]
     public async Task An_options_value_of_the_wrong_kind_is_told_in_the_users_words()
     {
         var at = await RunAsync("alice", "send", "--to", "Anna", "--text", "hi", "--at", "tomorrow");
