@@ -70,6 +70,7 @@ public sealed class FrameworkProblemTests(EmptyStoreApi api) : IClassFixture<Emp
             ("""[]""", "The value at $ is not of the kind this request takes there"),
             ("""{"name":"Bob","telegram":"@bob_t","nickname":"B"}""", "This request takes no field 'nickname'"),
             ("""{"name":""", "Path: $"),
+            ("""{"name":"Bad\ud800","telegram":"@alice_t"}""", "The value at $.name is not of the kind this request takes there (Cannot read incomplete UTF-16"),
         };
 
         foreach (var (body, detail) in cases)
