@@ -366,9 +366,12 @@ public sealed partial class ProjectionRunner(
         while (attempts < options.MaxAttempts)
         {
             attempts++;
+            var writing = false;
             try
             {
-                await WriteAsync(connection, Prepare(generation, [recorded], deadLetter: null), ct);
+                var write = Prepare(generation, [recorded], deadLetter: null);
+                writing = true;
+                await WriteAsync(connection, write, ct);
                 progress.Advanced(projection.Name, generation, recorded.Position);
                 RecordLag(generation, recorded);
                 _attemptsBefore.TryRemove(key, out _);
@@ -377,7 +380,8 @@ public sealed partial class ProjectionRunner(
             catch (Exception e) when (e is not OperationCanceledException && !IsTransient(e))
             {
                 error = e;
-                if (!UsableAfter(connection, e))
+                // A handler's own failure (in Prepare) never reached the connection.
+                if (writing && !UsableAfter(connection, e))
                 {
                     _attemptsBefore[key] = (attempts, error);
                     throw;
