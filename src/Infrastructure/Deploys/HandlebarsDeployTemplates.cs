@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using EventSourced.Application.Deploys;
 using EventSourced.Domain.Deploys;
 using HandlebarsDotNet;
@@ -11,7 +10,7 @@ namespace EventSourced.Infrastructure.Deploys;
 /// default. A template sees application, environment, version, status, comment, ticketKeys,
 /// source, reportedBy and reportedAt.
 /// </summary>
-public sealed class HandlebarsDeployTemplates(IConfiguration configuration) : IDeployTemplates
+public sealed class HandlebarsDeployTemplates : IDeployTemplates
 {
     public static readonly IReadOnlyDictionary<DeployHandler, string> Defaults = new Dictionary<DeployHandler, string>
     {
@@ -24,12 +23,36 @@ public sealed class HandlebarsDeployTemplates(IConfiguration configuration) : ID
     // Plain text goes out (chats, tracker comments), so nothing is HTML-escaped.
     private static readonly IHandlebars Engine = Handlebars.Create(new HandlebarsConfiguration { NoEscape = true });
 
-    private readonly ConcurrentDictionary<DeployHandler, HandlebarsTemplate<object, object>> _compiled = new();
+    private static readonly DeployStatusReported Sample = new(
+        "app", "production", "1.0", DeployStatus.Deployed, "RASP-1", ["RASP-1"], "api", [], "ci", DateTimeOffset.UnixEpoch);
 
-    public string Render(DeployHandler handler, DeployStatusReported deploy)
+    private readonly Dictionary<DeployHandler, HandlebarsTemplate<object, object>> _compiled = [];
+
+    /// <summary>
+    /// Compiles every template and renders it once, as the node starts: an operator's template
+    /// that does not compile, or calls a helper there is none of, stops the start with its
+    /// setting's name, rather than failing each deploy's notifications later.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A template that cannot be used.</exception>
+    public HandlebarsDeployTemplates(IConfiguration configuration)
     {
-        var template = _compiled.GetOrAdd(handler, h => Engine.Compile(configuration[$"Deploys:Templates:{h}"] ?? Defaults[h]));
-        return template(new Dictionary<string, object?>
+        foreach (var handler in Defaults.Keys)
+        {
+            var setting = $"Deploys:Templates:{handler}";
+            try
+            {
+                _compiled[handler] = Engine.Compile(configuration[setting] ?? Defaults[handler]);
+                Render(handler, Sample);
+            }
+            catch (HandlebarsException e)
+            {
+                throw new InvalidOperationException($"{setting} is not a template this service can render: {e.Message}", e);
+            }
+        }
+    }
+
+    public string Render(DeployHandler handler, DeployStatusReported deploy) =>
+        _compiled[handler](new Dictionary<string, object?>
         {
             ["application"] = deploy.Application,
             ["environment"] = deploy.Environment,
@@ -41,5 +64,4 @@ public sealed class HandlebarsDeployTemplates(IConfiguration configuration) : ID
             ["reportedBy"] = deploy.ReportedBy,
             ["reportedAt"] = deploy.ReportedAt.ToString("u"),
         });
-    }
 }

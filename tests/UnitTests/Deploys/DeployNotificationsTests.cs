@@ -53,6 +53,16 @@ public sealed class DeployNotificationsTests
             .Should().Be("rasp/production: Fixes RASP-7 <b>& more</b>");
     }
 
+    [Theory]
+    [InlineData("{{#if comment}}unclosed")]
+    [InlineData("{{shout application}}")]
+    public void A_template_that_cannot_render_stops_the_start_naming_its_setting(string template)
+    {
+        var building = () => Templates(("Deploys:Templates:Telegram", template));
+
+        building.Should().Throw<InvalidOperationException>().WithMessage("Deploys:Templates:Telegram is not a template this service can render: *");
+    }
+
     [Fact]
     public void A_text_longer_than_a_message_may_be_is_cut_visibly_so_the_notification_stays_valid()
     {
