@@ -27,7 +27,7 @@ public static class AuditEndpoints
     {
         if (fromVersion < 0 || count is < 1 or > MaxCount)
         {
-            return Problems.Invalid("count", $"fromVersion >= 0 and count 1 to {MaxCount}.");
+            return Problems.Invalid(fromVersion < 0 ? "fromVersion" : "count", $"fromVersion >= 0 and count 1 to {MaxCount}.");
         }
 
         var events = await store.ReadStreamAsync(stream, ReadDirection.Forward, fromVersion, count, ct);
@@ -40,7 +40,7 @@ public static class AuditEndpoints
     {
         if (after < 0 || count is < 1 or > MaxCount)
         {
-            return Problems.Invalid("count", $"after >= 0 and count 1 to {MaxCount}.");
+            return Problems.Invalid(after < 0 ? "after" : "count", $"after >= 0 and count 1 to {MaxCount}.");
         }
 
         var page = await queries.SearchAsync(new AuditFilter(type, from, to, correlationId, actor), after, count, ct);

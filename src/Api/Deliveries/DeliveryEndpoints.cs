@@ -36,7 +36,7 @@ public static class DeliveryEndpoints
     {
         if (limit is < 1 or > 1000 || offset < 0)
         {
-            return Problems.Invalid("limit", "limit is 1 to 1000 and offset >= 0.");
+            return Problems.Invalid(offset < 0 ? "offset" : "limit", "limit is 1 to 1000 and offset >= 0.");
         }
 
         return await ReadYourWrites.LaggingAsync(progress, "messages", minPosition, ct) is { } lagging
