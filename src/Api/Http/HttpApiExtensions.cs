@@ -10,7 +10,16 @@ public static class HttpApiExtensions
 
     public static IServiceCollection AddHttpApi(this IServiceCollection services)
     {
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = FrameworkProblems.GiveStableType);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            FrameworkProblems.GiveStableType(context);
+            // Unavailable for now (the database away, a read model behind): say when to try again, as
+            // a 429 does. Two seconds: soon for a read model, not a storm for a database coming back.
+            if (context.ProblemDetails.Status == StatusCodes.Status503ServiceUnavailable)
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "2";
+            }
+        });
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddOpenApi(o => o.AddSchemaTransformer<OptionalSchemaTransformer>().AddDocumentTransformer<Docs.ApiKeySecurityTransformer>());
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);

@@ -83,4 +83,17 @@ public sealed class FrameworkProblemTests(EmptyStoreApi api) : IClassFixture<Emp
 
         (await api.EventCountAsync()).Should().Be(0);
     }
+
+    [Fact]
+    public async Task A_read_model_not_caught_up_in_time_is_a_503_that_says_when_to_retry()
+    {
+        await using var impatient = api.WithWebHostBuilder(b => b.UseSetting("Projections:ReadYourWritesTimeout", "00:00:00.05"));
+        using var alice = impatient.CreateClient();
+        alice.DefaultRequestHeaders.Add("X-Api-Key", "test-key-alice");
+
+        var response = await alice.GetAsync($"/api/messages?minPosition={long.MaxValue}");
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable, "urn:eventsourced:problem:unavailable");
+        response.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(2));
+    }
 }
