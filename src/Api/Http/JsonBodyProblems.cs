@@ -18,10 +18,10 @@ public static partial class JsonBodyProblems
             return $"This request takes no field '{unknown.Groups["name"].Value}' (at {at}); /openapi/v1.json lists the fields it takes.";
         }
 
-        // A value of the wrong kind (a number for a name, a list for an object). JSON cut short or
-        // malformed keeps the reader's own words, which name no type and say where.
-        // The reader's reason, when it gives one, names no type of ours: "The JSON value is not in a
-        // supported Guid format.", "Cannot read invalid UTF-16 JSON text as string. ...".
+        // A value of the wrong kind (a number for a name, a list for an object), with the reader's
+        // reason when it gives one ("not in a supported Guid format", an incomplete UTF-16
+        // surrogate), which names no type of ours. JSON cut short or malformed keeps the reader's
+        // own words, which name no type either and say where.
         var why = json.InnerException is { Message: var reason } ? $" ({reason})" : "";
         return json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)
             ? $"The value at {at} is not of the kind this request takes there{why}; /openapi/v1.json describes it."
