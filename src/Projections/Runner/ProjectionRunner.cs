@@ -461,13 +461,22 @@ public sealed partial class ProjectionRunner(
             return false;
         }
 
-        if (failure is not PostgresException)
+        if (failure is PostgresException)
+        {
+            return true;
+        }
+
+        try
         {
             // Npgsql has no asynchronous form; one round trip, on a rare path.
             connection.UnprepareAll();
+            return true;
         }
-
-        return true;
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // Unusable after all: counted as the connection lost, so the event's attempts still add up.
+            return false;
+        }
     }
 
     /// <summary>Failures of the database or network rather than of the handler: never a reason to park an event.</summary>
