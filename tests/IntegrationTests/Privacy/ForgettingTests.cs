@@ -136,6 +136,8 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
     [Fact]
     public async Task A_removed_contact_can_still_be_forgotten_since_its_events_hold_its_data()
     {
+        // Forgetting reads the deliveries' read model first: on a fresh store, once it is there.
+        await Eventually.HoldsAsync(async () => (await api.CreateClient().GetAsync("/health/ready")).IsSuccessStatusCode, "every read model to serve");
         var name = $"Removed {Guid.NewGuid():N}";
         var id = await AddContactAsync(new { name, viber = "removed-viber" });
         (await _alice.DeleteAsync($"/api/contacts/{id}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
