@@ -26,7 +26,7 @@ public static class CliApp
         root.Options.Add(AsJson);
         // No response files: "@name" is a Telegram handle here, not a file of arguments.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
-        if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+        if (UsageProblems.IsBadUsage(parse))
         {
             return Task.FromResult(UsageProblems.Report(parse, error));
         }

@@ -15,6 +15,9 @@ public static partial class UsageProblems
     /// <summary>Exit code of bad usage on both command lines (the parser's own is 1, as for a crash).</summary>
     public const int ExitCode = 2;
 
+    /// <summary>Whether the line is bad usage to report rather than run (asking for help is not).</summary>
+    public static bool IsBadUsage(ParseResult parse) => parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction;
+
     /// <summary>Writes each parse error and where to read the usage; the exit code of bad usage.</summary>
     public static int Report(ParseResult parse, TextWriter error)
     {

@@ -25,7 +25,7 @@ public static class OperatorCommandLine
         };
         var invocation = new InvocationConfiguration { Output = output ?? Console.Out, Error = output ?? Console.Error };
         var parse = root.Parse(args);
-        return parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction
+        return UsageProblems.IsBadUsage(parse)
             ? Task.FromResult(UsageProblems.Report(parse, invocation.Error))
             : parse.InvokeAsync(invocation, ct);
     }

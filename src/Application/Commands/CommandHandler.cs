@@ -252,7 +252,7 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         }
 
         var caughtUp = await CatchUpAsync(decider, streamId, (snapshot.State, snapshot.Version), snapshot.EventId, ct);
-        StateSnapshots.CountRead(streamId, caughtUp is null ? StateSnapshots.PassedOver : "used");
+        StateSnapshots.CountRead(streamId, caughtUp is null ? StateSnapshots.PassedOver : StateSnapshots.Used);
         return caughtUp;
     }
 

@@ -32,6 +32,9 @@ public sealed class StateSnapshots(IStateSnapshotStore store, IEnumerable<Snapsh
     /// <summary>The outcome of a snapshot read that was not used: the stream is folded from its first event.</summary>
     public const string PassedOver = "passed_over";
 
+    /// <summary>The outcome of a snapshot read the stream bore out: only the events since it are folded.</summary>
+    public const string Used = "used";
+
     /// <summary>The stream's last snapshot, when its state is snapshotted and one of the current shape is kept.</summary>
     public async Task<(TState State, long Version, Guid EventId)?> FindAsync<TState>(string streamId, CancellationToken ct)
     {
