@@ -13,11 +13,15 @@ public static class ConversationQueryEndpoints
 {
     private const int DefaultMaxPage = 50;
 
+    /// <summary>The most conversations a list holds, and how many it holds unless asked for fewer.</summary>
+    private const int MaxListed = 200;
+
     public static IEndpointRouteBuilder MapConversationQueryEndpoints(this IEndpointRouteBuilder routes)
     {
         var chats = routes.MapGroup("/api/conversations").WithTags("Conversations").RequireAuthorization(AuthExtensions.ChatParticipant).RequireCors(ChatSites.Policy);
         chats.MapGet("/", ListAsync).WithName("ListConversations")
-            .WithSummary("The caller's conversations (all, for operators) with unread counts, by visitor, manager and status (open, closed).");
+            .WithSummary("The caller's conversations (all, for operators) with unread counts, by visitor, manager and status (open, closed), "
+                + "latest activity first; limit (1 to 200), and beforeId (the last one listed) pages back.");
         chats.MapGet("/{id:guid}/messages", MessagesAsync).WithName("ListChatMessages")
             .WithSummary("Messages newest first: count (default and maximum: Chat:MaxPageSize), sinceId (exclusive, newer ones), beforeId (older history).");
         chats.MapGet("/{id:guid}/history", HistoryAsync).WithName("GetConversationHistory")
@@ -30,8 +34,13 @@ public static class ConversationQueryEndpoints
 
     private static async Task<Results<Ok<IReadOnlyList<ConversationRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(
         HttpContext http, ConversationQueries queries, ProjectionProgress progress, CancellationToken ct,
-        string? visitorId = null, string? managerId = null, string? status = null, long? minPosition = null)
+        string? visitorId = null, string? managerId = null, string? status = null, int limit = MaxListed, Guid? beforeId = null, long? minPosition = null)
     {
+        if (limit is < 1 or > MaxListed)
+        {
+            return Problems.Invalid("limit", $"limit is 1 to {MaxListed}.");
+        }
+
         if (Problems.NotOneOf("status", status, ConversationsProjection.Statuses) is { } unknownStatus)
         {
             return unknownStatus;
@@ -43,7 +52,7 @@ public static class ConversationQueryEndpoints
         }
 
         var onlyTheirs = !http.User.IsInRole(Roles.Operator);
-        return TypedResults.Ok(await queries.ListAsync(http.Subject(), onlyTheirs, visitorId, managerId, status, ct));
+        return TypedResults.Ok(await queries.ListAsync(http.Subject(), onlyTheirs, new ConversationFilter(visitorId, managerId, status), limit, beforeId, ct));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<ChatMessageRow>>, ValidationProblem, ProblemHttpResult>> MessagesAsync(

@@ -24,7 +24,7 @@ public static class DeployEndpoints
             .RequireAuthorization(Roles.DeploySource);
         var reads = routes.MapGroup("/api/deploys").WithTags("Deploys").RequireAuthorization(p => p.RequireRole(Roles.DeploySource, Roles.Operator));
         reads.MapGet("/", TimelineAsync).WithName("DeployTimeline")
-            .WithSummary("Deploy reports newest first, by application and/or environment, or those mentioning a ticket (?ticket=RASP-123).");
+            .WithSummary("Deploy reports newest first, by application and/or environment, or those mentioning a ticket (?ticket=RASP-123); beforePosition (the last one listed) pages back.");
         reads.MapGet("/current", CurrentAsync).WithName("CurrentDeploys")
             .WithSummary("The latest status of each environment of an application.");
         return routes;
@@ -32,7 +32,7 @@ public static class DeployEndpoints
 
     private static async Task<Results<Ok<IReadOnlyList<DeployRow>>, ValidationProblem, ProblemHttpResult>> TimelineAsync(
         DeployQueries queries, ProjectionProgress progress, CancellationToken ct,
-        string? application = null, string? environment = null, string? ticket = null, int limit = 100, long? minPosition = null)
+        string? application = null, string? environment = null, string? ticket = null, int limit = 100, long? beforePosition = null, long? minPosition = null)
     {
         if (limit is < 1 or > 1000)
         {
@@ -44,7 +44,7 @@ public static class DeployEndpoints
             return lagging;
         }
 
-        return TypedResults.Ok(await queries.TimelineAsync(application, environment, ticket, limit, ct));
+        return TypedResults.Ok(await queries.TimelineAsync(application, environment, ticket, limit, beforePosition, ct));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<DeployRow>>, ValidationProblem, ProblemHttpResult>> CurrentAsync(

@@ -19,7 +19,7 @@ public static class TicketQueryEndpoints
         tickets.MapGet("/orders/{id}", OrderAsync).WithName("GetOrder").WithSummary("An order with its number and each ticket's status (sold or refunded).");
         tickets.MapGet("/orders/{id}/history", OrderHistoryAsync).WithName("GetOrderHistory")
             .WithSummary("The order as it was at a stream version (asOf=0) or a moment (asOf=2026-11-22T06:00:00Z).");
-        tickets.MapGet("/tickets", TicketsAsync).WithName("ListTickets").WithSummary("Tickets by show and/or status (sold, refunded).");
+        tickets.MapGet("/tickets", TicketsAsync).WithName("ListTickets").WithSummary("Tickets by show and/or status (sold, refunded), by show, order and ticket id; afterTicketId (the last one listed) pages on.");
         tickets.MapGet("/ingest/parked", ParkedAsync).WithName("ParkedRecords").WithSummary("How many orders wait for a show, and how many refunds for the order of their tickets.");
         tickets.MapGet("/ingest/dead-letters", DeadLettersAsync).WithName("IngestDeadLetters")
             .WithSummary("Records from the seller's topics that could not be applied: topic, partition, offset, key, headers, body (base64) and the reason.");
@@ -56,7 +56,7 @@ public static class TicketQueryEndpoints
         : (ProblemHttpResult)Problems.NotFoundResult($"Order {id} is not known.");
 
     private static async Task<Results<Ok<IReadOnlyList<TicketRow>>, ValidationProblem, ProblemHttpResult>> TicketsAsync(
-        TicketQueries queries, ProjectionProgress progress, CancellationToken ct, string? eventId = null, string? status = null, int limit = 100, long? minPosition = null)
+        TicketQueries queries, ProjectionProgress progress, CancellationToken ct, string? eventId = null, string? status = null, int limit = 100, string? afterTicketId = null, long? minPosition = null)
     {
         if (limit is < 1 or > 1000)
         {
@@ -70,7 +70,7 @@ public static class TicketQueryEndpoints
 
         return await ReadYourWrites.LaggingAsync(progress, "tickets", minPosition, ct) is { } lagging
             ? lagging
-            : TypedResults.Ok(await queries.TicketsAsync(eventId, status, limit, ct));
+            : TypedResults.Ok(await queries.TicketsAsync(eventId, status, limit, afterTicketId, ct));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<ParkedCount>>, ProblemHttpResult>> ParkedAsync(TicketQueries queries, ProjectionProgress progress, CancellationToken ct, long? minPosition = null) =>

@@ -7,6 +7,9 @@ namespace EventSourced.Projections.Conversations;
 /// <param name="Unread">Messages from the other side the caller has not marked read.</param>
 public sealed record ConversationRow(Guid Id, string VisitorId, string ManagerId, string Status, DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt, DateTimeOffset? LastMessageAt, long Unread);
 
+/// <summary>Which conversations to list: each filter given keeps those that match it.</summary>
+public sealed record ConversationFilter(string? VisitorId, string? ManagerId, string? Status);
+
 public sealed record ChatMessageRow(Guid Id, string SenderId, string SenderRole, string Content, DateTimeOffset PostedAt);
 
 public sealed record ManagerRow(string ManagerId, bool OnDuty, DateTimeOffset Since, long OpenConversations);
@@ -20,25 +23,42 @@ public sealed class ConversationQueries([FromKeyedServices(ReadModelQueries.Data
            AND m.seq > CASE WHEN c.visitor_id = $1 THEN c.visitor_read_seq WHEN c.manager_id = $1 THEN c.manager_read_seq ELSE 9223372036854775807 END)
         """;
 
+    /// <summary>
+    /// Conversations by their last activity (last message, else opening), latest first.
+    /// <paramref name="beforeId"/> (the last one listed) pages back from where that conversation
+    /// is now: one that has a new message since moved to the top, so paging from it starts over.
+    /// </summary>
     /// <param name="viewer">Whose unread counts to show; with <paramref name="onlyTheirs"/> also whose conversations.</param>
-    public Task<IReadOnlyList<ConversationRow>> ListAsync(string viewer, bool onlyTheirs, string? visitorId, string? managerId, string? status, CancellationToken ct)
+    public Task<IReadOnlyList<ConversationRow>> ListAsync(
+        string viewer, bool onlyTheirs, ConversationFilter filter, int limit, Guid? beforeId, CancellationToken ct)
     {
         // Only the filters asked for are in the text: each shape gets a plan of its own that uses the
         // participant indexes (an "$n IS NULL OR ..." filter would make a prepared plan scan every row).
-        List<object?> values = [viewer];
+        List<object?> values = [viewer, limit];
         List<string> filters = onlyTheirs ? ["(c.visitor_id = $1 OR c.manager_id = $1)"] : [];
-        foreach (var (column, value) in new[] { ("visitor_id", visitorId), ("manager_id", managerId), ("status", status) }.Where(f => f.Item2 is not null))
+        foreach (var (column, value) in new[] { ("visitor_id", filter.VisitorId), ("manager_id", filter.ManagerId), ("status", filter.Status) }.Where(f => f.Item2 is not null))
         {
             values.Add(value);
             filters.Add($"c.{column} = ${values.Count}");
         }
 
+        var before = "";
+        if (beforeId is { } id)
+        {
+            // A conversation the caller cannot list is no place to page from: none follow it.
+            values.Add(id);
+            before = $"WHERE (c.active_at, c.conversation_id) < (SELECT active_at, conversation_id FROM listed WHERE conversation_id = ${values.Count})";
+        }
+
         return dataSource.QueryAsync($"""
-            SELECT c.conversation_id, c.visitor_id, c.manager_id, c.status, c.opened_at, c.closed_at, last.posted_at, {Unread}
-            FROM rm.conversations c
-            LEFT JOIN LATERAL (SELECT posted_at FROM rm.conversations_messages m WHERE m.conversation_id = c.conversation_id ORDER BY m.seq DESC LIMIT 1) last ON true
-            {(filters.Count == 0 ? "" : "WHERE " + string.Join(" AND ", filters))}
-            ORDER BY coalesce(last.posted_at, c.opened_at) DESC LIMIT 200
+            WITH listed AS (
+                SELECT c.*, last.posted_at AS last_message_at, coalesce(last.posted_at, c.opened_at) AS active_at
+                FROM rm.conversations c
+                LEFT JOIN LATERAL (SELECT posted_at FROM rm.conversations_messages m WHERE m.conversation_id = c.conversation_id ORDER BY m.seq DESC LIMIT 1) last ON true
+                {(filters.Count == 0 ? "" : "WHERE " + string.Join(" AND ", filters))})
+            SELECT c.conversation_id, c.visitor_id, c.manager_id, c.status, c.opened_at, c.closed_at, c.last_message_at, {Unread}
+            FROM listed c {before}
+            ORDER BY c.active_at DESC, c.conversation_id DESC LIMIT $2
             """,
             r => new ConversationRow(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
                 r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), r.GetInt64(7)),

@@ -12,12 +12,14 @@ public sealed class DeployQueries([FromKeyedServices(ReadModelQueries.DataSource
     private const string Columns = "application, environment, version, status, comment, ticket_keys, source, reported_at, position";
 
     /// <summary>The timeline, optionally of one application and/or environment, or of the deploys that mention a ticket.</summary>
-    public Task<IReadOnlyList<DeployRow>> TimelineAsync(string? application, string? environment, string? ticket, int limit, CancellationToken ct) =>
+    /// <param name="beforePosition">Pages back: only deploys reported before this position (the last one listed).</param>
+    public Task<IReadOnlyList<DeployRow>> TimelineAsync(string? application, string? environment, string? ticket, int limit, long? beforePosition, CancellationToken ct) =>
         QueryAsync($"""
             SELECT {Columns} FROM rm.deploys
             WHERE ($1::text IS NULL OR application = $1) AND ($2::text IS NULL OR environment = $2) AND ($3::text IS NULL OR ticket_keys @> ARRAY[$3])
+              AND ($5::bigint IS NULL OR position < $5)
             ORDER BY position DESC LIMIT $4
-            """, ct, application, environment, ticket, limit);
+            """, ct, application, environment, ticket, limit, beforePosition);
 
     /// <summary>The latest status of each environment of an application.</summary>
     public Task<IReadOnlyList<DeployRow>> CurrentAsync(string application, CancellationToken ct) =>

@@ -52,8 +52,15 @@ public sealed class TicketQueries([FromKeyedServices(ReadModelQueries.DataSource
         return tickets.Count == 0 ? null : new OrderView(orderId, tickets[0].OrderNumber, tickets);
     }
 
-    public Task<IReadOnlyList<TicketRow>> TicketsAsync(string? eventId, string? status, int limit, CancellationToken ct) =>
-        TicketsAsync("WHERE ($1::text IS NULL OR event_id = $1) AND ($2::text IS NULL OR status = $2) ORDER BY event_id, order_id, ticket_id LIMIT $3", ct, eventId, status, limit);
+    /// <summary>Tickets by show, order and ticket id, optionally of one show and/or status.</summary>
+    /// <param name="afterTicketId">Pages on: only the tickets listed after this one (none when it is not known).</param>
+    public Task<IReadOnlyList<TicketRow>> TicketsAsync(string? eventId, string? status, int limit, string? afterTicketId, CancellationToken ct) =>
+        TicketsAsync(
+            """
+            WHERE ($1::text IS NULL OR event_id = $1) AND ($2::text IS NULL OR status = $2)
+              AND ($4::text IS NULL OR (event_id, order_id, ticket_id) > (SELECT event_id, order_id, ticket_id FROM rm.tickets WHERE ticket_id = $4))
+            ORDER BY event_id, order_id, ticket_id LIMIT $3
+            """, ct, eventId, status, limit, afterTicketId);
 
     /// <summary>Orders waiting for a show, and refunds naming a ticket of no order yet.</summary>
     public Task<IReadOnlyList<ParkedCount>> ParkedAsync(CancellationToken ct) =>

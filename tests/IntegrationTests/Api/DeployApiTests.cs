@@ -134,6 +134,31 @@ public sealed class DeployApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         await (await api.ClientFor("alice").GetAsync($"/api/deploys?application={app}")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
     }
 
+    [Fact]
+    public async Task The_timeline_pages_back_from_the_position_of_the_last_one_listed()
+    {
+        var app = App();
+        var versions = new[] { "1", "2", "3", "4", "5" };
+        long last = 0;
+        foreach (var version in versions)
+        {
+            last = await Report(app, "production", version, "deployed", null);
+        }
+
+        var pages = new List<string>();
+        long? before = null;
+        do
+        {
+            var query = $"/api/deploys?application={app}&limit=2&minPosition={last}" + (before is { } b ? $"&beforePosition={b}" : "");
+            var page = (await (await _ci.GetAsync(query)).JsonAsync(HttpStatusCode.OK)).EnumerateArray().ToList();
+            pages.Add(string.Join(" ", page.Select(d => d.GetProperty("version").GetString())));
+            before = page.Count == 2 ? page[^1].GetProperty("position").GetInt64() : null;
+        }
+        while (before is not null && pages.Count < 5);
+
+        pages.Should().Equal("5 4", "3 2", "1");
+    }
+
     private async Task<long> Report(string application, string environment, string version, string status, string? comment)
     {
         var response = await _ci.PostAsJsonAsync("/api/deploys", new { application, environment, version, status, comment });

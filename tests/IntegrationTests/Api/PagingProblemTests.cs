@@ -14,6 +14,10 @@ public sealed class PagingProblemTests(EmptyStoreApi api) : IClassFixture<EmptyS
     [InlineData("ops", "/api/audit/streams/contacts-alice?count=1001", "count")]
     [InlineData("alice", "/api/deliveries/failed?offset=-1", "offset")]
     [InlineData("ops", "/api/admin/deliveries/failed?limit=0", "limit")]
+    [InlineData("ops", "/api/conversations?limit=0", "limit")]
+    [InlineData("ops", "/api/conversations?limit=201", "limit")]
+    [InlineData("ops", "/api/deploys?limit=1001", "limit")]
+    [InlineData("ops", "/api/tickets?limit=0", "limit")]
     public async Task The_refusal_names_the_parameter_out_of_range(string caller, string url, string parameter)
     {
         var problem = await (await api.ClientFor(caller).GetAsync(url)).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");

@@ -193,9 +193,12 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
     {
         var application = $"shop-{Guid.NewGuid():N}"[..13];
         var position = 0L;
-        foreach (var (environment, version, status) in new[] { ("staging", "2.4.0", "deployed"), ("production", "2.3.9", "deployed"), ("production", "2.4.0", "deploying") })
+        // One more report than the page shows (50): the last three are what the page is read for.
+        var earlier = Enumerable.Range(1, 48).Select(n => ("staging", $"2.3.{n}", "deployed", "earlier"));
+        var latest = new[] { ("staging", "2.4.0", "deployed", "RASP-42: checkout fix"), ("production", "2.3.9", "deployed", "RASP-42: checkout fix"), ("production", "2.4.0", "deploying", "RASP-42: checkout fix") };
+        foreach (var (environment, version, status, comment) in earlier.Concat(latest))
         {
-            var report = new { application, environment, version, status, comment = "RASP-42: checkout fix" };
+            var report = new { application, environment, version, status, comment, handlers = Array.Empty<string>() };
             position = (await (await site.Api.ClientFor("ci").PostAsJsonAsync("/api/deploys", report)).JsonAsync(HttpStatusCode.Accepted)).GetProperty("position").GetInt64();
         }
 
@@ -207,11 +210,15 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
         await page.GetByRole(AriaRole.Button, new() { Name = "Deploys" }).ClickAsync();
         await page.GetByLabel("Application").FillAsync(application);
         await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
-        await Assertions.Expect(page.Locator("#deploy-rows tr")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#deploy-rows tr")).ToHaveCountAsync(50);
         await Assertions.Expect(page.Locator("#deploy-current tr")).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator("#deploy-current")).ToContainTextAsync("deploying");
-        await Assertions.Expect(page.Locator("#deploy-rows")).ToContainTextAsync("RASP-42");
+        await Assertions.Expect(page.Locator("#deploy-rows tr").First).ToContainTextAsync("RASP-42");
         await Screenshots.TakeAsync(page, "console-deploys");
+        await page.GetByRole(AriaRole.Button, new() { Name = "More" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#deploy-rows tr")).ToHaveCountAsync(51);
+        await Assertions.Expect(page.Locator("#deploy-rows tr").Last).ToContainTextAsync("2.3.1");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "More" })).ToBeHiddenAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Ticket ingest" }).ClickAsync();
 
         await Assertions.Expect(page.Locator("#parked")).ToHaveTextAsync("Nothing is parked.");

@@ -10,7 +10,7 @@ namespace EventSourced.IntegrationTests.Projections;
 
 /// <summary>
 /// Conversation lists with every combination of their filters: the query's text is composed from
-/// the filters asked for, so each shape is checked against what the events say.
+/// the filters asked for, so each shape is checked against what the events say, whole and paged.
 /// </summary>
 public sealed class ConversationListFiltersTests(EventStoreFixture fixture) : IClassFixture<EventStoreFixture>
 {
@@ -52,10 +52,14 @@ public sealed class ConversationListFiltersTests(EventStoreFixture fixture) : IC
                          select (viewer, onlyTheirs, visitor, manager, status);
             foreach (var (viewer, onlyTheirs, visitor, manager, status) in shapes)
             {
-                var listed = await queries.ListAsync(viewer, onlyTheirs, visitor, manager, status, CancellationToken.None);
+                var filter = new ConversationFilter(visitor, manager, status);
+                var because = $"viewer {viewer}, only theirs {onlyTheirs}, visitor {visitor}, manager {manager}, status {status}";
+                var listed = await queries.ListAsync(viewer, onlyTheirs, filter, 200, null, CancellationToken.None);
                 var expected = conversations.Where(c => (!onlyTheirs || c.Visitor == viewer || c.Manager == viewer)
-                    && (visitor is null || c.Visitor == visitor) && (manager is null || c.Manager == manager) && (status is null || c.Status == status));
-                listed.Select(c => c.Id).Should().BeEquivalentTo(expected.Select(c => c.Id), $"viewer {viewer}, only theirs {onlyTheirs}, visitor {visitor}, manager {manager}, status {status}");
+                    && (visitor is null || c.Visitor == visitor) && (manager is null || c.Manager == manager) && (status is null || c.Status == status))
+                    .Select(c => c.Id).Reverse().ToList();
+                listed.Select(c => c.Id).Should().Equal(expected, because + ", latest opened first");
+                (await PagesOfTwoAsync(queries, viewer, onlyTheirs, filter)).Should().Equal(expected, because + ", paged by two");
             }
         }
         finally
@@ -63,5 +67,19 @@ public sealed class ConversationListFiltersTests(EventStoreFixture fixture) : IC
             await stop.CancelAsync();
             await running;
         }
+    }
+
+    /// <summary>Pages through a list two at a time, each page from the last one listed, until a page is short.</summary>
+    private static async Task<List<Guid>> PagesOfTwoAsync(ConversationQueries queries, string viewer, bool onlyTheirs, ConversationFilter filter)
+    {
+        var paged = new List<Guid>();
+        IReadOnlyList<ConversationRow> page;
+        do
+        {
+            page = await queries.ListAsync(viewer, onlyTheirs, filter, 2, paged.Count == 0 ? null : paged[^1], CancellationToken.None);
+            paged.AddRange(page.Select(c => c.Id));
+        }
+        while (page.Count == 2);
+        return paged;
     }
 }

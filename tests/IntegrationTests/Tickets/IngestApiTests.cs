@@ -125,6 +125,31 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         (await StatusesAfterAsync(ids, $"refund-{ids.Refund}")).Should().Equal("sold", "refunded");
     }
 
+    [Fact]
+    public async Task A_shows_tickets_page_on_from_the_last_one_listed_by_order_then_ticket()
+    {
+        var ids = Ids.New();
+        var later = ids with { Order = $"{ids.Order}-b", Ticket = $"{ids.Ticket}-b" };
+        await IngestAsync("events", ids.Show, Show(ids.Show));
+        await IngestAsync("orders", later.Order, Order(later));
+        await IngestAsync("orders", ids.Order, Order(ids));
+        var at = await LastPositionAsync($"order-{ids.Order}");
+
+        var pages = new List<List<string?>>();
+        string? after = null;
+        do
+        {
+            var query = $"/api/tickets?eventId={ids.Show}&limit=3&minPosition={at}" + (after is null ? "" : $"&afterTicketId={after}");
+            pages.Add([.. (await (await _ops.GetAsync(query)).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Select(t => t.GetProperty("ticketId").GetString())]);
+            after = pages[^1].Count == 3 ? pages[^1][^1] : null;
+        }
+        while (after is not null && pages.Count < 5);
+
+        pages.Select(p => string.Join(" ", p)).Should().Equal($"{ids.Ticket}-1 {ids.Ticket}-2 {later.Ticket}-1", $"{later.Ticket}-2");
+        (await (await _ops.GetAsync($"/api/tickets?eventId={ids.Show}&afterTicketId=no-such-ticket")).JsonAsync(HttpStatusCode.OK))
+            .GetArrayLength().Should().Be(0, "an unknown ticket is no place to page from");
+    }
+
     /// <summary>The order as the read models show it once they hold what <paramref name="stream"/> last appended.</summary>
     private async Task<JsonElement> OrderAfterAsync(Ids ids, string stream) =>
         await (await _ops.GetAsync($"/api/orders/{ids.Order}?minPosition={await LastPositionAsync(stream)}")).JsonAsync(HttpStatusCode.OK);

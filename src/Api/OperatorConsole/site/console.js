@@ -234,11 +234,23 @@ async function entityAsOf() {
 
 // ---- Deploys ----
 
-async function loadDeploys() {
-  const application = $('deploy-application').value.trim();
-  const environment = $('deploy-environment').value.trim();
-  const timeline = await api(`/api/deploys?${query({ application, environment, limit: 100 })}`);
-  $('deploy-rows').replaceChildren(...timeline.map(d => row([time(d.reportedAt), d.application, d.environment, d.version, d.status, d.ticketKeys.join(' ')])));
+const deployPage = 50;
+let deployFilter = null;
+let deployBefore = null;
+
+/** Shows the filter's latest deploys, or (more) the page before the last one shown. */
+async function loadDeploys(more) {
+  if (!more) {
+    deployFilter = { application: $('deploy-application').value.trim(), environment: $('deploy-environment').value.trim() };
+  }
+  const before = more ? deployBefore : undefined;
+  const timeline = await api(`/api/deploys?${query({ ...deployFilter, limit: deployPage, beforePosition: before })}`);
+  const rows = timeline.map(d => row([time(d.reportedAt), d.application, d.environment, d.version, d.status, d.ticketKeys.join(' ')]));
+  if (more) $('deploy-rows').append(...rows); else $('deploy-rows').replaceChildren(...rows);
+  deployBefore = timeline.length === deployPage ? timeline.at(-1).position : null;
+  $('deploy-more').hidden = deployBefore == null;
+  if (more) return;
+  const { application } = deployFilter;
   const current = application ? await api(`/api/deploys/current?${query({ application })}`) : [];
   $('deploy-current').replaceChildren(...current.map(d => row([d.environment, d.version, d.status, time(d.reportedAt)])));
 }
@@ -304,6 +316,7 @@ onSubmit('forget', forgetSubject);
 $('forget-kind').addEventListener('change', showSubjectFields);
 showSubjectFields(); // a reload may bring back the kind chosen before
 $('audit-more').addEventListener('click', () => searchAudit(true).catch(() => {}));
+$('deploy-more').addEventListener('click', () => loadDeploys(true).catch(() => {}));
 $('redeliver-all').addEventListener('click', () => actOnAll('redeliver'));
 $('discard-all').addEventListener('click', () => actOnAll('discard'));
 $('sign-out').addEventListener('click', () => { sessionStorage.removeItem(keyStore); location.reload(); });
