@@ -43,6 +43,11 @@ public static class AuditEndpoints
             return Problems.Invalid(after < 0 ? "after" : "count", $"after >= 0 and count 1 to {MaxCount}.");
         }
 
+        if (await queries.UnknownTypeAsync(type, ct) is { } unknownType)
+        {
+            return Problems.Invalid("type", unknownType);
+        }
+
         var page = await queries.SearchAsync(new AuditFilter(type, from, to, correlationId, actor), after, count, ct);
         return TypedResults.Ok(new AuditEventsResponse(page.Events.Select(e => e.ToResponse<AuditEventResponse>()).ToList(), page.Next));
     }

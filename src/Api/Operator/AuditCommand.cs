@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EventSourced.Application.Audit;
+using EventSourced.Cli;
 
 namespace EventSourced.Api.Operator;
 
@@ -23,7 +24,14 @@ public static class AuditCommand
         {
             await using var provider = services();
             var filter = new AuditFilter(parse.GetValue(type), parse.GetValue(from), parse.GetValue(to), parse.GetValue(correlation), parse.GetValue(actor));
-            var page = await provider.GetRequiredService<AuditQueries>().SearchAsync(filter, parse.GetValue(after), parse.GetValue(count), ct);
+            var queries = provider.GetRequiredService<AuditQueries>();
+            if (await queries.UnknownTypeAsync(filter.Type, ct) is { } unknownType)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"--type: {unknownType}");
+                return UsageProblems.ExitCode;
+            }
+
+            var page = await queries.SearchAsync(filter, parse.GetValue(after), parse.GetValue(count), ct);
             JsonLines.WriteEvents(parse.InvocationConfiguration.Output, page.Events);
             // The cursor goes to stderr so that stdout stays pure JSON lines.
             parse.InvocationConfiguration.Error.WriteLine(page.Next is { } next ? $"next: --after {next}" : "end");

@@ -23,10 +23,28 @@ public static class OperatorCommandLine
         {
             KeysCommand.Create(services), ProjectionsCommand.Create(services), StreamsCommand.Create(services), AuditCommand.Create(services), DeliveriesCommand.Create(services), TicketsCommand.Create(services), SubjectsCommand.Create(services),
         };
-        var invocation = new InvocationConfiguration { Output = output ?? Console.Out, Error = output ?? Console.Error };
+        var invocation = new InvocationConfiguration { Output = output ?? Console.Out, Error = output ?? Console.Error, EnableDefaultExceptionHandler = false };
         var parse = root.Parse(args);
         return UsageProblems.IsBadUsage(parse)
             ? Task.FromResult(UsageProblems.Report(parse, invocation.Error))
-            : parse.InvokeAsync(invocation, ct);
+            : InvokeAsync(parse, invocation, ct);
+    }
+
+    private static async Task<int> InvokeAsync(ParseResult parse, InvocationConfiguration invocation, CancellationToken ct)
+    {
+        try
+        {
+            return await parse.InvokeAsync(invocation, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return 130; // stopped by Ctrl+C, as shells count an interrupt
+        }
+        catch (Exception e)
+        {
+            // What the parser's own handler would print, unless it is the database's failure.
+            await invocation.Error.WriteLineAsync(DatabaseProblems.Explain(e) ?? $"Unhandled exception: {e}");
+            return 1;
+        }
     }
 }

@@ -13,7 +13,7 @@ public sealed record AuditPage(IReadOnlyList<RecordedEvent> Events, long? Next);
 /// the log per call, so an expensive filter answers with fewer events and a cursor rather than a
 /// time-out; correlation ids have their own index and are read directly.
 /// </summary>
-public sealed class AuditQueries(IEventStore store)
+public sealed class AuditQueries(IEventStore store, EventTypeRegistry registry)
 {
     private const int ScanPage = 500;
     private const int MaxScannedPerCall = 20_000;
@@ -54,6 +54,21 @@ public sealed class AuditQueries(IEventStore store)
         }
 
         return new AuditPage(matched, after);
+    }
+
+    /// <summary>
+    /// Why a search by <paramref name="type"/> would find nothing for certain: no such type is
+    /// written by this build nor stored (a newer build's types are stored, so they are searched).
+    /// A misspelt type would otherwise answer with an empty page, which reads as "it never happened".
+    /// </summary>
+    public async Task<string?> UnknownTypeAsync(string? type, CancellationToken ct)
+    {
+        if (type is null || registry.Registered.ContainsKey(type) || (await store.ReadAllAsync(0, 1, EventFilter.ForTypes(type), ct)).Events.Count > 0)
+        {
+            return null;
+        }
+
+        return $"No event of type '{type}' is stored. The types are: {string.Join(", ", registry.Registered.Keys.Order(StringComparer.Ordinal))}.";
     }
 
     private static bool Matches(RecordedEvent e, AuditFilter filter) =>

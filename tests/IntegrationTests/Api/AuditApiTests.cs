@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EventSourced.Application.EventStore;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
 
@@ -59,6 +60,23 @@ public sealed class AuditApiTests(EmptyStoreApi api) : IClassFixture<EmptyStoreA
 
         Actors(correlated).Should().Equal("vera");
         future.GetProperty("events").GetArrayLength().Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_type_neither_written_nor_stored_is_a_400_naming_the_types_and_a_newer_builds_stored_type_is_searched()
+    {
+        // A type this build does not write, as a newer build's would be in a rolling upgrade.
+        var stream = $"contacts-newer{Guid.NewGuid():N}";
+        await using (var node = await EventStoreNode.StartAsync(api.Database.ConnectionString))
+        {
+            await node.Store.AppendAsync(stream, ExpectedVersion.NoStream, [new EventData(Guid.NewGuid(), "contact_nicknamed", "{}", EventMetadata.Empty)]);
+        }
+
+        var misspelt = await (await _ops.GetAsync("/api/audit?type=contact_add")).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+        var newer = await (await _ops.GetAsync("/api/audit?type=contact_nicknamed")).JsonAsync(HttpStatusCode.OK);
+
+        misspelt.GetProperty("errors").GetProperty("type")[0].GetString().Should().StartWith("No event of type 'contact_add' is stored.").And.Contain("contact_added");
+        newer.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("streamId").GetString()).Should().Equal(stream);
     }
 
     [Fact]

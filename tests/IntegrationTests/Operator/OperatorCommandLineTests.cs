@@ -137,11 +137,29 @@ public sealed class OperatorCommandLineTests(EmptyStoreApi api) : IClassFixture<
         var delivery = await RunAsync("deliveries", "redeliver", "--owner", "alice", "--delivery", "nope");
         var from = await RunAsync("audit", "--from", "yesterday");
         var deadLetter = await RunAsync("tickets", "dead-letters", "replay", "seven");
+        // A type is checked against those stored: the host must have made the store by then.
+        await (await api.ClientFor("alice").PostAsJsonAsync("/api/contacts", new { name = $"Typed {Guid.NewGuid():N}", viber = "t" })).JsonAsync(HttpStatusCode.Created);
+        var type = await RunAsync("audit", "--type", "contact_add");
 
-        (delivery.Code, from.Code, deadLetter.Code).Should().Be((2, 2, 2));
+        (delivery.Code, from.Code, deadLetter.Code, type.Code).Should().Be((2, 2, 2, 2));
         delivery.Output.Should().StartWith("--delivery takes an id (a UUID); 'nope' is not one.");
         from.Output.Should().StartWith("--from takes a moment in ISO 8601, such as 2026-12-24T18:00:00+03:00; 'yesterday' is not one.");
         deadLetter.Output.Should().StartWith("<id> takes a whole number; 'seven' is not one.");
+        type.Output.Should().StartWith("--type: No event of type 'contact_add' is stored.").And.Contain("contact_added");
+    }
+
+    [Fact]
+    public async Task A_database_not_there_or_without_an_event_store_is_told_in_one_line_naming_the_setting()
+    {
+        await using var empty = await TestDatabase.CreateAsync();
+        var unreachable = $"Host=127.0.0.1;Port={Loopback.FreePort()};Username=x;Password=y;Database=z;Timeout=5";
+
+        var noStore = await OperatorCli.RunAsync(empty.ConnectionString, "audit");
+        var away = await OperatorCli.RunAsync(unreachable, "projections", "status");
+
+        (noStore.Code, away.Code).Should().Be((1, 1));
+        noStore.Output.Should().StartWith("The database has no event store yet").And.NotContain("   at ");
+        away.Output.Should().Contain("The database could not be reached").And.Contain("ConnectionStrings__EventStore").And.NotContain("   at ");
     }
 
     private Task<(int Code, string Output)> RunAsync(params string[] args) => OperatorCli.RunAsync(api.Database.ConnectionString, args);
