@@ -40,6 +40,10 @@ public static class ProjectionsCommand
             foreach (var r in await queries.ReactorsAsync(ct))
             {
                 output.WriteLine($"{r.Name,-43}{r.Position,20}{Lag(r.LagEvents),20}{r.LagSeconds,10:F1}");
+                if (r.Failing is { } failing)
+                {
+                    output.WriteLine($"  failing at position {failing.Position} since {failing.Since:O}, {failing.Attempts} tries: {failing.Error}");
+                }
             }
 
             return 0;

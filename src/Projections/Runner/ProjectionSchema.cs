@@ -30,6 +30,12 @@ public static class ProjectionSchema
         ALTER TABLE proj.checkpoints ADD COLUMN IF NOT EXISTS processed bigint NOT NULL DEFAULT 0;
         -- Where reactors (which append events rather than write read models) are in $all.
         CREATE TABLE IF NOT EXISTS proj.reactor_checkpoints (name text PRIMARY KEY, position bigint NOT NULL);
+        -- The event a reactor keeps failing on, since when, how often and why (cleared once it goes through).
+        ALTER TABLE proj.reactor_checkpoints
+            ADD COLUMN IF NOT EXISTS failing_position bigint,
+            ADD COLUMN IF NOT EXISTS failure          text,
+            ADD COLUMN IF NOT EXISTS failing_since    timestamptz,
+            ADD COLUMN IF NOT EXISTS attempts         integer NOT NULL DEFAULT 0;
         """;
 
     public static async Task EnsureAsync(NpgsqlDataSource dataSource, CancellationToken ct)

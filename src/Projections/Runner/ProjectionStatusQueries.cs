@@ -12,7 +12,11 @@ public sealed record ProjectionStatus(
 /// <param name="Position">The last event it acted on (0: none yet).</param>
 /// <param name="LagEvents">Events waiting for it, counted up to <see cref="ProjectionStatusQueries.LagCountLimit"/>.</param>
 /// <param name="LagSeconds">Age of the oldest waiting event; 0 when caught up.</param>
-public sealed record ReactorStatus(string Name, long Position, int LagEvents, double LagSeconds);
+/// <param name="Failing">The event it keeps failing on, or null when the last one went through.</param>
+public sealed record ReactorStatus(string Name, long Position, int LagEvents, double LagSeconds, ReactorFailure? Failing);
+
+/// <summary>An event a reactor has failed to act on since <paramref name="Since"/>, <paramref name="Attempts"/> times in a row; the last error.</summary>
+public sealed record ReactorFailure(long Position, string Error, DateTimeOffset Since, int Attempts);
 
 /// <summary>Where each projection and reactor stands, for operators (CLI and admin endpoints).</summary>
 public sealed class ProjectionStatusQueries(
@@ -82,14 +86,18 @@ public sealed class ProjectionStatusQueries(
     /// </summary>
     public async Task<IReadOnlyList<ReactorStatus>> ReactorsAsync(CancellationToken ct)
     {
-        var positions = (await dataSource.QueryAsync("SELECT name, position FROM proj.reactor_checkpoints", r => (r.GetString(0), r.GetInt64(1)), ct))
-            .ToDictionary(r => r.Item1, r => r.Item2);
+        var checkpoints = (await dataSource.QueryAsync(
+                "SELECT name, position, failing_position, failure, failing_since, attempts FROM proj.reactor_checkpoints",
+                r => (Name: r.GetString(0), Position: r.GetInt64(1),
+                    Failing: r.IsDBNull(2) ? null : new ReactorFailure(r.GetInt64(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), r.GetInt32(5))),
+                ct))
+            .ToDictionary(r => r.Name);
         var statuses = new List<ReactorStatus>();
         foreach (var reactor in reactors)
         {
-            var position = positions.GetValueOrDefault(reactor.Name);
-            var (lagEvents, lagSeconds) = await LagAsync(position, reactor.Filter, ct);
-            statuses.Add(new ReactorStatus(reactor.Name, position, lagEvents, lagSeconds));
+            var checkpoint = checkpoints.GetValueOrDefault(reactor.Name);
+            var (lagEvents, lagSeconds) = await LagAsync(checkpoint.Position, reactor.Filter, ct);
+            statuses.Add(new ReactorStatus(reactor.Name, checkpoint.Position, lagEvents, lagSeconds, checkpoint.Failing));
         }
 
         return statuses;

@@ -13,6 +13,12 @@ namespace EventSourced.Projections.Runner;
 /// </summary>
 public abstract partial class Reactor(ReactorDefinition definition, IEventStore store, NpgsqlDataSource dataSource, TimeProvider clock, ILogger logger) : BackgroundService
 {
+    /// <summary>The longest wait between tries of an event that keeps failing.</summary>
+    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    // Tries that failed in a row: each waits twice as long as the last, up to MaxRetryDelay.
+    private int _failuresInARow;
+
     /// <summary>The checkpoint's key, and who the commands it sends are recorded as made by.</summary>
     public string Name => definition.Name;
 
@@ -20,6 +26,10 @@ public abstract partial class Reactor(ReactorDefinition definition, IEventStore 
 
     /// <summary>Acts on one event; an exception makes the reactor start again from its checkpoint.</summary>
     protected abstract Task ReactAsync(RecordedEvent recorded, CancellationToken ct);
+
+    /// <summary>1 s after the first failure, doubling after each further one, up to <see cref="MaxRetryDelay"/>.</summary>
+    public static TimeSpan RetryDelay(int failuresInARow) =>
+        TimeSpan.FromSeconds(Math.Min(MaxRetryDelay.TotalSeconds, Math.Pow(2, Math.Min(failuresInARow - 1, 10))));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,9 +41,11 @@ public abstract partial class Reactor(ReactorDefinition definition, IEventStore 
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // The database may be away, or a read model behind: start again from the checkpoint soon.
-                LogFailed(logger, e, Name);
-                await Task.Delay(TimeSpan.FromSeconds(1), Clock, stoppingToken);
+                // The database may be away, a read model behind, or this event may fail for good
+                // (a bug): start again from the checkpoint, less often the longer it keeps failing.
+                _failuresInARow++;
+                LogFailed(logger, e, Name, _failuresInARow);
+                await Task.Delay(RetryDelay(_failuresInARow), Clock, stoppingToken);
             }
         }
     }
@@ -45,17 +57,61 @@ public abstract partial class Reactor(ReactorDefinition definition, IEventStore 
             .DefaultIfEmpty(0).Single();
         await foreach (var recorded in store.SubscribeToAllAsync(checkpoint, definition.Filter, ct))
         {
-            await ReactAsync(recorded, ct);
-            await using var save = dataSource.CreateCommand(
-                "INSERT INTO proj.reactor_checkpoints (name, position) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET position = excluded.position");
+            try
+            {
+                await ReactAsync(recorded, ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                await RecordFailureAsync(recorded.Position, e, ct);
+                throw;
+            }
+
+            // Saving the checkpoint clears a failure recorded before: the event went through.
+            await using var save = dataSource.CreateCommand("""
+                INSERT INTO proj.reactor_checkpoints (name, position) VALUES ($1, $2)
+                ON CONFLICT (name) DO UPDATE SET position = excluded.position, failing_position = NULL, failure = NULL, failing_since = NULL, attempts = 0
+                """);
             save.Parameters.AddWithValue(Name);
             save.Parameters.AddWithValue(recorded.Position);
             await save.ExecuteNonQueryAsync(ct);
+            _failuresInARow = 0;
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reactor {Reactor} failed; it starts again from its checkpoint")]
-    private static partial void LogFailed(ILogger logger, Exception e, string reactor);
+    /// <summary>
+    /// Shows operators which event fails, since when and why (the reactors' status), as the lag
+    /// alone does not say whether the reactor is slow or stuck. Best effort: the database may be
+    /// what failed.
+    /// </summary>
+    private async Task RecordFailureAsync(long position, Exception failure, CancellationToken ct)
+    {
+        try
+        {
+            await using var record = dataSource.CreateCommand("""
+                INSERT INTO proj.reactor_checkpoints AS c (name, position, failing_position, failure, failing_since, attempts) VALUES ($1, 0, $2, $3, now(), 1)
+                ON CONFLICT (name) DO UPDATE SET
+                    failure = excluded.failure,
+                    failing_since = CASE WHEN c.failing_position = excluded.failing_position THEN c.failing_since ELSE excluded.failing_since END,
+                    attempts = CASE WHEN c.failing_position = excluded.failing_position THEN c.attempts + 1 ELSE 1 END,
+                    failing_position = excluded.failing_position
+                """);
+            record.Parameters.AddWithValue(Name);
+            record.Parameters.AddWithValue(position);
+            record.Parameters.AddWithValue($"{failure.GetType().Name}: {failure.Message}");
+            await record.ExecuteNonQueryAsync(ct);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            LogFailureNotRecorded(logger, e, Name, position);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reactor {Reactor} failed ({Failures} in a row); it starts again from its checkpoint")]
+    private static partial void LogFailed(ILogger logger, Exception e, string reactor, int failures);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reactor {Reactor} could not record its failure at position {Position}")]
+    private static partial void LogFailureNotRecorded(ILogger logger, Exception e, string reactor, long position);
 }
 
 /// <summary>A reactor's name (its checkpoint's key) and the events it follows: what its status is counted by.</summary>

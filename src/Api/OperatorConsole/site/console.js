@@ -93,7 +93,8 @@ async function loadProjections() {
   }));
   const reactors = await api('/api/admin/reactors');
   $('reactor-rows').replaceChildren(...reactors.map(r => {
-    const tr = row([r.name, r.position, r.lagEvents, r.lagSeconds]);
+    const failing = r.failing ? `at ${r.failing.position} since ${time(r.failing.since)}, ${r.failing.attempts} tries: ${r.failing.error}` : '';
+    const tr = row([r.name, r.position, r.lagEvents, r.lagSeconds, failing]);
     tr.dataset.reactor = r.name;
     return tr;
   }));
