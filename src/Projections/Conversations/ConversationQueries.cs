@@ -10,7 +10,8 @@ public sealed record ConversationRow(Guid Id, string VisitorId, string ManagerId
 /// <summary>Which conversations to list: each filter given keeps those that match it.</summary>
 public sealed record ConversationFilter(string? VisitorId, string? ManagerId, string? Status);
 
-public sealed record ChatMessageRow(Guid Id, string SenderId, string SenderRole, string Content, DateTimeOffset PostedAt);
+/// <param name="Read">Whether the other side has read it: the manager of now for the visitor's messages, the visitor for the rest.</param>
+public sealed record ChatMessageRow(Guid Id, string SenderId, string SenderRole, string Content, DateTimeOffset PostedAt, bool Read);
 
 public sealed record ManagerRow(string ManagerId, bool OnDuty, DateTimeOffset Since, long OpenConversations);
 
@@ -71,14 +72,15 @@ public sealed class ConversationQueries([FromKeyedServices(ReadModelQueries.Data
     /// </summary>
     public Task<IReadOnlyList<ChatMessageRow>> MessagesAsync(Guid conversationId, string viewer, int count, Guid? sinceId, Guid? beforeId, CancellationToken ct) =>
         dataSource.QueryAsync("""
-            SELECT m.message_id, m.sender_id, m.sender_role, m.content, m.posted_at
-            FROM rm.conversations_messages m
+            SELECT m.message_id, m.sender_id, m.sender_role, m.content, m.posted_at,
+                   m.seq <= CASE WHEN m.sender_id = c.visitor_id THEN c.manager_read_seq ELSE c.visitor_read_seq END
+            FROM rm.conversations_messages m JOIN rm.conversations c ON c.conversation_id = m.conversation_id
             WHERE m.conversation_id = $1 AND NOT m.hidden_for_everyone AND NOT ($2 = ANY(m.hidden_for))
               AND ($4::uuid IS NULL OR m.seq > (SELECT seq FROM rm.conversations_messages WHERE message_id = $4))
               AND ($5::uuid IS NULL OR m.seq < (SELECT seq FROM rm.conversations_messages WHERE message_id = $5))
             ORDER BY m.seq DESC LIMIT $3
             """,
-            r => new ChatMessageRow(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4)),
+            r => new ChatMessageRow(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), r.GetBoolean(5)),
             ct, conversationId, viewer, count, sinceId, beforeId);
 
     /// <summary>The participants of a conversation, or null when the read model does not have it.</summary>

@@ -37,6 +37,7 @@ public sealed class ConversationReadApiTests(EmptyStoreApi api) : IClassFixture<
         Contents(older).Should().Equal("one");
         Contents(newer).Should().Equal("three", "two");
         Contents(verasView).Should().Equal("four", "three", "two", "one");
+        verasView.EnumerateArray().Select(m => m.GetProperty("read").GetBoolean()).Should().Equal([false, false, true, true], "mia read up to two");
         var miaRow = managers.EnumerateArray().Single(m => m.GetProperty("managerId").GetString() == "mia");
         miaRow.GetProperty("onDuty").GetBoolean().Should().BeTrue();
         miaRow.GetProperty("openConversations").GetInt64().Should().Be(1);

@@ -39,6 +39,16 @@ public sealed class ChatDemoBrowserTests(BrowserSite site) : IClassFixture<Brows
         await Assertions.Expect(desk.Locator("#messages li.mine .mark")).ToHaveTextAsync("✓ read");
         await Screenshots.TakeAsync(widget, "chat-demo-widget");
         await Screenshots.TakeAsync(desk, "chat-demo-desk");
+
+        // Reloaded, the widget takes the mark from the history: once the read model has the read.
+        var ops = site.Api.ClientFor("ops");
+        var conversation = (await (await ops.GetAsync($"/api/conversations?visitorId={visitor}")).JsonAsync(HttpStatusCode.OK))[0].GetProperty("id").GetGuid();
+        await Eventually.HoldsAsync(
+            async () => (await (await ops.GetAsync($"/api/conversations/{conversation}/messages")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().All(m => m.GetProperty("read").GetBoolean()),
+            "both messages read in the read model");
+        await widget.ReloadAsync();
+        await widget.GetByRole(AriaRole.Button, new() { Name = "Start chat" }).ClickAsync();
+        await Assertions.Expect(widget.Locator("#messages li.mine")).ToHaveTextAsync("Do you ship to Kazan?✓ read");
     }
 
     [Fact]

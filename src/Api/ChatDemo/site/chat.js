@@ -35,6 +35,8 @@ function chatSide({ role, headers, ext }) {
     text.textContent = message.content;
     const mark = document.createElement('small');
     mark.className = 'mark';
+    // Read already when the history was fetched (a reload); later reads come as pushes.
+    if (message.senderRole === role && message.read) mark.textContent = '✓ read';
     li.append(text, mark);
     $('messages').append(li);
     // What the other side wrote is read as soon as it is shown.
