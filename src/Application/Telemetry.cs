@@ -24,6 +24,9 @@ public static class Telemetry
     // What to alert on: each is a read model missing an event until an operator replays or discards it.
     public static readonly Counter<long> EventsParked = Meter.CreateCounter<long>("eventsourced.projection.events_parked", "{event}", "Events a projection could not apply and parked as dead letters");
 
+    // What to alert on too: a reactor failing again and again holds back chats' hand-overs or deploy notifications (ADR 0038).
+    public static readonly Counter<long> ReactorFailures = Meter.CreateCounter<long>("eventsourced.reactor.failures", "{failure}", "Tries of a reactor that failed, by reactor");
+
     // A snapshot passed over means a stream folded from its first event: a slow first command.
     public static readonly Counter<long> SnapshotReads = Meter.CreateCounter<long>("eventsourced.snapshot.reads", "{snapshot}", "Snapshots read by a node holding no state, by stream category and outcome (used, passed_over)");
 

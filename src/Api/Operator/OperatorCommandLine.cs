@@ -36,9 +36,11 @@ public static class OperatorCommandLine
         {
             return await parse.InvokeAsync(invocation, ct);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e) when (e.InnerException is not TimeoutException)
         {
-            return 130; // stopped by Ctrl+C, as shells count an interrupt
+            // Stopped by Ctrl+C (a timed-out request is a failure, told below); 130 as shells count an interrupt.
+            await invocation.Error.WriteLineAsync("Stopped.");
+            return 130;
         }
         catch (Exception e)
         {

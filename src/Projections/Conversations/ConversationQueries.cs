@@ -53,7 +53,8 @@ public sealed class ConversationQueries([FromKeyedServices(ReadModelQueries.Data
 
         return dataSource.QueryAsync($"""
             WITH listed AS (
-                SELECT c.*, last.posted_at AS last_message_at, coalesce(last.posted_at, c.opened_at) AS active_at
+                SELECT c.conversation_id, c.visitor_id, c.manager_id, c.status, c.opened_at, c.closed_at, c.visitor_read_seq, c.manager_read_seq,
+                       last.posted_at AS last_message_at, coalesce(last.posted_at, c.opened_at) AS active_at
                 FROM rm.conversations c
                 LEFT JOIN LATERAL (SELECT posted_at FROM rm.conversations_messages m WHERE m.conversation_id = c.conversation_id ORDER BY m.seq DESC LIMIT 1) last ON true
                 {(filters.Count == 0 ? "" : "WHERE " + string.Join(" AND ", filters))})

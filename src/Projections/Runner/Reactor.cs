@@ -1,3 +1,4 @@
+using EventSourced.Application;
 using EventSourced.Application.EventStore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -44,6 +45,7 @@ public abstract partial class Reactor(ReactorDefinition definition, IEventStore 
                 // The database may be away, a read model behind, or this event may fail for good
                 // (a bug): start again from the checkpoint, less often the longer it keeps failing.
                 _failuresInARow++;
+                Telemetry.ReactorFailures.Add(1, new KeyValuePair<string, object?>("reactor", Name));
                 LogFailed(logger, e, Name, _failuresInARow);
                 await Task.Delay(RetryDelay(_failuresInARow), Clock, stoppingToken);
             }
