@@ -6,6 +6,7 @@ using EventSourced.IntegrationTests.Support;
 using EventSourced.IntegrationTests.Tickets;
 using FluentAssertions;
 using Microsoft.Playwright;
+using Npgsql;
 
 namespace EventSourced.IntegrationTests.Console;
 
@@ -29,6 +30,29 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
         await Assertions.Expect(page.Locator("tr[data-projection='contacts'] td").Nth(3)).ToHaveTextAsync("serving");
         await Assertions.Expect(page.Locator("tr[data-reactor='chat-handover'] td").Nth(2)).ToHaveTextAsync("0");
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task A_reactor_failing_on_an_event_shows_which_since_when_and_why()
+    {
+        // The failure as a reactor records it (ReactorFailureTests drive a real one into it); this
+        // class opens no chat, so the running hand-over has nothing to act on and clear it with.
+        await using (var connection = new NpgsqlConnection(site.Database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var failing = new NpgsqlCommand("""
+                INSERT INTO proj.reactor_checkpoints (name, position, failing_position, failure, failing_since, attempts)
+                VALUES ('chat-handover', 0, 42, 'TimeoutException: the managers read model is behind', '2026-12-05T01:00:00Z', 3)
+                ON CONFLICT (name) DO UPDATE SET failing_position = 42, failure = excluded.failure, failing_since = excluded.failing_since, attempts = 3
+                """, connection);
+            await failing.ExecuteNonQueryAsync();
+        }
+
+        var page = await site.SignedInAsync();
+
+        await Assertions.Expect(page.Locator("tr[data-reactor='chat-handover'] td").Nth(4))
+            .ToHaveTextAsync("at 42 since 2026-12-05T01:00:00Z, 3 tries: TimeoutException: the managers read model is behind");
+        await Assertions.Expect(page.Locator("tr[data-reactor='deploy-notifier'] td").Nth(4)).ToHaveTextAsync("");
     }
 
     [Fact]
