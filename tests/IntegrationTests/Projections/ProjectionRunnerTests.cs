@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using EventSourced.Application.EventStore;
 using EventSourced.IntegrationTests.Support;
 using EventSourced.Projections.Runner;
@@ -46,16 +45,7 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         var (projection, category) = New();
         projection.Poison.Add(3);
         var last = await AppendAsync(category, 10);
-        var parked = 0L;
-        using var listener = new MeterListener { InstrumentPublished = (instrument, l) => { if (instrument.Name == "eventsourced.projection.events_parked") l.EnableMeasurementEvents(instrument); } };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-        {
-            if (tags.ToArray().Contains(new KeyValuePair<string, object?>("projection", projection.Name)))
-            {
-                Interlocked.Add(ref parked, value);
-            }
-        });
-        listener.Start();
+        using var parked = new MeasurementSum("eventsourced.projection.events_parked", "projection", projection.Name);
 
         Start(projection);
         await WaitForAsync(projection, last);
@@ -63,8 +53,8 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         (await AppliedAsync(projection)).Should().HaveCount(9);
         (await Node.ScalarAsync($"SELECT count(*) FROM proj.dead_letters WHERE projection = '{projection.Name}' AND error LIKE '%Poison event%'")).Should().Be(1);
         // Counted once the parking commits, just after the checkpoint the wait above saw.
-        await Eventually.HoldsAsync(() => Task.FromResult(Interlocked.Read(ref parked) == 1), "the parked event to be counted");
-        Interlocked.Read(ref parked).Should().Be(1);
+        await Eventually.HoldsAsync(() => Task.FromResult(parked.Value == 1), "the parked event to be counted");
+        parked.Value.Should().Be(1);
     }
 
     [Theory]

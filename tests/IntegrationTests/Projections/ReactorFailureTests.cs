@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using EventSourced.Application.EventStore;
 using EventSourced.IntegrationTests.Support;
 using EventSourced.Projections.Runner;
@@ -23,16 +22,7 @@ public sealed class ReactorFailureTests(EventStoreFixture fixture) : IClassFixtu
         var reactor = new FailingReactor(definition, node.Store, node.DataSource, poison);
         var statuses = new ProjectionStatusQueries(node.DataSource, node.Store, [], [definition], TimeProvider.System);
 
-        var counted = 0L;
-        using var listener = new MeterListener { InstrumentPublished = (instrument, l) => { if (instrument.Name == "eventsourced.reactor.failures") l.EnableMeasurementEvents(instrument); } };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-        {
-            if (tags.ToArray().Contains(new KeyValuePair<string, object?>("reactor", definition.Name)))
-            {
-                Interlocked.Add(ref counted, value);
-            }
-        });
-        listener.Start();
+        using var counted = new MeasurementSum("eventsourced.reactor.failures", "reactor", definition.Name);
 
         await reactor.StartAsync(CancellationToken.None);
         try
@@ -43,7 +33,7 @@ public sealed class ReactorFailureTests(EventStoreFixture fixture) : IClassFixtu
             stuck.Position.Should().Be(first, "the checkpoint stays before the event it fails on");
             stuck.Failing!.Position.Should().Be(poison);
             stuck.Failing.Error.Should().Be("InvalidOperationException: refused on purpose");
-            Interlocked.Read(ref counted).Should().BeGreaterThanOrEqualTo(stuck.Failing.Attempts - 1, "each failed try is counted as it is retried");
+            counted.Value.Should().BeGreaterThanOrEqualTo(stuck.Failing.Attempts - 1, "each failed try is counted as it is retried");
             stuck.Failing.Since.Should().BeBefore(DateTimeOffset.UtcNow).And.BeAfter(DateTimeOffset.UtcNow.AddMinutes(-1));
 
             reactor.Fixed = true;
