@@ -51,8 +51,10 @@ public sealed class ConversationQueries([FromKeyedServices(ReadModelQueries.Data
             before = $"WHERE (c.active_at, c.conversation_id) < (SELECT active_at, conversation_id FROM listed WHERE conversation_id = ${values.Count})";
         }
 
+        // NOT MATERIALIZED: the cursor's lookup reads one conversation by its key rather than all
+        // of them a second time (measured on 20,000 conversations: 70 ms a page back, not 110 to 160).
         return dataSource.QueryAsync($"""
-            WITH listed AS (
+            WITH listed AS NOT MATERIALIZED (
                 SELECT c.conversation_id, c.visitor_id, c.manager_id, c.status, c.opened_at, c.closed_at, c.visitor_read_seq, c.manager_read_seq,
                        last.posted_at AS last_message_at, coalesce(last.posted_at, c.opened_at) AS active_at
                 FROM rm.conversations c
