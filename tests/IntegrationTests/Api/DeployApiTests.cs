@@ -145,18 +145,10 @@ public sealed class DeployApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
             last = await Report(app, "production", version, "deployed", null);
         }
 
-        var pages = new List<string>();
-        long? before = null;
-        do
-        {
-            var query = $"/api/deploys?application={app}&limit=2&minPosition={last}" + (before is { } b ? $"&beforePosition={b}" : "");
-            var page = (await (await _ci.GetAsync(query)).JsonAsync(HttpStatusCode.OK)).EnumerateArray().ToList();
-            pages.Add(string.Join(" ", page.Select(d => d.GetProperty("version").GetString())));
-            before = page.Count == 2 ? page[^1].GetProperty("position").GetInt64() : null;
-        }
-        while (before is not null && pages.Count < 5);
+        var pages = await Pages.ReadAsync(
+            _ci, 2, previous => $"/api/deploys?application={app}&limit=2&minPosition={last}" + (previous is { } d ? $"&beforePosition={d.GetProperty("position").GetInt64()}" : ""));
 
-        pages.Should().Equal("5 4", "3 2", "1");
+        pages.Select(p => string.Join(" ", p.Select(d => d.GetProperty("version").GetString()))).Should().Equal("5 4", "3 2", "1");
     }
 
     private async Task<long> Report(string application, string environment, string version, string status, string? comment)

@@ -165,19 +165,11 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
             sent.Add((accepted.GetProperty("id").GetGuid(), accepted.GetProperty("position").GetInt64()));
         }
 
-        var pages = new List<List<Guid>>();
-        Guid? before = null;
-        do
-        {
-            var query = $"/api/messages?limit=2&minPosition={sent[^1].Position}" + (before is { } id ? $"&beforeId={id}" : "");
-            var page = (await (await reader.GetAsync(query)).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Select(m => m.GetProperty("id").GetGuid()).ToList();
-            pages.Add(page);
-            before = page.Count == 2 ? page[^1] : null;
-        }
-        while (before is not null && pages.Count < 5);
+        var pages = await Pages.ReadAsync(
+            reader, 2, last => $"/api/messages?limit=2&minPosition={sent[^1].Position}" + (last is { } m ? $"&beforeId={m.GetProperty("id").GetGuid()}" : ""));
 
         pages.Select(p => p.Count).Should().Equal(2, 2, 1);
-        pages.SelectMany(p => p).Should().Equal(sent.Select(s => s.Id).Reverse(), "newest first, each once");
+        pages.SelectMany(p => p).Select(m => m.GetProperty("id").GetGuid()).Should().Equal(sent.Select(s => s.Id).Reverse(), "newest first, each once");
         (await (await _alice.GetAsync($"/api/messages?beforeId={sent[^1].Id}")).JsonAsync(HttpStatusCode.OK)).GetArrayLength().Should().Be(0, "another owner's message is no place to page from");
     }
 

@@ -135,17 +135,10 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         await IngestAsync("orders", ids.Order, Order(ids));
         var at = await LastPositionAsync($"order-{ids.Order}");
 
-        var pages = new List<List<string?>>();
-        string? after = null;
-        do
-        {
-            var query = $"/api/tickets?eventId={ids.Show}&limit=3&minPosition={at}" + (after is null ? "" : $"&afterTicketId={after}");
-            pages.Add([.. (await (await _ops.GetAsync(query)).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Select(t => t.GetProperty("ticketId").GetString())]);
-            after = pages[^1].Count == 3 ? pages[^1][^1] : null;
-        }
-        while (after is not null && pages.Count < 5);
+        var pages = await Pages.ReadAsync(
+            _ops, 3, last => $"/api/tickets?eventId={ids.Show}&limit=3&minPosition={at}" + (last is { } t ? $"&afterTicketId={t.GetProperty("ticketId").GetString()}" : ""));
 
-        pages.Select(p => string.Join(" ", p)).Should().Equal($"{ids.Ticket}-1 {ids.Ticket}-2 {later.Ticket}-1", $"{later.Ticket}-2");
+        pages.Select(p => string.Join(" ", p.Select(t => t.GetProperty("ticketId").GetString()))).Should().Equal($"{ids.Ticket}-1 {ids.Ticket}-2 {later.Ticket}-1", $"{later.Ticket}-2");
         (await (await _ops.GetAsync($"/api/tickets?eventId={ids.Show}&afterTicketId=no-such-ticket")).JsonAsync(HttpStatusCode.OK))
             .GetArrayLength().Should().Be(0, "an unknown ticket is no place to page from");
     }
