@@ -39,7 +39,7 @@ builder.Services.AddPersonalDataProtection();
 builder.Services.AddAdapters();
 builder.Services.AddUseCases();
 builder.Services.AddProjections();
-builder.Services.AddChatHandover();
+builder.Services.AddReactors();
 if (builder.Configuration.GetValue<bool>("Deliveries:Enabled"))
 {
     builder.Services.AddDeliveryScheduler();

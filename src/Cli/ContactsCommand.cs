@@ -74,7 +74,7 @@ public static class ContactsCommand
     private static Command Remove(CliApp.Runner run)
     {
         var contact = ContactArgument();
-        var remove = new Command("remove", "Remove a contact") { contact };
+        var remove = new Command("remove", "Remove a contact; messages still to go out to it are cancelled") { contact };
         remove.SetAction(run.Action(async (parse, api, output, ct) =>
         {
             var id = await ResolveAsync(api, parse.GetValue(contact)!, ct);

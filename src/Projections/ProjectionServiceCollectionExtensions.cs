@@ -51,6 +51,7 @@ public static class ProjectionServiceCollectionExtensions
         // Every reactor's status is shown, whether or not this node runs it (the deploy notifier runs with deliveries only).
         services.AddSingleton(ChatHandover.Definition);
         services.AddSingleton(DeployNotifier.Definition);
+        services.AddSingleton(RemovedContactDeliveries.Definition);
         services.AddSingleton<ProjectionStatusQueries>();
         services.AddSingleton<ProjectionOperations>();
         services.AddSingleton<ProjectionDeadLetters>();
@@ -67,8 +68,12 @@ public static class ProjectionServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Handing the chats of a manager who leaves duty to those still on it (ADR 0009).</summary>
-    public static IServiceCollection AddChatHandover(this IServiceCollection services) => services.AddHostedService<ChatHandover>();
+    /// <summary>
+    /// The reactors every node runs: handing the chats of a manager who leaves duty to those still
+    /// on it (ADR 0009), and cancelling what was to go out to a removed contact (ADR 0039).
+    /// </summary>
+    public static IServiceCollection AddReactors(this IServiceCollection services) =>
+        services.AddHostedService<ChatHandover>().AddHostedService<RemovedContactDeliveries>();
 
     /// <summary>Handing due deliveries to the delivery saga from this node when Deliveries:Enabled.</summary>
     public static IServiceCollection AddDeliveryScheduler(this IServiceCollection services)

@@ -30,7 +30,7 @@ public static class ContactEndpoints
         contacts.MapPatch("/{id:guid}", UpdateAsync).WithName("UpdateContact")
             .WithSummary("Renames a contact or changes its messenger ids (null removes one); If-Match takes the ETag.");
         contacts.MapDelete("/{id:guid}", RemoveAsync).WithName("RemoveContact")
-            .WithSummary("Removes a contact; removing it again changes nothing.");
+            .WithSummary("Removes a contact; what was still to go out to it (scheduled, retrying or failed) is cancelled soon after. Removing it again changes nothing.");
         return routes;
     }
 

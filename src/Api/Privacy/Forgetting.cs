@@ -1,6 +1,6 @@
 using EventSourced.Application.Commands;
+using EventSourced.Application.Messages;
 using EventSourced.Application.Privacy;
-using EventSourced.Domain.Messages;
 using EventSourced.Infrastructure.Tickets.Kafka;
 using EventSourced.Projections.Messages;
 
@@ -33,17 +33,8 @@ public sealed class Forgetting(SubjectForgetting forgetting, MessageQueries mess
         // request before anything is done, and the caller's retry does all of it.
         var waiting = await messages.WaitingDeliveriesToAsync(contactId, ct);
         var outcome = await forgetting.ForgetAsync(new ForgetRequest(Subject.Contact(ownerId, contactId), ownerId, contactId, null, context.Actor, reason), context, ct);
-        var cancelled = 0;
-        var position = outcome.Position;
-        foreach (var message in waiting.GroupBy(d => (d.MessageId, d.OwnerId)))
-        {
-            var commands = message.Select(d => (IMessageCommand)new CancelDelivery(d.MessageId, d.OwnerId, d.DeliveryId, "the contact was forgotten", context.Actor, clock.GetUtcNow())).ToList();
-            var result = await handler.HandleAllAsync(Message.Decider, Message.StreamId(message.Key.MessageId), commands, context, ct: ct);
-            position = result.Position ?? position;
-            cancelled += commands.Count;
-        }
-
-        return new ForgetResponse(outcome.ForgotAnything, position, cancelled);
+        var (cancelled, position) = await DeliveryCancellation.CancelAsync(handler, waiting, "the contact was forgotten", context, clock.GetUtcNow(), ct);
+        return new ForgetResponse(outcome.ForgotAnything, position ?? outcome.Position, cancelled);
     }
 
     /// <summary>A buyer, by email and/or phone; the seller's records that could not be applied and mention them go too.</summary>

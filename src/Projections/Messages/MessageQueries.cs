@@ -1,4 +1,5 @@
 using EventSourced.Application;
+using EventSourced.Application.Messages;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -66,10 +67,10 @@ public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourc
             ct, [limit, offset, .. ownerId is null ? Array.Empty<object?>() : [ownerId]]);
 
     /// <summary>Deliveries to a contact that have not gone out and are not in flight: (message, owner, delivery).</summary>
-    public Task<IReadOnlyList<(Guid MessageId, string OwnerId, Guid DeliveryId)>> WaitingDeliveriesToAsync(Guid contactId, CancellationToken ct) =>
+    public Task<IReadOnlyList<DeliveryRef>> WaitingDeliveriesToAsync(Guid contactId, CancellationToken ct) =>
         dataSource.QueryAsync(
             "SELECT message_id, owner_id, delivery_id FROM rm.messages_deliveries WHERE contact_id = $1 AND status IN ('scheduled', 'retrying', 'failed')",
-            r => (r.GetGuid(0), r.GetString(1), r.GetGuid(2)), ct, contactId);
+            r => new DeliveryRef(r.GetGuid(0), r.GetString(1), r.GetGuid(2)), ct, contactId);
 
     /// <summary>
     /// The messages <paramref name="picked"/> selects, each with its deliveries counted. Counted

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EventSourced.Application.Commands;
+using EventSourced.Application.EventStore;
+using EventSourced.Domain.Contacts;
+using EventSourced.Domain.Messages;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventSourced.IntegrationTests.Api;
+
+/// <summary>A removed contact can no longer receive messages: what was still to go out to it is cancelled (ADR 0039).</summary>
+public sealed class RemovedContactDeliveriesTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
+{
+    private readonly HttpClient _alice = api.ClientFor("alice");
+
+    [Fact]
+    public async Task Removing_a_contact_cancels_its_scheduled_and_failed_deliveries_and_leaves_the_others()
+    {
+        var gone = await AddContactAsync(new { name = $"Gone {Guid.NewGuid():N}"[..16], telegram = "@gone_user", viber = "gone-viber" });
+        var kept = await AddContactAsync(new { name = $"Kept {Guid.NewGuid():N}"[..16], telegram = "@kept_user" });
+        var later = await ScheduleAsync([gone, kept], DateTimeOffset.UtcNow.AddHours(1));
+        var failedEarlier = await ScheduleAsync([gone], null);
+        var failed = (await api.StreamAsync($"message-{failedEarlier}")).Select(e => JsonDocument.Parse(e.Data).RootElement).Single()
+            .GetProperty("deliveries")[0].GetProperty("deliveryId").GetGuid();
+        var now = DateTimeOffset.UtcNow;
+        var gaveUp = await AppendAsync(failedEarlier, new DeliveryAttempted(failedEarlier, failed, 1, now), new DeliveryFailed(failedEarlier, failed, 1, "403 Forbidden", true, now));
+        (await FailedAsync(gaveUp)).Should().Contain(failed);
+
+        (await _alice.DeleteAsync($"/api/contacts/{gone}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        // One append per message: the two are cancelled one after the other.
+        await Eventually.HoldsAsync(
+            async () => (await StatusesAsync(later)).Count(s => s == ("cancelled", gone)) == 2 && (await StatusesAsync(failedEarlier)).All(s => s.Status == "cancelled"),
+            "the removed contact's scheduled and failed deliveries to be cancelled");
+        (await StatusesAsync(later)).Should().BeEquivalentTo(new[] { ("cancelled", gone), ("cancelled", gone), ("scheduled", kept) });
+        (await StatusesAsync(failedEarlier)).Should().Equal(("cancelled", gone), ("cancelled", gone));
+        (await FailedAsync(0)).Should().NotContain(failed, "a removed contact's failed delivery cannot be redelivered, so it is no longer listed");
+        (await api.StreamAsync($"message-{later}")).Where(e => e.Type == "delivery_cancelled")
+            .Should().HaveCount(2).And.OnlyContain(e => e.Data.Contains("the contact was removed"));
+    }
+
+    [Fact]
+    public async Task A_message_decided_before_a_removal_but_stored_after_it_is_cancelled_too()
+    {
+        var name = $"Raced {Guid.NewGuid():N}"[..16];
+        var raced = await AddContactAsync(new { name, whatsApp = "+79990001122" });
+        var kept = await AddContactAsync(new { name = $"Kept {Guid.NewGuid():N}"[..16], viber = "kept-raced" });
+        (await _alice.DeleteAsync($"/api/contacts/{raced}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        // What a send decided on the book as it was just before the removal, and appended after it.
+        var messageId = Guid.NewGuid();
+        var recipients = new[] { new Recipient(raced, name, new MessengerIds(null, "+79990001122", null)), new Recipient(kept, "Kept", new MessengerIds(null, null, "kept-raced")) };
+        var handler = api.Services.GetRequiredService<CommandHandler>();
+        var scheduled = await handler.HandleAsync(Message.Decider, Message.StreamId(messageId),
+            new ScheduleMessage(messageId, "alice", "Sent in the same moment", DateTimeOffset.UtcNow.AddHours(1), recipients, "alice", DateTimeOffset.UtcNow),
+            new CommandContext("alice", Guid.NewGuid().ToString(), null));
+
+        await Eventually.HoldsAsync(async () => (await StatusesAsync(messageId, scheduled.Position!.Value)).Contains(("cancelled", raced)), "the delivery to the removed contact to be cancelled");
+        (await StatusesAsync(messageId)).Should().BeEquivalentTo(new[] { ("cancelled", raced), ("scheduled", kept) });
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_attempt_in_flight_at_the_removal_that_fails_is_neither_retried_nor_listed_as_failed(bool retryable)
+    {
+        var gone = await AddContactAsync(new { name = $"Flying {Guid.NewGuid():N}"[..16], viber = "flying-viber" });
+        var message = await ScheduleAsync([gone], null);
+        var delivery = (await api.StreamAsync($"message-{message}")).Select(e => JsonDocument.Parse(e.Data).RootElement).Single()
+            .GetProperty("deliveries")[0].GetProperty("deliveryId").GetGuid();
+        var now = DateTimeOffset.UtcNow;
+        await AppendAsync(message, new DeliveryAttempted(message, delivery, 1, now));
+        (await _alice.DeleteAsync($"/api/contacts/{gone}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        var removal = (await api.StreamAsync("contacts-alice")).Last(e => e.Type == "contact_removed").Position;
+        await Eventually.HoldsAsync(async () => await ReactorPositionAsync() >= removal, "the reactor to pass the removal");
+        (await StatusesAsync(message)).Should().Equal([("sending", gone)], "what is in flight ends as it ends");
+
+        await AppendAsync(message, retryable
+            ? new DeliveryAttemptFailed(message, delivery, 1, "503 Service Unavailable", now.AddMinutes(1), now)
+            : new DeliveryFailed(message, delivery, 1, "503 Service Unavailable", false, now));
+
+        await Eventually.HoldsAsync(async () => (await StatusesAsync(message)).SequenceEqual([("cancelled", gone)]), "the failed attempt's delivery to be cancelled");
+        (await FailedAsync(0)).Should().NotContain(delivery);
+    }
+
+    private async Task<Guid> AddContactAsync(object contact) =>
+        (await (await _alice.PostAsJsonAsync("/api/contacts", contact)).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+    private async Task<Guid> ScheduleAsync(Guid[] contactIds, DateTimeOffset? notBefore) =>
+        (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Doors open at 18:00", contactIds, notBefore })).JsonAsync(HttpStatusCode.Accepted))
+            .GetProperty("id").GetGuid();
+
+    private async Task<IReadOnlyList<(string? Status, Guid Contact)>> StatusesAsync(Guid messageId, long minPosition = 0) =>
+        [.. (await (await _alice.GetAsync($"/api/messages/{messageId}?minPosition={minPosition}")).JsonAsync(HttpStatusCode.OK)).GetProperty("deliveries").EnumerateArray()
+            .Select(d => (d.GetProperty("status").GetString(), d.GetProperty("contactId").GetGuid()))];
+
+    private async Task<IEnumerable<Guid>> FailedAsync(long minPosition) =>
+        (await (await _alice.GetAsync($"/api/deliveries/failed?minPosition={minPosition}")).JsonAsync(HttpStatusCode.OK))
+            .EnumerateArray().Select(r => r.GetProperty("deliveryId").GetGuid());
+
+    private async Task<long> ReactorPositionAsync()
+    {
+        var reactors = await (await api.ClientFor("ops").GetAsync("/api/admin/reactors")).JsonAsync(HttpStatusCode.OK);
+        return reactors.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "removed-contacts").GetProperty("position").GetInt64();
+    }
+
+    private async Task<long> AppendAsync(Guid messageId, params IMessageEvent[] events)
+    {
+        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
+        var registry = EventCatalog.Create();
+        var result = await node.Store.AppendAsync($"message-{messageId}", ExpectedVersion.Any,
+            events.Select(e => registry.ToEventData(e, Guid.NewGuid(), EventMetadata.Empty)).ToList());
+        return result.Position;
+    }
+}
