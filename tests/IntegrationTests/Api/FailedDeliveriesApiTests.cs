@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using EventSourced.Application.EventStore;
 using EventSourced.Domain.Messages;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
@@ -79,12 +78,5 @@ public sealed class FailedDeliveriesApiTests(EmptyStoreApi api) : IClassFixture<
         discarded.GetProperty("done").EnumerateArray().Select(d => d.GetGuid()).Should().Contain(delivery);
     }
 
-    private async Task<long> AppendAsync(Guid messageId, params IMessageEvent[] events)
-    {
-        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
-        var registry = EventCatalog.Create();
-        var result = await node.Store.AppendAsync($"message-{messageId}", ExpectedVersion.Any,
-            events.Select(e => registry.ToEventData(e, Guid.NewGuid(), EventMetadata.Empty)).ToList());
-        return result.Position;
-    }
+    private Task<long> AppendAsync(Guid messageId, params IMessageEvent[] events) => DeliveryFailures.AppendAsync(api.Database.ConnectionString, messageId, events);
 }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EventSourced.Application.Commands;
-using EventSourced.Application.EventStore;
 using EventSourced.Domain.Contacts;
 using EventSourced.Domain.Messages;
 using EventSourced.IntegrationTests.Support;
@@ -107,12 +106,5 @@ public sealed class RemovedContactDeliveriesTests(EmptyStoreApi api) : IClassFix
         return reactors.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "removed-contacts").GetProperty("position").GetInt64();
     }
 
-    private async Task<long> AppendAsync(Guid messageId, params IMessageEvent[] events)
-    {
-        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
-        var registry = EventCatalog.Create();
-        var result = await node.Store.AppendAsync($"message-{messageId}", ExpectedVersion.Any,
-            events.Select(e => registry.ToEventData(e, Guid.NewGuid(), EventMetadata.Empty)).ToList());
-        return result.Position;
-    }
+    private Task<long> AppendAsync(Guid messageId, params IMessageEvent[] events) => DeliveryFailures.AppendAsync(api.Database.ConnectionString, messageId, events);
 }
