@@ -1,8 +1,12 @@
 using System.CommandLine;
+using System.Text.Json;
 
 namespace EventSourced.Cli;
 
-/// <summary>`messages [--status scheduled|cancelled] [--before ID]`: your messages, newest first, with how many of their deliveries went out or failed.</summary>
+/// <summary>
+/// `messages [--status scheduled|cancelled] [--before ID]`: your messages, newest first, with where
+/// their deliveries stand; `messages show ID`: one message, delivery by delivery.
+/// </summary>
 public static class MessagesCommand
 {
     public static Command Create(CliApp.Runner run)
@@ -11,18 +15,46 @@ public static class MessagesCommand
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => 50 };
         var before = new Option<Guid?>("--before") { Description = "Older than this message (the last one listed): the next page" };
         var minPosition = ContactsCommand.MinPosition();
-        var messages = new Command("messages", "Your messages, newest first") { status, limit, before, minPosition };
+        var messages = new Command("messages", "Your messages, newest first; show one with its deliveries") { status, limit, before, minPosition, Show(run) };
         messages.SetAction(run.Action(async (parse, api, output, ct) =>
         {
             var filter = (parse.GetValue(status) is { } s ? $"&status={Uri.EscapeDataString(s)}" : "") + (parse.GetValue(before) is { } id ? $"&beforeId={id}" : "");
             var answer = await api.GetAsync($"/api/messages?limit={parse.GetValue(limit)}{filter}{ContactsCommand.At(parse, minPosition)}", ct);
             output.Table(answer, answer.EnumerateArray(),
-                ("Id", m => m.Str("id")), ("Status", m => m.Str("status")), ("Not before", m => m.Str("notBefore")), ("Delivered", m => $"{Progress(m).Str("delivered")}/{Progress(m).Str("total")}"),
-                ("Failed", m => Progress(m).Str("failed")),
+                ("Id", m => m.Str("id")), ("Status", m => m.Str("status")), ("Not before", m => m.Str("notBefore")), ("Deliveries", Deliveries),
                 ("Text", m => m.Str("text")));
         }));
         return messages;
     }
 
-    private static System.Text.Json.JsonElement Progress(System.Text.Json.JsonElement message) => message.GetProperty("progress");
+    private static Command Show(CliApp.Runner run)
+    {
+        var id = new Argument<Guid>("id") { Description = "The message's id" };
+        var minPosition = ContactsCommand.MinPosition();
+        var show = new Command("show", "One message: its text, and each delivery's contact, messenger, status, attempts and last error") { id, minPosition };
+        show.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            var at = ContactsCommand.At(parse, minPosition);
+            var answer = await api.GetAsync($"/api/messages/{parse.GetValue(id)}{(at.Length > 0 ? "?" + at[1..] : "")}", ct);
+            var message = answer.GetProperty("message");
+            output.Line($"{message.Str("status")}, not before {message.Str("notBefore")}: {Deliveries(message)}. {message.Str("text")}");
+            output.Table(answer, answer.GetProperty("deliveries").EnumerateArray(),
+                ("Contact", d => d.Str("contactName")), ("Channel", d => d.Str("channel")), ("Address", d => d.Str("address")), ("Status", d => d.Str("status")),
+                ("Attempts", d => d.Str("attempts")), ("Last error", d => d.Str("lastError")));
+        }));
+        return show;
+    }
+
+    /// <summary>
+    /// "1/3 delivered, 1 pending, 1 cancelled": the counts that are not zero, so that they add up to
+    /// the total. A server older than this command has fewer counts; those it lacks are left out.
+    /// </summary>
+    private static string Deliveries(JsonElement message)
+    {
+        var progress = message.GetProperty("progress");
+        string[] others = ["pending", "failed", "cancelled", "discarded"];
+        return string.Join(", ", [
+            $"{progress.Str("delivered")}/{progress.Str("total")} delivered",
+            .. others.Where(o => progress.TryGetProperty(o, out var count) && count.GetInt32() > 0).Select(o => $"{progress.Str(o)} {o}")]);
+    }
 }

@@ -41,6 +41,15 @@ public sealed class Output(TextWriter writer, bool json)
         _console.Write(table);
     }
 
+    /// <summary>A line for people only: with --json the answer that follows says it.</summary>
+    public void Line(string text)
+    {
+        if (!json)
+        {
+            writer.WriteLine(text);
+        }
+    }
+
     /// <summary>A one-line summary for people, or the answer itself with --json.</summary>
     public void Done(JsonElement answer, string summary)
     {

@@ -40,7 +40,7 @@ public sealed class FailedDeliveriesApiTests(EmptyStoreApi api) : IClassFixture<
         row.GetProperty("lastError").GetString().Should().Be("503 Service Unavailable");
         message.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("status").GetString()).Should().BeEquivalentTo("delivered", "failed");
         var progress = message.GetProperty("message").GetProperty("progress");
-        new[] { "total", "delivered", "failed", "pending" }.Select(p => progress.GetProperty(p).GetInt32()).Should().Equal(2, 1, 1, 0);
+        new[] { "total", "delivered", "failed", "pending", "cancelled", "discarded" }.Select(p => progress.GetProperty(p).GetInt32()).Should().Equal(2, 1, 1, 0, 0, 0);
         (await (await api.ClientFor("bob").GetAsync($"/api/deliveries/failed?minPosition={position}")).JsonAsync(HttpStatusCode.OK))
             .EnumerateArray().Should().NotContain(r => r.GetProperty("messageId").GetGuid() == id);
         await (await _alice.GetAsync("/api/deliveries/failed?limit=0")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
@@ -76,6 +76,8 @@ public sealed class FailedDeliveriesApiTests(EmptyStoreApi api) : IClassFixture<
         await (await ops.GetAsync($"/api/admin/deliveries/failed?owner=vera&minPosition={failedAgain}")).JsonAsync(HttpStatusCode.OK);
         var discarded = await (await ops.PostAsJsonAsync("/api/admin/deliveries/failed/discard", new { owner = "vera", all = true })).JsonAsync(HttpStatusCode.OK);
         discarded.GetProperty("done").EnumerateArray().Select(d => d.GetGuid()).Should().Contain(delivery);
+        var message = await (await vera.GetAsync($"/api/messages/{id}?minPosition={discarded.GetProperty("position").GetInt64()}")).JsonAsync(HttpStatusCode.OK);
+        message.GetProperty("message").GetProperty("progress").GetProperty("discarded").GetInt32().Should().Be(1);
     }
 
     private Task<long> AppendAsync(Guid messageId, params IMessageEvent[] events) => DeliveryFailures.AppendAsync(api.Database.ConnectionString, messageId, events);

@@ -131,7 +131,8 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
         scheduled.EnumerateArray().Select(m => m.GetProperty("id").GetGuid()).Should().Contain(kept).And.NotContain(dropped);
         view.GetProperty("message").GetProperty("status").GetString().Should().Be("cancelled");
         var progress = view.GetProperty("message").GetProperty("progress");
-        new[] { "total", "delivered", "failed", "pending" }.Select(p => progress.GetProperty(p).GetInt32()).Should().Equal([2, 0, 0, 0], "both deliveries were cancelled");
+        new[] { "total", "delivered", "failed", "pending", "cancelled", "discarded" }.Select(p => progress.GetProperty(p).GetInt32())
+            .Should().Equal([2, 0, 0, 0, 2, 0], "both deliveries were cancelled");
         view.GetProperty("deliveries").EnumerateArray().Select(d => (d.GetProperty("channel").GetString(), d.GetProperty("status").GetString()))
             .Should().Equal(("telegram", "cancelled"), ("viber", "cancelled"));
         await (await api.ClientFor("bob").GetAsync($"/api/messages/{kept}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);

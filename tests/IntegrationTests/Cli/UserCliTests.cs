@@ -72,10 +72,16 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         var accepted = JsonDocument.Parse(sent.Output).RootElement;
         var scheduled = await RunAsync("alice", "messages", "--status", "scheduled", "--min-position", $"{accepted.GetProperty("position").GetInt64()}");
         var older = await RunAsync("alice", "messages", "--before", accepted.GetProperty("id").GetString()!, "--json");
+        var shown = await RunAsync("alice", "messages", "show", accepted.GetProperty("id").GetString()!);
         var unknown = await RunAsync("alice", "send", "--to", "Nobody at all", "--text", "Hello");
 
         sent.Code.Should().Be(0);
         scheduled.Output.Should().Contain(accepted.GetProperty("id").GetString()).And.Contain("Rehearsal moved to Friday").And.Contain("scheduled").And.Contain("0/2", "neither delivery is due yet");
+        scheduled.Output.Should().Contain("0/2 delivered, 2 pending");
+        shown.Code.Should().Be(0, shown.Error);
+        shown.Output.Should().Contain("Rehearsal moved to Friday").And.Contain("0/2 delivered, 2 pending");
+        shown.Output.Split('\n').Should().Contain(l => l.Contains(first) && l.Contains("viber") && l.Contains("boris") && l.Contains("scheduled"))
+            .And.Contain(l => l.Contains(second) && l.Contains("telegram") && l.Contains("@vera_s") && l.Contains("scheduled"));
         older.Output.Should().NotContain(accepted.GetProperty("id").GetString(), "--before lists only older messages");
         unknown.Code.Should().BeOneOf(ExitCodes.Usage, ExitCodes.NotFound);
         unknown.Error.Should().Contain("Nobody at all", "the server's problem detail is printed");
