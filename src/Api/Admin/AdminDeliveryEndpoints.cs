@@ -15,28 +15,33 @@ public static class AdminDeliveryEndpoints
     {
         var failed = routes.MapGroup("/api/admin/deliveries/failed").WithTags("Admin").RequireAuthorization(Roles.Operator);
         failed.MapGet("/", ListAsync).WithName("ListAllFailedDeliveries")
-            .WithSummary("Failed deliveries of every owner (or of ?owner=), oldest failure first; each row names its owner (sender).");
+            .WithSummary("Failed deliveries of every owner (or of ?owner=), on one messenger (?channel=) and failed since a moment (?failedSince=), oldest failure first; each row names its owner (sender).");
         failed.MapPost("/redeliver", (OwnerFailedDeliveriesRequest request, HttpContext http, FailedQueue queue, CancellationToken ct) =>
             ActAsync(request, http, queue.RedeliverAsync, ct))
             .WithName("RedeliverOwnersFailedDeliveries")
-            .WithSummary("Sends an owner's failed deliveries again, some (deliveryIds) or all; recorded in each message's history with the operator as actor.");
+            .WithSummary("Sends failed deliveries again: some of an owner's (deliveryIds), or all that owner, channel and failedSince keep, every owner's when no owner is named (after a messenger's outage); recorded in each message's history with the operator as actor.");
         failed.MapPost("/discard", (OwnerFailedDeliveriesRequest request, HttpContext http, FailedQueue queue, CancellationToken ct) =>
             ActAsync(request, http, queue.DiscardAsync, ct))
             .WithName("DiscardOwnersFailedDeliveries")
-            .WithSummary("Drops an owner's failed deliveries for good, some (deliveryIds) or all.");
+            .WithSummary("Drops failed deliveries for good: some of an owner's (deliveryIds), or all that owner, channel and failedSince keep.");
         return routes;
     }
 
     private static Task<Results<Ok<IReadOnlyList<FailedDeliveryRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        MessageQueries queries, ProjectionProgress progress, CancellationToken ct, string? owner = null, int limit = 100, int offset = 0, long? minPosition = null) =>
-        DeliveryEndpoints.ListAsync(string.IsNullOrEmpty(owner) ? null : owner, queries, progress, limit, offset, minPosition, ct);
+        MessageQueries queries, ProjectionProgress progress, CancellationToken ct,
+        string? owner = null, string? channel = null, DateTimeOffset? failedSince = null, int limit = 100, int offset = 0, long? minPosition = null) =>
+        DeliveryEndpoints.ListAsync(Filter(owner, channel, failedSince), queries, progress, limit, offset, minPosition, ct);
 
     private static async Task<Results<Ok<FailedDeliveriesResponse>, ValidationProblem>> ActAsync(
         OwnerFailedDeliveriesRequest request, HttpContext http,
-        Func<string, IReadOnlyCollection<Guid>?, CommandContext, CancellationToken, Task<FailedDeliveriesResponse>> act, CancellationToken ct) =>
-        string.IsNullOrWhiteSpace(request.Owner)
-            ? Problems.Invalid("owner", "Name the owner whose failed deliveries to act on.")
-            : await DeliveryEndpoints.ActAsync(request.Owner, request.DeliveryIds, request.All, http, act, ct);
+        Func<FailedDeliveryFilter, IReadOnlyCollection<Guid>?, CommandContext, CancellationToken, Task<FailedDeliveriesResponse>> act, CancellationToken ct) =>
+        string.IsNullOrWhiteSpace(request.Owner) && request.DeliveryIds is { Length: > 0 }
+            ? Problems.Invalid("owner", "Name the owner of the deliveries in deliveryIds.")
+            : await DeliveryEndpoints.ActAsync(Filter(request.Owner, request.Channel, request.FailedSince), request.DeliveryIds, request.All, http, act, ct);
+
+    private static FailedDeliveryFilter Filter(string? owner, string? channel, DateTimeOffset? failedSince) =>
+        new(string.IsNullOrWhiteSpace(owner) ? null : owner, string.IsNullOrWhiteSpace(channel) ? null : channel.Trim().ToLowerInvariant(), failedSince);
 }
 
-public sealed record OwnerFailedDeliveriesRequest(string? Owner, Guid[]? DeliveryIds, bool? All);
+/// <summary>Which failed deliveries: some of an owner's (deliveryIds), or all (all: true) that owner, channel and failedSince keep; no owner means every owner's.</summary>
+public sealed record OwnerFailedDeliveriesRequest(string? Owner, Guid[]? DeliveryIds, bool? All, string? Channel = null, DateTimeOffset? FailedSince = null);

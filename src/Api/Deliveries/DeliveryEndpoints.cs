@@ -1,6 +1,7 @@
 using EventSourced.Api.Auth;
 using EventSourced.Api.Http;
 using EventSourced.Application.Commands;
+using EventSourced.Domain.Messages;
 using EventSourced.Projections.Messages;
 using EventSourced.Projections.Runner;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,11 +17,11 @@ public static class DeliveryEndpoints
         deliveries.MapGet("/failed", FailedAsync).WithName("ListFailedDeliveries")
             .WithSummary("The caller's failed deliveries: text, contact, channel, scheduled time, attempts and last error, oldest failure first.");
         deliveries.MapPost("/failed/redeliver", (FailedDeliveriesRequest request, HttpContext http, FailedQueue queue, CancellationToken ct) =>
-            ActAsync(http.Subject(), request.DeliveryIds, request.All, http, queue.RedeliverAsync, ct))
+            ActAsync(new FailedDeliveryFilter(http.Subject()), request.DeliveryIds, request.All, http, queue.RedeliverAsync, ct))
             .WithName("RedeliverFailedDeliveries")
             .WithSummary("Sends failed deliveries again with their attempts reset: some (deliveryIds) or all of the caller's; recorded in each message's history.");
         deliveries.MapPost("/failed/discard", (FailedDeliveriesRequest request, HttpContext http, FailedQueue queue, CancellationToken ct) =>
-            ActAsync(http.Subject(), request.DeliveryIds, request.All, http, queue.DiscardAsync, ct))
+            ActAsync(new FailedDeliveryFilter(http.Subject()), request.DeliveryIds, request.All, http, queue.DiscardAsync, ct))
             .WithName("DiscardFailedDeliveries")
             .WithSummary("Drops failed deliveries from the failed queue for good: some (deliveryIds) or all of the caller's.");
         return routes;
@@ -28,32 +29,47 @@ public static class DeliveryEndpoints
 
     private static Task<Results<Ok<IReadOnlyList<FailedDeliveryRow>>, ValidationProblem, ProblemHttpResult>> FailedAsync(
         HttpContext http, MessageQueries queries, ProjectionProgress progress, CancellationToken ct, int limit = 100, int offset = 0, long? minPosition = null) =>
-        ListAsync(http.Subject(), queries, progress, limit, offset, minPosition, ct);
+        ListAsync(new FailedDeliveryFilter(http.Subject()), queries, progress, limit, offset, minPosition, ct);
 
-    /// <summary>An owner's failed queue (or every owner's, with null), read your writes; users list their own, operators anyone's.</summary>
+    /// <summary>The failed deliveries a filter keeps, read your writes; users list their own, operators anyone's.</summary>
     internal static async Task<Results<Ok<IReadOnlyList<FailedDeliveryRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        string? owner, MessageQueries queries, ProjectionProgress progress, int limit, int offset, long? minPosition, CancellationToken ct)
+        FailedDeliveryFilter filter, MessageQueries queries, ProjectionProgress progress, int limit, int offset, long? minPosition, CancellationToken ct)
     {
         if (limit is < 1 or > 1000 || offset < 0)
         {
             return Problems.Invalid(offset < 0 ? "offset" : "limit", "limit is 1 to 1000 and offset >= 0.");
         }
 
+        if (ChannelProblem(filter.Channel) is { } problem)
+        {
+            return Problems.Invalid("channel", problem);
+        }
+
         return await ReadYourWrites.LaggingAsync(progress, "messages", minPosition, ct) is { } lagging
             ? lagging
-            : TypedResults.Ok(await queries.FailedAsync(owner, limit, offset, ct));
+            : TypedResults.Ok(await queries.FailedAsync(filter, limit, offset, ct));
     }
 
-    /// <summary>Redeliver or discard some (<paramref name="deliveryIds"/>) or all of an owner's failed deliveries; users act on their own, operators on anyone's.</summary>
+    /// <summary>Redeliver or discard some (<paramref name="deliveryIds"/>) or all of the failed deliveries a filter keeps.</summary>
     internal static async Task<Results<Ok<FailedDeliveriesResponse>, ValidationProblem>> ActAsync(
-        string owner, Guid[]? deliveryIds, bool? all, HttpContext http,
-        Func<string, IReadOnlyCollection<Guid>?, CommandContext, CancellationToken, Task<FailedDeliveriesResponse>> act, CancellationToken ct)
+        FailedDeliveryFilter filter, Guid[]? deliveryIds, bool? all, HttpContext http,
+        Func<FailedDeliveryFilter, IReadOnlyCollection<Guid>?, CommandContext, CancellationToken, Task<FailedDeliveriesResponse>> act, CancellationToken ct)
     {
         if ((all == true) == (deliveryIds is { Length: > 0 }))
         {
             return Problems.Invalid("deliveryIds", "Name the deliveries in deliveryIds, or send all: true (not both).");
         }
 
-        return TypedResults.Ok(await act(owner, all == true ? null : deliveryIds, CorrelationMiddleware.CommandContextOf(http), ct));
+        if (ChannelProblem(filter.Channel) is { } problem)
+        {
+            return Problems.Invalid("channel", problem);
+        }
+
+        return TypedResults.Ok(await act(filter, all == true ? null : deliveryIds, CorrelationMiddleware.CommandContextOf(http), ct));
     }
+
+    private static readonly string[] Channels = [.. Enum.GetNames<Channel>().Select(c => c.ToLowerInvariant())];
+
+    private static string? ChannelProblem(string? channel) =>
+        channel is null || Channels.Contains(channel) ? null : $"channel is one of {string.Join(", ", Channels)}.";
 }

@@ -4,25 +4,29 @@ using EventSourced.Projections.Messages;
 
 namespace EventSourced.Api.Deliveries;
 
-/// <summary>Redeliver or discard an owner's failed deliveries: shared by the REST endpoints and the operator command line.</summary>
+/// <summary>
+/// Redeliver or discard failed deliveries: an owner's (for the owner, or an operator), or every
+/// owner's that a filter keeps (for an operator, after a messenger's outage). Shared by the REST
+/// endpoints and the operator command line.
+/// </summary>
 public sealed class FailedQueue(MessageQueries queries, CommandHandler handler, TimeProvider clock)
 {
-    /// <param name="deliveryIds">The deliveries to act on; null means all of the owner's failed ones.</param>
-    public Task<FailedDeliveriesResponse> RedeliverAsync(string owner, IReadOnlyCollection<Guid>? deliveryIds, CommandContext context, CancellationToken ct) =>
-        ActAsync(owner, deliveryIds, context, (m, d) => new RedeliverDelivery(m, owner, d, context.Actor, clock.GetUtcNow()), ct);
+    /// <param name="deliveryIds">The deliveries to act on, among those the filter keeps; null means all of those.</param>
+    public Task<FailedDeliveriesResponse> RedeliverAsync(FailedDeliveryFilter filter, IReadOnlyCollection<Guid>? deliveryIds, CommandContext context, CancellationToken ct) =>
+        ActAsync(filter, deliveryIds, context, f => new RedeliverDelivery(f.MessageId, f.Sender, f.DeliveryId, context.Actor, clock.GetUtcNow()), ct);
 
-    public Task<FailedDeliveriesResponse> DiscardAsync(string owner, IReadOnlyCollection<Guid>? deliveryIds, CommandContext context, CancellationToken ct) =>
-        ActAsync(owner, deliveryIds, context, (m, d) => new DiscardDelivery(m, owner, d, context.Actor, clock.GetUtcNow()), ct);
+    public Task<FailedDeliveriesResponse> DiscardAsync(FailedDeliveryFilter filter, IReadOnlyCollection<Guid>? deliveryIds, CommandContext context, CancellationToken ct) =>
+        ActAsync(filter, deliveryIds, context, f => new DiscardDelivery(f.MessageId, f.Sender, f.DeliveryId, context.Actor, clock.GetUtcNow()), ct);
 
     private async Task<FailedDeliveriesResponse> ActAsync(
-        string owner, IReadOnlyCollection<Guid>? deliveryIds, CommandContext context, Func<Guid, Guid, IDeliveryCommand> command, CancellationToken ct)
+        FailedDeliveryFilter filter, IReadOnlyCollection<Guid>? deliveryIds, CommandContext context, Func<FailedDeliveryRow, IDeliveryCommand> command, CancellationToken ct)
     {
-        var failed = await queries.FailedAsync(owner, int.MaxValue, 0, ct);
+        var failed = await queries.FailedAsync(filter, int.MaxValue, 0, ct);
         var chosen = deliveryIds is null ? failed : failed.Where(f => deliveryIds.Contains(f.DeliveryId)).ToList();
         long? position = null;
         foreach (var message in chosen.GroupBy(f => f.MessageId))
         {
-            var commands = message.Select(f => (IMessageCommand)command(message.Key, f.DeliveryId)).ToList();
+            var commands = message.Select(f => (IMessageCommand)command(f)).ToList();
             var result = await handler.HandleAllAsync(Message.Decider, Message.StreamId(message.Key), commands, context, ct: ct);
             position = result.Position ?? position;
         }

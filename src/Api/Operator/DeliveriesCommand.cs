@@ -2,21 +2,34 @@ using System.CommandLine;
 using EventSourced.Api.Deliveries;
 using EventSourced.Application.Commands;
 using EventSourced.Cli;
+using EventSourced.Domain.Messages;
 using EventSourced.Projections.Messages;
 
 namespace EventSourced.Api.Operator;
 
-/// <summary>`deliveries failed|redeliver|discard --owner ID`: an owner's failed queue, as the REST endpoints offer it to the owner.</summary>
+/// <summary>
+/// `deliveries failed|redeliver|discard [--owner ID] [--channel C] [--failed-since T]`: the failed
+/// queue, an owner's or every owner's (after a messenger's outage), as the REST endpoints offer it.
+/// </summary>
 public static class DeliveriesCommand
 {
+    private sealed record FilterOptions(Option<string?> Owner, Option<string?> Channel, Option<DateTimeOffset?> FailedSince)
+    {
+        public FailedDeliveryFilter Read(ParseResult parse) => new(parse.GetValue(Owner), parse.GetValue(Channel)?.ToLowerInvariant(), parse.GetValue(FailedSince));
+    }
+
     public static Command Create(Func<ServiceProvider> services)
     {
-        var owner = new Option<string>("--owner") { Description = "Whose failed deliveries (the user id)", Required = true };
-        var list = new Command("failed", "List an owner's failed deliveries as JSON lines") { owner };
+        var filter = new FilterOptions(
+            new Option<string?>("--owner") { Description = "Whose failed deliveries (the user id); every owner's if left out" },
+            new Option<string?>("--channel") { Description = "Only those on this messenger (telegram, whatsapp, viber, log, tracker, loadtest)" }
+                .AcceptOnlyFromAmong([.. Enum.GetNames<Channel>().SelectMany(c => new[] { c.ToLowerInvariant(), c })]),
+            new Option<DateTimeOffset?>("--failed-since") { Description = "Only those that failed at or after this moment (ISO 8601)" });
+        var list = new Command("failed", "List failed deliveries as JSON lines, oldest failure first") { filter.Owner, filter.Channel, filter.FailedSince };
         list.SetAction(async (parse, ct) =>
         {
             await using var provider = services();
-            JsonLines.Write(parse.InvocationConfiguration.Output, await provider.GetRequiredService<MessageQueries>().FailedAsync(parse.GetValue(owner)!, int.MaxValue, 0, ct));
+            JsonLines.Write(parse.InvocationConfiguration.Output, await provider.GetRequiredService<MessageQueries>().FailedAsync(filter.Read(parse), int.MaxValue, 0, ct));
 
             return 0;
         });
@@ -24,18 +37,18 @@ public static class DeliveriesCommand
         return new Command("deliveries", "The failed-delivery queue: list, redeliver, discard")
         {
             list,
-            Act("redeliver", "Send failed deliveries again with their attempts reset", owner, services, (q, o, ids, c, ct) => q.RedeliverAsync(o, ids, c, ct)),
-            Act("discard", "Drop failed deliveries for good", owner, services, (q, o, ids, c, ct) => q.DiscardAsync(o, ids, c, ct)),
+            Act("redeliver", "Send failed deliveries again with their attempts reset", filter, services, (q, f, ids, c, ct) => q.RedeliverAsync(f, ids, c, ct)),
+            Act("discard", "Drop failed deliveries for good", filter, services, (q, f, ids, c, ct) => q.DiscardAsync(f, ids, c, ct)),
         };
     }
 
     private static Command Act(
-        string name, string description, Option<string> owner, Func<ServiceProvider> services,
-        Func<FailedQueue, string, IReadOnlyCollection<Guid>?, CommandContext, CancellationToken, Task<FailedDeliveriesResponse>> act)
+        string name, string description, FilterOptions filter, Func<ServiceProvider> services,
+        Func<FailedQueue, FailedDeliveryFilter, IReadOnlyCollection<Guid>?, CommandContext, CancellationToken, Task<FailedDeliveriesResponse>> act)
     {
-        var ids = new Option<Guid[]>("--delivery") { Description = "A delivery id (repeat for more)", AllowMultipleArgumentsPerToken = true }.IdsOnly();
-        var all = new Option<bool>("--all") { Description = "Every failed delivery of the owner" };
-        var command = new Command(name, description) { owner, ids, all };
+        var ids = new Option<Guid[]>("--delivery") { Description = "A delivery id of the owner's (repeat for more)", AllowMultipleArgumentsPerToken = true }.IdsOnly();
+        var all = new Option<bool>("--all") { Description = "Every failed delivery that --owner, --channel and --failed-since keep" };
+        var command = new Command(name, description) { filter.Owner, filter.Channel, filter.FailedSince, ids, all };
         command.SetAction(async (parse, ct) =>
         {
             var chosen = parse.GetValue(ids) ?? [];
@@ -45,10 +58,16 @@ public static class DeliveriesCommand
                 return 2;
             }
 
+            if (chosen.Length > 0 && parse.GetValue(filter.Owner) is null)
+            {
+                parse.InvocationConfiguration.Error.WriteLine("Name the owner of the deliveries with --owner.");
+                return 2;
+            }
+
             await using var provider = services();
             // Audited as the operator's doing, under a correlation id of its own.
             var context = new CommandContext("operator", $"cli-{Guid.NewGuid():N}", null);
-            var result = await act(provider.GetRequiredService<FailedQueue>(), parse.GetValue(owner)!, parse.GetValue(all) ? null : chosen, context, ct);
+            var result = await act(provider.GetRequiredService<FailedQueue>(), filter.Read(parse), parse.GetValue(all) ? null : chosen, context, ct);
             parse.InvocationConfiguration.Output.WriteLine($"{name}: {result.Done.Count} done, {result.NotFailed.Count} not in the failed queue.");
             return 0;
         });

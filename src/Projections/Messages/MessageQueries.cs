@@ -26,6 +26,10 @@ public sealed record FailedDeliveryRow(
 
 public sealed record MessageView(MessageRow Message, IReadOnlyList<DeliveryRow> Deliveries);
 
+/// <summary>Which failed deliveries: an owner's (null: every owner's), on one messenger, failed since a moment; each left out keeps all.</summary>
+/// <param name="Channel">As the deliveries name it: telegram, whatsapp, viber, log, tracker, loadtest.</param>
+public sealed record FailedDeliveryFilter(string? Owner, string? Channel = null, DateTimeOffset? FailedSince = null);
+
 /// <summary>Reads an owner's messages and their deliveries.</summary>
 public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {
@@ -55,19 +59,31 @@ public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourc
         return new MessageView(messages[0], deliveries);
     }
 
-    /// <summary>The owner's failed deliveries, oldest failure first.</summary>
-    /// <param name="ownerId">Whose; null for every owner's (operators).</param>
-    // Two statements, not "$1 IS NULL OR owner_id = $1": a prepared generic plan of that could not use the owner's index.
-    public Task<IReadOnlyList<FailedDeliveryRow>> FailedAsync(string? ownerId, int limit, int offset, CancellationToken ct) =>
-        dataSource.QueryAsync($"""
+    /// <summary>The failed deliveries the filter keeps, oldest failure first.</summary>
+    // The filter's conditions are written in only when given, not as "$1 IS NULL OR owner_id = $1":
+    // a prepared generic plan of that could not use the owner's index.
+    public Task<IReadOnlyList<FailedDeliveryRow>> FailedAsync(FailedDeliveryFilter filter, int limit, int offset, CancellationToken ct)
+    {
+        List<object?> parameters = [limit, offset];
+        string Condition(string sql, object value)
+        {
+            parameters.Add(value);
+            return $"{sql} ${parameters.Count} AND ";
+        }
+
+        var where = (filter.Owner is { } owner ? Condition("d.owner_id =", owner) : "")
+            + (filter.Channel is { } channel ? Condition("d.channel =", channel) : "")
+            + (filter.FailedSince is { } since ? Condition("d.failed_at >=", since.ToUniversalTime()) : "");
+        return dataSource.QueryAsync($"""
             SELECT d.delivery_id, d.message_id, d.owner_id, m.text, d.contact_id, d.contact_name, d.channel, d.address, m.not_before, d.attempts, d.last_error, d.failed_at
             FROM rm.messages_deliveries d JOIN rm.messages m ON m.message_id = d.message_id
-            WHERE {(ownerId is null ? "" : "d.owner_id = $3 AND ")}d.status = 'failed'
+            WHERE {where}d.status = 'failed'
             ORDER BY d.failed_at, d.delivery_id LIMIT $1 OFFSET $2
             """,
             r => new FailedDeliveryRow(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetGuid(4), r.GetString(5), r.GetString(6), r.GetString(7),
                 r.GetFieldValue<DateTimeOffset>(8), r.GetInt32(9), r.IsDBNull(10) ? null : r.GetString(10), r.GetFieldValue<DateTimeOffset>(11)),
-            ct, [limit, offset, .. ownerId is null ? Array.Empty<object?>() : [ownerId]]);
+            ct, [.. parameters]);
+    }
 
     /// <summary>Deliveries to a contact that have not gone out and are not in flight: (message, owner, delivery).</summary>
     public Task<IReadOnlyList<DeliveryRef>> WaitingDeliveriesToAsync(Guid contactId, CancellationToken ct) =>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EventSourced.Application.EventStore;
+using EventSourced.Domain.Messages;
 using EventSourced.IntegrationTests.Support;
 using EventSourced.IntegrationTests.Tickets;
 using FluentAssertions;
@@ -165,6 +166,43 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task After_an_outage_every_owners_deliveries_failed_on_one_messenger_are_redelivered_from_the_console_once_confirmed()
+    {
+        // Alice's WhatsApp and Telegram deliveries both failed; the outage was WhatsApp's.
+        var alice = site.Api.ClientFor("alice");
+        var name = $"Outage {Guid.NewGuid():N}"[..16];
+        (await alice.PostAsJsonAsync("/api/contacts", new { name, telegram = "@outage_tg", whatsApp = "+79990002233" })).StatusCode.Should().Be(HttpStatusCode.Created);
+        var messageId = (await (await alice.PostAsJsonAsync("/api/messages", new { text = "Outage", contactNames = new[] { name } })).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        var deliveries = await DeliveryFailures.DeliveryIdsAsync(site.Database.ConnectionString, messageId);
+        var (telegram, whatsApp) = (deliveries[0], deliveries[1]);
+        var now = DateTimeOffset.UtcNow;
+        var position = await DeliveryFailures.AppendAsync(site.Database.ConnectionString, messageId,
+            new DeliveryAttempted(messageId, telegram, 1, now), new DeliveryFailed(messageId, telegram, 1, "502 Bad Gateway", false, now),
+            new DeliveryAttempted(messageId, whatsApp, 1, now), new DeliveryFailed(messageId, whatsApp, 1, "502 Bad Gateway", false, now));
+        await (await site.Api.ClientFor("ops").GetAsync($"/api/admin/deliveries/failed?minPosition={position}")).JsonAsync(HttpStatusCode.OK);
+        var page = await site.SignedInAsync();
+        var asked = "";
+        page.Dialog += async (_, dialog) =>
+        {
+            asked = dialog.Message;
+            await dialog.AcceptAsync();
+        };
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Failed deliveries" }).ClickAsync();
+        await page.Locator("#delivery-channel").SelectOptionAsync("whatsapp");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator($"tr[data-delivery='{whatsApp}']")).ToContainTextAsync("alice");
+        await Assertions.Expect(page.Locator($"tr[data-delivery='{telegram}']")).ToHaveCountAsync(0);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Redeliver all that match" }).ClickAsync();
+
+        await Assertions.Expect(page.Locator($"tr[data-delivery='{whatsApp}']")).ToHaveCountAsync(0);
+        asked.Should().Be("Redeliver every owner's failed deliveries on whatsapp?");
+        await page.Locator("#delivery-channel").SelectOptionAsync("");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator($"tr[data-delivery='{telegram}']")).ToContainTextAsync("alice");
+    }
+
+    [Fact]
     public async Task An_event_is_found_by_its_correlation_id_and_shown_with_its_metadata()
     {
         var correlationId = $"console-{Guid.NewGuid():N}";
@@ -233,7 +271,7 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Deploys" }).ClickAsync();
         await page.GetByLabel("Application").FillAsync(application);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator("#deploy-rows tr")).ToHaveCountAsync(50);
         await Assertions.Expect(page.Locator("#deploy-current tr")).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator("#deploy-current")).ToContainTextAsync("deploying");

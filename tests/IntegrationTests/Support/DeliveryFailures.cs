@@ -11,11 +11,17 @@ public static class DeliveryFailures
     /// <returns>The delivery, and the position to read the failed queue at.</returns>
     public static async Task<(Guid DeliveryId, long Position)> FailFirstAsync(string connectionString, Guid messageId)
     {
-        await using var node = await EventStoreNode.StartAsync(connectionString);
-        var scheduled = await node.Store.ReadStreamAsync($"message-{messageId}", ReadDirection.Forward, 0, 10);
-        var deliveryId = JsonDocument.Parse(scheduled[0].Data).RootElement.GetProperty("deliveries")[0].GetProperty("deliveryId").GetGuid();
+        var deliveryId = (await DeliveryIdsAsync(connectionString, messageId))[0];
         var now = DateTimeOffset.UtcNow;
         return (deliveryId, await AppendAsync(connectionString, messageId, new DeliveryAttempted(messageId, deliveryId, 1, now), new DeliveryFailed(messageId, deliveryId, 1, "400 Bad Request", true, now)));
+    }
+
+    /// <summary>The message's deliveries, in the order it planned them (by recipient, then Telegram, WhatsApp, Viber).</summary>
+    public static async Task<IReadOnlyList<Guid>> DeliveryIdsAsync(string connectionString, Guid messageId)
+    {
+        await using var node = await EventStoreNode.StartAsync(connectionString);
+        var scheduled = await node.Store.ReadStreamAsync($"message-{messageId}", ReadDirection.Forward, 0, 1);
+        return [.. JsonDocument.Parse(scheduled[0].Data).RootElement.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("deliveryId").GetGuid())];
     }
 
     /// <returns>The position of the last event appended.</returns>

@@ -153,9 +153,15 @@ async function showDeadLetters(name) {
 
 // ---- Failed deliveries of every owner ----
 
+// Owner, channel and failed since, those given: what the list shows and what "all" acts on.
+function deliveryFilter() {
+  const since = $('delivery-since').value;
+  const filter = { owner: $('delivery-owner').value.trim(), channel: $('delivery-channel').value, failedSince: since ? new Date(since).toISOString() : '' };
+  return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== ''));
+}
+
 async function loadDeliveries(minPosition) {
-  const owner = $('delivery-owner').value.trim();
-  const failed = await api(`/api/admin/deliveries/failed?${query({ owner, minPosition, limit: 500 })}`);
+  const failed = await api(`/api/admin/deliveries/failed?${query({ ...deliveryFilter(), minPosition, limit: 500 })}`);
   $('delivery-rows').replaceChildren(...failed.map(d => {
     const tr = row([d.sender, d.contactName, d.channel, d.text, d.attempts, d.lastError, time(d.failedAt)], [
       ['Redeliver', () => actOnDeliveries('redeliver', { owner: d.sender, deliveryIds: [d.deliveryId] })],
@@ -172,13 +178,14 @@ async function actOnDeliveries(action, request) {
   await loadDeliveries(result.position ?? undefined);
 }
 
+// Without an owner this acts on every owner's (after a messenger's outage): asked first.
 function actOnAll(action) {
-  const owner = $('delivery-owner').value.trim();
-  if (!owner) {
-    showProblem({ title: 'Name an owner first', detail: `${action === 'redeliver' ? 'Redeliver' : 'Discard'} all acts on one owner's failed deliveries.` });
+  const filter = deliveryFilter();
+  const which = [filter.channel && `on ${filter.channel}`, filter.failedSince && `failed since ${time(filter.failedSince)}`].filter(Boolean).join(' ');
+  if (!filter.owner && !confirm(`${action === 'redeliver' ? 'Redeliver' : 'Discard'} every owner's failed deliveries${which ? ' ' + which : ''}?`)) {
     return;
   }
-  actOnDeliveries(action, { owner, all: true }).catch(() => {});
+  actOnDeliveries(action, { ...filter, all: true }).catch(() => {});
 }
 
 // ---- Audit: search, stream browsing as of a revision or moment, entity as of ----
