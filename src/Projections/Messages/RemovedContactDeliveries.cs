@@ -27,7 +27,7 @@ public sealed class RemovedContactDeliveries(
     IEventStore store, EventTypeRegistry registry, CommandHandler handler, MessageQueries messages, ProjectionProgress progress,
     NpgsqlDataSource dataSource, TimeProvider clock, ILogger<RemovedContactDeliveries> logger) : Reactor(Definition, store, dataSource, clock, logger)
 {
-    public const string Reason = "the contact was removed";
+    private const string Reason = "the contact was removed";
 
     public static readonly ReactorDefinition Definition = new(
         "removed-contacts", EventFilter.ForTypes("contact_removed", "message_scheduled", "delivery_attempt_failed", "delivery_failed").Sealed());

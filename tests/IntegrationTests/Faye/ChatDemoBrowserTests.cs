@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
 using Microsoft.Playwright;
@@ -77,8 +78,12 @@ public sealed class ChatDemoBrowserTests(BrowserSite site) : IClassFixture<Brows
             await widget.GetByLabel("Message").FillAsync("Thanks!");
             await widget.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
             await Assertions.Expect(widget.Locator("#messages li.mine")).ToHaveCountAsync(1);
-            var newest = (await (await max.GetAsync($"/api/conversations/{conversation}/messages?count=1")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Single();
-            newest.GetProperty("content").GetString().Should().Be("Thanks!");
+            // The widget lists its message once the API took it; the history shows it once the read model has it.
+            var newest = default(JsonElement);
+            await Eventually.HoldsAsync(
+                async () => (newest = (await (await max.GetAsync($"/api/conversations/{conversation}/messages?count=1")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Single())
+                    .GetProperty("content").GetString() == "Thanks!",
+                "the visitor's reply in the history");
             (await max.PostAsync($"/api/conversations/{conversation}/messages/{newest.GetProperty("id").GetGuid()}/read", null)).EnsureSuccessStatusCode();
             await Assertions.Expect(widget.Locator("#messages li.mine .mark")).ToHaveTextAsync("✓ read");
         }
