@@ -28,9 +28,7 @@ internal static class ReactorBenchmark
         var handler = new CommandHandler(store, registry, new FoldedStates(), StateSnapshots.Off);
         await ProjectionSchema.EnsureAsync(dataSource, CancellationToken.None);
         // A removal waits for the messages read model to reach it, as in the service.
-        using var stop = new CancellationTokenSource();
-        var runner = new ProjectionRunner(new MessagesProjection(), dataSource, store, registry, new ProjectionOptions(), new ProjectionProgress(dataSource), NullLogger.Instance);
-        var projecting = Task.Run(() => runner.RunAsync(stop.Token));
+        await using var messagesReadModel = new BackgroundProjection(new MessagesProjection(), dataSource, store, registry);
         var head = await WriteHistoryAsync(handler, messages);
         Console.WriteLine($"{messages} messages from {Owners} owners of {ContactsPerOwner} contacts each (one removed per owner); history up to position {head}");
 
@@ -45,8 +43,6 @@ internal static class ReactorBenchmark
 
         var (read, catchUp) = (Median(reads), Median(catchUps));
         Console.WriteLine($"median: read {messages / read:F0} events/s, reactor {messages / catchUp:F0} events/s; the reactor takes {catchUp / read:F1}x the read's time");
-        await stop.CancelAsync();
-        await projecting.ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     private static async Task<long> WriteHistoryAsync(CommandHandler handler, int messages)
@@ -83,8 +79,7 @@ internal static class ReactorBenchmark
     private static async Task<double> ReadAsync(IEventStore store, long head)
     {
         var watch = Stopwatch.StartNew();
-        using var stop = new CancellationTokenSource();
-        await foreach (var recorded in store.SubscribeToAllAsync(0, RemovedContactDeliveries.Definition.Filter, stop.Token))
+        await foreach (var recorded in store.SubscribeToAllAsync(0, RemovedContactDeliveries.Definition.Filter, CancellationToken.None))
         {
             if (recorded.Position >= head)
             {

@@ -7,7 +7,6 @@ using EventSourced.Domain.Messages;
 using EventSourced.Infrastructure.EventStore;
 using EventSourced.Projections.Messages;
 using EventSourced.Projections.Runner;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace EventSourced.Benchmarks;
@@ -25,9 +24,7 @@ internal static class RedeliveryBenchmark
     {
         var registry = EventCatalog.Create();
         await ProjectionSchema.EnsureAsync(dataSource, CancellationToken.None);
-        using var stop = new CancellationTokenSource();
-        var runner = new ProjectionRunner(new MessagesProjection(), dataSource, store, registry, new ProjectionOptions(), new ProjectionProgress(dataSource), NullLogger.Instance);
-        var projecting = Task.Run(() => runner.RunAsync(stop.Token));
+        await using var messagesReadModel = new BackgroundProjection(new MessagesProjection(), dataSource, store, registry);
         var handler = new CommandHandler(store, registry, new FoldedStates(), StateSnapshots.Off);
         var messages = await ScheduleAsync(handler, failed);
         Console.WriteLine($"{failed} deliveries of {Owners} owners, one a message, failed on Viber; {rounds} rounds");
@@ -53,8 +50,6 @@ internal static class RedeliveryBenchmark
 
         var (median, rawMedian) = (ours.Order().ElementAt(rounds / 2), raw.Order().ElementAt(rounds / 2));
         Console.WriteLine($"median: {failed} redelivered in {median:F1} s ({failed / median:F0}/s); raw appends {failed / rawMedian:F0}/s; {median / rawMedian:F2}x the raw time");
-        await stop.CancelAsync();
-        await projecting.ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     private static async Task<List<(Guid Message, Guid Delivery)>> ScheduleAsync(CommandHandler handler, int count)

@@ -30,17 +30,14 @@ public static class AdminDeliveryEndpoints
     private static Task<Results<Ok<IReadOnlyList<FailedDeliveryRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(
         MessageQueries queries, ProjectionProgress progress, CancellationToken ct,
         string? owner = null, string? channel = null, DateTimeOffset? failedSince = null, int limit = 100, int offset = 0, long? minPosition = null) =>
-        DeliveryEndpoints.ListAsync(Filter(owner, channel, failedSince), queries, progress, limit, offset, minPosition, ct);
+        DeliveryEndpoints.ListAsync(FailedDeliveryFilter.Of(owner, channel, failedSince), queries, progress, limit, offset, minPosition, ct);
 
     private static async Task<Results<Ok<FailedDeliveriesResponse>, ValidationProblem>> ActAsync(
         OwnerFailedDeliveriesRequest request, HttpContext http,
         Func<FailedDeliveryFilter, IReadOnlyCollection<Guid>?, CommandContext, CancellationToken, Task<FailedDeliveriesResponse>> act, CancellationToken ct) =>
         string.IsNullOrWhiteSpace(request.Owner) && request.DeliveryIds is { Length: > 0 }
             ? Problems.Invalid("owner", "Name the owner of the deliveries in deliveryIds.")
-            : await DeliveryEndpoints.ActAsync(Filter(request.Owner, request.Channel, request.FailedSince), request.DeliveryIds, request.All, http, act, ct);
-
-    private static FailedDeliveryFilter Filter(string? owner, string? channel, DateTimeOffset? failedSince) =>
-        new(string.IsNullOrWhiteSpace(owner) ? null : owner, string.IsNullOrWhiteSpace(channel) ? null : channel.Trim().ToLowerInvariant(), failedSince);
+            : await DeliveryEndpoints.ActAsync(FailedDeliveryFilter.Of(request.Owner, request.Channel, request.FailedSince), request.DeliveryIds, request.All, http, act, ct);
 }
 
 /// <summary>Which failed deliveries: some of an owner's (deliveryIds), or all (all: true) that owner, channel and failedSince keep; no owner means every owner's.</summary>

@@ -1,7 +1,6 @@
 using EventSourced.Api.Auth;
 using EventSourced.Api.Http;
 using EventSourced.Application.Commands;
-using EventSourced.Domain.Messages;
 using EventSourced.Projections.Messages;
 using EventSourced.Projections.Runner;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -40,7 +39,7 @@ public static class DeliveryEndpoints
             return Problems.Invalid(offset < 0 ? "offset" : "limit", "limit is 1 to 1000 and offset >= 0.");
         }
 
-        if (ChannelProblem(filter.Channel) is { } problem)
+        if (filter.ChannelProblem is { } problem)
         {
             return Problems.Invalid("channel", problem);
         }
@@ -60,16 +59,11 @@ public static class DeliveryEndpoints
             return Problems.Invalid("deliveryIds", "Name the deliveries in deliveryIds, or send all: true (not both).");
         }
 
-        if (ChannelProblem(filter.Channel) is { } problem)
+        if (filter.ChannelProblem is { } problem)
         {
             return Problems.Invalid("channel", problem);
         }
 
         return TypedResults.Ok(await act(filter, all == true ? null : deliveryIds, CorrelationMiddleware.CommandContextOf(http), ct));
     }
-
-    private static readonly string[] Channels = [.. Enum.GetNames<Channel>().Select(c => c.ToLowerInvariant())];
-
-    private static string? ChannelProblem(string? channel) =>
-        channel is null || Channels.Contains(channel) ? null : $"channel is one of {string.Join(", ", Channels)}.";
 }

@@ -1,4 +1,5 @@
 using EventSourced.Application.Commands;
+using EventSourced.Application.Messages;
 using EventSourced.Domain.Messages;
 using EventSourced.Projections.Messages;
 
@@ -23,13 +24,7 @@ public sealed class FailedQueue(MessageQueries queries, CommandHandler handler, 
     {
         var failed = await queries.FailedAsync(filter, int.MaxValue, 0, ct);
         var chosen = deliveryIds is null ? failed : failed.Where(f => deliveryIds.Contains(f.DeliveryId)).ToList();
-        long? position = null;
-        foreach (var message in chosen.GroupBy(f => f.MessageId))
-        {
-            var commands = message.Select(f => (IMessageCommand)command(f)).ToList();
-            var result = await handler.HandleAllAsync(Message.Decider, Message.StreamId(message.Key), commands, context, ct: ct);
-            position = result.Position ?? position;
-        }
+        var position = await handler.HandleByMessageAsync(chosen.Select(command), context, ct);
 
         var done = chosen.Select(c => c.DeliveryId).ToList();
         return new FailedDeliveriesResponse(done, (deliveryIds ?? []).Except(done).ToList(), position);

@@ -15,7 +15,7 @@ public static class DeliveriesCommand
 {
     private sealed record FilterOptions(Option<string?> Owner, Option<string?> Channel, Option<DateTimeOffset?> FailedSince)
     {
-        public FailedDeliveryFilter Read(ParseResult parse) => new(parse.GetValue(Owner), parse.GetValue(Channel)?.ToLowerInvariant(), parse.GetValue(FailedSince));
+        public FailedDeliveryFilter Read(ParseResult parse) => FailedDeliveryFilter.Of(parse.GetValue(Owner), parse.GetValue(Channel), parse.GetValue(FailedSince));
     }
 
     public static Command Create(Func<ServiceProvider> services)
@@ -23,7 +23,7 @@ public static class DeliveriesCommand
         var filter = new FilterOptions(
             new Option<string?>("--owner") { Description = "Whose failed deliveries (the user id); every owner's if left out" },
             new Option<string?>("--channel") { Description = "Only those on this messenger (telegram, whatsapp, viber, log, tracker, loadtest)" }
-                .AcceptOnlyFromAmong([.. Enum.GetNames<Channel>().SelectMany(c => new[] { c.ToLowerInvariant(), c })]),
+                .AcceptOnlyFromAmong([.. FailedDeliveryFilter.Channels, .. Enum.GetNames<Channel>()]),
             new Option<DateTimeOffset?>("--failed-since") { Description = "Only those that failed at or after this moment (ISO 8601)" });
         var list = new Command("failed", "List failed deliveries as JSON lines, oldest failure first") { filter.Owner, filter.Channel, filter.FailedSince };
         list.SetAction(async (parse, ct) =>

@@ -33,8 +33,8 @@ public sealed class Forgetting(SubjectForgetting forgetting, MessageQueries mess
         // request before anything is done, and the caller's retry does all of it.
         var waiting = await messages.WaitingDeliveriesToAsync(contactId, ct);
         var outcome = await forgetting.ForgetAsync(new ForgetRequest(Subject.Contact(ownerId, contactId), ownerId, contactId, null, context.Actor, reason), context, ct);
-        var (cancelled, position) = await DeliveryCancellation.CancelAsync(handler, waiting, "the contact was forgotten", context, clock.GetUtcNow(), ct);
-        return new ForgetResponse(outcome.ForgotAnything, position ?? outcome.Position, cancelled);
+        var position = await handler.HandleByMessageAsync(waiting.Select(d => d.Cancel("the contact was forgotten", context.Actor, clock.GetUtcNow())), context, ct);
+        return new ForgetResponse(outcome.ForgotAnything, position ?? outcome.Position, waiting.Count);
     }
 
     /// <summary>A buyer, by email and/or phone; the seller's records that could not be applied and mention them go too.</summary>

@@ -26,10 +26,6 @@ public sealed record FailedDeliveryRow(
 
 public sealed record MessageView(MessageRow Message, IReadOnlyList<DeliveryRow> Deliveries);
 
-/// <summary>Which failed deliveries: an owner's (null: every owner's), on one messenger, failed since a moment; each left out keeps all.</summary>
-/// <param name="Channel">As the deliveries name it: telegram, whatsapp, viber, log, tracker, loadtest.</param>
-public sealed record FailedDeliveryFilter(string? Owner, string? Channel = null, DateTimeOffset? FailedSince = null);
-
 /// <summary>Reads an owner's messages and their deliveries.</summary>
 public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {

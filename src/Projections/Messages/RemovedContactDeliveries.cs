@@ -45,7 +45,7 @@ public sealed class RemovedContactDeliveries(
         if (toCancel.Count > 0)
         {
             var context = new CommandContext(Name, recorded.Metadata.CorrelationId ?? recorded.EventId.ToString(), recorded.EventId.ToString());
-            await DeliveryCancellation.CancelAsync(handler, toCancel, Reason, context, Clock.GetUtcNow(), ct);
+            await handler.HandleByMessageAsync(toCancel.Select(d => d.Cancel(Reason, Name, Clock.GetUtcNow())), context, ct);
         }
     }
 
