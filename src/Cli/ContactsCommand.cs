@@ -47,7 +47,7 @@ public static class ContactsCommand
         var contact = ContactArgument();
         var name = new Option<string?>("--name") { Description = "A new name" };
         var (telegram, whatsApp, viber) = Messengers("A new");
-        var update = new Command("update", "Change a contact's name or messenger ids; an empty id (\"\") removes it") { contact, name, telegram, whatsApp, viber };
+        var update = new Command("update", "Change a contact's name or messenger ids; an empty id (\"\") removes it. Messages still to go out to it follow the change") { contact, name, telegram, whatsApp, viber };
         update.SetAction(run.Action(async (parse, api, output, ct) =>
         {
             // Only what is given changes: an option left out is left out of the request.

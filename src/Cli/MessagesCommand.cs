@@ -31,7 +31,7 @@ public static class MessagesCommand
     {
         var id = new Argument<Guid>("id") { Description = "The message's id" };
         var minPosition = ContactsCommand.MinPosition();
-        var show = new Command("show", "One message: its text, and each delivery's contact, messenger, status, attempts and last error") { id, minPosition };
+        var show = new Command("show", "One message: its text, and each delivery's contact, messenger, status, attempts, last error and why it was cancelled") { id, minPosition };
         show.SetAction(run.Action(async (parse, api, output, ct) =>
         {
             var at = ContactsCommand.At(parse, minPosition);
@@ -40,7 +40,7 @@ public static class MessagesCommand
             output.Line($"{message.Str("status")}, not before {message.Str("notBefore")}: {Deliveries(message)}. {message.Str("text")}");
             output.Table(answer, answer.GetProperty("deliveries").EnumerateArray(),
                 ("Contact", d => d.Str("contactName")), ("Channel", d => d.Str("channel")), ("Address", d => d.Str("address")), ("Status", d => d.Str("status")),
-                ("Attempts", d => d.Str("attempts")), ("Last error", d => d.Str("lastError")));
+                ("Attempts", d => d.Str("attempts")), ("Last error", d => d.Str("lastError")), ("Cancelled because", d => d.Str("cancelReason")));
         }));
         return show;
     }

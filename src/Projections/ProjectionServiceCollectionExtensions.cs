@@ -51,7 +51,7 @@ public static class ProjectionServiceCollectionExtensions
         // Every reactor's status is shown, whether or not this node runs it (the deploy notifier runs with deliveries only).
         services.AddSingleton(ChatHandover.Definition);
         services.AddSingleton(DeployNotifier.Definition);
-        services.AddSingleton(RemovedContactDeliveries.Definition);
+        services.AddSingleton(ChangedContactDeliveries.Definition);
         services.AddSingleton<ProjectionStatusQueries>();
         services.AddSingleton<ProjectionOperations>();
         services.AddSingleton<ProjectionDeadLetters>();
@@ -70,10 +70,10 @@ public static class ProjectionServiceCollectionExtensions
 
     /// <summary>
     /// The reactors every node runs: handing the chats of a manager who leaves duty to those still
-    /// on it (ADR 0009), and cancelling what was to go out to a removed contact (ADR 0039).
+    /// on it (ADR 0009), and keeping what waits to go out in step with its contact (ADR 0039, 0040).
     /// </summary>
     public static IServiceCollection AddReactors(this IServiceCollection services) =>
-        services.AddHostedService<ChatHandover>().AddHostedService<RemovedContactDeliveries>();
+        services.AddHostedService<ChatHandover>().AddHostedService<ChangedContactDeliveries>();
 
     /// <summary>Handing due deliveries to the delivery saga from this node when Deliveries:Enabled.</summary>
     public static IServiceCollection AddDeliveryScheduler(this IServiceCollection services)

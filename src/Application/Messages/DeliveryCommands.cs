@@ -16,7 +16,7 @@ public sealed record DeliveryRef(Guid MessageId, string OwnerId, Guid DeliveryId
 public static class DeliveryCommands
 {
     /// <summary>
-    /// Commands to deliveries of many messages (a failed queue's, a removed contact's): one append
+    /// Commands to deliveries of many messages (a failed queue's, a forgotten contact's): one append
     /// per message, each command decided on the state the message's earlier ones left.
     /// </summary>
     /// <returns>The position of the last append, or null when none appended anything.</returns>

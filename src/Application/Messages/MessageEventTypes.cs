@@ -15,5 +15,6 @@ public static class MessageEventTypes
             .Register<DeliveryFailed>("delivery_failed")
             .Register<DeliveryRedeliveryRequested>("delivery_redelivery_requested")
             .Register<DeliveryDiscarded>("delivery_discarded")
-            .Register<DeliveryCancelled>("delivery_cancelled");
+            .Register<DeliveryCancelled>("delivery_cancelled")
+            .Register<DeliveryReaddressed>("delivery_readdressed");
 }

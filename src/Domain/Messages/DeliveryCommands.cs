@@ -17,5 +17,8 @@ public sealed record RedeliverDelivery(Guid MessageId, string OwnerId, Guid Deli
 
 public sealed record DiscardDelivery(Guid MessageId, string OwnerId, Guid DeliveryId, string Actor, DateTimeOffset At) : IDeliveryCommand;
 
-/// <summary>Drop a delivery that has not gone out: its recipient was forgotten, or can no longer be read.</summary>
+/// <summary>Drop a delivery that has not gone out: its recipient was removed or forgotten, can no longer be read, or no longer has this messenger.</summary>
 public sealed record CancelDelivery(Guid MessageId, string OwnerId, Guid DeliveryId, string Reason, string Actor, DateTimeOffset At) : IDeliveryCommand;
+
+/// <summary>Send a delivery that has not gone out to its contact's new id on its messenger.</summary>
+public sealed record ReaddressDelivery(Guid MessageId, string OwnerId, Guid DeliveryId, string Address, string Actor, DateTimeOffset At) : IDeliveryCommand;

@@ -24,5 +24,12 @@ public sealed record DeliveryRedeliveryRequested(Guid MessageId, Guid DeliveryId
 /// <summary>Someone dropped a failed delivery from the failed queue for good.</summary>
 public sealed record DeliveryDiscarded(Guid MessageId, Guid DeliveryId, string DiscardedBy, DateTimeOffset DiscardedAt) : IDeliveryEvent;
 
-/// <summary>A delivery that had not gone out will not: its recipient was forgotten or cannot be read.</summary>
+/// <summary>A delivery that had not gone out will not: its recipient was removed, forgotten or cannot be read, or no longer has this messenger.</summary>
 public sealed record DeliveryCancelled(Guid MessageId, Guid DeliveryId, string Reason, string CancelledBy, DateTimeOffset CancelledAt) : IDeliveryEvent;
+
+/// <summary>
+/// A delivery that had not gone out will go to <paramref name="Address"/>: its contact's id on the
+/// delivery's messenger changed since the message was sent. Names the owner and contact, as the
+/// address is theirs (personal data under the contact's key).
+/// </summary>
+public sealed record DeliveryReaddressed(Guid MessageId, Guid DeliveryId, string OwnerId, Guid ContactId, string Address, string ReaddressedBy, DateTimeOffset ReaddressedAt) : IDeliveryEvent;

@@ -22,6 +22,9 @@ public sealed record DeliveryProgress(DeliveryStatus Status, int Attempts, strin
     /// <summary>Whether the delivery may still go out without anyone asking again.</summary>
     public bool IsPending => Status is DeliveryStatus.Scheduled or DeliveryStatus.Sending or DeliveryStatus.Retrying;
 
+    /// <summary>Whether it has not gone out and is not in flight: it may still be cancelled or sent elsewhere.</summary>
+    public bool IsWaiting => Status is DeliveryStatus.Scheduled or DeliveryStatus.Retrying or DeliveryStatus.Failed;
+
     /// <summary>
     /// The events a delivery command yields in this state. Commands that arrive again (a
     /// redelivered bus message, a retried request) yield nothing rather than fail.
@@ -41,7 +44,7 @@ public sealed record DeliveryProgress(DeliveryStatus Status, int Attempts, strin
         (DiscardDelivery c, DeliveryStatus.Failed) => [new DeliveryDiscarded(c.MessageId, c.DeliveryId, c.Actor, c.At)],
         (DiscardDelivery, DeliveryStatus.Discarded) => [],
         // What is sending ends as it ends; what has ended stays as it ended.
-        (CancelDelivery c, DeliveryStatus.Scheduled or DeliveryStatus.Retrying or DeliveryStatus.Failed) => [new DeliveryCancelled(c.MessageId, c.DeliveryId, c.Reason, c.Actor, c.At)],
+        (CancelDelivery c, _) when IsWaiting => [new DeliveryCancelled(c.MessageId, c.DeliveryId, c.Reason, c.Actor, c.At)],
         (CancelDelivery, _) => [],
         _ => throw new DeliveryNotFailedException(command.DeliveryId, Status),
     };

@@ -47,6 +47,7 @@ public sealed record Message(
         // Never send to an address that reads as erased or unreadable: the recipient was forgotten, or its key is lost.
         (StartDeliveryAttempt start, _) when state.Deliveries.FirstOrDefault(d => d.DeliveryId == start.DeliveryId) is { } d && Withheld.Is(d.Address) =>
             state.Progress[start.DeliveryId].Decide(new CancelDelivery(start.MessageId, start.OwnerId, start.DeliveryId, "the recipient's data is erased", "system", start.At)),
+        (ReaddressDelivery readdress, _) => Readdressed(readdress, state),
         (IDeliveryCommand delivery, _) => state.Progress.TryGetValue(delivery.DeliveryId, out var progress)
             ? progress.Decide(delivery)
             : throw new DeliveryNotFoundException(delivery.DeliveryId),
@@ -72,6 +73,15 @@ public sealed record Message(
 
         var notBefore = schedule.NotBefore is { } at && at > schedule.At ? at : schedule.At;
         return new MessageScheduled(schedule.MessageId, schedule.OwnerId, schedule.Text, notBefore, deliveries, schedule.Actor, schedule.At);
+    }
+
+    // What is sending ends as it ends (if it fails, it is readdressed then); what has ended stays as it ended.
+    private static IReadOnlyList<IMessageEvent> Readdressed(ReaddressDelivery readdress, Message state)
+    {
+        var delivery = state.Deliveries.FirstOrDefault(d => d.DeliveryId == readdress.DeliveryId) ?? throw new DeliveryNotFoundException(readdress.DeliveryId);
+        return state.Progress[delivery.DeliveryId].IsWaiting && delivery.Address != readdress.Address
+            ? [new DeliveryReaddressed(state.Id, delivery.DeliveryId, state.OwnerId, delivery.ContactId, readdress.Address, readdress.Actor, readdress.At)]
+            : [];
     }
 
     private static MessageScheduled Notification(ScheduleNotification notification)
@@ -133,6 +143,7 @@ public sealed record Message(
                 .Where(p => p.Value.Status is DeliveryStatus.Scheduled or DeliveryStatus.Retrying)
                 .Select(p => KeyValuePair.Create(p.Key, p.Value with { Status = DeliveryStatus.Cancelled }))),
         },
+        DeliveryReaddressed e => state with { Deliveries = [.. state.Deliveries.Select(d => d.DeliveryId == e.DeliveryId ? d with { Address = e.Address } : d)] },
         IDeliveryEvent e when state.Progress.TryGetValue(e.DeliveryId, out var progress) => state with { Progress = state.Progress.SetItem(e.DeliveryId, progress.Evolve(e)) },
         _ => state,
     };

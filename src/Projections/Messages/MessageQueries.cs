@@ -17,7 +17,9 @@ public sealed record MessageRow(Guid Id, string Text, DateTimeOffset NotBefore, 
 /// <param name="Discarded">Failed, then dropped by the owner or an operator.</param>
 public sealed record DeliveryProgress(int Total, int Delivered, int Failed, int Pending, int Cancelled, int Discarded);
 
-public sealed record DeliveryRow(Guid Id, Guid ContactId, string ContactName, string Channel, string Address, string Status, int Attempts, string? LastError);
+/// <param name="Address">Where it goes: the contact's id on <paramref name="Channel"/> when it was sent, or as it is now while it waits (ADR 0040).</param>
+/// <param name="CancelReason">Why it will not go out, once cancelled.</param>
+public sealed record DeliveryRow(Guid Id, Guid ContactId, string ContactName, string Channel, string Address, string Status, int Attempts, string? LastError, string? CancelReason);
 
 /// <summary>A delivery in the failed queue: what was sent to whom over which messenger, and why it failed.</summary>
 public sealed record FailedDeliveryRow(
@@ -49,8 +51,8 @@ public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourc
         }
 
         var deliveries = await dataSource.QueryAsync(
-            "SELECT delivery_id, contact_id, contact_name, channel, address, status, attempts, last_error FROM rm.messages_deliveries WHERE message_id = $1 ORDER BY contact_name, channel",
-            r => new DeliveryRow(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt32(6), r.IsDBNull(7) ? null : r.GetString(7)),
+            "SELECT delivery_id, contact_id, contact_name, channel, address, status, attempts, last_error, cancel_reason FROM rm.messages_deliveries WHERE message_id = $1 ORDER BY contact_name, channel",
+            r => new DeliveryRow(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt32(6), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8)),
             ct, messageId);
         return new MessageView(messages[0], deliveries);
     }

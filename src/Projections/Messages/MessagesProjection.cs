@@ -16,10 +16,14 @@ public sealed class MessagesProjection : IProjection
     /// <summary>What a message's status holds (its deliveries' statuses are their own).</summary>
     public static readonly IReadOnlyList<string> MessageStatuses = ["scheduled", "cancelled"];
 
+    /// <summary>Why the deliveries waiting when their message was cancelled will not go out.</summary>
+    public const string MessageCancelledReason = "the message was cancelled";
+
     public string Name => "messages";
 
     // 2: deliveries carry their owner, attempts, last error and failure time (the failed queue).
-    public int Version => 2;
+    // 3: why a delivery was cancelled; waiting deliveries found by contact (ADR 0040).
+    public int Version => 3;
 
     public EventFilter Filter { get; } = EventFilter.ForCategory("message", "subject");
 
@@ -45,13 +49,15 @@ public sealed class MessagesProjection : IProjection
             status        text        NOT NULL,
             attempts      integer     NOT NULL DEFAULT 0,
             last_error    text,
-            failed_at     timestamptz);
+            failed_at     timestamptz,
+            cancel_reason text);
         CREATE INDEX ON {table}{Deliveries} (message_id);
         """;
 
     public string ServingIndexesSql(string table) => $"""
         CREATE INDEX ON {table} (owner_id, status, scheduled_at DESC);
         CREATE INDEX ON {table}{Deliveries} (owner_id, failed_at, delivery_id) WHERE status = 'failed';
+        CREATE INDEX ON {table}{Deliveries} (contact_id) WHERE status IN ('scheduled', 'retrying', 'failed');
         """;
 
     public bool ForgetStream(ProjectionWrite write, string streamId)
@@ -83,7 +89,8 @@ public sealed class MessagesProjection : IProjection
             case MessageCancelled e:
                 write.Execute($"UPDATE {t} SET status = 'cancelled', cancelled_at = $2 WHERE message_id = $1", e.MessageId, e.CancelledAt);
                 // A send in flight ends as it ends (Message.Evolve); what waits will not go out.
-                write.Execute($"UPDATE {t}{Deliveries} SET status = 'cancelled' WHERE message_id = $1 AND status IN ('scheduled', 'retrying')", e.MessageId);
+                write.Execute($"UPDATE {t}{Deliveries} SET status = 'cancelled', cancel_reason = $2 WHERE message_id = $1 AND status IN ('scheduled', 'retrying')",
+                    e.MessageId, MessageCancelledReason);
                 break;
             case DeliveryAttempted e:
                 write.Execute($"UPDATE {t}{Deliveries} SET status = 'sending', attempts = $2 WHERE delivery_id = $1", e.DeliveryId, e.Attempt);
@@ -104,7 +111,10 @@ public sealed class MessagesProjection : IProjection
                 write.Execute($"UPDATE {t}{Deliveries} SET status = 'discarded' WHERE delivery_id = $1", e.DeliveryId);
                 break;
             case DeliveryCancelled e:
-                write.Execute($"UPDATE {t}{Deliveries} SET status = 'cancelled' WHERE delivery_id = $1", e.DeliveryId);
+                write.Execute($"UPDATE {t}{Deliveries} SET status = 'cancelled', cancel_reason = $2 WHERE delivery_id = $1", e.DeliveryId, e.Reason);
+                break;
+            case DeliveryReaddressed e:
+                write.Execute($"UPDATE {t}{Deliveries} SET address = $2 WHERE delivery_id = $1", e.DeliveryId, e.Address);
                 break;
             case SubjectForgotten { Kind: SubjectKind.Contact, ContactId: { } contact }:
                 write.Execute($"UPDATE {t}{Deliveries} SET contact_name = $2, address = $2 WHERE contact_id = $1", contact, Withheld.Erased);

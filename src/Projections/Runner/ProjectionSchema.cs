@@ -36,6 +36,8 @@ public static class ProjectionSchema
             ADD COLUMN IF NOT EXISTS failure          text,
             ADD COLUMN IF NOT EXISTS failing_since    timestamptz,
             ADD COLUMN IF NOT EXISTS attempts         integer NOT NULL DEFAULT 0;
+        -- removed-contacts became changed-contacts (ADR 0040), which reads the history again.
+        DELETE FROM proj.reactor_checkpoints WHERE name = 'removed-contacts';
         """;
 
     public static async Task EnsureAsync(NpgsqlDataSource dataSource, CancellationToken ct)

@@ -37,7 +37,7 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
 
         var reactors = (await (await _ops.GetAsync("/api/admin/reactors")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!);
 
-        reactors.Keys.Should().BeEquivalentTo("chat-handover", "deploy-notifier", "removed-contacts");
+        reactors.Keys.Should().BeEquivalentTo("chat-handover", "changed-contacts", "deploy-notifier");
         var notifier = reactors["deploy-notifier"];
         notifier.GetProperty("position").GetInt64().Should().Be(0);
         notifier.GetProperty("lagEvents").GetInt32().Should().BePositive("the deploy waits for it");

@@ -88,6 +88,28 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
     }
 
     [Fact]
+    public async Task What_waits_to_go_out_follows_a_changed_or_removed_contact_and_shows_why_it_was_cancelled()
+    {
+        var (moving, leaving) = ($"Moving {Guid.NewGuid():N}"[..14], $"Leaving {Guid.NewGuid():N}"[..15]);
+        (await RunAsync("alice", "contacts", "add", "--name", moving, "--telegram", "@moving_old")).Code.Should().Be(0);
+        (await RunAsync("alice", "contacts", "add", "--name", leaving, "--viber", "leaving-viber")).Code.Should().Be(0);
+        var sent = await RunAsync("alice", "send", "--to", moving, leaving, "--text", "See you on Friday", "--at", DateTimeOffset.UtcNow.AddDays(1).ToString("O"), "--json");
+        var id = JsonDocument.Parse(sent.Output).RootElement.GetProperty("id").GetString()!;
+
+        (await RunAsync("alice", "contacts", "update", moving, "--telegram", "@moving_new")).Code.Should().Be(0);
+        (await RunAsync("alice", "contacts", "remove", leaving)).Code.Should().Be(0);
+
+        string[] lines = [];
+        await Eventually.HoldsAsync(async () =>
+        {
+            lines = (await RunAsync("alice", "messages", "show", id)).Output.Split('\n');
+            return lines.Any(l => l.Contains(moving) && l.Contains("@moving_new") && l.Contains("scheduled"))
+                && lines.Any(l => l.Contains(leaving) && l.Contains("cancelled") && l.Contains("the contact was removed"));
+        }, "the message to show the new id and the removal");
+        lines.Should().Contain(l => l.Contains("Cancelled because"));
+    }
+
+    [Fact]
     public async Task A_failed_delivery_is_listed_and_redelivered_and_leaves_the_list()
     {
         var (messageId, deliveryId, position) = await FailedDeliveryAsync("Doors open at 19:00");

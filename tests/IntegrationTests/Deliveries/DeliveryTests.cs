@@ -199,6 +199,25 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
     }
 
     [Fact]
+    public async Task A_delivery_refused_for_a_mistyped_id_goes_to_the_corrected_one_when_redelivered()
+    {
+        var name = $"Typo {Guid.NewGuid():N}"[..16];
+        var contact = (await (await _alice.PostAsJsonAsync("/api/contacts", new { name, telegram = "@unknown_typo" })).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var (message, deliveries) = await SendToAsync([name]);
+        await UntilAsync(message, "delivery_failed");
+
+        (await _alice.PatchAsJsonAsync($"/api/contacts/{contact}", new { telegram = "@fixed_typo" })).StatusCode.Should().Be(HttpStatusCode.OK);
+        await UntilAsync(message, "delivery_readdressed");
+        await Eventually.HoldsAsync(async () => (await FailedAsync(deliveries[0])).GetProperty("address").GetString() == "@fixed_typo", "the failed queue to show the corrected id");
+        (await (await _alice.PostAsJsonAsync("/api/deliveries/failed/redeliver", new { deliveryIds = deliveries })).JsonAsync(HttpStatusCode.OK))
+            .GetProperty("done").EnumerateArray().Select(d => d.GetGuid()).Should().Equal(deliveries);
+        await UntilAsync(message, "delivery_succeeded");
+
+        (await api.Emulator.ReceivedAsync("telegram")).Where(r => r.IdempotencyKey == deliveries[0].ToString()).Select(r => (r.Recipient, r.Status))
+            .Should().Equal(("@unknown_typo", 400), ("@fixed_typo", 200));
+    }
+
+    [Fact]
     public async Task Redelivering_nothing_named_or_someone_elses_delivery_changes_nothing()
     {
         // On a fresh store the failed queue answers 503 until its read model exists.

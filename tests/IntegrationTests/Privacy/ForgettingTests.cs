@@ -64,6 +64,11 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
         var vladSays = $"enc:v2:{Guid.NewGuid():N}:Vlad keeps {r}";
         var at = await PostAsync("vlad", vladChat, vladSays);
         (await MessageAsync(waiting.Id, waiting.Position)).GetProperty("deliveries").GetArrayLength().Should().Be(3, "one per messenger");
+        // A new Telegram id is where the waiting delivery goes (ADR 0040): stored in its event, which forgetting erases too.
+        (await _alice.PatchAsJsonAsync($"/api/contacts/{zinaId}", new { telegram = $"@zf{r}x" })).EnsureSuccessStatusCode();
+        await Eventually.HoldsAsync(
+            async () => (await MessageAsync(waiting.Id, waiting.Position)).GetProperty("deliveries").EnumerateArray().Any(d => d.GetProperty("address").GetString() == $"@zf{r}x"),
+            "the waiting delivery to go to the new Telegram id");
 
         // Forgotten: by the contact's owner, and by an operator (a buyer by email, a visitor).
         var forgotContact = await ForgetAsync(_alice, $"/api/contacts/{zinaId}/forget", new { reason = "Zinaida asked to be forgotten" });

@@ -1,0 +1,50 @@
+using EventSourced.Domain.Contacts;
+using EventSourced.Domain.Privacy;
+
+namespace EventSourced.Domain.Messages;
+
+/// <summary>
+/// A message fixes each delivery's address when it is sent; its contact may change before the
+/// delivery goes out (ADR 0040). What the owner's contact book, as it is now, asks of the
+/// deliveries still waiting (scheduled, retrying or failed): none to a removed contact, none on a
+/// messenger the contact no longer has, and the rest to the contact's id as it is now.
+/// </summary>
+public static class ContactChanges
+{
+    public const string ContactRemoved = "the contact was removed";
+
+    public static IReadOnlyList<IDeliveryCommand> Commands(Message message, ContactBook book, string actor, DateTimeOffset at)
+    {
+        var commands = new List<IDeliveryCommand>();
+        foreach (var delivery in message.Deliveries)
+        {
+            // A deploy's notifications name no contact; a contact not in the book is not this owner's.
+            if (!message.Progress[delivery.DeliveryId].IsWaiting || book.Contacts.GetValueOrDefault(delivery.ContactId) is not { } contact)
+            {
+                continue;
+            }
+
+            var address = AddressOn(contact.Messengers, delivery.Channel);
+            if (contact.Removed || address is null)
+            {
+                var reason = contact.Removed ? ContactRemoved : $"the contact no longer has a {delivery.Channel} id";
+                commands.Add(new CancelDelivery(message.Id, message.OwnerId, delivery.DeliveryId, reason, actor, at));
+            }
+            else if (address != delivery.Address && !Withheld.Is(address) && !Withheld.Is(delivery.Address))
+            {
+                // A forgotten contact's deliveries are cancelled by the forgetting (ADR 0025), not sent to "erased".
+                commands.Add(new ReaddressDelivery(message.Id, message.OwnerId, delivery.DeliveryId, address, actor, at));
+            }
+        }
+
+        return commands;
+    }
+
+    private static string? AddressOn(MessengerIds messengers, Channel channel) => channel switch
+    {
+        Channel.Telegram => messengers.Telegram,
+        Channel.WhatsApp => messengers.WhatsApp,
+        Channel.Viber => messengers.Viber,
+        _ => null,
+    };
+}

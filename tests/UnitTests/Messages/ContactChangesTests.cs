@@ -1,0 +1,89 @@
+using EventSourced.Domain.Contacts;
+using EventSourced.Domain.Messages;
+using EventSourced.Domain.Privacy;
+using FluentAssertions;
+
+namespace EventSourced.UnitTests.Messages;
+
+/// <summary>Deliveries still waiting follow their contact: removed, without the messenger, or at a new id (ADR 0039, 0040).</summary>
+public sealed class ContactChangesTests
+{
+    private const string Owner = "owner-1";
+    private const string Actor = "changed-contacts";
+    private static readonly Guid Id = Guid.CreateVersion7();
+    private static readonly Guid Artem = Guid.CreateVersion7();
+    private static readonly Guid Olga = Guid.CreateVersion7();
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 6, 0, 0, TimeSpan.Zero);
+
+    // Artem on Telegram and WhatsApp, Olga on Viber, as the message fixed them.
+    private static readonly MessageScheduled Scheduled = (MessageScheduled)Message.Decider.Decide(
+        new ScheduleMessage(Id, Owner, "Hello", Now.AddHours(1), [
+            new Recipient(Artem, "Artem", new MessengerIds("@artem_ivanov", "+4915112345678", null)),
+            new Recipient(Olga, "Olga", new MessengerIds(null, null, "olga"))], Owner, Now), Message.None)[0];
+
+    private static readonly Guid ArtemTelegram = Scheduled.Deliveries[0].DeliveryId;
+    private static readonly Guid ArtemWhatsApp = Scheduled.Deliveries[1].DeliveryId;
+    private static readonly Guid OlgaViber = Scheduled.Deliveries[2].DeliveryId;
+
+    private static ContactBook Book(params IContactEvent[] changes) => ContactBook.Decider.Fold([
+        new ContactAdded(Artem, Owner, "Artem", "@artem_ivanov", "+4915112345678", null, Owner, Now),
+        new ContactAdded(Olga, Owner, "Olga", null, null, "olga", Owner, Now),
+        .. changes]);
+
+    private static Message State(params IMessageEvent[] more) => Message.Decider.Fold([Scheduled, .. more]);
+
+    private static IReadOnlyList<IDeliveryCommand> Commands(Message message, ContactBook book) => ContactChanges.Commands(message, book, Actor, Now);
+
+    [Fact]
+    public void Given_contacts_as_the_message_fixed_them_Then_nothing_is_asked() =>
+        Commands(State(), Book()).Should().BeEmpty();
+
+    [Fact]
+    public void Given_a_changed_id_Then_the_waiting_delivery_on_that_messenger_goes_to_the_new_one() =>
+        Commands(State(), Book(new ContactUpdated(Artem, Owner, "Artem", "@artem_new", "+4915112345678", null, Owner, Now)))
+            .Should().Equal(new ReaddressDelivery(Id, Owner, ArtemTelegram, "@artem_new", Actor, Now));
+
+    [Fact]
+    public void Given_a_messenger_the_contact_no_longer_has_Then_its_delivery_is_cancelled() =>
+        Commands(State(), Book(new ContactUpdated(Artem, Owner, "Artem", "@artem_ivanov", null, "artem-viber", Owner, Now)))
+            .Should().Equal(new CancelDelivery(Id, Owner, ArtemWhatsApp, "the contact no longer has a WhatsApp id", Actor, Now));
+
+    [Fact]
+    public void Given_a_removed_contact_Then_each_of_its_waiting_deliveries_is_cancelled() =>
+        Commands(State(), Book(new ContactRemoved(Artem, Owner, Owner, Now))).Should().Equal(
+            new CancelDelivery(Id, Owner, ArtemTelegram, ContactChanges.ContactRemoved, Actor, Now),
+            new CancelDelivery(Id, Owner, ArtemWhatsApp, ContactChanges.ContactRemoved, Actor, Now));
+
+    [Fact]
+    public void Given_deliveries_sending_delivered_or_failed_Then_only_the_failed_one_follows_the_change()
+    {
+        var message = State(
+            new DeliveryAttempted(Id, ArtemTelegram, 1, Now), new DeliverySucceeded(Id, ArtemTelegram, 1, null, Now),
+            new DeliveryAttempted(Id, ArtemWhatsApp, 1, Now),
+            new DeliveryAttempted(Id, OlgaViber, 1, Now), new DeliveryFailed(Id, OlgaViber, 1, "400 unknown receiver", true, Now));
+
+        Commands(message, Book(new ContactRemoved(Artem, Owner, Owner, Now), new ContactUpdated(Olga, Owner, "Olga", null, null, "olga-fixed", Owner, Now)))
+            .Should().Equal(new ReaddressDelivery(Id, Owner, OlgaViber, "olga-fixed", Actor, Now));
+    }
+
+    [Fact]
+    public void Given_a_forgotten_contact_Then_its_deliveries_are_left_to_the_forgetting() =>
+        Commands(State(), Book(new ContactUpdated(Artem, Owner, Withheld.Erased, Withheld.Erased, Withheld.Erased, null, Owner, Now))).Should().BeEmpty();
+
+    [Fact]
+    public void Given_a_readdressed_delivery_When_its_attempt_starts_Then_it_goes_to_the_new_id_and_readdressing_again_changes_nothing()
+    {
+        var readdress = new ReaddressDelivery(Id, Owner, ArtemTelegram, "@artem_new", Actor, Now);
+        var readdressed = Message.Decider.Decide(readdress, State());
+
+        readdressed.Should().Equal(new DeliveryReaddressed(Id, ArtemTelegram, Owner, Artem, "@artem_new", Actor, Now));
+        var message = State([.. readdressed]);
+        message.Deliveries.Single(d => d.DeliveryId == ArtemTelegram).Address.Should().Be("@artem_new");
+        Message.Decider.Decide(readdress, message).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Given_an_attempt_in_flight_When_readdressing_Then_it_ends_as_it_ends() =>
+        Message.Decider.Decide(new ReaddressDelivery(Id, Owner, ArtemTelegram, "@artem_new", Actor, Now), State(new DeliveryAttempted(Id, ArtemTelegram, 1, Now)))
+            .Should().BeEmpty();
+}
