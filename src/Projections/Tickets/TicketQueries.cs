@@ -54,13 +54,42 @@ public sealed class TicketQueries([FromKeyedServices(ReadModelQueries.DataSource
 
     /// <summary>Tickets by show, order and ticket id, optionally of one show and/or status.</summary>
     /// <param name="afterTicketId">Pages on: only the tickets listed after this one (none when it is not known).</param>
-    public Task<IReadOnlyList<TicketRow>> TicketsAsync(string? eventId, string? status, int limit, string? afterTicketId, CancellationToken ct) =>
-        TicketsAsync(
-            """
-            WHERE ($1::text IS NULL OR event_id = $1) AND ($2::text IS NULL OR status = $2)
-              AND ($4::text IS NULL OR (event_id, order_id, ticket_id) > (SELECT event_id, order_id, ticket_id FROM rm.tickets WHERE ticket_id = $4))
-            ORDER BY event_id, order_id, ticket_id LIMIT $3
-            """, ct, eventId, status, limit, afterTicketId);
+    // The conditions are written in only when given: a prepared generic plan of "$1 IS NULL OR
+    // event_id = $1" could not start its index scan at the show, nor at the cursor.
+    public Task<IReadOnlyList<TicketRow>> TicketsAsync(string? eventId, string? status, int limit, string? afterTicketId, CancellationToken ct)
+    {
+        List<object?> parameters = [limit];
+        string Parameter(object value)
+        {
+            parameters.Add(value);
+            return $"${parameters.Count}";
+        }
+
+        var conditions = new List<string>();
+        var show = eventId is null ? null : Parameter(eventId);
+        if (show is not null)
+        {
+            conditions.Add($"event_id = {show}");
+        }
+
+        if (status is not null)
+        {
+            conditions.Add($"status = {Parameter(status)}");
+        }
+
+        if (afterTicketId is not null)
+        {
+            // Within a show, the cursor leaves the show out: with both, PostgreSQL starts at the show's
+            // first ticket and filters up to the cursor (measured: 17 ms instead of 0.7 ms a page, half
+            // way through a show of 360,000 tickets). A ticket of another show is no place to page from.
+            conditions.Add(show is null
+                ? $"(event_id, order_id, ticket_id) > (SELECT event_id, order_id, ticket_id FROM rm.tickets WHERE ticket_id = {Parameter(afterTicketId)})"
+                : $"(order_id, ticket_id) > (SELECT order_id, ticket_id FROM rm.tickets WHERE ticket_id = {Parameter(afterTicketId)} AND event_id = {show})");
+        }
+
+        var where = conditions.Count == 0 ? "" : $"WHERE {string.Join(" AND ", conditions)} ";
+        return TicketsAsync($"{where}ORDER BY event_id, order_id, ticket_id LIMIT $1", ct, [.. parameters]);
+    }
 
     /// <summary>Orders waiting for a show, and refunds naming a ticket of no order yet.</summary>
     public Task<IReadOnlyList<ParkedCount>> ParkedAsync(CancellationToken ct) =>

@@ -25,7 +25,8 @@ public sealed class TicketsProjection : IProjection
 
     public string Name => "tickets";
 
-    public int Version => 3;
+    // 4: indexes in the listing's order (TicketQueries.TicketsAsync).
+    public int Version => 4;
 
     public EventFilter Filter { get; } = EventFilter.ForTypes("order_recorded", "refund_recorded").Sealed();
 
@@ -59,7 +60,11 @@ public sealed class TicketsProjection : IProjection
             tickets_available integer NOT NULL);
         """;
 
-    public string ServingIndexesSql(string table) => $"CREATE INDEX ON {table} (event_id, status);";
+    // In the order tickets are listed and paged, of one show, and of one show by status.
+    public string ServingIndexesSql(string table) => $"""
+        CREATE INDEX ON {table} (event_id, order_id, ticket_id);
+        CREATE INDEX ON {table} (event_id, status, order_id, ticket_id);
+        """;
 
     public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
     {

@@ -141,7 +141,19 @@ public sealed class IngestApiTests(EmptyStoreApi api) : IClassFixture<EmptyStore
         pages.Select(p => string.Join(" ", p.Select(t => t.GetProperty("ticketId").GetString()))).Should().Equal($"{ids.Ticket}-1 {ids.Ticket}-2 {later.Ticket}-1", $"{later.Ticket}-2");
         (await (await _ops.GetAsync($"/api/tickets?eventId={ids.Show}&afterTicketId=no-such-ticket")).JsonAsync(HttpStatusCode.OK))
             .GetArrayLength().Should().Be(0, "an unknown ticket is no place to page from");
+        // An order that sorts before this show's: from it, every ticket of this show would follow.
+        var other = Ids.New() with { Order = $"ord-0-{ids.Order}" };
+        await IngestAsync("events", other.Show, Show(other.Show));
+        await IngestAsync("orders", other.Order, Order(other));
+        var otherAt = await LastPositionAsync($"order-{other.Order}");
+        (await TicketIdsAsync($"eventId={ids.Show}&afterTicketId={other.Ticket}-1&minPosition={otherAt}")).Should().BeEmpty("a ticket of another show is no place to page from either");
+        (await TicketIdsAsync($"eventId={ids.Show}&status=sold&afterTicketId={ids.Ticket}-1&limit=2"))
+            .Should().Equal($"{ids.Ticket}-2", $"{later.Ticket}-1");
+        (await TicketIdsAsync($"afterTicketId={ids.Ticket}-2&limit=2")).Should().Equal([$"{later.Ticket}-1", $"{later.Ticket}-2"], "every show's tickets are listed show by show");
     }
+
+    private async Task<IEnumerable<string?>> TicketIdsAsync(string query) =>
+        (await (await _ops.GetAsync($"/api/tickets?{query}")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Select(t => t.GetProperty("ticketId").GetString());
 
     /// <summary>The order as the read models show it once they hold what <paramref name="stream"/> last appended.</summary>
     private async Task<JsonElement> OrderAfterAsync(Ids ids, string stream) =>
