@@ -17,7 +17,7 @@ public sealed class MessagesProjection : IProjection
     public static readonly IReadOnlyList<string> MessageStatuses = ["scheduled", "cancelled"];
 
     /// <summary>Why the deliveries waiting when their message was cancelled will not go out.</summary>
-    public const string MessageCancelledReason = "the message was cancelled";
+    private const string MessageCancelledReason = "the message was cancelled";
 
     public string Name => "messages";
 

@@ -25,8 +25,7 @@ public sealed class ChangedContactDeliveriesTests(EmptyStoreApi api) : IClassFix
         var kept = await AddContactAsync(new { name = $"Kept {Guid.NewGuid():N}"[..16], telegram = "@kept_user" });
         var later = await ScheduleAsync([gone, kept], DateTimeOffset.UtcNow.AddHours(1));
         var failedEarlier = await ScheduleAsync([gone], null);
-        var failed = (await api.StreamAsync($"message-{failedEarlier}")).Select(e => JsonDocument.Parse(e.Data).RootElement).Single()
-            .GetProperty("deliveries")[0].GetProperty("deliveryId").GetGuid();
+        var failed = (await DeliveryIdsAsync(failedEarlier))[0];
         var now = DateTimeOffset.UtcNow;
         var gaveUp = await AppendAsync(failedEarlier, new DeliveryAttempted(failedEarlier, failed, 1, now), new DeliveryFailed(failedEarlier, failed, 1, "403 Forbidden", true, now));
         (await FailedAsync(gaveUp)).Should().Contain(failed);
@@ -113,8 +112,7 @@ public sealed class ChangedContactDeliveriesTests(EmptyStoreApi api) : IClassFix
     {
         var gone = await AddContactAsync(new { name = $"Flying {Guid.NewGuid():N}"[..16], viber = "flying-viber" });
         var message = await ScheduleAsync([gone], null);
-        var delivery = (await api.StreamAsync($"message-{message}")).Select(e => JsonDocument.Parse(e.Data).RootElement).Single()
-            .GetProperty("deliveries")[0].GetProperty("deliveryId").GetGuid();
+        var delivery = (await DeliveryIdsAsync(message))[0];
         var now = DateTimeOffset.UtcNow;
         await AppendAsync(message, new DeliveryAttempted(message, delivery, 1, now));
         (await _alice.DeleteAsync($"/api/contacts/{gone}")).StatusCode.Should().Be(HttpStatusCode.NoContent);

@@ -133,8 +133,10 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
         var progress = view.GetProperty("message").GetProperty("progress");
         new[] { "total", "delivered", "failed", "pending", "cancelled", "discarded" }.Select(p => progress.GetProperty(p).GetInt32())
             .Should().Equal([2, 0, 0, 0, 2, 0], "both deliveries were cancelled");
-        view.GetProperty("deliveries").EnumerateArray().Select(d => (d.GetProperty("channel").GetString(), d.GetProperty("status").GetString()))
-            .Should().Equal(("telegram", "cancelled"), ("viber", "cancelled"));
+        view.GetProperty("deliveries").EnumerateArray().Select(d => (d.GetProperty("channel").GetString(), d.GetProperty("status").GetString(), d.GetProperty("cancelReason").GetString()))
+            .Should().Equal(("telegram", "cancelled", "the message was cancelled"), ("viber", "cancelled", "the message was cancelled"));
+        (await (await _alice.GetAsync($"/api/messages/{kept}")).JsonAsync(HttpStatusCode.OK)).GetProperty("deliveries").EnumerateArray()
+            .Should().OnlyContain(d => d.GetProperty("cancelReason").ValueKind == JsonValueKind.Null, "nothing was cancelled");
         await (await api.ClientFor("bob").GetAsync($"/api/messages/{kept}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
