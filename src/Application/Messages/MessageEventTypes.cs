@@ -16,5 +16,6 @@ public static class MessageEventTypes
             .Register<DeliveryRedeliveryRequested>("delivery_redelivery_requested")
             .Register<DeliveryDiscarded>("delivery_discarded")
             .Register<DeliveryCancelled>("delivery_cancelled")
-            .Register<DeliveryReaddressed>("delivery_readdressed");
+            .Register<DeliveryReaddressed>("delivery_readdressed")
+            .Register<DeliveryPlanned>("delivery_planned");
 }

@@ -59,6 +59,7 @@ public static class PersonalFields
         // Deploy notifications plan deliveries to outlets, not contacts (an empty contact id): not personal.
         new PersonalFieldRule("message_scheduled", "deliveries[]", ContactOf, ["contactName", "address"]),
         new PersonalFieldRule("delivery_readdressed", "", (e, _) => ContactOf(e, e), ["address"]),
+        new PersonalFieldRule("delivery_planned", "", (e, _) => ContactOf(e, e), ["contactName", "address"]),
         new PersonalFieldRule("order_recorded", "order.customer", BuyerOf, CustomerFields),
         new PersonalFieldRule("refund_recorded", "refund.customer", BuyerOf, CustomerFields),
         new PersonalFieldRule("order_parked", "order.order.customer", BuyerOf, CustomerFields),

@@ -7,15 +7,18 @@ namespace EventSourced.Domain.Messages;
 /// A message fixes each delivery's address when it is sent; its contact may change before the
 /// delivery goes out (ADR 0040). What the owner's contact book, as it is now, asks of the
 /// deliveries still waiting (scheduled, retrying or failed): none to a removed contact, none on a
-/// messenger the contact no longer has, and the rest to the contact's id as it is now.
+/// messenger the contact no longer has, and the rest to the contact's id as it is now. A message
+/// still waiting for its time also goes over the messengers its contacts gained.
 /// </summary>
 public static class ContactChanges
 {
     public const string ContactRemoved = "the contact was removed";
 
-    public static IReadOnlyList<IDeliveryCommand> Commands(Message message, ContactBook book, string actor, DateTimeOffset at)
+    private static readonly Channel[] Messengers = [Channel.Telegram, Channel.WhatsApp, Channel.Viber];
+
+    public static IReadOnlyList<IMessageCommand> Commands(Message message, ContactBook book, string actor, DateTimeOffset at)
     {
-        var commands = new List<IDeliveryCommand>();
+        var commands = new List<IMessageCommand>();
         foreach (var delivery in message.Deliveries)
         {
             // A deploy's notifications name no contact; a contact not in the book is not this owner's.
@@ -37,8 +40,22 @@ public static class ContactChanges
             }
         }
 
+        commands.AddRange(GainedMessengers(message, book, actor, at));
         return commands;
     }
+
+    // One delivery per contact and messenger, as when the message was sent; once it is due, its
+    // deliveries are what goes out.
+    private static IEnumerable<PlanDelivery> GainedMessengers(Message message, ContactBook book, string actor, DateTimeOffset at) =>
+        message.Status != MessageStatus.Scheduled || at >= message.NotBefore
+            ? []
+            : from contactId in message.Deliveries.Select(d => d.ContactId).Distinct()
+              let contact = book.Find(contactId)
+              where contact is not null
+              from channel in Messengers
+              let address = AddressOn(contact.Messengers, channel)
+              where address is not null && !Withheld.Is(address) && !message.Deliveries.Any(d => d.ContactId == contactId && d.Channel == channel)
+              select new PlanDelivery(message.Id, message.OwnerId, contactId, contact.Name, channel, address, actor, at);
 
     private static string? AddressOn(MessengerIds messengers, Channel channel) => channel switch
     {

@@ -22,3 +22,6 @@ public sealed record CancelDelivery(Guid MessageId, string OwnerId, Guid Deliver
 
 /// <summary>Send a delivery that has not gone out to its contact's new id on its messenger.</summary>
 public sealed record ReaddressDelivery(Guid MessageId, string OwnerId, Guid DeliveryId, string Address, string Actor, DateTimeOffset At) : IDeliveryCommand;
+
+/// <summary>Send a message not yet due to its contact over a messenger the contact gained since: a no-op once the message has a delivery there, or is due.</summary>
+public sealed record PlanDelivery(Guid MessageId, string OwnerId, Guid ContactId, string ContactName, Channel Channel, string Address, string Actor, DateTimeOffset At) : IMessageCommand;

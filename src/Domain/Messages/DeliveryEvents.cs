@@ -33,3 +33,12 @@ public sealed record DeliveryCancelled(Guid MessageId, Guid DeliveryId, string R
 /// address is theirs (personal data under the contact's key).
 /// </summary>
 public sealed record DeliveryReaddressed(Guid MessageId, Guid DeliveryId, string OwnerId, Guid ContactId, string Address, string ReaddressedBy, DateTimeOffset ReaddressedAt) : IDeliveryEvent;
+
+/// <summary>
+/// A message not yet due gained a delivery: its contact gained a messenger since the message was
+/// sent, and the message goes over every messenger the contact has. Due, as the others, at
+/// <paramref name="NotBefore"/>, the message's time. Its contact name and address are personal data
+/// under the contact's key.
+/// </summary>
+public sealed record DeliveryPlanned(
+    Guid MessageId, Guid DeliveryId, string OwnerId, Guid ContactId, string ContactName, Channel Channel, string Address, DateTimeOffset NotBefore, string PlannedBy, DateTimeOffset PlannedAt) : IDeliveryEvent;

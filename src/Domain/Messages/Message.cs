@@ -43,6 +43,8 @@ public sealed record Message(
         (CancelMessage cancel, _) when cancel.OwnerId != state.OwnerId => throw new MessageNotFoundException(cancel.MessageId),
         (CancelMessage, MessageStatus.Cancelled) => [],
         (CancelMessage cancel, MessageStatus.Scheduled) => [new MessageCancelled(cancel.MessageId, cancel.OwnerId, cancel.Actor, cancel.At)],
+        (PlanDelivery plan, _) when state.Status == MessageStatus.None || plan.OwnerId != state.OwnerId => throw new MessageNotFoundException(plan.MessageId),
+        (PlanDelivery plan, _) => Planned(plan, state),
         (IDeliveryCommand delivery, _) when state.Status == MessageStatus.None || delivery.OwnerId != state.OwnerId => throw new MessageNotFoundException(delivery.MessageId),
         // Never send to an address that reads as erased or unreadable: the recipient was forgotten, or its key is lost.
         (StartDeliveryAttempt start, _) when state.Deliveries.FirstOrDefault(d => d.DeliveryId == start.DeliveryId) is { } d && Withheld.Is(d.Address) =>
@@ -83,6 +85,14 @@ public sealed record Message(
             ? [new DeliveryReaddressed(state.Id, delivery.DeliveryId, state.OwnerId, delivery.ContactId, readdress.Address, readdress.Actor, readdress.At)]
             : [];
     }
+
+    // Only while the message waits for its time: once due, its deliveries are what went out. One
+    // delivery per contact and messenger, whatever became of it.
+    private static IReadOnlyList<IMessageEvent> Planned(PlanDelivery plan, Message state) =>
+        state.Status == MessageStatus.Scheduled && plan.At < state.NotBefore
+        && !state.Deliveries.Any(d => d.ContactId == plan.ContactId && d.Channel == plan.Channel)
+            ? [new DeliveryPlanned(state.Id, DeliveryId(state.Id, state.Deliveries.Count), state.OwnerId, plan.ContactId, plan.ContactName, plan.Channel, plan.Address, state.NotBefore, plan.Actor, plan.At)]
+            : [];
 
     private static MessageScheduled Notification(ScheduleNotification notification)
     {
@@ -142,6 +152,11 @@ public sealed record Message(
             Progress = state.Progress.SetItems(state.Progress
                 .Where(p => p.Value.Status is DeliveryStatus.Scheduled or DeliveryStatus.Retrying)
                 .Select(p => KeyValuePair.Create(p.Key, p.Value with { Status = DeliveryStatus.Cancelled }))),
+        },
+        DeliveryPlanned e => state with
+        {
+            Deliveries = [.. state.Deliveries, new PlannedDelivery(e.DeliveryId, e.ContactId, e.ContactName, e.Channel, e.Address)],
+            Progress = state.Progress.SetItem(e.DeliveryId, DeliveryProgress.New),
         },
         DeliveryReaddressed e => state with { Deliveries = [.. state.Deliveries.Select(d => d.DeliveryId == e.DeliveryId ? d with { Address = e.Address } : d)] },
         IDeliveryEvent e when state.Progress.TryGetValue(e.DeliveryId, out var progress) => state with { Progress = state.Progress.SetItem(e.DeliveryId, progress.Evolve(e)) },

@@ -43,6 +43,9 @@ public sealed class DeliveryScheduleProjection(DeliveryOptions options) : IProje
                 }
 
                 break;
+            case DeliveryPlanned e:
+                write.Insert(t, "delivery_id, message_id, status, due_at", e.DeliveryId, e.MessageId, "waiting", e.NotBefore);
+                break;
             case MessageCancelled e:
                 // A send in flight ends as it ends; what waits will not go out.
                 write.Execute($"DELETE FROM {t} WHERE message_id = $1 AND status = 'waiting'", e.MessageId);

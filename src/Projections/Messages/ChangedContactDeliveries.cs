@@ -12,9 +12,9 @@ namespace EventSourced.Projections.Messages;
 /// <summary>
 /// Keeps the deliveries still waiting (scheduled, retrying or failed) in step with their contacts
 /// (<see cref="ContactChanges"/>): a removed contact hears nothing more (ADR 0039), a messenger the
-/// contact no longer has is not used, and a changed id is where the delivery goes (ADR 0040). It
-/// follows contact changes, messages scheduled and failed attempts, so that nothing slips between
-/// a change and a delivery:
+/// contact no longer has is not used, a changed id is where the delivery goes, and a message not
+/// yet due goes over the messengers its contacts gained (ADR 0040). It follows contact changes,
+/// messages scheduled and failed attempts, so that nothing slips between a change and a delivery:
 /// <list type="bullet">
 /// <item>a change or removal reaches the messages with deliveries to the contact that the messages
 /// read model holds once it has caught up with the change;</item>

@@ -113,6 +113,10 @@ public sealed class MessagesProjection : IProjection
             case DeliveryCancelled e:
                 write.Execute($"UPDATE {t}{Deliveries} SET status = 'cancelled', cancel_reason = $2 WHERE delivery_id = $1", e.DeliveryId, e.Reason);
                 break;
+            case DeliveryPlanned e:
+                write.Insert($"{t}{Deliveries}", "delivery_id, message_id, owner_id, contact_id, contact_name, channel, address, status",
+                    e.DeliveryId, e.MessageId, e.OwnerId, e.ContactId, e.ContactName, e.Channel.ToString().ToLowerInvariant(), e.Address, "scheduled");
+                break;
             case DeliveryReaddressed e:
                 write.Execute($"UPDATE {t}{Deliveries} SET address = $2 WHERE delivery_id = $1", e.DeliveryId, e.Address);
                 break;

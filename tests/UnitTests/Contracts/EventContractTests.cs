@@ -46,6 +46,7 @@ public sealed class EventContractTests
         new DeliveryDiscarded(Id, Id, "owner-1", At),
         new DeliveryCancelled(Id, Id, "the contact was forgotten", "owner-1", At),
         new DeliveryReaddressed(Id, Id, "owner-1", Id, "@artem_petrov", "changed-contacts", At),
+        new DeliveryPlanned(Id, Id, "owner-1", Id, "Artem", Channel.Viber, "artem-viber", At, "changed-contacts", At),
         new SubjectForgotten(Id, SubjectKind.Contact, "owner-1", Id, null, "owner-1", "asked to be forgotten", At),
         new ConversationOpened(Id, "visitor-1", "manager-1", "visitor-1", At),
         new ChatMessagePosted(Id, Id, "visitor-1", ChatRole.Visitor, "Hello", At, "visitor-1"),

@@ -5,7 +5,7 @@ using FluentAssertions;
 
 namespace EventSourced.UnitTests.Messages;
 
-/// <summary>Deliveries still waiting follow their contact: removed, without the messenger, or at a new id (ADR 0039, 0040).</summary>
+/// <summary>Deliveries still waiting follow their contact: removed, without the messenger, at a new id, or on a messenger gained (ADR 0039, 0040).</summary>
 public sealed class ContactChangesTests
 {
     private const string Owner = "owner-1";
@@ -32,7 +32,7 @@ public sealed class ContactChangesTests
 
     private static Message State(params IMessageEvent[] more) => Message.Decider.Fold([Scheduled, .. more]);
 
-    private static IReadOnlyList<IDeliveryCommand> Commands(Message message, ContactBook book) => ContactChanges.Commands(message, book, Actor, Now);
+    private static IReadOnlyList<IMessageCommand> Commands(Message message, ContactBook book) => ContactChanges.Commands(message, book, Actor, Now);
 
     [Fact]
     public void Given_contacts_as_the_message_fixed_them_Then_nothing_is_asked() =>
@@ -44,9 +44,29 @@ public sealed class ContactChangesTests
             .Should().Equal(new ReaddressDelivery(Id, Owner, ArtemTelegram, "@artem_new", Actor, Now));
 
     [Fact]
-    public void Given_a_messenger_the_contact_no_longer_has_Then_its_delivery_is_cancelled() =>
-        Commands(State(), Book(new ContactUpdated(Artem, Owner, "Artem", "@artem_ivanov", null, "artem-viber", Owner, Now)))
-            .Should().Equal(new CancelDelivery(Id, Owner, ArtemWhatsApp, "the contact no longer has a WhatsApp id", Actor, Now));
+    public void Given_a_contact_that_moved_from_one_messenger_to_another_Then_the_old_ones_delivery_is_cancelled_and_one_is_planned_on_the_new() =>
+        Commands(State(), Book(new ContactUpdated(Artem, Owner, "Artem", "@artem_ivanov", null, "artem-viber", Owner, Now))).Should().Equal(
+            new CancelDelivery(Id, Owner, ArtemWhatsApp, "the contact no longer has a WhatsApp id", Actor, Now),
+            new PlanDelivery(Id, Owner, Artem, "Artem", Channel.Viber, "artem-viber", Actor, Now));
+
+    [Fact]
+    public void Given_a_gained_messenger_When_the_message_is_due_already_Then_its_deliveries_stay_as_they_are() =>
+        ContactChanges.Commands(State(), Book(new ContactUpdated(Olga, Owner, "Olga", "@olga_t", null, "olga", Owner, Now)), Actor, Scheduled.NotBefore).Should().BeEmpty();
+
+    [Fact]
+    public void Given_a_planned_delivery_Then_it_has_an_id_of_its_own_and_waits_with_the_others_and_planning_again_changes_nothing()
+    {
+        var plan = new PlanDelivery(Id, Owner, Olga, "Olga", Channel.Telegram, "@olga_t", Actor, Now);
+        var planned = Message.Decider.Decide(plan, State()).Should().ContainSingle().Which.Should().BeOfType<DeliveryPlanned>().Subject;
+
+        planned.Should().Be(new DeliveryPlanned(Id, planned.DeliveryId, Owner, Olga, "Olga", Channel.Telegram, "@olga_t", Scheduled.NotBefore, Actor, Now));
+        Scheduled.Deliveries.Select(d => d.DeliveryId).Should().NotContain(planned.DeliveryId);
+        var message = State(planned);
+        message.Progress[planned.DeliveryId].Should().Be(DeliveryProgress.New);
+        message.Deliveries.Should().ContainSingle(d => d.DeliveryId == planned.DeliveryId && d.Address == "@olga_t");
+        Message.Decider.Decide(plan, message).Should().BeEmpty();
+        Message.Decider.Decide(plan with { At = Scheduled.NotBefore }, State()).Should().BeEmpty("a message that is due gains nothing");
+    }
 
     [Fact]
     public void Given_a_removed_contact_Then_each_of_its_waiting_deliveries_is_cancelled() =>
