@@ -54,6 +54,9 @@ public sealed class MessagesProjection : IProjection
         CREATE INDEX ON {table}{Deliveries} (message_id);
         """;
 
+    // Version 2's deliveries, served while version 3 is built, read no reason.
+    public string ExpandOlderSql(string table) => $"ALTER TABLE {table}{Deliveries} ADD COLUMN IF NOT EXISTS cancel_reason text;";
+
     public string ServingIndexesSql(string table) => $"""
         CREATE INDEX ON {table} (owner_id, status, scheduled_at DESC);
         CREATE INDEX ON {table}{Deliveries} (owner_id, failed_at, delivery_id) WHERE status = 'failed';

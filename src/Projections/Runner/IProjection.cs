@@ -32,6 +32,15 @@ public interface IProjection
     /// </summary>
     string ServingIndexesSql(string table) => "";
 
+    /// <summary>
+    /// DDL that lets this version's queries read the serving generation of an older version while
+    /// this one is built (<paramref name="table"/>: that generation's main table): the columns
+    /// this version added, nullable, which read as null until the new generation serves. Without
+    /// it those queries fail for as long as the build takes. Run once, when this version's first
+    /// generation is made; write it so that it can run on a table that has them already.
+    /// </summary>
+    string ExpandOlderSql(string table) => "";
+
     /// <summary>Suffixes of further tables, each served through its own view rm.{name}{suffix}.</summary>
     IReadOnlyList<string> MoreTables => [];
 

@@ -39,8 +39,9 @@ public static class ProjectionGenerations
         }
 
         var created = await InsertAsync(connection, projection, now, ct);
-        if (now.Any(g => g.Active))
+        if (now.FirstOrDefault(g => g.Active) is { } active)
         {
+            await ExpandAsync(connection, projection, active, ct);
             await tx.CommitAsync(ct);
             return (null, created);
         }
@@ -138,6 +139,20 @@ public static class ProjectionGenerations
         await ExecuteAsync(connection, projection.CreateTableSql(created.Table(projection)), ct);
         await ExecuteAsync(connection, "INSERT INTO proj.checkpoints (projection, generation, version) VALUES ($1, $2, $3)", ct, projection.Name, number, projection.Version);
         return created;
+    }
+
+    /// <summary>
+    /// Until the new version's generation serves, its queries read the older one: that gets the
+    /// columns the new version added, and its views are made again (a view keeps the columns its
+    /// table had when the view was made).
+    /// </summary>
+    private static async Task ExpandAsync(NpgsqlConnection connection, IProjection projection, Generation active, CancellationToken ct)
+    {
+        if (active.Version < projection.Version && projection.ExpandOlderSql(active.Table(projection)) is { Length: > 0 } expand)
+        {
+            await ExecuteAsync(connection, expand, ct);
+            await PointViewsAsync(connection, projection, active, ct);
+        }
     }
 
     /// <summary>Points the view at this generation, atomically; the replaced ones are dropped later (<see cref="DropRetiredAsync"/>).</summary>

@@ -3,8 +3,11 @@ using EventSourced.Projections.Runner;
 
 namespace EventSourced.IntegrationTests.Projections;
 
-/// <summary>Counts how often each event is applied, so a double apply shows as applied = 2.</summary>
-public sealed class CountingProjection(string name, string category, int version = 1) : IProjection
+/// <summary>
+/// Counts how often each event is applied, so a double apply shows as applied = 2. A version with
+/// <paramref name="addedColumn"/> has one column more than the ones before it.
+/// </summary>
+public sealed class CountingProjection(string name, string category, int version = 1, string? addedColumn = null) : IProjection
 {
     private int _failuresLeft;
 
@@ -24,7 +27,9 @@ public sealed class CountingProjection(string name, string category, int version
     public void CrashAfterWriting(int times) => _failuresLeft = times;
 
     public string CreateTableSql(string table) =>
-        $"CREATE TABLE {table} (event_id uuid PRIMARY KEY, stream_id text NOT NULL, position bigint NOT NULL, applied integer NOT NULL, version integer NOT NULL)";
+        $"CREATE TABLE {table} (event_id uuid PRIMARY KEY, stream_id text NOT NULL, position bigint NOT NULL, applied integer NOT NULL, version integer NOT NULL{(addedColumn is null ? "" : $", {addedColumn} text")})";
+
+    public string ExpandOlderSql(string table) => addedColumn is null ? "" : $"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {addedColumn} text";
 
     public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
     {

@@ -139,6 +139,28 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task While_a_new_version_is_built_its_queries_read_the_serving_one_with_the_column_it_added()
+    {
+        var (v1, category) = New();
+        var stopV1 = Start(v1);
+        await WaitForAsync(v1, await AppendAsync(category, 30));
+        await stopV1.CancelAsync();
+
+        // Made as a node of version 2 makes it, and not built yet: version 1 still serves.
+        var v2 = new CountingProjection(v1.Name, category, version: 2, addedColumn: "note");
+        await using (var connection = await Node.DataSource.OpenConnectionAsync())
+        {
+            var (serving, building) = await ProjectionGenerations.PrepareAsync(connection, v2, CancellationToken.None);
+            (serving, building?.Version).Should().Be((null, 2));
+        }
+
+        (await Node.ScalarAsync($"SELECT count(*) FROM rm.{v1.Name} WHERE version = 1 AND note IS NULL")).Should().Be(30, "version 2's query reads version 1's rows");
+        Start(v2);
+        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{v1.Name}' AND active AND version = 2") == 1, "version 2 to serve");
+        (await Node.ScalarAsync($"SELECT count(*) FROM rm.{v1.Name} WHERE version = 2 AND note IS NULL")).Should().Be(30);
+    }
+
+    [Fact]
     public async Task A_rebuild_fills_a_new_generation_while_the_serving_one_stays_live_then_swaps_in()
     {
         var (projection, category) = New();
