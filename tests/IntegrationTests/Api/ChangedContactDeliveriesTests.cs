@@ -56,14 +56,16 @@ public sealed class ChangedContactDeliveriesTests(EmptyStoreApi api) : IClassFix
         await AppendAsync(failedEarlier, new DeliveryAttempted(failedEarlier, failed[0], 1, now), new DeliveryFailed(failedEarlier, failed[0], 1, "400 chat not found", true, now));
         await AppendAsync(deliveredEarlier, new DeliveryAttempted(deliveredEarlier, delivered[0], 1, now), new DeliverySucceeded(deliveredEarlier, delivered[0], 1, "m-1", now));
 
-        (await _alice.PatchAsJsonAsync($"/api/contacts/{changed}", new { telegram = "@new_handle", viber = (string?)null })).StatusCode.Should().Be(HttpStatusCode.OK);
+        // Read from where the change is: the three messages are in the read model by then.
+        var changedAt = (await (await _alice.PatchAsJsonAsync($"/api/contacts/{changed}", new { telegram = "@new_handle", viber = (string?)null })).JsonAsync(HttpStatusCode.OK))
+            .GetProperty("position").GetInt64();
 
         // One append per message: the three follow one after the other.
         var viberTakenOff = ("old-viber", "cancelled", "the contact no longer has a Viber id");
         await Eventually.HoldsAsync(
-            async () => (await DeliveriesAsync(later)).SequenceEqual([("@new_handle", "scheduled", null), viberTakenOff])
-                && (await DeliveriesAsync(failedEarlier)).SequenceEqual([("@new_handle", "failed", null), viberTakenOff])
-                && (await DeliveriesAsync(deliveredEarlier))[1] == viberTakenOff,
+            async () => (await DeliveriesAsync(later, changedAt)).SequenceEqual([("@new_handle", "scheduled", null), viberTakenOff])
+                && (await DeliveriesAsync(failedEarlier, changedAt)).SequenceEqual([("@new_handle", "failed", null), viberTakenOff])
+                && (await DeliveriesAsync(deliveredEarlier, changedAt))[1] == viberTakenOff,
             "the waiting deliveries to follow the contact");
         (await DeliveriesAsync(deliveredEarlier))[0].Should().Be(("@old_handle", "delivered", null), "what went out went to the id the contact had then");
         (await api.StoredStreamAsync($"message-{later}")).Should().Contain(e => e.Type == "delivery_readdressed")
@@ -85,10 +87,11 @@ public sealed class ChangedContactDeliveriesTests(EmptyStoreApi api) : IClassFix
         var later = await ScheduleAsync([gaining], DateTimeOffset.UtcNow.AddHours(1));
         var due = await ScheduleAsync([gaining], null);
 
-        (await _alice.PatchAsJsonAsync($"/api/contacts/{gaining}", new { whatsApp = "+79990007788" })).StatusCode.Should().Be(HttpStatusCode.OK);
+        var gainedAt = (await (await _alice.PatchAsJsonAsync($"/api/contacts/{gaining}", new { whatsApp = "+79990007788" })).JsonAsync(HttpStatusCode.OK))
+            .GetProperty("position").GetInt64();
 
         await Eventually.HoldsAsync(
-            async () => (await DeliveriesAsync(later)).SequenceEqual([("@gaining_user", "scheduled", null), ("+79990007788", "scheduled", null)]),
+            async () => (await DeliveriesAsync(later, gainedAt)).SequenceEqual([("@gaining_user", "scheduled", null), ("+79990007788", "scheduled", null)]),
             "the message to go over WhatsApp too");
         var message = await (await _alice.GetAsync($"/api/messages/{later}")).JsonAsync(HttpStatusCode.OK);
         message.GetProperty("message").GetProperty("progress").GetProperty("total").GetInt32().Should().Be(2);
