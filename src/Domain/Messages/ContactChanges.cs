@@ -14,8 +14,6 @@ public static class ContactChanges
 {
     public const string ContactRemoved = "the contact was removed";
 
-    private static readonly Channel[] Messengers = [Channel.Telegram, Channel.WhatsApp, Channel.Viber];
-
     public static IReadOnlyList<IMessageCommand> Commands(Message message, ContactBook book, string actor, DateTimeOffset at)
     {
         var commands = new List<IMessageCommand>();
@@ -27,7 +25,7 @@ public static class ContactChanges
                 continue;
             }
 
-            var address = AddressOn(contact.Messengers, delivery.Channel);
+            var address = Message.Channels(contact.Messengers).Where(c => c.Channel == delivery.Channel).Select(c => (string?)c.Address).FirstOrDefault();
             if (contact.Removed || address is null)
             {
                 var reason = contact.Removed ? ContactRemoved : $"the contact no longer has a {delivery.Channel} id";
@@ -44,24 +42,11 @@ public static class ContactChanges
         return commands;
     }
 
-    // One delivery per contact and messenger, as when the message was sent; once it is due, its
-    // deliveries are what goes out.
     private static IEnumerable<PlanDelivery> GainedMessengers(Message message, ContactBook book, string actor, DateTimeOffset at) =>
-        message.Status != MessageStatus.Scheduled || at >= message.NotBefore
-            ? []
-            : from contactId in message.Deliveries.Select(d => d.ContactId).Distinct()
-              let contact = book.Find(contactId)
-              where contact is not null
-              from channel in Messengers
-              let address = AddressOn(contact.Messengers, channel)
-              where address is not null && !Withheld.Is(address) && !message.Deliveries.Any(d => d.ContactId == contactId && d.Channel == channel)
-              select new PlanDelivery(message.Id, message.OwnerId, contactId, contact.Name, channel, address, actor, at);
-
-    private static string? AddressOn(MessengerIds messengers, Channel channel) => channel switch
-    {
-        Channel.Telegram => messengers.Telegram,
-        Channel.WhatsApp => messengers.WhatsApp,
-        Channel.Viber => messengers.Viber,
-        _ => null,
-    };
+        from contactId in message.Deliveries.Select(d => d.ContactId).Distinct()
+        let contact = book.Find(contactId)
+        where contact is not null
+        from messenger in Message.Channels(contact.Messengers)
+        where !Withheld.Is(messenger.Address) && message.CanPlan(contactId, messenger.Channel, at)
+        select new PlanDelivery(message.Id, message.OwnerId, contactId, contact.Name, messenger.Channel, messenger.Address, actor, at);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using EventSourced.Domain.Contacts;
 using EventSourced.Domain.Deciding;
 using EventSourced.Domain.Privacy;
 
@@ -65,7 +66,7 @@ public sealed record Message(
 
         var deliveries = schedule.Recipients
             .DistinctBy(r => r.ContactId)
-            .SelectMany(r => Channels(r).Select(c => (r, c.Channel, c.Address)))
+            .SelectMany(r => Channels(r.Messengers).Select(c => (r, c.Channel, c.Address)))
             .Select((d, i) => new PlannedDelivery(DeliveryId(schedule.MessageId, i), d.r.ContactId, d.r.Name, d.Channel, d.Address))
             .ToList();
         if (deliveries.Count == 0)
@@ -86,11 +87,16 @@ public sealed record Message(
             : [];
     }
 
-    // Only while the message waits for its time: once due, its deliveries are what went out. One
-    // delivery per contact and messenger, whatever became of it.
+    /// <summary>
+    /// Whether a delivery to the contact on the messenger may still be added: only while the message
+    /// waits for its time (once due, its deliveries are what went out), and one per contact and
+    /// messenger, whatever became of it.
+    /// </summary>
+    public bool CanPlan(Guid contactId, Channel channel, DateTimeOffset at) =>
+        Status == MessageStatus.Scheduled && at < NotBefore && !Deliveries.Any(d => d.ContactId == contactId && d.Channel == channel);
+
     private static IReadOnlyList<IMessageEvent> Planned(PlanDelivery plan, Message state) =>
-        state.Status == MessageStatus.Scheduled && plan.At < state.NotBefore
-        && !state.Deliveries.Any(d => d.ContactId == plan.ContactId && d.Channel == plan.Channel)
+        state.CanPlan(plan.ContactId, plan.Channel, plan.At)
             ? [new DeliveryPlanned(state.Id, DeliveryId(state.Id, state.Deliveries.Count), state.OwnerId, plan.ContactId, plan.ContactName, plan.Channel, plan.Address, state.NotBefore, plan.Actor, plan.At)]
             : [];
 
@@ -112,9 +118,9 @@ public sealed record Message(
         return new MessageScheduled(notification.MessageId, notification.OwnerId, notification.Text, notification.At, deliveries, notification.Actor, notification.At);
     }
 
-    private static IEnumerable<(Channel Channel, string Address)> Channels(Recipient recipient)
+    /// <summary>Each messenger the ids name, with the id on it: where a message to that contact goes.</summary>
+    public static IEnumerable<(Channel Channel, string Address)> Channels(MessengerIds m)
     {
-        var m = recipient.Messengers;
         if (m.Telegram is not null)
         {
             yield return (Channel.Telegram, m.Telegram);

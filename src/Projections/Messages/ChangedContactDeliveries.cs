@@ -36,19 +36,37 @@ public sealed class ChangedContactDeliveries(
 
     protected override async Task ReactAsync(RecordedEvent recorded, CancellationToken ct)
     {
-        IReadOnlyCollection<Guid> messageIds = registry.Deserialize(recorded) switch
+        var context = new CommandContext(Name, recorded.Metadata.CorrelationId ?? recorded.EventId.ToString(), recorded.EventId.ToString());
+        switch (registry.Deserialize(recorded))
         {
             // Only updates and removals are followed (the filter).
-            IContactEvent changed => await MessagesWaitingForAsync(changed.ContactId, recorded.Position, ct),
-            MessageScheduled scheduled when await AnyContactChangedAsync(scheduled, ct) => [scheduled.MessageId],
-            DeliveryAttemptFailed failed => [failed.MessageId],
-            DeliveryFailed failed => [failed.MessageId],
-            _ => [],
-        };
-        var context = new CommandContext(Name, recorded.Metadata.CorrelationId ?? recorded.EventId.ToString(), recorded.EventId.ToString());
-        foreach (var messageId in messageIds)
-        {
-            await FollowContactsAsync(messageId, context, ct);
+            case IContactEvent changed:
+            {
+                var book = await BookAsync(changed.OwnerId, ct);
+                foreach (var messageId in await MessagesWaitingForAsync(changed.ContactId, recorded.Position, ct))
+                {
+                    await FollowContactsAsync(messageId, book, context, ct);
+                }
+
+                break;
+            }
+
+            // A deploy's notifications name no contact, and have no contact book to read.
+            case MessageScheduled scheduled when scheduled.Deliveries.Any(d => d.ContactId != Guid.Empty):
+            {
+                var book = await BookAsync(scheduled.OwnerId, ct);
+                if (AnyChangedSinceAdded(scheduled, book))
+                {
+                    await FollowContactsAsync(scheduled.MessageId, book, context, ct);
+                }
+
+                break;
+            }
+
+            // A failed attempt (the filter's only delivery events): its message names its owner.
+            case IDeliveryEvent failed:
+                await FollowContactsAsync(failed.MessageId, null, context, ct);
+                break;
         }
     }
 
@@ -65,27 +83,22 @@ public sealed class ChangedContactDeliveries(
 
     // A contact never changed since it was added still has the ids the message was decided on: the
     // message need not be read (most messages, when the reactor catches up with a history).
-    private async Task<bool> AnyContactChangedAsync(MessageScheduled scheduled, CancellationToken ct)
-    {
-        if (scheduled.Deliveries.All(d => d.ContactId == Guid.Empty))
-        {
-            return false;
-        }
+    private static bool AnyChangedSinceAdded(MessageScheduled scheduled, ContactBook book) =>
+        scheduled.Deliveries.Any(d => book.Contacts.GetValueOrDefault(d.ContactId) is { } contact && (contact.Removed || contact.Revision > 0));
 
-        var (book, _) = await handler.LoadAsync(ContactBook.Decider, ContactBook.StreamId(scheduled.OwnerId), ct);
-        return scheduled.Deliveries.Any(d => book.Contacts.GetValueOrDefault(d.ContactId) is { } contact && (contact.Removed || contact.Revision > 0));
-    }
+    private async Task<ContactBook> BookAsync(string ownerId, CancellationToken ct) =>
+        (await handler.LoadAsync(ContactBook.Decider, ContactBook.StreamId(ownerId), ct)).State;
 
-    private async Task FollowContactsAsync(Guid messageId, CommandContext context, CancellationToken ct)
+    /// <param name="book">The owner's contact book, when the event's owner is known; else read once the message names its owner.</param>
+    private async Task FollowContactsAsync(Guid messageId, ContactBook? book, CommandContext context, CancellationToken ct)
     {
         var (message, _) = await handler.LoadAsync(Message.Decider, Message.StreamId(messageId), ct);
-        // A deploy's notifications name no contact, and have no contact book to read.
         if (message.Deliveries.All(d => d.ContactId == Guid.Empty))
         {
             return;
         }
 
-        var (book, _) = await handler.LoadAsync(ContactBook.Decider, ContactBook.StreamId(message.OwnerId), ct);
+        book ??= await BookAsync(message.OwnerId, ct);
         if (ContactChanges.Commands(message, book, Name, Clock.GetUtcNow()) is { Count: > 0 } commands)
         {
             await handler.HandleAllAsync(Message.Decider, Message.StreamId(messageId), [.. commands], context, ct: ct);

@@ -58,20 +58,12 @@ public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourc
     }
 
     /// <summary>The failed deliveries the filter keeps, oldest failure first.</summary>
-    // The filter's conditions are written in only when given, not as "$1 IS NULL OR owner_id = $1":
-    // a prepared generic plan of that could not use the owner's index.
     public Task<IReadOnlyList<FailedDeliveryRow>> FailedAsync(FailedDeliveryFilter filter, int limit, int offset, CancellationToken ct)
     {
-        List<object?> parameters = [limit, offset];
-        string Condition(string sql, object value)
-        {
-            parameters.Add(value);
-            return $"{sql} ${parameters.Count} AND ";
-        }
-
-        var where = (filter.Owner is { } owner ? Condition("d.owner_id =", owner) : "")
-            + (filter.Channel is { } channel ? Condition("d.channel =", channel) : "")
-            + (filter.FailedSince is { } since ? Condition("d.failed_at >=", since.ToUniversalTime()) : "");
+        var parameters = new NumberedParameters(limit, offset);
+        var where = (filter.Owner is { } owner ? $"d.owner_id = {parameters.Add(owner)} AND " : "")
+            + (filter.Channel is { } channel ? $"d.channel = {parameters.Add(channel)} AND " : "")
+            + (filter.FailedSince is { } since ? $"d.failed_at >= {parameters.Add(since.ToUniversalTime())} AND " : "");
         return dataSource.QueryAsync($"""
             SELECT d.delivery_id, d.message_id, d.owner_id, m.text, d.contact_id, d.contact_name, d.channel, d.address, m.not_before, d.attempts, d.last_error, d.failed_at
             FROM rm.messages_deliveries d JOIN rm.messages m ON m.message_id = d.message_id
@@ -80,7 +72,7 @@ public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourc
             """,
             r => new FailedDeliveryRow(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetGuid(4), r.GetString(5), r.GetString(6), r.GetString(7),
                 r.GetFieldValue<DateTimeOffset>(8), r.GetInt32(9), r.IsDBNull(10) ? null : r.GetString(10), r.GetFieldValue<DateTimeOffset>(11)),
-            ct, [.. parameters]);
+            ct, parameters.Values);
     }
 
     /// <summary>Deliveries to a contact that have not gone out and are not in flight: (message, owner, delivery).</summary>

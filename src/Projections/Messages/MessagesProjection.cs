@@ -84,8 +84,7 @@ public sealed class MessagesProjection : IProjection
                 write.Insert(t, "message_id, owner_id, text, not_before, status, scheduled_at", e.MessageId, e.OwnerId, e.Text, e.NotBefore, "scheduled", e.ScheduledAt);
                 foreach (var d in e.Deliveries)
                 {
-                    write.Insert($"{t}{Deliveries}", "delivery_id, message_id, owner_id, contact_id, contact_name, channel, address, status",
-                        d.DeliveryId, e.MessageId, e.OwnerId, d.ContactId, d.ContactName, d.Channel.ToString().ToLowerInvariant(), d.Address, "scheduled");
+                    InsertDelivery(write, e.MessageId, e.OwnerId, d);
                 }
 
                 break;
@@ -117,8 +116,7 @@ public sealed class MessagesProjection : IProjection
                 write.Execute($"UPDATE {t}{Deliveries} SET status = 'cancelled', cancel_reason = $2 WHERE delivery_id = $1", e.DeliveryId, e.Reason);
                 break;
             case DeliveryPlanned e:
-                write.Insert($"{t}{Deliveries}", "delivery_id, message_id, owner_id, contact_id, contact_name, channel, address, status",
-                    e.DeliveryId, e.MessageId, e.OwnerId, e.ContactId, e.ContactName, e.Channel.ToString().ToLowerInvariant(), e.Address, "scheduled");
+                InsertDelivery(write, e.MessageId, e.OwnerId, new PlannedDelivery(e.DeliveryId, e.ContactId, e.ContactName, e.Channel, e.Address));
                 break;
             case DeliveryReaddressed e:
                 write.Execute($"UPDATE {t}{Deliveries} SET address = $2 WHERE delivery_id = $1", e.DeliveryId, e.Address);
@@ -128,4 +126,8 @@ public sealed class MessagesProjection : IProjection
                 break;
         }
     }
+
+    private static void InsertDelivery(ProjectionWrite write, Guid messageId, string ownerId, PlannedDelivery d) =>
+        write.Insert($"{write.Table}{Deliveries}", "delivery_id, message_id, owner_id, contact_id, contact_name, channel, address, status",
+            d.DeliveryId, messageId, ownerId, d.ContactId, d.ContactName, d.Channel.ToString().ToLowerInvariant(), d.Address, "scheduled");
 }

@@ -54,19 +54,11 @@ public sealed class TicketQueries([FromKeyedServices(ReadModelQueries.DataSource
 
     /// <summary>Tickets by show, order and ticket id, optionally of one show and/or status.</summary>
     /// <param name="afterTicketId">Pages on: only the tickets listed after this one (none when it is not known).</param>
-    // The conditions are written in only when given: a prepared generic plan of "$1 IS NULL OR
-    // event_id = $1" could not start its index scan at the show, nor at the cursor.
     public Task<IReadOnlyList<TicketRow>> TicketsAsync(string? eventId, string? status, int limit, string? afterTicketId, CancellationToken ct)
     {
-        List<object?> parameters = [limit];
-        string Parameter(object value)
-        {
-            parameters.Add(value);
-            return $"${parameters.Count}";
-        }
-
+        var parameters = new NumberedParameters(limit);
         var conditions = new List<string>();
-        var show = eventId is null ? null : Parameter(eventId);
+        var show = eventId is null ? null : parameters.Add(eventId);
         if (show is not null)
         {
             conditions.Add($"event_id = {show}");
@@ -74,7 +66,7 @@ public sealed class TicketQueries([FromKeyedServices(ReadModelQueries.DataSource
 
         if (status is not null)
         {
-            conditions.Add($"status = {Parameter(status)}");
+            conditions.Add($"status = {parameters.Add(status)}");
         }
 
         if (afterTicketId is not null)
@@ -83,12 +75,12 @@ public sealed class TicketQueries([FromKeyedServices(ReadModelQueries.DataSource
             // first ticket and filters up to the cursor (measured: 17 ms instead of 0.7 ms a page, half
             // way through a show of 360,000 tickets). A ticket of another show is no place to page from.
             conditions.Add(show is null
-                ? $"(event_id, order_id, ticket_id) > (SELECT event_id, order_id, ticket_id FROM rm.tickets WHERE ticket_id = {Parameter(afterTicketId)})"
-                : $"(order_id, ticket_id) > (SELECT order_id, ticket_id FROM rm.tickets WHERE ticket_id = {Parameter(afterTicketId)} AND event_id = {show})");
+                ? $"(event_id, order_id, ticket_id) > (SELECT event_id, order_id, ticket_id FROM rm.tickets WHERE ticket_id = {parameters.Add(afterTicketId)})"
+                : $"(order_id, ticket_id) > (SELECT order_id, ticket_id FROM rm.tickets WHERE ticket_id = {parameters.Add(afterTicketId)} AND event_id = {show})");
         }
 
         var where = conditions.Count == 0 ? "" : $"WHERE {string.Join(" AND ", conditions)} ";
-        return TicketsAsync($"{where}ORDER BY event_id, order_id, ticket_id LIMIT $1", ct, [.. parameters]);
+        return TicketsAsync($"{where}ORDER BY event_id, order_id, ticket_id LIMIT $1", ct, parameters.Values);
     }
 
     /// <summary>Orders waiting for a show, and refunds naming a ticket of no order yet.</summary>
