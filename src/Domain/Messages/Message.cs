@@ -90,10 +90,11 @@ public sealed record Message(
     /// <summary>
     /// Whether a delivery to the contact on the messenger may still be added: only while the message
     /// waits for its time (once due, its deliveries are what went out), and one per contact and
-    /// messenger, whatever became of it.
+    /// messenger that is not cancelled: a messenger taken off the contact and put back goes out again.
     /// </summary>
     public bool CanPlan(Guid contactId, Channel channel, DateTimeOffset at) =>
-        Status == MessageStatus.Scheduled && at < NotBefore && !Deliveries.Any(d => d.ContactId == contactId && d.Channel == channel);
+        Status == MessageStatus.Scheduled && at < NotBefore
+        && !Deliveries.Any(d => d.ContactId == contactId && d.Channel == channel && Progress[d.DeliveryId].Status != DeliveryStatus.Cancelled);
 
     private static IReadOnlyList<IMessageEvent> Planned(PlanDelivery plan, Message state) =>
         state.CanPlan(plan.ContactId, plan.Channel, plan.At)

@@ -104,6 +104,25 @@ public sealed class ChangedContactDeliveriesTests(EmptyStoreApi api) : IClassFix
     }
 
     [Fact]
+    public async Task A_messenger_taken_off_and_put_back_before_the_message_is_due_goes_out_again()
+    {
+        var back = await AddContactAsync(new { name = $"Back {Guid.NewGuid():N}"[..16], telegram = "@back_user", viber = "back-viber" });
+        var later = await ScheduleAsync([back], DateTimeOffset.UtcNow.AddHours(1));
+        var takenOffAt = (await (await _alice.PatchAsJsonAsync($"/api/contacts/{back}", new { viber = (string?)null })).JsonAsync(HttpStatusCode.OK))
+            .GetProperty("position").GetInt64();
+        var viberTakenOff = ("back-viber", "cancelled", "the contact no longer has a Viber id");
+        await Eventually.HoldsAsync(
+            async () => (await DeliveriesAsync(later, takenOffAt)).Contains(viberTakenOff), "the Viber delivery to be cancelled");
+
+        var putBackAt = (await (await _alice.PatchAsJsonAsync($"/api/contacts/{back}", new { viber = "back-viber-2" })).JsonAsync(HttpStatusCode.OK))
+            .GetProperty("position").GetInt64();
+
+        await Eventually.HoldsAsync(
+            async () => (await DeliveriesAsync(later, putBackAt)).Contains(("back-viber-2", "scheduled", null)), "the message to go over Viber again");
+        (await DeliveriesAsync(later)).Should().BeEquivalentTo([("@back_user", "scheduled", (string?)null), viberTakenOff, ("back-viber-2", "scheduled", null)]);
+    }
+
+    [Fact]
     public async Task A_message_decided_before_an_id_changed_but_stored_after_it_goes_to_the_new_id()
     {
         var name = $"Racing {Guid.NewGuid():N}"[..16];

@@ -69,6 +69,18 @@ public sealed class ContactChangesTests
     }
 
     [Fact]
+    public void Given_a_messenger_taken_off_and_put_back_When_the_message_still_waits_Then_a_delivery_is_planned_on_it_again()
+    {
+        var cancelled = State(new DeliveryCancelled(Id, ArtemWhatsApp, "the contact no longer has a WhatsApp id", Actor, Now));
+
+        Commands(cancelled, Book()).Should().Equal(new PlanDelivery(Id, Owner, Artem, "Artem", Channel.WhatsApp, "+4915112345678", Actor, Now));
+        ContactChanges.Commands(cancelled, Book(), Actor, Scheduled.NotBefore).Should().BeEmpty("a message that is due gains nothing");
+        var discarded = State(
+            new DeliveryAttempted(Id, ArtemWhatsApp, 1, Now), new DeliveryFailed(Id, ArtemWhatsApp, 1, "400", true, Now), new DeliveryDiscarded(Id, ArtemWhatsApp, Owner, Now));
+        Commands(discarded, Book()).Should().BeEmpty("a delivery the owner dropped is not a messenger taken off");
+    }
+
+    [Fact]
     public void Given_a_removed_contact_Then_each_of_its_waiting_deliveries_is_cancelled() =>
         Commands(State(), Book(new ContactRemoved(Artem, Owner, Owner, Now))).Should().Equal(
             new CancelDelivery(Id, Owner, ArtemTelegram, ContactChanges.ContactRemoved, Actor, Now),
