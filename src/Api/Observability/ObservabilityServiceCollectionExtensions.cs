@@ -9,7 +9,8 @@ namespace EventSourced.Api.Observability;
 
 /// <summary>
 /// Meters and traces through OpenTelemetry: the product's own (appends, command time, projection
-/// lag, delivery attempts), MassTransit's, and ASP.NET Core's and HttpClient's. Exported over OTLP
+/// lag, delivery attempts), MassTransit's, Npgsql's, the .NET runtime's, and ASP.NET Core's and
+/// HttpClient's. Exported over OTLP
 /// when OTEL_EXPORTER_OTLP_ENDPOINT is set (configuration or environment); collected either way.
 /// </summary>
 public static class ObservabilityServiceCollectionExtensions
@@ -19,7 +20,9 @@ public static class ObservabilityServiceCollectionExtensions
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("eventsourced"))
             .WithMetrics(m => m
-                .AddMeter(Telemetry.Name, "MassTransit")
+                // Npgsql's: connections in use, idle and waited for, and each command's time (a full
+                // pool is the usual cause of slow commands). The runtime's: GC, thread pool queue, locks.
+                .AddMeter(Telemetry.Name, "MassTransit", "Npgsql", "System.Runtime")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation())
             .WithTracing(t => t

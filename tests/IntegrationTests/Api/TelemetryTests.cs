@@ -12,7 +12,7 @@ using OpenTelemetry.Trace;
 
 namespace EventSourced.IntegrationTests.Api;
 
-/// <summary>The host's OpenTelemetry pipeline carries the product's meters and a command's trace from HTTP to append.</summary>
+/// <summary>The host's OpenTelemetry pipeline carries the product's, the database client's and the runtime's meters, and a command's trace from HTTP to append.</summary>
 public sealed class TelemetryTests(TelemetryTests.ObservedApi api) : IClassFixture<TelemetryTests.ObservedApi>
 {
     [Fact]
@@ -31,6 +31,8 @@ public sealed class TelemetryTests(TelemetryTests.ObservedApi api) : IClassFixtu
         spans.Should().Contain("append contacts").And.Contain(s => s.StartsWith("POST", StringComparison.Ordinal));
         var metrics = api.Metrics.Select(m => m.Name).ToHashSet();
         metrics.Should().Contain(["eventsourced.events.appended", "eventsourced.command.duration", "eventsourced.projection.lag", "http.server.request.duration"]);
+        metrics.Should().Contain(["db.client.connection.count", "db.client.operation.duration"], "the database pool's use and each command's time");
+        metrics.Should().Contain(["dotnet.thread_pool.queue.length", "dotnet.gc.collections"], "the runtime's");
     }
 
     /// <summary>The API with in-memory exporters beside whatever the product configures.</summary>
