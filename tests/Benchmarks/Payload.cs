@@ -32,6 +32,23 @@ internal static class Payload
     public static EventData ContactAddedAtSealedSize(Guid contactId) =>
         ContactAdded(contactId, SealedSizeTexts[Random.Shared.Next(SealedSizeTexts.Length)], FieldCipher.SealedInScope, FieldCipher.SealedInScope);
 
+    /// <summary>
+    /// A broadcast: one message to these contacts over Telegram and WhatsApp, each delivery's contact
+    /// name and address personal (a scope of its own, sealed under its contact's key). Each contact
+    /// has a name and ids of its own, as real ones do: the same text in every delivery would let
+    /// PostgreSQL compress the plain event far more than any real one.
+    /// </summary>
+    public static EventData MessageScheduled(IReadOnlyList<Guid> contactIds)
+    {
+        var deliveries = contactIds.SelectMany(c => new[] { ("telegram", $"@user_{c.ToString("N")[..10]}"), ("whatsApp", $"+49{BitConverter.ToUInt32(c.ToByteArray()):D10}") }.Select(d =>
+            $$"""{"deliveryId":"{{Guid.CreateVersion7()}}","contactId":"{{c}}","contactName":"Contact {{c.ToString("N")[^8..]}}","channel":"{{d.Item1}}","address":"{{d.Item2}}"}"""));
+        return new(
+            Guid.CreateVersion7(),
+            "message_scheduled",
+            $$"""{"messageId":"{{Guid.CreateVersion7()}}","ownerId":"{{Owner}}","text":"Doors open at 18:00","notBefore":"2026-11-22T06:00:00+00:00","deliveries":[{{string.Join(',', deliveries)}}],"scheduledBy":"{{Owner}}","scheduledAt":"2026-11-22T06:00:00+00:00"}""",
+            Metadata);
+    }
+
     private static EventData ContactAdded(Guid contactId, string name, string telegram, string whatsApp) => new(
         Guid.CreateVersion7(),
         "contact_added",

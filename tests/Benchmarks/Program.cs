@@ -17,6 +17,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 //        dotnet run -c Release --project tests/Benchmarks -- snapshots [chats] [rounds]
 //        dotnet run -c Release --project tests/Benchmarks -- reactor [messages] [rounds]
 //        dotnet run -c Release --project tests/Benchmarks -- redelivery [failed] [rounds]
+//        dotnet run -c Release --project tests/Benchmarks -- compression [seconds-per-round] [rounds]
 //        EVENTSTORE_CONNECTION=esdb://... dotnet run -c Release --project tests/Benchmarks -- esdb [seconds-per-round] [rounds]
 var httpMode = args.Length > 0 && args[0] == "http";
 var kafkaMode = args.Length > 0 && args[0] == "kafka";
@@ -29,7 +30,8 @@ var sealingMode = args.Length > 0 && args[0] == "sealing";
 var snapshotsMode = args.Length > 0 && args[0] == "snapshots";
 var reactorMode = args.Length > 0 && args[0] == "reactor";
 var redeliveryMode = args.Length > 0 && args[0] == "redelivery";
-var appendMode = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && !kafkaMode && !encryptionMode && !esdbMode && !sealingMode && !snapshotsMode && !reactorMode && !redeliveryMode;
+var compressionMode = args.Length > 0 && args[0] == "compression";
+var appendMode = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && !kafkaMode && !encryptionMode && !esdbMode && !sealingMode && !snapshotsMode && !reactorMode && !redeliveryMode && !compressionMode;
 var seconds = appendMode && args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
 var rounds = appendMode && args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 var server = Environment.GetEnvironmentVariable("ConnectionStrings__EventStore")
@@ -88,6 +90,14 @@ if (encryptionMode)
 {
     await EncryptionBenchmark.RunAsync(
         dataSource, store, options, args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5, args.Length > 3 ? args[3] : null);
+    await notifications.StopAsync(CancellationToken.None);
+    return;
+}
+
+if (compressionMode)
+{
+    await CompressionBenchmark.RunAsync(
+        dataSource, store, options, args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5);
     await notifications.StopAsync(CancellationToken.None);
     return;
 }

@@ -49,6 +49,8 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
     {
         var schema = options.Schema;
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // What a script asks the operator to do, it says as a warning (RAISE WARNING): in the node's log.
+        connection.Notice += (_, e) => LogScriptWarning(logger, e.Notice.MessageText);
         await ExecuteAsync(connection, "SELECT pg_advisory_lock(hashtext(@lock))", ct, ("lock", LockName(schema)));
         try
         {
@@ -79,6 +81,9 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema migration {Migration} to schema {Schema}")]
     private static partial void LogApplied(ILogger logger, string migration, string schema);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Schema migration: {Warning}")]
+    private static partial void LogScriptWarning(ILogger logger, string warning);
 
     private static string LockName(string schema) => $"eventsourced.migrations.{schema}";
 

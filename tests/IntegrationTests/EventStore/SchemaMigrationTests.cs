@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using EventSourced.Application.EventStore;
 using EventSourced.Infrastructure.EventStore;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
@@ -70,9 +72,61 @@ public sealed class SchemaMigrationTests
         await using var database = await TestDatabase.CreateAsync();
         await using var node = await EventStoreNode.StartAsync(database.ConnectionString, new EventStoreOptions { Schema = "tenant_a" });
 
-        await node.Store.AppendAsync(Events.NewStream(), Application.EventStore.ExpectedVersion.Any, [Events.One()]);
+        await node.Store.AppendAsync(Events.NewStream(), ExpectedVersion.Any, [Events.One()]);
 
         (await node.ScalarAsync("SELECT count(*) FROM tenant_a.events")).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_large_event_is_stored_compressed_with_lz4_and_reads_back_as_written()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var node = await EventStoreNode.StartAsync(database.ConnectionString);
+        (await node.ScalarAsync("SELECT count(*) FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)"))
+            .Should().Be(1, "Debian's PostgreSQL, which the tests run on, is built with lz4");
+        var stream = Events.NewStream();
+        var deliveries = string.Join(',', Enumerable.Range(0, 100).Select(i => $$"""{"contactName":"Contact {{i}}","channel":"telegram","address":"@user_{{i}}"}"""));
+        var large = new EventData(Guid.NewGuid(), "message_scheduled", $$"""{"deliveries":[{{deliveries}}]}""", new("c", null, "test"));
+
+        await node.Store.AppendAsync(stream, ExpectedVersion.NoStream, [large]);
+
+        (await node.ScalarAsync($"SELECT count(*) FROM es.events WHERE stream_id = '{stream}' AND pg_column_compression(data) = 'lz4'")).Should().Be(1);
+        var read = await node.Store.ReadStreamAsync(stream, ReadDirection.Forward, 0, 1);
+        JsonNode.DeepEquals(JsonNode.Parse(read[0].Data), JsonNode.Parse(large.Data)).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_node_upgraded_while_a_backup_reads_the_events_starts_at_once_and_says_how_to_switch_to_lz4_later()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        var logs = new CapturedLogs(LogLevel.Warning);
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
+        var migrator = new SchemaMigrator(dataSource, new EventStoreOptions(), loggers.CreateLogger<SchemaMigrator>());
+        await migrator.MigrateAsync();
+        // As a node of the version before saw it: pglz, and the lz4 migration not applied yet.
+        await using (var undo = dataSource.CreateCommand(
+            "ALTER TABLE es.events ALTER COLUMN data SET COMPRESSION pglz; DELETE FROM es.schema_migrations WHERE id = '0009_events_compressed_with_lz4'"))
+        {
+            await undo.ExecuteNonQueryAsync();
+        }
+
+        await using (var backup = await dataSource.OpenConnectionAsync())
+        {
+            // pg_dump reads every table in one long transaction.
+            await using var reading = await backup.BeginTransactionAsync();
+            await using (var read = new NpgsqlCommand("SELECT count(*) FROM es.events", backup, reading))
+            {
+                await read.ExecuteScalarAsync();
+            }
+
+            await migrator.MigrateAsync();
+        }
+
+        logs.Lines.Should().ContainSingle(l => l.Contains("The events stay compressed with pglz") && l.Contains("ALTER TABLE es.events ALTER COLUMN data SET COMPRESSION lz4"));
+        await using var compression = dataSource.CreateCommand(
+            "SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'es.events'::regclass AND attname = 'data'");
+        (await compression.ExecuteScalarAsync()).Should().Be("p", "the change waited briefly, then let the backup be");
     }
 
     /// <summary>A data source for the test's database, its connection string changed (another port, a wrong password).</summary>
