@@ -18,6 +18,8 @@ internal static class EncryptionBenchmark
     // As many subjects as a node writing for many users sees: with 1,000, just under what a
     // thread's cache of ciphers once held, the cost of a larger set was hidden (ADR 0025).
     private const int KnownContacts = 10_000;
+    // Recipients of one broadcast, two messengers each: 100 deliveries, as many scopes to seal.
+    private const int BroadcastContacts = 50;
 
     public static async Task RunAsync(NpgsqlDataSource dataSource, PostgresEventStore store, EventStoreOptions options, double seconds, int rounds, string? only)
     {
@@ -44,6 +46,16 @@ internal static class EncryptionBenchmark
             }
         }
 
+        // The product's event about many subjects at once: a broadcast, each delivery sealed under its contact's key.
+        foreach (var (writers, shape) in new[] { (1, "1 writer"), (8, "8 writers") })
+        {
+            var name = $"a message to {BroadcastContacts} known contacts, {shape}";
+            if (Selected(name))
+            {
+                results.Add((name, await CompareAsync(name, writers, 1, () => Guid.Empty, store, encrypted, _ => Broadcast(), seconds, rounds, Broadcast)));
+            }
+        }
+
         // Not encryption: what the sealed rows' size alone costs the store, part of every cost above.
         var sizeCosts = new List<(string Name, double Cost)>();
         foreach (var (writers, batch, shape) in shapes)
@@ -67,6 +79,8 @@ internal static class EncryptionBenchmark
         }
 
         bool Selected(string name) => only is null || name.Contains(only, StringComparison.Ordinal);
+
+        EventData Broadcast() => Payload.MessageScheduled([.. Enumerable.Range(0, BroadcastContacts).Select(_ => known[Random.Shared.Next(known.Length)])]);
     }
 
     /// <summary>
@@ -74,9 +88,11 @@ internal static class EncryptionBenchmark
     /// appended to <paramref name="measured"/> over plain events to <paramref name="plain"/>; the larger is the one judged.
     /// </summary>
     private static async Task<double> CompareAsync(
-        string name, int writers, int batch, Func<Guid> contact, IEventStore plain, IEventStore measured, Func<Guid, EventData> measuredEvent, double seconds, int rounds)
+        string name, int writers, int batch, Func<Guid> contact, IEventStore plain, IEventStore measured, Func<Guid, EventData> measuredEvent, double seconds, int rounds,
+        Func<EventData>? plainEvent = null)
     {
-        var (plainRuns, encryptedRuns) = await AppendLoad.PairedRoundsAsync(rounds, () => RunAsync(plain, Payload.ContactAdded), () => RunAsync(measured, measuredEvent));
+        Func<Guid, EventData> plainPayload = plainEvent is null ? Payload.ContactAdded : _ => plainEvent();
+        var (plainRuns, encryptedRuns) = await AppendLoad.PairedRoundsAsync(rounds, () => RunAsync(plain, plainPayload), () => RunAsync(measured, measuredEvent));
         var costs = plainRuns.Zip(encryptedRuns, (p, e) => 1 - (e.EventsPerSecond / p.EventsPerSecond)).Order().ToList();
         var cpuCosts = plainRuns.Zip(encryptedRuns, (p, e) => (e.CpuMicrosPerEvent / p.CpuMicrosPerEvent) - 1).Order().ToList();
         var (cost, cpuCost) = (AppendLoad.Median(costs), AppendLoad.Median(cpuCosts));
