@@ -9,8 +9,12 @@ public static class ContactsCommand
     private static readonly (string Header, Func<JsonElement, string?> Cell)[] Columns =
         [("Name", c => c.Str("name")), ("Telegram", c => c.Str("telegram")), ("WhatsApp", c => c.Str("whatsApp")), ("Viber", c => c.Str("viber")), ("Id", c => c.Str("id"))];
 
-    public static Command Create(CliApp.Runner run) =>
-        new("contacts", "Your contacts: add, list, update, remove, forget") { Add(run), List(run), Update(run), Remove(run), Forget(run) };
+    public static Command Create(CliApp.Runner run)
+    {
+        var contacts = new Command("contacts", "Your contacts: add, list, update, remove, forget; alone, the first page of the list") { Add(run), List(run), Update(run), Remove(run), Forget(run) };
+        contacts.SetAction(run.Action((_, api, output, ct) => ListAsync(api, output, 1, 50, null, "", ct)));
+        return contacts;
+    }
 
     private static Command Add(CliApp.Runner run)
     {
@@ -33,13 +37,16 @@ public static class ContactsCommand
         var search = new Option<string?>("--search") { Description = "Only contacts whose name or a messenger id contains this text, in any case" };
         var minPosition = MinPosition();
         var list = new Command("list", "Your contacts by name, a page at a time") { page, pageSize, search, minPosition };
-        list.SetAction(run.Action(async (parse, api, output, ct) =>
-        {
-            var searched = parse.GetValue(search) is { } text ? $"&search={Uri.EscapeDataString(text)}" : "";
-            var answer = await api.GetAsync($"/api/contacts?page={parse.GetValue(page)}&pageSize={parse.GetValue(pageSize)}{searched}{At(parse, minPosition)}", ct);
-            output.Table(answer, answer.GetProperty("items").EnumerateArray(), Columns);
-        }));
+        list.SetAction(run.Action((parse, api, output, ct) =>
+            ListAsync(api, output, parse.GetValue(page), parse.GetValue(pageSize), parse.GetValue(search), At(parse, minPosition), ct)));
         return list;
+    }
+
+    private static async Task ListAsync(ApiClient api, Output output, int page, int pageSize, string? search, string at, CancellationToken ct)
+    {
+        var searched = search is not null ? $"&search={Uri.EscapeDataString(search)}" : "";
+        var answer = await api.GetAsync($"/api/contacts?page={page}&pageSize={pageSize}{searched}{at}", ct);
+        output.Table(answer, answer.GetProperty("items").EnumerateArray(), Columns);
     }
 
     private static Command Update(CliApp.Runner run)

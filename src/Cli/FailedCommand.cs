@@ -9,20 +9,24 @@ public static class FailedCommand
     {
         var minPosition = ContactsCommand.MinPosition();
         var list = new Command("list", "Your failed deliveries, oldest failure first") { minPosition };
-        list.SetAction(run.Action(async (parse, api, output, ct) =>
-        {
-            var answer = await api.GetAsync($"/api/deliveries/failed?limit=1000{ContactsCommand.At(parse, minPosition)}", ct);
-            output.Table(answer, answer.EnumerateArray(),
-                ("Delivery", d => d.Str("deliveryId")), ("Contact", d => d.Str("contactName")), ("Channel", d => d.Str("channel")), ("Text", d => d.Str("text")),
-                ("Attempts", d => d.Str("attempts")), ("Last error", d => d.Str("lastError")), ("Failed at", d => d.Str("failedAt")));
-        }));
+        list.SetAction(run.Action((parse, api, output, ct) => ListAsync(api, output, ContactsCommand.At(parse, minPosition), ct)));
 
-        return new Command("failed", "Deliveries that gave up: list, redeliver, discard")
+        var failed = new Command("failed", "Deliveries that gave up: list, redeliver, discard; alone, the list")
         {
             list,
             Act(run, "redeliver", "Send failed deliveries again, with their attempts reset"),
             Act(run, "discard", "Drop failed deliveries for good"),
         };
+        failed.SetAction(run.Action((_, api, output, ct) => ListAsync(api, output, "", ct)));
+        return failed;
+    }
+
+    private static async Task ListAsync(ApiClient api, Output output, string at, CancellationToken ct)
+    {
+        var answer = await api.GetAsync($"/api/deliveries/failed?limit=1000{at}", ct);
+        output.Table(answer, answer.EnumerateArray(),
+            ("Delivery", d => d.Str("deliveryId")), ("Contact", d => d.Str("contactName")), ("Channel", d => d.Str("channel")), ("Text", d => d.Str("text")),
+            ("Attempts", d => d.Str("attempts")), ("Last error", d => d.Str("lastError")), ("Failed at", d => d.Str("failedAt")));
     }
 
     private static Command Act(CliApp.Runner run, string action, string description)

@@ -18,6 +18,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         added.Code.Should().Be(0, added.Error);
         var position = JsonDocument.Parse(added.Output).RootElement.GetProperty("position").GetInt64();
         var listed = await RunAsync("alice", "contacts", "list", "--min-position", $"{position}");
+        var alone = await RunAsync("alice", "contacts");
         var searched = await RunAsync("alice", "contacts", "list", "--search", name.ToUpperInvariant(), "--json");
         var updated = await RunAsync("alice", "contacts", "update", name, "--telegram", "", "--whatsapp", "+79001234567", "--json");
         updated.Code.Should().Be(0, updated.Error);
@@ -26,6 +27,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
 
         (added.Code, listed.Code, updated.Code, after.Code, removed.Code).Should().Be((0, 0, 0, 0, 0));
         listed.Output.Should().Contain("Name").And.Contain("Telegram").And.Contain(name).And.Contain("@anna_k").And.Contain("anna-v");
+        (alone.Code, alone.Output).Should().Be((0, listed.Output), "`contacts` alone lists the first page, as `contacts list` does");
         JsonDocument.Parse(searched.Output).RootElement.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("name").GetString()).Should().Equal(name);
         var contact = JsonDocument.Parse(after.Output).RootElement.GetProperty("items").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
         (contact.GetProperty("telegram").ValueKind, contact.GetProperty("whatsApp").GetString(), contact.GetProperty("viber").GetString()).Should().Be((JsonValueKind.Null, "+79001234567", "anna-v"));
@@ -115,12 +117,14 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         var (messageId, deliveryId, position) = await FailedDeliveryAsync("Doors open at 19:00");
 
         var failed = await RunAsync("alice", "failed", "list", "--min-position", $"{position}");
+        var alone = await RunAsync("alice", "failed");
         var neither = await RunAsync("alice", "failed", "redeliver");
         var redelivered = await RunAsync("alice", "failed", "redeliver", "--delivery", $"{deliveryId}", "--json");
         var result = JsonDocument.Parse(redelivered.Output).RootElement;
         var after = await RunAsync("alice", "failed", "list", "--min-position", $"{result.GetProperty("position").GetInt64()}", "--json");
 
         failed.Output.Should().Contain($"{deliveryId}").And.Contain("Doors open at 19:00").And.Contain("400 Bad Request");
+        (alone.Code, alone.Output).Should().Match<(int, string)>(a => a.Item1 == 0 && a.Item2.Contains($"{deliveryId}"), "`failed` alone lists them");
         neither.Code.Should().Be(ExitCodes.Usage);
         result.GetProperty("done").EnumerateArray().Select(d => d.GetGuid()).Should().Equal(deliveryId);
         JsonDocument.Parse(after.Output).RootElement.EnumerateArray().Should().NotContain(d => d.GetProperty("messageId").GetGuid() == messageId);
