@@ -10,8 +10,8 @@ namespace EventSourced.Api.Observability;
 /// <summary>
 /// Meters and traces through OpenTelemetry: the product's own (appends, command time, projection
 /// lag, delivery attempts), MassTransit's, Npgsql's, the .NET runtime's, and ASP.NET Core's and
-/// HttpClient's. Exported over OTLP
-/// when OTEL_EXPORTER_OTLP_ENDPOINT is set (configuration or environment); collected either way.
+/// HttpClient's. Exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (configuration or
+/// environment); collected either way.
 /// </summary>
 public static class ObservabilityServiceCollectionExtensions
 {

@@ -49,8 +49,15 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
     {
         var schema = options.Schema;
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        // What a script asks the operator to do, it says as a warning (RAISE WARNING): in the node's log.
-        connection.Notice += (_, e) => LogScriptWarning(logger, e.Notice.MessageText);
+        // What a script asks the operator to do, it says as a warning (RAISE WARNING): in the node's
+        // log. Notices ("already exists, skipping") are not for the operator.
+        connection.Notice += (_, e) =>
+        {
+            if (e.Notice.InvariantSeverity == "WARNING")
+            {
+                LogScriptWarning(logger, e.Notice.MessageText);
+            }
+        };
         await ExecuteAsync(connection, "SELECT pg_advisory_lock(hashtext(@lock))", ct, ("lock", LockName(schema)));
         try
         {

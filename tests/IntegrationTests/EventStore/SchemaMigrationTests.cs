@@ -123,7 +123,8 @@ public sealed class SchemaMigrationTests
             await migrator.MigrateAsync();
         }
 
-        logs.Lines.Should().ContainSingle(l => l.Contains("The events stay compressed with pglz") && l.Contains("ALTER TABLE es.events ALTER COLUMN data SET COMPRESSION lz4"));
+        logs.Lines.Should().ContainSingle("PostgreSQL's notices (\"already exists, skipping\") are not the operator's warnings")
+            .Which.Should().Contain("The events stay compressed with pglz").And.Contain("ALTER TABLE es.events ALTER COLUMN data SET COMPRESSION lz4");
         await using var compression = dataSource.CreateCommand(
             "SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'es.events'::regclass AND attname = 'data'");
         (await compression.ExecuteScalarAsync()).Should().Be("p", "the change waited briefly, then let the backup be");
