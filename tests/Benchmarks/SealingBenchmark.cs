@@ -11,9 +11,10 @@ namespace EventSourced.Benchmarks;
 
 /// <summary>
 /// The client's share of encryption alone (ADR 0025): appends of 100-event batches about known
-/// contacts, then about a new contact each, through the encrypting store, in front of a store
-/// that keeps nothing, against the raw cryptography those events need (one AES-GCM operation and
-/// one SHA-256 for the nonce each, on one thread). The ratio is what reading, sealing and writing
+/// contacts, then about a new contact each, then broadcasts to 50 known contacts (a scope a
+/// delivery), through the encrypting store, in front of a store that keeps nothing, against the
+/// raw cryptography those events need (one AES-GCM operation and one SHA-256 for the nonce a
+/// scope, on one thread). The ratio is what reading, sealing and writing
 /// the events (and, for new contacts, making and keeping their keys) adds to the cipher.
 /// On a shared machine the database's share of the end-to-end figure (<c>encryption</c>) moves
 /// with the other tenants; this one does not involve it.
