@@ -8,8 +8,10 @@ public static class FailedCommand
     public static Command Create(CliApp.Runner run)
     {
         var minPosition = ContactsCommand.MinPosition();
-        var list = new Command("list", "Your failed deliveries, oldest failure first") { minPosition };
-        list.SetAction(run.Action((parse, api, output, ct) => ListAsync(api, output, ContactsCommand.At(parse, minPosition), ct)));
+        var limit = new Option<int>("--limit") { Description = "At most this many (1 to 1000)", DefaultValueFactory = _ => MaxPage };
+        var offset = new Option<int>("--offset") { Description = "After skipping this many: the next page" };
+        var list = new Command("list", "Your failed deliveries, oldest failure first") { limit, offset, minPosition };
+        list.SetAction(run.Action((parse, api, output, ct) => ListAsync(api, output, parse.GetValue(limit), parse.GetValue(offset), ContactsCommand.At(parse, minPosition), ct)));
 
         var failed = new Command("failed", "Deliveries that gave up: list, redeliver, discard; alone, the list")
         {
@@ -17,16 +19,23 @@ public static class FailedCommand
             Act(run, "redeliver", "Send failed deliveries again, with their attempts reset"),
             Act(run, "discard", "Drop failed deliveries for good"),
         };
-        failed.SetAction(run.Action((_, api, output, ct) => ListAsync(api, output, "", ct)));
+        failed.SetAction(run.Action((_, api, output, ct) => ListAsync(api, output, MaxPage, 0, "", ct)));
         return failed;
     }
 
-    private static async Task ListAsync(ApiClient api, Output output, string at, CancellationToken ct)
+    private const int MaxPage = 1000;
+
+    private static async Task ListAsync(ApiClient api, Output output, int limit, int offset, string at, CancellationToken ct)
     {
-        var answer = await api.GetAsync($"/api/deliveries/failed?limit=1000{at}", ct);
+        var answer = await api.GetAsync($"/api/deliveries/failed?limit={limit}&offset={offset}{at}", ct);
         output.Table(answer, answer.EnumerateArray(),
             ("Delivery", d => d.Str("deliveryId")), ("Contact", d => d.Str("contactName")), ("Channel", d => d.Str("channel")), ("Text", d => d.Str("text")),
             ("Attempts", d => d.Str("attempts")), ("Last error", d => d.Str("lastError")), ("Failed at", d => d.Str("failedAt")));
+        // A full page may not be all of them: say how to see the rest rather than let it pass for the whole queue.
+        if (answer.GetArrayLength() == limit)
+        {
+            output.Line($"{limit} shown; more may follow: failed list --offset {offset + limit}");
+        }
     }
 
     private static Command Act(CliApp.Runner run, string action, string description)

@@ -125,9 +125,29 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
 
         failed.Output.Should().Contain($"{deliveryId}").And.Contain("Doors open at 19:00").And.Contain("400 Bad Request");
         (alone.Code, alone.Output).Should().Match<(int, string)>(a => a.Item1 == 0 && a.Item2.Contains($"{deliveryId}"), "`failed` alone lists them");
+        alone.Output.Should().NotContain("more may follow", "a page that is not full is the whole queue");
         neither.Code.Should().Be(ExitCodes.Usage);
         result.GetProperty("done").EnumerateArray().Select(d => d.GetGuid()).Should().Equal(deliveryId);
         JsonDocument.Parse(after.Output).RootElement.EnumerateArray().Should().NotContain(d => d.GetProperty("messageId").GetGuid() == messageId);
+    }
+
+    [Fact]
+    public async Task Failed_deliveries_are_listed_a_page_at_a_time_and_a_full_page_says_how_to_see_the_rest()
+    {
+        var (_, first, _) = await FailedDeliveryAsync("Page one");
+        var (_, second, position) = await FailedDeliveryAsync("Page two");
+        var all = JsonDocument.Parse((await RunAsync("alice", "failed", "list", "--min-position", $"{position}", "--json")).Output).RootElement
+            .EnumerateArray().Select(d => d.GetProperty("deliveryId").GetGuid()).ToList();
+        var (i, j) = (all.IndexOf(first), all.IndexOf(second));
+        i.Should().BeLessThan(j, "the oldest failure is listed first");
+
+        var page = await RunAsync("alice", "failed", "list", "--limit", "1", "--offset", $"{i}");
+        var next = await RunAsync("alice", "failed", "list", "--limit", "1", "--offset", $"{j}");
+        var whole = await RunAsync("alice", "failed", "list", "--limit", $"{all.Count}");
+
+        page.Output.Should().Contain($"{first}").And.NotContain($"{second}").And.Contain($"1 shown; more may follow: failed list --offset {i + 1}");
+        next.Output.Should().Contain($"{second}").And.NotContain($"{first}");
+        whole.Output.Should().Contain($"{all.Count} shown; more may follow", "a page as long as the queue cannot know it is the last");
     }
 
     [Fact]
