@@ -118,12 +118,24 @@ public static class ContactsCommand
 
     internal static string At(ParseResult parse, Option<long?> minPosition) => parse.GetValue(minPosition) is { } position ? $"&minPosition={position}" : "";
 
-    /// <summary>An id as it is; a name looked up among your contacts (exactly one must have it).</summary>
+    /// <summary>
+    /// An id as it is; a name looked up in your contact book as it is now, so that a contact just
+    /// added is found at once (the list shows it a moment later).
+    /// </summary>
     private static async Task<string> ResolveAsync(ApiClient api, string contact, CancellationToken ct)
     {
         if (Guid.TryParse(contact, out var id))
         {
             return id.ToString();
+        }
+
+        try
+        {
+            return (await api.GetAsync($"/api/contacts/by-name?name={Uri.EscapeDataString(contact)}", ct)).Str("id")!;
+        }
+        catch (CliException e) when (e.ExitCode == ExitCodes.NotFound)
+        {
+            // A server older than this command has no look-up by name: search its list.
         }
 
         // The list searched for the name holds every contact of that name, among a few others.

@@ -25,6 +25,8 @@ public static class ContactEndpoints
             .WithSummary("Lists the caller's contacts by name, page by page; search keeps those whose name or a messenger id contains the text, in any case; minPosition waits until the list includes that write.");
         contacts.MapGet("/{id:guid}", GetAsync).WithName("GetContact")
             .WithSummary("Reads a contact; the ETag carries its revision.");
+        contacts.MapGet("/by-name", GetByNameAsync).WithName("GetContactByName")
+            .WithSummary("Reads a contact by its name (?name=), in any case, from your contact book as it is now: a contact just added is found at once, unlike in the list.");
         contacts.MapGet("/{id:guid}/history", HistoryAsync).WithName("GetContactHistory")
             .WithSummary("The contact as it was at a revision (asOf=2) or a moment (asOf=2026-11-22T06:00:00Z).");
         contacts.MapPatch("/{id:guid}", UpdateAsync).WithName("UpdateContact")
@@ -82,6 +84,19 @@ public static class ContactEndpoints
         if (book.Find(id) is not { } contact)
         {
             return (ProblemHttpResult)Problems.NotFoundResult($"Contact {id} does not exist.");
+        }
+
+        VersionHeaders.SetETag(http.Response, contact.Revision);
+        return TypedResults.Ok(contact.ToResponse<ContactResponse>());
+    }
+
+    private static async Task<Results<Ok<ContactResponse>, ProblemHttpResult>> GetByNameAsync(
+        string name, HttpContext http, CommandHandler handler, CancellationToken ct)
+    {
+        var (book, _) = await handler.LoadAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), ct);
+        if (book.FindByName(name) is not { } contact)
+        {
+            return (ProblemHttpResult)Problems.NotFoundResult($"You have no contact named '{name}'.");
         }
 
         VersionHeaders.SetETag(http.Response, contact.Revision);

@@ -32,6 +32,24 @@ public sealed class ContactApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
     }
 
     [Fact]
+    public async Task A_contact_is_read_by_name_in_any_case_at_once_and_another_owners_or_a_removed_one_is_a_404()
+    {
+        var name = Unique("Anna / work");
+        var id = await AddAsync(_alice, name);
+
+        // Straight after the add, from the contact book: the list (a read model) may not show it yet.
+        var byName = await _alice.GetAsync($"/api/contacts/by-name?name={Uri.EscapeDataString(name.ToUpperInvariant())}");
+        var contact = await byName.JsonAsync(HttpStatusCode.OK);
+        (contact.GetProperty("id").GetGuid(), contact.GetProperty("name").GetString()).Should().Be((id, name));
+        byName.Headers.ETag!.Tag.Should().Be("\"0\"");
+
+        await (await _bob.GetAsync($"/api/contacts/by-name?name={Uri.EscapeDataString(name)}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "urn:eventsourced:problem:not-found");
+        (await _alice.DeleteAsync($"/api/contacts/{id}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        await (await _alice.GetAsync($"/api/contacts/by-name?name={Uri.EscapeDataString(name)}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await _alice.GetAsync("/api/contacts/by-name")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task A_second_contact_with_the_same_name_is_a_409_and_appends_nothing()
     {
         var name = Unique("Artem");
