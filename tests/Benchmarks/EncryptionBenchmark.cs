@@ -67,6 +67,13 @@ internal static class EncryptionBenchmark
             }
         }
 
+        var broadcastSize = $"sealed size in clear, a message to {BroadcastContacts} contacts, 8 writers";
+        if (Selected(broadcastSize))
+        {
+            sizeCosts.Add((broadcastSize, await CompareAsync(
+                broadcastSize, 8, 1, () => Guid.Empty, store, store, _ => Payload.MessageScheduledAtSealedSize(Recipients()), seconds, rounds, Broadcast)));
+        }
+
         Console.WriteLine();
         foreach (var (name, cost) in results)
         {
@@ -80,7 +87,9 @@ internal static class EncryptionBenchmark
 
         bool Selected(string name) => only is null || name.Contains(only, StringComparison.Ordinal);
 
-        EventData Broadcast() => Payload.MessageScheduled([.. Enumerable.Range(0, BroadcastContacts).Select(_ => known[Random.Shared.Next(known.Length)])]);
+        EventData Broadcast() => Payload.MessageScheduled(Recipients());
+
+        Guid[] Recipients() => [.. Enumerable.Range(0, BroadcastContacts).Select(_ => known[Random.Shared.Next(known.Length)])];
     }
 
     /// <summary>

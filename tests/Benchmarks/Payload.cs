@@ -17,6 +17,9 @@ internal static class Payload
     private static readonly int SealedLength = FieldCipher.Seal(SubjectKey.New(), Guid.Empty, 0, ContactValues).Length;
     private static readonly string[] SealedSizeTexts = [.. Enumerable.Range(0, 1024).Select(_ => RandomText(SealedLength))];
 
+    // By a broadcast scope's name and address lengths (the texts themselves differ, their lengths do not).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Name, int Address), string[]> SealedSizeTextsOf = new();
+
     private static readonly EventMetadata Metadata = new(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), "benchmark-user");
 
     public static EventData[] Events(int count) => Enumerable.Range(0, count).Select(_ => ContactAdded(Guid.NewGuid())).ToArray();
@@ -38,10 +41,33 @@ internal static class Payload
     /// has a name and ids of its own, as real ones do: the same text in every delivery would let
     /// PostgreSQL compress the plain event far more than any real one.
     /// </summary>
-    public static EventData MessageScheduled(IReadOnlyList<Guid> contactIds)
+    public static EventData MessageScheduled(IReadOnlyList<Guid> contactIds) => MessageScheduled(contactIds, sealedSize: false);
+
+    /// <summary>
+    /// <see cref="MessageScheduled(IReadOnlyList{Guid})"/> as long as it is once sealed, in clear:
+    /// each contact name holds random text of its sealed text's length, each address the mark a
+    /// sealed scope leaves. What it costs over the plain one is the sealed rows' size alone.
+    /// </summary>
+    public static EventData MessageScheduledAtSealedSize(IReadOnlyList<Guid> contactIds) => MessageScheduled(contactIds, sealedSize: true);
+
+    private static EventData MessageScheduled(IReadOnlyList<Guid> contactIds, bool sealedSize)
     {
         var deliveries = contactIds.SelectMany(c => new[] { ("telegram", $"@user_{c.ToString("N")[..10]}"), ("whatsApp", $"+49{BitConverter.ToUInt32(c.ToByteArray()):D10}") }.Select(d =>
-            $$"""{"deliveryId":"{{Guid.CreateVersion7()}}","contactId":"{{c}}","contactName":"Contact {{c.ToString("N")[^8..]}}","channel":"{{d.Item1}}","address":"{{d.Item2}}"}"""));
+        {
+            var (name, address) = ($"Contact {c.ToString("N")[^8..]}", d.Item2);
+            if (sealedSize)
+            {
+                // Names and each messenger's addresses have one length each: texts made once for each pair.
+                var texts = SealedSizeTextsOf.GetOrAdd((name.Length, address.Length), static lengths =>
+                {
+                    var sealedLength = FieldCipher.Seal(SubjectKey.New(), Guid.Empty, 0, [new string('x', lengths.Name), new string('x', lengths.Address)]).Length;
+                    return [.. Enumerable.Range(0, 1024).Select(_ => RandomText(sealedLength))];
+                });
+                (name, address) = (texts[Random.Shared.Next(texts.Length)], FieldCipher.SealedInScope);
+            }
+
+            return $$"""{"deliveryId":"{{Guid.CreateVersion7()}}","contactId":"{{c}}","contactName":"{{name}}","channel":"{{d.Item1}}","address":"{{address}}"}""";
+        }));
         return new(
             Guid.CreateVersion7(),
             "message_scheduled",
