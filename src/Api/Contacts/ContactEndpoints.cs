@@ -77,26 +77,20 @@ public static class ContactEndpoints
         return TypedResults.Ok(await queries.ListAsync(http.Subject(), string.IsNullOrWhiteSpace(search) ? null : search.Trim(), page, pageSize, ct));
     }
 
-    private static async Task<Results<Ok<ContactResponse>, ProblemHttpResult>> GetAsync(
-        Guid id, HttpContext http, CommandHandler handler, CancellationToken ct)
+    private static Task<Results<Ok<ContactResponse>, ProblemHttpResult>> GetAsync(Guid id, HttpContext http, CommandHandler handler, CancellationToken ct) =>
+        ReadAsync(http, handler, book => book.Find(id), $"Contact {id} does not exist.", ct);
+
+    private static Task<Results<Ok<ContactResponse>, ProblemHttpResult>> GetByNameAsync(string name, HttpContext http, CommandHandler handler, CancellationToken ct) =>
+        ReadAsync(http, handler, book => book.FindByName(name), $"You have no contact named '{name}'.", ct);
+
+    /// <summary>The contact <paramref name="find"/> picks in the caller's book as it is now, with its revision as ETag.</summary>
+    private static async Task<Results<Ok<ContactResponse>, ProblemHttpResult>> ReadAsync(
+        HttpContext http, CommandHandler handler, Func<ContactBook, ContactEntry?> find, string notFound, CancellationToken ct)
     {
         var (book, _) = await handler.LoadAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), ct);
-        if (book.Find(id) is not { } contact)
+        if (find(book) is not { } contact)
         {
-            return (ProblemHttpResult)Problems.NotFoundResult($"Contact {id} does not exist.");
-        }
-
-        VersionHeaders.SetETag(http.Response, contact.Revision);
-        return TypedResults.Ok(contact.ToResponse<ContactResponse>());
-    }
-
-    private static async Task<Results<Ok<ContactResponse>, ProblemHttpResult>> GetByNameAsync(
-        string name, HttpContext http, CommandHandler handler, CancellationToken ct)
-    {
-        var (book, _) = await handler.LoadAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), ct);
-        if (book.FindByName(name) is not { } contact)
-        {
-            return (ProblemHttpResult)Problems.NotFoundResult($"You have no contact named '{name}'.");
+            return (ProblemHttpResult)Problems.NotFoundResult(notFound);
         }
 
         VersionHeaders.SetETag(http.Response, contact.Revision);

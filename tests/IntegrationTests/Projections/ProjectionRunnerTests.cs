@@ -123,11 +123,7 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     [Fact]
     public async Task A_new_version_is_built_beside_the_serving_one_and_swapped_in_once_caught_up()
     {
-        var (v1, category) = New();
-        var stopV1 = Start(v1);
-        var last = await AppendAsync(category, 30);
-        await WaitForAsync(v1, last);
-        await stopV1.CancelAsync();
+        var (v1, category) = await VersionOneServingAsync();
 
         var v2 = new CountingProjection(v1.Name, category, version: 2);
         Start(v2);
@@ -141,10 +137,7 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     [Fact]
     public async Task While_a_new_version_is_built_its_queries_read_the_serving_one_with_the_column_it_added()
     {
-        var (v1, category) = New();
-        var stopV1 = Start(v1);
-        await WaitForAsync(v1, await AppendAsync(category, 30));
-        await stopV1.CancelAsync();
+        var (v1, category) = await VersionOneServingAsync();
 
         // Made as a node of version 2 makes it, and not built yet: version 1 still serves.
         var v2 = new CountingProjection(v1.Name, category, version: 2, addedColumn: "note");
@@ -361,6 +354,16 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     {
         var suffix = Guid.NewGuid().ToString("N")[..10];
         return (new CountingProjection($"counting_{suffix}", $"cat{suffix}"), $"cat{suffix}");
+    }
+
+    /// <summary>A projection's version 1, built over 30 events of its category and serving, its runner stopped.</summary>
+    private async Task<(CountingProjection Projection, string Category)> VersionOneServingAsync()
+    {
+        var (v1, category) = New();
+        var stop = Start(v1);
+        await WaitForAsync(v1, await AppendAsync(category, 30));
+        await stop.CancelAsync();
+        return (v1, category);
     }
 
     /// <summary>Runs the projection with the Stop policy, until it has stopped at a poison event.</summary>
