@@ -17,10 +17,7 @@ using EventSourced.Api.Tickets;
 using EventSourced.Infrastructure.Tickets.Kafka;
 using EventSourced.Api.Operator;
 using EventSourced.Api.Privacy;
-using EventSourced.Infrastructure;
 using EventSourced.Infrastructure.Deliveries;
-using EventSourced.Infrastructure.EventStoreDb;
-using EventSourced.Infrastructure.Privacy;
 using EventSourced.Infrastructure.Messengers;
 using EventSourced.Projections;
 
@@ -33,12 +30,7 @@ var builder = WebApplication.CreateBuilder(args);
 // Compiled now, so a response field with no source stops the start rather than a later request.
 _ = ResponseMappings.Config;
 
-builder.Services.AddPostgresEventStore();
-builder.Services.AddEventStoreBackend(builder.Configuration);
-builder.Services.AddPersonalDataProtection();
-builder.Services.AddAdapters();
-builder.Services.AddUseCases();
-builder.Services.AddProjections();
+builder.Services.AddCore(builder.Configuration);
 builder.Services.AddReactors();
 if (builder.Configuration.GetValue<bool>("Deliveries:Enabled"))
 {

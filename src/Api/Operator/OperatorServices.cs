@@ -1,8 +1,4 @@
-using EventSourced.Infrastructure;
-using EventSourced.Infrastructure.EventStoreDb;
-using EventSourced.Infrastructure.Privacy;
 using EventSourced.Infrastructure.Tickets.Kafka;
-using EventSourced.Projections;
 
 namespace EventSourced.Api.Operator;
 
@@ -21,13 +17,8 @@ internal static class OperatorServices
             .AddSingleton<IConfiguration>(configuration)
             .AddSingleton(TimeProvider.System)
             .AddLogging();
-        services.AddPostgresEventStore();
-        services.AddEventStoreBackend(configuration);
-        services.AddPersonalDataProtection();
-        services.AddUseCases();
-        services.AddAdapters();
+        services.AddCore(configuration);
         services.AddTicketRecords(configuration);
-        services.AddProjections();
         return services.BuildServiceProvider();
     }
 }
