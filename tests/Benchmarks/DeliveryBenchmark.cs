@@ -1,5 +1,6 @@
 using EventSourced.Infrastructure.Deliveries;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using EventSourced.Api;
@@ -45,7 +46,15 @@ internal static class DeliveryBenchmark
         // Warmed up like the deliveries below (JIT, the emulator's and the client's connections), so
         // that the ratio compares steady states.
         await RawSendsAsync(baseUrl, Math.Max(1000, total / 5));
-        var rawRate = await RawSendsAsync(baseUrl, total);
+        // The median of three rounds: one round of raw sends lasts under a second, so another
+        // tenant's burst moved a single one by half.
+        var rawRates = new List<double>();
+        for (var round = 0; round < 3; round++)
+        {
+            rawRates.Add(await RawSendsAsync(baseUrl, total));
+        }
+
+        var rawRate = rawRates.Order().ElementAt(1);
 
         using var host = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning))
@@ -93,7 +102,7 @@ internal static class DeliveryBenchmark
         var sentTwice = log.Requests.Where(r => r.Status == 200 && r.IdempotencyKey is not null).GroupBy(r => r.IdempotencyKey).Count(g => g.Count() > 1);
         var attemptedTwice = log.Requests.Where(r => r.IdempotencyKey is not null).GroupBy(r => r.IdempotencyKey).Count(g => g.Count() > 1);
         var rate = total / elapsed.TotalSeconds;
-        Console.WriteLine($"raw HTTP sends to the emulator ({Concurrency} at a time): {rawRate:N0}/s");
+        Console.WriteLine($"raw HTTP sends to the emulator ({Concurrency} at a time): {rawRate:N0}/s (median of {string.Join(", ", rawRates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))})");
         Console.WriteLine($"start-up and warm-up: {warmUp:N0} deliveries in {startUp.TotalSeconds:F1} s");
         Console.WriteLine($"deliveries: {total:N0} scheduled and delivered in {elapsed.TotalSeconds:F1} s = {rate:N0}/s = {rate / rawRate:F2} x raw sends; goal >= 0.25 x raw: {(rate / rawRate >= 0.25 ? "met" : "NOT met")}");
         Console.WriteLine($"lost: {total - succeeded}, delivered twice: {sentTwice}, sent twice at all: {attemptedTwice} (warm-up included)");
