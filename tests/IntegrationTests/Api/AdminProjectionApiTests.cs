@@ -35,12 +35,18 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
         var deploy = new { application = $"app-{Guid.NewGuid():N}", environment = "production", version = "1.0.0", status = "deployed", handlers = new[] { "log" } };
         (await api.ClientFor("ci").PostAsJsonAsync("/api/deploys", deploy)).StatusCode.Should().Be(HttpStatusCode.Accepted);
 
-        var reactors = (await (await _ops.GetAsync("/api/admin/reactors")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!);
+        // Lag counts what is readable, events below the horizon (ADR 0007): on a busy machine
+        // another database's open transaction may keep the deploy above it for a moment.
+        var reactors = new Dictionary<string, JsonElement>();
+        await Eventually.HoldsAsync(async () =>
+        {
+            reactors = (await (await _ops.GetAsync("/api/admin/reactors")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!);
+            return reactors["deploy-notifier"].GetProperty("lagEvents").GetInt32() > 0;
+        }, "the deploy notifier to lag behind the deploy");
 
         reactors.Keys.Should().BeEquivalentTo("chat-handover", "changed-contacts", "deploy-notifier");
         var notifier = reactors["deploy-notifier"];
         notifier.GetProperty("position").GetInt64().Should().Be(0);
-        notifier.GetProperty("lagEvents").GetInt32().Should().BePositive("the deploy waits for it");
         notifier.GetProperty("lagSeconds").GetDouble().Should().BeGreaterThanOrEqualTo(0);
         await (await api.ClientFor("alice").GetAsync("/api/admin/reactors")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
     }
