@@ -25,10 +25,12 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>The server test databases are made on.</summary>
+    public static string Server => Environment.GetEnvironmentVariable("ConnectionStrings__EventStore") ?? DefaultServer;
+
     public static async Task<TestDatabase> CreateAsync()
     {
-        var server = Environment.GetEnvironmentVariable("ConnectionStrings__EventStore") ?? DefaultServer;
-        var database = new TestDatabase(server, $"es_test_{Guid.NewGuid():N}");
+        var database = new TestDatabase(Server, $"es_test_{Guid.NewGuid():N}");
         await database.ExecuteOnServerAsync($"CREATE DATABASE {database.Name}");
         return database;
     }
