@@ -47,6 +47,13 @@ public static class ContactsCommand
         var searched = search is not null ? $"&search={Uri.EscapeDataString(search)}" : "";
         var answer = await api.GetAsync($"/api/contacts?page={page}&pageSize={pageSize}{searched}{at}", ct);
         output.Table(answer, answer.GetProperty("items").EnumerateArray(), Columns);
+        // A page that is not the last says so, and how to see the next, rather than pass for the whole book.
+        var total = answer.GetProperty("total").GetInt64();
+        if (total > (long)page * pageSize)
+        {
+            var options = (pageSize != 50 ? $" --page-size {pageSize}" : "") + (search is not null ? $" --search \"{search}\"" : "");
+            output.Line($"Page {page} of {(total + pageSize - 1) / pageSize} ({total} contacts); next: contacts list --page {page + 1}{options}");
+        }
     }
 
     private static Command Update(CliApp.Runner run)

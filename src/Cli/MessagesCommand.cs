@@ -23,6 +23,12 @@ public static class MessagesCommand
             output.Table(answer, answer.EnumerateArray(),
                 ("Id", m => m.Str("id")), ("Status", m => m.Str("status")), ("Not before", m => m.Str("notBefore")), ("Deliveries", Deliveries),
                 ("Text", m => m.Str("text")));
+            // A full page may not be all of them: say how to see older ones rather than let it pass for every message.
+            if (answer.GetArrayLength() is var shown && shown > 0 && shown == parse.GetValue(limit))
+            {
+                var options = (parse.GetValue(status) is { } only ? $" --status {only}" : "") + (shown != 50 ? $" --limit {shown}" : "");
+                output.Line($"{shown} shown; more may follow: messages --before {answer[shown - 1].Str("id")}{options}");
+            }
         }));
         return messages;
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EventSourced.IntegrationTests.Support;
+using EventSourced.TestSupport;
 using FluentAssertions;
 
 namespace EventSourced.IntegrationTests.Benchmarks;
@@ -11,14 +12,14 @@ namespace EventSourced.IntegrationTests.Benchmarks;
 /// </summary>
 public sealed class DeliveryBenchmarkTests
 {
-    // Built beside the tests by the solution's build: tests/Benchmarks/bin/{configuration}/net10.0.
-    private static readonly string Benchmarks = Path.GetFullPath(Path.Combine(
-        AppContext.BaseDirectory, "..", "..", "..", "..", "Benchmarks", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0"));
+    // Built before the tests (a project reference of theirs), in their configuration.
+    private static readonly string Benchmarks = Path.Combine(
+        Repository.Root, "tests", "Benchmarks", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0");
 
     [Fact]
     public async Task The_delivery_benchmark_delivers_every_delivery_once()
     {
-        File.Exists(Path.Combine(Benchmarks, "EventSourced.Benchmarks.dll")).Should().BeTrue($"the solution's build puts the benchmarks in {Benchmarks}");
+        File.Exists(Path.Combine(Benchmarks, "EventSourced.Benchmarks.dll")).Should().BeTrue($"the tests' build puts the benchmarks in {Benchmarks}");
         var start = new ProcessStartInfo("dotnet", ["EventSourced.Benchmarks.dll", "deliveries", "100"])
         {
             WorkingDirectory = Benchmarks,

@@ -151,6 +151,38 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
     }
 
     [Fact]
+    public async Task Contacts_and_messages_that_fill_a_page_say_how_to_see_the_next_and_the_last_page_does_not()
+    {
+        var token = $"{Guid.NewGuid():N}"[..8];
+        var (first, second) = ($"Page {token} A", $"Page {token} B");
+        (await RunAsync("alice", "contacts", "add", "--name", first, "--viber", "page-a")).Code.Should().Be(0);
+        var sent = new List<JsonElement>();
+        foreach (var text in new[] { "First of two", "Second of two" })
+        {
+            var message = await RunAsync("alice", "send", "--to", first, "--text", text, "--json");
+            message.Code.Should().Be(0, message.Error);
+            sent.Add(JsonDocument.Parse(message.Output).RootElement);
+        }
+
+        var added = await RunAsync("alice", "contacts", "add", "--name", second, "--telegram", "@page_b", "--json");
+        var position = JsonDocument.Parse(added.Output).RootElement.GetProperty("position").GetInt64();
+
+        var contactsFirst = await RunAsync("alice", "contacts", "list", "--search", token, "--page-size", "1", "--min-position", $"{position}");
+        var contactsLast = await RunAsync("alice", "contacts", "list", "--search", token, "--page-size", "1", "--page", "2");
+        var messagesFirst = await RunAsync("alice", "messages", "--limit", "1", "--min-position", $"{position}");
+        var messagesNext = await RunAsync("alice", "messages", "--limit", "1", "--before", sent[1].GetProperty("id").GetString()!);
+        var messagesAll = await RunAsync("alice", "messages", "--limit", "1000");
+
+        contactsFirst.Output.Should().Contain(first).And.NotContain(second)
+            .And.Contain($"Page 1 of 2 (2 contacts); next: contacts list --page 2 --page-size 1 --search \"{token}\"");
+        contactsLast.Output.Should().Contain(second).And.NotContain("next:", "the last page has no next");
+        messagesFirst.Output.Should().Contain("Second of two").And.NotContain("First of two")
+            .And.Contain($"1 shown; more may follow: messages --before {sent[1].GetProperty("id").GetString()} --limit 1");
+        messagesNext.Output.Should().Contain("First of two").And.NotContain("Second of two");
+        messagesAll.Output.Should().Contain("First of two").And.NotContain("more may follow", "a page that is not full holds the rest");
+    }
+
+    [Fact]
     public async Task Scripts_can_tell_failures_apart_by_exit_code_and_read_the_servers_problem()
     {
         var denied = await RunAsync("nobody", "contacts", "list");
