@@ -9,10 +9,12 @@ public static class ContactsCommand
     private static readonly (string Header, Func<JsonElement, string?> Cell)[] Columns =
         [("Name", c => c.Str("name")), ("Telegram", c => c.Str("telegram")), ("WhatsApp", c => c.Str("whatsApp")), ("Viber", c => c.Str("viber")), ("Id", c => c.Str("id"))];
 
+    private const int DefaultPageSize = 50;
+
     public static Command Create(CliApp.Runner run)
     {
         var contacts = new Command("contacts", "Your contacts: add, list, update, remove, forget; alone, the first page of the list") { Add(run), List(run), Update(run), Remove(run), Forget(run) };
-        contacts.SetAction(run.Action((_, api, output, ct) => ListAsync(api, output, 1, 50, null, "", ct)));
+        contacts.SetAction(run.Action((_, api, output, ct) => ListAsync(api, output, 1, DefaultPageSize, null, "", ct)));
         return contacts;
     }
 
@@ -33,7 +35,7 @@ public static class ContactsCommand
     private static Command List(CliApp.Runner run)
     {
         var page = new Option<int>("--page") { Description = "Which page", DefaultValueFactory = _ => 1 };
-        var pageSize = new Option<int>("--page-size") { Description = "Contacts a page", DefaultValueFactory = _ => 50 };
+        var pageSize = new Option<int>("--page-size") { Description = "Contacts a page", DefaultValueFactory = _ => DefaultPageSize };
         var search = new Option<string?>("--search") { Description = "Only contacts whose name or a messenger id contains this text, in any case" };
         var minPosition = MinPosition();
         var list = new Command("list", "Your contacts by name, a page at a time") { page, pageSize, search, minPosition };
@@ -51,7 +53,7 @@ public static class ContactsCommand
         var total = answer.GetProperty("total").GetInt64();
         if (total > (long)page * pageSize)
         {
-            var options = (pageSize != 50 ? $" --page-size {pageSize}" : "") + (search is not null ? $" --search \"{search}\"" : "");
+            var options = (pageSize != DefaultPageSize ? $" --page-size {pageSize}" : "") + (search is not null ? $" --search \"{search}\"" : "");
             output.Line($"Page {page} of {(total + pageSize - 1) / pageSize} ({total} contacts); next: contacts list --page {page + 1}{options}");
         }
     }

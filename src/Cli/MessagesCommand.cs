@@ -9,10 +9,12 @@ namespace EventSourced.Cli;
 /// </summary>
 public static class MessagesCommand
 {
+    private const int DefaultLimit = 50;
+
     public static Command Create(CliApp.Runner run)
     {
         var status = new Option<string?>("--status") { Description = "Only messages with this status (scheduled, cancelled)" };
-        var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => 50 };
+        var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => DefaultLimit };
         var before = new Option<Guid?>("--before") { Description = "Older than this message (the last one listed): the next page" };
         var minPosition = ContactsCommand.MinPosition();
         var messages = new Command("messages", "Your messages, newest first; show one with its deliveries") { status, limit, before, minPosition, Show(run) };
@@ -26,7 +28,7 @@ public static class MessagesCommand
             // A full page may not be all of them: say how to see older ones rather than let it pass for every message.
             if (answer.GetArrayLength() is var shown && shown > 0 && shown == parse.GetValue(limit))
             {
-                var options = (parse.GetValue(status) is { } only ? $" --status {only}" : "") + (shown != 50 ? $" --limit {shown}" : "");
+                var options = (parse.GetValue(status) is { } only ? $" --status {only}" : "") + (shown != DefaultLimit ? $" --limit {shown}" : "");
                 output.Line($"{shown} shown; more may follow: messages --before {answer[shown - 1].Str("id")}{options}");
             }
         }));

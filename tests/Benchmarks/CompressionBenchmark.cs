@@ -12,8 +12,6 @@ namespace EventSourced.Benchmarks;
 /// </summary>
 internal static class CompressionBenchmark
 {
-    private const int BroadcastContacts = 50;
-
     public static async Task RunAsync(NpgsqlDataSource dataSource, PostgresEventStore store, EventStoreOptions options, double seconds, int rounds)
     {
         if (!await Lz4AvailableAsync(dataSource))
@@ -26,8 +24,8 @@ internal static class CompressionBenchmark
         Console.WriteLine($"{"scenario",-36}{"pglz ev/s",12}{"lz4 ev/s",12}{"ratio",8}{"ratio range",16}{"CPU pglz",10}{"CPU lz4",10}{"CPU ratio",11}");
         var scenarios = new (string Name, int Writers, Func<EventData> Event)[]
         {
-            ($"a message to {BroadcastContacts} contacts, 1 writer", 1, Broadcast),
-            ($"a message to {BroadcastContacts} contacts, 8 writers", 8, Broadcast),
+            ($"a message to {Payload.BroadcastContacts} contacts, 1 writer", 1, Broadcast),
+            ($"a message to {Payload.BroadcastContacts} contacts, 8 writers", 8, Broadcast),
             ("a contact added, 8 writers", 8, () => Payload.ContactAdded(Guid.NewGuid())),
         };
         foreach (var (name, writers, make) in scenarios)
@@ -55,7 +53,7 @@ internal static class CompressionBenchmark
         Console.WriteLine("ratio: lz4's events a second over pglz's (above 1: faster); CPU ratio: the machine's busy CPU an event, lz4's over pglz's (below 1: cheaper).");
     }
 
-    private static EventData Broadcast() => Payload.MessageScheduled([.. Enumerable.Range(0, BroadcastContacts).Select(_ => Guid.NewGuid())]);
+    private static EventData Broadcast() => Payload.MessageScheduled(Payload.BroadcastRecipients(Guid.NewGuid));
 
     private static async Task<bool> Lz4AvailableAsync(NpgsqlDataSource dataSource)
     {

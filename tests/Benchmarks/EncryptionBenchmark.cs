@@ -18,8 +18,6 @@ internal static class EncryptionBenchmark
     // As many subjects as a node writing for many users sees: with 1,000, just under what a
     // thread's cache of ciphers once held, the cost of a larger set was hidden (ADR 0025).
     private const int KnownContacts = 10_000;
-    // Recipients of one broadcast, two messengers each: 100 deliveries, as many scopes to seal.
-    private const int BroadcastContacts = 50;
 
     public static async Task RunAsync(NpgsqlDataSource dataSource, PostgresEventStore store, EventStoreOptions options, double seconds, int rounds, string? only)
     {
@@ -49,7 +47,7 @@ internal static class EncryptionBenchmark
         // The product's event about many subjects at once: a broadcast, each delivery sealed under its contact's key.
         foreach (var (writers, shape) in new[] { (1, "1 writer"), (8, "8 writers") })
         {
-            var name = $"a message to {BroadcastContacts} known contacts, {shape}";
+            var name = $"a message to {Payload.BroadcastContacts} known contacts, {shape}";
             if (Selected(name))
             {
                 results.Add((name, await CompareAsync(name, writers, 1, () => Guid.Empty, store, encrypted, _ => Broadcast(), seconds, rounds, Broadcast)));
@@ -67,7 +65,7 @@ internal static class EncryptionBenchmark
             }
         }
 
-        var broadcastSize = $"sealed size in clear, a message to {BroadcastContacts} contacts, 8 writers";
+        var broadcastSize = $"sealed size in clear, a message to {Payload.BroadcastContacts} contacts, 8 writers";
         if (Selected(broadcastSize))
         {
             sizeCosts.Add((broadcastSize, await CompareAsync(
@@ -89,7 +87,7 @@ internal static class EncryptionBenchmark
 
         EventData Broadcast() => Payload.MessageScheduled(Recipients());
 
-        Guid[] Recipients() => [.. Enumerable.Range(0, BroadcastContacts).Select(_ => known[Random.Shared.Next(known.Length)])];
+        Guid[] Recipients() => Payload.BroadcastRecipients(() => known[Random.Shared.Next(known.Length)]);
     }
 
     /// <summary>

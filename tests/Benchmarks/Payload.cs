@@ -43,6 +43,12 @@ internal static class Payload
     /// </summary>
     public static EventData MessageScheduled(IReadOnlyList<Guid> contactIds) => MessageScheduled(contactIds, sealedSize: false);
 
+    /// <summary>The recipients of one broadcast in the benchmarks: two messengers each, so twice as many deliveries (scopes).</summary>
+    public const int BroadcastContacts = 50;
+
+    /// <summary>A broadcast to <see cref="BroadcastContacts"/> contacts, each picked by <paramref name="contact"/>.</summary>
+    public static Guid[] BroadcastRecipients(Func<Guid> contact) => [.. Enumerable.Range(0, BroadcastContacts).Select(_ => contact())];
+
     /// <summary>
     /// <see cref="MessageScheduled(IReadOnlyList{Guid})"/> as long as it is once sealed, in clear:
     /// each contact name holds random text of its sealed text's length, each address the mark a

@@ -25,8 +25,8 @@ internal static class SealingBenchmark
     // As many subjects as a node writing for many users sees: with 1,000, just under what a
     // thread's cache of ciphers once held, the cost of a larger set was hidden (ADR 0025).
     private const int KnownContacts = 10_000;
-    // A message to 50 contacts over two messengers each.
-    private const int BroadcastScopes = 100;
+    // A broadcast's deliveries: two messengers a contact.
+    private const int BroadcastScopes = Payload.BroadcastContacts * 2;
 
     public static async Task RunAsync(NpgsqlDataSource dataSource, EventStoreOptions options, int events, int rounds)
     {
@@ -42,7 +42,7 @@ internal static class SealingBenchmark
         var newBatches = Batches(events, Guid.NewGuid);
         // Broadcasts to known contacts: each delivery a scope, as many scopes as the others have events.
         var broadcasts = Enumerable.Range(0, events / BroadcastScopes)
-            .Select(_ => new[] { Payload.MessageScheduled([.. Enumerable.Range(0, BroadcastScopes / 2).Select(_ => known[Random.Shared.Next(known.Length)])]) }).ToArray();
+            .Select(_ => new[] { Payload.MessageScheduled(Payload.BroadcastRecipients(() => known[Random.Shared.Next(known.Length)])) }).ToArray();
 
         Console.WriteLine($"Sealing vs the raw cipher, {events:N0} contact events in batches of {Batch}: {rounds} paired rounds, order alternating; medians shown.");
         Console.WriteLine($"{"contacts",10}{"raw us/scope",14}{"sealing us/scope",18}{"ratio",8}   (a contact event is one scope; a broadcast's delivery is one)");
