@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 //        dotnet run -c Release --project tests/Benchmarks -- http [seconds-per-phase]
 //        dotnet run -c Release --project tests/Benchmarks -- kafka [records] [lag-seconds]
 //        dotnet run -c Release --project tests/Benchmarks -- encryption [seconds-per-round] [rounds] [scenarios containing]
-//        dotnet run -c Release --project tests/Benchmarks -- sealing [events] [rounds]
+//        dotnet run -c Release --project tests/Benchmarks -- sealing [events] [rounds] [known|new|broadcast]
 //        dotnet run -c Release --project tests/Benchmarks -- snapshots [chats] [rounds]
 //        dotnet run -c Release --project tests/Benchmarks -- reactor [messages] [rounds]
 //        dotnet run -c Release --project tests/Benchmarks -- redelivery [failed] [rounds]
@@ -121,7 +121,7 @@ if (reactorMode)
 if (sealingMode)
 {
     await SealingBenchmark.RunAsync(
-        dataSource, options, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 6);
+        dataSource, options, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 6, args.Length > 3 ? args[3] : null);
     await notifications.StopAsync(CancellationToken.None);
     return;
 }

@@ -28,7 +28,7 @@ internal static class SealingBenchmark
     // A broadcast's deliveries: two messengers a contact.
     private const int BroadcastScopes = Payload.BroadcastContacts * 2;
 
-    public static async Task RunAsync(NpgsqlDataSource dataSource, EventStoreOptions options, int events, int rounds)
+    public static async Task RunAsync(NpgsqlDataSource dataSource, EventStoreOptions options, int events, int rounds, string? only)
     {
         var keys = new SubjectKeyRing(new PostgresSubjectKeyStore(dataSource, options));
         var rows = new SubjectKeyRows(options);
@@ -48,6 +48,12 @@ internal static class SealingBenchmark
         Console.WriteLine($"{"contacts",10}{"raw us/scope",14}{"sealing us/scope",18}{"ratio",8}   (a contact event is one scope; a broadcast's delivery is one)");
         foreach (var (name, batches, scopes) in new[] { ("known", knownBatches, 1), ("new", newBatches, 1), ("broadcast", broadcasts, BroadcastScopes) })
         {
+            // One shape alone, for a profile of it.
+            if (only is not null && name != only)
+            {
+                continue;
+            }
+
             var (raw, sealing) = await AppendLoad.PairedRoundsAsync(rounds, () => Task.FromResult(RawCipher(batches, scopes)), () => SealingAsync(store, batches, scopes));
             var ratios = raw.Zip(sealing, (r, s) => s / r).ToList();
             Console.WriteLine($"{name,10}{AppendLoad.Median(raw),14:F2}{AppendLoad.Median(sealing),18:F2}{AppendLoad.Median(ratios),8:F2}");
