@@ -19,6 +19,8 @@ namespace EventSourced.Benchmarks;
 internal static class RedeliveryBenchmark
 {
     private const int Owners = 50;
+    // As many appends in flight as the failed queue has (DeliveryCommands).
+    private const int MessagesAtOnce = 8;
 
     public static async Task RunAsync(NpgsqlDataSource dataSource, PostgresEventStore store, int failed, int rounds)
     {
@@ -87,15 +89,15 @@ internal static class RedeliveryBenchmark
         }
     }
 
-    /// <summary>The same event a redelivery appends, appended raw to a stream of its own (the messages' streams are left as they are).</summary>
+    /// <summary>The same event a redelivery appends, appended raw to a stream of its own (the messages' streams are left as they are), as many at once.</summary>
     private static async Task<double> RawAppendsAsync(IEventStore store, EventTypeRegistry registry, List<(Guid Message, Guid Delivery)> messages, int round)
     {
         var watch = Stopwatch.StartNew();
-        foreach (var (message, delivery) in messages)
+        await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = MessagesAtOnce }, async (m, ct) =>
         {
-            var requested = new DeliveryRedeliveryRequested(message, delivery, "operator", DateTimeOffset.UtcNow);
-            await store.AppendAsync($"raw{round}-{message}", ExpectedVersion.Any, [registry.ToEventData(requested, Guid.NewGuid(), EventMetadata.Empty)]);
-        }
+            var requested = new DeliveryRedeliveryRequested(m.Message, m.Delivery, "operator", DateTimeOffset.UtcNow);
+            await store.AppendAsync($"raw{round}-{m.Message}", ExpectedVersion.Any, [registry.ToEventData(requested, Guid.NewGuid(), EventMetadata.Empty)], ct);
+        });
 
         return watch.Elapsed.TotalSeconds;
     }

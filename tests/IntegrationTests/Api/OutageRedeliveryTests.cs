@@ -24,9 +24,9 @@ public sealed class OutageRedeliveryTests(EmptyStoreApi api) : IClassFixture<Emp
     public async Task An_operator_redelivers_every_owners_deliveries_that_failed_on_one_messenger_since_the_outage_began_and_no_others()
     {
         // Alice's Telegram and Viber deliveries failed during the outage; of Bob's two Viber ones, one failed before it.
-        var (aliceTelegram, aliceViber) = await FailBothAsync("alice", OutageBegan.AddMinutes(10), OutageBegan.AddMinutes(20));
-        var (_, bobBefore) = await FailBothAsync("bob", OutageBegan.AddMinutes(-30), OutageBegan.AddMinutes(-30));
-        var (_, bobDuring) = await FailBothAsync("bob", OutageBegan.AddMinutes(-40), OutageBegan.AddMinutes(30));
+        var (aliceMessage, aliceTelegram, aliceViber) = await FailBothAsync("alice", OutageBegan.AddMinutes(10), OutageBegan.AddMinutes(20));
+        var (_, _, bobBefore) = await FailBothAsync("bob", OutageBegan.AddMinutes(-30), OutageBegan.AddMinutes(-30));
+        var (bobMessage, _, bobDuring) = await FailBothAsync("bob", OutageBegan.AddMinutes(-40), OutageBegan.AddMinutes(30));
         var since = Uri.EscapeDataString(OutageBegan.ToString("O"));
         var everyFailed = await ListAsync("");
 
@@ -53,12 +53,20 @@ public sealed class OutageRedeliveryTests(EmptyStoreApi api) : IClassFixture<Emp
 
         redelivered.GetProperty("done").EnumerateArray().Select(d => d.GetGuid()).Should().BeEquivalentTo([aliceViber, bobDuring]);
         _position = redelivered.GetProperty("position").GetInt64();
+        // The messages are appended to side by side: the answer names the later append, which a list must wait for.
+        var requested = new List<long>();
+        foreach (var message in new[] { aliceMessage, bobMessage })
+        {
+            requested.AddRange((await api.StreamAsync($"message-{message}")).Where(e => e.Type == "delivery_redelivery_requested").Select(e => e.Position));
+        }
+
+        requested.Should().HaveCount(2).And.Contain(_position).And.OnlyContain(p => p <= _position);
         (await ListAsync("")).Should().Equal(everyFailed.Except([aliceViber, bobDuring]), "the others stay failed")
             .And.Contain([aliceTelegram, bobBefore]);
     }
 
     /// <summary>A message of the owner's to a new contact on Telegram and Viber, both deliveries failed at the moments given.</summary>
-    private async Task<(Guid Telegram, Guid Viber)> FailBothAsync(string owner, DateTimeOffset telegramFailed, DateTimeOffset viberFailed)
+    private async Task<(Guid Message, Guid Telegram, Guid Viber)> FailBothAsync(string owner, DateTimeOffset telegramFailed, DateTimeOffset viberFailed)
     {
         var client = api.ClientFor(owner);
         var name = $"Outage {Guid.NewGuid():N}"[..16];
@@ -70,7 +78,7 @@ public sealed class OutageRedeliveryTests(EmptyStoreApi api) : IClassFixture<Emp
         _position = await DeliveryFailures.AppendAsync(api.Database.ConnectionString, id,
             new DeliveryAttempted(id, telegram, 1, telegramFailed), new DeliveryFailed(id, telegram, 1, "502 Bad Gateway", false, telegramFailed),
             new DeliveryAttempted(id, viber, 1, viberFailed), new DeliveryFailed(id, viber, 1, "502 Bad Gateway", false, viberFailed));
-        return (telegram, viber);
+        return (id, telegram, viber);
     }
 
     private async Task<IReadOnlyList<Guid>> ListAsync(string query)
