@@ -30,6 +30,11 @@ internal static class SealingBenchmark
 
     public static async Task RunAsync(NpgsqlDataSource dataSource, EventStoreOptions options, int events, int rounds, string? only)
     {
+        if (only is not (null or "known" or "new" or "broadcast"))
+        {
+            throw new ArgumentException($"No shape '{only}': known, new or broadcast.", nameof(only));
+        }
+
         var keys = new SubjectKeyRing(new PostgresSubjectKeyStore(dataSource, options));
         var rows = new SubjectKeyRows(options);
         await rows.AliasHashKeyAsync(dataSource, CancellationToken.None);
@@ -46,14 +51,10 @@ internal static class SealingBenchmark
 
         Console.WriteLine($"Sealing vs the raw cipher, {events:N0} contact events in batches of {Batch}: {rounds} paired rounds, order alternating; medians shown.");
         Console.WriteLine($"{"contacts",10}{"raw us/scope",14}{"sealing us/scope",18}{"ratio",8}   (a contact event is one scope; a broadcast's delivery is one)");
-        foreach (var (name, batches, scopes) in new[] { ("known", knownBatches, 1), ("new", newBatches, 1), ("broadcast", broadcasts, BroadcastScopes) })
+        var shapes = new (string Name, EventData[][] Batches, int Scopes)[] { ("known", knownBatches, 1), ("new", newBatches, 1), ("broadcast", broadcasts, BroadcastScopes) };
+        // With `only`, that shape alone, for a profile of it.
+        foreach (var (name, batches, scopes) in shapes.Where(s => only is null || s.Name == only))
         {
-            // One shape alone, for a profile of it.
-            if (only is not null && name != only)
-            {
-                continue;
-            }
-
             var (raw, sealing) = await AppendLoad.PairedRoundsAsync(rounds, () => Task.FromResult(RawCipher(batches, scopes)), () => SealingAsync(store, batches, scopes));
             var ratios = raw.Zip(sealing, (r, s) => s / r).ToList();
             Console.WriteLine($"{name,10}{AppendLoad.Median(raw),14:F2}{AppendLoad.Median(sealing),18:F2}{AppendLoad.Median(ratios),8:F2}");
