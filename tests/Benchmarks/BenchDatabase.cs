@@ -1,3 +1,4 @@
+using EventSourced.IntegrationTests.Support;
 using Npgsql;
 
 namespace EventSourced.Benchmarks;
@@ -5,11 +6,15 @@ namespace EventSourced.Benchmarks;
 /// <summary>A throwaway database for one benchmark run, so runs never see each other's rows.</summary>
 internal sealed class BenchDatabase(string server, string name) : IAsyncDisposable
 {
+    private const string Prefix = "es_bench";
+
     public string ConnectionString { get; } = new NpgsqlConnectionStringBuilder(server) { Database = name, MaxPoolSize = 32 }.ConnectionString;
 
     public static async Task<BenchDatabase> CreateAsync(string server)
     {
-        var database = new BenchDatabase(server, $"es_bench_{Guid.NewGuid():N}");
+        // Those of killed runs (ThrowawayDatabases).
+        await ThrowawayDatabases.DropAbandonedAsync(server, Prefix, DateTimeOffset.UtcNow);
+        var database = new BenchDatabase(server, ThrowawayDatabases.NewName(Prefix, DateTimeOffset.UtcNow));
         await database.OnServerAsync($"CREATE DATABASE {name(database)}");
         return database;
 

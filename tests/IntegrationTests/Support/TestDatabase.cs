@@ -10,7 +10,10 @@ namespace EventSourced.IntegrationTests.Support;
 /// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
+    private const string Prefix = "es_test";
     private const string DefaultServer = "Host=127.0.0.1;Port=5432;Username=eventsourced;Password=eventsourced;Database=eventsourced;SSL Mode=Disable";
+    // Those of killed runs, once a process (ThrowawayDatabases).
+    private static readonly Lazy<Task> AbandonedDropped = new(() => ThrowawayDatabases.DropAbandonedAsync(Server, Prefix, DateTimeOffset.UtcNow));
     private readonly string _serverConnectionString;
     private readonly ConcurrentDictionary<string, Action> _removeAlongside = new();
 
@@ -30,7 +33,8 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public static async Task<TestDatabase> CreateAsync()
     {
-        var database = new TestDatabase(Server, $"es_test_{Guid.NewGuid():N}");
+        await AbandonedDropped.Value;
+        var database = new TestDatabase(Server, ThrowawayDatabases.NewName(Prefix, DateTimeOffset.UtcNow));
         await database.ExecuteOnServerAsync($"CREATE DATABASE {database.Name}");
         return database;
     }
