@@ -25,7 +25,7 @@ public sealed class DeployPollingOptions
 /// timeline decides that), so only changes become deploys, and a restart loses none.
 /// </summary>
 public sealed partial class DeployStatusPoller(
-    HttpClient http, DeployPollingOptions options, CommandHandler handler, TimeProvider clock, ILogger<DeployStatusPoller> logger) : BackgroundService
+    HttpClient http, DeployPollingOptions options, CommandHandler handler, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<DeployStatusPoller> logger) : BackgroundService
 {
     private static readonly CommandContext Poller = new("deploy-poller", "deploy-poller", null);
 
@@ -37,6 +37,9 @@ public sealed partial class DeployStatusPoller(
             throw new InvalidOperationException($"Deploys:Polling:Handlers names unknown handler(s): {string.Join(", ", unknown)}.");
         }
 
+        // Not before the host listens: the development run polls the emulator in this very host,
+        // and its first poll, made while the host was still starting, was refused at every start.
+        await StartedAsync(stoppingToken);
         using var timer = new PeriodicTimer(options.Interval, clock);
         do
         {
@@ -50,6 +53,15 @@ public sealed partial class DeployStatusPoller(
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task StartedAsync(CancellationToken ct)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(ct);
+        }
     }
 
     private async Task PollAsync(IReadOnlyList<DeployHandler> handlers, CancellationToken ct)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -10,7 +11,11 @@ namespace EventSourced.IntegrationTests.Support;
 /// </summary>
 public sealed class ApiProcess : IAsyncDisposable
 {
+    /// <summary>In a setting's value, the process's own base URL (for a setting that points the node at itself).</summary>
+    public const string Self = "{self}";
+
     private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
 
     private ApiProcess(Process process, Uri baseAddress)
     {
@@ -19,6 +24,9 @@ public sealed class ApiProcess : IAsyncDisposable
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>What the process wrote so far (warnings and errors: it logs nothing below), both streams, line by line.</summary>
+    public IReadOnlyCollection<string> Output => _output;
 
     /// <summary>The key-encryption key test hosts wrap subjects' keys under (ADR 0030), as production should.</summary>
     public const string KeyEncryptionKey = "LeeT27436z8cK4Ag1fsxmpGFV3fqs68DMyhMlC83axQ=";
@@ -48,18 +56,19 @@ public sealed class ApiProcess : IAsyncDisposable
             start.Environment[$"Auth__ApiKeys__{i}__Roles__0"] = identities[i].Role;
         }
 
+        var baseAddress = new Uri($"http://127.0.0.1:{port}/");
         foreach (var (key, value) in settings)
         {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value.Replace(Self, baseAddress.ToString(), StringComparison.Ordinal);
         }
 
         var process = ChildProcesses.Start(start);
-        // Drain the output so the process never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var api = new ApiProcess(process, baseAddress);
+        // Read as it comes, so the process never blocks on a full pipe.
+        process.OutputDataReceived += (_, line) => api.Keep(line.Data);
+        process.ErrorDataReceived += (_, line) => api.Keep(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var api = new ApiProcess(process, new Uri($"http://127.0.0.1:{port}/"));
         try
         {
             using var probe = new HttpClient { BaseAddress = api.BaseAddress, Timeout = Wait.Scaled(TimeSpan.FromSeconds(2)) };
@@ -94,6 +103,14 @@ public sealed class ApiProcess : IAsyncDisposable
     {
         await KillAsync();
         _process.Dispose();
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is not null)
+        {
+            _output.Enqueue(line);
+        }
     }
 
     /// <summary>The API key a subject signs in with (a browser test types it).</summary>
