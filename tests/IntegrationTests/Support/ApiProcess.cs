@@ -25,7 +25,7 @@ public sealed class ApiProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    /// <summary>What the process wrote so far (warnings and errors: it logs nothing below), both streams, line by line.</summary>
+    /// <summary>What the process wrote so far, both streams, line by line (its default log level is Warning).</summary>
     public IReadOnlyCollection<string> Output => _output;
 
     /// <summary>The key-encryption key test hosts wrap subjects' keys under (ADR 0030), as production should.</summary>
