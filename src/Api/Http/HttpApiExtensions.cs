@@ -36,10 +36,16 @@ public static class HttpApiExtensions
     public static WebApplication UseHttpApi(this WebApplication app)
     {
         app.UseMiddleware<CorrelationMiddleware>();
-        // No response is read as another type than the one it says (a JSON body as HTML, say).
+        // No response is read as another type than the one it says (a JSON body as HTML, say). Set
+        // as the response starts: the exception handler clears the headers set before it, so
+        // problems made from exceptions (malformed bodies, a database away) went out without it.
         app.Use((context, next) =>
         {
-            context.Response.Headers.XContentTypeOptions = "nosniff";
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers.XContentTypeOptions = "nosniff";
+                return Task.CompletedTask;
+            });
             return next(context);
         });
         // Inside the correlation, outside the exception handler: it logs the status the client got.

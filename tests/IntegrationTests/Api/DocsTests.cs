@@ -65,8 +65,16 @@ public sealed class DocsTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
     }
 
     [Fact]
-    public async Task Api_answers_say_their_type_is_not_to_be_sniffed() =>
-        (await api.ClientFor("alice").GetAsync("/api/contacts")).Headers.GetValues("X-Content-Type-Options").Should().Equal("nosniff");
+    public async Task Api_answers_say_their_type_is_not_to_be_sniffed_problems_made_from_exceptions_too()
+    {
+        var alice = api.ClientFor("alice");
+        (await alice.GetAsync("/api/contacts")).Headers.GetValues("X-Content-Type-Options").Should().Equal("nosniff");
+
+        // A malformed body throws, and the exception handler answers: it once cleared the header.
+        var malformed = await alice.PostAsync("/api/contacts", new StringContent("{\"name\":", System.Text.Encoding.UTF8, "application/json"));
+        malformed.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        malformed.Headers.GetValues("X-Content-Type-Options").Should().Equal("nosniff");
+    }
 
     [Fact]
     public async Task The_document_declares_the_api_key_header_for_every_operation()
