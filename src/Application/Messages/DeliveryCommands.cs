@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using EventSourced.Application.Commands;
 using EventSourced.Domain.Messages;
 
@@ -28,7 +29,7 @@ public static class DeliveryCommands
     /// <returns>The highest position appended at, or null when none appended anything.</returns>
     public static async Task<long?> HandleByMessageAsync(this CommandHandler handler, IEnumerable<IDeliveryCommand> commands, CommandContext context, CancellationToken ct)
     {
-        var highest = -1L;
+        var positions = new ConcurrentBag<long>();
         await Parallel.ForEachAsync(
             commands.GroupBy(c => c.MessageId),
             new ParallelOptions { MaxDegreeOfParallelism = MessagesAtOnce, CancellationToken = ct },
@@ -37,21 +38,10 @@ public static class DeliveryCommands
                 var result = await handler.HandleAllAsync(Message.Decider, Message.StreamId(message.Key), [.. message.Cast<IMessageCommand>()], context, ct: token);
                 if (result.Position is { } position)
                 {
-                    RaiseTo(ref highest, position);
+                    positions.Add(position);
                 }
             });
 
-        return highest < 0 ? null : highest;
-    }
-
-    private static void RaiseTo(ref long highest, long value)
-    {
-        for (var seen = Interlocked.Read(ref highest); value > seen; seen = Interlocked.Read(ref highest))
-        {
-            if (Interlocked.CompareExchange(ref highest, value, seen) == seen)
-            {
-                return;
-            }
-        }
+        return positions.IsEmpty ? null : positions.Max();
     }
 }

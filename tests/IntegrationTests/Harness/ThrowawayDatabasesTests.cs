@@ -1,6 +1,5 @@
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
-using Npgsql;
 
 namespace EventSourced.IntegrationTests.Harness;
 
@@ -21,42 +20,19 @@ public sealed class ThrowawayDatabasesTests
         {
             foreach (var name in made)
             {
-                await OnServerAsync($"CREATE DATABASE {name}");
+                await ThrowawayDatabases.ExecuteAsync(TestDatabase.Server, $"CREATE DATABASE {name}");
             }
 
             (await ThrowawayDatabases.DropAbandonedAsync(TestDatabase.Server, Prefix, now)).Should().Equal(abandoned);
 
-            (await ExistingAsync()).Should().BeEquivalentTo([running, ageUnknown]);
+            (await ThrowawayDatabases.ListAsync(TestDatabase.Server, Prefix)).Should().BeEquivalentTo([running, ageUnknown]);
         }
         finally
         {
             foreach (var name in made)
             {
-                await OnServerAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                await ThrowawayDatabases.DropAsync(TestDatabase.Server, name);
             }
         }
-    }
-
-    private static async Task<IReadOnlyList<string>> ExistingAsync()
-    {
-        await using var connection = new NpgsqlConnection(TestDatabase.Server);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"SELECT datname FROM pg_database WHERE datname LIKE '{Prefix}%'", connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var names = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        return names;
-    }
-
-    private static async Task OnServerAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(TestDatabase.Server);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }
