@@ -39,7 +39,7 @@ public static class ContactEndpoints
     private static async Task<Results<Created<ContactChangedResponse>, ValidationProblem>> AddAsync(
         AddContactRequest request, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
     {
-        var messengers = new MessengerIds(Clean(request.Telegram), Clean(request.WhatsApp), Clean(request.Viber));
+        var messengers = new MessengerIds(Clean(request.Telegram), CleanPhone(request.WhatsApp), Clean(request.Viber));
         var problems = MessengerIds.NameProblems(request.Name).Concat(messengers.Problems()).ToDictionary(p => p.Key, p => new[] { p.Value });
         if (problems.Count > 0)
         {
@@ -137,7 +137,7 @@ public static class ContactEndpoints
 
         var context = CorrelationMiddleware.CommandContextOf(http);
         var command = new UpdateContact(
-            id, http.Subject(), Changed(request.Name)!, Changed(request.Telegram), Changed(request.WhatsApp), Changed(request.Viber),
+            id, http.Subject(), Changed(request.Name)!, Changed(request.Telegram), Changed(request.WhatsApp, CleanPhone), Changed(request.Viber),
             VersionHeaders.IfMatch(http.Request), context.Actor, clock.GetUtcNow());
         var result = await handler.HandleAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), command, context, ct: ct);
 
@@ -157,5 +157,8 @@ public static class ContactEndpoints
     // An empty string for an optional id means "none", as forms and many clients send it.
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    private static Optional<string?> Changed(Optional<string?> field) => field.HasValue ? Optional.Of(Clean(field.Value)) : default;
+    private static string? CleanPhone(string? value) => Clean(value) is { } phone ? MessengerIds.Phone(phone) : null;
+
+    private static Optional<string?> Changed(Optional<string?> field, Func<string?, string?>? clean = null) =>
+        field.HasValue ? Optional.Of((clean ?? Clean)(field.Value)) : default;
 }

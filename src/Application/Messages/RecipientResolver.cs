@@ -4,10 +4,13 @@ using EventSourced.Domain.Messages;
 
 namespace EventSourced.Application.Messages;
 
-/// <summary>Finds a message's recipients, by contact id or by name, in the owner's contact book as it is now.</summary>
+/// <summary>
+/// Finds a message's recipients, by contact id or by name, in the owner's contact book as it is
+/// now. A forgotten contact is no recipient: its ids read as erased, and nothing goes to them.
+/// </summary>
 public sealed class RecipientResolver(CommandHandler handler)
 {
-    /// <exception cref="UnknownRecipientsException">Some ids or names are not (or no longer) in the book; it names them all.</exception>
+    /// <exception cref="UnknownRecipientsException">Some ids or names are not (or no longer) in the book, or forgotten; it names them all.</exception>
     public async Task<IReadOnlyList<Recipient>> ResolveAsync(string ownerId, IReadOnlyList<Guid> contactIds, IReadOnlyList<string> contactNames, CancellationToken ct)
     {
         var (book, _) = await handler.LoadAsync(ContactBook.Decider, ContactBook.StreamId(ownerId), ct);
@@ -29,7 +32,7 @@ public sealed class RecipientResolver(CommandHandler handler)
 
         void Add(ContactEntry? contact, string asGiven)
         {
-            if (contact is null)
+            if (contact is null or { IsWithheld: true })
             {
                 unknown.Add(asGiven);
             }

@@ -1,10 +1,18 @@
 using System.Collections.Immutable;
 using EventSourced.Domain.Deciding;
+using EventSourced.Domain.Privacy;
 
 namespace EventSourced.Domain.Contacts;
 
 /// <summary>One contact as its events leave it. <see cref="Revision"/> counts its changes (0 when just added).</summary>
-public sealed record ContactEntry(Guid Id, string Name, MessengerIds Messengers, long Revision, bool Removed);
+public sealed record ContactEntry(Guid Id, string Name, MessengerIds Messengers, long Revision, bool Removed)
+{
+    /// <summary>
+    /// Its data reads as erased (the contact was forgotten) or unreadable (its key is lost): it
+    /// takes no new data and no message. Every field of a contact goes with its key, the name too.
+    /// </summary>
+    public bool IsWithheld => Withheld.Is(Name);
+}
 
 /// <summary>
 /// An owner's contacts. Names are unique per owner, so the owner's whole book is the
@@ -57,6 +65,12 @@ public sealed record ContactBook(ImmutableDictionary<Guid, ContactEntry> Contact
     private IReadOnlyList<IContactEvent> Update(UpdateContact update)
     {
         var entry = Find(update.ContactId) ?? throw new ContactNotFoundException(update.ContactId);
+        if (entry.IsWithheld)
+        {
+            // New data would go under a new key, and the forgotten contact would come back under its old id.
+            throw new ContactWithheldException(entry.Id, entry.Name);
+        }
+
         CheckRevision(entry, update.ExpectedRevision);
         var name = update.Name.Or(entry.Name).Trim();
         var m = new MessengerIds(update.Telegram.Or(entry.Messengers.Telegram), update.WhatsApp.Or(entry.Messengers.WhatsApp), update.Viber.Or(entry.Messengers.Viber));
@@ -111,12 +125,12 @@ public sealed record ContactBook(ImmutableDictionary<Guid, ContactEntry> Contact
     private ContactBook Change(Guid id, Func<ContactEntry, ContactEntry> change) =>
         Contacts.GetValueOrDefault(id) is { } entry ? Put(change(entry) with { Revision = entry.Revision + 1 }) : this;
 
-    /// <summary>Stores the entry and keeps the name index to the live contacts.</summary>
+    /// <summary>Stores the entry and keeps the name index to the live contacts whose name can be read.</summary>
     private ContactBook Put(ContactEntry entry)
     {
         var names = Contacts.GetValueOrDefault(entry.Id) is { Removed: false } old && Names.GetValueOrDefault(old.Name) == entry.Id
             ? Names.Remove(old.Name)
             : Names;
-        return new ContactBook(Contacts.SetItem(entry.Id, entry), entry.Removed ? names : names.SetItem(entry.Name, entry.Id));
+        return new ContactBook(Contacts.SetItem(entry.Id, entry), entry.Removed || entry.IsWithheld ? names : names.SetItem(entry.Name, entry.Id));
     }
 }

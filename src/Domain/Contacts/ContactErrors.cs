@@ -1,4 +1,5 @@
 using EventSourced.Domain.Deciding;
+using EventSourced.Domain.Privacy;
 
 namespace EventSourced.Domain.Contacts;
 
@@ -45,4 +46,13 @@ public sealed class ContactChangedException(Guid contactId, long expected, long 
     public override string Code => "contact_changed";
 
     public override DomainErrorKind Kind => DomainErrorKind.Stale;
+}
+
+/// <summary>The contact's data is erased (it was forgotten) or unreadable (its key is lost): it cannot be changed.</summary>
+public sealed class ContactWithheldException(Guid contactId, string reads)
+    : DomainException(reads == Withheld.Erased
+        ? $"Contact {contactId} was forgotten: its data is erased for good. Add them as a new contact if they come back."
+        : $"Contact {contactId}'s data cannot be read: its key is missing. An operator can restore the keys.")
+{
+    public override string Code => "contact_withheld";
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using EventSourced.Domain.Privacy;
 
 namespace EventSourced.Domain.Contacts;
 
@@ -32,15 +33,32 @@ public sealed partial record MessengerIds(string? Telegram, string? WhatsApp, st
         {
             problems["viber"] = "A Viber id must be 1 to 100 non-blank characters.";
         }
+        else if (Withheld.Is(Viber))
+        {
+            problems["viber"] = WithheldProblem(Viber!);
+        }
 
         return problems;
     }
+
+    /// <summary>
+    /// A phone number as people write it ("+7 900 123-45-67", "+49 (151) 1234.5678") in E.164:
+    /// spaces, hyphens, dots and parentheses dropped. What is left is checked as E.164 as it is.
+    /// </summary>
+    public static string Phone(string number) => string.Concat(number.Where(c => !PhoneFormatting.Contains(c)));
+
+    private const string PhoneFormatting = " -.()\u00A0";
 
     /// <summary>Problems with a contact name, keyed "name"; empty when it is valid.</summary>
     public static IReadOnlyDictionary<string, string> NameProblems(string? name) =>
         string.IsNullOrWhiteSpace(name) || name.Trim().Length > MaxNameLength || name.Any(char.IsControl)
             ? new Dictionary<string, string> { ["name"] = $"A name of 1 to {MaxNameLength} printable characters is required." }
-            : new Dictionary<string, string>();
+            : Withheld.Is(name.Trim())
+                ? new Dictionary<string, string> { ["name"] = WithheldProblem(name.Trim()) }
+                : new Dictionary<string, string>();
+
+    // A contact whose data reads so is taken as forgotten (or its key lost): nothing is sent to it.
+    private static string WithheldProblem(string value) => $"'{value}' is how data without its key reads; choose another.";
 
     // Telegram usernames are 5-32 characters of letters, digits and underscores, starting with a
     // letter; chat ids are integers (negative for groups).

@@ -7,9 +7,9 @@ public sealed class InvalidMessageException(string reason) : DomainException(rea
     public override string Code => "invalid_message";
 }
 
-/// <summary>Recipients that are not (or no longer) in the owner's contact book; nothing is scheduled.</summary>
+/// <summary>Recipients that are not (or no longer) in the owner's contact book, or forgotten; nothing is scheduled.</summary>
 public sealed class UnknownRecipientsException(IReadOnlyList<string> recipients)
-    : DomainException($"Unknown or removed contacts: {string.Join(", ", recipients)}.")
+    : DomainException($"Unknown, removed or forgotten contacts: {string.Join(", ", recipients)}.")
 {
     public IReadOnlyList<string> Recipients { get; } = recipients;
 

@@ -13,9 +13,9 @@ public sealed class ContactApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
     private readonly HttpClient _bob = api.ClientFor("bob");
 
     [Fact]
-    public async Task Adding_a_contact_returns_201_with_location_revision_and_position_and_it_reads_back()
+    public async Task Adding_a_contact_returns_201_with_location_revision_and_position_and_it_reads_back_in_E164()
     {
-        var response = await _alice.PostAsJsonAsync("/api/contacts", new { name = Unique("Artem"), telegram = "@artem_ivanov", whatsApp = "+4915112345678" });
+        var response = await _alice.PostAsJsonAsync("/api/contacts", new { name = Unique("Artem"), telegram = "@artem_ivanov", whatsApp = "+49 151 1234 5678" });
 
         var created = await response.JsonAsync(HttpStatusCode.Created);
         response.Headers.ETag!.Tag.Should().Be("\"0\"");
@@ -27,7 +27,7 @@ public sealed class ContactApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
         read.Headers.ETag!.Tag.Should().Be("\"0\"");
         contact.GetProperty("id").GetGuid().Should().Be(created.GetProperty("id").GetGuid());
         contact.GetProperty("telegram").GetString().Should().Be("@artem_ivanov");
-        contact.GetProperty("whatsApp").GetString().Should().Be("+4915112345678");
+        contact.GetProperty("whatsApp").GetString().Should().Be("+4915112345678", "a number as people write it is kept in E.164");
         contact.GetProperty("viber").ValueKind.Should().Be(JsonValueKind.Null);
     }
 
@@ -80,7 +80,7 @@ public sealed class ContactApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
     {
         var id = await AddAsync(_alice, Unique("Olga"), telegram: "@olga_petrova", viber: "olga");
 
-        using var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/contacts/{id}") { Content = Http.Json("""{"viber":null,"whatsApp":"+79161234567"}""") };
+        using var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/contacts/{id}") { Content = Http.Json("""{"viber":null,"whatsApp":"+7 (916) 123-45-67"}""") };
         request.Headers.IfMatch.ParseAdd("\"0\"");
         var response = await _alice.SendAsync(request);
 
@@ -160,6 +160,8 @@ public sealed class ContactApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
     [InlineData("""{"name":"Artem","telegram":"@a b"}""", "telegram")]
     [InlineData("""{"name":"","viber":"v1"}""", "name")]
     [InlineData("""{"viber":"v1"}""", "name")]
+    [InlineData("""{"name":"[erased]","viber":"v1"}""", "name")]
+    [InlineData("""{"name":"Artem","viber":"[unreadable]"}""", "viber")]
     public async Task An_invalid_contact_is_a_400_listing_the_field_and_appends_nothing(string body, string field)
     {
         var before = await api.EventCountAsync();

@@ -50,6 +50,8 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         var forgotten = await RunAsync("alice", "contacts", "forget", name, "--reason", "asked to be forgotten", "--json");
         var again = await RunAsync("alice", "contacts", "forget", id!, "--reason", "again");
         var refused = await RunAsync("alice", "contacts", "forget", id!);
+        var sendRefused = await RunAsync("alice", "send", "--to", id!, "--text", "Are you there?");
+        var changeRefused = await RunAsync("alice", "contacts", "update", id!, "--name", "Back again");
 
         forgotten.Code.Should().Be(0, forgotten.Error);
         var position = JsonDocument.Parse(forgotten.Output).RootElement.GetProperty("position").GetInt64();
@@ -58,18 +60,26 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
             .GetProperty("name").GetString().Should().Be("[erased]");
         (again.Code, again.Output.Contains("forgotten already", StringComparison.Ordinal)).Should().Be((0, true));
         refused.Code.Should().Be(ExitCodes.Usage, "--reason is required");
+        // Nothing goes to a forgotten contact, and it takes no new data: it would come back under its old id.
+        sendRefused.Code.Should().Be(ExitCodes.Usage, sendRefused.Error);
+        sendRefused.Error.Should().Contain("forgotten contacts: " + id);
+        changeRefused.Code.Should().Be(ExitCodes.Usage, changeRefused.Error);
+        changeRefused.Error.Should().Contain("was forgotten");
     }
 
     [Fact]
-    public async Task A_message_sent_to_contacts_by_name_not_before_a_time_is_listed_as_scheduled()
+    public async Task A_message_sent_to_contacts_by_name_or_id_not_before_a_time_is_listed_as_scheduled()
     {
         var (first, second) = ($"Boris {Guid.NewGuid():N}"[..14], $"Vera {Guid.NewGuid():N}"[..13]);
         (await RunAsync("alice", "contacts", "add", "--name", first, "--viber", "boris")).Code.Should().Be(0);
-        (await RunAsync("alice", "contacts", "add", "--name", second, "--telegram", "@vera_s")).Code.Should().Be(0);
+        var added = await RunAsync("alice", "contacts", "add", "--name", second, "--telegram", "@vera_s", "--json");
+        added.Code.Should().Be(0, added.Error);
         // At +03:00, as a user in Moscow types it: read models store the moment.
         var at = DateTimeOffset.UtcNow.AddDays(3).ToOffset(TimeSpan.FromHours(3)).ToString("O");
 
-        var sent = await RunAsync("alice", "send", "--to", first, second, "--text", "Rehearsal moved to Friday", "--at", at, "--json");
+        // One by name, one by the id `contacts list` shows.
+        var secondId = JsonDocument.Parse(added.Output).RootElement.GetProperty("id").GetString()!;
+        var sent = await RunAsync("alice", "send", "--to", first, secondId, "--text", "Rehearsal moved to Friday", "--at", at, "--json");
         sent.Code.Should().Be(0, sent.Error);
         var accepted = JsonDocument.Parse(sent.Output).RootElement;
         var scheduled = await RunAsync("alice", "messages", "--status", "scheduled", "--min-position", $"{accepted.GetProperty("position").GetInt64()}");

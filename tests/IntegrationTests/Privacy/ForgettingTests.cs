@@ -152,6 +152,30 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
     }
 
     [Fact]
+    public async Task A_forgotten_contact_takes_no_new_data_and_no_message_so_it_gets_no_new_key()
+    {
+        var id = await AddContactAsync(new { name = $"Gone {Guid.NewGuid():N}", telegram = "@gone_for_good" });
+        await ForgetAsync(_alice, $"/api/contacts/{id}/forget", new { reason = "asked" });
+        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
+        var keys = await node.ScalarAsync("SELECT count(*) FROM es_keys.subject_keys");
+        var events = await api.EventCountAsync();
+
+        // New data would go under a new key for the same contact, and bring it back under its old id.
+        await (await _alice.PatchAsJsonAsync($"/api/contacts/{id}", new { name = "Back Again", telegram = "@back_again" }))
+            .ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "urn:eventsourced:problem:contact_withheld");
+        var byId = await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Are you there?", contactIds = new[] { id } }))
+            .ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "urn:eventsourced:problem:unknown_recipients");
+        byId.GetProperty("detail").GetString().Should().Contain(id.ToString());
+        await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Are you there?", contactNames = new[] { Erased } }))
+            .ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "urn:eventsourced:problem:unknown_recipients");
+
+        (await api.EventCountAsync()).Should().Be(events);
+        (await node.ScalarAsync("SELECT count(*) FROM es_keys.subject_keys")).Should().Be(keys);
+        (await (await _alice.GetAsync($"/api/contacts/{id}")).JsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString().Should().Be(Erased);
+        (await _alice.DeleteAsync($"/api/contacts/{id}")).StatusCode.Should().Be(HttpStatusCode.NoContent, "the owner may still take it off the list");
+    }
+
+    [Fact]
     public async Task A_forget_refused_because_a_read_model_is_away_forgets_nothing_and_its_retry_does_it_all()
     {
         var name = $"Retried {Guid.NewGuid():N}";

@@ -116,6 +116,28 @@ public sealed class ContactBookTests
         FluentActions.Invoking(() => Decide(Update(Artem, name: Optional.Of("X")), ArtemAdded, removed)).Should().Throw<ContactNotFoundException>();
     }
 
+    [Fact]
+    public void Given_a_forgotten_contact_When_updating_it_Then_it_is_refused_and_its_erased_name_is_no_name_to_find()
+    {
+        // A forgotten contact's events read so: every personal field erased.
+        var forgotten = new ContactAdded(Artem, Owner, "[erased]", "[erased]", null, null, Owner, At);
+        var book = ContactBook.Decider.Fold([forgotten]);
+
+        FluentActions.Invoking(() => Decide(Update(Artem, name: Optional.Of("Artem"), telegram: Optional.Of<string?>("@artem_ivanov")), forgotten))
+            .Should().Throw<ContactWithheldException>().WithMessage("*was forgotten*");
+        book.Find(Artem)!.IsWithheld.Should().BeTrue();
+        book.FindByName("[erased]").Should().BeNull();
+        Decide(new RemoveContact(Artem, Owner, null, Owner, At), forgotten).Should().ContainSingle().Which.Should().BeOfType<ContactRemoved>();
+    }
+
+    [Theory]
+    [InlineData("+7 900 123-45-67", "+79001234567")]
+    [InlineData("+49 (151) 1234.5678", "+4915112345678")]
+    [InlineData("+4915112345678", "+4915112345678")]
+    [InlineData("8 900 123 45 67", "89001234567")]
+    public void Phone_numbers_lose_their_formatting_and_nothing_else(string written, string kept) =>
+        MessengerIds.Phone(written).Should().Be(kept);
+
     [Theory]
     [InlineData("@artem_ivanov")]
     [InlineData("artem_ivanov")]
@@ -144,6 +166,15 @@ public sealed class ContactBookTests
     [Fact]
     public void A_blank_viber_id_is_refused() =>
         new MessengerIds(null, null, "  ").Problems().Should().ContainKey("viber");
+
+    [Theory]
+    [InlineData("[erased]")]
+    [InlineData("[unreadable]")]
+    public void What_a_withheld_field_reads_as_is_no_name_and_no_viber_id(string value)
+    {
+        MessengerIds.NameProblems(value).Should().ContainKey("name");
+        new MessengerIds(null, null, value).Problems().Should().ContainKey("viber");
+    }
 
     [Theory]
     [InlineData("")]
