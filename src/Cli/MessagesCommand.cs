@@ -5,7 +5,8 @@ namespace EventSourced.Cli;
 
 /// <summary>
 /// `messages [--status scheduled|cancelled] [--before ID]`: your messages, newest first, with where
-/// their deliveries stand; `messages show ID`: one message, delivery by delivery.
+/// their deliveries stand; `messages show ID`: one message, delivery by delivery; `messages cancel
+/// ID`: what has not gone out will not.
 /// </summary>
 public static class MessagesCommand
 {
@@ -17,7 +18,7 @@ public static class MessagesCommand
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => DefaultLimit };
         var before = new Option<Guid?>("--before") { Description = "Older than this message (the last one listed): the next page" };
         var minPosition = ContactsCommand.MinPosition();
-        var messages = new Command("messages", "Your messages, newest first; show one with its deliveries") { status, limit, before, minPosition, Show(run) };
+        var messages = new Command("messages", "Your messages, newest first; show one with its deliveries, or cancel one") { status, limit, before, minPosition, Show(run), Cancel(run) };
         messages.SetAction(run.Action(async (parse, api, output, ct) =>
         {
             var filter = (parse.GetValue(status) is { } s ? $"&status={Uri.EscapeDataString(s)}" : "") + (parse.GetValue(before) is { } id ? $"&beforeId={id}" : "");
@@ -51,6 +52,15 @@ public static class MessagesCommand
                 ("Attempts", d => d.Str("attempts")), ("Last error", d => d.Str("lastError")), ("Cancelled because", d => d.Str("cancelReason")));
         }));
         return show;
+    }
+
+    private static Command Cancel(CliApp.Runner run)
+    {
+        var id = new Argument<Guid>("id") { Description = "The message's id" };
+        var cancel = new Command("cancel", "Cancel a message: what has not gone out will not (a send in flight ends as it ends)") { id };
+        cancel.SetAction(run.Action(async (parse, api, output, ct) =>
+            output.Done(await api.PostAsync($"/api/messages/{parse.GetValue(id)}/cancel", new { }, ct), $"Cancelled {parse.GetValue(id)}.")));
+        return cancel;
     }
 
     /// <summary>

@@ -97,6 +97,14 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         older.Output.Should().NotContain(accepted.GetProperty("id").GetString(), "--before lists only older messages");
         unknown.Code.Should().BeOneOf(ExitCodes.Usage, ExitCodes.NotFound);
         unknown.Error.Should().Contain("Nobody at all", "the server's problem detail is printed");
+
+        // Changed plans: cancelled before it is due, nothing of it goes out.
+        var cancelled = await RunAsync("alice", "messages", "cancel", accepted.GetProperty("id").GetString()!, "--json");
+        cancelled.Code.Should().Be(0, cancelled.Error);
+        var after = JsonDocument.Parse(cancelled.Output).RootElement.GetProperty("position").GetInt64();
+        var shownCancelled = await RunAsync("alice", "messages", "show", accepted.GetProperty("id").GetString()!, "--min-position", $"{after}");
+        shownCancelled.Output.Should().StartWith("cancelled").And.Contain("0/2 delivered, 2 cancelled");
+        (await RunAsync("alice", "messages", "cancel", Guid.NewGuid().ToString())).Code.Should().Be(ExitCodes.NotFound);
     }
 
     [Fact]
