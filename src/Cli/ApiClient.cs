@@ -9,39 +9,53 @@ namespace EventSourced.Cli;
 /// The REST API as the command line uses it: JSON in and out, and every error answer turned into
 /// a <see cref="CliException"/> that carries the server's problem details and an exit code.
 /// </summary>
-public sealed class ApiClient(HttpClient http) : IDisposable
+public sealed class ApiClient(HttpClient http, TimeSpan timeout) : IDisposable
 {
+    /// <summary>
+    /// How long a request that acts on a whole queue may take (redeliver or discard all): at a
+    /// few thousand deliveries a second, 30 s ended a queue of 100,000 half done.
+    /// </summary>
+    public static readonly TimeSpan BulkTimeout = TimeSpan.FromMinutes(10);
+
     public static ApiClient For(CliSettings settings)
     {
-        var http = new HttpClient { BaseAddress = settings.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        // Each request has its own deadline (a bulk one a longer one), not the client's.
+        var http = new HttpClient { BaseAddress = settings.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
         if (settings.ApiKey is { Length: > 0 } key)
         {
             http.DefaultRequestHeaders.Add("X-Api-Key", key);
         }
 
-        return new ApiClient(http);
+        return new ApiClient(http, settings.Timeout);
     }
 
-    public Task<JsonElement> GetAsync(string path, CancellationToken ct) => SendAsync(HttpMethod.Get, path, null, ct);
+    public Task<JsonElement> GetAsync(string path, CancellationToken ct) => SendAsync(HttpMethod.Get, path, null, timeout, ct);
 
-    public Task<JsonElement> PostAsync(string path, object body, CancellationToken ct) => SendAsync(HttpMethod.Post, path, body, ct);
+    public Task<JsonElement> PostAsync(string path, object body, CancellationToken ct) => SendAsync(HttpMethod.Post, path, body, timeout, ct);
 
-    public Task<JsonElement> PatchAsync(string path, object body, CancellationToken ct) => SendAsync(HttpMethod.Patch, path, body, ct);
+    /// <summary>A POST that may act on a whole queue: it waits up to <see cref="BulkTimeout"/>, or the usual wait if longer.</summary>
+    public Task<JsonElement> BulkPostAsync(string path, object body, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, path, body, timeout > BulkTimeout ? timeout : BulkTimeout, ct);
 
-    public Task<JsonElement> DeleteAsync(string path, CancellationToken ct) => SendAsync(HttpMethod.Delete, path, null, ct);
+    public Task<JsonElement> PatchAsync(string path, object body, CancellationToken ct) => SendAsync(HttpMethod.Patch, path, body, timeout, ct);
+
+    public Task<JsonElement> DeleteAsync(string path, CancellationToken ct) => SendAsync(HttpMethod.Delete, path, null, timeout, ct);
 
     /// <returns>The answer's JSON; an empty object for an answer without a body (204).</returns>
-    private async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    private async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, TimeSpan wait, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path.TrimStart('/')) { Content = body is null ? null : JsonContent.Create(body) };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(wait);
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, ct);
+            response = await http.SendAsync(request, deadline.Token);
         }
-        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
-            throw new CliException(ExitCodes.Unavailable, $"The API at {http.BaseAddress} did not answer: {e.Message}");
+            var why = e is OperationCanceledException ? $"no answer within {wait.TotalSeconds:0.###} s" : e.Message;
+            throw new CliException(ExitCodes.Unavailable, $"The API at {http.BaseAddress} did not answer: {why}");
         }
 
         using (response)

@@ -5,11 +5,14 @@ namespace EventSourced.Cli;
 /// <summary>
 /// Where the API is and which key to use: a flag wins over the environment (EVENTSOURCED_URL,
 /// EVENTSOURCED_API_KEY), which wins over the config file (--config, EVENTSOURCED_CONFIG, or
-/// ~/.config/eventsourced/cli.json: {"url": "...", "apiKey": "..."}).
+/// ~/.config/eventsourced/cli.json: {"url": "...", "apiKey": "..."}). How long to wait for an
+/// answer: EVENTSOURCED_TIMEOUT, in seconds (30), for a slow link.
 /// </summary>
-public sealed record CliSettings(Uri BaseUrl, string? ApiKey)
+public sealed record CliSettings(Uri BaseUrl, string? ApiKey, TimeSpan Timeout)
 {
     public const string DefaultUrl = "http://localhost:5080";
+
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
     private static readonly JsonSerializerOptions FileFormat = new(JsonSerializerDefaults.Web);
 
@@ -23,8 +26,14 @@ public sealed record CliSettings(Uri BaseUrl, string? ApiKey)
             throw new CliException(ExitCodes.Usage, $"Not an http(s) URL: {url}");
         }
 
-        return new CliSettings(baseUrl, keyFlag ?? environment("EVENTSOURCED_API_KEY") ?? file?.ApiKey);
+        return new CliSettings(baseUrl, keyFlag ?? environment("EVENTSOURCED_API_KEY") ?? file?.ApiKey, TimeoutOf(environment("EVENTSOURCED_TIMEOUT")));
     }
+
+    private static TimeSpan TimeoutOf(string? seconds) =>
+        seconds is null ? DefaultTimeout
+        : double.TryParse(seconds, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0 && value <= TimeSpan.MaxValue.TotalSeconds / 2
+            ? TimeSpan.FromSeconds(value)
+            : throw new CliException(ExitCodes.Usage, $"EVENTSOURCED_TIMEOUT is a number of seconds above 0, not {seconds}.");
 
     private static string? DefaultConfigPath(Func<string, string?> environment) =>
         environment("HOME") is { Length: > 0 } home ? Path.Combine(home, ".config", "eventsourced", "cli.json") : null;

@@ -52,7 +52,7 @@ public static class FailedCommand
             }
 
             var body = parse.GetValue(all) ? (object)new { all = true } : new { deliveryIds = chosen };
-            var result = await api.PostAsync($"/api/deliveries/failed/{action}", body, ct);
+            var result = await api.BulkPostAsync($"/api/deliveries/failed/{action}", body, ct);
             output.Done(result, $"{action}: {result.GetProperty("done").GetArrayLength()} done, {result.GetProperty("notFailed").GetArrayLength()} not in your failed queue.");
         }));
         return command;

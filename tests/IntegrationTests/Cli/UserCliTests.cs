@@ -150,6 +150,27 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
     }
 
     [Fact]
+    public async Task Redelivering_waits_for_its_answer_longer_than_other_commands_since_it_may_act_on_a_whole_queue()
+    {
+        var (_, deliveryId, position) = await FailedDeliveryAsync("Worth the wait");
+        (await RunAsync("alice", "failed", "list", "--min-position", $"{position}")).Output.Should().Contain($"{deliveryId}");
+        // A wait too short for any answer: a list gives up, a redelivery waits its own longer while.
+        var impatient = new Dictionary<string, string>
+        {
+            ["EVENTSOURCED_URL"] = site.Api.BaseAddress.ToString(), ["EVENTSOURCED_API_KEY"] = ApiProcess.KeyOf("alice"), ["EVENTSOURCED_TIMEOUT"] = "0.0001",
+        };
+
+        var listed = await CliAsync(["failed", "list"], impatient);
+        var redelivered = await CliAsync(["failed", "redeliver", "--delivery", $"{deliveryId}"], impatient);
+        var mistyped = await CliAsync(["failed", "list"], new(impatient) { ["EVENTSOURCED_TIMEOUT"] = "soon" });
+
+        (listed.Code, listed.Error).Should().Match<(int Code, string Error)>(l => l.Code == ExitCodes.Unavailable && l.Error.Contains("no answer within"), listed.Error);
+        redelivered.Code.Should().Be(0, redelivered.Error);
+        redelivered.Output.Should().Contain("1 done");
+        (mistyped.Code, mistyped.Error).Should().Match<(int Code, string Error)>(m => m.Code == ExitCodes.Usage && m.Error.Contains("EVENTSOURCED_TIMEOUT"), mistyped.Error);
+    }
+
+    [Fact]
     public async Task Failed_deliveries_are_listed_a_page_at_a_time_and_a_full_page_says_how_to_see_the_rest()
     {
         var (_, first, _) = await FailedDeliveryAsync("Page one");
