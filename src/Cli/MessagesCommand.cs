@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace EventSourced.Cli;
 
 /// <summary>
-/// `messages [--status scheduled|cancelled] [--before ID]`: your messages, newest first, with where
+/// `messages [--status scheduled|sending|done|cancelled] [--before ID]`: your messages, newest first, with where
 /// their deliveries stand; `messages show ID`: one message, delivery by delivery; `messages cancel
 /// ID`: what has not gone out will not.
 /// </summary>
@@ -14,7 +14,7 @@ public static class MessagesCommand
 
     public static Command Create(CliApp.Runner run)
     {
-        var status = new Option<string?>("--status") { Description = "Only messages with this status (scheduled, cancelled)" };
+        var status = new Option<string?>("--status") { Description = "Only messages with this status: scheduled (its time is ahead), sending, done (every delivery ended), cancelled" };
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => DefaultLimit };
         var before = new Option<Guid?>("--before") { Description = "Older than this message (the last one listed): the next page" };
         var minPosition = ContactsCommand.MinPosition();

@@ -20,7 +20,7 @@ public static class MessageEndpoints
         messages.MapPost("/", ScheduleAsync).WithName("ScheduleMessage")
             .WithSummary("Schedules a message to contacts (by id or name) over every messenger they have; 202, delivery follows.");
         messages.MapGet("/", ListAsync).WithName("ListMessages")
-            .WithSummary("The caller's messages, newest first, optionally by status (scheduled, cancelled); beforeId (the last one listed) pages back.");
+            .WithSummary("The caller's messages, newest first, optionally by status (scheduled: its time is ahead; sending; done: every delivery ended, however; cancelled); beforeId (the last one listed) pages back.");
         messages.MapGet("/{id:guid}", GetAsync).WithName("GetMessage")
             .WithSummary("A message with each recipient's delivery status per channel.");
         messages.MapGet("/{id:guid}/history", HistoryAsync).WithName("GetMessageHistory")
@@ -66,27 +66,28 @@ public static class MessageEndpoints
     }
 
     private static async Task<Results<Ok<IReadOnlyList<MessageRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        HttpContext http, MessageQueries queries, ProjectionProgress progress, CancellationToken ct, string? status = null, int limit = 100, Guid? beforeId = null, long? minPosition = null)
+        HttpContext http, MessageQueries queries, ProjectionProgress progress, TimeProvider clock, CancellationToken ct,
+        string? status = null, int limit = 100, Guid? beforeId = null, long? minPosition = null)
     {
         if (limit is < 1 or > 1000)
         {
             return Problems.Invalid("limit", "limit is 1 to 1000.");
         }
 
-        if (Problems.NotOneOf("status", status, MessagesProjection.MessageStatuses) is { } unknownStatus)
+        if (Problems.NotOneOf("status", status, MessageQueries.MessageStates) is { } unknownStatus)
         {
             return unknownStatus;
         }
 
         return await ReadYourWrites.LaggingAsync(progress, "messages", minPosition, ct) is { } lagging
             ? lagging
-            : TypedResults.Ok(await queries.ListAsync(http.Subject(), status, limit, beforeId, ct));
+            : TypedResults.Ok(await queries.ListAsync(http.Subject(), status, limit, beforeId, clock.GetUtcNow(), ct));
     }
 
     private static async Task<Results<Ok<MessageView>, ProblemHttpResult>> GetAsync(
-        Guid id, HttpContext http, MessageQueries queries, ProjectionProgress progress, CancellationToken ct, long? minPosition = null) =>
+        Guid id, HttpContext http, MessageQueries queries, ProjectionProgress progress, TimeProvider clock, CancellationToken ct, long? minPosition = null) =>
         await ReadYourWrites.LaggingAsync(progress, "messages", minPosition, ct) is { } lagging ? lagging
-        : await queries.GetAsync(http.Subject(), id, ct) is { } message ? TypedResults.Ok(message)
+        : await queries.GetAsync(http.Subject(), id, clock.GetUtcNow(), ct) is { } message ? TypedResults.Ok(message)
         : (ProblemHttpResult)Problems.NotFoundResult($"Message {id} does not exist.");
 
     private static async Task<Ok<MessageAcceptedResponse>> CancelAsync(Guid id, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)

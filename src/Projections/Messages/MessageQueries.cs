@@ -5,7 +5,11 @@ using Npgsql;
 
 namespace EventSourced.Projections.Messages;
 
-/// <param name="Status">The message's own: scheduled until it is cancelled. How its sending goes is in <paramref name="Progress"/>.</param>
+/// <param name="Status">
+/// Where the message stands, from its deliveries when it is read (<see cref="MessageStates"/>):
+/// scheduled (its time is ahead), sending (due, deliveries waiting or in flight), done (every
+/// delivery ended, however: <paramref name="Progress"/> says how) or cancelled.
+/// </param>
 public sealed record MessageRow(Guid Id, string Text, DateTimeOffset NotBefore, string Status, DateTimeOffset ScheduledAt, DateTimeOffset? CancelledAt, DeliveryProgress Progress);
 
 /// <summary>
@@ -31,20 +35,22 @@ public sealed record MessageView(MessageRow Message, IReadOnlyList<DeliveryRow> 
 /// <summary>Reads an owner's messages and their deliveries.</summary>
 public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {
+    /// <param name="status">One of <see cref="MessageStates"/>, or null for every message.</param>
     /// <param name="beforeId">Pages back: only the messages listed after this one (none when it is not the owner's).</param>
-    public Task<IReadOnlyList<MessageRow>> ListAsync(string ownerId, string? status, int limit, Guid? beforeId, CancellationToken ct) =>
+    /// <param name="now">What "due" is measured against: the node's clock, as the scheduler's.</param>
+    public Task<IReadOnlyList<MessageRow>> ListAsync(string ownerId, string? status, int limit, Guid? beforeId, DateTimeOffset now, CancellationToken ct) =>
         dataSource.QueryAsync(
-            WithProgress("""
-                SELECT * FROM rm.messages WHERE owner_id = $1 AND ($2::text IS NULL OR status = $2)
-                  AND ($4::uuid IS NULL OR (scheduled_at, message_id) < (SELECT scheduled_at, message_id FROM rm.messages WHERE owner_id = $1 AND message_id = $4))
-                ORDER BY scheduled_at DESC, message_id DESC LIMIT $3
+            WithProgress($"""
+                SELECT * FROM rm.messages m WHERE owner_id = $1 AND {InState(status)}
+                  AND ($3::uuid IS NULL OR (scheduled_at, message_id) < (SELECT scheduled_at, message_id FROM rm.messages WHERE owner_id = $1 AND message_id = $3))
+                ORDER BY scheduled_at DESC, message_id DESC LIMIT $2
                 """),
-            Message, ct, ownerId, status, limit, beforeId);
+            r => Message(r, now), ct, ownerId, limit, beforeId, now);
 
     /// <summary>The message with each delivery, or null when it is not this owner's.</summary>
-    public async Task<MessageView?> GetAsync(string ownerId, Guid messageId, CancellationToken ct)
+    public async Task<MessageView?> GetAsync(string ownerId, Guid messageId, DateTimeOffset now, CancellationToken ct)
     {
-        var messages = await dataSource.QueryAsync(WithProgress("SELECT * FROM rm.messages WHERE owner_id = $1 AND message_id = $2"), Message, ct, ownerId, messageId);
+        var messages = await dataSource.QueryAsync(WithProgress("SELECT * FROM rm.messages WHERE owner_id = $1 AND message_id = $2"), r => Message(r, now), ct, ownerId, messageId);
         if (messages.Count == 0)
         {
             return null;
@@ -96,7 +102,42 @@ public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourc
         ORDER BY m.scheduled_at DESC, m.message_id DESC
         """;
 
-    private static MessageRow Message(NpgsqlDataReader r) =>
-        new(r.GetGuid(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5),
-            new DeliveryProgress(r.GetInt32(6), r.GetInt32(7), r.GetInt32(8), r.GetInt32(9), r.GetInt32(10), r.GetInt32(11)));
+    /// <summary>
+    /// The SQL that keeps the messages <paramref name="status"/> names ($4 is now), in the terms of
+    /// <see cref="StateOf"/>: what it shows is what the filter keeps. Checked message by message as
+    /// the owner's are walked newest first, so a page stops at its limit.
+    /// </summary>
+    private static string InState(string? status) => status switch
+    {
+        null => "TRUE",
+        Cancelled => "m.status = 'cancelled'",
+        Done => $"m.status <> 'cancelled' AND NOT {Waiting}",
+        Scheduled => $"m.status <> 'cancelled' AND m.not_before > $4 AND {Waiting}",
+        Sending => $"m.status <> 'cancelled' AND m.not_before <= $4 AND {Waiting}",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Not a message state."),
+    };
+
+    private const string Waiting = "EXISTS (SELECT 1 FROM rm.messages_deliveries d WHERE d.message_id = m.message_id AND d.status IN ('scheduled', 'sending', 'retrying'))";
+
+    private const string Scheduled = "scheduled";
+    private const string Sending = "sending";
+    private const string Done = "done";
+    private const string Cancelled = "cancelled";
+
+    /// <summary>What a message's status can be, and a list can be filtered by.</summary>
+    public static readonly IReadOnlyList<string> MessageStates = [Scheduled, Sending, Done, Cancelled];
+
+    private static string StateOf(string own, DateTimeOffset notBefore, DeliveryProgress progress, DateTimeOffset now) =>
+        own == Cancelled ? Cancelled
+        : progress.Pending == 0 ? Done
+        : notBefore > now ? Scheduled
+        : Sending;
+
+    private static MessageRow Message(NpgsqlDataReader r, DateTimeOffset now)
+    {
+        var notBefore = r.GetFieldValue<DateTimeOffset>(2);
+        var progress = new DeliveryProgress(r.GetInt32(6), r.GetInt32(7), r.GetInt32(8), r.GetInt32(9), r.GetInt32(10), r.GetInt32(11));
+        return new(r.GetGuid(0), r.GetString(1), notBefore, StateOf(r.GetString(3), notBefore, progress, now), r.GetFieldValue<DateTimeOffset>(4),
+            r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), progress);
+    }
 }

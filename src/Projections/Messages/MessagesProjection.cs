@@ -13,9 +13,6 @@ public sealed class MessagesProjection : IProjection
 {
     public const string Deliveries = "_deliveries";
 
-    /// <summary>What a message's status holds (its deliveries' statuses are their own).</summary>
-    public static readonly IReadOnlyList<string> MessageStatuses = ["scheduled", "cancelled"];
-
     /// <summary>Why the deliveries waiting when their message was cancelled will not go out.</summary>
     private const string MessageCancelledReason = "the message was cancelled";
 
@@ -23,7 +20,8 @@ public sealed class MessagesProjection : IProjection
 
     // 2: deliveries carry their owner, attempts, last error and failure time (the failed queue).
     // 3: why a delivery was cancelled; waiting deliveries found by contact (ADR 0040).
-    public int Version => 3;
+    // 4: deliveries still to end found by message: a message's status is read from them (ADR 0034).
+    public int Version => 4;
 
     public EventFilter Filter { get; } = EventFilter.ForCategory("message", "subject");
 
@@ -54,13 +52,14 @@ public sealed class MessagesProjection : IProjection
         CREATE INDEX ON {table}{Deliveries} (message_id);
         """;
 
-    // Version 2's deliveries, served while version 3 is built, read no reason.
+    // Version 2's deliveries, served while a later version is built, read no reason.
     public string ExpandOlderSql(string table) => $"ALTER TABLE {table}{Deliveries} ADD COLUMN IF NOT EXISTS cancel_reason text;";
 
     public string ServingIndexesSql(string table) => $"""
         CREATE INDEX ON {table} (owner_id, status, scheduled_at DESC);
         CREATE INDEX ON {table}{Deliveries} (owner_id, failed_at, delivery_id) WHERE status = 'failed';
         CREATE INDEX ON {table}{Deliveries} (contact_id) WHERE status IN ('scheduled', 'retrying', 'failed');
+        CREATE INDEX ON {table}{Deliveries} (message_id) WHERE status IN ('scheduled', 'sending', 'retrying');
         """;
 
     public bool ForgetStream(ProjectionWrite write, string streamId)

@@ -118,7 +118,7 @@ public sealed class FuzzTests(FuzzTests.FuzzApi api, ITestOutputHelper output) :
         await Eventually.HoldsAsync(async () => (await client.GetAsync("/health/ready")).IsSuccessStatusCode, "every read model to serve");
         var known = new Dictionary<string, string[]>
         {
-            ["/api/messages"] = ["scheduled", "cancelled"],
+            ["/api/messages"] = ["scheduled", "sending", "done", "cancelled"],
             ["/api/conversations"] = ["open", "closed"],
             ["/api/tickets"] = ["sold", "refunded"],
         };

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EventSourced.Domain.Messages;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
 
@@ -116,19 +117,39 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
     }
 
     [Fact]
-    public async Task The_read_side_lists_the_owners_messages_by_status_with_each_delivery()
+    public async Task The_read_side_lists_the_owners_messages_by_where_they_stand_with_each_delivery()
     {
         var name = Unique("Reader");
         await AddContactAsync(_alice, name, telegram: "@reader_one", viber: "reader");
+        // No node sends here: a message due now stays sending, until its deliveries end as a sender would end them.
         var kept = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Kept", contactNames = new[] { name } })).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        var later = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Later", contactNames = new[] { name }, notBefore = DateTimeOffset.UtcNow.AddDays(1) })).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        var ended = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Ended", contactNames = new[] { name } })).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
         var dropped = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Dropped", contactNames = new[] { name } })).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
         var cancel = await (await _alice.PostAsync($"/api/messages/{dropped}/cancel", null)).JsonAsync(HttpStatusCode.OK);
-        var position = cancel.GetProperty("position").GetInt64();
+        var deliveries = await DeliveryFailures.DeliveryIdsAsync(api.Database.ConnectionString, ended);
+        var now = DateTimeOffset.UtcNow;
+        var position = await DeliveryFailures.AppendAsync(api.Database.ConnectionString, ended,
+            new DeliveryAttempted(ended, deliveries[0], 1, now), new DeliverySucceeded(ended, deliveries[0], 1, "provider-1", now),
+            new DeliveryAttempted(ended, deliveries[1], 1, now), new DeliveryFailed(ended, deliveries[1], 1, "400 Bad Request", true, now));
+        position.Should().BeGreaterThan(cancel.GetProperty("position").GetInt64());
 
-        var scheduled = await (await _alice.GetAsync($"/api/messages?status=scheduled&minPosition={position}")).JsonAsync(HttpStatusCode.OK);
+        var listed = (await (await _alice.GetAsync($"/api/messages?minPosition={position}")).JsonAsync(HttpStatusCode.OK)).EnumerateArray()
+            .ToDictionary(m => m.GetProperty("id").GetGuid(), m => m.GetProperty("status").GetString());
+        var byStatus = new Dictionary<string, IEnumerable<Guid>>();
+        foreach (var status in new[] { "scheduled", "sending", "done", "cancelled" })
+        {
+            byStatus[status] = (await (await _alice.GetAsync($"/api/messages?status={status}")).JsonAsync(HttpStatusCode.OK)).EnumerateArray()
+                .Select(m => m.GetProperty("id").GetGuid()).Intersect([kept, later, ended, dropped]).ToList();
+        }
+
         var view = await (await _alice.GetAsync($"/api/messages/{dropped}")).JsonAsync(HttpStatusCode.OK);
 
-        scheduled.EnumerateArray().Select(m => m.GetProperty("id").GetGuid()).Should().Contain(kept).And.NotContain(dropped);
+        new[] { kept, later, ended, dropped }.Select(m => listed[m]).Should().Equal("sending", "scheduled", "done", "cancelled");
+        byStatus.Should().BeEquivalentTo(new Dictionary<string, Guid[]> { ["sending"] = [kept], ["scheduled"] = [later], ["done"] = [ended], ["cancelled"] = [dropped] },
+            "a list filtered by a status keeps what the message reads as");
+        (await (await _alice.GetAsync($"/api/messages/{ended}")).JsonAsync(HttpStatusCode.OK)).GetProperty("message").GetProperty("status").GetString().Should().Be("done");
+        await (await _alice.GetAsync("/api/messages?status=sent")).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
         view.GetProperty("message").GetProperty("status").GetString().Should().Be("cancelled");
         var progress = view.GetProperty("message").GetProperty("progress");
         new[] { "total", "delivered", "failed", "pending", "cancelled", "discarded" }.Select(p => progress.GetProperty(p).GetInt32())
