@@ -4,9 +4,9 @@ using System.Text.Json;
 namespace EventSourced.Cli;
 
 /// <summary>
-/// `messages [--status scheduled|sending|done|cancelled] [--before ID]`: your messages, newest first, with where
-/// their deliveries stand; `messages show ID`: one message, delivery by delivery; `messages cancel
-/// ID`: what has not gone out will not.
+/// `messages [--status scheduled|sending|done|cancelled] [--before ID]`: your messages, newest
+/// first, with where their deliveries stand; `messages show ID`: one message, delivery by
+/// delivery; `messages cancel ID`: what has not gone out will not.
 /// </summary>
 public static class MessagesCommand
 {
