@@ -158,7 +158,9 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
         await ForgetAsync(_alice, $"/api/contacts/{id}/forget", new { reason = "asked" });
         await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
         var keys = await node.ScalarAsync("SELECT count(*) FROM es_keys.subject_keys");
-        var events = await api.EventCountAsync();
+        // What the refused requests would have written; deliveries going on in the background write other events.
+        const string written = "SELECT count(*) FROM es.events WHERE stream_id = 'contacts-alice' OR event_type = 'message_scheduled'";
+        var events = await node.ScalarAsync(written);
 
         // New data would go under a new key for the same contact, and bring it back under its old id.
         await (await _alice.PatchAsJsonAsync($"/api/contacts/{id}", new { name = "Back Again", telegram = "@back_again" }))
@@ -169,7 +171,7 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
         await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Are you there?", contactNames = new[] { Erased } }))
             .ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "urn:eventsourced:problem:unknown_recipients");
 
-        (await api.EventCountAsync()).Should().Be(events);
+        (await node.ScalarAsync(written)).Should().Be(events);
         (await node.ScalarAsync("SELECT count(*) FROM es_keys.subject_keys")).Should().Be(keys);
         (await (await _alice.GetAsync($"/api/contacts/{id}")).JsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString().Should().Be(Erased);
         (await _alice.DeleteAsync($"/api/contacts/{id}")).StatusCode.Should().Be(HttpStatusCode.NoContent, "the owner may still take it off the list");
