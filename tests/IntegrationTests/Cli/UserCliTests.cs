@@ -3,6 +3,7 @@ using System.Text.Json;
 using EventSourced.Cli;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
+using Npgsql;
 
 namespace EventSourced.IntegrationTests.Cli;
 
@@ -154,20 +155,34 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
     {
         var (_, deliveryId, position) = await FailedDeliveryAsync("Worth the wait");
         (await RunAsync("alice", "failed", "list", "--min-position", $"{position}")).Output.Should().Contain($"{deliveryId}");
-        // A wait too short for any answer: a list gives up, a redelivery waits its own longer while.
         var impatient = new Dictionary<string, string>
         {
-            ["EVENTSOURCED_URL"] = site.Api.BaseAddress.ToString(), ["EVENTSOURCED_API_KEY"] = ApiProcess.KeyOf("alice"), ["EVENTSOURCED_TIMEOUT"] = "0.0001",
+            ["EVENTSOURCED_URL"] = site.Api.BaseAddress.ToString(), ["EVENTSOURCED_API_KEY"] = ApiProcess.KeyOf("alice"), ["EVENTSOURCED_TIMEOUT"] = "0.5",
         };
 
+        // The API made slow for as long as the test holds the failed queue's table from it. The
+        // redelivery starts its wait first, so the list's wait ends after the redelivery's usual
+        // one would have: the redelivery still answering proves it waited longer.
+        await using var connection = new NpgsqlConnection(site.Database.ConnectionString);
+        await connection.OpenAsync();
+        var holding = await connection.BeginTransactionAsync();
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE rm.messages_deliveries IN ACCESS EXCLUSIVE MODE", connection, holding))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        var redelivering = CliAsync(["failed", "redeliver", "--delivery", $"{deliveryId}"], impatient);
         var listed = await CliAsync(["failed", "list"], impatient);
-        var redelivered = await CliAsync(["failed", "redeliver", "--delivery", $"{deliveryId}"], impatient);
+        await holding.RollbackAsync();
+        var redelivered = await redelivering.WaitAsync(Wait.Patience);
         var mistyped = await CliAsync(["failed", "list"], new(impatient) { ["EVENTSOURCED_TIMEOUT"] = "soon" });
 
-        (listed.Code, listed.Error).Should().Match<(int Code, string Error)>(l => l.Code == ExitCodes.Unavailable && l.Error.Contains("no answer within"), listed.Error);
+        listed.Code.Should().Be(ExitCodes.Unavailable, listed.Error);
+        listed.Error.Should().Contain("no answer within 0.5 s");
         redelivered.Code.Should().Be(0, redelivered.Error);
         redelivered.Output.Should().Contain("1 done");
-        (mistyped.Code, mistyped.Error).Should().Match<(int Code, string Error)>(m => m.Code == ExitCodes.Usage && m.Error.Contains("EVENTSOURCED_TIMEOUT"), mistyped.Error);
+        mistyped.Code.Should().Be(ExitCodes.Usage, mistyped.Error);
+        mistyped.Error.Should().Contain("EVENTSOURCED_TIMEOUT");
     }
 
     [Fact]
