@@ -20,8 +20,7 @@ public sealed class MessagesProjection : IProjection
 
     // 2: deliveries carry their owner, attempts, last error and failure time (the failed queue).
     // 3: why a delivery was cancelled; waiting deliveries found by contact (ADR 0040).
-    // 4: deliveries still to end found by message: a message's status is read from them (ADR 0034).
-    public int Version => 4;
+    public int Version => 3;
 
     public EventFilter Filter { get; } = EventFilter.ForCategory("message", "subject");
 
@@ -52,15 +51,18 @@ public sealed class MessagesProjection : IProjection
         CREATE INDEX ON {table}{Deliveries} (message_id);
         """;
 
-    // Version 2's deliveries, served while a later version is built, read no reason.
+    // Version 2's deliveries, served while version 3 is built, read no reason.
     public string ExpandOlderSql(string table) => $"ALTER TABLE {table}{Deliveries} ADD COLUMN IF NOT EXISTS cancel_reason text;";
 
     public string ServingIndexesSql(string table) => $"""
         CREATE INDEX ON {table} (owner_id, status, scheduled_at DESC);
         CREATE INDEX ON {table}{Deliveries} (owner_id, failed_at, delivery_id) WHERE status = 'failed';
         CREATE INDEX ON {table}{Deliveries} (contact_id) WHERE status IN ('scheduled', 'retrying', 'failed');
-        CREATE INDEX ON {table}{Deliveries} (message_id) WHERE status IN ('scheduled', 'sending', 'retrying');
         """;
+
+    // Deliveries still to end, by message: a message's status is read from them (ADR 0034).
+    public string AddedIndexesSql(string table) =>
+        $"CREATE INDEX IF NOT EXISTS {Generation.IndexName(table + Deliveries, "waiting_idx")} ON {table}{Deliveries} (message_id) WHERE status IN ('scheduled', 'sending', 'retrying')";
 
     public bool ForgetStream(ProjectionWrite write, string streamId)
     {

@@ -33,6 +33,14 @@ public interface IProjection
     string ServingIndexesSql(string table) => "";
 
     /// <summary>
+    /// DDL of indexes added to this version after its generations were built, so that adding one
+    /// costs no rebuild: each `CREATE INDEX IF NOT EXISTS`, named with <see cref="Generation.IndexName"/>.
+    /// The runner creates them on the serving generation when it takes over, and on a new
+    /// generation with <see cref="ServingIndexesSql"/>.
+    /// </summary>
+    string AddedIndexesSql(string table) => "";
+
+    /// <summary>
     /// DDL that lets this version's queries read the serving generation of an older version while
     /// this one is built (<paramref name="table"/>: that generation's main table): the columns
     /// this version added, nullable, which read as null until the new generation serves. Without

@@ -7,6 +7,12 @@ public sealed record Generation(int Number, int Version, long Position, bool Act
 {
     public string Table(IProjection projection) => $"rm.{projection.Name}_g{Number}";
 
+    /// <summary>
+    /// A name for an index of <paramref name="table"/> (a generation's table, schema-qualified), the
+    /// same on every start and unique to that table: index names are per schema, not per table.
+    /// </summary>
+    public static string IndexName(string table, string suffix) => $"{table[(table.IndexOf('.') + 1)..]}_{suffix}";
+
     /// <summary>The main table and the projection's <see cref="IProjection.MoreTables"/>.</summary>
     public IReadOnlyList<string> Tables(IProjection projection) => [.. projection.MoreTables.Prepend("").Select(suffix => Table(projection) + suffix)];
 }
@@ -51,6 +57,19 @@ public static class ProjectionGenerations
         await PointViewsAsync(connection, projection, created, ct);
         await tx.CommitAsync(ct);
         return (created with { Active = true }, null);
+    }
+
+    /// <summary>
+    /// Creates the indexes added to the version since <paramref name="serving"/> was built
+    /// (<see cref="IProjection.AddedIndexesSql"/>); nothing when they exist. Run by the node that
+    /// writes the generation, before it does: the build blocks writes to the table, not reads.
+    /// </summary>
+    public static async Task AddIndexesAsync(NpgsqlConnection connection, IProjection projection, Generation serving, CancellationToken ct)
+    {
+        if (projection.AddedIndexesSql(serving.Table(projection)) is { Length: > 0 } added)
+        {
+            await ExecuteAsync(connection, added, ct);
+        }
     }
 
     /// <summary>Starts a rebuild: a new generation of the current version, built from the first event beside the serving one.</summary>
@@ -166,9 +185,12 @@ public static class ProjectionGenerations
     /// <summary>What <see cref="ActivateAsync"/> does, in the caller's transaction.</summary>
     private static async Task PointViewsAsync(NpgsqlConnection connection, IProjection projection, Generation generation, CancellationToken ct)
     {
-        if (!generation.Active && projection.ServingIndexesSql(generation.Table(projection)) is { Length: > 0 } indexes)
+        if (!generation.Active)
         {
-            await ExecuteAsync(connection, indexes, ct);
+            foreach (var indexes in new[] { projection.ServingIndexesSql(generation.Table(projection)), projection.AddedIndexesSql(generation.Table(projection)) }.Where(sql => sql.Length > 0))
+            {
+                await ExecuteAsync(connection, indexes, ct);
+            }
         }
 
         foreach (var suffix in projection.MoreTables.Prepend(""))

@@ -87,6 +87,10 @@ public sealed partial class ProjectionRunner(
         var fingerprint = await ProjectionGenerations.FingerprintAsync(connection, projection.Name, ct);
         var (serving, building) = await ProjectionGenerations.PrepareAsync(connection, projection, ct);
         await ProjectionGenerations.DropRetiredAsync(connection, projection, ct);
+        if (serving is not null)
+        {
+            await ProjectionGenerations.AddIndexesAsync(connection, projection, serving, ct);
+        }
 
         using var round = CancellationTokenSource.CreateLinkedTokenSource(ct);
         List<Task> loops = [WatchAsync(fingerprint, round.Token)];

@@ -5,10 +5,13 @@ namespace EventSourced.IntegrationTests.Projections;
 
 /// <summary>
 /// Counts how often each event is applied, so a double apply shows as applied = 2. A version with
-/// <paramref name="addedColumn"/> has one column more than the ones before it.
+/// <paramref name="addedColumn"/> has one column more than the ones before it; one with
+/// <paramref name="addedIndex"/> an index on the position, added after its generations were built.
 /// </summary>
-public sealed class CountingProjection(string name, string category, int version = 1, string? addedColumn = null) : IProjection
+public sealed class CountingProjection(string name, string category, int version = 1, string? addedColumn = null, bool addedIndex = false) : IProjection
 {
+    public const string AddedIndexSuffix = "position_idx";
+
     private int _failuresLeft;
 
     public string Name => name;
@@ -28,6 +31,9 @@ public sealed class CountingProjection(string name, string category, int version
 
     public string CreateTableSql(string table) =>
         $"CREATE TABLE {table} (event_id uuid PRIMARY KEY, stream_id text NOT NULL, position bigint NOT NULL, applied integer NOT NULL, version integer NOT NULL{(addedColumn is null ? "" : $", {addedColumn} text")})";
+
+    public string AddedIndexesSql(string table) =>
+        addedIndex ? $"CREATE INDEX IF NOT EXISTS {Generation.IndexName(table, AddedIndexSuffix)} ON {table} (position)" : "";
 
     public string ExpandOlderSql(string table) => addedColumn is null ? "" : $"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {addedColumn} text";
 

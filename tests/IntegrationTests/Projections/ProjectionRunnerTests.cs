@@ -154,6 +154,28 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task An_index_added_to_a_version_is_made_on_its_serving_generation_without_a_rebuild_and_on_the_next_one()
+    {
+        var (built, category) = await VersionOneServingAsync();
+
+        // The same version, as a node with the index added starts it.
+        var indexed = new CountingProjection(built.Name, category, addedIndex: true);
+        Start(indexed);
+        await Eventually.HoldsAsync(() => IndexedAsync(indexed, generation: 1), "the added index on the serving generation");
+        await WaitForAsync(indexed, await AppendAsync(category, 5));
+
+        (await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{built.Name}'")).Should().Be(1, "no generation was built for it");
+        (await AppliedAsync(indexed)).Should().HaveCount(35).And.OnlyContain(applied => applied == 1);
+        await using (var connection = await Node.DataSource.OpenConnectionAsync())
+        {
+            await ProjectionGenerations.RequestRebuildAsync(connection, indexed, CancellationToken.None);
+        }
+
+        await UntilServingAsync(indexed, generation: 2);
+        (await IndexedAsync(indexed, generation: 2)).Should().BeTrue("a new generation is made with it");
+    }
+
+    [Fact]
     public async Task A_rebuild_fills_a_new_generation_while_the_serving_one_stays_live_then_swaps_in()
     {
         var (projection, category) = New();
@@ -376,6 +398,9 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     private Task UntilServingAsync(IProjection projection, int generation) => Eventually.HoldsAsync(
         async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND active AND generation = {generation}") == 1,
         $"generation {generation} to serve");
+
+    private async Task<bool> IndexedAsync(IProjection projection, int generation) =>
+        await Node.ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE schemaname = 'rm' AND tablename = '{projection.Name}_g{generation}' AND indexname = '{Generation.IndexName($"rm.{projection.Name}_g{generation}", CountingProjection.AddedIndexSuffix)}'") == 1;
 
     private ProjectionDeadLetters DeadLettersOf(IProjection projection) =>
         new(Node.DataSource, Node.Store, new ProjectionOperations(Node.DataSource, [projection], Node.Store, Registry));
