@@ -64,13 +64,8 @@ public static class ProjectionGenerations
     /// (<see cref="IProjection.AddedIndexesSql"/>); nothing when they exist. Run by the node that
     /// writes the generation, before it does: the build blocks writes to the table, not reads.
     /// </summary>
-    public static async Task AddIndexesAsync(NpgsqlConnection connection, IProjection projection, Generation serving, CancellationToken ct)
-    {
-        if (projection.AddedIndexesSql(serving.Table(projection)) is { Length: > 0 } added)
-        {
-            await ExecuteAsync(connection, added, ct);
-        }
-    }
+    public static Task AddIndexesAsync(NpgsqlConnection connection, IProjection projection, Generation serving, CancellationToken ct) =>
+        ExecuteDdlAsync(connection, projection.AddedIndexesSql(serving.Table(projection)), ct);
 
     /// <summary>Starts a rebuild: a new generation of the current version, built from the first event beside the serving one.</summary>
     /// <remarks>A rebuild already under way (another operator's, or a new version's) is the one asked for.</remarks>
@@ -187,10 +182,8 @@ public static class ProjectionGenerations
     {
         if (!generation.Active)
         {
-            foreach (var indexes in new[] { projection.ServingIndexesSql(generation.Table(projection)), projection.AddedIndexesSql(generation.Table(projection)) }.Where(sql => sql.Length > 0))
-            {
-                await ExecuteAsync(connection, indexes, ct);
-            }
+            await ExecuteDdlAsync(connection, projection.ServingIndexesSql(generation.Table(projection)), ct);
+            await ExecuteDdlAsync(connection, projection.AddedIndexesSql(generation.Table(projection)), ct);
         }
 
         foreach (var suffix in projection.MoreTables.Prepend(""))
@@ -235,6 +228,10 @@ public static class ProjectionGenerations
     }
 
     // Runs in the connection's transaction, if one is open: Npgsql enlists every command in it.
+    /// <summary>DDL a projection may leave empty (it has nothing of that kind): run when there is some.</summary>
+    private static Task ExecuteDdlAsync(NpgsqlConnection connection, string sql, CancellationToken ct) =>
+        sql.Length == 0 ? Task.CompletedTask : ExecuteAsync(connection, sql, ct);
+
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params object[] parameters)
     {
         await using var command = new NpgsqlCommand(sql, connection);
