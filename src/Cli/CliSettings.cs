@@ -29,11 +29,14 @@ public sealed record CliSettings(Uri BaseUrl, string? ApiKey, TimeSpan Timeout)
         return new CliSettings(baseUrl, keyFlag ?? environment("EVENTSOURCED_API_KEY") ?? file?.ApiKey, TimeoutOf(environment("EVENTSOURCED_TIMEOUT")));
     }
 
+    // A day is more than any answer is worth waiting for, and within what a deadline can be set to (about 49 days).
+    private static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(1);
+
     private static TimeSpan TimeoutOf(string? seconds) =>
         seconds is null ? DefaultTimeout
-        : double.TryParse(seconds, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0 && value <= TimeSpan.MaxValue.TotalSeconds / 2
+        : double.TryParse(seconds, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0 && value <= MaxTimeout.TotalSeconds
             ? TimeSpan.FromSeconds(value)
-            : throw new CliException(ExitCodes.Usage, $"EVENTSOURCED_TIMEOUT is a number of seconds above 0, not {seconds}.");
+            : throw new CliException(ExitCodes.Usage, $"EVENTSOURCED_TIMEOUT is a number of seconds above 0, up to {MaxTimeout.TotalSeconds:0} (a day), not {seconds}.");
 
     private static string? DefaultConfigPath(Func<string, string?> environment) =>
         environment("HOME") is { Length: > 0 } home ? Path.Combine(home, ".config", "eventsourced", "cli.json") : null;

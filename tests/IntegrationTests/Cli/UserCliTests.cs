@@ -176,6 +176,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         await holding.RollbackAsync();
         var redelivered = await redelivering.WaitAsync(Wait.Patience);
         var mistyped = await CliAsync(["failed", "list"], new(impatient) { ["EVENTSOURCED_TIMEOUT"] = "soon" });
+        var tooLong = await CliAsync(["failed", "list"], new(impatient) { ["EVENTSOURCED_TIMEOUT"] = "10000000" });
 
         listed.Code.Should().Be(ExitCodes.Unavailable, listed.Error);
         listed.Error.Should().Contain("no answer within 0.5 s");
@@ -183,6 +184,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         redelivered.Output.Should().Contain("1 done");
         mistyped.Code.Should().Be(ExitCodes.Usage, mistyped.Error);
         mistyped.Error.Should().Contain("EVENTSOURCED_TIMEOUT");
+        tooLong.Code.Should().Be(ExitCodes.Usage, tooLong.Error);
     }
 
     [Fact]
