@@ -53,8 +53,15 @@ public static class AdminProjectionEndpoints
             }
         }
 
-        var generation = await operations.RebuildAsync(projection, ct);
-        return TypedResults.Accepted("/api/admin/projections", new RebuildResponse(name, generation.Number));
+        try
+        {
+            var generation = await operations.RebuildAsync(projection, ct);
+            return TypedResults.Accepted("/api/admin/projections", new RebuildResponse(name, generation.Number));
+        }
+        catch (InvalidOperationException e)
+        {
+            return TypedResults.Problem(detail: e.Message, statusCode: StatusCodes.Status409Conflict, title: "Cannot rebuild this projection here", type: Problems.DomainRule("rebuild_not_possible"));
+        }
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> ResetAsync(string name, ProjectionOperations operations, CancellationToken ct)

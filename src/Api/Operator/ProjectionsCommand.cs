@@ -55,23 +55,25 @@ public static class ProjectionsCommand
         rebuild.SetAction((parse, ct) => WithProjectionAsync(services, parse, name, async (provider, projection) =>
         {
             var operations = provider.GetRequiredService<ProjectionOperations>();
-            if (parse.GetValue(stream) is { } streamId)
+            var output = parse.InvocationConfiguration.Output;
+            Generation generation;
+            try
             {
-                try
+                if (parse.GetValue(stream) is { } streamId)
                 {
                     var applied = await operations.RebuildStreamAsync(projection, streamId, ct);
-                    parse.InvocationConfiguration.Output.WriteLine($"{projection.Name}: {streamId} projected again from {applied} events.");
+                    output.WriteLine($"{projection.Name}: {streamId} projected again from {applied} events.");
                     return 0;
                 }
-                catch (InvalidOperationException e)
-                {
-                    parse.InvocationConfiguration.Error.WriteLine(e.Message);
-                    return 2;
-                }
+
+                generation = await operations.RebuildAsync(projection, ct);
+            }
+            catch (InvalidOperationException e)
+            {
+                parse.InvocationConfiguration.Error.WriteLine(e.Message);
+                return 2;
             }
 
-            var generation = await operations.RebuildAsync(projection, ct);
-            var output = parse.InvocationConfiguration.Output;
             output.WriteLine($"Building {projection.Name} generation {generation.Number}; it serves once caught up.");
             var elapsed = await RebuildProgress.FollowAsync(provider.GetRequiredService<ProjectionStatusQueries>(), projection.Name, generation.Number, output, ct);
             output.WriteLine($"Generation {generation.Number} serves {projection.Name} after {elapsed.TotalSeconds:F1} s.");

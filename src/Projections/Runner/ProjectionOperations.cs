@@ -9,10 +9,17 @@ public sealed class ProjectionOperations(NpgsqlDataSource dataSource, IEnumerabl
     public IProjection? Find(string name) => projections.FirstOrDefault(p => p.Name == name);
 
     /// <summary>Builds the projection anew beside the serving generation and swaps it in once caught up.</summary>
+    /// <exception cref="InvalidOperationException">A node of a newer version runs it (a rolling upgrade): this version's build would never start.</exception>
     public async Task<Generation> RebuildAsync(IProjection projection, CancellationToken ct)
     {
         await ProjectionSchema.EnsureAsync(dataSource, ct);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        if (await RunningVersions.NewerRunsAsync(connection, projection, ct))
+        {
+            throw new InvalidOperationException(
+                $"A node with a newer version of {projection.Name} than this one's ({projection.Version}) runs it; rebuild it from a node of that version.");
+        }
+
         return await ProjectionGenerations.RequestRebuildAsync(connection, projection, ct);
     }
 

@@ -35,19 +35,26 @@ public sealed partial class ProjectionRunner(
         {
             try
             {
+                // One connection while standing by and leading: it says which version this node
+                // runs for as long as it lives, so that a newer node is never taken for gone.
                 await using var connection = await dataSource.OpenConnectionAsync(ct);
-                if (!await TryLockAsync(connection, "leader", ct))
-                {
-                    await Task.Delay(options.StandbyRetry, ct);
-                    continue;
-                }
-
-                LogLeading(logger, projection.Name);
                 try
                 {
-                    while (!ct.IsCancellationRequested)
+                    await RunningVersions.AnnounceAsync(connection, projection, ct);
+                    while (await RunningVersions.NewerRunsAsync(connection, projection, ct) || !await TryLockAsync(connection, "leader", ct))
+                    {
+                        await Task.Delay(options.StandbyRetry, ct);
+                    }
+
+                    LogLeading(logger, projection.Name);
+                    while (!ct.IsCancellationRequested && !await RunningVersions.NewerRunsAsync(connection, projection, ct))
                     {
                         await LeadRoundAsync(connection, ct);
+                    }
+
+                    if (!ct.IsCancellationRequested)
+                    {
+                        LogHandedToNewer(logger, projection.Name, projection.Version);
                     }
                 }
                 finally
@@ -177,7 +184,8 @@ public sealed partial class ProjectionRunner(
         {
             await Task.Delay(options.StandbyRetry, ct);
             await using var connection = await dataSource.OpenConnectionAsync(ct);
-            if (await ProjectionGenerations.FingerprintAsync(connection, projection.Name, ct) != fingerprint)
+            if (await ProjectionGenerations.FingerprintAsync(connection, projection.Name, ct) != fingerprint
+                || await RunningVersions.NewerRunsAsync(connection, projection, ct))
             {
                 return;
             }
@@ -494,6 +502,9 @@ public sealed partial class ProjectionRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Projection {Projection} runs on this node")]
     private static partial void LogLeading(ILogger logger, string projection);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Projection {Projection} is left to the nodes of a version newer than this node's {Version}")]
+    private static partial void LogHandedToNewer(ILogger logger, string projection, int version);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Projection {Projection} builds generation {Generation} beside the serving one")]
     private static partial void LogBuilding(ILogger logger, string projection, int generation);

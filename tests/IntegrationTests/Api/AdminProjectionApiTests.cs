@@ -3,7 +3,11 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EventSourced.Application.EventStore;
 using EventSourced.IntegrationTests.Support;
+using EventSourced.Projections.Runner;
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace EventSourced.IntegrationTests.Api;
 
@@ -75,6 +79,33 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
     }
 
     [Fact]
+    public async Task While_a_node_of_a_newer_version_runs_a_projection_a_rebuild_of_this_version_is_refused_and_nothing_is_built()
+    {
+        // A node upgraded before this one (a rolling upgrade): the deploys model one version up.
+        var deploys = api.Services.GetServices<IProjection>().Single(p => p.Name == "deploys");
+        var newer = new OneVersionUp(deploys);
+        using var stop = new CancellationTokenSource();
+        var runner = new ProjectionRunner(
+            newer, api.Services.GetRequiredService<NpgsqlDataSource>(), api.Services.GetRequiredService<IEventStore>(), api.Services.GetRequiredService<EventTypeRegistry>(),
+            new ProjectionOptions { StandbyRetry = TimeSpan.FromMilliseconds(50) }, new ProjectionProgress(api.Services.GetRequiredService<NpgsqlDataSource>()), NullLogger.Instance);
+        var running = Task.Run(() => runner.RunAsync(stop.Token));
+        try
+        {
+            await Eventually.HoldsAsync(async () => await GenerationsAsync(newer.Version) > 0, "the newer node to take the projection");
+
+            var refused = await _ops.PostAsync("/api/admin/projections/deploys/rebuild", null);
+
+            await refused.ShouldBeProblemAsync(HttpStatusCode.Conflict, "urn:eventsourced:problem:rebuild_not_possible");
+            (await GenerationsAsync(deploys.Version)).Should().Be(0, "this node's version was not asked to build");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running;
+        }
+    }
+
+    [Fact]
     public async Task A_parked_event_is_listed_with_its_stream_a_replay_that_still_fails_keeps_it_and_a_discard_drops_it()
     {
         // An event the contacts projection cannot apply (no owner, no name), as a bug would write.
@@ -110,4 +141,28 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
     // The list is served by the read model (a single contact is folded from its stream).
     private static async Task<IEnumerable<string?>> ListedNamesAsync(HttpClient client) =>
         (await (await client.GetAsync("/api/contacts")).JsonAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(c => c.GetProperty("name").GetString());
+
+    private async Task<long> GenerationsAsync(int version)
+    {
+        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
+        return await node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = 'deploys' AND version = {version}");
+    }
+
+    /// <summary>A projection as a newer build has it: the same, one version up.</summary>
+    private sealed class OneVersionUp(IProjection projection) : IProjection
+    {
+        public string Name => projection.Name;
+
+        public int Version => projection.Version + 1;
+
+        public EventFilter Filter => projection.Filter;
+
+        public IReadOnlyList<string> MoreTables => projection.MoreTables;
+
+        public string CreateTableSql(string table) => projection.CreateTableSql(table);
+
+        public string ServingIndexesSql(string table) => projection.ServingIndexesSql(table);
+
+        public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event) => projection.Apply(write, recorded, @event);
+    }
 }

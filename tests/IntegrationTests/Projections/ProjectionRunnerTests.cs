@@ -135,6 +135,37 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task In_a_rolling_upgrade_an_older_node_leaves_the_projection_to_the_newer_ones_and_builds_its_own_only_once_they_are_gone()
+    {
+        // The old node, leading a round that nothing but the newer nodes will end.
+        var (v1, category) = await VersionOneServingAsync();
+        Start(v1);
+        await WaitForAsync(v1, await AppendAsync(category, 5));
+
+        // Two nodes of version 2 join while the old node leads and keeps running.
+        var v2 = new CountingProjection(v1.Name, category, version: 2);
+        var newer = new[] { Start(v2), Start(v2) };
+        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{v1.Name}' AND active AND version = 2") == 1, "version 2 to serve");
+
+        // The leading one of them loses its connection: the other one takes over, not the old node.
+        (await Node.ScalarAsync(
+            $"SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = hashtext('eventsourced.projection.{v1.Name}.leader')::bigint"))
+            .Should().Be(1);
+        await WaitForAsync(v2, await AppendAsync(category, 10));
+        (await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{v1.Name}' AND version = 1")).Should().Be(0, "the old node built nothing of its own");
+        (await AppliedAsync(v2)).Should().HaveCount(45).And.OnlyContain(applied => applied == 1);
+
+        // A rollback: with no node of version 2 left, the old node builds its own version again.
+        foreach (var node in newer)
+        {
+            await node.CancelAsync();
+        }
+
+        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{v1.Name}' AND active AND version = 1") == 1, "version 1 to serve again");
+        (await Node.ScalarAsync($"SELECT count(*) FROM rm.{v1.Name} WHERE version = 1")).Should().Be(45);
+    }
+
+    [Fact]
     public async Task While_a_new_version_is_built_its_queries_read_the_serving_one_with_the_column_it_added()
     {
         var (v1, category) = await VersionOneServingAsync();

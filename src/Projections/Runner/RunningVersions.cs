@@ -1,0 +1,43 @@
+using Npgsql;
+
+namespace EventSourced.Projections.Runner;
+
+/// <summary>
+/// Which versions of a projection the running nodes have, for rolling upgrades and rollbacks.
+/// Each runner holds a shared advisory lock keyed by the projection and its version for as long as
+/// its connection lives; a node of an older version that sees a newer one leaves the projection to
+/// it. Otherwise the two would take turns building their own version and swapping it in.
+/// </summary>
+internal static class RunningVersions
+{
+    /// <summary>Says, for as long as <paramref name="connection"/> lives, that a node of this version runs.</summary>
+    public static async Task AnnounceAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
+    {
+        // Shared: every node of the version holds it at once, and no one ever takes it exclusively.
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_lock_shared(hashtext($1), $2)", connection);
+        command.Parameters.AddWithValue(KeyOf(projection.Name));
+        command.Parameters.AddWithValue(projection.Version);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Whether a node of a newer version of the projection runs, on this database.</summary>
+    public static async Task<bool> NewerRunsAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
+    {
+        // A two-key advisory lock shows in pg_locks as classid = the first key, objid = the
+        // second, objsubid = 2. pg_locks is readable by every role, and lists every database's locks.
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT EXISTS (
+                SELECT FROM pg_locks
+                WHERE locktype = 'advisory' AND objsubid = 2 AND granted
+                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                  AND classid = hashtext($1)::oid AND objid::text::bigint > $2)
+            """,
+            connection);
+        command.Parameters.AddWithValue(KeyOf(projection.Name));
+        command.Parameters.AddWithValue((long)projection.Version);
+        return (bool)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private static string KeyOf(string projection) => $"eventsourced.projection.{projection}.running";
+}
