@@ -91,7 +91,9 @@ public static class HealthEndpoints
 
                 // A projection far behind serves answers that old: stuck (a lock, a stopped runner) rather than busy.
                 var limit = MaxProjectionLag(configuration);
-                var behind = waiting.Where(w => w.Value > limit).Select(w => $"{w.Key} {w.Value.TotalSeconds:F0} s").ToList();
+                var behind = waiting.Where(w => w.Value.Behind > limit).Select(w => w.Value.BuildingVersion is { } version
+                    ? $"{w.Key} (its version {version}, being built, has not moved on for {w.Value.Behind.TotalSeconds:F0} s)"
+                    : $"{w.Key} {w.Value.Behind.TotalSeconds:F0} s").ToList();
                 return behind.Count == 0
                     ? HealthCheckResult.Healthy()
                     : HealthCheckResult.Unhealthy($"Behind by more than {limit.TotalSeconds:F0} s: {string.Join(", ", behind)}.");

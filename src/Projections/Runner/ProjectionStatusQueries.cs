@@ -18,6 +18,9 @@ public sealed record ReactorStatus(string Name, long Position, int LagEvents, do
 /// <summary>An event a reactor has failed to act on since <paramref name="Since"/>, <paramref name="Attempts"/> times in a row; the last error.</summary>
 public sealed record ReactorFailure(long Position, string Error, DateTimeOffset Since, int Attempts);
 
+/// <summary>How long a serving read model has been behind; or, while <paramref name="BuildingVersion"/> is built to replace it, how long that build has not moved on.</summary>
+public sealed record ReadModelBehind(TimeSpan Behind, int? BuildingVersion);
+
 /// <summary>Where each projection and reactor stands, for operators (CLI and admin endpoints).</summary>
 public sealed class ProjectionStatusQueries(
     NpgsqlDataSource dataSource, IEventStore store, IEnumerable<IProjection> projections, IEnumerable<ReactorDefinition> reactors, TimeProvider clock)
@@ -27,27 +30,45 @@ public sealed class ProjectionStatusQueries(
     public IReadOnlyList<IProjection> Registered { get; } = [.. projections];
 
     /// <summary>
-    /// The projections that serve queries now, each with how long the oldest event it has yet to
-    /// apply has waited (zero when caught up): one read per projection, cheap enough for a readiness probe.
+    /// The projections that serve queries now, each with how long it has been behind: how long the
+    /// oldest event it has yet to apply has waited (zero when caught up), one read per projection,
+    /// cheap enough for a readiness probe. While the nodes build another version of it (an upgrade
+    /// or a rollback), the serving generation is not kept live, by design (ADR 0012): then it is
+    /// how long that build has not moved on.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, TimeSpan>> WaitingAsync(CancellationToken ct)
+    public async Task<IReadOnlyDictionary<string, ReadModelBehind>> WaitingAsync(CancellationToken ct)
     {
-        var checkpoints = new List<(string Name, long Position)>();
-        await using (var command = dataSource.CreateCommand("SELECT projection, position FROM proj.checkpoints WHERE active"))
+        var checkpoints = new List<(string Name, long Position, int? BuildingVersion, DateTimeOffset BuildMoved)>();
+        await using (var command = dataSource.CreateCommand($"""
+            SELECT a.projection, a.position, b.version, b.updated_at
+            FROM proj.checkpoints a
+            LEFT JOIN LATERAL (
+                SELECT c.version, c.updated_at FROM proj.checkpoints c
+                WHERE c.projection = a.projection AND NOT c.active AND c.generation > a.generation
+                  AND c.version <> a.version AND c.version = {RunningVersions.NewestSql("a.projection")}
+                ORDER BY c.generation DESC LIMIT 1) b ON true
+            WHERE a.active
+            """))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
-                checkpoints.Add((reader.GetString(0), reader.GetInt64(1)));
+                checkpoints.Add((reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.IsDBNull(3) ? default : reader.GetFieldValue<DateTimeOffset>(3)));
             }
         }
 
-        var waiting = new Dictionary<string, TimeSpan>();
-        foreach (var (name, position) in checkpoints)
+        var waiting = new Dictionary<string, ReadModelBehind>();
+        foreach (var (name, position, buildingVersion, buildMoved) in checkpoints)
         {
+            if (buildingVersion is { } version)
+            {
+                waiting[name] = new ReadModelBehind(clock.GetUtcNow() - buildMoved, version);
+                continue;
+            }
+
             var filter = Registered.FirstOrDefault(p => p.Name == name)?.Filter ?? EventFilter.All;
             var next = await store.ReadAllAsync(position, 1, filter, ct);
-            waiting[name] = next.Events.Count > 0 ? clock.GetUtcNow() - next.Events[0].Timestamp : TimeSpan.Zero;
+            waiting[name] = new ReadModelBehind(next.Events.Count > 0 ? clock.GetUtcNow() - next.Events[0].Timestamp : TimeSpan.Zero, BuildingVersion: null);
         }
 
         return waiting;

@@ -10,12 +10,15 @@ namespace EventSourced.Projections.Runner;
 /// </summary>
 internal static class RunningVersions
 {
+    private const string KeyPrefix = "eventsourced.projection.";
+    private const string KeySuffix = ".running";
+
     /// <summary>Says, for as long as <paramref name="connection"/> lives, that a node of this version runs.</summary>
     public static async Task AnnounceAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
     {
         // Shared: every node of the version holds it at once, and no one ever takes it exclusively.
         await using var command = new NpgsqlCommand("SELECT pg_advisory_lock_shared(hashtext($1), $2)", connection);
-        command.Parameters.AddWithValue(KeyOf(projection.Name));
+        command.Parameters.AddWithValue(KeyPrefix + projection.Name + KeySuffix);
         command.Parameters.AddWithValue(projection.Version);
         await command.ExecuteNonQueryAsync(ct);
     }
@@ -23,21 +26,23 @@ internal static class RunningVersions
     /// <summary>Whether a node of a newer version of the projection runs, on this database.</summary>
     public static async Task<bool> NewerRunsAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
     {
-        // A two-key advisory lock shows in pg_locks as classid = the first key, objid = the
-        // second, objsubid = 2. pg_locks is readable by every role, and lists every database's locks.
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT EXISTS (
-                SELECT FROM pg_locks
-                WHERE locktype = 'advisory' AND objsubid = 2 AND granted
-                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                  AND classid = hashtext($1)::oid AND objid::text::bigint > $2)
-            """,
-            connection);
-        command.Parameters.AddWithValue(KeyOf(projection.Name));
-        command.Parameters.AddWithValue((long)projection.Version);
+        await using var command = new NpgsqlCommand($"SELECT coalesce({NewestSql("$1")} > $2, false)", connection);
+        command.Parameters.AddWithValue(projection.Name);
+        command.Parameters.AddWithValue(projection.Version);
         return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    private static string KeyOf(string projection) => $"eventsourced.projection.{projection}.running";
+    /// <summary>
+    /// SQL for the newest version a running node has of the projection that <paramref name="nameSql"/>
+    /// (a column or a parameter) names; null when no node runs it.
+    /// </summary>
+    public static string NewestSql(string nameSql) =>
+        // A two-key advisory lock shows in pg_locks as classid = the first key, objid = the second,
+        // objsubid = 2. pg_locks is readable by every role, and lists every database's locks.
+        $"""
+        (SELECT max(objid::text::int) FROM pg_locks
+         WHERE locktype = 'advisory' AND objsubid = 2 AND granted
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND classid = hashtext('{KeyPrefix}' || {nameSql} || '{KeySuffix}')::oid)
+        """;
 }

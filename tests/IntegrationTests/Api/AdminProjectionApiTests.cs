@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EventSourced.Application.EventStore;
+using EventSourced.IntegrationTests.Projections;
 using EventSourced.IntegrationTests.Support;
 using EventSourced.Projections.Runner;
 using FluentAssertions;
@@ -83,7 +84,7 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
     {
         // A node upgraded before this one (a rolling upgrade): the deploys model one version up.
         var deploys = api.Services.GetServices<IProjection>().Single(p => p.Name == "deploys");
-        var newer = new OneVersionUp(deploys);
+        var newer = new NextVersionOf(deploys);
         using var stop = new CancellationTokenSource();
         var runner = new ProjectionRunner(
             newer, api.Services.GetRequiredService<NpgsqlDataSource>(), api.Services.GetRequiredService<IEventStore>(), api.Services.GetRequiredService<EventTypeRegistry>(),
@@ -146,23 +147,5 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
     {
         await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
         return await node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = 'deploys' AND version = {version}");
-    }
-
-    /// <summary>A projection as a newer build has it: the same, one version up.</summary>
-    private sealed class OneVersionUp(IProjection projection) : IProjection
-    {
-        public string Name => projection.Name;
-
-        public int Version => projection.Version + 1;
-
-        public EventFilter Filter => projection.Filter;
-
-        public IReadOnlyList<string> MoreTables => projection.MoreTables;
-
-        public string CreateTableSql(string table) => projection.CreateTableSql(table);
-
-        public string ServingIndexesSql(string table) => projection.ServingIndexesSql(table);
-
-        public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event) => projection.Apply(write, recorded, @event);
     }
 }

@@ -1,8 +1,15 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using EventSourced.Application.EventStore;
+using EventSourced.Domain.Deploys;
+using EventSourced.IntegrationTests.Projections;
 using EventSourced.IntegrationTests.Support;
+using EventSourced.Projections.Runner;
 using FluentAssertions;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace EventSourced.IntegrationTests.Api;
@@ -27,6 +34,73 @@ public sealed class ProjectionLagReadinessTests(ProjectionLagReadinessTests.Impa
     {
         // A row lock takes a transaction id, and so also holds back the horizon every subscription reads below.
         await UntilStuckAsync("SELECT 1 FROM proj.checkpoints WHERE projection = 'contacts' AND active FOR UPDATE", "holds back every projection");
+    }
+
+    [Fact]
+    public async Task While_a_new_version_is_built_the_frozen_serving_one_keeps_the_node_ready_until_the_build_stops_moving_on()
+    {
+        var anonymous = api.CreateClient();
+        var ci = api.ClientFor("ci");
+        var application = $"app-{Guid.NewGuid():N}";
+        for (var n = 0; n < 40; n++)
+        {
+            (await ci.PostAsJsonAsync("/api/deploys", Deploy(application, $"1.0.{n}"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        }
+
+        await Eventually.HoldsAsync(async () => (await anonymous.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "readiness");
+
+        // A node of the next version joins (a rolling upgrade): it builds the deploys model a tenth of
+        // a second an event, one event a commit, and fails for good on the last deploy.
+        var deploys = api.Services.GetServices<IProjection>().Single(p => p.Name == "deploys");
+        var next = new NextVersionOf(deploys, TimeSpan.FromMilliseconds(100), failsOn: e => e is DeployStatusReported { Version: "9.9.9" });
+        var dataSource = api.Services.GetRequiredService<NpgsqlDataSource>();
+        using var stop = new CancellationTokenSource();
+        var runner = new ProjectionRunner(
+            next, dataSource, api.Services.GetRequiredService<IEventStore>(), api.Services.GetRequiredService<EventTypeRegistry>(),
+            new ProjectionOptions { BatchSize = 1, MaxAttempts = 1, OnPoisonEvent = PoisonEventPolicy.Stop, StandbyRetry = TimeSpan.FromMilliseconds(50) },
+            new ProjectionProgress(dataSource), NullLogger.Instance);
+        var running = Task.Run(() => runner.RunAsync(stop.Token));
+        try
+        {
+            // Once it builds, it leads: the serving generation, of this node's version, is not kept live.
+            await Eventually.HoldsAsync(async () => await ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = 'deploys' AND version = {next.Version}") == 1, "the next version's build");
+            (await ci.PostAsJsonAsync("/api/deploys", Deploy(application, "9.9.9"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
+            var posted = System.Diagnostics.Stopwatch.StartNew();
+
+            // Probed past the limit since the serving generation last could move on, and while the
+            // build moves on within it: its last commit the same before and after the probe, and
+            // recent. (On a machine too busy for that, the build is late and readiness rightly fails.)
+            var probes = new List<HttpStatusCode>();
+            var build = $"SELECT {{0}} FROM proj.checkpoints WHERE projection = 'deploys' AND version = {next.Version}";
+            await Eventually.HoldsAsync(
+                async () =>
+                {
+                    var before = await ScalarAsync(string.Format(CultureInfo.InvariantCulture, build, "(extract(epoch FROM updated_at) * 1000000)::bigint"));
+                    var status = (await anonymous.GetAsync("/health/ready")).StatusCode;
+                    var after = await ScalarAsync(string.Format(CultureInfo.InvariantCulture, build, "(extract(epoch FROM updated_at) * 1000000)::bigint"));
+                    var quietMs = await ScalarAsync(string.Format(CultureInfo.InvariantCulture, build, "(extract(epoch FROM now() - updated_at) * 1000)::bigint"));
+                    if (before == after && quietMs < 800 && posted.Elapsed > TimeSpan.FromSeconds(1.5))
+                    {
+                        probes.Add(status);
+                    }
+
+                    return await ScalarAsync(string.Format(CultureInfo.InvariantCulture, build, "count(*) FILTER (WHERE stopped)")) == 1;
+                },
+                "the build to stop at the failing deploy");
+            probes.Should().NotBeEmpty("the build moved on for over a second after the last deploy").And.OnlyContain(s => s == HttpStatusCode.OK);
+
+            await Eventually.HoldsAsync(
+                async () => (await (await anonymous.GetAsync("/health/ready")).Content.ReadAsStringAsync()).Contains("being built, has not moved on", StringComparison.Ordinal),
+                "readiness to fail naming the stopped build");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running;
+        }
+
+        // Rolled back: with no node of the next version left, this node's version serves live again.
+        await Eventually.HoldsAsync(async () => (await anonymous.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "readiness once the next version's node is gone");
     }
 
     [SkippableFact]
@@ -57,6 +131,9 @@ public sealed class ProjectionLagReadinessTests(ProjectionLagReadinessTests.Impa
             await ChildProcesses.EndAsync(holding);
         }
     }
+
+    private static object Deploy(string application, string version) =>
+        new { application, environment = "production", version, status = "deployed", handlers = new[] { "log" } };
 
     private async Task<long> ScalarAsync(string sql)
     {
