@@ -6,7 +6,8 @@ namespace EventSourced.Api.Emulator;
 /// <summary>
 /// Telegram-, WhatsApp- and Viber-shaped send endpoints, an issue tracker's comments, a load-test
 /// trigger and a deploy platform's status, recording what they receive. A recipient
-/// containing "unknown" is refused (400), one containing "ratelimited" is throttled (429, Retry-After: 7). Off unless
+/// containing "unknown" is refused (400), one containing "ratelimited" is throttled (429, Retry-After: 7),
+/// and a text containing "[busy]" is throttled on its first attempt (429, Retry-After: 3). Off unless
 /// Emulator:Enabled; the development run points the gateways at it so deliveries succeed and fail.
 /// </summary>
 public static class MessengerEmulatorEndpoints
@@ -39,6 +40,13 @@ public static class MessengerEmulatorEndpoints
         return routes;
     }
 
+    private static IResult Throttled(EmulatorLog log, string endpoint, string? key, string recipient, string text, HttpRequest request, int seconds)
+    {
+        log.Record(endpoint, key, recipient, text, StatusCodes.Status429TooManyRequests);
+        request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Json(new { ok = false, error_code = 429, description = $"Too Many Requests: retry after {seconds}" }, statusCode: StatusCodes.Status429TooManyRequests);
+    }
+
     private static async Task<IResult> AnswerAsync(
         string endpoint, EmulatedEndpointOptions behaviour, EmulatorLog log, HttpRequest request, string recipient, string text, Func<string, object> success, CancellationToken ct)
     {
@@ -64,9 +72,12 @@ public static class MessengerEmulatorEndpoints
 
         if (recipient.Contains("ratelimited", StringComparison.OrdinalIgnoreCase))
         {
-            log.Record(endpoint, key, recipient, text, StatusCodes.Status429TooManyRequests);
-            request.HttpContext.Response.Headers.RetryAfter = "7";
-            return Results.Json(new { ok = false, error_code = 429, description = "Too Many Requests: retry after 7" }, statusCode: StatusCodes.Status429TooManyRequests);
+            return Throttled(log, endpoint, key, recipient, text, request, seconds: 7);
+        }
+
+        if (attempt == 1 && text.Contains("[busy]", StringComparison.OrdinalIgnoreCase))
+        {
+            return Throttled(log, endpoint, key, recipient, text, request, seconds: 3);
         }
 
         if (attempt <= behaviour.FailuresBeforeSuccess || Random.Shared.NextDouble() < behaviour.FailureRate)

@@ -22,14 +22,31 @@ public sealed class DeliveryScheduleProjection(DeliveryOptions options) : IProje
 
     public string CreateTableSql(string table) => $"""
         CREATE TABLE {table} (
-            delivery_id  uuid        PRIMARY KEY,
-            message_id   uuid        NOT NULL,
-            status       text        NOT NULL,
-            due_at       timestamptz NOT NULL);
+            delivery_id    uuid        PRIMARY KEY,
+            message_id     uuid        NOT NULL,
+            status         text        NOT NULL,
+            due_at         timestamptz NOT NULL,
+            lane           text,
+            lane_position  bigint);
         CREATE INDEX ON {table} (message_id);
         """;
 
     public string ServingIndexesSql(string table) => $"CREATE INDEX ON {table} (due_at);";
+
+    // Notifications' order per target came after version 1 was built: no rebuild for it.
+    public string AddedSinceBuiltSql(string table) => $"""
+        ALTER TABLE {table} ADD COLUMN IF NOT EXISTS lane text, ADD COLUMN IF NOT EXISTS lane_position bigint;
+        CREATE INDEX IF NOT EXISTS {Generation.IndexName(table, "lane_idx")} ON {table} (lane, lane_position) WHERE lane IS NOT NULL;
+        """;
+
+    /// <summary>
+    /// The lane a delivery keeps its place in: a notification's target (a chat, a ticket), whose
+    /// readers expect its notifications in the order they were scheduled (a deploy's "deployed"
+    /// after its "deploying"). A contact's deliveries take no lane: one failing would hold back
+    /// every later message to that contact.
+    /// </summary>
+    public static string? LaneOf(PlannedDelivery delivery) =>
+        delivery.ContactId == Guid.Empty ? $"{delivery.Channel}:{delivery.Address}" : null;
 
     public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
     {
@@ -39,7 +56,8 @@ public sealed class DeliveryScheduleProjection(DeliveryOptions options) : IProje
             case MessageScheduled e:
                 foreach (var d in e.Deliveries)
                 {
-                    write.Insert(t, "delivery_id, message_id, status, due_at", d.DeliveryId, e.MessageId, "waiting", e.NotBefore);
+                    var lane = LaneOf(d);
+                    write.Insert(t, "delivery_id, message_id, status, due_at, lane, lane_position", d.DeliveryId, e.MessageId, "waiting", e.NotBefore, lane, lane is null ? null : recorded.Position);
                 }
 
                 break;

@@ -31,8 +31,10 @@ public sealed partial class DeliveryScheduler(
         {
             try
             {
-                // On a fresh store the schedule exists only once its projection first serves; until then nothing is due.
-                scheduleServes = scheduleServes || await progress.ServesAsync(DeliveryScheduleProjection.StableName, stoppingToken);
+                // On a fresh store the schedule exists only once its projection first serves, and on an
+                // upgrade it shows its lanes once its node has added them; until then nothing is due.
+                scheduleServes = scheduleServes
+                    || (await progress.ServesAsync(DeliveryScheduleProjection.StableName, stoppingToken) && await schedule.ShowsLanesAsync(stoppingToken));
                 if (!scheduleServes)
                 {
                     continue;

@@ -61,7 +61,7 @@ public sealed class MessagesProjection : IProjection
         """;
 
     // Deliveries still to end, by message: a message's status is read from them (ADR 0034).
-    public string AddedIndexesSql(string table) =>
+    public string AddedSinceBuiltSql(string table) =>
         $"CREATE INDEX IF NOT EXISTS {Generation.IndexName(table + Deliveries, "waiting_idx")} ON {table}{Deliveries} (message_id) WHERE status IN ('scheduled', 'sending', 'retrying')";
 
     public bool ForgetStream(ProjectionWrite write, string streamId)

@@ -33,12 +33,14 @@ public interface IProjection
     string ServingIndexesSql(string table) => "";
 
     /// <summary>
-    /// DDL of indexes added to this version after its generations were built, so that adding one
-    /// costs no rebuild: each `CREATE INDEX IF NOT EXISTS`, named with <see cref="Generation.IndexName"/>.
-    /// The runner creates them on the serving generation when it takes over, and on a new
-    /// generation with <see cref="ServingIndexesSql"/>.
+    /// DDL of what was added to this version after its generations were built, so that adding it
+    /// costs no rebuild: nullable columns (`ALTER TABLE ... ADD COLUMN IF NOT EXISTS`, read as null
+    /// in the rows written before) and indexes (`CREATE INDEX IF NOT EXISTS`, named with
+    /// <see cref="Generation.IndexName"/>). The runner runs it on the serving generation when it
+    /// takes over (and makes its views again, to show the columns), and on a new generation with
+    /// <see cref="ServingIndexesSql"/>; a new generation's <see cref="CreateTableSql"/> has the columns already.
     /// </summary>
-    string AddedIndexesSql(string table) => "";
+    string AddedSinceBuiltSql(string table) => "";
 
     /// <summary>
     /// DDL that lets this version's queries read the serving generation of an older version while

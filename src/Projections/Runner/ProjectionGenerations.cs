@@ -60,12 +60,25 @@ public static class ProjectionGenerations
     }
 
     /// <summary>
-    /// Creates the indexes added to the version since <paramref name="serving"/> was built
-    /// (<see cref="IProjection.AddedIndexesSql"/>); nothing when they exist. Run by the node that
-    /// writes the generation, before it does: the build blocks writes to the table, not reads.
+    /// Adds the columns and indexes added to the version since <paramref name="serving"/> was built
+    /// (<see cref="IProjection.AddedSinceBuiltSql"/>; nothing when they exist), and makes its views
+    /// again to show the columns. Run by the node that writes the generation, before it does: an
+    /// index build blocks writes to the table, not reads.
     /// </summary>
-    public static Task AddIndexesAsync(NpgsqlConnection connection, IProjection projection, Generation serving, CancellationToken ct) =>
-        ExecuteDdlAsync(connection, projection.AddedIndexesSql(serving.Table(projection)), ct);
+    public static async Task AddSinceBuiltAsync(NpgsqlConnection connection, IProjection projection, Generation serving, CancellationToken ct)
+    {
+        if (projection.AddedSinceBuiltSql(serving.Table(projection)) is { Length: > 0 } added)
+        {
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await ExecuteAsync(connection, added, ct);
+            if (await ViewsLackColumnsAsync(connection, projection, serving, ct))
+            {
+                await CreateViewsAsync(connection, projection, serving, ct);
+            }
+
+            await tx.CommitAsync(ct);
+        }
+    }
 
     /// <summary>Starts a rebuild: a new generation of the current version, built from the first event beside the serving one.</summary>
     /// <remarks>A rebuild already under way (another operator's, or a new version's) is the one asked for.</remarks>
@@ -165,7 +178,7 @@ public static class ProjectionGenerations
         if (active.Version < projection.Version && projection.ExpandOlderSql(active.Table(projection)) is { Length: > 0 } expand)
         {
             await ExecuteAsync(connection, expand, ct);
-            await PointViewsAsync(connection, projection, active, ct);
+            await CreateViewsAsync(connection, projection, active, ct);
         }
     }
 
@@ -183,15 +196,39 @@ public static class ProjectionGenerations
         if (!generation.Active)
         {
             await ExecuteDdlAsync(connection, projection.ServingIndexesSql(generation.Table(projection)), ct);
-            await ExecuteDdlAsync(connection, projection.AddedIndexesSql(generation.Table(projection)), ct);
+            await ExecuteDdlAsync(connection, projection.AddedSinceBuiltSql(generation.Table(projection)), ct);
         }
 
+        await CreateViewsAsync(connection, projection, generation, ct);
+        await ExecuteAsync(connection, "UPDATE proj.checkpoints SET active = (generation = $2) WHERE projection = $1", ct, projection.Name, generation.Number);
+    }
+
+    /// <summary>Whether a table of the generation has more columns than its view shows: a view is made again only then, as that locks out its queries for a moment.</summary>
+    private static async Task<bool> ViewsLackColumnsAsync(NpgsqlConnection connection, IProjection projection, Generation generation, CancellationToken ct)
+    {
+        foreach (var suffix in projection.MoreTables.Prepend(""))
+        {
+            await using var command = new NpgsqlCommand(
+                "SELECT (SELECT count(*) FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped) > (SELECT count(*) FROM pg_attribute WHERE attrelid = $2::regclass AND attnum > 0)",
+                connection);
+            command.Parameters.AddWithValue(generation.Table(projection) + suffix);
+            command.Parameters.AddWithValue($"rm.{projection.Name}{suffix}");
+            if ((bool)(await command.ExecuteScalarAsync(ct))!)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The projection's views over this generation's tables, with the columns they have now.</summary>
+    private static async Task CreateViewsAsync(NpgsqlConnection connection, IProjection projection, Generation generation, CancellationToken ct)
+    {
         foreach (var suffix in projection.MoreTables.Prepend(""))
         {
             await ExecuteAsync(connection, $"DROP VIEW IF EXISTS rm.{projection.Name}{suffix}; CREATE VIEW rm.{projection.Name}{suffix} AS SELECT * FROM {generation.Table(projection)}{suffix}", ct);
         }
-
-        await ExecuteAsync(connection, "UPDATE proj.checkpoints SET active = (generation = $2) WHERE projection = $1", ct, projection.Name, generation.Number);
     }
 
     /// <summary>

@@ -96,7 +96,7 @@ public sealed partial class ProjectionRunner(
         await ProjectionGenerations.DropRetiredAsync(connection, projection, ct);
         if (serving is not null)
         {
-            await ProjectionGenerations.AddIndexesAsync(connection, projection, serving, ct);
+            await ProjectionGenerations.AddSinceBuiltAsync(connection, projection, serving, ct);
         }
 
         using var round = CancellationTokenSource.CreateLinkedTokenSource(ct);

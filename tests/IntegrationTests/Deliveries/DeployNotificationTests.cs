@@ -40,6 +40,25 @@ public sealed class DeployNotificationTests(DeliveryApi api) : IClassFixture<Del
     }
 
     [Fact]
+    public async Task Notifications_to_one_ticket_go_out_in_the_order_the_deploys_were_reported_the_later_waiting_for_the_earliers_retry()
+    {
+        var version = $"v{Guid.NewGuid():N}"[..12];
+        var ticket = $"ORDER-{Random.Shared.Next(100_000, 999_999)}";
+        // The emulator throttles the first comment once ("[busy]": 429, Retry-After: 3 s): sent
+        // side by side, the second report's comment would reach the ticket first.
+        foreach (var (status, comment) in new[] { ("deploying", $"{ticket} [busy]"), ("deployed", ticket) })
+        {
+            (await _ci.PostAsJsonAsync("/api/deploys", new { application = "rasp", environment = "production", version, status, comment, handlers = new[] { "tracker" } }))
+                .StatusCode.Should().Be(HttpStatusCode.Accepted);
+        }
+
+        await Eventually.HoldsAsync(async () => (await SentAsync(version)).Count(r => r.Status == 200) == 2, "both comments on the ticket");
+
+        var comments = (await SentAsync(version)).OrderBy(r => r.Sequence).Select(r => (r.Status, Said: r.Text.Contains("deploying") ? "deploying" : "deployed"));
+        comments.Should().Equal((429, "deploying"), (200, "deploying"), (200, "deployed"));
+    }
+
+    [Fact]
     public async Task The_polling_source_records_each_change_of_an_environments_status_once_and_triggers_its_load_test()
     {
         await api.Emulator.SetEnvironmentAsync("shop.api.testing", "DEPLOYING", "7");

@@ -6,11 +6,13 @@ namespace EventSourced.IntegrationTests.Projections;
 /// <summary>
 /// Counts how often each event is applied, so a double apply shows as applied = 2. A version with
 /// <paramref name="addedColumn"/> has one column more than the ones before it; one with
-/// <paramref name="addedIndex"/> an index on the position, added after its generations were built.
+/// <paramref name="addedSinceBuilt"/> a column and an index on the position, added after its generations were built.
 /// </summary>
-public sealed class CountingProjection(string name, string category, int version = 1, string? addedColumn = null, bool addedIndex = false) : IProjection
+public sealed class CountingProjection(string name, string category, int version = 1, string? addedColumn = null, bool addedSinceBuilt = false) : IProjection
 {
     public const string AddedIndexSuffix = "position_idx";
+
+    public const string AddedSinceBuiltColumn = "noted";
 
     private int _failuresLeft;
 
@@ -30,10 +32,11 @@ public sealed class CountingProjection(string name, string category, int version
     public void CrashAfterWriting(int times) => _failuresLeft = times;
 
     public string CreateTableSql(string table) =>
-        $"CREATE TABLE {table} (event_id uuid PRIMARY KEY, stream_id text NOT NULL, position bigint NOT NULL, applied integer NOT NULL, version integer NOT NULL{(addedColumn is null ? "" : $", {addedColumn} text")})";
+        $"CREATE TABLE {table} (event_id uuid PRIMARY KEY, stream_id text NOT NULL, position bigint NOT NULL, applied integer NOT NULL, version integer NOT NULL{(addedColumn is null ? "" : $", {addedColumn} text")}{(addedSinceBuilt ? $", {AddedSinceBuiltColumn} text" : "")})";
 
-    public string AddedIndexesSql(string table) =>
-        addedIndex ? $"CREATE INDEX IF NOT EXISTS {Generation.IndexName(table, AddedIndexSuffix)} ON {table} (position)" : "";
+    public string AddedSinceBuiltSql(string table) => addedSinceBuilt
+        ? $"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {AddedSinceBuiltColumn} text; CREATE INDEX IF NOT EXISTS {Generation.IndexName(table, AddedIndexSuffix)} ON {table} (position)"
+        : "";
 
     public string ExpandOlderSql(string table) => addedColumn is null ? "" : $"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {addedColumn} text";
 

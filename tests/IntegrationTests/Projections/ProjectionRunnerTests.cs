@@ -185,17 +185,18 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task An_index_added_to_a_version_is_made_on_its_serving_generation_without_a_rebuild_and_on_the_next_one()
+    public async Task A_column_and_an_index_added_to_a_version_are_made_on_its_serving_generation_without_a_rebuild_and_on_the_next_one()
     {
         var (built, category) = await VersionOneServingAsync();
 
-        // The same version, as a node with the index added starts it.
-        var indexed = new CountingProjection(built.Name, category, addedIndex: true);
+        // The same version, as a node with the column and the index added starts it.
+        var indexed = new CountingProjection(built.Name, category, addedSinceBuilt: true);
         Start(indexed);
         await Eventually.HoldsAsync(() => IndexedAsync(indexed, generation: 1), "the added index on the serving generation");
         await WaitForAsync(indexed, await AppendAsync(category, 5));
 
         (await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{built.Name}'")).Should().Be(1, "no generation was built for it");
+        (await Node.ScalarAsync($"SELECT count(*) FROM rm.{built.Name} WHERE {CountingProjection.AddedSinceBuiltColumn} IS NULL")).Should().Be(35, "its view shows the added column");
         (await AppliedAsync(indexed)).Should().HaveCount(35).And.OnlyContain(applied => applied == 1);
         await using (var connection = await Node.DataSource.OpenConnectionAsync())
         {
