@@ -21,17 +21,17 @@ public static class ProjectionsCommand
             return 0;
         });
 
-        var status = new Command("status", "Checkpoint, events applied, lag in events and seconds, state and dead letters of every projection; then each reactor's checkpoint and lag");
+        var status = new Command("status", "Checkpoint, events applied, lag in events and seconds, state, dead letters and nodes running its version, of every projection; then each reactor's checkpoint and lag");
         status.SetAction(async (parse, ct) =>
         {
             await using var provider = services();
             var output = parse.InvocationConfiguration.Output;
             var queries = provider.GetRequiredService<ProjectionStatusQueries>();
-            output.WriteLine($"{"projection",-24}{"ver",5}{"gen",5} {"state",-9}{"checkpoint",20}{"applied",12}{"lag",8}{"lag s",10}{"dead",6}");
+            output.WriteLine($"{"projection",-24}{"ver",5}{"gen",5} {"state",-9}{"checkpoint",20}{"applied",12}{"lag",8}{"lag s",10}{"dead",6}{"nodes",7}");
             foreach (var r in await queries.AllAsync(ct))
             {
                 var state = r.Stopped ? "stopped" : r.Serving ? "serving" : "building";
-                output.WriteLine($"{r.Name,-24}{r.Version,5}{r.Generation,5} {state,-9}{r.Position,20}{r.Processed,12}{Lag(r.LagEvents),8}{r.LagSeconds,10:F1}{r.DeadLetters,6}");
+                output.WriteLine($"{r.Name,-24}{r.Version,5}{r.Generation,5} {state,-9}{r.Position,20}{r.Processed,12}{Lag(r.LagEvents),8}{r.LagSeconds,10:F1}{r.DeadLetters,6}{r.NodesRunning,7}");
             }
 
             // Reactors act on events (chats handed over, deploy notifications): one stuck shows here.

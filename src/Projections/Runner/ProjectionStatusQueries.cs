@@ -6,8 +6,10 @@ namespace EventSourced.Projections.Runner;
 /// <param name="Processed">Events this generation has applied (or parked).</param>
 /// <param name="LagEvents">Events waiting for the projection, counted up to <see cref="ProjectionStatusQueries.LagCountLimit"/>.</param>
 /// <param name="LagSeconds">Age of the oldest waiting event; 0 when caught up.</param>
+/// <param name="NodesRunning">Nodes running this generation's version of the projection now (one of them leads it, unless a newer version runs).</param>
 public sealed record ProjectionStatus(
-    string Name, int Version, int Generation, bool Serving, bool Stopped, long Position, long Processed, DateTimeOffset UpdatedAt, int LagEvents, double LagSeconds, long DeadLetters);
+    string Name, int Version, int Generation, bool Serving, bool Stopped, long Position, long Processed, DateTimeOffset UpdatedAt, int LagEvents, double LagSeconds, long DeadLetters,
+    long NodesRunning);
 
 /// <param name="Position">The last event it acted on (0: none yet).</param>
 /// <param name="LagEvents">Events waiting for it, counted up to <see cref="ProjectionStatusQueries.LagCountLimit"/>.</param>
@@ -76,9 +78,10 @@ public sealed class ProjectionStatusQueries(
 
     public async Task<IReadOnlyList<ProjectionStatus>> AllAsync(CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand($"""
             SELECT c.projection, c.version, c.generation, c.active, c.stopped, c.position, c.processed, c.updated_at,
-                   (SELECT count(*) FROM proj.dead_letters d WHERE d.projection = c.projection AND d.generation = c.generation)
+                   (SELECT count(*) FROM proj.dead_letters d WHERE d.projection = c.projection AND d.generation = c.generation),
+                   {RunningVersions.NodesSql("c.projection", "c.version")}
             FROM proj.checkpoints c ORDER BY c.projection, c.generation
             """);
         var rows = new List<ProjectionStatus>();
@@ -87,7 +90,7 @@ public sealed class ProjectionStatusQueries(
             while (await reader.ReadAsync(ct))
             {
                 rows.Add(new ProjectionStatus(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetBoolean(3), reader.GetBoolean(4),
-                    reader.GetInt64(5), reader.GetInt64(6), reader.GetFieldValue<DateTimeOffset>(7), 0, 0, reader.GetInt64(8)));
+                    reader.GetInt64(5), reader.GetInt64(6), reader.GetFieldValue<DateTimeOffset>(7), 0, 0, reader.GetInt64(8), reader.GetInt64(9)));
             }
         }
 

@@ -36,13 +36,17 @@ internal static class RunningVersions
     /// SQL for the newest version a running node has of the projection that <paramref name="nameSql"/>
     /// (a column or a parameter) names; null when no node runs it.
     /// </summary>
-    public static string NewestSql(string nameSql) =>
-        // A two-key advisory lock shows in pg_locks as classid = the first key, objid = the second,
-        // objsubid = 2. pg_locks is readable by every role, and lists every database's locks.
-        $"""
-        (SELECT max(objid::text::int) FROM pg_locks
-         WHERE locktype = 'advisory' AND objsubid = 2 AND granted
-           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-           AND classid = hashtext('{KeyPrefix}' || {nameSql} || '{KeySuffix}')::oid)
+    public static string NewestSql(string nameSql) => $"(SELECT max(objid::text::int) {LocksOf(nameSql)})";
+
+    /// <summary>SQL for how many nodes run the version <paramref name="versionSql"/> of the projection <paramref name="nameSql"/> names.</summary>
+    public static string NodesSql(string nameSql, string versionSql) => $"(SELECT count(*) {LocksOf(nameSql)} AND objid::text::int = {versionSql})";
+
+    // A two-key advisory lock shows in pg_locks as classid = the first key, objid = the second,
+    // objsubid = 2. pg_locks is readable by every role, and lists every database's locks.
+    private static string LocksOf(string nameSql) => $"""
+        FROM pg_locks
+        WHERE locktype = 'advisory' AND objsubid = 2 AND granted
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND classid = hashtext('{KeyPrefix}' || {nameSql} || '{KeySuffix}')::oid
         """;
 }

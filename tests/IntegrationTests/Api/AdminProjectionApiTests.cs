@@ -30,6 +30,7 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
         contacts.GetProperty("position").GetInt64().Should().BeGreaterThanOrEqualTo(position);
         contacts.GetProperty("lagEvents").GetInt32().Should().Be(0);
         contacts.GetProperty("deadLetters").GetInt64().Should().Be(0);
+        contacts.GetProperty("nodesRunning").GetInt64().Should().Be(1, "the API's node runs it");
         await (await api.ClientFor("alice").GetAsync("/api/admin/projections")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
     }
 
@@ -98,6 +99,9 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
 
             await refused.ShouldBeProblemAsync(HttpStatusCode.Conflict, "urn:eventsourced:problem:rebuild_not_possible");
             (await GenerationsAsync(deploys.Version)).Should().Be(0, "this node's version was not asked to build");
+            var status = await (await _ops.GetAsync("/api/admin/projections")).JsonAsync(HttpStatusCode.OK);
+            status.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "deploys" && p.GetProperty("version").GetInt32() == newer.Version)
+                .GetProperty("nodesRunning").GetInt64().Should().Be(1, "the newer node runs it");
         }
         finally
         {

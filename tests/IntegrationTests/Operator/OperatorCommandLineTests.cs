@@ -77,7 +77,7 @@ public sealed class OperatorCommandLineTests(EmptyStoreApi api) : IClassFixture<
         code.Should().Be(0);
         output.Should().MatchRegex(@"Generation (\d+) serves contacts after");
         var generation = System.Text.RegularExpressions.Regex.Match(output, @"Generation (\d+) serves").Groups[1].Value;
-        status.Split('\n').Should().Contain(l => l.StartsWith("contacts ") && l.Contains($" {generation} serving"));
+        status.Split('\n').Should().Contain(l => l.StartsWith("contacts ") && l.Contains($" {generation} serving") && l.TrimEnd().EndsWith(" 1"), "the API's node runs it");
         status.Split('\n').Should().Contain(l => l.StartsWith("chat-handover "), "reactors follow the projections");
         // The list is served by the read model, now the new generation.
         var listed = await (await api.ClientFor("vera").GetAsync("/api/contacts")).JsonAsync(HttpStatusCode.OK);

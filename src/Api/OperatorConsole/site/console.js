@@ -84,7 +84,7 @@ async function loadProjections() {
   const projections = await api('/api/admin/projections');
   $('projection-rows').replaceChildren(...projections.map(p => {
     const state = p.stopped ? 'stopped' : p.serving ? 'serving' : 'building';
-    const tr = row([p.name, p.version, p.generation, state, p.position, p.lagEvents, p.lagSeconds, p.deadLetters],
+    const tr = row([p.name, p.version, p.generation, state, p.position, p.lagEvents, p.lagSeconds, p.deadLetters, p.nodesRunning],
       [['Rebuild', () => rebuild(p.name)], ...(p.stopped ? [['Reset', () => reset(p.name)]] : []),
         ...(p.deadLetters > 0 ? [['Dead letters', () => showDeadLetters(p.name)]] : [])]);
     tr.dataset.projection = p.name;
