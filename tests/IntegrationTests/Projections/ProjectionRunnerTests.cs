@@ -146,6 +146,9 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         var v2 = new CountingProjection(v1.Name, category, version: 2);
         var newer = new[] { Start(v2), Start(v2) };
         await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{v1.Name}' AND active AND version = 2") == 1, "version 2 to serve");
+        var status = new ProjectionStatusQueries(Node.DataSource, Node.Store, [v2], [], TimeProvider.System);
+        await Eventually.HoldsAsync(
+            async () => (await status.AllAsync(CancellationToken.None)).Single(s => s.Name == v1.Name && s.Serving).NodesRunning == 2, "operators to see both nodes of version 2");
 
         // The leading one of them loses its connection: the other one takes over, not the old node.
         (await Node.ScalarAsync(
