@@ -8,7 +8,8 @@ using Npgsql;
 namespace EventSourced.Projections.Runner;
 
 /// <summary>
-/// Runs one projection on whichever node holds its advisory lock. All its writes go through the
+/// Runs one projection on whichever node holds its advisory lock, of the nodes with the newest
+/// version of it running (<see cref="RunningVersions"/>). All its writes go through the
 /// connection that holds the lock: if that connection dies, the lock and the writes go together,
 /// so two nodes never write the same projection. Each batch of events and the checkpoint commit
 /// in one transaction, so an event is applied exactly once whatever crashes when.
