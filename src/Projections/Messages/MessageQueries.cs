@@ -96,7 +96,7 @@ public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourc
         SELECT m.message_id, m.text, m.not_before, m.status, m.scheduled_at, m.cancelled_at, p.total, p.delivered, p.failed, p.pending, p.cancelled, p.discarded
         FROM ({picked}) m CROSS JOIN LATERAL (
             SELECT count(*)::int AS total, count(*) FILTER (WHERE d.status = 'delivered')::int AS delivered, count(*) FILTER (WHERE d.status = 'failed')::int AS failed,
-                   count(*) FILTER (WHERE d.status IN ('scheduled', 'sending', 'retrying'))::int AS pending,
+                   count(*) FILTER (WHERE d.status IN {MessagesProjection.StillToEnd})::int AS pending,
                    count(*) FILTER (WHERE d.status = 'cancelled')::int AS cancelled, count(*) FILTER (WHERE d.status = 'discarded')::int AS discarded
             FROM rm.messages_deliveries d WHERE d.message_id = m.message_id) p
         ORDER BY m.scheduled_at DESC, m.message_id DESC
@@ -117,7 +117,7 @@ public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourc
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Not a message state."),
     };
 
-    private const string Waiting = "EXISTS (SELECT 1 FROM rm.messages_deliveries d WHERE d.message_id = m.message_id AND d.status IN ('scheduled', 'sending', 'retrying'))";
+    private const string Waiting = $"EXISTS (SELECT 1 FROM rm.messages_deliveries d WHERE d.message_id = m.message_id AND d.status IN {MessagesProjection.StillToEnd})";
 
     private const string Scheduled = "scheduled";
     private const string Sending = "sending";

@@ -60,9 +60,15 @@ public sealed class MessagesProjection : IProjection
         CREATE INDEX ON {table}{Deliveries} (contact_id) WHERE status IN ('scheduled', 'retrying', 'failed');
         """;
 
+    /// <summary>
+    /// The statuses of a delivery still to end, as SQL: the queries that count and filter on them
+    /// say it in these very words, so that PostgreSQL uses the partial index below.
+    /// </summary>
+    public const string StillToEnd = "('scheduled', 'sending', 'retrying')";
+
     // Deliveries still to end, by message: a message's status is read from them (ADR 0034).
     public string AddedSinceBuiltSql(string table) =>
-        $"CREATE INDEX IF NOT EXISTS {Generation.IndexName(table + Deliveries, "waiting_idx")} ON {table}{Deliveries} (message_id) WHERE status IN ('scheduled', 'sending', 'retrying')";
+        $"CREATE INDEX IF NOT EXISTS {Generation.IndexName(table + Deliveries, "waiting_idx")} ON {table}{Deliveries} (message_id) WHERE status IN {StillToEnd}";
 
     public bool ForgetStream(ProjectionWrite write, string streamId)
     {

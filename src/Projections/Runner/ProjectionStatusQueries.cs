@@ -42,6 +42,7 @@ public sealed class ProjectionStatusQueries(
     {
         var checkpoints = new List<(string Name, long Position, int? BuildingVersion, DateTimeOffset BuildMoved)>();
         await using (var command = dataSource.CreateCommand($"""
+            WITH {RunningVersions.Cte}
             SELECT a.projection, a.position, b.version, b.updated_at
             FROM proj.checkpoints a
             LEFT JOIN LATERAL (
@@ -79,6 +80,7 @@ public sealed class ProjectionStatusQueries(
     public async Task<IReadOnlyList<ProjectionStatus>> AllAsync(CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"""
+            WITH {RunningVersions.Cte}
             SELECT c.projection, c.version, c.generation, c.active, c.stopped, c.position, c.processed, c.updated_at,
                    (SELECT count(*) FROM proj.dead_letters d WHERE d.projection = c.projection AND d.generation = c.generation),
                    {RunningVersions.NodesSql("c.projection", "c.version")}
