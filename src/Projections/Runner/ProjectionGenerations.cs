@@ -113,7 +113,23 @@ public static class ProjectionGenerations
         return (string)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>Drops the tables of generations replaced by the serving one; run once no loop writes them.</summary>
+    /// <summary>The generation that serves queries; null before the first one is made.</summary>
+    public static async Task<Generation?> ServingAsync(NpgsqlConnection connection, string projection, CancellationToken ct) =>
+        (await LoadAsync(connection, projection, ct)).FirstOrDefault(g => g.Active);
+
+    /// <summary>The name of a runner's advisory lock for a role in the projection (leader, build, a generation's writer).</summary>
+    public static string RoleLockName(string projection, string role) => $"eventsourced.projection.{projection}.{role}";
+
+    /// <summary>
+    /// The role of whoever writes a serving generation: its leader, or a node of its version that
+    /// keeps it live while a newer version is built. Two of them never write it at once.
+    /// </summary>
+    public static string WriterRole(int generation) => $"g{generation}.writer";
+
+    /// <summary>
+    /// Drops the tables of generations replaced by the serving one, each once no loop writes it: a
+    /// node keeping a replaced one live until the swap ends its round first (ADR 0012).
+    /// </summary>
     public static async Task DropRetiredAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
     {
         var generations = await LoadAsync(connection, projection.Name, ct);
@@ -125,6 +141,7 @@ public static class ProjectionGenerations
         foreach (var old in generations.Where(g => g.Number < active.Number))
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
+            await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(hashtext($1))", ct, RoleLockName(projection.Name, WriterRole(old.Number)));
             foreach (var table in old.Tables(projection))
             {
                 await ExecuteAsync(connection, $"DROP TABLE IF EXISTS {table}", ct);

@@ -9,10 +9,11 @@ namespace EventSourced.Projections.Runner;
 
 /// <summary>
 /// Runs one projection on whichever node holds its advisory lock, of the nodes with the newest
-/// version of it running (<see cref="RunningVersions"/>). All its writes go through the
-/// connection that holds the lock: if that connection dies, the lock and the writes go together,
-/// so two nodes never write the same projection. Each batch of events and the checkpoint commit
-/// in one transaction, so an event is applied exactly once whatever crashes when.
+/// version of it running (<see cref="RunningVersions"/>); while that version is built, a node of
+/// the serving generation's version keeps that one live. All writes to a generation go through
+/// the connection that holds its lock: if that connection dies, the lock and the writes go
+/// together, so two nodes never write the same generation. Each batch of events and the
+/// checkpoint commit in one transaction, so an event is applied exactly once whatever crashes when.
 /// </summary>
 public sealed partial class ProjectionRunner(
     IProjection projection,
@@ -47,8 +48,17 @@ public sealed partial class ProjectionRunner(
                 try
                 {
                     await RunningVersions.AnnounceAsync(connection, projection, ct);
-                    while (await RunningVersions.NewerRunsAsync(connection, projection, ct) || !await TryLockAsync(connection, "leader", ct))
+                    while (true)
                     {
+                        if (await RunningVersions.NewerRunsAsync(connection, projection, ct))
+                        {
+                            await KeepServingAsync(connection, ct);
+                        }
+                        else if (await TryLockAsync(connection, "leader", ct))
+                        {
+                            break;
+                        }
+
                         await Task.Delay(options.StandbyRetry, ct);
                     }
 
@@ -106,18 +116,76 @@ public sealed partial class ProjectionRunner(
             _extendedGeneration = serving.Number;
         }
 
-        using var round = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        List<Task> loops = [WatchAsync(fingerprint, round.Token)];
+        List<Func<CancellationToken, Task>> loops = [round => WatchAsync(fingerprint, newerRuns: false, round)];
         if (serving is not null)
         {
-            loops.Add(ProcessAsync(connection, serving, round.Token));
+            loops.Add(round => WriteServingAsync(connection, serving, round));
         }
 
         if (building is not null)
         {
-            loops.Add(BuildAsync(building, round.Token));
+            loops.Add(round => BuildAsync(building, round));
         }
 
+        await UntilOneEndsAsync(loops, ct);
+    }
+
+    /// <summary>
+    /// While nodes of a newer version build theirs, the generation that serves may still be this
+    /// node's version: the newer handlers cannot write its tables, so a node of its own version
+    /// keeps it live (one, holding its writer lock), until the newer generation is swapped in or the
+    /// newer nodes are gone. Queries on every node meanwhile answer what is true now.
+    /// </summary>
+    private async Task KeepServingAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var fingerprint = await ProjectionGenerations.FingerprintAsync(connection, projection.Name, ct);
+        if (await ProjectionGenerations.ServingAsync(connection, projection.Name, ct) is not { } serving || serving.Version != projection.Version
+            || !await TryLockAsync(connection, WriterOf(serving), ct))
+        {
+            return;
+        }
+
+        try
+        {
+            // Looked at again under the lock: a swap and a drop of the generation may have come
+            // between, and once this node holds it, the generation cannot be dropped.
+            if (await ProjectionGenerations.FingerprintAsync(connection, projection.Name, ct) == fingerprint)
+            {
+                LogKeeping(logger, projection.Name, serving.Number);
+                await UntilOneEndsAsync([round => WatchAsync(fingerprint, newerRuns: true, round), round => ProcessAsync(connection, serving, round)], ct);
+            }
+        }
+        finally
+        {
+            await UnlockAsync(connection, WriterOf(serving));
+        }
+    }
+
+    /// <summary>The serving generation's writes, once its writer lock is free: a node of the older version may be keeping it still.</summary>
+    private async Task WriteServingAsync(NpgsqlConnection connection, Generation serving, CancellationToken ct)
+    {
+        while (!await TryLockAsync(connection, WriterOf(serving), ct))
+        {
+            await Task.Delay(options.StandbyRetry, ct);
+        }
+
+        try
+        {
+            await ProcessAsync(connection, serving, ct);
+        }
+        finally
+        {
+            await UnlockAsync(connection, WriterOf(serving));
+        }
+    }
+
+    private static string WriterOf(Generation generation) => ProjectionGenerations.WriterRole(generation.Number);
+
+    /// <summary>Runs the loops until one of them ends, then ends the others; the first failure among them is the caller's.</summary>
+    private static async Task UntilOneEndsAsync(List<Func<CancellationToken, Task>> start, CancellationToken ct)
+    {
+        using var round = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var loops = start.Select(loop => loop(round.Token)).ToList();
         await Task.WhenAny(loops);
         await round.CancelAsync();
 
@@ -185,14 +253,15 @@ public sealed partial class ProjectionRunner(
         }
     }
 
-    private async Task WatchAsync(string fingerprint, CancellationToken ct)
+    /// <summary>Ends when the generations change, or when a node of a newer version starts or stops (<paramref name="newerRuns"/>: whether one ran).</summary>
+    private async Task WatchAsync(string fingerprint, bool newerRuns, CancellationToken ct)
     {
         while (true)
         {
             await Task.Delay(options.StandbyRetry, ct);
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             if (await ProjectionGenerations.FingerprintAsync(connection, projection.Name, ct) != fingerprint
-                || await RunningVersions.NewerRunsAsync(connection, projection, ct))
+                || await RunningVersions.NewerRunsAsync(connection, projection, ct) != newerRuns)
             {
                 return;
             }
@@ -202,8 +271,28 @@ public sealed partial class ProjectionRunner(
     private async Task<bool> TryLockAsync(NpgsqlConnection connection, string role, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext($1))", connection);
-        command.Parameters.AddWithValue($"eventsourced.projection.{projection.Name}.{role}");
+        command.Parameters.AddWithValue(ProjectionGenerations.RoleLockName(projection.Name, role));
         return (bool)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>Gives one role back and keeps the connection's others; a dead connection has given them all back already.</summary>
+    private async Task UnlockAsync(NpgsqlConnection connection, string role)
+    {
+        if (connection.State != ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtext($1))", connection);
+            command.Parameters.AddWithValue(ProjectionGenerations.RoleLockName(projection.Name, role));
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // Broken: the server ends the session, and its locks with it.
+        }
     }
 
     private async Task ProcessAsync(NpgsqlConnection connection, Generation generation, CancellationToken ct)
@@ -512,6 +601,9 @@ public sealed partial class ProjectionRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Projection {Projection} is left to the nodes of a version newer than this node's {Version}")]
     private static partial void LogHandedToNewer(ILogger logger, string projection, int version);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Projection {Projection} keeps generation {Generation} live while nodes of a newer version build theirs")]
+    private static partial void LogKeeping(ILogger logger, string projection, int generation);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Projection {Projection} builds generation {Generation} beside the serving one")]
     private static partial void LogBuilding(ILogger logger, string projection, int generation);

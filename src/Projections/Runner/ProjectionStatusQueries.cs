@@ -6,7 +6,7 @@ namespace EventSourced.Projections.Runner;
 /// <param name="Processed">Events this generation has applied (or parked).</param>
 /// <param name="LagEvents">Events waiting for the projection, counted up to <see cref="ProjectionStatusQueries.LagCountLimit"/>.</param>
 /// <param name="LagSeconds">Age of the oldest waiting event; 0 when caught up.</param>
-/// <param name="NodesRunning">Nodes running this generation's version of the projection now (one of them leads it, unless a newer version runs).</param>
+/// <param name="NodesRunning">Nodes running this generation's version of the projection now (one of them leads it, or keeps it live while a newer version is built).</param>
 public sealed record ProjectionStatus(
     string Name, int Version, int Generation, bool Serving, bool Stopped, long Position, long Processed, DateTimeOffset UpdatedAt, int LagEvents, double LagSeconds, long DeadLetters,
     long NodesRunning);
@@ -20,7 +20,7 @@ public sealed record ReactorStatus(string Name, long Position, int LagEvents, do
 /// <summary>An event a reactor has failed to act on since <paramref name="Since"/>, <paramref name="Attempts"/> times in a row; the last error.</summary>
 public sealed record ReactorFailure(long Position, string Error, DateTimeOffset Since, int Attempts);
 
-/// <summary>How long a serving read model has been behind; or, while <paramref name="BuildingVersion"/> is built to replace it, how long that build has not moved on.</summary>
+/// <summary>How long a serving read model has been behind; or, while <paramref name="BuildingVersion"/> is built to replace it and has moved on more recently, how long that build has not moved on.</summary>
 public sealed record ReadModelBehind(TimeSpan Behind, int? BuildingVersion);
 
 /// <summary>Where each projection and reactor stands, for operators (CLI and admin endpoints).</summary>
@@ -35,8 +35,9 @@ public sealed class ProjectionStatusQueries(
     /// The projections that serve queries now, each with how long it has been behind: how long the
     /// oldest event it has yet to apply has waited (zero when caught up), one read per projection,
     /// cheap enough for a readiness probe. While the nodes build another version of it (an upgrade
-    /// or a rollback), the serving generation is not kept live, by design (ADR 0012): then it is
-    /// how long that build has not moved on.
+    /// or a rollback), the serving generation is kept live only while a node of its own version
+    /// runs (ADR 0012): then it is how long the serving one is behind or how long that build has
+    /// not moved on, whichever is less.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, ReadModelBehind>> WaitingAsync(CancellationToken ct)
     {
@@ -63,15 +64,13 @@ public sealed class ProjectionStatusQueries(
         var waiting = new Dictionary<string, ReadModelBehind>();
         foreach (var (name, position, buildingVersion, buildMoved) in checkpoints)
         {
-            if (buildingVersion is { } version)
-            {
-                waiting[name] = new ReadModelBehind(clock.GetUtcNow() - buildMoved, version);
-                continue;
-            }
-
             var filter = Registered.FirstOrDefault(p => p.Name == name)?.Filter ?? EventFilter.All;
             var next = await store.ReadAllAsync(position, 1, filter, ct);
-            waiting[name] = new ReadModelBehind(next.Events.Count > 0 ? clock.GetUtcNow() - next.Events[0].Timestamp : TimeSpan.Zero, BuildingVersion: null);
+            var behind = next.Events.Count > 0 ? clock.GetUtcNow() - next.Events[0].Timestamp : TimeSpan.Zero;
+            var buildSilent = clock.GetUtcNow() - buildMoved;
+            waiting[name] = buildingVersion is { } version && buildSilent < behind
+                ? new ReadModelBehind(buildSilent, version)
+                : new ReadModelBehind(behind, BuildingVersion: null);
         }
 
         return waiting;

@@ -93,7 +93,8 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
         var running = Task.Run(() => runner.RunAsync(stop.Token));
         try
         {
-            await Eventually.HoldsAsync(async () => await GenerationsAsync(newer.Version) > 0, "the newer node to take the projection");
+            await Eventually.HoldsAsync(
+                async () => await GenerationsAsync(newer.Version) > 0 && await GenerationsAsync(deploys.Version) == 0, "the newer node to take the projection, and this version's generation to be dropped");
 
             var refused = await _ops.PostAsync("/api/admin/projections/deploys/rebuild", null);
 

@@ -37,7 +37,7 @@ public sealed class ProjectionLagReadinessTests(ProjectionLagReadinessTests.Impa
     }
 
     [Fact]
-    public async Task While_a_new_version_is_built_the_frozen_serving_one_keeps_the_node_ready_until_the_build_stops_moving_on()
+    public async Task While_a_new_version_is_built_and_no_node_keeps_the_serving_one_live_the_node_stays_ready_until_the_build_stops_moving_on()
     {
         var anonymous = api.CreateClient();
         var ci = api.ClientFor("ci");
@@ -49,21 +49,24 @@ public sealed class ProjectionLagReadinessTests(ProjectionLagReadinessTests.Impa
 
         await Eventually.HoldsAsync(async () => (await anonymous.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "readiness");
 
-        // A node of the next version joins (a rolling upgrade): it builds the deploys model a tenth of
-        // a second an event, one event a commit, and fails for good on the last deploy.
+        // Two upgrades of the deploys model. Version +1 is built and serves. Version +2 is built a
+        // tenth of a second an event, one event a commit, and fails for good on the last deploy.
+        // Then the node of version +1 stops: no node can keep the serving generation live (this
+        // node's version is older than the one serving), only the build moves on.
         var deploys = api.Services.GetServices<IProjection>().Single(p => p.Name == "deploys");
-        var next = new NextVersionOf(deploys, TimeSpan.FromMilliseconds(100), failsOn: e => e is DeployStatusReported { Version: "9.9.9" });
-        var dataSource = api.Services.GetRequiredService<NpgsqlDataSource>();
-        using var stop = new CancellationTokenSource();
-        var runner = new ProjectionRunner(
-            next, dataSource, api.Services.GetRequiredService<IEventStore>(), api.Services.GetRequiredService<EventTypeRegistry>(),
-            new ProjectionOptions { BatchSize = 1, MaxAttempts = 1, OnPoisonEvent = PoisonEventPolicy.Stop, StandbyRetry = TimeSpan.FromMilliseconds(50) },
-            new ProjectionProgress(dataSource), NullLogger.Instance);
-        var running = Task.Run(() => runner.RunAsync(stop.Token));
+        var serving = new NextVersionOf(deploys);
+        var next = new NextVersionOf(serving, TimeSpan.FromMilliseconds(100), failsOn: e => e is DeployStatusReported { Version: "9.9.9" });
+        using var stopServing = new CancellationTokenSource();
+        using var stopNext = new CancellationTokenSource();
+        var servingRunner = Run(serving, new ProjectionOptions { StandbyRetry = TimeSpan.FromMilliseconds(50) }, stopServing.Token);
+        Task? nextRunner = null;
         try
         {
-            // Once it builds, it leads: the serving generation, of this node's version, is not kept live.
+            await Eventually.HoldsAsync(async () => await ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = 'deploys' AND active AND version = {serving.Version}") == 1, "version +1 to serve");
+            nextRunner = Run(next, new ProjectionOptions { BatchSize = 1, MaxAttempts = 1, OnPoisonEvent = PoisonEventPolicy.Stop, StandbyRetry = TimeSpan.FromMilliseconds(50) }, stopNext.Token);
             await Eventually.HoldsAsync(async () => await ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = 'deploys' AND version = {next.Version}") == 1, "the next version's build");
+            await stopServing.CancelAsync();
+            await servingRunner;
             (await ci.PostAsJsonAsync("/api/deploys", Deploy(application, "9.9.9"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
             var posted = System.Diagnostics.Stopwatch.StartNew();
 
@@ -95,11 +98,13 @@ public sealed class ProjectionLagReadinessTests(ProjectionLagReadinessTests.Impa
         }
         finally
         {
-            await stop.CancelAsync();
-            await running;
+            await stopServing.CancelAsync();
+            await stopNext.CancelAsync();
+            await servingRunner;
+            await (nextRunner ?? Task.CompletedTask);
         }
 
-        // Rolled back: with no node of the next version left, this node's version serves live again.
+        // Rolled back: with no node of a newer version left, this node's version serves live again.
         await Eventually.HoldsAsync(async () => (await anonymous.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "readiness once the next version's node is gone");
     }
 
@@ -130,6 +135,15 @@ public sealed class ProjectionLagReadinessTests(ProjectionLagReadinessTests.Impa
             await ChildProcesses.EndAsync(end);
             await ChildProcesses.EndAsync(holding);
         }
+    }
+
+    /// <summary>A node of another version of a projection, beside the service's own.</summary>
+    private Task Run(IProjection projection, ProjectionOptions options, CancellationToken stop)
+    {
+        var dataSource = api.Services.GetRequiredService<NpgsqlDataSource>();
+        var runner = new ProjectionRunner(
+            projection, dataSource, api.Services.GetRequiredService<IEventStore>(), api.Services.GetRequiredService<EventTypeRegistry>(), options, new ProjectionProgress(dataSource), NullLogger.Instance);
+        return Task.Run(() => runner.RunAsync(stop), CancellationToken.None);
     }
 
     private static object Deploy(string application, string version) =>

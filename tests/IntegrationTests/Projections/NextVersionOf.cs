@@ -5,10 +5,11 @@ namespace EventSourced.IntegrationTests.Projections;
 
 /// <summary>
 /// A projection as the next build has it, for nodes of two versions: the same, one version up. A
-/// build of it can be made slow (<paramref name="eachEvent"/> of the database's time per event), and
-/// made to fail on the events <paramref name="failsOn"/> picks.
+/// build of it can be made slow (<paramref name="eachEvent"/> of the database's time per event),
+/// made to fail on the events <paramref name="failsOn"/> picks, and held at its first event until
+/// the test sets <paramref name="heldUntil"/> (outside any transaction: nothing else waits for it).
 /// </summary>
-public sealed class NextVersionOf(IProjection projection, TimeSpan eachEvent = default, Func<object, bool>? failsOn = null) : IProjection
+public sealed class NextVersionOf(IProjection projection, TimeSpan eachEvent = default, Func<object, bool>? failsOn = null, ManualResetEventSlim? heldUntil = null) : IProjection
 {
     public string Name => projection.Name;
 
@@ -24,6 +25,12 @@ public sealed class NextVersionOf(IProjection projection, TimeSpan eachEvent = d
 
     public void Apply(ProjectionWrite write, RecordedEvent recorded, object @event)
     {
+        // A bound, so that a test that fails before letting it go still ends.
+        if (heldUntil?.Wait(TimeSpan.FromMinutes(5)) == false)
+        {
+            throw new TimeoutException("The build was never let go.");
+        }
+
         if (failsOn?.Invoke(@event) == true)
         {
             throw new InvalidOperationException($"Version {Version} fails on this event.");

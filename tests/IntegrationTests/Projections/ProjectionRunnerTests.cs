@@ -152,7 +152,7 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
 
         // The leading one of them loses its connection: the other one takes over, not the old node.
         (await Node.ScalarAsync(
-            $"SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = hashtext('eventsourced.projection.{v1.Name}.leader')::bigint"))
+            $"SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE {HeldSql(v1, "leader")}"))
             .Should().Be(1);
         await WaitForAsync(v2, await AppendAsync(category, 10));
         (await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{v1.Name}' AND version = 1")).Should().Be(0, "the old node built nothing of its own");
@@ -166,6 +166,49 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
 
         await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{v1.Name}' AND active AND version = 1") == 1, "version 1 to serve again");
         (await Node.ScalarAsync($"SELECT count(*) FROM rm.{v1.Name} WHERE version = 1")).Should().Be(45);
+    }
+
+    [Fact]
+    public async Task While_a_newer_version_is_built_one_node_of_the_serving_version_keeps_it_live_until_the_swap()
+    {
+        // Two old nodes, and a node of version 2 whose build is held at its first event. The old
+        // ones look at the generations every 2 s: their keeper goes on for that long after the swap.
+        var (v1, category) = await VersionOneServingAsync();
+        var slowToNotice = new ProjectionOptions { StandbyRetry = TimeSpan.FromSeconds(2) };
+        Start(v1, slowToNotice);
+        Start(v1, slowToNotice);
+        using var held = new ManualResetEventSlim();
+        var v2 = new NextVersionOf(v1, heldUntil: held);
+        try
+        {
+            Start(v2);
+            await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{v1.Name}' AND version = 2") == 1, "version 2's build");
+
+            // Events written meanwhile reach the serving version 1, once each, while version 2 is held.
+            for (var batch = 0; batch < 3; batch++)
+            {
+                await WaitForAsync(v1, await AppendAsync(category, 5));
+            }
+
+            (await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{v1.Name}' AND active AND version = 1")).Should().Be(1, "version 2 is still held");
+            (await AppliedAsync(v1)).Should().HaveCount(45).And.OnlyContain(applied => applied == 1);
+            var status = new ProjectionStatusQueries(Node.DataSource, Node.Store, [v1], [], TimeProvider.System);
+            (await status.WaitingAsync(CancellationToken.None))[v1.Name].Should().Be(new ReadModelBehind(TimeSpan.Zero, BuildingVersion: null), "readiness sees it caught up");
+        }
+        finally
+        {
+            held.Set();
+        }
+
+        // Swapped in. The old generation is dropped only once its keeper, slow to notice, has let
+        // go: events written just after that would otherwise reach it, fail, and be parked there.
+        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{v1.Name}' AND active AND version = 2") == 1, "version 2 to serve");
+        await AppendAsync(category, 5);
+        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM pg_tables WHERE schemaname = 'rm' AND tablename = '{v1.Name}_g1'") == 0, "the old generation to be dropped");
+        await WaitForAsync(v2, await AppendAsync(category, 5));
+        await Eventually.HoldsAsync(async () => await Node.ScalarAsync($"SELECT count(*) FROM pg_locks WHERE {HeldSql(v1, "g1.writer")}") == 0, "the old keeper to be gone");
+        (await AppliedAsync(v2)).Should().HaveCount(55).And.OnlyContain(applied => applied == 1);
+        (await Node.ScalarAsync($"SELECT count(*) FROM proj.dead_letters WHERE projection = '{v1.Name}'")).Should().Be(0);
     }
 
     [Fact]
@@ -436,6 +479,10 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
 
     private async Task<bool> IndexedAsync(IProjection projection, int generation) =>
         await Node.ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE schemaname = 'rm' AND tablename = '{projection.Name}_g{generation}' AND indexname = '{Generation.IndexName($"rm.{projection.Name}_g{generation}", CountingProjection.AddedIndexSuffix)}'") == 1;
+
+    /// <summary>A condition on pg_locks: the lock of a runner's role (leader, g1.writer) in the projection, held.</summary>
+    private static string HeldSql(IProjection projection, string role) =>
+        $"locktype = 'advisory' AND objsubid = 1 AND granted AND ((classid::bigint << 32) | objid::bigint) = hashtext('{ProjectionGenerations.RoleLockName(projection.Name, role)}')::bigint";
 
     private ProjectionDeadLetters DeadLettersOf(IProjection projection) =>
         new(Node.DataSource, Node.Store, new ProjectionOperations(Node.DataSource, [projection], Node.Store, Registry));
