@@ -70,6 +70,7 @@ public static class ProjectionGenerations
         if (projection.AddedSinceBuiltSql(serving.Table(projection)) is { Length: > 0 } added)
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
+            await LimitLockWaitAsync(connection, ct);
             await ExecuteAsync(connection, added, ct);
             if (await ViewsLackColumnsAsync(connection, projection, serving, ct))
             {
@@ -194,6 +195,7 @@ public static class ProjectionGenerations
     {
         if (active.Version < projection.Version && projection.ExpandOlderSql(active.Table(projection)) is { Length: > 0 } expand)
         {
+            await LimitLockWaitAsync(connection, ct);
             await ExecuteAsync(connection, expand, ct);
             await CreateViewsAsync(connection, projection, active, ct);
         }
@@ -210,6 +212,7 @@ public static class ProjectionGenerations
     /// <summary>What <see cref="ActivateAsync"/> does, in the caller's transaction.</summary>
     private static async Task PointViewsAsync(NpgsqlConnection connection, IProjection projection, Generation generation, CancellationToken ct)
     {
+        await LimitLockWaitAsync(connection, ct);
         if (!generation.Active)
         {
             await ExecuteDdlAsync(connection, projection.ServingIndexesSql(generation.Table(projection)), ct);
@@ -238,6 +241,21 @@ public static class ProjectionGenerations
 
         return false;
     }
+
+    /// <summary>How long DDL on what queries read (a serving table, a view) waits for its lock.</summary>
+    public static readonly TimeSpan LockWaitLimit = TimeSpan.FromSeconds(1);
+
+    /// <summary>Whether the error is DDL that gave up waiting for queries to let go of a table or view (<see cref="LockWaitLimit"/>).</summary>
+    public static bool IsLockWaitOver(Exception e) => e is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable };
+
+    /// <summary>
+    /// For the rest of the caller's transaction, a lock waited for longer than <see cref="LockWaitLimit"/>
+    /// fails it. DDL waits behind queries already reading the table or view, and every query after
+    /// it waits behind the DDL: one long report would stop all reads of the read model for as long
+    /// as it ran. Failing instead, the runner tries again a moment later.
+    /// </summary>
+    private static Task LimitLockWaitAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        ExecuteAsync(connection, $"SET LOCAL lock_timeout = '{(int)LockWaitLimit.TotalMilliseconds}ms'", ct);
 
     /// <summary>The projection's views over this generation's tables, with the columns they have now.</summary>
     private static async Task CreateViewsAsync(NpgsqlConnection connection, IProjection projection, Generation generation, CancellationToken ct)

@@ -83,6 +83,12 @@ public sealed partial class ProjectionRunner(
                 // Stopping: whatever was in flight either committed or rolled back with its checkpoint.
                 return;
             }
+            catch (Exception e) when (ProjectionGenerations.IsLockWaitOver(e))
+            {
+                // Queries still read what the round was changing (a swap, a column added): again in a moment.
+                LogLockWaitOver(logger, projection.Name);
+                await Task.Delay(options.StandbyRetry, ct);
+            }
             catch (Exception e) when (IsTransient(e))
             {
                 // Resume from the last committed checkpoint on a fresh connection (and lock).
@@ -607,6 +613,9 @@ public sealed partial class ProjectionRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Projection {Projection} builds generation {Generation} beside the serving one")]
     private static partial void LogBuilding(ILogger logger, string projection, int generation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Projection {Projection} could not change its tables or views while queries read them (a long query or an open transaction, see pg_stat_activity); retrying")]
+    private static partial void LogLockWaitOver(ILogger logger, string projection);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Projection {Projection} lost its database connection; retrying")]
     private static partial void LogLostConnection(ILogger logger, Exception exception, string projection);

@@ -275,6 +275,42 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_swap_waits_for_a_long_query_on_the_read_model_without_holding_up_the_queries_that_come_after_it()
+    {
+        var (projection, category) = New();
+        Start(projection);
+        await WaitForAsync(projection, await AppendAsync(category, 30));
+
+        // A long report: a transaction that has read the read model and is still open.
+        await using var report = await Node.DataSource.OpenConnectionAsync();
+        await using var reading = await report.BeginTransactionAsync();
+        await using (var read = new NpgsqlCommand($"SELECT count(*) FROM rm.{projection.Name}", report, reading))
+        {
+            await read.ExecuteScalarAsync();
+        }
+
+        await using (var connection = await Node.DataSource.OpenConnectionAsync())
+        {
+            await ProjectionGenerations.RequestRebuildAsync(connection, projection, CancellationToken.None);
+        }
+
+        // Generation 2 caught up, its swap waits for the view. A query meanwhile is answered: it
+        // would wait behind the swap for as long as the report runs, were the swap not to give up.
+        await Eventually.HoldsAsync(
+            async () => await Node.ScalarAsync($"SELECT count(*) FROM pg_locks WHERE relation = 'rm.{projection.Name}'::regclass AND NOT granted") > 0, "the swap to wait for the view");
+        await using (var query = await Node.DataSource.OpenConnectionAsync())
+        {
+            await using var command = new NpgsqlCommand($"SET statement_timeout = '10s'; SELECT count(*) FROM rm.{projection.Name}", query);
+            (await command.ExecuteScalarAsync()).Should().Be(30L);
+        }
+
+        (await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND active AND generation = 1")).Should().Be(1, "the report still reads it");
+        await reading.CommitAsync();
+        await UntilServingAsync(projection, generation: 2);
+        (await AppliedAsync(projection)).Should().HaveCount(30).And.OnlyContain(applied => applied == 1);
+    }
+
+    [Fact]
     public async Task A_growing_read_model_is_analyzed_by_the_runner_without_waiting_for_autovacuum()
     {
         var (projection, category) = New();
