@@ -61,25 +61,37 @@ public static class ProjectionGenerations
 
     /// <summary>
     /// Adds the columns and indexes added to the version since <paramref name="serving"/> was built
-    /// (<see cref="IProjection.AddedSinceBuiltSql"/>; nothing when they exist), and makes its views
-    /// again to show the columns. Run by the node that writes the generation, before it does: an
-    /// index build blocks writes to the table, not reads.
+    /// (<see cref="IProjection.AddedSinceBuiltSql"/>), and makes its views again to show the
+    /// columns. Run by the node that writes the generation, before it does: an index build blocks
+    /// writes to the table, not reads. Nothing when the generation has been given that SQL already
+    /// (recorded with its checkpoint): even a no-op <c>IF NOT EXISTS</c> locks the table, and a
+    /// long query on it would hold the runner back at every change of leader.
     /// </summary>
     public static async Task AddSinceBuiltAsync(NpgsqlConnection connection, IProjection projection, Generation serving, CancellationToken ct)
     {
-        if (projection.AddedSinceBuiltSql(serving.Table(projection)) is { Length: > 0 } added)
+        var added = projection.AddedSinceBuiltSql(serving.Table(projection));
+        await using var given = new NpgsqlCommand("SELECT added_since_built FROM proj.checkpoints WHERE projection = $1 AND generation = $2", connection);
+        given.Parameters.AddWithValue(projection.Name);
+        given.Parameters.AddWithValue(serving.Number);
+        if (added.Length == 0 || await given.ExecuteScalarAsync(ct) is string done && done == added)
         {
-            await using var tx = await connection.BeginTransactionAsync(ct);
-            await LimitLockWaitAsync(connection, ct);
-            await ExecuteAsync(connection, added, ct);
-            if (await ViewsLackColumnsAsync(connection, projection, serving, ct))
-            {
-                await CreateViewsAsync(connection, projection, serving, ct);
-            }
-
-            await tx.CommitAsync(ct);
+            return;
         }
+
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await LimitLockWaitAsync(connection, ct);
+        await ExecuteAsync(connection, added, ct);
+        if (await ViewsLackColumnsAsync(connection, projection, serving, ct))
+        {
+            await CreateViewsAsync(connection, projection, serving, ct);
+        }
+
+        await RecordAddedAsync(connection, projection, serving, added, ct);
+        await tx.CommitAsync(ct);
     }
+
+    private static Task RecordAddedAsync(NpgsqlConnection connection, IProjection projection, Generation generation, string added, CancellationToken ct) =>
+        ExecuteAsync(connection, "UPDATE proj.checkpoints SET added_since_built = $3 WHERE projection = $1 AND generation = $2", ct, projection.Name, generation.Number, added);
 
     /// <summary>Starts a rebuild: a new generation of the current version, built from the first event beside the serving one.</summary>
     /// <remarks>A rebuild already under way (another operator's, or a new version's) is the one asked for.</remarks>
@@ -215,8 +227,10 @@ public static class ProjectionGenerations
         await LimitLockWaitAsync(connection, ct);
         if (!generation.Active)
         {
+            var added = projection.AddedSinceBuiltSql(generation.Table(projection));
             await ExecuteDdlAsync(connection, projection.ServingIndexesSql(generation.Table(projection)), ct);
-            await ExecuteDdlAsync(connection, projection.AddedSinceBuiltSql(generation.Table(projection)), ct);
+            await ExecuteDdlAsync(connection, added, ct);
+            await RecordAddedAsync(connection, projection, generation, added, ct);
         }
 
         await CreateViewsAsync(connection, projection, generation, ct);

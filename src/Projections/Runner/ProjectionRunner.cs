@@ -31,11 +31,6 @@ public sealed partial class ProjectionRunner(
     private readonly ConcurrentDictionary<int, long> _oneByOneThrough = new();
     private readonly ConcurrentDictionary<(int Generation, long Position), (int Attempts, Exception Error)> _attemptsBefore = new();
 
-    // The serving generation this runner has given what was added since it was built: once is
-    // enough (it stays in the database), where every round (each swap, rebuild request or reset)
-    // would lock the table again for DDL that changes nothing.
-    private int? _extendedGeneration;
-
     public async Task RunAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -116,10 +111,9 @@ public sealed partial class ProjectionRunner(
         var fingerprint = await ProjectionGenerations.FingerprintAsync(connection, projection.Name, ct);
         var (serving, building) = await ProjectionGenerations.PrepareAsync(connection, projection, ct);
         await ProjectionGenerations.DropRetiredAsync(connection, projection, ct);
-        if (serving is not null && serving.Number != _extendedGeneration)
+        if (serving is not null)
         {
             await ProjectionGenerations.AddSinceBuiltAsync(connection, projection, serving, ct);
-            _extendedGeneration = serving.Number;
         }
 
         List<Func<CancellationToken, Task>> loops = [round => WatchAsync(fingerprint, newerRuns: false, round)];

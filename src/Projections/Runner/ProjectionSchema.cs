@@ -28,6 +28,8 @@ public static class ProjectionSchema
             failed_at   timestamptz NOT NULL DEFAULT now());
         -- Events applied by a generation, for progress bars (positions are sparse, docs/adr/0007).
         ALTER TABLE proj.checkpoints ADD COLUMN IF NOT EXISTS processed bigint NOT NULL DEFAULT 0;
+        -- The IProjection.AddedSinceBuiltSql the generation has been given: run again only when it changes.
+        ALTER TABLE proj.checkpoints ADD COLUMN IF NOT EXISTS added_since_built text;
         -- Where reactors (which append events rather than write read models) are in $all.
         CREATE TABLE IF NOT EXISTS proj.reactor_checkpoints (name text PRIMARY KEY, position bigint NOT NULL);
         -- The event a reactor keeps failing on, since when, how often and why (cleared once it goes through).

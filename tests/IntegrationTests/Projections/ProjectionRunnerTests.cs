@@ -237,13 +237,30 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
 
         // The same version, as a node with the column and the index added starts it.
         var indexed = new CountingProjection(built.Name, category, addedSinceBuilt: true);
-        Start(indexed);
+        var first = Start(indexed);
         await Eventually.HoldsAsync(() => IndexedAsync(indexed, generation: 1), "the added index on the serving generation");
         await WaitForAsync(indexed, await AppendAsync(category, 5));
 
         (await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{built.Name}'")).Should().Be(1, "no generation was built for it");
         (await Node.ScalarAsync($"SELECT count(*) FROM rm.{built.Name} WHERE {CountingProjection.AddedSinceBuiltColumn} IS NULL")).Should().Be(35, "its view shows the added column");
         (await AppliedAsync(indexed)).Should().HaveCount(35).And.OnlyContain(applied => applied == 1);
+
+        // Another node takes the lead while a long report reads the read model: it does not lock
+        // the table again for what is there already, so it goes on writing.
+        await first.CancelAsync();
+        await using (var report = await Node.DataSource.OpenConnectionAsync())
+        await using (var reading = await report.BeginTransactionAsync())
+        {
+            await using (var read = new NpgsqlCommand($"SELECT count(*) FROM rm.{built.Name}", report, reading))
+            {
+                await read.ExecuteScalarAsync();
+            }
+
+            Start(indexed);
+            await WaitForAsync(indexed, await AppendAsync(category, 5));
+        }
+
+        (await AppliedAsync(indexed)).Should().HaveCount(40).And.OnlyContain(applied => applied == 1);
         await using (var connection = await Node.DataSource.OpenConnectionAsync())
         {
             await ProjectionGenerations.RequestRebuildAsync(connection, indexed, CancellationToken.None);
