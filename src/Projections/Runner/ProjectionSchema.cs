@@ -2,9 +2,19 @@ using Npgsql;
 
 namespace EventSourced.Projections.Runner;
 
-/// <summary>The runner's and the reactors' own tables, created idempotently under an advisory lock.</summary>
+/// <summary>
+/// The runner's and the reactors' own tables, created idempotently under an advisory lock, and
+/// only when the schema is not at <see cref="Version"/> yet: reactors ask at every restart, and
+/// each ALTER TABLE, even a no-op IF NOT EXISTS, takes a lock that every projection's commit then
+/// queues behind, for as long as any transaction that touched the table stays open.
+/// </summary>
 public static class ProjectionSchema
 {
+    // One up with every change to Sql below.
+    private const int Version = 1;
+
+    private static readonly string Marker = $"eventsourced projections, schema {Version}";
+
     private const string Sql = """
         CREATE SCHEMA IF NOT EXISTS proj;
         CREATE SCHEMA IF NOT EXISTS rm;
@@ -45,12 +55,25 @@ public static class ProjectionSchema
     public static async Task EnsureAsync(NpgsqlDataSource dataSource, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        if (await IsCurrentAsync(connection, ct))
+        {
+            return;
+        }
+
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('eventsourced.projections.schema')); " + Sql, connection, tx))
+        await using (var command = new NpgsqlCommand(
+            $"SELECT pg_advisory_xact_lock(hashtext('eventsourced.projections.schema')); {Sql} COMMENT ON SCHEMA proj IS '{Marker}';", connection, tx))
         {
             await command.ExecuteNonQueryAsync(ct);
         }
 
         await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Whether the schema is at this version: a read of the catalog, which locks no table.</summary>
+    private static async Task<bool> IsCurrentAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = 'proj'", connection);
+        return await command.ExecuteScalarAsync(ct) is string marker && marker == Marker;
     }
 }
