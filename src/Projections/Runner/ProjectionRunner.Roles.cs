@@ -62,23 +62,29 @@ public sealed partial class ProjectionRunner
             {
                 // Queries still read what the round was changing (a swap, a column added): again in a moment.
                 LogLockWaitOver(logger, projection.Name);
-                await Task.Delay(options.StandbyRetry, ct);
+                await PauseAsync(ct);
             }
             catch (Exception e) when (IsTransient(e))
             {
                 // Resume from the last committed checkpoint on a fresh connection (and lock).
                 LogLostConnection(logger, e, projection.Name);
-                await Task.Delay(options.StandbyRetry, ct);
+                await PauseAsync(ct);
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 // A fault of this projection must not stop the host and every other projection:
                 // it shows as lag in its status and in the log, and is retried.
                 LogFailed(logger, e, projection.Name);
-                await Task.Delay(options.StandbyRetry, ct);
+                await PauseAsync(ct);
             }
         }
     }
+
+    /// <summary>
+    /// The wait before trying again after a failure. Stopping meanwhile ends it without an
+    /// exception: the loop then ends, and the runner stops as quietly as from anywhere else.
+    /// </summary>
+    private async Task PauseAsync(CancellationToken ct) => await Task.Delay(options.StandbyRetry, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
     /// <summary>
     /// One round of leadership over fixed generations: the serving one kept live, and a new one

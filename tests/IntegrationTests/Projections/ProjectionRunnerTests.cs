@@ -2,6 +2,7 @@ using EventSourced.Application.EventStore;
 using EventSourced.IntegrationTests.Support;
 using EventSourced.Projections.Runner;
 using FluentAssertions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -325,6 +326,25 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         await reading.CommitAsync();
         await UntilServingAsync(projection, generation: 2);
         (await AppliedAsync(projection)).Should().HaveCount(30).And.OnlyContain(applied => applied == 1);
+    }
+
+    [Fact]
+    public async Task A_runner_stopped_while_it_waits_to_try_again_after_a_failure_ends_without_an_error()
+    {
+        // A name no table can take: its round fails, and the runner waits ten minutes to try again.
+        var broken = new CountingProjection($"counting-{Guid.NewGuid():N}"[..20], "catbroken");
+        using var logs = new CapturedLogs(LogLevel.Error);
+        using var stop = new CancellationTokenSource();
+        var runner = new ProjectionRunner(
+            broken, Node.DataSource, Node.Store, Registry, new ProjectionOptions { StandbyRetry = TimeSpan.FromMinutes(10) }, new ProjectionProgress(Node.DataSource), logs.CreateLogger("runner"));
+        var running = Task.Run(() => runner.RunAsync(stop.Token));
+        await Eventually.HoldsAsync(() => Task.FromResult(logs.Lines.Any(l => l.Contains("starts again from its checkpoint", StringComparison.Ordinal))), "the round to fail");
+
+        await stop.CancelAsync();
+
+        // As a host stopping: an exception here would be reported as the service failing.
+        var ending = () => running.WaitAsync(TimeSpan.FromSeconds(30));
+        await ending.Should().NotThrowAsync();
     }
 
     [Fact]
