@@ -118,17 +118,18 @@ public static class ProjectionGenerations
     }
 
     /// <summary>What a runner watches: any change means it must look at its generations again.</summary>
-    public static async Task<string> FingerprintAsync(NpgsqlConnection connection, string projection, CancellationToken ct)
+    public static async Task<string> FingerprintAsync(NpgsqlConnection connection, string projection, CancellationToken ct) =>
+        Fingerprint(await LoadAsync(connection, projection, ct));
+
+    /// <summary>The generation that serves queries (null before the first one is made), and the fingerprint read with it.</summary>
+    public static async Task<(Generation? Serving, string Fingerprint)> ServingAsync(NpgsqlConnection connection, string projection, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(
-            "SELECT coalesce(string_agg(generation || ':' || version || ':' || active || ':' || stopped, ',' ORDER BY generation), '') FROM proj.checkpoints WHERE projection = $1", connection);
-        command.Parameters.AddWithValue(projection);
-        return (string)(await command.ExecuteScalarAsync(ct))!;
+        var generations = await LoadAsync(connection, projection, ct);
+        return (generations.FirstOrDefault(g => g.Active), Fingerprint(generations));
     }
 
-    /// <summary>The generation that serves queries; null before the first one is made.</summary>
-    public static async Task<Generation?> ServingAsync(NpgsqlConnection connection, string projection, CancellationToken ct) =>
-        (await LoadAsync(connection, projection, ct)).FirstOrDefault(g => g.Active);
+    private static string Fingerprint(List<Generation> generations) =>
+        string.Join(',', generations.OrderBy(g => g.Number).Select(g => $"{g.Number}:{g.Version}:{g.Active}:{g.Stopped}"));
 
     /// <summary>The name of a runner's advisory lock for a role in the projection (leader, build, a generation's writer).</summary>
     public static string RoleLockName(string projection, string role) => $"eventsourced.projection.{projection}.{role}";

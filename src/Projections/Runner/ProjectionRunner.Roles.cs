@@ -124,9 +124,8 @@ public sealed partial class ProjectionRunner
     /// </summary>
     private async Task KeepServingAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        var fingerprint = await ProjectionGenerations.FingerprintAsync(connection, projection.Name, ct);
-        if (await ProjectionGenerations.ServingAsync(connection, projection.Name, ct) is not { } serving || serving.Version != projection.Version
-            || !await TryLockAsync(connection, WriterOf(serving), ct))
+        var (serving, fingerprint) = await ProjectionGenerations.ServingAsync(connection, projection.Name, ct);
+        if (serving is null || serving.Version != projection.Version || !await TryLockAsync(connection, WriterOf(serving), ct))
         {
             return;
         }
@@ -216,29 +215,6 @@ public sealed partial class ProjectionRunner
         }
     }
 
-    /// <summary>
-    /// Session advisory locks outlive a connection's return to the pool (Npgsql resets a pooled
-    /// connection only when it is next used), so a runner gives its locks back explicitly; a dead
-    /// connection has taken them with it already.
-    /// </summary>
-    private static async Task UnlockAllAsync(NpgsqlConnection connection)
-    {
-        if (connection.State != ConnectionState.Open)
-        {
-            return;
-        }
-
-        try
-        {
-            await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", connection);
-            await command.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-        {
-            // Broken: the server ends the session, and its locks with it.
-        }
-    }
-
     /// <summary>Ends when the generations change, or when a node of a newer version starts or stops (<paramref name="newerRuns"/>: whether one ran).</summary>
     private async Task WatchAsync(string fingerprint, bool newerRuns, CancellationToken ct)
     {
@@ -261,8 +237,18 @@ public sealed partial class ProjectionRunner
         return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>Gives one role back and keeps the connection's others; a dead connection has given them all back already.</summary>
-    private async Task UnlockAsync(NpgsqlConnection connection, string role)
+    /// <summary>Gives one role back and keeps the connection's others.</summary>
+    private Task UnlockAsync(NpgsqlConnection connection, string role) =>
+        ReleaseAsync(connection, "SELECT pg_advisory_unlock(hashtext($1))", ProjectionGenerations.RoleLockName(projection.Name, role));
+
+    /// <summary>
+    /// Session advisory locks outlive a connection's return to the pool (Npgsql resets a pooled
+    /// connection only when it is next used), so a runner gives its locks back explicitly.
+    /// </summary>
+    private static Task UnlockAllAsync(NpgsqlConnection connection) => ReleaseAsync(connection, "SELECT pg_advisory_unlock_all()");
+
+    /// <summary>Runs a statement that gives locks back; a dead connection has given them all back already.</summary>
+    private static async Task ReleaseAsync(NpgsqlConnection connection, string sql, params object[] parameters)
     {
         if (connection.State != ConnectionState.Open)
         {
@@ -271,8 +257,12 @@ public sealed partial class ProjectionRunner
 
         try
         {
-            await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtext($1))", connection);
-            command.Parameters.AddWithValue(ProjectionGenerations.RoleLockName(projection.Name, role));
+            await using var command = new NpgsqlCommand(sql, connection);
+            foreach (var value in parameters)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+
             await command.ExecuteNonQueryAsync(CancellationToken.None);
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
