@@ -18,6 +18,7 @@ public static class DeliveryBusServiceCollectionExtensions
     public static IServiceCollection AddDeliveryBus(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<IDeliveryDispatcher, BusDeliveryDispatcher>();
+        services.AddSingleton<DatabaseWaits>();
         var transport = configuration["Deliveries:Transport"] ?? "InMemory";
         var broker = new Uri(configuration.GetConnectionString("RabbitMq") ?? "amqp://guest:guest@localhost:5672/");
         if (transport == "RabbitMq")

@@ -4,18 +4,21 @@ using MassTransit;
 namespace EventSourced.Infrastructure.Deliveries;
 
 /// <summary>
-/// The saga's endpoint: a step that lost the race for its stream (or met a database blip) is
-/// retried and decides again; and the steps of one message are taken one at a time on this node
-/// (the partitioner), as they all append to that message's stream. There is no outbox: the
+/// The saga's endpoint: a step that lost the race for its stream is retried at once and decides
+/// again; one that failed because the database is away waits for it, up to the attempt time-out
+/// (<see cref="DatabaseWaits"/>); and the steps of one message are taken one at a time on this
+/// node (the partitioner), as they all append to that message's stream. There is no outbox: the
 /// repository publishes a step's sends itself, after its append, the last thing the step does.
 /// </summary>
 public sealed class DeliverySagaDefinition : SagaDefinition<DeliverySaga>
 {
     private readonly DeliveryOptions _options;
+    private readonly DatabaseWaits _databaseWaits;
 
-    public DeliverySagaDefinition(DeliveryOptions options)
+    public DeliverySagaDefinition(DeliveryOptions options, DatabaseWaits databaseWaits)
     {
         _options = options;
+        _databaseWaits = databaseWaits;
         // Steps waiting on a busy partition hold their slot, so there are more slots than
         // partitions; but not many more: on the in-memory transport each slot is a reader that
         // every arriving message wakes (at 16x, contention on that took a tenth of the CPU).
@@ -24,7 +27,18 @@ public sealed class DeliverySagaDefinition : SagaDefinition<DeliverySaga>
 
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<DeliverySaga> sagaConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.UseMessageRetry(r => r.Intervals(10, 50, 100, 250, 500, 1000, 2000));
+        // The outer retry takes only a database away; the inner one everything else.
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Handle<Exception>(DatabaseWaits.IsStoreAway);
+            r.Intervals(DatabaseWaits.Intervals(_options.AttemptTimeout));
+            r.ConnectRetryObserver(_databaseWaits);
+        });
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Ignore<Exception>(DatabaseWaits.IsStoreAway);
+            r.Intervals(DatabaseWaits.Quick());
+        });
         var partition = endpointConfigurator.CreatePartitioner(_options.Concurrency);
         sagaConfigurator.Message<DeliveriesDue>(m => m.UsePartitioner(partition, c => c.Message.MessageId));
         sagaConfigurator.Message<DeliverySendsFinished>(m => m.UsePartitioner(partition, c => c.Message.MessageId));

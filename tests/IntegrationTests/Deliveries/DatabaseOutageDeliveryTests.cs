@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Npgsql;
+
+namespace EventSourced.IntegrationTests.Deliveries;
+
+/// <summary>
+/// The database goes away while a send is with the messenger. Telegram's Bot API, like WhatsApp's
+/// and Viber's, has no idempotency key: a send counted lost and made again is a second message to
+/// the person. So the send's outcome must wait for the database, not be dropped after a few
+/// seconds of retries and left to the attempt time-out.
+/// </summary>
+public sealed class DatabaseOutageDeliveryTests
+{
+    private static readonly (string, string)[] Identities = [("alice", "user")];
+
+    [Fact]
+    public async Task A_send_whose_outcome_meets_a_database_outage_is_recorded_once_it_is_back_and_goes_out_once()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var telegram = await HeldTelegram.StartAsync();
+        var real = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+        var port = Loopback.FreePort();
+        var forwarder = TcpForwarder.Start(port, real.Host!, real.Port);
+        try
+        {
+            await using var api = await ApiProcess.StartAsync(
+                new Dictionary<string, string>
+                {
+                    // The process reaches its database only through the forwarder: stopping it is
+                    // an outage for this process alone, not for the other tests on the server.
+                    ["ConnectionStrings:EventStore"] = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = port }.ConnectionString,
+                    ["Projections:ReadYourWritesTimeout"] = Wait.Patience.ToString(),
+                    ["Deliveries:Enabled"] = "true",
+                    ["Deliveries:PollInterval"] = "00:00:00.050",
+                    ["Deliveries:AttemptTimeout"] = "00:01:00",
+                    ["Messengers:Telegram:BaseUrl"] = telegram.BaseUrl.ToString(),
+                    ["Messengers:Telegram:Token"] = "outage-test",
+                },
+                Identities);
+            var alice = api.ClientFor("alice");
+            (await alice.PostAsJsonAsync("/api/contacts", new { name = "Olga", telegram = "@olga_outage" })).StatusCode.Should().Be(HttpStatusCode.Created);
+            var sent = await (await alice.PostAsJsonAsync("/api/messages", new { text = "Doors open at 18:00", contactNames = new[] { "Olga" } })).JsonAsync(HttpStatusCode.Accepted);
+            var messageId = sent.GetProperty("id").GetString()!;
+            await Eventually.HoldsAsync(() => Task.FromResult(telegram.Requests.Count == 1), "the send to reach the messenger");
+
+            // The database goes away while the messenger takes the message; then it answers.
+            await forwarder.DisposeAsync();
+            telegram.Answer();
+
+            // The step recording the outcome fails, and is tried again past the eight tries that
+            // were all it had: each failure that will be tried again is logged with its message.
+            await Eventually.HoldsAsync(
+                () => Task.FromResult(api.Output.Count(line => line.Contains($"Deliveries of message {messageId} wait for the database", StringComparison.Ordinal)) >= 8),
+                "the outcome's step to wait for the database past eight tries");
+            forwarder = TcpForwarder.Start(port, real.Host!, real.Port);
+
+            await Eventually.HoldsAsync(async () => (await DeliveryAsync(alice, messageId)).GetProperty("status").GetString() == "delivered", "the delivery to be recorded delivered");
+            (await DeliveryAsync(alice, messageId)).GetProperty("attempts").GetInt32().Should().Be(1, "the send's outcome was recorded, not counted lost");
+            telegram.Requests.Should().ContainSingle("the messenger keeps no idempotency key: a second send would be a second message");
+        }
+        finally
+        {
+            await forwarder.DisposeAsync();
+        }
+    }
+
+    private static async Task<System.Text.Json.JsonElement> DeliveryAsync(HttpClient client, string messageId) =>
+        (await (await client.GetAsync($"/api/messages/{messageId}")).JsonAsync(HttpStatusCode.OK)).GetProperty("deliveries")[0];
+
+    /// <summary>
+    /// Telegram's sendMessage as the real one behaves: every request is a message, whatever its
+    /// headers. The first is answered only when the test says so.
+    /// </summary>
+    private sealed class HeldTelegram : IAsyncDisposable
+    {
+        private readonly TaskCompletionSource _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private WebApplication _app = null!;
+
+        public ConcurrentQueue<string> Requests { get; } = new();
+
+        public Uri BaseUrl { get; private set; } = null!;
+
+        public static async Task<HeldTelegram> StartAsync()
+        {
+            var telegram = new HeldTelegram();
+            var (app, address) = await Loopback.StartAsync(_ => { }, app => app.MapPost("/bot{token}/sendMessage", telegram.SendMessageAsync));
+            (telegram._app, telegram.BaseUrl) = (app, address);
+            return telegram;
+        }
+
+        public void Answer() => _answer.TrySetResult();
+
+        public async ValueTask DisposeAsync()
+        {
+            _answer.TrySetResult();
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        private async Task<IResult> SendMessageAsync(HttpRequest request)
+        {
+            Requests.Enqueue(await new StreamReader(request.Body).ReadToEndAsync());
+            await _answer.Task;
+            return Results.Ok(new { ok = true, result = new { message_id = Requests.Count } });
+        }
+    }
+}
