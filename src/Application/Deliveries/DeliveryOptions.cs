@@ -29,6 +29,13 @@ public sealed class DeliveryOptions
     /// </summary>
     public TimeSpan RedispatchAfter { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a messenger's acceptance of a delivery is kept beside the stream: a send handed out
+    /// again within it (its outcome lost on the way to the saga) is answered from that record, not
+    /// made a second time.
+    /// </summary>
+    public TimeSpan SendsKeptFor { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>Saga steps taken at once on this node, and steps' sends in flight at once (each step's attempts together).</summary>
     public int Concurrency { get; set; } = 32;
 }

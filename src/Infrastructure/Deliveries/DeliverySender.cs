@@ -1,22 +1,54 @@
 using EventSourced.Application;
 using EventSourced.Application.Deliveries;
 using MassTransit;
+using Microsoft.Extensions.Logging;
 
 namespace EventSourced.Infrastructure.Deliveries;
 
 /// <summary>
 /// Sends a saga step's attempts through their messengers' gateways, side by side, and tells the
-/// saga how they went in one bus message, so that it records them in one step.
+/// saga how they went in one bus message, so that it records them in one step. What a messenger
+/// accepted is recorded at once (<see cref="DeliverySends"/>): an attempt handed out again is
+/// answered from that record rather than sent a second time.
 /// </summary>
-public sealed class DeliverySender(IEnumerable<IMessengerGateway> gateways) : IConsumer<SendDeliveries>
+public sealed partial class DeliverySender(IEnumerable<IMessengerGateway> gateways, DeliverySends sends, ILogger<DeliverySender> logger) : IConsumer<SendDeliveries>
 {
     public async Task Consume(ConsumeContext<SendDeliveries> context)
     {
-        var sends = context.Message;
-        var outcomes = await Task.WhenAll(sends.Attempts.Select(attempt => SendAsync(attempt, sends.Text)));
-        // Not told in time (the broker is away), the sends are received again and sent again under
-        // the same idempotency keys.
-        await BoundedPublish.WithinTimeoutAsync(bounded => context.Publish(new DeliverySendsFinished(sends.MessageId, outcomes), bounded), context.CancellationToken);
+        var step = context.Message;
+        var accepted = await AcceptedBeforeAsync(context);
+        var outcomes = await Task.WhenAll(step.Attempts.Select(attempt => accepted.TryGetValue(attempt.DeliveryId, out var providerMessageId)
+            ? Task.FromResult(AcceptedBefore(attempt, providerMessageId))
+            : SendAsync(attempt, step.Text)));
+        // Recorded while the saga is told, not before: the step's latency is the longer of the two.
+        var recorded = RecordAsync([.. outcomes.Where(o => o.Sent && !accepted.ContainsKey(o.DeliveryId))]);
+        try
+        {
+            // Not told in time (the broker is away), the sends are received again and answered
+            // from the record of what was accepted.
+            await BoundedPublish.WithinTimeoutAsync(bounded => context.Publish(new DeliverySendsFinished(step.MessageId, outcomes), bounded), context.CancellationToken);
+        }
+        finally
+        {
+            await recorded;
+        }
+    }
+
+    /// <summary>
+    /// The step's deliveries a messenger accepted already: this bus message came again (the
+    /// broker's connection dropped before its outcome was told), or an outcome never reached the
+    /// saga and the attempt was counted lost at its time-out. Neither can be so for first attempts
+    /// handed out for the first time, the usual case, which cost no look-up.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<Guid, string?>> AcceptedBeforeAsync(ConsumeContext<SendDeliveries> context) =>
+        context.ReceiveContext.Redelivered || context.Message.Attempts.Any(a => a.Attempt > 1)
+            ? await sends.AcceptedAsync([.. context.Message.Attempts.Select(a => a.DeliveryId)], context.CancellationToken)
+            : new Dictionary<Guid, string?>();
+
+    private DeliverySendFinished AcceptedBefore(DeliveryAttempt attempt, string? providerMessageId)
+    {
+        LogAcceptedBefore(attempt.DeliveryId, attempt.Attempt);
+        return DeliverySendFinished.Of(attempt, new SendOutcome.Sent(providerMessageId));
     }
 
     private async Task<DeliverySendFinished> SendAsync(DeliveryAttempt send, string text)
@@ -35,4 +67,29 @@ public sealed class DeliverySender(IEnumerable<IMessengerGateway> gateways) : IC
         Telemetry.DeliveryAttempts.Add(1, new KeyValuePair<string, object?>("channel", send.Channel.ToString()), new KeyValuePair<string, object?>("outcome", result));
         return DeliverySendFinished.Of(send, outcome);
     }
+
+    // Recorded even when the host is stopping: the messages went out. With the database away, the
+    // outcome still goes to the saga, which waits for the database to record it.
+    private async Task RecordAsync(IReadOnlyList<DeliverySendFinished> sent)
+    {
+        if (sent.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await sends.RecordAsync([.. sent.Select(o => (o.DeliveryId, o.ProviderMessageId))], CancellationToken.None);
+        }
+        catch (Exception e) when (DatabaseWaits.IsStoreAway(e))
+        {
+            LogNotRecorded(sent.Count, e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery {DeliveryId} (attempt {Attempt}) was accepted by its messenger before: answered from that record, not sent again")]
+    private partial void LogAcceptedBefore(Guid deliveryId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} sends the messengers accepted could not be recorded beside the stream ({Reason}): handed out again, they would be sent again")]
+    private partial void LogNotRecorded(int count, string reason);
 }

@@ -135,6 +135,39 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
     }
 
     [Fact]
+    public async Task An_attempt_counted_lost_whose_send_the_messenger_had_accepted_is_recorded_delivered_without_a_second_send()
+    {
+        // What a node leaves that stopped as its send ended: the messenger's acceptance recorded,
+        // its outcome never told to the saga (lost with the in-memory bus).
+        var name = $"Accepted {Guid.NewGuid():N}"[..16];
+        await (await _alice.PostAsJsonAsync("/api/contacts", new { name, telegram = "@accepted_user" })).JsonAsync(HttpStatusCode.Created);
+        var message = Guid.CreateVersion7();
+        var delivery = Guid.CreateVersion7();
+        var longAgo = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var registry = EventSourced.Application.EventStore.EventCatalog.Create();
+        await using (var node = await EventStoreNode.StartAsync(api.Database.ConnectionString))
+        {
+            object[] unrecorded =
+            [
+                new EventSourced.Domain.Messages.MessageScheduled(message, "alice", "Accepted", longAgo,
+                    [new EventSourced.Domain.Messages.PlannedDelivery(delivery, Guid.NewGuid(), name, EventSourced.Domain.Messages.Channel.Telegram, "@accepted_user")], "alice", longAgo),
+                new EventSourced.Domain.Messages.DeliveryAttempted(message, delivery, 1, longAgo),
+            ];
+            await new EventSourced.Infrastructure.Deliveries.DeliverySends(node.DataSource, node.Options).RecordAsync([(delivery, "tg-4242")], CancellationToken.None);
+            await node.Store.AppendAsync($"message-{message}", EventSourced.Application.EventStore.ExpectedVersion.NoStream,
+                unrecorded.Select(e => registry.ToEventData(e, Guid.NewGuid(), EventSourced.Application.EventStore.EventMetadata.Empty)).ToList());
+        }
+
+        await UntilAsync(message, "delivery_succeeded");
+
+        (await TypesAsync(message)).Should().Equal(
+            "message_scheduled", "delivery_attempted", "delivery_attempt_failed", "delivery_attempted", "delivery_succeeded");
+        var succeeded = JsonDocument.Parse((await api.StreamAsync($"message-{message}"))[4].Data).RootElement;
+        succeeded.GetProperty("providerMessageId").GetString().Should().Be("tg-4242", "the outcome is the one the messenger gave");
+        (await api.Emulator.ReceivedAsync("telegram")).Should().NotContain(r => r.IdempotencyKey == delivery.ToString(), "the message went out once, before");
+    }
+
+    [Fact]
     public async Task A_node_that_stops_mid_send_leaves_the_outcome_to_the_next_node_and_the_message_goes_out_once()
     {
         await using var database = await TestDatabase.CreateAsync();

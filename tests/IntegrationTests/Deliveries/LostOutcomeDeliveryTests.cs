@@ -10,12 +10,12 @@ using Npgsql;
 namespace EventSourced.IntegrationTests.Deliveries;
 
 /// <summary>
-/// The database goes away while a send is with the messenger. Telegram's Bot API, like WhatsApp's
-/// and Viber's, has no idempotency key: a send counted lost and made again is a second message to
-/// the person. So the send's outcome must wait for the database, not be dropped after a few
-/// seconds of retries and left to the attempt time-out.
+/// The path from a messenger's answer to the saga breaks while a send is with the messenger.
+/// Telegram's Bot API, like WhatsApp's and Viber's, keeps no idempotency key: a send made again is
+/// a second message to the person. So the outcome must wait for the database, and a send handed
+/// out again must be answered from the record of what the messenger accepted.
 /// </summary>
-public sealed class DatabaseOutageDeliveryTests
+public sealed class LostOutcomeDeliveryTests
 {
     private static readonly (string, string)[] Identities = [("alice", "user")];
 
@@ -68,6 +68,63 @@ public sealed class DatabaseOutageDeliveryTests
         {
             await forwarder.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_send_handed_out_again_after_the_broker_connection_dropped_is_answered_from_the_record_not_sent_twice()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var telegram = await HeldTelegram.StartAsync();
+        var broker = new Uri(RabbitMq.Uri(RabbitMq.VirtualHostOf(database)));
+        var port = Loopback.FreePort();
+        var forwarder = TcpForwarder.Start(port, broker.Host, broker.Port);
+        try
+        {
+            await using var api = await ApiProcess.StartAsync(
+                new Dictionary<string, string>
+                {
+                    ["ConnectionStrings:EventStore"] = database.ConnectionString,
+                    ["Projections:ReadYourWritesTimeout"] = Wait.Patience.ToString(),
+                    ["Deliveries:Enabled"] = "true",
+                    ["Deliveries:PollInterval"] = "00:00:00.050",
+                    ["Deliveries:AttemptTimeout"] = "00:01:00",
+                    ["Deliveries:Transport"] = "RabbitMq",
+                    // The process reaches the broker only through the forwarder.
+                    ["ConnectionStrings:RabbitMq"] = new UriBuilder(broker) { Port = port }.Uri.ToString(),
+                    ["Messengers:Telegram:BaseUrl"] = telegram.BaseUrl.ToString(),
+                    ["Messengers:Telegram:Token"] = "broker-test",
+                },
+                Identities);
+            var alice = api.ClientFor("alice");
+            (await alice.PostAsJsonAsync("/api/contacts", new { name = "Ivan", telegram = "@ivan_broker" })).StatusCode.Should().Be(HttpStatusCode.Created);
+            var sent = await (await alice.PostAsJsonAsync("/api/messages", new { text = "Gates close at 22:00", contactNames = new[] { "Ivan" } })).JsonAsync(HttpStatusCode.Accepted);
+            var messageId = sent.GetProperty("id").GetString()!;
+            await Eventually.HoldsAsync(() => Task.FromResult(telegram.Requests.Count == 1), "the send to reach the messenger");
+
+            // The broker's connection drops while the messenger takes the message; then it answers.
+            // The sender cannot settle its bus message, so the broker hands it out again.
+            await forwarder.DisposeAsync();
+            telegram.Answer();
+            await Eventually.HoldsAsync(() => AcceptedRecordedAsync(database), "the messenger's acceptance to be recorded");
+            forwarder = TcpForwarder.Start(port, broker.Host, broker.Port);
+
+            await Eventually.HoldsAsync(
+                async () => (await DeliveryAsync(alice, messageId)).GetProperty("status").GetString() == "delivered", "the delivery to be recorded delivered", Wait.Scaled(TimeSpan.FromSeconds(60)));
+            (await DeliveryAsync(alice, messageId)).GetProperty("attempts").GetInt32().Should().Be(1);
+            telegram.Requests.Should().ContainSingle("the messenger keeps no idempotency key: a second send would be a second message");
+        }
+        finally
+        {
+            await forwarder.DisposeAsync();
+        }
+    }
+
+    private static async Task<bool> AcceptedRecordedAsync(TestDatabase database)
+    {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM es.delivery_sends", connection);
+        return (long)(await command.ExecuteScalarAsync())! == 1;
     }
 
     private static async Task<System.Text.Json.JsonElement> DeliveryAsync(HttpClient client, string messageId) =>
