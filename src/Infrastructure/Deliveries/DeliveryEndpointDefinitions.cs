@@ -25,6 +25,15 @@ public sealed class DeliverySagaDefinition : SagaDefinition<DeliverySaga>
         Endpoint(e => e.ConcurrentMessageLimit = options.Concurrency * 2);
     }
 
+    /// <summary>
+    /// A bus message given up is logged (MassTransit's fault line) and dropped, not moved to an
+    /// error queue: the schedule hands a due delivery out again, and an attempt in flight is
+    /// counted lost at its time-out, so it is a copy of what they recover. Kept, it would pile up
+    /// unread; moved back by hand (the usual remedy for MassTransit's error queues), a send would
+    /// go out a second time.
+    /// </summary>
+    internal static void DropWhenGivenUp(IReceiveEndpointConfigurator endpoint) => endpoint.DiscardFaultedMessages();
+
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<DeliverySaga> sagaConfigurator, IRegistrationContext context)
     {
         // The outer retry takes only a database away; the inner one everything else.
@@ -39,6 +48,7 @@ public sealed class DeliverySagaDefinition : SagaDefinition<DeliverySaga>
             r.Ignore<Exception>(DatabaseWaits.IsStoreAway);
             r.Intervals(DatabaseWaits.Quick());
         });
+        DropWhenGivenUp(endpointConfigurator);
         var partition = endpointConfigurator.CreatePartitioner(_options.Concurrency);
         sagaConfigurator.Message<DeliveriesDue>(m => m.UsePartitioner(partition, c => c.Message.MessageId));
         sagaConfigurator.Message<DeliverySendsFinished>(m => m.UsePartitioner(partition, c => c.Message.MessageId));
@@ -53,4 +63,7 @@ public sealed class DeliverySagaDefinition : SagaDefinition<DeliverySaga>
 public sealed class DeliverySenderDefinition : ConsumerDefinition<DeliverySender>
 {
     public DeliverySenderDefinition(DeliveryOptions options) => Endpoint(e => e.ConcurrentMessageLimit = options.Concurrency);
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DeliverySender> consumerConfigurator, IRegistrationContext context) =>
+        DeliverySagaDefinition.DropWhenGivenUp(endpointConfigurator);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
+using EventSourced.Infrastructure.Deliveries;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
@@ -112,6 +113,52 @@ public sealed class LostOutcomeDeliveryTests
                 async () => (await DeliveryAsync(alice, messageId)).GetProperty("status").GetString() == "delivered", "the delivery to be recorded delivered", Wait.Scaled(TimeSpan.FromSeconds(60)));
             (await DeliveryAsync(alice, messageId)).GetProperty("attempts").GetInt32().Should().Be(1);
             telegram.Requests.Should().ContainSingle("the messenger keeps no idempotency key: a second send would be a second message");
+        }
+        finally
+        {
+            await forwarder.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_step_given_up_during_a_longer_outage_is_logged_and_left_in_no_error_queue_to_be_moved_back()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var telegram = await HeldTelegram.StartAsync();
+        var virtualHost = RabbitMq.VirtualHostOf(database);
+        var real = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+        var port = Loopback.FreePort();
+        var forwarder = TcpForwarder.Start(port, real.Host!, real.Port);
+        try
+        {
+            await using var api = await ApiProcess.StartAsync(
+                new Dictionary<string, string>
+                {
+                    ["ConnectionStrings:EventStore"] = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = port }.ConnectionString,
+                    ["Projections:ReadYourWritesTimeout"] = Wait.Patience.ToString(),
+                    ["Deliveries:Enabled"] = "true",
+                    ["Deliveries:PollInterval"] = "00:00:00.050",
+                    // Steps wait for the database no longer than an attempt may take: here, the quick retries alone.
+                    ["Deliveries:AttemptTimeout"] = "00:00:02",
+                    ["Deliveries:Transport"] = "RabbitMq",
+                    ["ConnectionStrings:RabbitMq"] = RabbitMq.Uri(virtualHost),
+                    ["Messengers:Telegram:BaseUrl"] = telegram.BaseUrl.ToString(),
+                    ["Messengers:Telegram:Token"] = "given-up-test",
+                },
+                Identities);
+            var alice = api.ClientFor("alice");
+            (await alice.PostAsJsonAsync("/api/contacts", new { name = "Lena", telegram = "@lena_given_up" })).StatusCode.Should().Be(HttpStatusCode.Created);
+            (await alice.PostAsJsonAsync("/api/messages", new { text = "Bus leaves at 7", contactNames = new[] { "Lena" } })).StatusCode.Should().Be(HttpStatusCode.Accepted);
+            await Eventually.HoldsAsync(() => Task.FromResult(telegram.Requests.Count == 1), "the send to reach the messenger");
+
+            await forwarder.DisposeAsync();
+            telegram.Answer();
+            await Eventually.HoldsAsync(
+                () => Task.FromResult(api.Output.Any(line => line.Contains("R-FAULT", StringComparison.Ordinal) && line.Contains(nameof(DeliverySendsFinished), StringComparison.Ordinal))),
+                "the outcome's step to be given up, and logged");
+
+            RabbitMq.MessagesByQueue(virtualHost).Where(q => q.Key.EndsWith("_error", StringComparison.Ordinal)).Sum(q => q.Value)
+                .Should().Be(0, "what the schedule and the attempt time-out recover is not kept to be moved back and sent again");
         }
         finally
         {

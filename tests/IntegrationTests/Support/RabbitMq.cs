@@ -22,6 +22,17 @@ public static class RabbitMq
         return database.Name;
     }
 
+    /// <summary>How many messages each queue of the virtual host holds.</summary>
+    public static IReadOnlyDictionary<string, int> MessagesByQueue(string virtualHost)
+    {
+        var (code, output) = Ctl("list_queues", "-p", virtualHost, "--no-table-headers", "name", "messages");
+        (code, output).ThrowIfFailed();
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t', StringSplitOptions.TrimEntries))
+            .Where(fields => fields.Length == 2 && int.TryParse(fields[1], out _))
+            .ToDictionary(fields => fields[0], fields => int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Stops the broker's application (the node stays up to be started again); connections drop.</summary>
     public static void StopBroker() => Ctl("stop_app").ThrowIfFailed();
 

@@ -22,8 +22,16 @@ public sealed class TcpForwarder : IAsyncDisposable
 
     public static TcpForwarder Start(int port, string host, int targetPort) => new(port, host, targetPort);
 
+    private int _disposed;
+
+    /// <summary>Stops listening and cuts every connection; again, it does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         _listener.Stop();
         await _accepting;
