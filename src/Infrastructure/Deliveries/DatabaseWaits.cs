@@ -22,7 +22,7 @@ public sealed partial class DatabaseWaits(ILogger<DatabaseWaits> logger) : IRetr
     /// <summary>The waits before each retry of a step, from the quick ones up to <paramref name="attemptTimeout"/> in all: past it, the attempt is counted lost anyway.</summary>
     public static TimeSpan[] Intervals(TimeSpan attemptTimeout)
     {
-        var waits = QuickMilliseconds.Select(ms => TimeSpan.FromMilliseconds(ms)).ToList();
+        var waits = Quick().ToList();
         while (waits.Aggregate(TimeSpan.Zero, (sum, wait) => sum + wait) < attemptTimeout)
         {
             waits.Add(LongWait);

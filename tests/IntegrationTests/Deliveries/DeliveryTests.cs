@@ -105,25 +105,7 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
     [Fact]
     public async Task An_attempt_whose_worker_died_is_taken_up_again_with_the_same_idempotency_key()
     {
-        // What a node that crashed between starting an attempt and recording its outcome leaves behind,
-        // on a message due long ago.
-        var name = $"Orphan {Guid.NewGuid():N}"[..16];
-        await (await _alice.PostAsJsonAsync("/api/contacts", new { name, telegram = "@orphan_user" })).JsonAsync(HttpStatusCode.Created);
-        var message = Guid.CreateVersion7();
-        var delivery = Guid.CreateVersion7();
-        var longAgo = DateTimeOffset.UtcNow.AddMinutes(-10);
-        var registry = EventSourced.Application.EventStore.EventCatalog.Create();
-        await using (var node = await EventStoreNode.StartAsync(api.Database.ConnectionString))
-        {
-            object[] orphaned =
-            [
-                new EventSourced.Domain.Messages.MessageScheduled(message, "alice", "Orphaned", longAgo,
-                    [new EventSourced.Domain.Messages.PlannedDelivery(delivery, Guid.NewGuid(), name, EventSourced.Domain.Messages.Channel.Telegram, "@orphan_user")], "alice", longAgo),
-                new EventSourced.Domain.Messages.DeliveryAttempted(message, delivery, 1, longAgo),
-            ];
-            await node.Store.AppendAsync($"message-{message}", EventSourced.Application.EventStore.ExpectedVersion.NoStream,
-                orphaned.Select(e => registry.ToEventData(e, Guid.NewGuid(), EventSourced.Application.EventStore.EventMetadata.Empty)).ToList());
-        }
+        var (message, delivery) = await LeaveAttemptInFlightAsync("Orphan", "@orphan_user");
 
         await UntilAsync(message, "delivery_succeeded");
 
@@ -137,26 +119,10 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
     [Fact]
     public async Task An_attempt_counted_lost_whose_send_the_messenger_had_accepted_is_recorded_delivered_without_a_second_send()
     {
-        // What a node leaves that stopped as its send ended: the messenger's acceptance recorded,
-        // its outcome never told to the saga (lost with the in-memory bus).
-        var name = $"Accepted {Guid.NewGuid():N}"[..16];
-        await (await _alice.PostAsJsonAsync("/api/contacts", new { name, telegram = "@accepted_user" })).JsonAsync(HttpStatusCode.Created);
-        var message = Guid.CreateVersion7();
-        var delivery = Guid.CreateVersion7();
-        var longAgo = DateTimeOffset.UtcNow.AddMinutes(-10);
-        var registry = EventSourced.Application.EventStore.EventCatalog.Create();
-        await using (var node = await EventStoreNode.StartAsync(api.Database.ConnectionString))
-        {
-            object[] unrecorded =
-            [
-                new EventSourced.Domain.Messages.MessageScheduled(message, "alice", "Accepted", longAgo,
-                    [new EventSourced.Domain.Messages.PlannedDelivery(delivery, Guid.NewGuid(), name, EventSourced.Domain.Messages.Channel.Telegram, "@accepted_user")], "alice", longAgo),
-                new EventSourced.Domain.Messages.DeliveryAttempted(message, delivery, 1, longAgo),
-            ];
-            await new EventSourced.Infrastructure.Deliveries.DeliverySends(node.DataSource, node.Options).RecordAsync([(delivery, "tg-4242")], CancellationToken.None);
-            await node.Store.AppendAsync($"message-{message}", EventSourced.Application.EventStore.ExpectedVersion.NoStream,
-                unrecorded.Select(e => registry.ToEventData(e, Guid.NewGuid(), EventSourced.Application.EventStore.EventMetadata.Empty)).ToList());
-        }
+        // A node that stopped as its send ended: the messenger's acceptance recorded, the outcome
+        // never told to the saga (lost with the in-memory bus).
+        var (message, delivery) = await LeaveAttemptInFlightAsync("Accepted", "@accepted_user", (node, delivery) =>
+            new EventSourced.Infrastructure.Deliveries.DeliverySends(node.DataSource, node.Options).RecordAsync([(delivery, "tg-4242")], CancellationToken.None));
 
         await UntilAsync(message, "delivery_succeeded");
 
@@ -165,6 +131,36 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
         var succeeded = JsonDocument.Parse((await api.StreamAsync($"message-{message}"))[4].Data).RootElement;
         succeeded.GetProperty("providerMessageId").GetString().Should().Be("tg-4242", "the outcome is the one the messenger gave");
         (await api.Emulator.ReceivedAsync("telegram")).Should().NotContain(r => r.IdempotencyKey == delivery.ToString(), "the message went out once, before");
+    }
+
+    /// <summary>
+    /// What a node leaves that stopped between starting an attempt and recording its outcome: a
+    /// message to a new contact on Telegram, due long ago, its delivery's first attempt in flight
+    /// since then (and whatever <paramref name="alongside"/> leaves with it).
+    /// </summary>
+    private async Task<(Guid Message, Guid Delivery)> LeaveAttemptInFlightAsync(string text, string telegram, Func<EventStoreNode, Guid, Task>? alongside = null)
+    {
+        var name = $"{text} {Guid.NewGuid():N}"[..16];
+        await (await _alice.PostAsJsonAsync("/api/contacts", new { name, telegram })).JsonAsync(HttpStatusCode.Created);
+        var message = Guid.CreateVersion7();
+        var delivery = Guid.CreateVersion7();
+        var longAgo = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var registry = EventSourced.Application.EventStore.EventCatalog.Create();
+        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
+        if (alongside is not null)
+        {
+            await alongside(node, delivery);
+        }
+
+        object[] inFlight =
+        [
+            new EventSourced.Domain.Messages.MessageScheduled(message, "alice", text, longAgo,
+                [new EventSourced.Domain.Messages.PlannedDelivery(delivery, Guid.NewGuid(), name, EventSourced.Domain.Messages.Channel.Telegram, telegram)], "alice", longAgo),
+            new EventSourced.Domain.Messages.DeliveryAttempted(message, delivery, 1, longAgo),
+        ];
+        await node.Store.AppendAsync($"message-{message}", EventSourced.Application.EventStore.ExpectedVersion.NoStream,
+            inFlight.Select(e => registry.ToEventData(e, Guid.NewGuid(), EventSourced.Application.EventStore.EventMetadata.Empty)).ToList());
+        return (message, delivery);
     }
 
     [Fact]

@@ -25,50 +25,22 @@ public sealed class LostOutcomeDeliveryTests
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var telegram = await HeldTelegram.StartAsync();
-        var real = new NpgsqlConnectionStringBuilder(database.ConnectionString);
-        var port = Loopback.FreePort();
-        var forwarder = TcpForwarder.Start(port, real.Host!, real.Port);
-        try
-        {
-            await using var api = await ApiProcess.StartAsync(
-                new Dictionary<string, string>
-                {
-                    // The process reaches its database only through the forwarder: stopping it is
-                    // an outage for this process alone, not for the other tests on the server.
-                    ["ConnectionStrings:EventStore"] = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = port }.ConnectionString,
-                    ["Projections:ReadYourWritesTimeout"] = Wait.Patience.ToString(),
-                    ["Deliveries:Enabled"] = "true",
-                    ["Deliveries:PollInterval"] = "00:00:00.050",
-                    ["Deliveries:AttemptTimeout"] = "00:01:00",
-                    ["Messengers:Telegram:BaseUrl"] = telegram.BaseUrl.ToString(),
-                    ["Messengers:Telegram:Token"] = "outage-test",
-                },
-                Identities);
-            var alice = api.ClientFor("alice");
-            (await alice.PostAsJsonAsync("/api/contacts", new { name = "Olga", telegram = "@olga_outage" })).StatusCode.Should().Be(HttpStatusCode.Created);
-            var sent = await (await alice.PostAsJsonAsync("/api/messages", new { text = "Doors open at 18:00", contactNames = new[] { "Olga" } })).JsonAsync(HttpStatusCode.Accepted);
-            var messageId = sent.GetProperty("id").GetString()!;
-            await Eventually.HoldsAsync(() => Task.FromResult(telegram.Requests.Count == 1), "the send to reach the messenger");
+        await using var toDatabase = CuttablePath.To(DatabaseAddress(database));
+        await using var api = await StartAsync(telegram, new() { ["ConnectionStrings:EventStore"] = Through(database, toDatabase) });
+        var messageId = await SendHeldAsync(api, telegram, "@olga_outage");
 
-            // The database goes away while the messenger takes the message; then it answers.
-            await forwarder.DisposeAsync();
-            telegram.Answer();
+        // The database goes away while the messenger takes the message; then it answers.
+        await toDatabase.CutAsync();
+        telegram.Answer();
 
-            // The step recording the outcome fails, and is tried again past the eight tries that
-            // were all it had: each failure that will be tried again is logged with its message.
-            await Eventually.HoldsAsync(
-                () => Task.FromResult(api.Output.Count(line => line.Contains($"Deliveries of message {messageId} wait for the database", StringComparison.Ordinal)) >= 8),
-                "the outcome's step to wait for the database past eight tries");
-            forwarder = TcpForwarder.Start(port, real.Host!, real.Port);
+        // The step recording the outcome fails, and is tried again past the eight tries that were
+        // all it had: each failure that will be tried again is logged with its message.
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(api.Output.Count(line => line.Contains($"Deliveries of message {messageId} wait for the database", StringComparison.Ordinal)) >= 8),
+            "the outcome's step to wait for the database past eight tries");
+        toDatabase.Restore();
 
-            await Eventually.HoldsAsync(async () => (await DeliveryAsync(alice, messageId)).GetProperty("status").GetString() == "delivered", "the delivery to be recorded delivered");
-            (await DeliveryAsync(alice, messageId)).GetProperty("attempts").GetInt32().Should().Be(1, "the send's outcome was recorded, not counted lost");
-            telegram.Requests.Should().ContainSingle("the messenger keeps no idempotency key: a second send would be a second message");
-        }
-        finally
-        {
-            await forwarder.DisposeAsync();
-        }
+        await ShouldBeDeliveredOnceAsync(api, telegram, messageId);
     }
 
     [Fact]
@@ -77,47 +49,23 @@ public sealed class LostOutcomeDeliveryTests
         await using var database = await TestDatabase.CreateAsync();
         await using var telegram = await HeldTelegram.StartAsync();
         var broker = new Uri(RabbitMq.Uri(RabbitMq.VirtualHostOf(database)));
-        var port = Loopback.FreePort();
-        var forwarder = TcpForwarder.Start(port, broker.Host, broker.Port);
-        try
+        await using var toBroker = CuttablePath.To((broker.Host, broker.Port));
+        await using var api = await StartAsync(telegram, new()
         {
-            await using var api = await ApiProcess.StartAsync(
-                new Dictionary<string, string>
-                {
-                    ["ConnectionStrings:EventStore"] = database.ConnectionString,
-                    ["Projections:ReadYourWritesTimeout"] = Wait.Patience.ToString(),
-                    ["Deliveries:Enabled"] = "true",
-                    ["Deliveries:PollInterval"] = "00:00:00.050",
-                    ["Deliveries:AttemptTimeout"] = "00:01:00",
-                    ["Deliveries:Transport"] = "RabbitMq",
-                    // The process reaches the broker only through the forwarder.
-                    ["ConnectionStrings:RabbitMq"] = new UriBuilder(broker) { Port = port }.Uri.ToString(),
-                    ["Messengers:Telegram:BaseUrl"] = telegram.BaseUrl.ToString(),
-                    ["Messengers:Telegram:Token"] = "broker-test",
-                },
-                Identities);
-            var alice = api.ClientFor("alice");
-            (await alice.PostAsJsonAsync("/api/contacts", new { name = "Ivan", telegram = "@ivan_broker" })).StatusCode.Should().Be(HttpStatusCode.Created);
-            var sent = await (await alice.PostAsJsonAsync("/api/messages", new { text = "Gates close at 22:00", contactNames = new[] { "Ivan" } })).JsonAsync(HttpStatusCode.Accepted);
-            var messageId = sent.GetProperty("id").GetString()!;
-            await Eventually.HoldsAsync(() => Task.FromResult(telegram.Requests.Count == 1), "the send to reach the messenger");
+            ["ConnectionStrings:EventStore"] = database.ConnectionString,
+            ["Deliveries:Transport"] = "RabbitMq",
+            ["ConnectionStrings:RabbitMq"] = new UriBuilder(broker) { Port = toBroker.Port }.Uri.ToString(),
+        });
+        var messageId = await SendHeldAsync(api, telegram, "@ivan_broker");
 
-            // The broker's connection drops while the messenger takes the message; then it answers.
-            // The sender cannot settle its bus message, so the broker hands it out again.
-            await forwarder.DisposeAsync();
-            telegram.Answer();
-            await Eventually.HoldsAsync(() => AcceptedRecordedAsync(database), "the messenger's acceptance to be recorded");
-            forwarder = TcpForwarder.Start(port, broker.Host, broker.Port);
+        // The broker's connection drops while the messenger takes the message; then it answers.
+        // The sender cannot settle its bus message, so the broker hands it out again.
+        await toBroker.CutAsync();
+        telegram.Answer();
+        await Eventually.HoldsAsync(() => AcceptedRecordedAsync(database), "the messenger's acceptance to be recorded");
+        toBroker.Restore();
 
-            await Eventually.HoldsAsync(
-                async () => (await DeliveryAsync(alice, messageId)).GetProperty("status").GetString() == "delivered", "the delivery to be recorded delivered", Wait.Scaled(TimeSpan.FromSeconds(60)));
-            (await DeliveryAsync(alice, messageId)).GetProperty("attempts").GetInt32().Should().Be(1);
-            telegram.Requests.Should().ContainSingle("the messenger keeps no idempotency key: a second send would be a second message");
-        }
-        finally
-        {
-            await forwarder.DisposeAsync();
-        }
+        await ShouldBeDeliveredOnceAsync(api, telegram, messageId);
     }
 
     [Fact]
@@ -126,45 +74,67 @@ public sealed class LostOutcomeDeliveryTests
         await using var database = await TestDatabase.CreateAsync();
         await using var telegram = await HeldTelegram.StartAsync();
         var virtualHost = RabbitMq.VirtualHostOf(database);
-        var real = new NpgsqlConnectionStringBuilder(database.ConnectionString);
-        var port = Loopback.FreePort();
-        var forwarder = TcpForwarder.Start(port, real.Host!, real.Port);
-        try
+        await using var toDatabase = CuttablePath.To(DatabaseAddress(database));
+        await using var api = await StartAsync(telegram, new()
         {
-            await using var api = await ApiProcess.StartAsync(
-                new Dictionary<string, string>
-                {
-                    ["ConnectionStrings:EventStore"] = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = port }.ConnectionString,
-                    ["Projections:ReadYourWritesTimeout"] = Wait.Patience.ToString(),
-                    ["Deliveries:Enabled"] = "true",
-                    ["Deliveries:PollInterval"] = "00:00:00.050",
-                    // Steps wait for the database no longer than an attempt may take: here, the quick retries alone.
-                    ["Deliveries:AttemptTimeout"] = "00:00:02",
-                    ["Deliveries:Transport"] = "RabbitMq",
-                    ["ConnectionStrings:RabbitMq"] = RabbitMq.Uri(virtualHost),
-                    ["Messengers:Telegram:BaseUrl"] = telegram.BaseUrl.ToString(),
-                    ["Messengers:Telegram:Token"] = "given-up-test",
-                },
-                Identities);
-            var alice = api.ClientFor("alice");
-            (await alice.PostAsJsonAsync("/api/contacts", new { name = "Lena", telegram = "@lena_given_up" })).StatusCode.Should().Be(HttpStatusCode.Created);
-            (await alice.PostAsJsonAsync("/api/messages", new { text = "Bus leaves at 7", contactNames = new[] { "Lena" } })).StatusCode.Should().Be(HttpStatusCode.Accepted);
-            await Eventually.HoldsAsync(() => Task.FromResult(telegram.Requests.Count == 1), "the send to reach the messenger");
+            ["ConnectionStrings:EventStore"] = Through(database, toDatabase),
+            // Steps wait for the database no longer than an attempt may take: here, the quick retries alone.
+            ["Deliveries:AttemptTimeout"] = "00:00:02",
+            ["Deliveries:Transport"] = "RabbitMq",
+            ["ConnectionStrings:RabbitMq"] = RabbitMq.Uri(virtualHost),
+        });
+        await SendHeldAsync(api, telegram, "@lena_given_up");
 
-            await forwarder.DisposeAsync();
-            telegram.Answer();
-            await Eventually.HoldsAsync(
-                () => Task.FromResult(api.Output.Any(line => line.Contains("R-FAULT", StringComparison.Ordinal) && line.Contains(nameof(DeliverySendsFinished), StringComparison.Ordinal))),
-                "the outcome's step to be given up, and logged");
+        await toDatabase.CutAsync();
+        telegram.Answer();
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(api.Output.Any(line => line.Contains("R-FAULT", StringComparison.Ordinal) && line.Contains(nameof(DeliverySendsFinished), StringComparison.Ordinal))),
+            "the outcome's step to be given up, and logged");
 
-            RabbitMq.MessagesByQueue(virtualHost).Where(q => q.Key.EndsWith("_error", StringComparison.Ordinal)).Sum(q => q.Value)
-                .Should().Be(0, "what the schedule and the attempt time-out recover is not kept to be moved back and sent again");
-        }
-        finally
-        {
-            await forwarder.DisposeAsync();
-        }
+        RabbitMq.MessagesByQueue(virtualHost).Where(q => q.Key.EndsWith("_error", StringComparison.Ordinal)).Sum(q => q.Value)
+            .Should().Be(0, "what the schedule and the attempt time-out recover is not kept to be moved back and sent again");
     }
+
+    /// <summary>A node sending Telegram deliveries to <paramref name="telegram"/>, with <paramref name="settings"/> (its database among them).</summary>
+    private static Task<ApiProcess> StartAsync(HeldTelegram telegram, Dictionary<string, string> settings)
+    {
+        settings["Projections:ReadYourWritesTimeout"] = Wait.Patience.ToString();
+        settings["Deliveries:Enabled"] = "true";
+        settings["Deliveries:PollInterval"] = "00:00:00.050";
+        settings.TryAdd("Deliveries:AttemptTimeout", "00:01:00");
+        settings["Messengers:Telegram:BaseUrl"] = telegram.BaseUrl.ToString();
+        settings["Messengers:Telegram:Token"] = "lost-outcome-test";
+        return ApiProcess.StartAsync(settings, Identities);
+    }
+
+    /// <summary>A message to a new contact on Telegram, once the messenger holds its send: the message's id.</summary>
+    private static async Task<string> SendHeldAsync(ApiProcess api, HeldTelegram telegram, string telegramId)
+    {
+        var alice = api.ClientFor("alice");
+        (await alice.PostAsJsonAsync("/api/contacts", new { name = "Recipient", telegram = telegramId })).StatusCode.Should().Be(HttpStatusCode.Created);
+        var sent = await (await alice.PostAsJsonAsync("/api/messages", new { text = "Doors open at 18:00", contactNames = new[] { "Recipient" } })).JsonAsync(HttpStatusCode.Accepted);
+        await Eventually.HoldsAsync(() => Task.FromResult(telegram.Requests.Count == 1), "the send to reach the messenger");
+        return sent.GetProperty("id").GetString()!;
+    }
+
+    private static async Task ShouldBeDeliveredOnceAsync(ApiProcess api, HeldTelegram telegram, string messageId)
+    {
+        var alice = api.ClientFor("alice");
+        await Eventually.HoldsAsync(
+            async () => (await DeliveryAsync(alice, messageId)).GetProperty("status").GetString() == "delivered", "the delivery to be recorded delivered", Wait.Scaled(TimeSpan.FromSeconds(60)));
+        (await DeliveryAsync(alice, messageId)).GetProperty("attempts").GetInt32().Should().Be(1, "the send's outcome was recorded, not counted lost");
+        telegram.Requests.Should().ContainSingle("the messenger keeps no idempotency key: a second send would be a second message");
+    }
+
+    private static (string Host, int Port) DatabaseAddress(TestDatabase database)
+    {
+        var real = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+        return (real.Host!, real.Port);
+    }
+
+    /// <summary>The database's connection string through the path: cutting it is an outage for that process alone, not for the other tests on the server.</summary>
+    private static string Through(TestDatabase database, CuttablePath path) =>
+        new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = path.Port }.ConnectionString;
 
     private static async Task<bool> AcceptedRecordedAsync(TestDatabase database)
     {
