@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test against a real PostgreSQL and RabbitMQ (brought up by scripts/postgres-up.sh and
-# scripts/rabbitmq-up.sh) and Debian's Chromium (scripts/chromium-up.sh), and ends
+# scripts/rabbitmq-up.sh), Debian's Chromium (scripts/chromium-up.sh) and PgBouncer
+# (scripts/pgbouncer-up.sh), and ends
 # with one line: "N passed, N failed" (", N skipped" when any were skipped).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -11,17 +12,21 @@ export ConnectionStrings__EventStore="$connection"
 RABBITMQ_HOST=$(scripts/rabbitmq-up.sh) && export RABBITMQ_HOST
 # Without a browser only the console's browser tests fail, and they say why.
 CHROMIUM_PATH=$(scripts/chromium-up.sh) && export CHROMIUM_PATH
+# Without PgBouncer only the connection pooler tests fail, and they say why.
+PGBOUNCER_PATH=$(scripts/pgbouncer-up.sh) && export PGBOUNCER_PATH
 
 # Every process the tests start inherits this mark, so that none outlives the run, even when the
 # test host itself was killed. Set after the services above start: they are left alone, and so is
-# anything of another user (a PostgreSQL a fault test restarted runs as postgres).
+# anything of another user (a PostgreSQL a fault test restarted runs as postgres) but PgBouncer.
 run_mark="EVENTSOURCED_TEST_RUN=$$-$(date +%s%N)"
 export "${run_mark?}"
 end_left_behind() {
   local pid left=()
   for environ in /proc/[0-9]*/environ; do
     pid=${environ#/proc/}; pid=${pid%/environ}
-    [ "$pid" = "$$" ] || [ ! -O "/proc/$pid" ] && continue
+    [ "$pid" = "$$" ] && continue
+    # PgBouncer will not run as root, so the tests start it as postgres: it is ended all the same.
+    [ ! -O "/proc/$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != pgbouncer ] && continue
     if tr '\0' '\n' 2>/dev/null < "$environ" | grep -qxF "$run_mark"; then
       left+=("$pid $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-120)")
       kill -9 "$pid" 2>/dev/null

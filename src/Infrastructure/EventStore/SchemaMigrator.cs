@@ -7,7 +7,8 @@ namespace EventSourced.Infrastructure.EventStore;
 
 /// <summary>
 /// Applies the embedded SQL scripts that are not applied yet, in name order, each in its own
-/// transaction. A session advisory lock makes nodes that start together take turns.
+/// transaction. A session advisory lock makes nodes that start together take turns; a database
+/// reached through a pooler that shares sessions is refused first (<see cref="SessionPooling"/>).
 /// </summary>
 public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventStoreOptions options, ILogger<SchemaMigrator> logger)
 {
@@ -47,6 +48,8 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
 
     public async Task MigrateAsync(CancellationToken ct = default)
     {
+        // Before the first lock: behind a pooler that shares sessions even this one would not hold.
+        await SessionPooling.EnsureOwnSessionsAsync(dataSource, ct);
         var schema = options.Schema;
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         // What a script asks the operator to do, it says as a warning (RAISE WARNING): in the node's
