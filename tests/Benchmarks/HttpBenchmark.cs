@@ -110,9 +110,11 @@ internal static class HttpBenchmark
         for (var i = 0; i < total; i++)
         {
             var due = TimeSpan.FromSeconds(i / rate);
-            if (due > clock.Elapsed)
+            // The clock read once: read again for the delay, it may have passed the slot meanwhile
+            // (a busy machine), and a negative delay throws.
+            if (due - clock.Elapsed is { Ticks: > 0 } wait)
             {
-                await Task.Delay(due - clock.Elapsed);
+                await Task.Delay(wait);
             }
 
             var index = i;

@@ -155,9 +155,11 @@ internal static class KafkaBenchmark
         {
             // An open loop: each record is due at its slot, and its lag counts from then, however late it was sent.
             var at = TimeSpan.FromSeconds((double)i / PerSecond);
-            if (at > clock.Elapsed)
+            // The clock read once: read again for the delay, it may have passed the slot meanwhile
+            // (a busy machine), and a negative delay throws.
+            if (at - clock.Elapsed is { Ticks: > 0 } wait)
             {
-                await Task.Delay(at - clock.Elapsed);
+                await Task.Delay(wait);
             }
 
             var (topic, message) = batch[i].ToMessage(side);

@@ -61,7 +61,12 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
                 LogScriptWarning(logger, e.Notice.MessageText);
             }
         };
-        await ExecuteAsync(connection, "SELECT pg_advisory_lock(hashtext(@lock))", ct, ("lock", LockName(schema)));
+        // Time limits an operator set for the role or the database guard the service's queries; a
+        // migration may rightly take longer (waiting for another node's, rewriting a large table),
+        // and one cut off would keep every node from starting. For this session only: a script
+        // still sets its own (SET LOCAL), and the limits come back before the connection is pooled.
+        await ExecuteAsync(connection, "SET statement_timeout = 0; SET lock_timeout = 0", ct);
+        await TakeTurnAsync(connection, schema, ct);
         try
         {
             await ExecuteAsync(connection, $"""
@@ -83,11 +88,27 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
         finally
         {
             await ExecuteAsync(connection, "SELECT pg_advisory_unlock(hashtext(@lock))", CancellationToken.None, ("lock", LockName(schema)));
+            await ExecuteAsync(connection, "RESET statement_timeout; RESET lock_timeout", CancellationToken.None);
+        }
+    }
+
+    /// <summary>Waits, as long as it takes and saying so, while another node migrates the schema.</summary>
+    private async Task TakeTurnAsync(NpgsqlConnection connection, string schema, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext(@lock))", connection);
+        command.Parameters.AddWithValue("lock", LockName(schema));
+        if (!(bool)(await command.ExecuteScalarAsync(ct))!)
+        {
+            LogWaitingForTurn(logger, schema);
+            await ExecuteAsync(connection, "SELECT pg_advisory_lock(hashtext(@lock))", ct, ("lock", LockName(schema)));
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Waiting for the event store's database ({Reason}); trying again in {Seconds} s")]
     private static partial void LogWaiting(ILogger logger, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Another node is migrating schema {Schema}; waiting for it to finish")]
+    private static partial void LogWaitingForTurn(ILogger logger, string schema);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema migration {Migration} to schema {Schema}")]
     private static partial void LogApplied(ILogger logger, string migration, string schema);
@@ -125,7 +146,8 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
+        // No client-side limit either (Npgsql's Command Timeout, 30 s by default), for the same reason.
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value);

@@ -67,6 +67,62 @@ public sealed class SchemaMigrationTests
     }
 
     [Fact]
+    public async Task A_node_waits_its_turn_behind_another_nodes_migration_past_every_time_limit_the_operator_set()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var otherNodes = NpgsqlDataSource.Create(database.ConnectionString);
+        // An operator's guard rails: statements and lock waits cut off at 200 ms, and a client-side
+        // command time-out of 2 s in the node's connection string.
+        await using (var limits = otherNodes.CreateCommand($"ALTER DATABASE \"{database.Name}\" SET statement_timeout = '200ms'; ALTER DATABASE \"{database.Name}\" SET lock_timeout = '200ms'"))
+        {
+            await limits.ExecuteNonQueryAsync();
+        }
+
+        var logs = new CapturedLogs(LogLevel.Information);
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
+        // The node's own data source, whose connections are not reset when pooled.
+        await using var dataSource = EventStoreDataSource.Create(new NpgsqlConnectionStringBuilder(database.ConnectionString) { CommandTimeout = 2 }.ConnectionString);
+        // Another node migrating; its session, which the test also watches from, lifts the limits
+        // so that a busy machine does not cut the test's own statements off.
+        await using var otherNode = await otherNodes.OpenConnectionAsync();
+        await ExecuteAsync(otherNode, "SET statement_timeout = 0; SET lock_timeout = 0; SELECT pg_advisory_lock(hashtext('eventsourced.migrations.es'))");
+
+        var migrating = new SchemaMigrator(dataSource, new EventStoreOptions(), loggers.CreateLogger<SchemaMigrator>()).MigrateAsync();
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                if (migrating.IsFaulted)
+                {
+                    throw new InvalidOperationException("The node gave up waiting for its turn.", migrating.Exception);
+                }
+
+                await using var waiting = new NpgsqlCommand(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND now() - query_start > interval '3 s'", otherNode);
+                return (long)(await waiting.ExecuteScalarAsync())! > 0;
+            },
+            "the node to wait its turn for longer than every limit");
+        await ExecuteAsync(otherNode, "SELECT pg_advisory_unlock(hashtext('eventsourced.migrations.es'))");
+
+        await migrating;
+        await using var applied = new NpgsqlCommand("SELECT count(*) FROM es.schema_migrations WHERE id = '0001_event_store'", otherNode);
+        (await applied.ExecuteScalarAsync()).Should().Be(1L);
+        logs.Lines.Should().Contain(l => l.Contains("Another node is migrating schema es; waiting for it to finish"));
+        // Every connection the node's pool holds (the migrator's and its session check's) has the operator's limits back.
+        var pooled = new List<NpgsqlConnection>();
+        for (var i = 0; i < 3; i++)
+        {
+            pooled.Add(await dataSource.OpenConnectionAsync());
+        }
+
+        foreach (var connection in pooled)
+        {
+            await using var setting = new NpgsqlCommand("SELECT current_setting('statement_timeout') || ' ' || current_setting('lock_timeout')", connection);
+            (await setting.ExecuteScalarAsync()).Should().Be("200ms 200ms");
+            await connection.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task The_schema_name_is_configurable()
     {
         await using var database = await TestDatabase.CreateAsync();
@@ -131,6 +187,12 @@ public sealed class SchemaMigrationTests
     }
 
     /// <summary>A data source for the test's database, its connection string changed (another port, a wrong password).</summary>
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     private static NpgsqlDataSource Changed(TestDatabase database, Action<NpgsqlConnectionStringBuilder> change)
     {
         var builder = new NpgsqlConnectionStringBuilder(database.ConnectionString);
