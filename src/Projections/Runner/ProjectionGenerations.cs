@@ -79,8 +79,8 @@ public static class ProjectionGenerations
         }
 
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await LimitLockWaitAsync(connection, ct);
-        await ExecuteAsync(connection, added, ct);
+        await LimitWaitsOfDdlAsync(connection, ct);
+        await ExecuteDdlAsync(connection, added, ct);
         if (await ViewsLackColumnsAsync(connection, projection, serving, ct))
         {
             await CreateViewsAsync(connection, projection, serving, ct);
@@ -208,8 +208,8 @@ public static class ProjectionGenerations
     {
         if (active.Version < projection.Version && projection.ExpandOlderSql(active.Table(projection)) is { Length: > 0 } expand)
         {
-            await LimitLockWaitAsync(connection, ct);
-            await ExecuteAsync(connection, expand, ct);
+            await LimitWaitsOfDdlAsync(connection, ct);
+            await ExecuteDdlAsync(connection, expand, ct);
             await CreateViewsAsync(connection, projection, active, ct);
         }
     }
@@ -225,7 +225,7 @@ public static class ProjectionGenerations
     /// <summary>What <see cref="ActivateAsync"/> does, in the caller's transaction.</summary>
     private static async Task PointViewsAsync(NpgsqlConnection connection, IProjection projection, Generation generation, CancellationToken ct)
     {
-        await LimitLockWaitAsync(connection, ct);
+        await LimitWaitsOfDdlAsync(connection, ct);
         if (!generation.Active)
         {
             var added = projection.AddedSinceBuiltSql(generation.Table(projection));
@@ -267,10 +267,12 @@ public static class ProjectionGenerations
     /// For the rest of the caller's transaction, a lock waited for longer than <see cref="LockWaitLimit"/>
     /// fails it. DDL waits behind queries already reading the table or view, and every query after
     /// it waits behind the DDL: one long report would stop all reads of the read model for as long
-    /// as it ran. Failing instead, the runner tries again a moment later.
+    /// as it ran. Failing instead, the runner tries again a moment later. Once DDL holds its locks
+    /// it takes as long as it needs: an index over a large read model may outlast a
+    /// statement_timeout set for the role, which is meant for queries, and would fail at every try.
     /// </summary>
-    private static Task LimitLockWaitAsync(NpgsqlConnection connection, CancellationToken ct) =>
-        ExecuteAsync(connection, $"SET LOCAL lock_timeout = '{(int)LockWaitLimit.TotalMilliseconds}ms'", ct);
+    private static Task LimitWaitsOfDdlAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        ExecuteAsync(connection, $"SET LOCAL lock_timeout = '{(int)LockWaitLimit.TotalMilliseconds}ms'; SET LOCAL statement_timeout = 0", ct);
 
     /// <summary>The projection's views over this generation's tables, with the columns they have now.</summary>
     private static async Task CreateViewsAsync(NpgsqlConnection connection, IProjection projection, Generation generation, CancellationToken ct)
@@ -315,9 +317,19 @@ public static class ProjectionGenerations
     }
 
     // Runs in the connection's transaction, if one is open: Npgsql enlists every command in it.
-    /// <summary>DDL a projection may leave empty (it has nothing of that kind): run when there is some.</summary>
-    private static Task ExecuteDdlAsync(NpgsqlConnection connection, string sql, CancellationToken ct) =>
-        sql.Length == 0 ? Task.CompletedTask : ExecuteAsync(connection, sql, ct);
+    /// <summary>
+    /// A projection's DDL, which it may leave empty (it has nothing of that kind): run when there is
+    /// some, with no client-side time-out (Npgsql's Command Timeout, 30 s by default), for the
+    /// reason <see cref="LimitWaitsOfDdlAsync"/> gives. A node that stops still cancels it.
+    /// </summary>
+    private static async Task ExecuteDdlAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        if (sql.Length > 0)
+        {
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params object[] parameters)
     {
