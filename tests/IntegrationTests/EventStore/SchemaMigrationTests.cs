@@ -85,7 +85,7 @@ public sealed class SchemaMigrationTests
         // Another node migrating; its session, which the test also watches from, lifts the limits
         // so that a busy machine does not cut the test's own statements off.
         await using var otherNode = await otherNodes.OpenConnectionAsync();
-        await ExecuteAsync(otherNode, "SET statement_timeout = 0; SET lock_timeout = 0; SELECT pg_advisory_lock(hashtext('eventsourced.migrations.es'))");
+        await otherNode.ExecuteAsync("SET statement_timeout = 0; SET lock_timeout = 0; SELECT pg_advisory_lock(hashtext('eventsourced.migrations.es'))");
 
         var migrating = new SchemaMigrator(dataSource, new EventStoreOptions(), loggers.CreateLogger<SchemaMigrator>()).MigrateAsync();
         await Eventually.HoldsAsync(
@@ -96,16 +96,14 @@ public sealed class SchemaMigrationTests
                     throw new InvalidOperationException("The node gave up waiting for its turn.", migrating.Exception);
                 }
 
-                await using var waiting = new NpgsqlCommand(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND now() - query_start > interval '3 s'", otherNode);
-                return (long)(await waiting.ExecuteScalarAsync())! > 0;
+                return (long)(await otherNode.ScalarAsync(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND now() - query_start > interval '3 s'"))! > 0;
             },
             "the node to wait its turn for longer than every limit");
-        await ExecuteAsync(otherNode, "SELECT pg_advisory_unlock(hashtext('eventsourced.migrations.es'))");
+        await otherNode.ExecuteAsync("SELECT pg_advisory_unlock(hashtext('eventsourced.migrations.es'))");
 
         await migrating;
-        await using var applied = new NpgsqlCommand("SELECT count(*) FROM es.schema_migrations WHERE id = '0001_event_store'", otherNode);
-        (await applied.ExecuteScalarAsync()).Should().Be(1L);
+        (await otherNode.ScalarAsync("SELECT count(*) FROM es.schema_migrations WHERE id = '0001_event_store'")).Should().Be(1L);
         logs.Lines.Should().Contain(l => l.Contains("Another node is migrating schema es; waiting for it to finish"));
         // Every connection the node's pool holds (the migrator's and its session check's) has the operator's limits back.
         var pooled = new List<NpgsqlConnection>();
@@ -116,8 +114,7 @@ public sealed class SchemaMigrationTests
 
         foreach (var connection in pooled)
         {
-            await using var setting = new NpgsqlCommand("SELECT current_setting('statement_timeout') || ' ' || current_setting('lock_timeout')", connection);
-            (await setting.ExecuteScalarAsync()).Should().Be("200ms 200ms");
+            (await connection.ScalarAsync("SELECT current_setting('statement_timeout') || ' ' || current_setting('lock_timeout')")).Should().Be("200ms 200ms");
             await connection.DisposeAsync();
         }
     }
@@ -187,12 +184,6 @@ public sealed class SchemaMigrationTests
     }
 
     /// <summary>A data source for the test's database, its connection string changed (another port, a wrong password).</summary>
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
     private static NpgsqlDataSource Changed(TestDatabase database, Action<NpgsqlConnectionStringBuilder> change)
     {
         var builder = new NpgsqlConnectionStringBuilder(database.ConnectionString);

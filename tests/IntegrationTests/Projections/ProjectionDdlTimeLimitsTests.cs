@@ -25,30 +25,21 @@ public sealed class ProjectionDdlTimeLimitsTests
         await using var dataSource = EventStoreDataSource.Create(new NpgsqlConnectionStringBuilder(database.ConnectionString) { CommandTimeout = 1 }.ConnectionString);
         await ProjectionSchema.EnsureAsync(dataSource, CancellationToken.None);
         await using var connection = await dataSource.OpenConnectionAsync();
-        await ExecuteAsync(connection, "CREATE FUNCTION slow_key(bigint) RETURNS bigint IMMUTABLE LANGUAGE plpgsql AS 'BEGIN PERFORM pg_sleep(0.2); RETURN $1; END'");
+        await connection.ExecuteAsync("CREATE FUNCTION slow_key(bigint) RETURNS bigint IMMUTABLE LANGUAGE plpgsql AS 'BEGIN PERFORM pg_sleep(0.2); RETURN $1; END'");
         var projection = new SlowlyIndexed($"slow_{Guid.NewGuid():N}"[..20]);
         await ProjectionGenerations.PrepareAsync(connection, projection, CancellationToken.None);
         var rebuilt = await ProjectionGenerations.RequestRebuildAsync(connection, projection, CancellationToken.None);
-        await ExecuteAsync(connection, $"INSERT INTO {rebuilt.Table(projection)} (position) SELECT generate_series(1, {Rows})");
+        await connection.ExecuteAsync($"INSERT INTO {rebuilt.Table(projection)} (position) SELECT generate_series(1, {Rows})");
         // The operator's limit on statements, as this node's session has it.
-        await ExecuteAsync(connection, "SET statement_timeout = '500ms'");
+        await connection.ExecuteAsync("SET statement_timeout = '500ms'");
 
         await ProjectionGenerations.ActivateAsync(connection, projection, rebuilt, CancellationToken.None);
         projection.Added = true;
         await ProjectionGenerations.AddSinceBuiltAsync(connection, projection, rebuilt with { Active = true }, CancellationToken.None);
 
-        await using var indexes = new NpgsqlCommand($"SELECT count(*) FROM pg_indexes WHERE tablename = '{projection.Name}_g{rebuilt.Number}'", connection);
-        (await indexes.ExecuteScalarAsync()).Should().Be(2L, "the serving index and the added one");
-        await using var serving = new NpgsqlCommand($"SELECT count(*) FROM rm.{projection.Name}", connection);
-        (await serving.ExecuteScalarAsync()).Should().Be((long)Rows, "the rebuilt generation serves");
-        await using var limit = new NpgsqlCommand("SHOW statement_timeout", connection);
-        (await limit.ExecuteScalarAsync()).Should().Be("500ms", "the limits are lifted for the DDL's transaction only");
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
+        (await connection.ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE tablename = '{projection.Name}_g{rebuilt.Number}'")).Should().Be(2L, "the serving index and the added one");
+        (await connection.ScalarAsync($"SELECT count(*) FROM rm.{projection.Name}")).Should().Be((long)Rows, "the rebuilt generation serves");
+        (await connection.ScalarAsync("SHOW statement_timeout")).Should().Be("500ms", "the limits are lifted for the DDL's transaction only");
     }
 
     /// <summary>A read model whose indexes (one serving, one added once <see cref="Added"/>) are slow to build.</summary>
