@@ -66,29 +66,40 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
         // and one cut off would keep every node from starting. For this session only: a script
         // still sets its own (SET LOCAL), and the limits come back before the connection is pooled.
         await ExecuteAsync(connection, "SET statement_timeout = 0; SET lock_timeout = 0", ct);
-        await TakeTurnAsync(connection, schema, ct);
         try
         {
-            await ExecuteAsync(connection, $"""
-                CREATE SCHEMA IF NOT EXISTS {schema};
-                CREATE TABLE IF NOT EXISTS {schema}.schema_migrations (
-                    id text PRIMARY KEY,
-                    applied_at timestamptz NOT NULL DEFAULT now());
-                """, ct);
-            var applied = await AppliedAsync(connection, schema, ct);
-            foreach (var (id, sql) in Scripts().Where(s => !applied.Contains(s.Id)))
+            await TakeTurnAsync(connection, schema, ct);
+            try
             {
-                await using var tx = await connection.BeginTransactionAsync(ct);
-                await ExecuteAsync(connection, sql.Replace("{schema}", schema, StringComparison.Ordinal), ct);
-                await ExecuteAsync(connection, $"INSERT INTO {schema}.schema_migrations (id) VALUES (@id)", ct, ("id", id));
-                await tx.CommitAsync(ct);
-                LogApplied(logger, id, schema);
+                await ApplyPendingAsync(connection, schema, ct);
+            }
+            finally
+            {
+                await ExecuteAsync(connection, "SELECT pg_advisory_unlock(hashtext(@lock))", CancellationToken.None, ("lock", LockName(schema)));
             }
         }
         finally
         {
-            await ExecuteAsync(connection, "SELECT pg_advisory_unlock(hashtext(@lock))", CancellationToken.None, ("lock", LockName(schema)));
             await ExecuteAsync(connection, "RESET statement_timeout; RESET lock_timeout", CancellationToken.None);
+        }
+    }
+
+    private async Task ApplyPendingAsync(NpgsqlConnection connection, string schema, CancellationToken ct)
+    {
+        await ExecuteAsync(connection, $"""
+            CREATE SCHEMA IF NOT EXISTS {schema};
+            CREATE TABLE IF NOT EXISTS {schema}.schema_migrations (
+                id text PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now());
+            """, ct);
+        var applied = await AppliedAsync(connection, schema, ct);
+        foreach (var (id, sql) in Scripts().Where(s => !applied.Contains(s.Id)))
+        {
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await ExecuteAsync(connection, sql.Replace("{schema}", schema, StringComparison.Ordinal), ct);
+            await ExecuteAsync(connection, $"INSERT INTO {schema}.schema_migrations (id) VALUES (@id)", ct, ("id", id));
+            await tx.CommitAsync(ct);
+            LogApplied(logger, id, schema);
         }
     }
 

@@ -71,13 +71,8 @@ public sealed class SchemaMigrationTests
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var otherNodes = NpgsqlDataSource.Create(database.ConnectionString);
-        // An operator's guard rails: statements and lock waits cut off at 200 ms, and a client-side
-        // command time-out of 2 s in the node's connection string.
-        await using (var limits = otherNodes.CreateCommand($"ALTER DATABASE \"{database.Name}\" SET statement_timeout = '200ms'; ALTER DATABASE \"{database.Name}\" SET lock_timeout = '200ms'"))
-        {
-            await limits.ExecuteNonQueryAsync();
-        }
-
+        // With a client-side command time-out of 2 s in the node's connection string too.
+        await LimitStatementsAndLockWaitsAsync(otherNodes, database);
         var logs = new CapturedLogs(LogLevel.Information);
         using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
         // The node's own data source, whose connections are not reset when pooled.
@@ -105,18 +100,54 @@ public sealed class SchemaMigrationTests
         await migrating;
         (await otherNode.ScalarAsync("SELECT count(*) FROM es.schema_migrations WHERE id = '0001_event_store'")).Should().Be(1L);
         logs.Lines.Should().Contain(l => l.Contains("Another node is migrating schema es; waiting for it to finish"));
-        // Every connection the node's pool holds (the migrator's and its session check's) has the operator's limits back.
+        (await PooledLimitsAsync(dataSource)).Should().OnlyContain(limits => limits == "200ms 200ms");
+    }
+
+    [Fact]
+    public async Task A_node_stopped_while_it_waits_its_turn_leaves_its_pool_with_the_operators_limits()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var otherNodes = NpgsqlDataSource.Create(database.ConnectionString);
+        await LimitStatementsAndLockWaitsAsync(otherNodes, database);
+        await using var dataSource = EventStoreDataSource.Create(database.ConnectionString);
+        await using var otherNode = await otherNodes.OpenConnectionAsync();
+        await otherNode.ExecuteAsync("SET statement_timeout = 0; SET lock_timeout = 0; SELECT pg_advisory_lock(hashtext('eventsourced.migrations.es'))");
+        using var stopping = new CancellationTokenSource();
+
+        var migrating = new SchemaMigrator(dataSource, new EventStoreOptions(), NullLogger<SchemaMigrator>.Instance).MigrateAsync(stopping.Token);
+        await Eventually.HoldsAsync(
+            async () => (long)(await otherNode.ScalarAsync("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))! > 0,
+            "the node to wait its turn");
+        await stopping.CancelAsync();
+
+        await FluentActions.Awaiting(() => migrating).Should().ThrowAsync<OperationCanceledException>();
+        (await PooledLimitsAsync(dataSource)).Should().OnlyContain(limits => limits == "200ms 200ms");
+    }
+
+    /// <summary>An operator's guard rails, for every session of the database: statements and lock waits cut off at 200 ms.</summary>
+    private static async Task LimitStatementsAndLockWaitsAsync(NpgsqlDataSource dataSource, TestDatabase database)
+    {
+        await using var limits = dataSource.CreateCommand($"ALTER DATABASE \"{database.Name}\" SET statement_timeout = '200ms'; ALTER DATABASE \"{database.Name}\" SET lock_timeout = '200ms'");
+        await limits.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The limits of every connection a node's pool holds: the migrator's and its session check's (three at most).</summary>
+    private static async Task<List<string>> PooledLimitsAsync(NpgsqlDataSource dataSource)
+    {
         var pooled = new List<NpgsqlConnection>();
+        var limits = new List<string>();
         for (var i = 0; i < 3; i++)
         {
             pooled.Add(await dataSource.OpenConnectionAsync());
+            limits.Add((string)(await pooled[^1].ScalarAsync("SELECT current_setting('statement_timeout') || ' ' || current_setting('lock_timeout')"))!);
         }
 
         foreach (var connection in pooled)
         {
-            (await connection.ScalarAsync("SELECT current_setting('statement_timeout') || ' ' || current_setting('lock_timeout')")).Should().Be("200ms 200ms");
             await connection.DisposeAsync();
         }
+
+        return limits;
     }
 
     [Fact]
