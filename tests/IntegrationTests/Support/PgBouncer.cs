@@ -7,8 +7,8 @@ namespace EventSourced.IntegrationTests.Support;
 
 /// <summary>
 /// Debian's PgBouncer (scripts/pgbouncer-up.sh installs it) in front of the tests' PostgreSQL, on a
-/// free loopback port, in the pool mode the test names, with its stock settings otherwise; ended
-/// when disposed.
+/// free loopback port, in the pool mode the test names, with its stock settings but for the pool
+/// sizes and the authentication; ended when disposed.
 /// </summary>
 public sealed class PgBouncer : IAsyncDisposable
 {
@@ -33,7 +33,7 @@ public sealed class PgBouncer : IAsyncDisposable
         var server = new NpgsqlConnectionStringBuilder(TestDatabase.Server);
         var port = Loopback.FreePort();
         // Not CreateTempSubdirectory's private mode: started as root, PgBouncer runs as postgres
-        // (-u), which must read what is written here.
+        // (--user), which must read what is written here.
         var directory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"pgbouncer-{Guid.NewGuid():N}"));
         await File.WriteAllTextAsync(Path.Combine(directory.FullName, "users.txt"), $"\"{server.Username}\" \"{server.Password}\"\n");
         await File.WriteAllTextAsync(Path.Combine(directory.FullName, "pgbouncer.ini"), $"""
