@@ -38,9 +38,7 @@ public sealed class ConnectionPoolerTests
             var start = () => api.ClientFor("alice");
 
             start.Should().Throw<InvalidOperationException>().WithMessage("*pooler in transaction or statement mode*pool_mode = session*");
-            await using var direct = NpgsqlDataSource.Create(api.Database.ConnectionString);
-            await using var migrations = direct.CreateCommand("SELECT to_regclass('es.schema_migrations')::text");
-            (await migrations.ExecuteScalarAsync()).Should().Be(DBNull.Value, "the node refuses before it migrates");
+            (await MigrationsTableAsync(api.Database)).Should().Be(DBNull.Value, "the node refuses before it migrates");
         });
 
     [Fact]
@@ -51,6 +49,14 @@ public sealed class ConnectionPoolerTests
 
         await FluentActions.Awaiting(() => new SchemaMigrator(multiplexed, new EventStoreOptions(), NullLogger<SchemaMigrator>.Instance).MigrateAsync())
             .Should().ThrowAsync<InvalidOperationException>().WithMessage("*Multiplexing*");
+        (await MigrationsTableAsync(database)).Should().Be(DBNull.Value);
+    }
+
+    private static async Task<object?> MigrationsTableAsync(TestDatabase database)
+    {
+        await using var direct = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var migrations = direct.CreateCommand("SELECT to_regclass('es.schema_migrations')::text");
+        return await migrations.ExecuteScalarAsync();
     }
 
     private static async Task WithPooledApiAsync(string poolMode, Func<PooledApi, Task> test)
