@@ -6,6 +6,7 @@ namespace EventSourced.Infrastructure.EventStore;
 public static class PostgresListener
 {
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StopCheckInterval = TimeSpan.FromMilliseconds(500);
 
     /// <param name="listening">
     /// Runs each time listening starts, the first time and after every reconnection: whatever was
@@ -29,7 +30,10 @@ public static class PostgresListener
                 listening();
                 while (!ct.IsCancellationRequested)
                 {
-                    await connection.WaitAsync(ct);
+                    // A wait that times out, not one cancelled by ct: cancelling Npgsql's wait can
+                    // deadlock inside it (npgsql#5975), and once held a stopping node for good. A
+                    // wait that times out leaves the connection as it was, and the loop sees the stop.
+                    await connection.WaitAsync(StopCheckInterval, CancellationToken.None);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
