@@ -25,7 +25,7 @@ public sealed class LostOutcomeDeliveryTests
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var telegram = await HeldTelegram.StartAsync();
-        await using var toDatabase = CuttablePath.To(DatabaseAddress(database));
+        await using var toDatabase = CuttablePath.To(database.Address);
         await using var api = await StartAsync(telegram, new() { ["ConnectionStrings:EventStore"] = Through(database, toDatabase) });
         var messageId = await SendHeldAsync(api, telegram, "@olga_outage");
 
@@ -74,7 +74,7 @@ public sealed class LostOutcomeDeliveryTests
         await using var database = await TestDatabase.CreateAsync();
         await using var telegram = await HeldTelegram.StartAsync();
         var virtualHost = RabbitMq.VirtualHostOf(database);
-        await using var toDatabase = CuttablePath.To(DatabaseAddress(database));
+        await using var toDatabase = CuttablePath.To(database.Address);
         await using var api = await StartAsync(telegram, new()
         {
             ["ConnectionStrings:EventStore"] = Through(database, toDatabase),
@@ -126,15 +126,8 @@ public sealed class LostOutcomeDeliveryTests
         telegram.Requests.Should().ContainSingle("the messenger keeps no idempotency key: a second send would be a second message");
     }
 
-    private static (string Host, int Port) DatabaseAddress(TestDatabase database)
-    {
-        var real = new NpgsqlConnectionStringBuilder(database.ConnectionString);
-        return (real.Host!, real.Port);
-    }
-
     /// <summary>The database's connection string through the path: cutting it is an outage for that process alone, not for the other tests on the server.</summary>
-    private static string Through(TestDatabase database, CuttablePath path) =>
-        new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = path.Port }.ConnectionString;
+    private static string Through(TestDatabase database, CuttablePath path) => database.ConnectionStringThrough(path.Port);
 
     private static async Task<bool> AcceptedRecordedAsync(TestDatabase database)
     {

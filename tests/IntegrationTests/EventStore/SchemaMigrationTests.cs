@@ -28,17 +28,16 @@ public sealed class SchemaMigrationTests
     public async Task A_node_started_before_its_database_answers_waits_saying_so_and_migrates_once_it_does()
     {
         await using var database = await TestDatabase.CreateAsync();
-        var real = new NpgsqlConnectionStringBuilder(database.ConnectionString);
         var port = Loopback.FreePort();
         var logs = new CapturedLogs(LogLevel.Warning);
         using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
-        await using var dataSource = Changed(database, c => (c.Host, c.Port) = ("127.0.0.1", port));
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionStringThrough(port));
         var migrator = new SchemaMigrator(dataSource, new EventStoreOptions(), loggers.CreateLogger<SchemaMigrator>());
 
         var migrating = migrator.MigrateOnceReachableAsync(Wait.Patience * 2);
         await Eventually.HoldsAsync(() => Task.FromResult(logs.Lines.Any(l => l.Contains("Waiting for the event store's database"))), "the node to say it waits");
         migrating.IsCompleted.Should().BeFalse("nothing answers on its port yet");
-        await using (TcpForwarder.Start(port, real.Host!, real.Port))
+        await using (TcpForwarder.Start(port, database.Address.Host, database.Address.Port))
         {
             await migrating;
         }
@@ -53,7 +52,7 @@ public sealed class SchemaMigrationTests
         var logs = new CapturedLogs(LogLevel.Warning);
         using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
         await using var refusing = Changed(database, c => c.Password = "not-the-password");
-        await using var silent = Changed(database, c => (c.Host, c.Port) = ("127.0.0.1", Loopback.FreePort()));
+        await using var silent = NpgsqlDataSource.Create(database.ConnectionStringThrough(Loopback.FreePort()));
 
         var refused = await FluentActions.Awaiting(() => new SchemaMigrator(refusing, new EventStoreOptions(), loggers.CreateLogger<SchemaMigrator>()).MigrateOnceReachableAsync(Wait.Patience))
             .Should().ThrowAsync<PostgresException>();

@@ -74,8 +74,7 @@ public sealed class PgBouncer : IAsyncDisposable
     }
 
     /// <summary>The test database's connection string, through this pooler.</summary>
-    public string ConnectionStringTo(TestDatabase database) =>
-        new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = Port }.ConnectionString;
+    public string ConnectionStringTo(TestDatabase database) => database.ConnectionStringThrough(Port);
 
     public async ValueTask DisposeAsync()
     {

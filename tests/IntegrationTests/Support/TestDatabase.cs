@@ -26,6 +26,20 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>Where its server listens: the target of a forwarder or pooler a test puts in front of it.</summary>
+    public (string Host, int Port) Address
+    {
+        get
+        {
+            var server = new NpgsqlConnectionStringBuilder(ConnectionString);
+            return (server.Host!, server.Port);
+        }
+    }
+
+    /// <summary>Its connection string, reaching the server through a loopback port (a forwarder's, a pooler's) instead.</summary>
+    public string ConnectionStringThrough(int loopbackPort) =>
+        new NpgsqlConnectionStringBuilder(ConnectionString) { Host = "127.0.0.1", Port = loopbackPort }.ConnectionString;
+
     /// <summary>The server test databases are made on.</summary>
     public static string Server => Environment.GetEnvironmentVariable("ConnectionStrings__EventStore") ?? DefaultServer;
 
