@@ -50,6 +50,14 @@ if [ "$(id -u)" = 0 ]; then
       IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$user') THEN
         CREATE ROLE $user LOGIN CREATEDB PASSWORD '$password';
       END IF; END \$\$;" >&2
+  # A test reaches the server from a loopback address of its own (127.213.x.y), which it can then
+  # make vanish (tests/IntegrationTests/Support/VanishingHost.cs): still loopback only.
+  hba=$(as_postgres -c 'SHOW hba_file')
+  if ! grep -q '^host[[:space:]].*127\.0\.0\.0/8' "$hba"; then
+    log "letting loopback addresses other than 127.0.0.1 in ($hba)"
+    echo "host    all             $user    127.0.0.0/8             scram-sha-256" >> "$hba"
+    as_postgres -c "SELECT pg_reload_conf()" >&2
+  fi
   # Tests drop their databases WITH (FORCE), which must be able to end any session in them,
   # including an autovacuum worker's.
   as_postgres -c "GRANT pg_signal_backend TO $user" >&2

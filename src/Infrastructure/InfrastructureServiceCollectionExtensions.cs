@@ -36,8 +36,10 @@ public static class InfrastructureServiceCollectionExtensions
             sp.GetRequiredService<IConfiguration>().GetSection("EventStore").Bind(options);
             return options;
         });
-        services.AddSingleton(sp => EventStoreDataSource.Create(ConnectionString(sp)));
-        services.AddKeyedSingleton(ReadModelQueries.DataSourceKey, (sp, _) => EventStoreDataSource.CreateForQueries(ConnectionString(sp)));
+        services.AddSingleton(sp => EventStoreDataSource.Create(ConnectionString(sp), sp.GetRequiredService<EventStoreOptions>().DeadConnectionTimeout));
+        services.AddKeyedSingleton(
+            ReadModelQueries.DataSourceKey,
+            (sp, _) => EventStoreDataSource.CreateForQueries(ConnectionString(sp), sp.GetRequiredService<EventStoreOptions>().DeadConnectionTimeout));
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<AppendNotifications>();
         services.AddSingleton<PostgresEventStore>();

@@ -16,23 +16,26 @@ public static class EventStoreDataSource
     /// start-up packet's options, which PgBouncer refuses ("unsupported startup parameter"):
     /// through it in session mode a SET holds for the client's whole session (ADR 0043).
     /// </summary>
-    public static NpgsqlDataSource Create(string connectionString) => Build(connectionString, genericPlans: true);
+    public static NpgsqlDataSource Create(string connectionString, TimeSpan? deadConnectionTimeout = null) =>
+        Build(connectionString, genericPlans: true, deadConnectionTimeout ?? EventStoreOptions.DefaultDeadConnectionTimeout);
 
     /// <summary>
     /// The data source of read-model queries: plans chosen for each execution's values, because
     /// their optional filters (<c>$1 IS NULL OR column = $1</c>) use an index only once the value is known.
     /// </summary>
-    public static NpgsqlDataSource CreateForQueries(string connectionString) => Build(connectionString, genericPlans: false);
+    public static NpgsqlDataSource CreateForQueries(string connectionString, TimeSpan? deadConnectionTimeout = null) =>
+        Build(connectionString, genericPlans: false, deadConnectionTimeout ?? EventStoreOptions.DefaultDeadConnectionTimeout);
 
     /// <summary>
     /// Auto-preparation (unless the connection string sets Max Auto Prepare), because parsing and
     /// planning a statement costs about as much as running it; and no session reset when a
     /// connection goes back to the pool, because the reset is seven statements on the connection's
-    /// next use, more work than a stream read. But for the plan cache mode, nothing leaves session
-    /// state behind: settings are SET LOCAL, and the holders of session advisory locks release them
-    /// before returning their connection.
+    /// next use, more work than a stream read. Nothing leaves session state behind but the settings
+    /// made on each new connection (the plan cache mode, and when the server should end a session
+    /// of this node's gone silent: <see cref="DeadConnectionDetection"/>): other settings are SET
+    /// LOCAL, and the holders of session advisory locks release them before returning their connection.
     /// </summary>
-    private static NpgsqlDataSource Build(string connectionString, bool genericPlans)
+    private static NpgsqlDataSource Build(string connectionString, bool genericPlans, TimeSpan deadConnectionTimeout)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         var settings = builder.ConnectionStringBuilder;
@@ -43,12 +46,15 @@ public static class EventStoreDataSource
         }
 
         settings.NoResetOnClose = true;
-        if (genericPlans && settings.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true)
+        var plans = genericPlans && settings.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true ? GenericPlans : null;
+        var sessionSettings = string.Join("; ", new[] { plans, DeadConnectionDetection.Settings(deadConnectionTimeout) }.OfType<string>());
+        if (sessionSettings.Length > 0)
         {
-            // Npgsql takes both forms: the first for connections opened synchronously.
+            // One round trip on each new physical connection. Npgsql takes both forms: the first
+            // for connections opened synchronously.
             builder.UsePhysicalConnectionInitializer(
-                connection => new NpgsqlCommand(GenericPlans, connection).ExecuteNonQuery(),
-                connection => new NpgsqlCommand(GenericPlans, connection).ExecuteNonQueryAsync());
+                connection => new NpgsqlCommand(sessionSettings, connection).ExecuteNonQuery(),
+                connection => new NpgsqlCommand(sessionSettings, connection).ExecuteNonQueryAsync());
         }
 
         return builder.Build();

@@ -34,6 +34,16 @@ public sealed partial class EventStoreOptions
     public TimeSpan ReadAllSettleTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// How long the database keeps a session of this node's whose other end has gone silent (its
+    /// host died or was cut off) before it ends it and gives back what it held: a read model's
+    /// leadership, the migration's lock, a transaction's row locks (ADR 0044). Zero leaves the
+    /// server's own settings, by default the system's: over two hours.
+    /// </summary>
+    public TimeSpan DeadConnectionTimeout { get; set; } = DefaultDeadConnectionTimeout;
+
+    public static TimeSpan DefaultDeadConnectionTimeout { get; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Base64 of 32 random bytes: the key-encryption key new subjects' keys are wrapped under
     /// (ADR 0030). Keep it outside the database. Unset: keys are stored as they are.
     /// </summary>

@@ -8,6 +8,7 @@ namespace EventSourced.IntegrationTests.EventStore;
 /// <summary>
 /// The store's connections plan each statement once (generic plans), read-model queries' connections
 /// plan each execution for its values (ADR 0029), and a connection string's own choice is kept.
+/// Every connection asks the server to end its session once this node goes silent (ADR 0044).
 /// </summary>
 public sealed class DataSourceTests(EventStoreFixture fixture) : IClassFixture<EventStoreFixture>
 {
@@ -28,6 +29,26 @@ public sealed class DataSourceTests(EventStoreFixture fixture) : IClassFixture<E
         await using var store = EventStoreDataSource.Create(custom);
 
         (await PlanCacheModeAsync(store)).Should().Be("force_custom_plan");
+    }
+
+    [Fact]
+    public async Task Every_connection_asks_the_server_to_end_its_session_once_silent_for_the_dead_connection_timeout()
+    {
+        await using var store = EventStoreDataSource.Create(fixture.Database.ConnectionString, TimeSpan.FromSeconds(30));
+        await using var queries = EventStoreDataSource.CreateForQueries(fixture.Database.ConnectionString, TimeSpan.FromSeconds(30));
+        await using var serverDefaults = EventStoreDataSource.Create(fixture.Database.ConnectionString, TimeSpan.Zero);
+        await using var plain = NpgsqlDataSource.Create(fixture.Database.ConnectionString);
+
+        (await DeadConnectionSettingsAsync(store)).Should().Be("10 5 4 30000", "probes after 10 s idle, every 5 s, 4 of them: 30 s");
+        (await DeadConnectionSettingsAsync(queries)).Should().Be("10 5 4 30000");
+        (await DeadConnectionSettingsAsync(serverDefaults)).Should().Be(await DeadConnectionSettingsAsync(plain), "zero leaves the server's settings");
+    }
+
+    private static async Task<string> DeadConnectionSettingsAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT concat_ws(' ', current_setting('tcp_keepalives_idle'), current_setting('tcp_keepalives_interval'), current_setting('tcp_keepalives_count'), current_setting('tcp_user_timeout'))");
+        return (string)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<string> PlanCacheModeAsync(NpgsqlDataSource dataSource)

@@ -12,7 +12,7 @@ public sealed class EventStoreNode : IAsyncDisposable
     private EventStoreNode(string connectionString, EventStoreOptions options)
     {
         Options = options;
-        DataSource = EventStoreDataSource.Create(connectionString);
+        DataSource = EventStoreDataSource.Create(connectionString, options.DeadConnectionTimeout);
         Notifications = new AppendNotifications(DataSource, options, NullLogger<AppendNotifications>.Instance);
         Store = new PostgresEventStore(DataSource, options, Notifications);
     }

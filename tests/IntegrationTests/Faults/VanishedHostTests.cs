@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Json;
+using EventSourced.Infrastructure.EventStore;
+using EventSourced.IntegrationTests.Support;
+using FluentAssertions;
+using Npgsql;
+
+namespace EventSourced.IntegrationTests.Faults;
+
+/// <summary>
+/// A node whose host vanishes (power cut, cable cut: no connection closed) while it leads the
+/// read models. Its sessions hold their advisory locks until PostgreSQL finds them dead, which by
+/// the system's default takes over two hours; the node's sessions ask for the dead-connection
+/// time-out instead (ADR 0044), and another node then takes the read models over.
+/// </summary>
+public sealed class VanishedHostTests
+{
+    private static readonly (string, string)[] Identities = [("alice", "user")];
+
+    [SkippableFact]
+    public async Task When_the_leading_nodes_host_vanishes_another_node_takes_the_read_models_over_within_the_dead_connection_timeout()
+    {
+        Skip.If(VanishingHost.CannotRun is not null, VanishingHost.CannotRun);
+        await using var database = await TestDatabase.CreateAsync();
+        await using var host = VanishingHost.To(database.Address);
+        await using var leader = await ApiProcess.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["ConnectionStrings:EventStore"] = database.ConnectionStringThrough(host.Port),
+                ["EventStore:DeadConnectionTimeout"] = "00:00:03",
+            },
+            Identities);
+        await AddAndListAsync(leader, "Before");
+        // Started once the first node leads every read model: this one stands by.
+        await using var standby = await ApiProcess.StartAsync(new Dictionary<string, string> { ["ConnectionStrings:EventStore"] = database.ConnectionString }, Identities);
+        (await SessionsFromAsync(database, host)).Should().BeGreaterThan(0, "the leader's sessions come from the vanishing host's address");
+
+        await host.VanishAsync();
+
+        await AddAndListAsync(standby, "After");
+        await Eventually.HoldsAsync(async () => await SessionsFromAsync(database, host) == 0, "the server to end every session of the vanished host");
+    }
+
+    [SkippableFact]
+    public async Task A_session_that_was_sending_a_result_when_its_host_vanished_is_ended_too()
+    {
+        Skip.If(VanishingHost.CannotRun is not null, VanishingHost.CannotRun);
+        await using var database = await TestDatabase.CreateAsync();
+        var host = VanishingHost.To(database.Address);
+        await using var vanishing = EventStoreDataSource.Create(database.ConnectionStringThrough(host.Port), TimeSpan.FromSeconds(3));
+        var connection = await vanishing.OpenConnectionAsync();
+        NpgsqlDataReader? reader = null;
+        try
+        {
+            await connection.ExecuteAsync("SELECT pg_advisory_lock(hashtext('vanished sender'))");
+            // A result far larger than every buffer on the way, read no further than its first row:
+            // the server is still sending when the host vanishes, so no keepalive probe would go.
+            await using var large = new NpgsqlCommand("SELECT repeat('x', 1000) FROM generate_series(1, 1000000)", connection);
+            reader = await large.ExecuteReaderAsync();
+            (await reader.ReadAsync()).Should().BeTrue();
+
+            await host.VanishAsync();
+
+            await using var direct = NpgsqlDataSource.Create(database.ConnectionString);
+            await Eventually.HoldsAsync(
+                async () => (bool)(await direct.CreateCommand("SELECT pg_try_advisory_lock(hashtext('vanished sender'))").ExecuteScalarAsync())!,
+                "the vanished sender's lock to be free");
+        }
+        finally
+        {
+            // The host comes back first: the reader's and the connection's disposal then end at once.
+            await host.DisposeAsync();
+            await DisposeBrokenAsync(reader);
+            await DisposeBrokenAsync(connection);
+        }
+    }
+
+    private static async Task DisposeBrokenAsync(IAsyncDisposable? disposable)
+    {
+        try
+        {
+            await (disposable?.DisposeAsync() ?? ValueTask.CompletedTask);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException)
+        {
+            // Its session was ended.
+        }
+    }
+
+    /// <summary>Adds a contact through the node, then waits until the node lists it: its read model was projected.</summary>
+    private static async Task AddAndListAsync(ApiProcess node, string name)
+    {
+        var alice = node.ClientFor("alice");
+        (await alice.PostAsJsonAsync("/api/contacts", new { name, viber = name.ToLowerInvariant() })).StatusCode.Should().Be(HttpStatusCode.Created);
+        await Eventually.HoldsAsync(
+            async () => (await (await alice.GetAsync("/api/contacts")).JsonAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Any(c => c.GetProperty("name").GetString() == name),
+            $"'{name}' to be listed");
+    }
+
+    private static async Task<long> SessionsFromAsync(TestDatabase database, VanishingHost host)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE client_addr = $1::inet");
+        command.Parameters.AddWithValue(host.ClientAddress.ToString());
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
