@@ -32,8 +32,9 @@ public static class EventStoreDataSource
     /// connection goes back to the pool, because the reset is seven statements on the connection's
     /// next use, more work than a stream read. Nothing leaves session state behind but the settings
     /// made on each new connection (the plan cache mode, and when the server should end a session
-    /// of this node's gone silent: <see cref="DeadConnectionDetection"/>): other settings are SET
-    /// LOCAL, and the holders of session advisory locks release them before returning their connection.
+    /// of this node's gone silent): other settings are SET LOCAL, and the holders of session
+    /// advisory locks release them before returning their connection. Both ends of each connection
+    /// probe the other (<see cref="DeadConnectionDetection"/>).
     /// </summary>
     private static NpgsqlDataSource Build(string connectionString, bool genericPlans, TimeSpan deadConnectionTimeout)
     {
@@ -46,8 +47,9 @@ public static class EventStoreDataSource
         }
 
         settings.NoResetOnClose = true;
+        DeadConnectionDetection.ApplyToClient(settings, deadConnectionTimeout);
         var plans = genericPlans && settings.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true ? GenericPlans : null;
-        var sessionSettings = string.Join("; ", new[] { plans, DeadConnectionDetection.Settings(deadConnectionTimeout) }.OfType<string>());
+        var sessionSettings = string.Join("; ", new[] { plans, DeadConnectionDetection.ServerSettings(deadConnectionTimeout) }.OfType<string>());
         if (sessionSettings.Length > 0)
         {
             // One round trip on each new physical connection. Npgsql takes both forms: the first

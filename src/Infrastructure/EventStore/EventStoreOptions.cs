@@ -34,10 +34,12 @@ public sealed partial class EventStoreOptions
     public TimeSpan ReadAllSettleTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long the database keeps a session of this node's whose other end has gone silent (its
-    /// host died or was cut off) before it ends it and gives back what it held: a read model's
-    /// leadership, the migration's lock, a transaction's row locks (ADR 0044). Zero leaves the
-    /// server's own settings, by default the system's: over two hours.
+    /// How long either end of a connection stays silent before the other takes it for gone (its
+    /// host died or was cut off, ADR 0044): the database then ends this node's session and gives
+    /// back what it held (a read model's leadership, the migration's lock, a transaction's row
+    /// locks), and this node drops a connection to a database host gone, its LISTEN one included.
+    /// Zero leaves the server's and the connection string's settings: by default the system's,
+    /// over two hours.
     /// </summary>
     public TimeSpan DeadConnectionTimeout { get; set; } = DefaultDeadConnectionTimeout;
 

@@ -8,7 +8,7 @@ namespace EventSourced.IntegrationTests.EventStore;
 /// <summary>
 /// The store's connections plan each statement once (generic plans), read-model queries' connections
 /// plan each execution for its values (ADR 0029), and a connection string's own choice is kept.
-/// Every connection asks the server to end its session once this node goes silent (ADR 0044).
+/// Both ends of every connection probe the other once it is silent (ADR 0044).
 /// </summary>
 public sealed class DataSourceTests(EventStoreFixture fixture) : IClassFixture<EventStoreFixture>
 {
@@ -32,7 +32,7 @@ public sealed class DataSourceTests(EventStoreFixture fixture) : IClassFixture<E
     }
 
     [Fact]
-    public async Task Every_connection_asks_the_server_to_end_its_session_once_silent_for_the_dead_connection_timeout()
+    public async Task Both_ends_of_every_connection_probe_the_other_and_give_it_up_once_silent_for_the_dead_connection_timeout()
     {
         await using var store = EventStoreDataSource.Create(fixture.Database.ConnectionString, TimeSpan.FromSeconds(30));
         await using var queries = EventStoreDataSource.CreateForQueries(fixture.Database.ConnectionString, TimeSpan.FromSeconds(30));
@@ -42,6 +42,24 @@ public sealed class DataSourceTests(EventStoreFixture fixture) : IClassFixture<E
         (await DeadConnectionSettingsAsync(store)).Should().Be("10 5 4 30000", "probes after 10 s idle, every 5 s, 4 of them: 30 s");
         (await DeadConnectionSettingsAsync(queries)).Should().Be("10 5 4 30000");
         (await DeadConnectionSettingsAsync(serverDefaults)).Should().Be(await DeadConnectionSettingsAsync(plain), "zero leaves the server's settings");
+        ClientKeepalive(store).Should().Be((10, 2), "the system's 9 probes 2 s apart after 10 s idle: 28 s");
+        ClientKeepalive(queries).Should().Be((10, 2));
+        ClientKeepalive(serverDefaults).Should().Be((0, 0));
+    }
+
+    [Fact]
+    public async Task A_connection_string_that_sets_its_own_client_keepalive_keeps_it()
+    {
+        var custom = new NpgsqlConnectionStringBuilder(fixture.Database.ConnectionString) { TcpKeepAliveTime = 60, TcpKeepAliveInterval = 7 }.ConnectionString;
+        await using var store = EventStoreDataSource.Create(custom, TimeSpan.FromSeconds(30));
+
+        ClientKeepalive(store).Should().Be((60, 7));
+    }
+
+    private static (int Time, int Interval) ClientKeepalive(NpgsqlDataSource dataSource)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        return (settings.TcpKeepAliveTime, settings.TcpKeepAliveInterval);
     }
 
     private static async Task<string> DeadConnectionSettingsAsync(NpgsqlDataSource dataSource)

@@ -5,11 +5,13 @@ using System.Net.Sockets;
 namespace EventSourced.IntegrationTests.Support;
 
 /// <summary>
-/// A loopback port leading to a server on loopback from a client address of its own (127.213.x.y,
-/// what the server sees as the client's), whose host a test makes vanish as a power cut or a cut
-/// cable would: nothing passes any more either way, no connection is closed (no FIN, no RST, which
-/// would tell the server at once), and a blackhole route drops whatever the server sends to that
-/// address, so that its packets are never acknowledged. The route needs root (CAP_NET_ADMIN).
+/// A host between a client and a server on loopback, with an address of its own (127.213.x.y): the
+/// client connects to it, and the server sees the connections come from it. A test makes it vanish
+/// as a power cut or a cut cable would: nothing passes any more either way, no connection is
+/// closed (no FIN, no RST, which would tell either side at once), and a blackhole route drops
+/// every packet sent to that address, so that neither side's is ever acknowledged. The client
+/// may stand for a node whose host vanished, or the server for a database whose host did. The
+/// route needs root (CAP_NET_ADMIN).
 /// </summary>
 public sealed class VanishingHost : IAsyncDisposable
 {
@@ -25,8 +27,8 @@ public sealed class VanishingHost : IAsyncDisposable
     private VanishingHost(IPEndPoint target)
     {
         _target = target;
-        ClientAddress = new IPAddress([127, 213, (byte)Random.Shared.Next(1, 255), (byte)Random.Shared.Next(1, 255)]);
-        _listener = new TcpListener(IPAddress.Loopback, 0);
+        Address = new IPAddress([127, 213, (byte)Random.Shared.Next(1, 255), (byte)Random.Shared.Next(1, 255)]);
+        _listener = new TcpListener(Address, 0);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _accepting = AcceptAsync();
@@ -37,11 +39,14 @@ public sealed class VanishingHost : IAsyncDisposable
         ? "a blackhole route needs root (scripts/test.sh runs as root in CI)"
         : null;
 
-    /// <summary>The port to connect to.</summary>
+    /// <summary>The host's address: the client connects to it, and the server sees it as the client's.</summary>
+    public IPAddress Address { get; }
+
     public int Port { get; }
 
-    /// <summary>The address the server sees the connections come from.</summary>
-    public IPAddress ClientAddress { get; }
+    /// <summary>The database's connection string, through this host.</summary>
+    public string ConnectionStringTo(TestDatabase database) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = Address.ToString(), Port = Port }.ConnectionString;
 
     public static VanishingHost To((string Host, int Port) server)
     {
@@ -50,7 +55,7 @@ public sealed class VanishingHost : IAsyncDisposable
         return new VanishingHost(new IPEndPoint(address, server.Port));
     }
 
-    /// <summary>From now on nothing passes, nothing is closed, and the server's packets to the client address are dropped.</summary>
+    /// <summary>From now on nothing passes, nothing is closed, and every packet to the host's address is dropped.</summary>
     public async Task VanishAsync()
     {
         await RouteAsync("add");
@@ -61,7 +66,7 @@ public sealed class VanishingHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // The route goes first, so that closing the connections tells the server, as it would
+        // The route goes first, so that closing the connections tells both sides, as it would
         // once a real host came back.
         if (_routed)
         {
@@ -113,7 +118,7 @@ public sealed class VanishingHost : IAsyncDisposable
     {
         try
         {
-            server.Bind(new IPEndPoint(ClientAddress, 0));
+            server.Bind(new IPEndPoint(Address, 0));
             await server.ConnectAsync(_target, _disposed.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
@@ -165,7 +170,7 @@ public sealed class VanishingHost : IAsyncDisposable
     private async Task RouteAsync(string action)
     {
         var start = new ProcessStartInfo("ip") { RedirectStandardError = true };
-        foreach (var arg in new[] { "route", action, "blackhole", $"{ClientAddress}/32", "table", "local" })
+        foreach (var arg in new[] { "route", action, "blackhole", $"{Address}/32", "table", "local" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -175,7 +180,7 @@ public sealed class VanishingHost : IAsyncDisposable
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"ip route {action} blackhole {ClientAddress} failed: {error}");
+            throw new InvalidOperationException($"ip route {action} blackhole {Address} failed: {error}");
         }
     }
 }
