@@ -43,6 +43,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddApiKeyAuth(builder.Configuration);
 builder.Services.AddFaye(builder.Configuration);
 builder.Services.AddChatSites(builder.Configuration);
+builder.Services.AddLiveChannels();
 builder.Services.AddHttpApi();
 builder.Services.AddCallerRateLimiting(builder.Configuration);
 builder.Services.AddHealth();

@@ -5,6 +5,7 @@ using EventSourced.Api.Http;
 using EventSourced.Application.Commands;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Conversations;
+using Microsoft.Extensions.Options;
 
 namespace EventSourced.Api.Conversations;
 
@@ -17,6 +18,16 @@ namespace EventSourced.Api.Conversations;
 /// </summary>
 public static class LiveChannelEndpoints
 {
+    private static readonly byte[] Heartbeat = ": keep-alive\n\n"u8.ToArray();
+
+    public static IServiceCollection AddLiveChannels(this IServiceCollection services)
+    {
+        services.AddOptions<LiveChannelOptions>().BindConfiguration("Chat:LiveChannels")
+            .Validate(o => o.HeartbeatInterval > TimeSpan.Zero, "Chat:LiveChannels:HeartbeatInterval must be positive.")
+            .ValidateOnStart();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapLiveChannelEndpoints(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/api/conversations/{id:guid}/live", ConversationAsync).WithTags("Conversations").WithName("ConversationChannel")
@@ -32,7 +43,7 @@ public static class LiveChannelEndpoints
         return routes;
     }
 
-    private static async Task ConversationAsync(Guid id, HttpContext http, CommandHandler handler, IEventStore store, CancellationToken ct)
+    private static async Task ConversationAsync(Guid id, HttpContext http, CommandHandler handler, IEventStore store, IOptions<LiveChannelOptions> options, CancellationToken ct)
     {
         var (chat, _) = await handler.LoadAsync(Conversation.Decider, Conversation.StreamId(id), ct);
         if (!chat.IsParticipant(http.Subject()) && !(http.User.IsInRole(Roles.Operator) && chat.Status != ConversationStatus.None))
@@ -41,10 +52,10 @@ public static class LiveChannelEndpoints
             return;
         }
 
-        await StreamAsync(http, store, Conversation.StreamId(id), "conversation", ct);
+        await StreamAsync(http, store, Conversation.StreamId(id), "conversation", options.Value, ct);
     }
 
-    private static async Task VisitorAsync(string visitorId, HttpContext http, IEventStore store, CancellationToken ct)
+    private static async Task VisitorAsync(string visitorId, HttpContext http, IEventStore store, IOptions<LiveChannelOptions> options, CancellationToken ct)
     {
         // The channel's name is the visitor id, which the caller knows already: refused, not hidden.
         if (http.Subject() != visitorId)
@@ -53,13 +64,13 @@ public static class LiveChannelEndpoints
             return;
         }
 
-        await StreamAsync(http, store, VisitorChats.StreamId(visitorId), "visitor", ct);
+        await StreamAsync(http, store, VisitorChats.StreamId(visitorId), "visitor", options.Value, ct);
     }
 
-    private static Task ManagersAsync(HttpContext http, IEventStore store, CancellationToken ct) =>
-        StreamAsync(http, store, EventFilter.ForTypes("conversation_opened", "conversation_transferred"), _ => true, ct);
+    private static Task ManagersAsync(HttpContext http, IEventStore store, IOptions<LiveChannelOptions> options, CancellationToken ct) =>
+        StreamAsync(http, store, EventFilter.ForTypes("conversation_opened", "conversation_transferred"), _ => true, options.Value, ct);
 
-    private static async Task StreamAsync(HttpContext http, IEventStore store, string streamId, string category, CancellationToken ct)
+    private static async Task StreamAsync(HttpContext http, IEventStore store, string streamId, string category, LiveChannelOptions options, CancellationToken ct)
     {
         // Starting now, the start position may err early (IEventStore.LastPositionAsync): the
         // stream's own version tells what the client has not seen yet.
@@ -69,13 +80,13 @@ public static class LiveChannelEndpoints
             seen = latest.StreamVersion;
         }
 
-        await StreamAsync(http, store, EventFilter.ForCategory(category), e => e.StreamId == streamId && e.StreamVersion > seen, ct);
+        await StreamAsync(http, store, EventFilter.ForCategory(category), e => e.StreamId == streamId && e.StreamVersion > seen, options, ct);
     }
 
     private static long? LastEventId(HttpContext http) =>
         long.TryParse(http.Request.Headers["Last-Event-ID"].FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
 
-    private static async Task StreamAsync(HttpContext http, IEventStore store, EventFilter filter, Func<RecordedEvent, bool> belongs, CancellationToken ct)
+    private static async Task StreamAsync(HttpContext http, IEventStore store, EventFilter filter, Func<RecordedEvent, bool> belongs, LiveChannelOptions options, CancellationToken ct)
     {
         // Without Last-Event-ID the channel starts now.
         var after = LastEventId(http) ?? await store.LastPositionAsync(ct);
@@ -84,9 +95,12 @@ public static class LiveChannelEndpoints
         // A proxy must not buffer the channel.
         http.Response.Headers["X-Accel-Buffering"] = "no";
         await http.Response.Body.FlushAsync(ct);
+        using var writes = new SemaphoreSlim(1, 1);
+        using var channel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var heartbeats = HeartbeatsAsync(http.Response, writes, options.HeartbeatInterval, channel);
         try
         {
-            await foreach (var e in store.SubscribeToAllAsync(after, filter, ct))
+            await foreach (var e in store.SubscribeToAllAsync(after, filter, channel.Token))
             {
                 if (!belongs(e))
                 {
@@ -94,13 +108,53 @@ public static class LiveChannelEndpoints
                 }
 
                 var frame = $"id: {e.Position.ToString(CultureInfo.InvariantCulture)}\nevent: {e.Type}\ndata: {e.Data.ReplaceLineEndings(" ")}\n\n";
-                await http.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(frame), ct);
-                await http.Response.Body.FlushAsync(ct);
+                await WriteAsync(http.Response, writes, Encoding.UTF8.GetBytes(frame), channel.Token);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (channel.IsCancellationRequested)
         {
-            // The client went away.
+            // The client went away, or a heartbeat could not be written to it.
+        }
+        finally
+        {
+            await channel.CancelAsync();
+            await heartbeats;
+        }
+    }
+
+    /// <summary>A comment line every interval until the channel ends; a write that fails ends the channel.</summary>
+    private static async Task HeartbeatsAsync(HttpResponse response, SemaphoreSlim writes, TimeSpan interval, CancellationTokenSource channel)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(channel.Token))
+            {
+                await WriteAsync(response, writes, Heartbeat, channel.Token);
+            }
+        }
+        catch (OperationCanceledException) when (channel.IsCancellationRequested)
+        {
+            // The channel ended.
+        }
+        catch (IOException)
+        {
+            await channel.CancelAsync();
+        }
+    }
+
+    /// <summary>One frame, flushed at once; never two at a time, since events and heartbeats share the response.</summary>
+    private static async Task WriteAsync(HttpResponse response, SemaphoreSlim writes, byte[] frame, CancellationToken ct)
+    {
+        await writes.WaitAsync(ct);
+        try
+        {
+            await response.Body.WriteAsync(frame, ct);
+            await response.Body.FlushAsync(ct);
+        }
+        finally
+        {
+            writes.Release();
         }
     }
 }

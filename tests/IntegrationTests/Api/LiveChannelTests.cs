@@ -6,7 +6,10 @@ using FluentAssertions;
 
 namespace EventSourced.IntegrationTests.Api;
 
-/// <summary>Server-sent events per conversation and per visitor, resumable with Last-Event-ID.</summary>
+/// <summary>
+/// Server-sent events per conversation and per visitor, resumable with Last-Event-ID, with a
+/// comment line between events when the channel is quiet (Chat:LiveChannels:HeartbeatInterval).
+/// </summary>
 public sealed class LiveChannelTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>, IAsyncLifetime
 {
     private readonly HttpClient _mia = api.ClientFor("mia");
@@ -105,6 +108,19 @@ public sealed class LiveChannelTests(EmptyStoreApi api) : IClassFixture<EmptySto
         }
     }
 
+    [Fact]
+    public async Task A_quiet_channel_carries_a_comment_now_and_then_which_readers_skip_so_that_proxies_keep_it_open()
+    {
+        var vera = api.ClientFor("vera");
+        var id = (await (await vera.PostAsJsonAsync("/api/conversations", new { })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        using var channel = await SubscribeAsync(_mia, $"/api/conversations/{id}/live");
+
+        (await channel.NextCommentAsync()).Should().Be(": keep-alive");
+        await PostAsync(vera, id, "After a quiet while");
+
+        (await channel.NextAsync()).Data.GetProperty("content").GetString().Should().Be("After a quiet while");
+    }
+
     private static async Task PostAsync(HttpClient client, Guid conversation, string content) =>
         (await client.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { content })).EnsureSuccessStatusCode();
 
@@ -155,6 +171,20 @@ public sealed class LiveChannelTests(EmptyStoreApi api) : IClassFixture<EmptySto
                     data = line[6..];
                 }
             }
+        }
+
+        /// <summary>The next comment line (one that starts with a colon), skipping whatever comes before it.</summary>
+        public async Task<string> NextCommentAsync()
+        {
+            while (await reader.ReadLineAsync().WaitAsync(Wait.Patience) is { } line)
+            {
+                if (line.StartsWith(':'))
+                {
+                    return line;
+                }
+            }
+
+            throw new InvalidOperationException("The channel ended.");
         }
 
         public void Dispose()

@@ -70,6 +70,8 @@ public class EmptyStoreApi : WebApplicationFactory<Program>, IAsyncLifetime
         // the tests' patience, not the product's 5 s, bounds read-your-writes here.
         builder.UseSetting("Projections:ReadYourWritesTimeout", Wait.Patience.ToString());
         builder.UseSetting("Chat:VisitorTokens:SigningKey", VisitorTokenKey);
+        // Live channels' tests then meet heartbeats between events, as clients do.
+        builder.UseSetting("Chat:LiveChannels:HeartbeatInterval", "00:00:00.500");
         for (var i = 0; i < Identities.Length; i++)
         {
             var (subject, role, sources) = Identities[i];

@@ -1,0 +1,13 @@
+namespace EventSourced.Api.Conversations;
+
+/// <summary>Chat:LiveChannels: the server-sent event channels.</summary>
+public sealed class LiveChannelOptions
+{
+    /// <summary>
+    /// How often a channel with nothing to send writes a comment line, which EventSource ignores.
+    /// Proxies and load balancers close a response quiet for about a minute (nginx's
+    /// proxy_read_timeout, an AWS load balancer's idle time-out: 60 s), and a client whose host
+    /// vanished is only found by a write it never acknowledges.
+    /// </summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+}
