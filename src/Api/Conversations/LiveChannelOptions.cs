@@ -4,7 +4,7 @@ namespace EventSourced.Api.Conversations;
 public sealed class LiveChannelOptions
 {
     /// <summary>
-    /// How often a channel with nothing to send writes a comment line, which EventSource ignores.
+    /// How often a channel writes a comment line, which EventSource ignores, events or not.
     /// Proxies and load balancers close a response quiet for about a minute (nginx's
     /// proxy_read_timeout, an AWS load balancer's idle time-out: 60 s), and a client whose host
     /// vanished is only found by a write it never acknowledges.

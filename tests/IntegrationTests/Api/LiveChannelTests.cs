@@ -8,7 +8,7 @@ namespace EventSourced.IntegrationTests.Api;
 
 /// <summary>
 /// Server-sent events per conversation and per visitor, resumable with Last-Event-ID, with a
-/// comment line between events when the channel is quiet (Chat:LiveChannels:HeartbeatInterval).
+/// comment line now and then among the events (Chat:LiveChannels:HeartbeatInterval).
 /// </summary>
 public sealed class LiveChannelTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>, IAsyncLifetime
 {
