@@ -96,7 +96,10 @@ public static class LiveChannelEndpoints
         http.Response.Headers["X-Accel-Buffering"] = "no";
         await http.Response.Body.FlushAsync(ct);
         using var writes = new SemaphoreSlim(1, 1);
-        using var channel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // A node that is stopping ends its channels rather than hold its stop for the host's 30 s
+        // (past a Kubernetes pod's grace period): EventSource reconnects, to another node, with
+        // Last-Event-ID.
+        using var channel = CancellationTokenSource.CreateLinkedTokenSource(ct, http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         var heartbeats = HeartbeatsAsync(http.Response, writes, options.HeartbeatInterval, channel);
         try
         {
@@ -113,7 +116,7 @@ public static class LiveChannelEndpoints
         }
         catch (OperationCanceledException) when (channel.IsCancellationRequested)
         {
-            // The client went away, or a heartbeat could not be written to it.
+            // The client went away, a heartbeat could not be written to it, or the node is stopping.
         }
         finally
         {

@@ -23,10 +23,13 @@ public sealed class BayeuxClient(string id, ClaimsPrincipal principal, DateTimeO
 
     public void Enqueue(JsonObject message) => _queue.Writer.TryWrite(message);
 
-    /// <summary>Waits until a message is queued (or the wait ends), then takes whatever is queued.</summary>
-    public async Task<List<JsonObject>> TakeAsync(TimeSpan wait, CancellationToken ct)
+    /// <summary>
+    /// Waits until a message is queued, the wait ends or the node is stopping (<paramref name="stopping"/>),
+    /// then takes whatever is queued.
+    /// </summary>
+    public async Task<List<JsonObject>> TakeAsync(TimeSpan wait, CancellationToken stopping, CancellationToken ct)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
         timeout.CancelAfter(wait);
         try
         {

@@ -6,7 +6,7 @@ namespace EventSourced.Api.Faye;
 /// Bayeux 1.0's meta channels over any transport: handshake, subscribe, unsubscribe, disconnect
 /// here; /meta/connect's long wait belongs to the transport, which asks <see cref="ConnectAsync"/>.
 /// </summary>
-public sealed class BayeuxProtocol(BayeuxClients clients, BayeuxChannels channels, FayeOptions options)
+public sealed class BayeuxProtocol(BayeuxClients clients, BayeuxChannels channels, FayeOptions options, IHostApplicationLifetime lifetime)
 {
     private static readonly string[] ConnectionTypes = ["long-polling", "callback-polling", "websocket"];
 
@@ -33,7 +33,11 @@ public sealed class BayeuxProtocol(BayeuxClients clients, BayeuxChannels channel
         };
     }
 
-    /// <summary>The long poll: waits for data for the client (or the timeout), then the connect reply followed by that data.</summary>
+    /// <summary>
+    /// The long poll: waits for data for the client (or the timeout), then the connect reply followed
+    /// by that data. A node that is stopping answers at once, as if the time were up: its host
+    /// waits for every request in flight (30 s), and the client connects again, to another node.
+    /// </summary>
     public async Task<List<JsonObject>> ConnectAsync(JsonObject message, CancellationToken ct)
     {
         if (clients.Find(Text(message["clientId"])) is not { } client)
@@ -41,7 +45,7 @@ public sealed class BayeuxProtocol(BayeuxClients clients, BayeuxChannels channel
             return [Reply(message, "/meta/connect", false, $"401:{message["clientId"]}:Unknown client", new JsonObject { ["reconnect"] = "handshake" })];
         }
 
-        var data = await client.TakeAsync(options.ConnectTimeout, ct);
+        var data = await client.TakeAsync(options.ConnectTimeout, lifetime.ApplicationStopping, ct);
         return [Reply(message, "/meta/connect", true, advice: Advice()), .. data];
     }
 

@@ -97,7 +97,9 @@ public static partial class FayeEndpoints
     {
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
         using var sending = new SemaphoreSlim(1);
-        using var closed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // A node that is stopping drops the socket rather than hold its stop for the host's 30 s:
+        // the client connects again, to another node.
+        using var closed = CancellationTokenSource.CreateLinkedTokenSource(ct, http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         var connects = new List<Task>();
         try
         {
@@ -120,7 +122,7 @@ public static partial class FayeEndpoints
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or JsonException)
         {
-            // The client went away, or sent what is not Bayeux: the socket ends here.
+            // The client went away, sent what is not Bayeux, or the node is stopping: the socket ends here.
         }
         finally
         {

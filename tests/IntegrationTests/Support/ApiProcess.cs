@@ -96,6 +96,17 @@ public sealed class ApiProcess : IAsyncDisposable
         return client;
     }
 
+    /// <summary>SIGTERM, as systemd and Kubernetes stop a service; then waits for the process to exit.</summary>
+    public async Task StopAsync()
+    {
+        using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!)
+        {
+            await term.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>SIGKILL: no shutdown, no flush, nothing finishes.</summary>
     public Task KillAsync() => ChildProcesses.EndAsync(_process);
 
