@@ -44,7 +44,7 @@ dotnet test EventSourced.sln --logger "trx" --results-directory "$results" \
   --blame-hang --blame-hang-timeout 10m --blame-hang-dump-type none "$@"
 status=$?
 end_left_behind
-# A vanishing-host test killed mid-way leaves its blackhole route behind (tests/.../VanishingHost.cs).
+# A vanishing-host test killed mid-way leaves its blackhole route behind (VanishingHost.cs).
 ip route show table local type blackhole 2>/dev/null | awk '$1 ~ /^127\.213\./ {print $1}' |
   while read -r address; do ip route del blackhole "$address" table local; done
 
