@@ -62,9 +62,8 @@ public sealed class VanishedHostTests
             await host.VanishAsync();
 
             await using var direct = NpgsqlDataSource.Create(database.ConnectionString);
-            await Eventually.HoldsAsync(
-                async () => (bool)(await direct.CreateCommand("SELECT pg_try_advisory_lock(hashtext('vanished sender'))").ExecuteScalarAsync())!,
-                "the vanished sender's lock to be free");
+            await using var takeLock = direct.CreateCommand("SELECT pg_try_advisory_lock(hashtext('vanished sender'))");
+            await Eventually.HoldsAsync(async () => (bool)(await takeLock.ExecuteScalarAsync())!, "the vanished sender's lock to be free");
         }
         finally
         {
