@@ -27,6 +27,7 @@ if (OperatorCommandLine.IsOperatorCommand(args))
 }
 
 var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.UseDeadClientDetection(builder.Configuration);
 // Compiled now, so a response field with no source stops the start rather than a later request.
 _ = ResponseMappings.Config;
 

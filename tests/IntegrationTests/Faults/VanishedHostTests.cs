@@ -11,7 +11,8 @@ namespace EventSourced.IntegrationTests.Faults;
 /// A host that vanishes (power cut, cable cut: no connection closed), found gone within the
 /// dead-connection time-out rather than the system's two hours and more (ADR 0044): a node's,
 /// whose sessions held its advisory locks, so another node takes its read models over; or the
-/// database's, which a node listening for appends learns of and reconnects.
+/// database's, which a node listening for appends learns of and reconnects; or a live channel's
+/// client's, which the node lets go.
 /// </summary>
 public sealed class VanishedHostTests
 {
@@ -110,6 +111,57 @@ public sealed class VanishedHostTests
                 // Stopped while it waited to reconnect.
             }
         }
+    }
+
+    [SkippableFact]
+    public async Task A_live_channels_client_whose_host_vanished_is_let_go_within_the_dead_client_timeout()
+    {
+        Skip.If(VanishingHost.CannotRun is not null, VanishingHost.CannotRun);
+        await using var database = await TestDatabase.CreateAsync();
+        await using var node = await ApiProcess.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["ConnectionStrings:EventStore"] = database.ConnectionString,
+                ["Chat:LiveChannels:HeartbeatInterval"] = "00:00:00.500",
+                ["Chat:LiveChannels:DeadClientTimeout"] = "00:00:03",
+            },
+            [("max", "manager")]);
+        var host = VanishingHost.To(("127.0.0.1", node.BaseAddress.Port));
+        using var manager = node.ClientFor("max");
+        manager.BaseAddress = new Uri($"http://{host.Address}:{host.Port}/");
+        HttpResponseMessage? channel = null;
+        try
+        {
+            channel = await manager.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/managers/live"), HttpCompletionOption.ResponseHeadersRead);
+            channel.StatusCode.Should().Be(HttpStatusCode.OK);
+            (await ConnectionsAsync(node, host)).Should().Be(1, "the channel comes through the vanishing host");
+
+            await host.VanishAsync();
+
+            // The node's heartbeats go unacknowledged: its kernel ends the connection, and
+            // Kestrel the request with its store subscription.
+            await Eventually.HoldsAsync(async () => await ConnectionsAsync(node, host) == 0, "the node to let the vanished client go");
+        }
+        finally
+        {
+            await host.DisposeAsync();
+            channel?.Dispose();
+        }
+    }
+
+    /// <summary>The node's established connections with the vanishing host, as the kernel lists them (ss).</summary>
+    private static async Task<int> ConnectionsAsync(ApiProcess node, VanishingHost host)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("ss") { RedirectStandardOutput = true };
+        foreach (var arg in new[] { "-Htn", "state", "established", "src", $"127.0.0.1:{node.BaseAddress.Port}", "dst", host.Address.ToString() })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var ss = System.Diagnostics.Process.Start(start)!;
+        var lines = await ss.StandardOutput.ReadToEndAsync();
+        await ss.WaitForExitAsync();
+        return lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
     }
 
     private static async Task DisposeBrokenAsync(IAsyncDisposable? disposable)
