@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using EventSourced.Infrastructure.EventStore;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
 namespace EventSourced.Api.Http;
@@ -14,13 +15,14 @@ namespace EventSourced.Api.Http;
 /// </summary>
 public static class DeadClientDetection
 {
+    /// <summary>TCP_USER_TIMEOUT in Linux's netinet/tcp.h, which .NET does not name.</summary>
     private const int TcpUserTimeout = 18;
 
     /// <summary>Chat:LiveChannels:DeadClientTimeout, 60 s unless set; zero leaves the system's settings.</summary>
     public static IWebHostBuilder UseDeadClientDetection(this IWebHostBuilder builder, IConfiguration configuration)
     {
         var timeout = configuration.GetValue("Chat:LiveChannels:DeadClientTimeout", TimeSpan.FromSeconds(60));
-        if (timeout <= TimeSpan.Zero || !OperatingSystem.IsLinux())
+        if (KeepaliveProbes.For(timeout) is not { } probes || !OperatingSystem.IsLinux())
         {
             return builder;
         }
@@ -30,23 +32,20 @@ public static class DeadClientDetection
             var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
             if (endpoint is IPEndPoint)
             {
-                Probe(socket, timeout);
+                Probe(socket, probes);
             }
 
             return socket;
         });
     }
 
-    /// <summary>Probes after a third of the time-out idle, the last one due at the time-out, as on the database's side (ADR 0044).</summary>
-    private static void Probe(Socket socket, TimeSpan timeout)
+    /// <summary>As on the database's side (ADR 0044): probes once idle, and unacknowledged data for the time-out ends the connection.</summary>
+    private static void Probe(Socket socket, KeepaliveProbes probes)
     {
-        var seconds = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
-        var idle = Math.Max(1, seconds / 3);
-        var interval = Math.Max(1, seconds / 6);
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, idle);
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, interval);
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, Math.Max(1, (seconds - idle) / interval));
-        socket.SetRawSocketOption((int)ProtocolType.Tcp, TcpUserTimeout, BitConverter.GetBytes(seconds * 1000));
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, probes.Idle);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, probes.Interval);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, probes.Count);
+        socket.SetRawSocketOption((int)ProtocolType.Tcp, TcpUserTimeout, BitConverter.GetBytes(probes.Seconds * 1000));
     }
 }

@@ -16,26 +16,17 @@ public static class DeadConnectionDetection
     private const int SystemProbeCount = 9;
 
     /// <summary>
-    /// The server's side: SET statements for the session (null for a zero time-out). Probes start
-    /// after a third of the time-out idle and go every sixth, the last one due at the time-out;
-    /// they cover an idle session, as a leader's is between rounds. tcp_user_timeout covers a
+    /// The server's side: SET statements for the session (null for a zero time-out). Keepalive
+    /// probes cover an idle session, as a leader's is between rounds. tcp_user_timeout covers a
     /// session that was sending when its client went: data left unacknowledged that long ends it.
     /// Set per session, so that no operator has to change the server.
     /// </summary>
-    public static string? ServerSettings(TimeSpan timeout)
-    {
-        if (Probing(timeout) is not { } probing)
-        {
-            return null;
-        }
-
-        var (seconds, idle) = probing;
-        var interval = Math.Max(1, seconds / 6);
-        var count = Math.Max(1, (seconds - idle) / interval);
-        return string.Create(
-            CultureInfo.InvariantCulture,
-            $"SET tcp_keepalives_idle = {idle}; SET tcp_keepalives_interval = {interval}; SET tcp_keepalives_count = {count}; SET tcp_user_timeout = {seconds * 1000}");
-    }
+    public static string? ServerSettings(TimeSpan timeout) =>
+        KeepaliveProbes.For(timeout) is { } probes
+            ? string.Create(
+                CultureInfo.InvariantCulture,
+                $"SET tcp_keepalives_idle = {probes.Idle}; SET tcp_keepalives_interval = {probes.Interval}; SET tcp_keepalives_count = {probes.Count}; SET tcp_user_timeout = {probes.Seconds * 1000}")
+            : null;
 
     /// <summary>
     /// The client's side, unless the connection string sets its own: after the same idle time,
@@ -44,17 +35,10 @@ public static class DeadConnectionDetection
     /// </summary>
     public static void ApplyToClient(NpgsqlConnectionStringBuilder settings, TimeSpan timeout)
     {
-        if (settings.TcpKeepAliveTime == 0 && Probing(timeout) is { } probing)
+        if (settings.TcpKeepAliveTime == 0 && KeepaliveProbes.For(timeout) is { } probes)
         {
-            settings.TcpKeepAliveTime = probing.Idle;
-            settings.TcpKeepAliveInterval = Math.Max(1, (probing.Seconds - probing.Idle) / SystemProbeCount);
+            settings.TcpKeepAliveTime = probes.Idle;
+            settings.TcpKeepAliveInterval = Math.Max(1, (probes.Seconds - probes.Idle) / SystemProbeCount);
         }
-    }
-
-    /// <summary>The time-out in whole seconds and the idle time before the first probe, a third of it; null for zero.</summary>
-    private static (int Seconds, int Idle)? Probing(TimeSpan timeout)
-    {
-        var seconds = (int)Math.Ceiling(timeout.TotalSeconds);
-        return seconds > 0 ? (seconds, Math.Max(1, seconds / 3)) : null;
     }
 }
