@@ -99,11 +99,7 @@ public sealed class ApiProcess : IAsyncDisposable
     /// <summary>SIGTERM, as systemd and Kubernetes stop a service; then waits for the process to exit.</summary>
     public async Task StopAsync()
     {
-        using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!)
-        {
-            await term.WaitForExitAsync();
-        }
-
+        await ChildProcesses.RunAsync("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await _process.WaitForExitAsync();
     }
 

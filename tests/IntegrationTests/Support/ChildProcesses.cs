@@ -21,6 +21,26 @@ public static class ChildProcesses
         return process;
     }
 
+    /// <summary>Runs a short command to its end; one that fails throws with what it wrote to stderr.</summary>
+    public static async Task RunAsync(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await output;
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {error}");
+        }
+    }
+
     /// <summary>SIGKILL to the process and everything it started, then waits for it to be gone.</summary>
     public static async Task EndAsync(Process process)
     {

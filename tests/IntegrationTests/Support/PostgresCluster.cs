@@ -36,22 +36,10 @@ public static class PostgresCluster
 
     public static Task StartAsync() => CtlAsync("start");
 
-    private static async Task CtlAsync(params string[] action)
+    private static Task CtlAsync(params string[] action)
     {
         var (version, name) = Cluster() ?? throw new InvalidOperationException("No cluster.");
-        var start = new ProcessStartInfo("pg_ctlcluster") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { version, name }.Concat(action))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"pg_ctlcluster {string.Join(' ', action)} failed: {error}");
-        }
+        return ChildProcesses.RunAsync("pg_ctlcluster", [version, name, .. action]);
     }
 
     private static (string Version, string Name)? Cluster()

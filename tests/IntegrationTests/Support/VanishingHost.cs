@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -167,20 +166,5 @@ public sealed class VanishingHost : IAsyncDisposable
         }
     }
 
-    private async Task RouteAsync(string action)
-    {
-        var start = new ProcessStartInfo("ip") { RedirectStandardError = true };
-        foreach (var arg in new[] { "route", action, "blackhole", $"{Address}/32", "table", "local" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"ip route {action} blackhole {Address} failed: {error}");
-        }
-    }
+    private Task RouteAsync(string action) => ChildProcesses.RunAsync("ip", "route", action, "blackhole", $"{Address}/32", "table", "local");
 }
