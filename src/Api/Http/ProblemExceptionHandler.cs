@@ -1,6 +1,5 @@
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Deciding;
-using EventSourced.Infrastructure.EventStoreDb;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -68,7 +67,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             Type = Problems.Unavailable,
             Title = "A read model is still being created; retry shortly",
         },
-        NpgsqlException { IsTransient: true } or EventStoreDbException { IsTransient: true } or TimeoutException => new ProblemDetails
+        var e when StoreUnavailable.Is(e) => new ProblemDetails
         {
             Status = StatusCodes.Status503ServiceUnavailable,
             Type = Problems.Unavailable,

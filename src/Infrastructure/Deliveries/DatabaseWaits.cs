@@ -1,7 +1,5 @@
-using EventSourced.Infrastructure.EventStoreDb;
 using MassTransit;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace EventSourced.Infrastructure.Deliveries;
 
@@ -33,20 +31,6 @@ public sealed partial class DatabaseWaits(ILogger<DatabaseWaits> logger) : IRetr
 
     /// <summary>The quick retries alone, for a step that failed otherwise (it lost the race for its stream).</summary>
     public static TimeSpan[] Quick() => [.. QuickMilliseconds.Select(ms => TimeSpan.FromMilliseconds(ms))];
-
-    /// <summary>Whether the failure is the event store being away (refused, cut, timed out), here or in what it wraps.</summary>
-    public static bool IsStoreAway(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is NpgsqlException { IsTransient: true } or EventStoreDbException { IsTransient: true } or TimeoutException)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     public Task PostFault<T>(RetryContext<T> context)
         where T : class, PipeContext

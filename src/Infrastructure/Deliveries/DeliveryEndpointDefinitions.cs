@@ -1,4 +1,5 @@
 using EventSourced.Application.Deliveries;
+using EventSourced.Application.EventStore;
 using MassTransit;
 
 namespace EventSourced.Infrastructure.Deliveries;
@@ -39,13 +40,13 @@ public sealed class DeliverySagaDefinition : SagaDefinition<DeliverySaga>
         // The outer retry takes only a database away; the inner one everything else.
         endpointConfigurator.UseMessageRetry(r =>
         {
-            r.Handle<Exception>(DatabaseWaits.IsStoreAway);
+            r.Handle<Exception>(StoreUnavailable.Is);
             r.Intervals(DatabaseWaits.Intervals(_options.AttemptTimeout));
             r.ConnectRetryObserver(_databaseWaits);
         });
         endpointConfigurator.UseMessageRetry(r =>
         {
-            r.Ignore<Exception>(DatabaseWaits.IsStoreAway);
+            r.Ignore<Exception>(StoreUnavailable.Is);
             r.Intervals(DatabaseWaits.Quick());
         });
         DropWhenGivenUp(endpointConfigurator);

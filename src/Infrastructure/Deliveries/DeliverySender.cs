@@ -1,5 +1,6 @@
 using EventSourced.Application;
 using EventSourced.Application.Deliveries;
+using EventSourced.Application.EventStore;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
@@ -84,7 +85,7 @@ public sealed partial class DeliverySender(IEnumerable<IMessengerGateway> gatewa
         {
             await sends.RecordAsync([.. sent.Select(o => (o.DeliveryId, o.ProviderMessageId))], CancellationToken.None);
         }
-        catch (Exception e) when (DatabaseWaits.IsStoreAway(e))
+        catch (Exception e) when (StoreUnavailable.Is(e))
         {
             LogNotRecorded(sent.Count, e.Message);
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using EventSourced.Application.EventStore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -30,7 +31,7 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
                 await MigrateAsync(ct);
                 return;
             }
-            catch (NpgsqlException e) when (e.IsTransient)
+            catch (Exception e) when (StoreUnavailable.Is(e))
             {
                 if (waited.Elapsed >= patience)
                 {

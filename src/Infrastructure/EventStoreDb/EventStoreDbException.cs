@@ -1,3 +1,4 @@
+using EventSourced.Application.EventStore;
 using Grpc.Core;
 
 namespace EventSourced.Infrastructure.EventStoreDb;
@@ -8,7 +9,7 @@ namespace EventSourced.Infrastructure.EventStoreDb;
 /// them with 503.
 /// </summary>
 public sealed class EventStoreDbException(StatusCode status, string message, string? serverException = null, Exception? inner = null, bool cutShort = false)
-    : Exception($"EventStoreDB: {status}: {message}", inner)
+    : Exception($"EventStoreDB: {status}: {message}", inner), IStoreFault
 {
     // HTTP/2 error codes (RFC 9113, section 7).
     private const long NoError = 0x0;

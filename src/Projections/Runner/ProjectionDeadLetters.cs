@@ -66,7 +66,7 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
         {
             applied = await operations.ProjectStreamAgainAsync(connection, tx, projection, streamId, deadLetter.Generation, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException and not NpgsqlException { IsTransient: true })
+        catch (Exception e) when (e is not OperationCanceledException && !StoreUnavailable.Is(e))
         {
             // Still failing (the fix is not in yet), or this projection cannot repair one stream: nothing changes.
             return new DeadLetterReplayed(true, streamId, 0, e.Message, false);

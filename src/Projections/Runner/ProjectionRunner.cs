@@ -325,7 +325,7 @@ public sealed partial class ProjectionRunner(
     }
 
     /// <summary>Failures of the database or network rather than of the handler: never a reason to park an event.</summary>
-    private static bool IsTransient(Exception e) => e is NpgsqlException { IsTransient: true } or TimeoutException or IOException;
+    private static bool IsTransient(Exception e) => StoreUnavailable.Is(e) || e is IOException;
 
     private async Task<bool> CaughtUpAsync(long position, CancellationToken ct)
     {

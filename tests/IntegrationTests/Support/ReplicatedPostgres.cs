@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Npgsql;
+
+namespace EventSourced.IntegrationTests.Support;
+
+/// <summary>
+/// A PostgreSQL primary and its synchronous streaming standby, two servers of the test's own
+/// (initdb in a temporary directory, run as the postgres user, each a child process), for a
+/// failover: the primary crashes (SIGKILL, no shutdown checkpoint) and the standby is promoted.
+/// A node reaches them through one connection string naming both hosts and asking for the
+/// primary, as it would a cluster that Patroni or a cloud provider fails over without moving an
+/// address. The standby is synchronous, so a commit a client saw acknowledged is on it.
+/// </summary>
+public sealed class ReplicatedPostgres : IAsyncDisposable
+{
+    private const string Binaries = "/usr/lib/postgresql/15/bin";
+    private const string Database = "eventsourced_failover";
+
+    private readonly DirectoryInfo _directory;
+    private readonly ConcurrentQueue<string> _log = new();
+    private Process? _primary;
+    private Process? _standby;
+
+    private ReplicatedPostgres(DirectoryInfo directory) => _directory = directory;
+
+    /// <summary>Why two servers of the test's own cannot run here, or null when they can.</summary>
+    public static string? CannotRun => Environment.UserName != "root"
+        ? "servers of the test's own run as the postgres user, which needs root (scripts/test.sh runs as root in CI)"
+        : !File.Exists(Path.Combine(Binaries, "initdb")) ? $"no PostgreSQL 15 in {Binaries}" : null;
+
+    public int PrimaryPort { get; } = Loopback.FreePort();
+
+    public int StandbyPort { get; } = Loopback.FreePort();
+
+    /// <summary>The service's connection string: both hosts, the primary wanted, whichever it is now.</summary>
+    public string ConnectionString =>
+        $"Host=127.0.0.1:{PrimaryPort},127.0.0.1:{StandbyPort};Target Session Attributes=primary;Username=eventsourced;Password=eventsourced;Database={Database};SSL Mode=Disable";
+
+    /// <summary>What the two servers wrote, for a failure's message.</summary>
+    public string Log => string.Join('\n', _log.TakeLast(40));
+
+    public static async Task<ReplicatedPostgres> StartAsync()
+    {
+        var cluster = new ReplicatedPostgres(Directory.CreateTempSubdirectory("es-failover-"));
+        try
+        {
+            await cluster.StartPrimaryAsync();
+            await cluster.StartStandbyAsync();
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The primary crashes, and the standby is promoted once it is gone, as a failover manager does.</summary>
+    public async Task FailOverAsync()
+    {
+        await ChildProcesses.EndAsync(_primary!);
+        await using var standby = await SuperuserAsync(StandbyPort);
+        await standby.ExecuteAsync("SELECT pg_promote(wait => true)");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var server in new[] { _primary, _standby }.OfType<Process>())
+        {
+            await ChildProcesses.EndAsync(server);
+        }
+
+        _directory.Delete(recursive: true);
+    }
+
+    private string PrimaryData => Path.Combine(_directory.FullName, "primary");
+
+    private string StandbyData => Path.Combine(_directory.FullName, "standby");
+
+    private async Task StartPrimaryAsync()
+    {
+        await ChildProcesses.RunAsync("chown", "postgres:postgres", _directory.FullName);
+        await AsPostgresAsync("initdb", "-D", PrimaryData, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync");
+        await Settings(PrimaryData, PrimaryPort);
+        _primary = Serve(PrimaryData, "primary");
+        await using var primary = await SuperuserAsync(PrimaryPort);
+        await primary.ExecuteAsync("CREATE ROLE eventsourced LOGIN PASSWORD 'eventsourced'");
+        await primary.ExecuteAsync($"CREATE DATABASE {Database} OWNER eventsourced");
+    }
+
+    private async Task StartStandbyAsync()
+    {
+        await AsPostgresAsync("pg_basebackup", "-h", "127.0.0.1", "-p", $"{PrimaryPort}", "-U", "postgres", "-D", StandbyData, "-X", "stream", "--checkpoint=fast", "--no-sync");
+        await File.WriteAllTextAsync(Path.Combine(StandbyData, "standby.signal"), "");
+        await Settings(StandbyData, StandbyPort, $"primary_conninfo = 'host=127.0.0.1 port={PrimaryPort} user=postgres application_name=standby'");
+        _standby = Serve(StandbyData, "standby");
+        await using var primary = await SuperuserAsync(PrimaryPort);
+        // From now on a commit waits for the standby to have it, so a failover loses nothing
+        // acknowledged. Set only now: the setup's own commits would have waited for a standby not
+        // there yet, and the standby's copy of the settings, made before, names none to wait for.
+        await primary.ExecuteAsync("ALTER SYSTEM SET synchronous_standby_names = 'standby'");
+        await primary.ExecuteAsync("SELECT pg_reload_conf()");
+        await Eventually.HoldsAsync(
+            async () => (long)(await primary.ScalarAsync("SELECT count(*) FROM pg_stat_replication WHERE application_name = 'standby' AND sync_state = 'sync'"))! == 1,
+            "the standby to stream synchronously from the primary");
+    }
+
+    private async Task Settings(string data, int port, params string[] more)
+    {
+        await ChildProcesses.RunAsync("chown", "postgres:postgres", data);
+        string[] lines =
+        [
+            "listen_addresses = '127.0.0.1'",
+            $"port = {port}",
+            $"unix_socket_directories = '{_directory.FullName}'",
+            .. more,
+        ];
+        await File.AppendAllLinesAsync(Path.Combine(data, "postgresql.auto.conf"), lines);
+    }
+
+    private Process Serve(string data, string name)
+    {
+        var start = new ProcessStartInfo("runuser", ["-u", "postgres", "--", Path.Combine(Binaries, "postgres"), "-D", data])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var process = ChildProcesses.Start(start);
+        process.OutputDataReceived += (_, line) => Keep(name, line.Data);
+        process.ErrorDataReceived += (_, line) => Keep(name, line.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private void Keep(string server, string? line)
+    {
+        if (line is not null)
+        {
+            _log.Enqueue($"{server}: {line}");
+        }
+    }
+
+    private static Task AsPostgresAsync(string program, params string[] args) =>
+        ChildProcesses.RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(Binaries, program), .. args]);
+
+    /// <summary>A connection as the superuser, once the server takes one.</summary>
+    private static async Task<NpgsqlConnection> SuperuserAsync(int port)
+    {
+        var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false;Timeout=5";
+        NpgsqlConnection? connection = null;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync();
+                return true;
+            },
+            $"the server on port {port} to take connections");
+        return connection!;
+    }
+}
