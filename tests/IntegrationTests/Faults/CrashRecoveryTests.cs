@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using EventSourced.Application.EventStore;
 using EventSourced.IntegrationTests.Support;
 using FluentAssertions;
@@ -41,14 +38,11 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             ["RateLimiting:PermitsPerSecond"] = "100000",
             ["RateLimiting:Burst"] = "100000",
         };
-        var contacts = new ConcurrentBag<(Guid Id, long Position)>();
-        var messages = new ConcurrentBag<(Guid Id, long Position)>();
-
+        CommandLoad load;
         await using (var first = await ApiProcess.StartAsync(settings, Identities))
         {
-            using var stop = new CancellationTokenSource();
-            var workers = Enumerable.Range(0, 8).Select(w => LoadAsync(first.ClientFor("alice"), w, contacts, messages, stop.Token)).ToList();
-            await Eventually.HoldsAsync(() => Task.FromResult(messages.Count >= 60), "a load of acknowledged commands");
+            load = CommandLoad.Start(first.ClientFor("alice"), writers: 8);
+            await Eventually.HoldsAsync(() => Task.FromResult(load.Messages.Count >= 60), "a load of acknowledged commands");
             if (signal == "SIGKILL")
             {
                 await first.KillAsync();
@@ -61,9 +55,11 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
                 stopping.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), "the host's own limit is 30 s, an orchestrator's grace period");
             }
 
-            await stop.CancelAsync();
-            await Task.WhenAll(workers);
+            await load.StopAsync();
         }
+
+        var contacts = load.Contacts.ToList();
+        var messages = load.Messages.ToList();
 
         output.WriteLine($"acknowledged before {signal}: {contacts.Count} contacts, {messages.Count} messages");
         await using var second = await ApiProcess.StartAsync(settings, Identities);
@@ -90,36 +86,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         var sent = (await emulator.ReceivedAsync("telegram")).Where(r => r.Status == 200).ToList();
         sent.GroupBy(r => r.IdempotencyKey).Should().OnlyContain(g => g.Count() == 1, "no delivery goes out twice");
         sent.Count.Should().BeGreaterThanOrEqualTo(messages.Count);
-    }
-
-    private static async Task LoadAsync(HttpClient client, int worker, ConcurrentBag<(Guid, long)> contacts, ConcurrentBag<(Guid, long)> messages, CancellationToken stop)
-    {
-        for (var i = 0; !stop.IsCancellationRequested; i++)
-        {
-            try
-            {
-                var name = $"Crash {worker}-{i}";
-                var contact = await client.PostAsJsonAsync("/api/contacts", new { name, telegram = $"@crash_{worker}_{i}" }, stop);
-                if (contact.StatusCode != HttpStatusCode.Created)
-                {
-                    continue;
-                }
-
-                var created = await contact.Content.ReadFromJsonAsync<JsonElement>(stop);
-                contacts.Add((created.GetProperty("id").GetGuid(), created.GetProperty("position").GetInt64()));
-                var message = await client.PostAsJsonAsync("/api/messages", new { text = $"Hello {name}", contactNames = new[] { name } }, stop);
-                if (message.StatusCode == HttpStatusCode.Accepted)
-                {
-                    var accepted = await message.Content.ReadFromJsonAsync<JsonElement>(stop);
-                    messages.Add((accepted.GetProperty("id").GetGuid(), accepted.GetProperty("position").GetInt64()));
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException or JsonException)
-            {
-                // The process died under this request: it was never acknowledged.
-                return;
-            }
-        }
     }
 
     private static async Task<List<RecordedEvent>> AllAsync(IEventStore store)
