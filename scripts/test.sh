@@ -47,9 +47,9 @@ end_left_behind
 # A vanishing-host test killed mid-way leaves its blackhole route behind (VanishingHost.cs).
 ip route show table local type blackhole 2>/dev/null | awk '$1 ~ /^127\.213\./ {print $1}' |
   while read -r address; do ip route del blackhole "$address" table local; done
-# ...and a failover test killed mid-way, its servers' data (ReplicatedPostgres.cs), once an hour
-# old: another run on the machine may be using its own.
-find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'es-failover-*' -mmin +60 -exec rm -rf {} + 2>/dev/null
+# ...and the data of a test's own PostgreSQL servers (PrivatePostgres.cs) a killed run left, once
+# an hour old: another run on the machine may be using its own.
+find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'es-private-postgres-*' -mmin +60 -exec rm -rf {} + 2>/dev/null
 
 # Sum the counters of every test assembly's report (a skipped test is counted but not executed).
 read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | awk '

@@ -33,7 +33,7 @@ internal sealed class EventStoreSql(string schema)
     /// </summary>
     public string AppendToStreams { get; } = $"""
         WITH tx AS (
-            SELECT pg_current_xact_id()::text::bigint << {OrdinalBits} AS base
+            SELECT {TransactionId(schema, "pg_current_xact_id()")} << {OrdinalBits} AS base
         ), streams AS (
             SELECT s.n, s.stream_id, s.kind, s.version,
                    (SELECT coalesce(max(h.stream_version), -1) FROM {schema}.events h WHERE h.stream_id = s.stream_id) AS head
@@ -75,7 +75,7 @@ internal sealed class EventStoreSql(string schema)
     // The newest position below the horizon: nothing at or before it can still commit (ADR 0007).
     public string LastPosition { get; } = $"""
         SELECT coalesce(max(e.position), 0) FROM {schema}.events e
-        WHERE e.position < pg_snapshot_xmin(pg_current_snapshot())::text::bigint << {OrdinalBits}
+        WHERE e.position < {TransactionId(schema, "pg_snapshot_xmin(pg_current_snapshot())")} << {OrdinalBits}
         """;
 
     // One range scan of the category index per category, merged. The bounds are row comparisons on
@@ -107,6 +107,14 @@ internal sealed class EventStoreSql(string schema)
         ON CONFLICT (stream_id) DO UPDATE SET truncate_before = excluded.truncate_before
         """;
 
+    /// <summary>
+    /// A transaction id of this server, moved on by the store's offset: a store restored from a
+    /// logical dump into another server keeps its positions after that server's own ids
+    /// (0011_xid_offset.sql). Read in each statement, one row, so that no node uses an old one.
+    /// </summary>
+    private static string TransactionId(string schema, string xid) =>
+        $"({xid}::text::bigint + (SELECT o.value FROM {schema}.xid_offset o))";
+
     private static string AppendSql(string schema, bool batch, bool inCallersTransaction)
     {
         // In its own transaction an append's ordinals start at 0. In a caller's transaction
@@ -120,7 +128,7 @@ internal sealed class EventStoreSql(string schema)
             WITH head AS (
                 SELECT coalesce(max(stream_version), -1) AS version FROM {schema}.events WHERE stream_id = $1
             ), tx AS (
-                SELECT pg_current_xact_id()::text::bigint << {OrdinalBits} AS base
+                SELECT {TransactionId(schema, "pg_current_xact_id()")} << {OrdinalBits} AS base
             ), first AS (
                 SELECT {firstPosition} AS position FROM tx
             )
@@ -186,7 +194,7 @@ internal sealed class EventStoreSql(string schema)
     /// <summary>The horizon and head, with the events <paramref name="page"/> selects below the horizon (h.horizon).</summary>
     private static string ReadAllFrom(string schema, string page, string? head = null) => $"""
         SELECT h.horizon, h.head, {Columns}
-        FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint << {OrdinalBits} AS horizon,
+        FROM (SELECT {TransactionId(schema, "pg_snapshot_xmin(pg_current_snapshot())")} << {OrdinalBits} AS horizon,
                      {head ?? $"(SELECT max(position) FROM {schema}.events)"} AS head) h
         LEFT JOIN LATERAL ({page}) e ON true
         ORDER BY e.position

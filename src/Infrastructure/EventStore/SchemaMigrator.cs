@@ -73,6 +73,7 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
             try
             {
                 await ApplyPendingAsync(connection, schema, ct);
+                await KeepPositionsAheadAsync(connection, schema, ct);
             }
             finally
             {
@@ -104,6 +105,26 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
         }
     }
 
+    /// <summary>
+    /// Moves the store's transaction id offset on when the stored positions run ahead of this
+    /// server's ids (0011_xid_offset.sql): the store was restored from a logical dump into another
+    /// server, or copied to one by logical replication. New events then come after every stored
+    /// one. Under the migration lock, before the node serves, so no append runs meanwhile.
+    /// </summary>
+    private async Task KeepPositionsAheadAsync(NpgsqlConnection connection, string schema, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"""
+            UPDATE {schema}.xid_offset o SET value = s.needed
+            FROM (SELECT (max(position) >> {EventStoreSql.OrdinalBits}) + 1 - pg_current_xact_id()::text::bigint AS needed FROM {schema}.events) s
+            WHERE s.needed > o.value
+            RETURNING o.value
+            """, connection);
+        if (await command.ExecuteScalarAsync(ct) is long offset)
+        {
+            LogPositionsMovedOn(logger, schema, offset);
+        }
+    }
+
     /// <summary>Waits, as long as it takes and saying so, while another node migrates the schema.</summary>
     private async Task TakeTurnAsync(NpgsqlConnection connection, string schema, CancellationToken ct)
     {
@@ -124,6 +145,9 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema migration {Migration} to schema {Schema}")]
     private static partial void LogApplied(ILogger logger, string migration, string schema);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The stored positions of schema {Schema} ran ahead of this server's transaction ids, as after a restore from a logical dump into another server: new events now take ids moved on by {Offset}, after every stored one")]
+    private static partial void LogPositionsMovedOn(ILogger logger, string schema, long offset);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Schema migration: {Warning}")]
     private static partial void LogScriptWarning(ILogger logger, string warning);

@@ -22,9 +22,9 @@ public sealed class FailoverTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task When_the_primary_crashes_and_its_standby_is_promoted_the_node_goes_on_and_loses_nothing_acknowledged()
     {
-        Skip.If(ReplicatedPostgres.CannotRun is not null, ReplicatedPostgres.CannotRun);
+        Skip.If(PrivatePostgres.CannotRun is not null, PrivatePostgres.CannotRun);
         var clock = Stopwatch.StartNew();
-        await using var cluster = await ReplicatedPostgres.StartAsync();
+        await using var cluster = await PrivatePostgres.StartAsync(withStandby: true);
         await using var emulator = await EmulatorServer.StartAsync();
         await using var api = await ApiProcess.StartAsync(
             new Dictionary<string, string>

@@ -5,48 +5,59 @@ using Npgsql;
 namespace EventSourced.IntegrationTests.Support;
 
 /// <summary>
-/// A PostgreSQL primary and its synchronous streaming standby, two servers of the test's own
-/// (initdb in a temporary directory, run as the postgres user, each a child process), for a
-/// failover: the primary crashes (SIGKILL, no shutdown checkpoint) and the standby is promoted.
-/// A node reaches them through one connection string naming both hosts and asking for the
-/// primary, as it would a cluster that Patroni or a cloud provider fails over without moving an
-/// address. The standby is synchronous, so a commit a client saw acknowledged is on it.
+/// PostgreSQL servers of the test's own (initdb in a temporary directory, run as the postgres
+/// user, each a child process), with a database for the service: a new server, whose
+/// transaction ids start low; and, if asked, its synchronous streaming standby, for a failover:
+/// the primary crashes (SIGKILL, no shutdown checkpoint) and the standby is promoted. A node
+/// reaches them through one connection string naming both hosts and asking for the primary, as
+/// it would a cluster that Patroni or a cloud provider fails over without moving an address.
+/// The standby is synchronous, so a commit a client saw acknowledged is on it.
 /// </summary>
-public sealed class ReplicatedPostgres : IAsyncDisposable
+public sealed class PrivatePostgres : IAsyncDisposable
 {
     private const string Binaries = "/usr/lib/postgresql/15/bin";
-    private const string Database = "eventsourced_failover";
+    private const string Database = "eventsourced_private";
 
     private readonly DirectoryInfo _directory;
     private readonly ConcurrentQueue<string> _log = new();
     private Process? _primary;
     private Process? _standby;
 
-    private ReplicatedPostgres(DirectoryInfo directory) => _directory = directory;
+    private PrivatePostgres(DirectoryInfo directory) => _directory = directory;
 
     /// <summary>Why two servers of the test's own cannot run here, or null when they can.</summary>
     public static string? CannotRun => Environment.UserName != "root"
         ? "servers of the test's own run as the postgres user, which needs root (scripts/test.sh runs as root in CI)"
-        : !File.Exists(Path.Combine(Binaries, "initdb")) ? $"no PostgreSQL 15 in {Binaries}" : null;
+        : !File.Exists(Tool("initdb")) ? $"no PostgreSQL 15 in {Binaries}" : null;
 
     public int PrimaryPort { get; } = Loopback.FreePort();
 
     public int StandbyPort { get; } = Loopback.FreePort();
 
-    /// <summary>The service's connection string: both hosts, the primary wanted, whichever it is now.</summary>
-    public string ConnectionString =>
-        $"Host=127.0.0.1:{PrimaryPort},127.0.0.1:{StandbyPort};Target Session Attributes=primary;Username=eventsourced;Password=eventsourced;Database={Database};SSL Mode=Disable";
+    /// <summary>The service's connection string: with a standby, both hosts, the primary wanted, whichever it is now.</summary>
+    public string ConnectionString => _standby is null
+        ? $"Host=127.0.0.1;Port={PrimaryPort};Username=eventsourced;Password=eventsourced;Database={Database};SSL Mode=Disable"
+        : $"Host=127.0.0.1:{PrimaryPort},127.0.0.1:{StandbyPort};Target Session Attributes=primary;Username=eventsourced;Password=eventsourced;Database={Database};SSL Mode=Disable";
+
+    /// <summary>The primary's database as a libpq URI, for PostgreSQL's own tools.</summary>
+    public string DatabaseUri => $"postgresql://eventsourced:eventsourced@127.0.0.1:{PrimaryPort}/{Database}";
+
+    public static string Tool(string program) => Path.Combine(Binaries, program);
 
     /// <summary>What the two servers wrote, for a failure's message.</summary>
     public string Log => string.Join('\n', _log.TakeLast(40));
 
-    public static async Task<ReplicatedPostgres> StartAsync()
+    public static async Task<PrivatePostgres> StartAsync(bool withStandby)
     {
-        var cluster = new ReplicatedPostgres(Directory.CreateTempSubdirectory("es-failover-"));
+        var cluster = new PrivatePostgres(Directory.CreateTempSubdirectory("es-private-postgres-"));
         try
         {
             await cluster.StartPrimaryAsync();
-            await cluster.StartStandbyAsync();
+            if (withStandby)
+            {
+                await cluster.StartStandbyAsync();
+            }
+
             return cluster;
         }
         catch
@@ -54,6 +65,13 @@ public sealed class ReplicatedPostgres : IAsyncDisposable
             await cluster.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>This server's newest transaction id.</summary>
+    public async Task<long> TransactionIdAsync()
+    {
+        await using var primary = await SuperuserAsync(PrimaryPort);
+        return long.Parse((string)(await primary.ScalarAsync("SELECT pg_current_xact_id()::text"))!, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>The primary crashes, and the standby is promoted once it is gone, as a failover manager does.</summary>
@@ -121,7 +139,7 @@ public sealed class ReplicatedPostgres : IAsyncDisposable
 
     private Process Serve(string data, string name)
     {
-        var start = new ProcessStartInfo("runuser", ["-u", "postgres", "--", Path.Combine(Binaries, "postgres"), "-D", data])
+        var start = new ProcessStartInfo("runuser", ["-u", "postgres", "--", Tool("postgres"), "-D", data])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -143,7 +161,7 @@ public sealed class ReplicatedPostgres : IAsyncDisposable
     }
 
     private static Task AsPostgresAsync(string program, params string[] args) =>
-        ChildProcesses.RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(Binaries, program), .. args]);
+        ChildProcesses.RunAsync("runuser", ["-u", "postgres", "--", Tool(program), .. args]);
 
     /// <summary>A connection as the superuser, once the server takes one.</summary>
     private static async Task<NpgsqlConnection> SuperuserAsync(int port)
