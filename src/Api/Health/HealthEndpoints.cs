@@ -4,7 +4,7 @@ using Npgsql;
 namespace EventSourced.Api.Health;
 
 /// <summary>
-/// /health/live: the process answers (restart it if not). /health/ready: the database answers,
+/// /health/live: the process answers (restart it if not). /health/ready: the database answers and takes writes,
 /// every read model serves and none is stuck behind (Health:MaxProjectionLag, 5 min) and, on
 /// delivery nodes, the bus is connected and a RabbitMQ broker accepts connections (send it
 /// traffic if so); its JSON says which check failed. Both anonymous, for load balancers and orchestrators.
@@ -55,16 +55,28 @@ public static class HealthEndpoints
                 // every subscription, so every projection, waits for it. Another role's start time is
                 // hidden from ours (an autovacuum worker's too, which takes transaction ids): those are
                 // left to the read models' lag, or seen by granting the role pg_read_all_stats.
+                // And a server that takes no writes (a standby an address points at, a database set
+                // read-only) would have the node refuse every command (ADR 0046).
                 await using var command = dataSource.CreateCommand("""
-                    SELECT pid, extract(epoch FROM now() - xact_start) FROM pg_stat_activity
-                    WHERE datname = current_database() AND backend_xid IS NOT NULL AND xact_start IS NOT NULL AND pid <> pg_backend_pid()
-                    ORDER BY xact_start LIMIT 1
+                    SELECT current_setting('transaction_read_only') = 'on', oldest.pid, oldest.age
+                    FROM (SELECT 1) AS here LEFT JOIN LATERAL (
+                        SELECT pid, extract(epoch FROM now() - xact_start)::float8 AS age FROM pg_stat_activity
+                        WHERE datname = current_database() AND backend_xid IS NOT NULL AND xact_start IS NOT NULL AND pid <> pg_backend_pid()
+                        ORDER BY xact_start LIMIT 1) AS oldest ON true
                     """);
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                var limit = MaxProjectionLag(configuration);
-                if (await reader.ReadAsync(cancellationToken) && reader.GetDouble(1) > limit.TotalSeconds)
+                await reader.ReadAsync(cancellationToken);
+                if (reader.GetBoolean(0))
                 {
-                    return HealthCheckResult.Unhealthy($"A transaction open for {reader.GetDouble(1):F0} s (pid {reader.GetInt32(0)}) holds back every projection.");
+                    return HealthCheckResult.Unhealthy(
+                        "PostgreSQL takes no writes here (a standby, or a database set read-only). Point the node at the primary: "
+                        + "with several hosts, Target Session Attributes=primary.");
+                }
+
+                var limit = MaxProjectionLag(configuration);
+                if (!reader.IsDBNull(2) && reader.GetDouble(2) > limit.TotalSeconds)
+                {
+                    return HealthCheckResult.Unhealthy($"A transaction open for {reader.GetDouble(2):F0} s (pid {reader.GetInt32(1)}) holds back every projection.");
                 }
 
                 return HealthCheckResult.Healthy();
