@@ -25,7 +25,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
 
     private PrivatePostgres(DirectoryInfo directory) => _directory = directory;
 
-    /// <summary>Why two servers of the test's own cannot run here, or null when they can.</summary>
+    /// <summary>Why servers of the test's own cannot run here, or null when they can.</summary>
     public static string? CannotRun => Environment.UserName != "root"
         ? "servers of the test's own run as the postgres user, which needs root (scripts/test.sh runs as root in CI)"
         : !File.Exists(Tool("initdb")) ? $"no PostgreSQL 15 in {Binaries}" : null;
@@ -44,7 +44,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
 
     public static string Tool(string program) => Path.Combine(Binaries, program);
 
-    /// <summary>What the two servers wrote, for a failure's message.</summary>
+    /// <summary>What the servers wrote, for a failure's message.</summary>
     public string Log => string.Join('\n', _log.TakeLast(40));
 
     public static async Task<PrivatePostgres> StartAsync(bool withStandby)
@@ -100,7 +100,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
     {
         await ChildProcesses.RunAsync("chown", "postgres:postgres", _directory.FullName);
         await AsPostgresAsync("initdb", "-D", PrimaryData, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync");
-        await Settings(PrimaryData, PrimaryPort);
+        await WriteSettingsAsync(PrimaryData, PrimaryPort);
         _primary = Serve(PrimaryData, "primary");
         await using var primary = await SuperuserAsync(PrimaryPort);
         await primary.ExecuteAsync("CREATE ROLE eventsourced LOGIN PASSWORD 'eventsourced'");
@@ -111,7 +111,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
     {
         await AsPostgresAsync("pg_basebackup", "-h", "127.0.0.1", "-p", $"{PrimaryPort}", "-U", "postgres", "-D", StandbyData, "-X", "stream", "--checkpoint=fast", "--no-sync");
         await File.WriteAllTextAsync(Path.Combine(StandbyData, "standby.signal"), "");
-        await Settings(StandbyData, StandbyPort, $"primary_conninfo = 'host=127.0.0.1 port={PrimaryPort} user=postgres application_name=standby'");
+        await WriteSettingsAsync(StandbyData, StandbyPort, $"primary_conninfo = 'host=127.0.0.1 port={PrimaryPort} user=postgres application_name=standby'");
         _standby = Serve(StandbyData, "standby");
         await using var primary = await SuperuserAsync(PrimaryPort);
         // From now on a commit waits for the standby to have it, so a failover loses nothing
@@ -124,7 +124,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
             "the standby to stream synchronously from the primary");
     }
 
-    private async Task Settings(string data, int port, params string[] more)
+    private async Task WriteSettingsAsync(string data, int port, params string[] more)
     {
         await ChildProcesses.RunAsync("chown", "postgres:postgres", data);
         string[] lines =
