@@ -47,12 +47,16 @@ public sealed class PrivatePostgres : IAsyncDisposable
     /// <summary>What the servers wrote, for a failure's message.</summary>
     public string Log => string.Join('\n', _log.TakeLast(40));
 
-    public static async Task<PrivatePostgres> StartAsync(bool withStandby)
+    /// <param name="transactionEpoch">
+    /// Where the server's 64-bit transaction ids begin, in units of 2^32: above 0, a server that
+    /// has run for years (its 32-bit counter wrapped), set by pg_resetwal before it first starts.
+    /// </param>
+    public static async Task<PrivatePostgres> StartAsync(bool withStandby, int transactionEpoch = 0)
     {
         var cluster = new PrivatePostgres(Directory.CreateTempSubdirectory("es-private-postgres-"));
         try
         {
-            await cluster.StartPrimaryAsync();
+            await cluster.StartPrimaryAsync(transactionEpoch);
             if (withStandby)
             {
                 await cluster.StartStandbyAsync();
@@ -96,10 +100,15 @@ public sealed class PrivatePostgres : IAsyncDisposable
 
     private string StandbyData => Path.Combine(_directory.FullName, "standby");
 
-    private async Task StartPrimaryAsync()
+    private async Task StartPrimaryAsync(int transactionEpoch)
     {
         await ChildProcesses.RunAsync("chown", "postgres:postgres", _directory.FullName);
         await AsPostgresAsync("initdb", "-D", PrimaryData, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync");
+        if (transactionEpoch > 0)
+        {
+            await AsPostgresAsync("pg_resetwal", "-e", $"{transactionEpoch}", "-D", PrimaryData);
+        }
+
         await WriteSettingsAsync(PrimaryData, PrimaryPort);
         _primary = Serve(PrimaryData, "primary");
         await using var primary = await SuperuserAsync(PrimaryPort);
