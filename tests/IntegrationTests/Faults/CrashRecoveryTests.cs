@@ -103,24 +103,10 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<SortedDictionary<Guid, string>> ContactNamesAsync(HttpClient client, long minPosition)
-    {
-        var names = new SortedDictionary<Guid, string>();
-        for (var page = 1; ; page++)
-        {
-            var response = await (await client.GetAsync($"/api/contacts?page={page}&pageSize=500&minPosition={minPosition}")).JsonAsync(HttpStatusCode.OK);
-            var items = response.GetProperty("items").EnumerateArray().ToList();
-            foreach (var item in items)
-            {
-                names[item.GetProperty("id").GetGuid()] = $"{item.GetProperty("name").GetString()}|{item.GetProperty("telegram").GetString()}|{item.GetProperty("revision").GetInt64()}";
-            }
-
-            if (items.Count < 500)
-            {
-                return names;
-            }
-        }
-    }
+    private static async Task<SortedDictionary<Guid, string>> ContactNamesAsync(HttpClient client, long minPosition) =>
+        new((await ContactPages.AllAsync(client, minPosition)).ToDictionary(
+            c => c.GetProperty("id").GetGuid(),
+            c => $"{c.GetProperty("name").GetString()}|{c.GetProperty("telegram").GetString()}|{c.GetProperty("revision").GetInt64()}"));
 
     private static async Task<int> ServingGenerationAsync(HttpClient ops, string projection)
     {
