@@ -4,15 +4,22 @@ using Microsoft.AspNetCore.Mvc;
 namespace EventSourced.Api.Http;
 
 /// <summary>
-/// A query, route or header value the framework could not convert (<c>?page=abc</c>) as the
-/// validation problem our own checks give, naming the parameter and what it takes. The framework
-/// says only <c>Failed to bind parameter "int page" from "abc"</c>, in C#'s words, and carries no
-/// more than that text, so it is read back from the message.
+/// A query, route or header value the framework could not convert (<c>?page=abc</c>), or a
+/// required one left out (<c>/api/contacts/by-name</c> without <c>?name=</c>), as the validation
+/// problem our own checks give, naming the parameter and what it takes. The framework says only
+/// <c>Failed to bind parameter "int page" from "abc"</c>, in C#'s words, and carries no more than
+/// that text, so it is read back from the message.
 /// </summary>
 public static partial class QueryValueProblems
 {
     public static ValidationProblemDetails? From(BadHttpRequestException e)
     {
+        if (NotProvided().Match(e.Message) is { Success: true } missing)
+        {
+            var missingName = missing.Groups["name"].Value;
+            return Problem(missingName, $"{missingName} is required.");
+        }
+
         if (FailedToBind().Match(e.Message) is not { Success: true } match)
         {
             return null;
@@ -28,12 +35,15 @@ public static partial class QueryValueProblems
             var other => $"a {other}",
         };
 
-        return new ValidationProblemDetails(new Dictionary<string, string[]> { [name] = [$"{name} takes {takes}; '{match.Groups["value"].Value}' is not one."] })
+        return Problem(name, $"{name} takes {takes}; '{match.Groups["value"].Value}' is not one.");
+    }
+
+    private static ValidationProblemDetails Problem(string parameter, string error) =>
+        new(new Dictionary<string, string[]> { [parameter] = [error] })
         {
             Status = StatusCodes.Status400BadRequest,
             Type = Problems.Validation,
         };
-    }
 
     // The framework names an optional value's type "Nullable<Guid>" (or "Guid?").
     private static string Unwrapped(string type) =>
@@ -42,4 +52,9 @@ public static partial class QueryValueProblems
     // ASP.NET Core's RequestDelegateFactory: Failed to bind parameter "{type} {name}" from "{value}".
     [GeneratedRegex("""^Failed to bind parameter "(?<type>[^ "]+) (?<name>[^ "]+)" from "(?<value>.*)"\.$""", RegexOptions.Singleline)]
     private static partial Regex FailedToBind();
+
+    // The same: Required parameter "{type} {name}" was not provided from query string. A body left
+    // out is said otherwise ("Implicit body inferred ..."), and so not matched here.
+    [GeneratedRegex("""^Required parameter "(?<type>[^ "]+) (?<name>[^ "]+)" was not provided from (query string|header)\.$""")]
+    private static partial Regex NotProvided();
 }

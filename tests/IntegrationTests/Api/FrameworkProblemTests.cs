@@ -62,6 +62,14 @@ public sealed class FrameworkProblemTests(EmptyStoreApi api) : IClassFixture<Emp
     }
 
     [Fact]
+    public async Task A_required_query_value_left_out_is_a_validation_problem_naming_it()
+    {
+        var problem = await (await api.ClientFor("alice").GetAsync("/api/contacts/by-name")).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+
+        problem.GetProperty("errors").GetProperty("name")[0].GetString().Should().Be("name is required.");
+    }
+
+    [Fact]
     public async Task A_body_that_does_not_fit_its_request_is_told_by_json_path_without_our_type_names()
     {
         var cases = new (string Body, string Detail)[]
