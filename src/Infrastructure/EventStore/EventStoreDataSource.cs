@@ -6,6 +6,9 @@ public static class EventStoreDataSource
 {
     private const string GenericPlans = "SET plan_cache_mode = force_generic_plan";
 
+    /// <summary>The application name of a node's sessions unless its connection string gives one: "eventsourced" and its host's name.</summary>
+    public static string DefaultApplicationName { get; } = $"eventsourced {Environment.MachineName}";
+
     /// <summary>
     /// The data source of the store, the key store and the projections' writers. Their statements
     /// are fixed shapes looked up by key or position, so each is planned once per connection
@@ -47,6 +50,13 @@ public static class EventStoreDataSource
         }
 
         settings.NoResetOnClose = true;
+        // Names the node's sessions in pg_stat_activity, where an operator looks for who holds a
+        // lock or a long transaction (and a node waiting for another's migration says its name).
+        if (string.IsNullOrEmpty(settings.ApplicationName))
+        {
+            settings.ApplicationName = DefaultApplicationName;
+        }
+
         DeadConnectionDetection.ApplyToClient(settings, deadConnectionTimeout);
         var plans = genericPlans && settings.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true ? GenericPlans : null;
         var sessionSettings = string.Join("; ", new[] { plans, DeadConnectionDetection.ServerSettings(deadConnectionTimeout) }.OfType<string>());

@@ -30,6 +30,12 @@ public sealed partial class EventStoreOptions
     /// <summary>How long a starting node waits for its database to answer before it gives up (and exits).</summary>
     public TimeSpan StartupDatabaseWait { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How often a starting node that waits for another node's schema migration says which session
+    /// holds it (its wait has no end of its own: a migration may rewrite a large table).
+    /// </summary>
+    public TimeSpan MigrationTurnReportInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a read of $all waits for committed events held behind transactions still in flight.</summary>
     public TimeSpan ReadAllSettleTimeout { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -125,23 +125,69 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
         }
     }
 
-    /// <summary>Waits, as long as it takes and saying so, while another node migrates the schema.</summary>
+    /// <summary>
+    /// Waits, as long as it takes, while another node migrates the schema: a migration may rightly
+    /// rewrite a large table. It says which session holds the turn when it finds the turn taken, and
+    /// again each time <see cref="EventStoreOptions.MigrationTurnReportInterval"/> passes, so that an
+    /// operator whose nodes do not start can find the one migration that does not end.
+    /// </summary>
     private async Task TakeTurnAsync(NpgsqlConnection connection, string schema, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext(@lock))", connection);
         command.Parameters.AddWithValue("lock", LockName(schema));
-        if (!(bool)(await command.ExecuteScalarAsync(ct))!)
+        if ((bool)(await command.ExecuteScalarAsync(ct))!)
         {
-            LogWaitingForTurn(logger, schema);
-            await ExecuteAsync(connection, "SELECT pg_advisory_lock(hashtext(@lock))", ct, ("lock", LockName(schema)));
+            return;
+        }
+
+        var waiting = Stopwatch.StartNew();
+        // The wait is PostgreSQL's, in the lock's queue; its time-out only wakes it to report.
+        await ExecuteAsync(connection, $"SET lock_timeout = {Math.Max(1, (long)options.MigrationTurnReportInterval.TotalMilliseconds)}", ct);
+        while (true)
+        {
+            await ReportTurnHolderAsync(connection, schema, waiting.Elapsed, ct);
+            try
+            {
+                await ExecuteAsync(connection, "SELECT pg_advisory_lock(hashtext(@lock))", ct, ("lock", LockName(schema)));
+                await ExecuteAsync(connection, "SET lock_timeout = 0", ct);
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// Logs the session holding the migration's turn: its server process, node (the application
+    /// name, <see cref="EventStoreDataSource"/>) and address, and since when. Never its statement,
+    /// which could be anyone's and hold anything.
+    /// </summary>
+    private async Task ReportTurnHolderAsync(NpgsqlConnection connection, string schema, TimeSpan waited, CancellationToken ct)
+    {
+        // A one-key advisory lock shows in pg_locks as classid = its high 32 bits, objid = its low
+        // 32 bits and objsubid = 1.
+        await using var command = new NpgsqlCommand("""
+            SELECT a.pid, coalesce(nullif(a.application_name, ''), 'no application name'), coalesce(host(a.client_addr), 'a local socket'),
+                   a.backend_start, coalesce(a.state, 'unknown')
+            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtext(@lock)::bigint
+            """, connection) { CommandTimeout = 0 };
+        command.Parameters.AddWithValue("lock", LockName(schema));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (await reader.ReadAsync(ct))
+        {
+            LogWaitingForTurn(logger, schema, reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4), (long)waited.TotalSeconds);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Waiting for the event store's database ({Reason}); trying again in {Seconds} s")]
     private static partial void LogWaiting(ILogger logger, string reason, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Another node is migrating schema {Schema}; waiting for it to finish")]
-    private static partial void LogWaitingForTurn(ILogger logger, string schema);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Another node is migrating schema {Schema}; waiting for it to finish. Its session: PostgreSQL process {Pid} of {Application} at {Client}, connected since {ConnectedAt:O}, {State}; waited {Waited} s so far")]
+    private static partial void LogWaitingForTurn(ILogger logger, string schema, int pid, string application, string client, DateTimeOffset connectedAt, string state, long waited);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema migration {Migration} to schema {Schema}")]
     private static partial void LogApplied(ILogger logger, string migration, string schema);

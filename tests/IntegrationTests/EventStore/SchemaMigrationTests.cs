@@ -98,8 +98,33 @@ public sealed class SchemaMigrationTests
 
         await migrating;
         (await otherNode.ScalarAsync("SELECT count(*) FROM es.schema_migrations WHERE id = '0001_event_store'")).Should().Be(1L);
-        logs.Lines.Should().Contain(l => l.Contains("Another node is migrating schema es; waiting for it to finish"));
+        logs.Lines.Should().Contain(l => l.Contains("Another node is migrating schema es; waiting for it to finish."));
         (await PooledLimitsAsync(dataSource)).Should().OnlyContain(limits => limits == "200ms 200ms");
+    }
+
+    [Fact]
+    public async Task A_node_waiting_its_turn_says_which_session_holds_it_and_says_it_again_while_it_waits()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var logs = new CapturedLogs(LogLevel.Warning);
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
+        await using var dataSource = EventStoreDataSource.Create(database.ConnectionString);
+        // Someone migrating by hand, from a session that names itself.
+        await using var byHand = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.ConnectionString) { ApplicationName = "migration by hand" }.ConnectionString);
+        await byHand.OpenAsync();
+        await byHand.ExecuteAsync("SELECT pg_advisory_lock(hashtext('eventsourced.migrations.es'))");
+        var options = new EventStoreOptions { MigrationTurnReportInterval = TimeSpan.FromMilliseconds(300) };
+
+        var migrating = new SchemaMigrator(dataSource, options, loggers.CreateLogger<SchemaMigrator>()).MigrateAsync();
+        var holder = $"Its session: PostgreSQL process {byHand.ProcessID} of migration by hand at ";
+        await Eventually.HoldsAsync(() => Task.FromResult(logs.Lines.Count(l => l.Contains(holder)) >= 3), "the node to say who holds its turn, and again while it waits");
+        migrating.IsCompleted.Should().BeFalse("the turn is still held");
+        await byHand.ExecuteAsync("SELECT pg_advisory_unlock(hashtext('eventsourced.migrations.es'))");
+
+        await migrating;
+        (await byHand.ScalarAsync("SELECT count(*) FROM es.schema_migrations WHERE id = '0001_event_store'")).Should().Be(1L);
+        (await byHand.ScalarAsync($"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = '{EventStoreDataSource.DefaultApplicationName.Replace("'", "''", StringComparison.Ordinal)}'"))
+            .Should().NotBe(0L, "the node's own sessions carry its name");
     }
 
     [Fact]
