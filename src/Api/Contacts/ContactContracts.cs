@@ -6,6 +6,17 @@ namespace EventSourced.Api.Contacts;
 /// <summary>A new contact: a name and at least one messenger id.</summary>
 public sealed record AddContactRequest(string? Name, string? Telegram, string? WhatsApp, string? Viber);
 
+/// <summary>
+/// Contacts to add at once (1 to 1,000), all or none. With <c>skipExisting</c>, a contact whose name
+/// the book already has is left as it is, and the rest are added.
+/// </summary>
+public sealed record ImportContactsRequest(IReadOnlyList<AddContactRequest?>? Contacts, bool SkipExisting = false);
+
+/// <summary>What an import did: the contacts it added, with their ids, and the names it left as they were.</summary>
+public sealed record ContactsImportedResponse(IReadOnlyList<ImportedContact> Added, IReadOnlyList<string> Skipped, long? Position);
+
+public sealed record ImportedContact(Guid Id, string Name);
+
 /// <summary>Fields to change; an absent field is kept, a messenger id sent as null is removed.</summary>
 public sealed record UpdateContactRequest(Optional<string?> Name, Optional<string?> Telegram, Optional<string?> WhatsApp, Optional<string?> Viber);
 

@@ -14,6 +14,7 @@ namespace EventSourced.Api.Contacts;
 public static class ContactEndpoints
 {
     private const int MaxSearchLength = 200;
+    private const int MaxImport = 1000;
 
     public static IEndpointRouteBuilder MapContactEndpoints(this IEndpointRouteBuilder routes)
     {
@@ -21,6 +22,8 @@ public static class ContactEndpoints
 
         contacts.MapPost("/", AddAsync).WithName("AddContact")
             .WithSummary("Adds a contact reachable on Telegram, WhatsApp and/or Viber; names are unique per owner.");
+        contacts.MapPost("/import", ImportAsync).WithName("ImportContacts")
+            .WithSummary("Adds up to 1,000 contacts at once, all or none: a name you already have refuses the import (409, listing them), unless skipExisting leaves those as they are.");
         contacts.MapGet("/", ListAsync).WithName("ListContacts")
             .WithSummary("Lists the caller's contacts by name, page by page; search keeps those whose name or a messenger id contains the text, in any case; minPosition waits until the list includes that write.");
         contacts.MapGet("/{id:guid}", GetAsync).WithName("GetContact")
@@ -54,6 +57,50 @@ public static class ContactEndpoints
         var revision = result.State.Find(id)!.Revision;
         VersionHeaders.SetETag(http.Response, revision);
         return TypedResults.Created($"/api/contacts/{id}", new ContactChangedResponse(id, revision, result.Position));
+    }
+
+    private static async Task<Results<Ok<ContactsImportedResponse>, ValidationProblem>> ImportAsync(
+        ImportContactsRequest request, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
+    {
+        if (request.Contacts is not { Count: > 0 and <= MaxImport } rows)
+        {
+            return Problems.Invalid("contacts", $"Send 1 to {MaxImport:N0} contacts.");
+        }
+
+        var context = CorrelationMiddleware.CommandContextOf(http);
+        var at = clock.GetUtcNow();
+        var problems = new Dictionary<string, string[]>();
+        var firstNamed = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var adds = new List<AddContact>(rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i] ?? new AddContactRequest(null, null, null, null);
+            var messengers = new MessengerIds(Clean(row.Telegram), CleanPhone(row.WhatsApp), Clean(row.Viber));
+            foreach (var (field, problem) in MessengerIds.NameProblems(row.Name).Concat(messengers.Problems()))
+            {
+                problems[$"contacts[{i}].{field}"] = [problem];
+            }
+
+            var name = row.Name?.Trim() ?? "";
+            if (name.Length > 0 && !firstNamed.TryAdd(name, i))
+            {
+                problems[$"contacts[{i}].name"] = [$"'{name}' is also the name of contacts[{firstNamed[name]}]; names are unique."];
+            }
+
+            adds.Add(new AddContact(IdempotencyMiddleware.NewId(http), http.Subject(), name, messengers, context.Actor, at));
+        }
+
+        if (problems.Count > 0)
+        {
+            return Problems.Invalid(problems);
+        }
+
+        var command = new ImportContacts(http.Subject(), adds, request.SkipExisting, context.Actor, at);
+        var result = await handler.HandleAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), command, context, ct: ct);
+
+        var added = adds.Where(a => result.State.Find(a.ContactId) is not null).Select(a => new ImportedContact(a.ContactId, a.Name)).ToList();
+        var skipped = adds.Where(a => result.State.Find(a.ContactId) is null).Select(a => a.Name).ToList();
+        return TypedResults.Ok(new ContactsImportedResponse(added, skipped, result.Position));
     }
 
     private static async Task<Results<Ok<ContactPage>, ValidationProblem, ProblemHttpResult>> ListAsync(

@@ -36,6 +36,7 @@ public sealed record ContactBook(ImmutableDictionary<Guid, ContactEntry> Contact
     private static IReadOnlyList<IContactEvent> Decide(IContactCommand command, ContactBook book) => command switch
     {
         AddContact add => book.Add(add),
+        ImportContacts import => book.Import(import),
         UpdateContact update => book.Update(update),
         RemoveContact remove => book.Remove(remove),
         _ => throw new InvalidOperationException($"Unknown contact command {command.GetType().Name}."),
@@ -60,6 +61,39 @@ public sealed record ContactBook(ImmutableDictionary<Guid, ContactEntry> Contact
 
         var m = add.Messengers;
         return [new ContactAdded(add.ContactId, add.OwnerId, name, m.Telegram, m.WhatsApp, m.Viber, add.Actor, add.At)];
+    }
+
+    /// <summary>
+    /// Each contact as <see cref="Add"/> would add it, to the book as the ones before it left it,
+    /// so a name twice in one import is taken by its first. A contact already added under its id
+    /// (the import sent again) adds nothing.
+    /// </summary>
+    private List<IContactEvent> Import(ImportContacts import)
+    {
+        var book = this;
+        var events = new List<IContactEvent>();
+        var taken = new List<string>();
+        foreach (var add in import.Contacts)
+        {
+            var name = add.Name.Trim();
+            if (!book.Contacts.ContainsKey(add.ContactId) && book.FindByName(name) is not null)
+            {
+                if (!import.SkipExisting)
+                {
+                    taken.Add(name);
+                }
+
+                continue;
+            }
+
+            foreach (var added in book.Add(add))
+            {
+                events.Add(added);
+                book = Evolve(book, added);
+            }
+        }
+
+        return taken.Count > 0 ? throw new ContactNamesTakenException(taken) : events;
     }
 
     private IReadOnlyList<IContactEvent> Update(UpdateContact update)

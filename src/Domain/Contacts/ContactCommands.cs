@@ -5,8 +5,6 @@ namespace EventSourced.Domain.Contacts;
 /// <summary>Marker for every command on an owner's contact book.</summary>
 public interface IContactCommand
 {
-    Guid ContactId { get; }
-
     string OwnerId { get; }
 }
 
@@ -36,3 +34,10 @@ public sealed record UpdateContact(
 
 /// <summary>Remove a contact. <paramref name="ExpectedRevision"/>, when given, must be its current revision.</summary>
 public sealed record RemoveContact(Guid ContactId, string OwnerId, long? ExpectedRevision, string Actor, DateTimeOffset At) : IContactCommand;
+
+/// <summary>
+/// Add many contacts at once (a list brought from elsewhere): all of them or none. A name the book
+/// already has refuses the whole import, unless <paramref name="SkipExisting"/>: then that contact
+/// is left as it is and the rest are added.
+/// </summary>
+public sealed record ImportContacts(string OwnerId, IReadOnlyList<AddContact> Contacts, bool SkipExisting, string Actor, DateTimeOffset At) : IContactCommand;

@@ -19,6 +19,19 @@ public sealed class ContactNameTakenException(string name)
     public override DomainErrorKind Kind => DomainErrorKind.Conflict;
 }
 
+/// <summary>An import names contacts the book already has: it adds none of them.</summary>
+public sealed class ContactNamesTakenException(IReadOnlyList<string> names)
+    : DomainException($"You already have contacts named {string.Join(", ", names.Select(n => $"'{n}'"))}; nothing was imported. Import again skipping existing names, or leave them out.")
+{
+    public IReadOnlyList<string> Names { get; } = names;
+
+    public override string Code => "contact_name_taken";
+
+    public override DomainErrorKind Kind => DomainErrorKind.Conflict;
+
+    public override IReadOnlyDictionary<string, object?> Details => new Dictionary<string, object?> { ["names"] = Names };
+}
+
 public sealed class ContactNotFoundException(Guid contactId)
     : DomainException($"Contact {contactId} does not exist.")
 {

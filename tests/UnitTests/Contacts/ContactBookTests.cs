@@ -182,4 +182,39 @@ public sealed class ContactBookTests
     [InlineData("a\u0000b")]
     public void Blank_names_and_control_characters_are_refused(string name) =>
         MessengerIds.NameProblems(name).Should().ContainKey("name");
+
+    private static ImportContacts Import(bool skipExisting, params AddContact[] contacts) => new(Owner, contacts, skipExisting, Owner, At);
+
+    [Fact]
+    public void Given_a_book_with_Artem_When_importing_Olga_and_Boris_Then_both_are_added_in_the_order_given()
+    {
+        var boris = Guid.CreateVersion7();
+
+        Decide(Import(false, Add(Olga, "Olga", null, viber: "olga"), Add(boris, "Boris", "@boris_b")), ArtemAdded).Should().Equal(
+            OlgaAdded,
+            new ContactAdded(boris, Owner, "Boris", "@boris_b", null, null, Owner, At));
+    }
+
+    [Fact]
+    public void Given_a_book_with_Artem_When_an_import_names_artem_Then_nothing_is_added_and_the_taken_names_are_listed() =>
+        FluentActions.Invoking(() => Decide(Import(false, Add(Olga, "Olga", null, viber: "olga"), Add(Guid.CreateVersion7(), " ARTEM ")), ArtemAdded))
+            .Should().Throw<ContactNamesTakenException>().Which.Names.Should().Equal("ARTEM");
+
+    [Fact]
+    public void Given_a_book_with_Artem_When_an_import_skipping_existing_names_names_artem_Then_the_others_are_added_and_Artem_stays() =>
+        Decide(Import(true, Add(Guid.CreateVersion7(), "artem", "@another_one"), Add(Olga, "Olga", null, viber: "olga")), ArtemAdded).Should().Equal(OlgaAdded);
+
+    [Fact]
+    public void Given_an_empty_book_When_an_import_names_Olga_twice_Then_the_second_is_taken_by_the_first() =>
+        FluentActions.Invoking(() => Decide(Import(false, Add(Olga, "Olga", null, viber: "olga"), Add(Guid.CreateVersion7(), "olga", "@olga_2"))))
+            .Should().Throw<ContactNamesTakenException>().Which.Names.Should().Equal("olga");
+
+    [Fact]
+    public void Given_an_import_was_applied_When_it_is_sent_again_Then_nothing_happens() =>
+        Decide(Import(false, Add(Artem), Add(Olga, "Olga", null, viber: "olga")), ArtemAdded, OlgaAdded).Should().BeEmpty();
+
+    [Fact]
+    public void Given_an_empty_book_When_an_import_holds_an_invalid_contact_Then_nothing_is_added() =>
+        FluentActions.Invoking(() => Decide(Import(false, Add(Olga, "Olga", null, viber: "olga"), Add(Artem, "Artem", telegram: null))))
+            .Should().Throw<InvalidContactException>();
 }
