@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace EventSourced.Cli;
 
-/// <summary>`contacts add|list|update|remove|forget`: your contacts and their messenger ids.</summary>
+/// <summary>`contacts add|import|list|update|remove|forget`: your contacts and their messenger ids.</summary>
 public static class ContactsCommand
 {
     private static readonly (string Header, Func<JsonElement, string?> Cell)[] Columns =
@@ -11,9 +11,12 @@ public static class ContactsCommand
 
     private const int DefaultPageSize = 50;
 
+    // The most the API takes in one import.
+    private const int ImportBatch = 1000;
+
     public static Command Create(CliApp.Runner run)
     {
-        var contacts = new Command("contacts", "Your contacts: add, list, update, remove, forget; alone, the first page of the list") { Add(run), List(run), Update(run), Remove(run), Forget(run) };
+        var contacts = new Command("contacts", "Your contacts: add, import, list, update, remove, forget; alone, the first page of the list") { Add(run), Import(run), List(run), Update(run), Remove(run), Forget(run) };
         contacts.SetAction(run.Action((_, api, output, ct) => ListAsync(api, output, 1, DefaultPageSize, null, "", ct)));
         return contacts;
     }
@@ -30,6 +33,45 @@ public static class ContactsCommand
             output.Done(added, $"Added {body.name} ({added.Str("id")}).");
         }));
         return add;
+    }
+
+    private static Command Import(CliApp.Runner run)
+    {
+        var file = new Argument<string>("file") { Description = "A CSV file whose first line names its columns: name, telegram, whatsapp, viber" };
+        var skipExisting = new Option<bool>("--skip-existing") { Description = "Leave contacts whose name you already have as they are, and add the rest" };
+        var import = new Command("import", $"Add the contacts of a CSV file: each {ImportBatch:N0} at once or none of them") { file, skipExisting };
+        import.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            var rows = ContactsFile.Read(parse.GetValue(file)!);
+            var (added, skipped, position) = (new List<JsonElement>(), new List<string>(), (JsonElement?)null);
+            foreach (var batch in rows.Chunk(ImportBatch))
+            {
+                var body = new { contacts = batch.Select(r => new { name = r.Name, telegram = r.Telegram, whatsApp = r.WhatsApp, viber = r.Viber }), skipExisting = parse.GetValue(skipExisting) };
+                var answer = await ImportBatchAsync(api, batch, body, added.Count, ct);
+                added.AddRange(answer.GetProperty("added").EnumerateArray());
+                skipped.AddRange(answer.GetProperty("skipped").EnumerateArray().Select(n => n.GetString()!));
+                position = answer.GetProperty("position");
+            }
+
+            // One answer for the whole file, as the API gives for a batch.
+            var whole = JsonSerializer.SerializeToElement(new { added, skipped, position });
+            output.Done(whole, $"Imported {added.Count} contacts" + (skipped.Count > 0 ? $"; left {skipped.Count} you already had: {string.Join(", ", skipped)}." : "."));
+        }));
+        return import;
+    }
+
+    /// <summary>One batch; what the server refuses in it is told by the file's line, and what was imported before it.</summary>
+    private static async Task<JsonElement> ImportBatchAsync(ApiClient api, ContactRow[] batch, object body, int addedBefore, CancellationToken ct)
+    {
+        try
+        {
+            return await api.PostAsync("/api/contacts/import", body, ct);
+        }
+        catch (CliException e)
+        {
+            var told = System.Text.RegularExpressions.Regex.Replace(e.Message, @"contacts\[(\d+)\]\.", m => $"line {batch[int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)].Line}, ");
+            throw new CliException(e.ExitCode, addedBefore == 0 ? told : $"{told}\nThe {addedBefore} contacts before line {batch[0].Line} were imported; import again with --skip-existing to add the rest.");
+        }
     }
 
     private static Command List(CliApp.Runner run)

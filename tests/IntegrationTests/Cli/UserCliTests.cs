@@ -40,6 +40,41 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
     }
 
     [Fact]
+    public async Task A_user_imports_contacts_from_a_spreadsheets_csv_file_and_what_is_refused_is_told_by_its_line()
+    {
+        var u = Guid.NewGuid().ToString("N")[..6];
+        using var files = new TemporaryDirectory();
+        // As a spreadsheet in many languages exports it: semicolons, a quoted name holding one.
+        var contacts = files.Write("contacts.csv", $"Name;Telegram;WhatsApp\n\"Ivanov; Petr {u}\";@petr_iv;\nOlga {u};;+49 151 1234 5678\n");
+        var badRow = files.Write("bad-row.csv", $"name,whatsapp\nFine {u},+4915100000000\n\n\"Bad\n{u}\",12\n");
+        var badColumn = files.Write("bad-column.csv", $"name,phone\nPhoned {u},+4915100000000\n");
+        // More than the API takes at once: sent in two imports.
+        var many = files.Write("many.csv", "viber,name\n" + string.Concat(Enumerable.Range(0, 1001).Select(i => $"many-{i},Many {i} {u}\n")));
+
+        var imported = await RunAsync("alice", "contacts", "import", contacts);
+        var again = await RunAsync("alice", "contacts", "import", contacts);
+        var skipping = await RunAsync("alice", "contacts", "import", contacts, "--skip-existing");
+        var refusedRow = await RunAsync("alice", "contacts", "import", badRow);
+        var refusedColumn = await RunAsync("alice", "contacts", "import", badColumn);
+        var manyImported = await RunAsync("alice", "contacts", "import", many, "--json");
+
+        (imported.Code, imported.Output.Trim()).Should().Be((0, "Imported 2 contacts."), imported.Error);
+        again.Code.Should().Be(ExitCodes.Conflict, again.Output);
+        again.Error.Should().Contain($"'Ivanov; Petr {u}', 'Olga {u}'").And.Contain("nothing was imported");
+        (skipping.Code, skipping.Output.Trim()).Should().Be((0, $"Imported 0 contacts; left 2 you already had: Ivanov; Petr {u}, Olga {u}."), skipping.Error);
+        refusedRow.Code.Should().Be(ExitCodes.Usage, refusedRow.Output);
+        refusedRow.Error.Should().Contain("line 4, whatsApp: Expected an E.164 phone number", "the refused contact's quoted name begins on line 4");
+        (refusedColumn.Code, refusedColumn.Error).Should().Be((ExitCodes.Usage, $"{badColumn}: no column may be named 'phone'; the columns are name, telegram, whatsapp, viber.\n"));
+        manyImported.Code.Should().Be(0, manyImported.Error);
+        JsonDocument.Parse(manyImported.Output).RootElement.GetProperty("added").GetArrayLength().Should().Be(1001);
+        var petr = await RunAsync("alice", "contacts", "list", "--search", $"Petr {u}", "--json");
+        var olga = await RunAsync("alice", "contacts", "list", "--search", $"Olga {u}", "--json");
+        JsonDocument.Parse(petr.Output).RootElement.GetProperty("items")[0].GetProperty("telegram").GetString().Should().Be("@petr_iv");
+        JsonDocument.Parse(olga.Output).RootElement.GetProperty("items")[0].GetProperty("whatsApp").GetString().Should().Be("+4915112345678");
+        (await RunAsync("alice", "contacts", "list", "--search", $"Fine {u}", "--json")).Output.Should().NotContain("Fine", "a refused import adds none of its contacts");
+    }
+
+    [Fact]
     public async Task A_user_forgets_a_contact_by_name_and_it_reads_as_erased_once()
     {
         var name = $"Forget {Guid.NewGuid():N}"[..14];
