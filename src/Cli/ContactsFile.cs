@@ -34,7 +34,6 @@ public static class ContactsFile
 
     private static List<ContactRow> ReadRows(string path)
     {
-
         // The separator is detected from the first lines; spreadsheets in many languages write ";".
         using var csv = CsvReader.FromFile(path, new CsvReaderOptions { TrimWhitespace = true, TrackLineNumbers = true });
         var header = csv.Headers;
@@ -49,15 +48,22 @@ public static class ContactsFile
             throw new CliException(ExitCodes.Usage, $"{path}: no column may be named '{header[unknown.Index]}'; the columns are {string.Join(", ", Columns)}.");
         }
 
-        if (!index.Any(c => c.Column == "name"))
+        if (index.GroupBy(c => c.Column).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new CliException(ExitCodes.Usage, $"{path} has the column {twice.Key} twice.");
+        }
+
+        if (!index.Exists(c => c.Column == "name"))
         {
             throw new CliException(ExitCodes.Usage, $"{path} has no name column; the columns are {string.Join(", ", Columns)}.");
         }
 
+        var columns = index.ToDictionary(c => c.Column, c => c.Index);
         var rows = new List<ContactRow>();
         while (csv.Read())
         {
-            string? Field(string column) => index.FirstOrDefault(c => c.Column == column) is { Column: not null } c && c.Index < csv.FieldCount ? csv.GetString(c.Index) : null;
+            // A short row's missing fields are none.
+            string? Field(string column) => columns.TryGetValue(column, out var i) && i < csv.FieldCount ? csv.GetString(i) : null;
             rows.Add(new ContactRow((int)csv.LineNumber, Field("name"), Field("telegram"), Field("whatsapp"), Field("viber")));
         }
 

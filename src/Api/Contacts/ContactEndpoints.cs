@@ -95,7 +95,7 @@ public static class ContactEndpoints
             return Problems.Invalid(problems);
         }
 
-        var command = new ImportContacts(http.Subject(), adds, request.SkipExisting, context.Actor, at);
+        var command = new ImportContacts(http.Subject(), adds, request.SkipExisting);
         var result = await handler.HandleAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), command, context, ct: ct);
 
         var added = adds.Where(a => result.State.Find(a.ContactId) is not null).Select(a => new ImportedContact(a.ContactId, a.Name)).ToList();

@@ -40,4 +40,4 @@ public sealed record RemoveContact(Guid ContactId, string OwnerId, long? Expecte
 /// already has refuses the whole import, unless <paramref name="SkipExisting"/>: then that contact
 /// is left as it is and the rest are added.
 /// </summary>
-public sealed record ImportContacts(string OwnerId, IReadOnlyList<AddContact> Contacts, bool SkipExisting, string Actor, DateTimeOffset At) : IContactCommand;
+public sealed record ImportContacts(string OwnerId, IReadOnlyList<AddContact> Contacts, bool SkipExisting) : IContactCommand;

@@ -48,6 +48,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         var contacts = files.Write("contacts.csv", $"Name;Telegram;WhatsApp\n\"Ivanov; Petr {u}\";@petr_iv;\nOlga {u};;+49 151 1234 5678\n");
         var badRow = files.Write("bad-row.csv", $"name,whatsapp\nFine {u},+4915100000000\n\n\"Bad\n{u}\",12\n");
         var badColumn = files.Write("bad-column.csv", $"name,phone\nPhoned {u},+4915100000000\n");
+        var twiceColumn = files.Write("twice-column.csv", $"name,viber,Viber\nTwice {u},one,two\n");
         // More than the API takes at once: sent in two imports.
         var many = files.Write("many.csv", "viber,name\n" + string.Concat(Enumerable.Range(0, 1001).Select(i => $"many-{i},Many {i} {u}\n")));
 
@@ -56,6 +57,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         var skipping = await RunAsync("alice", "contacts", "import", contacts, "--skip-existing");
         var refusedRow = await RunAsync("alice", "contacts", "import", badRow);
         var refusedColumn = await RunAsync("alice", "contacts", "import", badColumn);
+        var refusedTwice = await RunAsync("alice", "contacts", "import", twiceColumn);
         var manyImported = await RunAsync("alice", "contacts", "import", many, "--json");
 
         (imported.Code, imported.Output.Trim()).Should().Be((0, "Imported 2 contacts."), imported.Error);
@@ -65,6 +67,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         refusedRow.Code.Should().Be(ExitCodes.Usage, refusedRow.Output);
         refusedRow.Error.Should().Contain("line 4, whatsApp: Expected an E.164 phone number", "the refused contact's quoted name begins on line 4");
         (refusedColumn.Code, refusedColumn.Error).Should().Be((ExitCodes.Usage, $"{badColumn}: no column may be named 'phone'; the columns are name, telegram, whatsapp, viber.\n"));
+        (refusedTwice.Code, refusedTwice.Error).Should().Be((ExitCodes.Usage, $"{twiceColumn} has the column viber twice.\n"));
         manyImported.Code.Should().Be(0, manyImported.Error);
         JsonDocument.Parse(manyImported.Output).RootElement.GetProperty("added").GetArrayLength().Should().Be(1001);
         var petr = await RunAsync("alice", "contacts", "list", "--search", $"Petr {u}", "--json");

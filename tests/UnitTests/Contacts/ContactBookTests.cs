@@ -183,7 +183,7 @@ public sealed class ContactBookTests
     public void Blank_names_and_control_characters_are_refused(string name) =>
         MessengerIds.NameProblems(name).Should().ContainKey("name");
 
-    private static ImportContacts Import(bool skipExisting, params AddContact[] contacts) => new(Owner, contacts, skipExisting, Owner, At);
+    private static ImportContacts Import(bool skipExisting, params AddContact[] contacts) => new(Owner, contacts, skipExisting);
 
     [Fact]
     public void Given_a_book_with_Artem_When_importing_Olga_and_Boris_Then_both_are_added_in_the_order_given()
