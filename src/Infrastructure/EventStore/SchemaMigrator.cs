@@ -166,10 +166,13 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
     private async Task ReportTurnHolderAsync(NpgsqlConnection connection, string schema, TimeSpan waited, CancellationToken ct)
     {
         // A one-key advisory lock shows in pg_locks as classid = its high 32 bits, objid = its low
-        // 32 bits and objsubid = 1.
+        // 32 bits and objsubid = 1. Of another role's session (an operator's, as the superuser),
+        // pg_stat_activity shows this role only the process id and the application name.
         await using var command = new NpgsqlCommand("""
-            SELECT a.pid, coalesce(nullif(a.application_name, ''), 'no application name'), coalesce(host(a.client_addr), 'a local socket'),
-                   a.backend_start, coalesce(a.state, 'unknown')
+            SELECT a.pid, coalesce(nullif(a.application_name, ''), 'no application name'),
+                   CASE WHEN a.backend_start IS NULL THEN 'an address hidden from this role' ELSE coalesce(host(a.client_addr), 'a local socket') END,
+                   coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'a time hidden from this role'),
+                   coalesce(a.state, 'its state hidden from this role')
             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -177,17 +180,24 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, EventSto
             """, connection) { CommandTimeout = 0 };
         command.Parameters.AddWithValue("lock", LockName(schema));
         await using var reader = await command.ExecuteReaderAsync(ct);
-        if (await reader.ReadAsync(ct))
+        if (!await reader.ReadAsync(ct))
         {
-            LogWaitingForTurn(logger, schema, reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4), (long)waited.TotalSeconds);
+            return;
         }
+
+        var (pid, application, client, since, state) = (reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4));
+        // A turn taken at start is the usual case when nodes start together; one held past the
+        // interval is worth an operator's look.
+        var level = waited < options.MigrationTurnReportInterval ? LogLevel.Information : LogLevel.Warning;
+        var seconds = (long)waited.TotalSeconds;
+        LogWaitingForTurn(logger, level, schema, pid, application, client, since, state, seconds);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Waiting for the event store's database ({Reason}); trying again in {Seconds} s")]
     private static partial void LogWaiting(ILogger logger, string reason, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Another node is migrating schema {Schema}; waiting for it to finish. Its session: PostgreSQL process {Pid} of {Application} at {Client}, connected since {ConnectedAt:O}, {State}; waited {Waited} s so far")]
-    private static partial void LogWaitingForTurn(ILogger logger, string schema, int pid, string application, string client, DateTimeOffset connectedAt, string state, long waited);
+    [LoggerMessage(Message = "Another node is migrating schema {Schema}; waiting for it to finish. Its session: PostgreSQL process {Pid} of {Application} at {Client}, connected since {ConnectedAt}, {State}; waited {Waited} s so far")]
+    private static partial void LogWaitingForTurn(ILogger logger, LogLevel level, string schema, int pid, string application, string client, string connectedAt, string state, long waited);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema migration {Migration} to schema {Schema}")]
     private static partial void LogApplied(ILogger logger, string migration, string schema);

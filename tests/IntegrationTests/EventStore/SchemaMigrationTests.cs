@@ -127,6 +127,59 @@ public sealed class SchemaMigrationTests
             .Should().NotBe(0L, "the node's own sessions carry its name");
     }
 
+    [SkippableFact]
+    public async Task A_node_waiting_behind_a_session_of_another_role_names_what_it_may_see_of_it_and_goes_on_waiting()
+    {
+        // An operator's psql as the superuser: to the service's role, pg_stat_activity shows only
+        // its process id and application name. The node once failed to start on the rest being null.
+        Skip.If(PostgresCluster.CannotHandle is not null, PostgresCluster.CannotHandle);
+        await using var database = await TestDatabase.CreateAsync();
+        var logs = new CapturedLogs(LogLevel.Information);
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
+        await using var dataSource = EventStoreDataSource.Create(database.ConnectionString);
+        var holder = $"operator-{Guid.NewGuid():N}"[..20];
+        var holding = PostgresCluster.StartSuperuserSql(database.ConnectionString, "SELECT pg_advisory_lock(hashtext('eventsourced.migrations.es')); SELECT pg_sleep(300);", holder);
+        try
+        {
+            // Its wait event is hidden from this role too; its lock is not.
+            await Eventually.HoldsAsync(
+                async () =>
+                {
+                    await using var watcher = await dataSource.OpenConnectionAsync();
+                    return (long)(await watcher.ScalarAsync($"""
+                        SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                        WHERE a.application_name = '{holder}' AND l.locktype = 'advisory' AND l.granted
+                        """))! > 0;
+                },
+                "the operator's session to hold the turn");
+            var options = new EventStoreOptions { MigrationTurnReportInterval = TimeSpan.FromMilliseconds(300) };
+
+            var migrating = new SchemaMigrator(dataSource, options, loggers.CreateLogger<SchemaMigrator>()).MigrateAsync();
+            var seen = $"of {holder} at an address hidden from this role, connected since a time hidden from this role, its state hidden from this role";
+            await Eventually.HoldsAsync(
+                () => migrating.IsFaulted
+                    ? throw new InvalidOperationException("The node gave up waiting for its turn.", migrating.Exception)
+                    : Task.FromResult(logs.Lines.Count(l => l.Contains(seen, StringComparison.Ordinal)) >= 2),
+                "the node to name the operator's session, twice, while it waits");
+            await EndSessionAsync();
+
+            await FluentActions.Awaiting(() => migrating).Should().NotThrowAsync("the turn is the node's once the session is gone");
+        }
+        finally
+        {
+            await EndSessionAsync();
+            await ChildProcesses.EndAsync(holding);
+        }
+
+        // Only the superuser may end the superuser's session.
+        async Task EndSessionAsync()
+        {
+            using var end = PostgresCluster.StartSuperuserSql(database.ConnectionString, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{holder}'", $"{holder}-end");
+            await end.WaitForExitAsync();
+            await ChildProcesses.EndAsync(end);
+        }
+    }
+
     [Fact]
     public async Task A_node_stopped_while_it_waits_its_turn_leaves_its_pool_with_the_operators_limits()
     {
