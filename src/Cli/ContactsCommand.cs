@@ -39,7 +39,7 @@ public static class ContactsCommand
     {
         var file = new Argument<string>("file") { Description = "A CSV file whose first line names its columns: name, telegram, whatsapp, viber" };
         var skipExisting = new Option<bool>("--skip-existing") { Description = "Leave contacts whose name you already have as they are, and add the rest" };
-        var import = new Command("import", $"Add the contacts of a CSV file: each {ImportBatch:N0} at once or none of them") { file, skipExisting };
+        var import = new Command("import", $"Add the contacts of a CSV file, {ImportBatch:N0} at a time: each of those all or none") { file, skipExisting };
         import.SetAction(run.Action(async (parse, api, output, ct) =>
         {
             var rows = ContactsFile.Read(parse.GetValue(file)!);
