@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace EventSourced.Cli;
 
@@ -69,7 +71,7 @@ public static class ContactsCommand
         }
         catch (CliException e)
         {
-            var told = System.Text.RegularExpressions.Regex.Replace(e.Message, @"contacts\[(\d+)\]\.", m => $"line {batch[int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)].Line}, ");
+            var told = Regex.Replace(e.Message, @"contacts\[(\d+)\]\.", m => $"line {batch[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)].Line}, ");
             throw new CliException(e.ExitCode, addedBefore == 0 ? told : $"{told}\nThe {addedBefore} contacts before line {batch[0].Line} were imported; import again with --skip-existing to add the rest.");
         }
     }

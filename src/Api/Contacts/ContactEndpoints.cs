@@ -42,8 +42,8 @@ public static class ContactEndpoints
     private static async Task<Results<Created<ContactChangedResponse>, ValidationProblem>> AddAsync(
         AddContactRequest request, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
     {
-        var messengers = new MessengerIds(Clean(request.Telegram), CleanPhone(request.WhatsApp), Clean(request.Viber));
-        var problems = MessengerIds.NameProblems(request.Name).Concat(messengers.Problems()).ToDictionary(p => p.Key, p => new[] { p.Value });
+        var (messengers, found) = Read(request);
+        var problems = found.ToDictionary(p => p.Key, p => new[] { p.Value });
         if (problems.Count > 0)
         {
             return Problems.Invalid(problems);
@@ -75,8 +75,8 @@ public static class ContactEndpoints
         for (var i = 0; i < rows.Count; i++)
         {
             var row = rows[i] ?? new AddContactRequest(null, null, null, null);
-            var messengers = new MessengerIds(Clean(row.Telegram), CleanPhone(row.WhatsApp), Clean(row.Viber));
-            foreach (var (field, problem) in MessengerIds.NameProblems(row.Name).Concat(messengers.Problems()))
+            var (messengers, found) = Read(row);
+            foreach (var (field, problem) in found)
             {
                 problems[$"contacts[{i}].{field}"] = [problem];
             }
@@ -98,9 +98,9 @@ public static class ContactEndpoints
         var command = new ImportContacts(http.Subject(), adds, request.SkipExisting);
         var result = await handler.HandleAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), command, context, ct: ct);
 
-        var added = adds.Where(a => result.State.Find(a.ContactId) is not null).Select(a => new ImportedContact(a.ContactId, a.Name)).ToList();
-        var skipped = adds.Where(a => result.State.Find(a.ContactId) is null).Select(a => a.Name).ToList();
-        return TypedResults.Ok(new ContactsImportedResponse(added, skipped, result.Position));
+        var inBook = adds.ToLookup(a => result.State.Find(a.ContactId) is not null);
+        return TypedResults.Ok(new ContactsImportedResponse(
+            [.. inBook[true].Select(a => new ImportedContact(a.ContactId, a.Name))], [.. inBook[false].Select(a => a.Name)], result.Position));
     }
 
     private static async Task<Results<Ok<ContactPage>, ValidationProblem, ProblemHttpResult>> ListAsync(
@@ -199,6 +199,13 @@ public static class ContactEndpoints
         var command = new RemoveContact(id, http.Subject(), VersionHeaders.IfMatch(http.Request), context.Actor, clock.GetUtcNow());
         await handler.HandleAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), command, context, ct: ct);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>A new contact's messenger ids as stored, and what is wrong with it, field by field.</summary>
+    private static (MessengerIds Messengers, IEnumerable<KeyValuePair<string, string>> Problems) Read(AddContactRequest request)
+    {
+        var messengers = new MessengerIds(Clean(request.Telegram), CleanPhone(request.WhatsApp), Clean(request.Viber));
+        return (messengers, MessengerIds.NameProblems(request.Name).Concat(messengers.Problems()));
     }
 
     // An empty string for an optional id means "none", as forms and many clients send it.
