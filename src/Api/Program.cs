@@ -64,6 +64,7 @@ app.MapEmbeddedPages("console");
 app.MapEmbeddedPages("chat-demo");
 app.MapHealth();
 app.MapContactEndpoints();
+app.MapGroupEndpoints();
 app.MapForgetEndpoints();
 app.MapMessageEndpoints();
 app.MapDeliveryEndpoints();

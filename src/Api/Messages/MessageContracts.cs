@@ -1,10 +1,12 @@
 namespace EventSourced.Api.Messages;
 
 /// <summary>
-/// A message to one or many of the caller's contacts, by id and/or by name. It goes out over every
-/// messenger each contact has, not before <see cref="NotBefore"/> (missing or past: now).
+/// A message to one or many of the caller's contacts, by id and/or by name, and to the members of
+/// groups, by id and/or by name. It goes out over every messenger each contact has, not before
+/// <see cref="NotBefore"/> (missing or past: now).
 /// </summary>
-public sealed record ScheduleMessageRequest(string? Text, Guid[]? ContactIds, string[]? ContactNames, DateTimeOffset? NotBefore);
+public sealed record ScheduleMessageRequest(
+    string? Text, Guid[]? ContactIds, string[]? ContactNames, DateTimeOffset? NotBefore, Guid[]? GroupIds = null, string[]? GroupNames = null);
 
 /// <summary>The message id, and the global position to wait for in queries (null when nothing changed).</summary>
 public sealed record MessageAcceptedResponse(Guid Id, long? Position);

@@ -2,6 +2,7 @@ using EventSourced.Api.Auth;
 using EventSourced.Api.Http;
 using EventSourced.Application.Commands;
 using EventSourced.Application.Messages;
+using EventSourced.Domain.Contacts;
 using EventSourced.Domain.Messages;
 using EventSourced.Projections.Messages;
 using EventSourced.Projections.Runner;
@@ -11,14 +12,12 @@ namespace EventSourced.Api.Messages;
 
 public static class MessageEndpoints
 {
-    private const int MaxRecipients = 1000;
-
     public static IEndpointRouteBuilder MapMessageEndpoints(this IEndpointRouteBuilder routes)
     {
         var messages = routes.MapGroup("/api/messages").WithTags("Messages").RequireAuthorization(Roles.User);
 
         messages.MapPost("/", ScheduleAsync).WithName("ScheduleMessage")
-            .WithSummary("Schedules a message to contacts (by id or name) over every messenger they have; 202, delivery follows.");
+            .WithSummary("Schedules a message to contacts (by id or name) and the members of groups (by id or name) over every messenger they have; 202, delivery follows.");
         messages.MapGet("/", ListAsync).WithName("ListMessages")
             .WithSummary("The caller's messages, newest first, optionally by status (scheduled: its time is ahead; sending; done: every delivery ended, however; cancelled); beforeId (the last one listed) pages back.");
         messages.MapGet("/{id:guid}", GetAsync).WithName("GetMessage")
@@ -33,22 +32,27 @@ public static class MessageEndpoints
     private static async Task<Results<Accepted<MessageAcceptedResponse>, ValidationProblem>> ScheduleAsync(
         ScheduleMessageRequest request, HttpContext http, RecipientResolver recipients, CommandHandler handler, TimeProvider clock, CancellationToken ct)
     {
-        var ids = request.ContactIds ?? [];
-        var names = request.ContactNames ?? [];
+        var contacts = new IdsOrNames(request.ContactIds ?? [], request.ContactNames ?? []);
+        var groups = new IdsOrNames(request.GroupIds ?? [], request.GroupNames ?? []);
         var problems = new Dictionary<string, string[]>();
         if (Message.TextProblem(request.Text) is { } textProblem)
         {
             problems["text"] = [textProblem];
         }
 
-        if (ids.Length + names.Length is 0 or > MaxRecipients)
+        if (contacts.Count + groups.Count is 0 or > Message.MaxRecipients)
         {
-            problems["recipients"] = [$"Name 1 to {MaxRecipients} recipients in contactIds and/or contactNames."];
+            problems["recipients"] = [$"Name 1 to {Message.MaxRecipients} recipients in contactIds, contactNames, groupIds and/or groupNames."];
         }
 
-        if (names.Any(string.IsNullOrWhiteSpace))
+        if (contacts.Names.Any(string.IsNullOrWhiteSpace))
         {
             problems["contactNames"] = ["Contact names must not be blank."];
+        }
+
+        if (groups.Names.Any(string.IsNullOrWhiteSpace))
+        {
+            problems["groupNames"] = ["Group names must not be blank."];
         }
 
         if (problems.Count > 0)
@@ -57,7 +61,7 @@ public static class MessageEndpoints
         }
 
         var owner = http.Subject();
-        var resolved = await recipients.ResolveAsync(owner, ids, names, ct);
+        var resolved = await recipients.ResolveAsync(owner, contacts, groups, ct);
         var context = CorrelationMiddleware.CommandContextOf(http);
         var id = IdempotencyMiddleware.NewId(http);
         var command = new ScheduleMessage(id, owner, request.Text!, request.NotBefore, resolved, context.Actor, clock.GetUtcNow());

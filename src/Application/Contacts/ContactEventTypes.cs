@@ -9,5 +9,10 @@ public static class ContactEventTypes
         registry
             .Register<ContactAdded>("contact_added")
             .Register<ContactUpdated>("contact_updated")
-            .Register<ContactRemoved>("contact_removed");
+            .Register<ContactRemoved>("contact_removed")
+            .Register<ContactGroupCreated>("contact_group_created")
+            .Register<ContactGroupRenamed>("contact_group_renamed")
+            .Register<ContactGroupMembersAdded>("contact_group_members_added")
+            .Register<ContactGroupMembersRemoved>("contact_group_members_removed")
+            .Register<ContactGroupDeleted>("contact_group_deleted");
 }

@@ -5,41 +5,35 @@ using EventSourced.Domain.Messages;
 namespace EventSourced.Application.Messages;
 
 /// <summary>
-/// Finds a message's recipients, by contact id or by name, in the owner's contact book as it is
-/// now. A forgotten contact is no recipient: its ids read as erased, and nothing goes to them.
+/// Finds a message's recipients in the owner's contact book as it is now: contacts by id or by
+/// name, and the members of groups. A contact named that is forgotten is refused as unknown; a
+/// group's member that is forgotten or removed is passed over, as the group is named, not them.
 /// </summary>
 public sealed class RecipientResolver(CommandHandler handler)
 {
-    /// <exception cref="UnknownRecipientsException">Some ids or names are not (or no longer) in the book, or forgotten; it names them all.</exception>
-    public async Task<IReadOnlyList<Recipient>> ResolveAsync(string ownerId, IReadOnlyList<Guid> contactIds, IReadOnlyList<string> contactNames, CancellationToken ct)
+    /// <exception cref="UnknownRecipientsException">Some contacts named are not (or no longer) in the book, or forgotten; it names them all.</exception>
+    /// <exception cref="UnknownContactGroupsException">Some groups named are not (or no longer) in the book.</exception>
+    /// <exception cref="TooManyRecipientsException">More than a message takes, all told.</exception>
+    public async Task<IReadOnlyList<Recipient>> ResolveAsync(string ownerId, IdsOrNames contacts, IdsOrNames groups, CancellationToken ct)
     {
         var (book, _) = await handler.LoadAsync(ContactBook.Decider, ContactBook.StreamId(ownerId), ct);
-        var found = new List<ContactEntry>();
-        var unknown = new List<string>();
-        foreach (var id in contactIds)
+        var (found, unknown) = book.Lookup(contacts);
+        if (unknown.Count > 0)
         {
-            Add(book.Find(id), id.ToString());
+            throw new UnknownRecipientsException(unknown);
         }
 
-        foreach (var name in contactNames)
+        var (named, unknownGroups) = book.LookupGroups(groups);
+        if (unknownGroups.Count > 0)
         {
-            Add(book.FindByName(name), name);
+            throw new UnknownContactGroupsException(unknownGroups);
         }
 
-        return unknown.Count > 0
-            ? throw new UnknownRecipientsException(unknown)
-            : found.DistinctBy(c => c.Id).Select(c => new Recipient(c.Id, c.Name, c.Messengers)).ToList();
-
-        void Add(ContactEntry? contact, string asGiven)
-        {
-            if (contact is null or { IsWithheld: true })
-            {
-                unknown.Add(asGiven);
-            }
-            else
-            {
-                found.Add(contact);
-            }
-        }
+        var recipients = found
+            .Concat(named.SelectMany(book.MembersOf).Where(c => !c.IsWithheld))
+            .DistinctBy(c => c.Id)
+            .Select(c => new Recipient(c.Id, c.Name, c.Messengers))
+            .ToList();
+        return recipients.Count > Message.MaxRecipients ? throw new TooManyRecipientsException(recipients.Count) : recipients;
     }
 }

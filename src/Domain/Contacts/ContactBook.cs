@@ -18,13 +18,23 @@ public sealed record ContactEntry(Guid Id, string Name, MessengerIds Messengers,
 /// An owner's contacts. Names are unique per owner, so the owner's whole book is the
 /// consistency boundary: one stream per owner, and each contact keeps its own revision for
 /// per-contact optimistic concurrency (If-Match). <see cref="Names"/> indexes the live contacts by
-/// name, case-insensitively, so that adding to a book of thousands does not scan it.
+/// name, case-insensitively, so that adding to a book of thousands does not scan it. The book also
+/// keeps the owner's groups of contacts (<see cref="Groups"/>, ContactBook.Groups.cs): a group names
+/// its members by id, and its name is unique per owner as a contact's is.
 /// </summary>
-public sealed record ContactBook(ImmutableDictionary<Guid, ContactEntry> Contacts, ImmutableDictionary<string, Guid> Names)
+public sealed partial record ContactBook(
+    ImmutableDictionary<Guid, ContactEntry> Contacts,
+    ImmutableDictionary<string, Guid> Names,
+    ImmutableDictionary<Guid, ContactGroup> Groups,
+    ImmutableDictionary<string, Guid> GroupNames)
 {
-    public static readonly ContactBook Empty = new(ImmutableDictionary<Guid, ContactEntry>.Empty, ImmutableDictionary.Create<string, Guid>(StringComparer.OrdinalIgnoreCase));
+    public static readonly ContactBook Empty = new(
+        ImmutableDictionary<Guid, ContactEntry>.Empty,
+        ImmutableDictionary.Create<string, Guid>(StringComparer.OrdinalIgnoreCase),
+        ImmutableDictionary<Guid, ContactGroup>.Empty,
+        ImmutableDictionary.Create<string, Guid>(StringComparer.OrdinalIgnoreCase));
 
-    public static readonly Decider<IContactCommand, IContactEvent, ContactBook> Decider = new(Decide, Evolve, Empty);
+    public static readonly Decider<IContactCommand, IContactBookEvent, ContactBook> Decider = new(Decide, Evolve, Empty);
 
     public static string StreamId(string ownerId) => $"contacts-{ownerId}";
 
@@ -33,12 +43,49 @@ public sealed record ContactBook(ImmutableDictionary<Guid, ContactEntry> Contact
 
     public ContactEntry? FindByName(string name) => Names.TryGetValue(name.Trim(), out var id) ? Contacts[id] : null;
 
-    private static IReadOnlyList<IContactEvent> Decide(IContactCommand command, ContactBook book) => command switch
+    /// <summary>
+    /// The live contacts <paramref name="refs"/> names, each once, and what it names that is not (or
+    /// no longer) in the book or is withheld, as given: nothing new goes to a withheld contact.
+    /// </summary>
+    public (IReadOnlyList<ContactEntry> Found, IReadOnlyList<string> Unknown) Lookup(IdsOrNames refs) =>
+        Look(refs, Find, FindByName, c => !c.IsWithheld, c => c.Id);
+
+    /// <summary>The groups <paramref name="refs"/> names, each once, and what it names that is not (or no longer) in the book.</summary>
+    public (IReadOnlyList<ContactGroup> Found, IReadOnlyList<string> Unknown) LookupGroups(IdsOrNames refs) =>
+        Look(refs, FindGroup, FindGroupByName, _ => true, g => g.Id);
+
+    private static (IReadOnlyList<T> Found, IReadOnlyList<string> Unknown) Look<T>(
+        IdsOrNames refs, Func<Guid, T?> byId, Func<string, T?> byName, Func<T, bool> usable, Func<T, Guid> idOf)
+        where T : class
+    {
+        var found = new List<T>();
+        var unknown = new List<string>();
+        foreach (var (item, asGiven) in refs.Ids.Select(id => (byId(id), id.ToString())).Concat(refs.Names.Select(n => (byName(n), n))))
+        {
+            if (item is not null && usable(item))
+            {
+                found.Add(item);
+            }
+            else
+            {
+                unknown.Add(asGiven);
+            }
+        }
+
+        return (found.DistinctBy(idOf).ToList(), unknown);
+    }
+
+    private static IReadOnlyList<IContactBookEvent> Decide(IContactCommand command, ContactBook book) => command switch
     {
         AddContact add => book.Add(add),
         ImportContacts import => book.Import(import),
         UpdateContact update => book.Update(update),
         RemoveContact remove => book.Remove(remove),
+        CreateContactGroup create => book.CreateGroup(create),
+        RenameContactGroup rename => book.RenameGroup(rename),
+        AddContactGroupMembers add => book.AddGroupMembers(add),
+        RemoveContactGroupMembers remove => book.RemoveGroupMembers(remove),
+        DeleteContactGroup delete => book.DeleteGroup(delete),
         _ => throw new InvalidOperationException($"Unknown contact command {command.GetType().Name}."),
     };
 
@@ -148,11 +195,12 @@ public sealed record ContactBook(ImmutableDictionary<Guid, ContactEntry> Contact
         }
     }
 
-    private static ContactBook Evolve(ContactBook book, IContactEvent @event) => @event switch
+    private static ContactBook Evolve(ContactBook book, IContactBookEvent @event) => @event switch
     {
         ContactAdded e => book.Put(new ContactEntry(e.ContactId, e.Name, new MessengerIds(e.Telegram, e.WhatsApp, e.Viber), 0, false)),
         ContactUpdated e => book.Change(e.ContactId, c => c with { Name = e.Name, Messengers = new MessengerIds(e.Telegram, e.WhatsApp, e.Viber) }),
         ContactRemoved e => book.Change(e.ContactId, c => c with { Removed = true }),
+        IContactGroupEvent e => book.EvolveGroup(e),
         _ => book,
     };
 
@@ -165,6 +213,6 @@ public sealed record ContactBook(ImmutableDictionary<Guid, ContactEntry> Contact
         var names = Contacts.GetValueOrDefault(entry.Id) is { Removed: false } old && Names.GetValueOrDefault(old.Name) == entry.Id
             ? Names.Remove(old.Name)
             : Names;
-        return new ContactBook(Contacts.SetItem(entry.Id, entry), entry.Removed || entry.IsWithheld ? names : names.SetItem(entry.Name, entry.Id));
+        return this with { Contacts = Contacts.SetItem(entry.Id, entry), Names = entry.Removed || entry.IsWithheld ? names : names.SetItem(entry.Name, entry.Id) };
     }
 }

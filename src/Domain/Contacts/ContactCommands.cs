@@ -41,3 +41,24 @@ public sealed record RemoveContact(Guid ContactId, string OwnerId, long? Expecte
 /// is left as it is and the rest are added.
 /// </summary>
 public sealed record ImportContacts(string OwnerId, IReadOnlyList<AddContact> Contacts, bool SkipExisting) : IContactCommand;
+
+/// <summary>Contacts (or groups) named by id or by name, as a user names them.</summary>
+public sealed record IdsOrNames(IReadOnlyList<Guid> Ids, IReadOnlyList<string> Names)
+{
+    public static readonly IdsOrNames None = new([], []);
+
+    public int Count => Ids.Count + Names.Count;
+}
+
+/// <summary>Make a group of contacts, with its first members (maybe none).</summary>
+public sealed record CreateContactGroup(Guid GroupId, string OwnerId, string Name, IdsOrNames Members, string Actor, DateTimeOffset At) : IContactCommand;
+
+public sealed record RenameContactGroup(Guid GroupId, string OwnerId, string Name, string Actor, DateTimeOffset At) : IContactCommand;
+
+/// <summary>Add contacts to a group; those already in it stay as they are.</summary>
+public sealed record AddContactGroupMembers(Guid GroupId, string OwnerId, IdsOrNames Contacts, string Actor, DateTimeOffset At) : IContactCommand;
+
+/// <summary>Take contacts out of a group; those not in it are passed over. The contacts stay in the book.</summary>
+public sealed record RemoveContactGroupMembers(Guid GroupId, string OwnerId, IdsOrNames Contacts, string Actor, DateTimeOffset At) : IContactCommand;
+
+public sealed record DeleteContactGroup(Guid GroupId, string OwnerId, string Actor, DateTimeOffset At) : IContactCommand;

@@ -1,11 +1,15 @@
 namespace EventSourced.Domain.Contacts;
 
-/// <summary>Marker for every event of an owner's contact book.</summary>
-public interface IContactEvent
+/// <summary>Marker for every event of an owner's contact book: its contacts' and its groups'.</summary>
+public interface IContactBookEvent
+{
+    string OwnerId { get; }
+}
+
+/// <summary>Marker for the events of one contact in the book.</summary>
+public interface IContactEvent : IContactBookEvent
 {
     Guid ContactId { get; }
-
-    string OwnerId { get; }
 }
 
 /// <summary>An owner added a contact reachable on one or more messengers.</summary>

@@ -19,6 +19,9 @@ public sealed record Message(
 {
     public const int MaxTextLength = 4096;
 
+    /// <summary>The contacts one message goes to at most: each is a delivery (or more) in its scheduling event.</summary>
+    public const int MaxRecipients = 1000;
+
     public static readonly Message None = new(Guid.Empty, "", MessageStatus.None, "", default, [], ImmutableDictionary<Guid, DeliveryProgress>.Empty);
 
     public static readonly Decider<IMessageCommand, IMessageEvent, Message> Decider = new(Decide, Evolve, None);

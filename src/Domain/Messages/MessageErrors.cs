@@ -47,3 +47,10 @@ public sealed class DeliveryNotFoundException(Guid deliveryId) : DomainException
 
     public override DomainErrorKind Kind => DomainErrorKind.NotFound;
 }
+
+/// <summary>The contacts and groups named come to more recipients than one message takes.</summary>
+public sealed class TooManyRecipientsException(int recipients)
+    : DomainException($"That is {recipients:N0} recipients; a message takes {Messages.Message.MaxRecipients:N0} at most. Send it in parts.")
+{
+    public override string Code => "too_many_recipients";
+}

@@ -8,7 +8,7 @@ using FluentAssertions;
 namespace EventSourced.IntegrationTests.Api;
 
 /// <summary>
-/// Alice's contacts, messages and vera's conversation are out of reach for bob over every endpoint
+/// Alice's contacts, groups, messages and vera's conversation are out of reach for bob over every endpoint
 /// that takes their ids, and every list leaves them out; operator-only, manager-only and
 /// source-only endpoints refuse the wrong role. A meta-check keeps the table complete.
 /// </summary>
@@ -31,7 +31,7 @@ public sealed class OwnerIsolationTests(EmptyStoreApi api) : IClassFixture<Empty
     [Fact]
     public async Task Another_user_can_neither_read_nor_change_an_owners_resources_by_id()
     {
-        var (contact, message, conversation, chatMessage) = await AlicesThingsAsync();
+        var (contact, message, conversation, chatMessage, group) = await AlicesThingsAsync();
         var bob = api.ClientFor("bob");
         var cases = new (string Operation, string Path, object? Body)[]
         {
@@ -40,6 +40,11 @@ public sealed class OwnerIsolationTests(EmptyStoreApi api) : IClassFixture<Empty
             ("DELETE /api/contacts/{id}", $"/api/contacts/{contact}", null),
             ("GET /api/contacts/{id}/history", $"/api/contacts/{contact}/history?asOf=0", null),
             ("POST /api/contacts/{id}/forget", $"/api/contacts/{contact}/forget", new { reason = "Stealing" }),
+            ("GET /api/groups/{id}", $"/api/groups/{group}", null),
+            ("PATCH /api/groups/{id}", $"/api/groups/{group}", new { name = "Stolen" }),
+            ("DELETE /api/groups/{id}", $"/api/groups/{group}", null),
+            ("POST /api/groups/{id}/members", $"/api/groups/{group}/members", new { contactIds = new[] { contact } }),
+            ("POST /api/groups/{id}/members/remove", $"/api/groups/{group}/members/remove", new { contactIds = new[] { contact } }),
             ("GET /api/messages/{id}", $"/api/messages/{message}", null),
             ("GET /api/messages/{id}/history", $"/api/messages/{message}/history?asOf=0", null),
             ("POST /api/messages/{id}/cancel", $"/api/messages/{message}/cancel", null),
@@ -71,17 +76,17 @@ public sealed class OwnerIsolationTests(EmptyStoreApi api) : IClassFixture<Empty
     [Fact]
     public async Task Lists_show_each_user_only_their_own()
     {
-        var (_, message, conversation, _) = await AlicesThingsAsync();
+        var (_, message, conversation, _, group) = await AlicesThingsAsync();
         var bob = api.ClientFor("bob");
 
-        foreach (var path in new[] { "/api/contacts", "/api/messages", "/api/deliveries/failed", "/api/conversations?visitorId=vera", "/api/conversations" })
+        foreach (var path in new[] { "/api/contacts", "/api/groups", "/api/messages", "/api/deliveries/failed", "/api/conversations?visitorId=vera", "/api/conversations" })
         {
             HttpResponseMessage response = null!;
             // On a fresh store a read model answers 503 until it exists.
             await Eventually.HoldsAsync(async () => (response = await bob.GetAsync(path)).StatusCode != HttpStatusCode.ServiceUnavailable, $"{path} to serve");
             response.StatusCode.Should().Be(HttpStatusCode.OK, path);
             var body = await response.Content.ReadAsStringAsync();
-            body.Should().NotContain(Secret, path).And.NotContain(message.ToString(), path).And.NotContain(conversation.ToString(), path);
+            body.Should().NotContain(Secret, path).And.NotContain(message.ToString(), path).And.NotContain(conversation.ToString(), path).And.NotContain(group.ToString(), path);
         }
     }
 
@@ -121,12 +126,13 @@ public sealed class OwnerIsolationTests(EmptyStoreApi api) : IClassFixture<Empty
         }
     }
 
-    private async Task<(Guid Contact, Guid Message, Guid Conversation, Guid ChatMessage)> AlicesThingsAsync()
+    private async Task<(Guid Contact, Guid Message, Guid Conversation, Guid ChatMessage, Guid Group)> AlicesThingsAsync()
     {
         var alice = api.ClientFor("alice");
         var name = $"{Secret} {Guid.NewGuid():N}"[..40];
         var contact = (await (await alice.PostAsJsonAsync("/api/contacts", new { name, telegram = "@alice_secret" })).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
         var message = (await (await alice.PostAsJsonAsync("/api/messages", new { text = Secret, contactNames = new[] { name } })).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        var group = (await (await alice.PostAsJsonAsync("/api/groups", new { name, contactIds = new[] { contact } })).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
         var mia = api.ClientFor("mia");
         await mia.PutAsJsonAsync("/api/managers/mia/duty", new { onDuty = true });
         var vera = api.ClientFor("vera");
@@ -137,8 +143,9 @@ public sealed class OwnerIsolationTests(EmptyStoreApi api) : IClassFixture<Empty
         // The ids are right: their owner reads them.
         (await alice.GetAsync($"/api/contacts/{contact}/history?asOf=0")).StatusCode.Should().Be(HttpStatusCode.OK);
         (await alice.GetAsync($"/api/messages/{message}/history?asOf=0")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await alice.GetAsync($"/api/groups/{group}")).StatusCode.Should().Be(HttpStatusCode.OK);
         (await vera.GetAsync($"/api/conversations/{conversation}/history?asOf=0")).StatusCode.Should().Be(HttpStatusCode.OK);
-        return (contact, message, conversation, posted.GetProperty("messageId").GetGuid());
+        return (contact, message, conversation, posted.GetProperty("messageId").GetGuid(), group);
     }
 
     private async Task<IReadOnlyList<string>> PathOperationsWithIdsAsync()

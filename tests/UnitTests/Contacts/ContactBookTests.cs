@@ -20,7 +20,7 @@ public sealed class ContactBookTests
     private static UpdateContact Update(Guid id, Optional<string> name = default, Optional<string?> telegram = default, Optional<string?> viber = default, long? revision = null) =>
         new(id, Owner, name, telegram, default, viber, revision, Owner, At);
 
-    private static IReadOnlyList<IContactEvent> Decide(IContactCommand command, params IContactEvent[] given) =>
+    private static IReadOnlyList<IContactBookEvent> Decide(IContactCommand command, params IContactEvent[] given) =>
         ContactBook.Decider.Decide(command, ContactBook.Decider.Fold(given));
 
     [Fact]
