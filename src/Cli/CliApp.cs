@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace EventSourced.Cli;
 
 /// <summary>
-/// `eventsourced contacts|send|messages|failed ...`: the users' command line over the REST API.
+/// `eventsourced contacts|groups|send|messages|failed ...`: the users' command line over the REST API.
 /// Global options: --url, --key, --config (see <see cref="CliSettings"/>) and --json.
 /// </summary>
 public static class CliApp
@@ -16,9 +16,9 @@ public static class CliApp
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?> environment, CancellationToken ct = default)
     {
         var run = new Runner(output, error, environment);
-        var root = new RootCommand("EventSourced: your contacts, messages and failed deliveries")
+        var root = new RootCommand("EventSourced: your contacts and their groups, messages and failed deliveries")
         {
-            ContactsCommand.Create(run), SendCommand.Create(run), MessagesCommand.Create(run), FailedCommand.Create(run),
+            ContactsCommand.Create(run), GroupsCommand.Create(run), SendCommand.Create(run), MessagesCommand.Create(run), FailedCommand.Create(run),
         };
         root.Options.Add(Url);
         root.Options.Add(Key);

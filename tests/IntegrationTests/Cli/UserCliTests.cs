@@ -147,6 +147,41 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
     }
 
     [Fact]
+    public async Task A_user_groups_contacts_by_name_sends_to_the_group_and_changes_renames_and_deletes_it()
+    {
+        var u = Guid.NewGuid().ToString("N")[..6];
+        var (anna, boris, vera, group) = ($"Anna {u}", $"Boris {u}", $"Vera {u}", $"Choir {u}");
+        foreach (var (name, viber) in new[] { (anna, "anna-g"), (boris, "boris-g"), (vera, "vera-g") })
+        {
+            (await RunAsync("alice", "contacts", "add", "--name", name, "--viber", viber)).Code.Should().Be(0);
+        }
+
+        var created = await RunAsync("alice", "groups", "create", group, "--members", anna, boris);
+        var listed = await RunAsync("alice", "groups");
+        var sent = await RunAsync("alice", "send", "--group", group.ToUpperInvariant(), "--to", vera, "--text", "Rehearsal at six", "--json");
+        sent.Code.Should().Be(0, sent.Error);
+        var message = JsonDocument.Parse(sent.Output).RootElement;
+        var shown = await RunAsync("alice", "messages", "show", message.GetProperty("id").GetString()!, "--min-position", $"{message.GetProperty("position").GetInt64()}");
+        var added = await RunAsync("alice", "groups", "add-members", group, vera);
+        var removed = await RunAsync("alice", "groups", "remove-members", group, anna);
+        var members = await RunAsync("alice", "groups", "show", group);
+        var renamed = await RunAsync("alice", "groups", "rename", group, $"Chamber choir {u}");
+        var deleted = await RunAsync("alice", "groups", "delete", $"chamber CHOIR {u}");
+        var gone = await RunAsync("alice", "groups", "show", group);
+        var nobody = await RunAsync("alice", "send", "--text", "To whom?");
+
+        (created.Code, created.Output.Trim()).Should().Match<(int Code, string Output)>(r => r.Code == 0 && r.Output.StartsWith($"Made group {group}") && r.Output.EndsWith("of 2 contacts."));
+        listed.Output.Split('\n').Should().Contain(l => l.Contains(group) && l.Contains(" 2 "));
+        shown.Output.Split('\n').Where(l => l.Contains("viber")).Select(l => l.Trim().Split(' ')[0..2]).Select(w => string.Join(' ', w))
+            .Should().BeEquivalentTo([anna, boris, vera], "the message goes to the group's members and the contact named");
+        (added.Code, added.Output.Trim(), removed.Output.Trim()).Should().Be((0, $"{group} has 3 contacts.", $"{group} has 2 contacts."));
+        members.Output.Should().Contain(boris).And.Contain(vera).And.NotContain(anna);
+        (renamed.Code, deleted.Code).Should().Be((0, 0), renamed.Error + deleted.Error);
+        (gone.Code, gone.Error.Trim()).Should().Be((ExitCodes.NotFound, $"You have no group named '{group}'."));
+        (nobody.Code, nobody.Error).Should().Match<(int Code, string Error)>(r => r.Code == ExitCodes.Usage && r.Error.Contains("--group"));
+    }
+
+    [Fact]
     public async Task What_waits_to_go_out_follows_a_changed_or_removed_contact_and_shows_why_it_was_cancelled()
     {
         var (moving, leaving) = ($"Moving {Guid.NewGuid():N}"[..14], $"Leaving {Guid.NewGuid():N}"[..15]);
