@@ -6,7 +6,8 @@ namespace EventSourced.Cli;
 /// <summary>
 /// `messages [--status scheduled|sending|done|cancelled] [--before ID]`: your messages, newest
 /// first, with where their deliveries stand; `messages show ID`: one message, delivery by
-/// delivery; `messages cancel ID`: what has not gone out will not.
+/// delivery; `messages edit ID [--text T] [--at TIME | --now]`: change one still waiting for its
+/// time; `messages cancel ID`: what has not gone out will not.
 /// </summary>
 public static class MessagesCommand
 {
@@ -18,7 +19,7 @@ public static class MessagesCommand
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => DefaultLimit };
         var before = new Option<Guid?>("--before") { Description = "Older than this message (the last one listed): the next page" };
         var minPosition = ContactsCommand.MinPosition();
-        var messages = new Command("messages", "Your messages, newest first; show one with its deliveries, or cancel one") { status, limit, before, minPosition, Show(run), Cancel(run) };
+        var messages = new Command("messages", "Your messages, newest first; show one with its deliveries, edit one still waiting, or cancel one") { status, limit, before, minPosition, Show(run), Edit(run), Cancel(run) };
         messages.SetAction(run.Action(async (parse, api, output, ct) =>
         {
             var filter = (parse.GetValue(status) is { } s ? $"&status={Uri.EscapeDataString(s)}" : "") + (parse.GetValue(before) is { } id ? $"&beforeId={id}" : "");
@@ -52,6 +53,43 @@ public static class MessagesCommand
                 ("Attempts", d => d.Str("attempts")), ("Last error", d => d.Str("lastError")), ("Cancelled because", d => d.Str("cancelReason")));
         }));
         return show;
+    }
+
+    private static Command Edit(CliApp.Runner run)
+    {
+        var id = new Argument<Guid>("id") { Description = "The message's id" };
+        var text = new Option<string?>("--text") { Description = "Its new text" };
+        var at = new Option<DateTimeOffset?>("--at") { Description = "Its new time: not before this (ISO 8601, e.g. 2026-12-24T18:00:00+03:00)" };
+        var now = new Option<bool>("--now") { Description = "Send it now rather than at its time" };
+        var edit = new Command("edit", "Change the text or time of a message still waiting for its time") { id, text, at, now };
+        edit.Validators.Add(result =>
+        {
+            if (result.GetResult(text) is null && result.GetResult(at) is null && result.GetResult(now) is null)
+            {
+                result.AddError("Nothing to change: give --text, --at or --now.");
+            }
+            else if (result.GetResult(at) is not null && result.GetResult(now) is not null)
+            {
+                result.AddError("Give --at or --now, not both.");
+            }
+        });
+        edit.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            // Only what is given changes: an option left out is left out of the request; --now sends a null time.
+            var changes = new Dictionary<string, object?>();
+            if (parse.GetResult(text) is not null)
+            {
+                changes["text"] = parse.GetValue(text);
+            }
+
+            if (parse.GetResult(at) is not null || parse.GetValue(now))
+            {
+                changes["notBefore"] = parse.GetValue(now) ? null : parse.GetValue(at);
+            }
+
+            output.Done(await api.PatchAsync($"/api/messages/{parse.GetValue(id)}", changes, ct), $"Changed {parse.GetValue(id)}.");
+        }));
+        return edit;
     }
 
     private static Command Cancel(CliApp.Runner run)

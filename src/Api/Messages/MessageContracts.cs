@@ -1,3 +1,5 @@
+using EventSourced.Domain.Deciding;
+
 namespace EventSourced.Api.Messages;
 
 /// <summary>
@@ -7,6 +9,12 @@ namespace EventSourced.Api.Messages;
 /// </summary>
 public sealed record ScheduleMessageRequest(
     string? Text, Guid[]? ContactIds, string[]? ContactNames, DateTimeOffset? NotBefore, Guid[]? GroupIds = null, string[]? GroupNames = null);
+
+/// <summary>
+/// A message's new text and/or time, while it waits for its time: an absent field is kept;
+/// <c>notBefore</c> null (or past) sends it now.
+/// </summary>
+public sealed record EditMessageRequest(Optional<string?> Text, Optional<DateTimeOffset?> NotBefore);
 
 /// <summary>The message id, and the global position to wait for in queries (null when nothing changed).</summary>
 public sealed record MessageAcceptedResponse(Guid Id, long? Position);

@@ -3,6 +3,7 @@ using EventSourced.Api.Http;
 using EventSourced.Application.Commands;
 using EventSourced.Application.Messages;
 using EventSourced.Domain.Contacts;
+using EventSourced.Domain.Deciding;
 using EventSourced.Domain.Messages;
 using EventSourced.Projections.Messages;
 using EventSourced.Projections.Runner;
@@ -24,6 +25,8 @@ public static class MessageEndpoints
             .WithSummary("A message with each recipient's delivery status per channel.");
         messages.MapGet("/{id:guid}/history", HistoryAsync).WithName("GetMessageHistory")
             .WithSummary("The message as it was at a stream version (asOf=1) or a moment (asOf=2026-11-22T06:00:00Z).");
+        messages.MapPatch("/{id:guid}", EditAsync).WithName("EditMessage")
+            .WithSummary("Changes a message's text and/or time (notBefore; null sends it now) while it waits for its time; once it is going out, 409.");
         messages.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelMessage")
             .WithSummary("Cancels a message before it is sent; cancelling again changes nothing.");
         return routes;
@@ -99,6 +102,27 @@ public static class MessageEndpoints
         var context = CorrelationMiddleware.CommandContextOf(http);
         var command = new CancelMessage(id, http.Subject(), context.Actor, clock.GetUtcNow());
         var result = await handler.HandleAsync(Message.Decider, Message.StreamId(id), command, context, ct: ct);
+        return TypedResults.Ok(new MessageAcceptedResponse(id, result.Position));
+    }
+
+    private static async Task<Results<Ok<MessageAcceptedResponse>, ValidationProblem>> EditAsync(
+        Guid id, EditMessageRequest request, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
+    {
+        if (!request.Text.HasValue && !request.NotBefore.HasValue)
+        {
+            return Problems.Invalid("message", "Give a new text and/or notBefore.");
+        }
+
+        if (request.Text.HasValue && Message.TextProblem(request.Text.Value) is { } problem)
+        {
+            return Problems.Invalid("text", problem);
+        }
+
+        var context = CorrelationMiddleware.CommandContextOf(http);
+        var at = clock.GetUtcNow();
+        var text = request.Text.HasValue ? Optional.Of(request.Text.Value!) : default;
+        var notBefore = request.NotBefore.HasValue ? Optional.Of(request.NotBefore.Value ?? at) : default;
+        var result = await handler.HandleAsync(Message.Decider, Message.StreamId(id), new EditMessage(id, http.Subject(), text, notBefore, context.Actor, at), context, ct: ct);
         return TypedResults.Ok(new MessageAcceptedResponse(id, result.Position));
     }
 

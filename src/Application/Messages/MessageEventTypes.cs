@@ -9,6 +9,7 @@ public static class MessageEventTypes
         registry
             .Register<MessageScheduled>("message_scheduled")
             .Register<MessageCancelled>("message_cancelled")
+            .Register<MessageEdited>("message_edited")
             .Register<DeliveryAttempted>("delivery_attempted")
             .Register<DeliverySucceeded>("delivery_succeeded")
             .Register<DeliveryAttemptFailed>("delivery_attempt_failed")

@@ -45,6 +45,8 @@ public sealed record Message(
         // Another owner's message does not exist for this owner.
         (CancelMessage cancel, MessageStatus.None) => throw new MessageNotFoundException(cancel.MessageId),
         (CancelMessage cancel, _) when cancel.OwnerId != state.OwnerId => throw new MessageNotFoundException(cancel.MessageId),
+        (EditMessage edit, _) when edit.OwnerId != state.OwnerId || state.Status == MessageStatus.None => throw new MessageNotFoundException(edit.MessageId),
+        (EditMessage edit, _) => Edited(edit, state),
         (CancelMessage, MessageStatus.Cancelled) => [],
         (CancelMessage cancel, MessageStatus.Scheduled) => [new MessageCancelled(cancel.MessageId, cancel.OwnerId, cancel.Actor, cancel.At)],
         (PlanDelivery plan, _) when state.Status == MessageStatus.None || plan.OwnerId != state.OwnerId => throw new MessageNotFoundException(plan.MessageId),
@@ -79,6 +81,32 @@ public sealed record Message(
 
         var notBefore = schedule.NotBefore is { } at && at > schedule.At ? at : schedule.At;
         return new MessageScheduled(schedule.MessageId, schedule.OwnerId, schedule.Text, notBefore, deliveries, schedule.Actor, schedule.At);
+    }
+
+    /// <summary>
+    /// While the message waits for its time and none of its deliveries has started: a send begun
+    /// early by a node whose clock runs ahead is in the stream before this decision, and refuses it.
+    /// </summary>
+    private static IReadOnlyList<IMessageEvent> Edited(EditMessage edit, Message state)
+    {
+        var why = state.Status == MessageStatus.Cancelled ? "it was cancelled"
+            : edit.At >= state.NotBefore || state.Progress.Values.Any(p => p.Status != DeliveryStatus.Scheduled) ? "it is going out already"
+            : null;
+        if (why is not null)
+        {
+            throw new MessageNotEditableException(edit.MessageId, why);
+        }
+
+        var text = edit.Text.Or(state.Text);
+        if (TextProblem(text) is { } problem)
+        {
+            throw new InvalidMessageException(problem);
+        }
+
+        var notBefore = edit.NotBefore.HasValue ? (edit.NotBefore.Value > edit.At ? edit.NotBefore.Value : edit.At) : state.NotBefore;
+        return text == state.Text && notBefore == state.NotBefore
+            ? []
+            : [new MessageEdited(edit.MessageId, edit.OwnerId, text, notBefore, edit.Actor, edit.At)];
     }
 
     // What is sending ends as it ends (if it fails, it is readdressed then); what has ended stays as it ended.
@@ -155,6 +183,7 @@ public sealed record Message(
     {
         MessageScheduled e => new Message(
             e.MessageId, e.OwnerId, MessageStatus.Scheduled, e.Text, e.NotBefore, e.Deliveries, e.Deliveries.ToImmutableDictionary(d => d.DeliveryId, _ => DeliveryProgress.New)),
+        MessageEdited e => state with { Text = e.Text, NotBefore = e.NotBefore },
         // A send already in flight still ends as it ends; the rest will not go out.
         MessageCancelled => state with
         {

@@ -1,3 +1,4 @@
+using EventSourced.Domain.Deciding;
 using EventSourced.Domain.Contacts;
 
 namespace EventSourced.Domain.Messages;
@@ -21,6 +22,13 @@ public sealed record ScheduleMessage(
     IReadOnlyList<Recipient> Recipients,
     string Actor,
     DateTimeOffset At) : IMessageCommand;
+
+/// <summary>
+/// Change a message's text and/or time while it waits for its time; an unset field stays. A
+/// <paramref name="NotBefore"/> now or past means now.
+/// </summary>
+public sealed record EditMessage(
+    Guid MessageId, string OwnerId, Optional<string> Text, Optional<DateTimeOffset> NotBefore, string Actor, DateTimeOffset At) : IMessageCommand;
 
 public sealed record CancelMessage(Guid MessageId, string OwnerId, string Actor, DateTimeOffset At) : IMessageCommand;
 

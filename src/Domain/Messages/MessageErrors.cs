@@ -54,3 +54,12 @@ public sealed class TooManyRecipientsException(int recipients)
 {
     public override string Code => "too_many_recipients";
 }
+
+/// <summary>A message is edited only while it waits for its time: once due, what went out went out as it was.</summary>
+public sealed class MessageNotEditableException(Guid messageId, string why)
+    : DomainException($"Message {messageId} can no longer be changed: {why}. Cancel it and send a new one.")
+{
+    public override string Code => "message_not_editable";
+
+    public override DomainErrorKind Kind => DomainErrorKind.Conflict;
+}

@@ -30,5 +30,14 @@ public sealed record MessageScheduled(
     string ScheduledBy,
     DateTimeOffset ScheduledAt) : IMessageEvent;
 
+/// <summary>The owner changed the text or the time of a message before it was due; carries both as they are now.</summary>
+public sealed record MessageEdited(
+    Guid MessageId,
+    string OwnerId,
+    string Text,
+    DateTimeOffset NotBefore,
+    string EditedBy,
+    DateTimeOffset EditedAt) : IMessageEvent;
+
 /// <summary>The owner cancelled the message before it was sent.</summary>
 public sealed record MessageCancelled(Guid MessageId, string OwnerId, string CancelledBy, DateTimeOffset CancelledAt) : IMessageEvent;

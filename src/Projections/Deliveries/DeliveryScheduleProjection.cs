@@ -64,6 +64,10 @@ public sealed class DeliveryScheduleProjection(DeliveryOptions options) : IProje
             case DeliveryPlanned e:
                 write.Insert(t, "delivery_id, message_id, status, due_at", e.DeliveryId, e.MessageId, "waiting", e.NotBefore);
                 break;
+            // Only a message none of whose deliveries has started is edited: each still waits for its time.
+            case MessageEdited e:
+                write.Execute($"UPDATE {t} SET due_at = $2 WHERE message_id = $1 AND status = 'waiting'", e.MessageId, e.NotBefore);
+                break;
             case MessageCancelled e:
                 // A send in flight ends as it ends; what waits will not go out.
                 write.Execute($"DELETE FROM {t} WHERE message_id = $1 AND status = 'waiting'", e.MessageId);

@@ -95,6 +95,9 @@ public sealed class MessagesProjection : IProjection
                 }
 
                 break;
+            case MessageEdited e:
+                write.Execute($"UPDATE {t} SET text = $2, not_before = $3 WHERE message_id = $1", e.MessageId, e.Text, e.NotBefore);
+                break;
             case MessageCancelled e:
                 write.Execute($"UPDATE {t} SET status = 'cancelled', cancelled_at = $2 WHERE message_id = $1", e.MessageId, e.CancelledAt);
                 // A send in flight ends as it ends (Message.Evolve); what waits will not go out.

@@ -117,6 +117,29 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
     }
 
     [Fact]
+    public async Task An_edit_needs_a_change_and_the_messages_owner_and_one_refused_or_without_effect_appends_nothing()
+    {
+        var name = Unique("Editor");
+        await AddContactAsync(_alice, name, telegram: "@editor_one");
+        var id = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Draft", contactNames = new[] { name }, notBefore = DateTimeOffset.UtcNow.AddDays(1) }))
+            .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        var before = await api.EventCountAsync();
+
+        await (await _alice.PatchAsJsonAsync($"/api/messages/{id}", new { })).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+        await (await _alice.PatchAsJsonAsync($"/api/messages/{id}", new { text = " " })).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+        await (await api.ClientFor("bob").PatchAsJsonAsync($"/api/messages/{id}", new { text = "Mine" })).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        var unchanged = await (await _alice.PatchAsJsonAsync($"/api/messages/{id}", new { text = "Draft" })).JsonAsync(HttpStatusCode.OK);
+        unchanged.GetProperty("position").ValueKind.Should().Be(JsonValueKind.Null, "the text it has already changes nothing");
+        (await api.EventCountAsync()).Should().Be(before);
+
+        await _alice.PostAsync($"/api/messages/{id}/cancel", null);
+        var cancelled = await api.EventCountAsync();
+        var refused = await (await _alice.PatchAsJsonAsync($"/api/messages/{id}", new { text = "Revived" })).ShouldBeProblemAsync(HttpStatusCode.Conflict, "urn:eventsourced:problem:message_not_editable");
+        refused.GetProperty("detail").GetString().Should().Contain("cancelled");
+        (await api.EventCountAsync()).Should().Be(cancelled);
+    }
+
+    [Fact]
     public async Task The_read_side_lists_the_owners_messages_by_where_they_stand_with_each_delivery()
     {
         var name = Unique("Reader");

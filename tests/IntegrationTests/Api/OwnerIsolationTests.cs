@@ -46,6 +46,7 @@ public sealed class OwnerIsolationTests(EmptyStoreApi api) : IClassFixture<Empty
             ("POST /api/groups/{id}/members", $"/api/groups/{group}/members", new { contactIds = new[] { contact } }),
             ("POST /api/groups/{id}/members/remove", $"/api/groups/{group}/members/remove", new { contactIds = new[] { contact } }),
             ("GET /api/messages/{id}", $"/api/messages/{message}", null),
+            ("PATCH /api/messages/{id}", $"/api/messages/{message}", new { text = "Stolen" }),
             ("GET /api/messages/{id}/history", $"/api/messages/{message}/history?asOf=0", null),
             ("POST /api/messages/{id}/cancel", $"/api/messages/{message}/cancel", null),
             ("POST /api/conversations/{id}/messages", $"/api/conversations/{conversation}/messages", new { content = "Intruding" }),

@@ -137,6 +137,15 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         unknown.Code.Should().BeOneOf(ExitCodes.Usage, ExitCodes.NotFound);
         unknown.Error.Should().Contain("Nobody at all", "the server's problem detail is printed");
 
+        // Changed plans: the time moves and the text changes while it waits.
+        var later = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(4).AddHours(15), TimeSpan.Zero).ToOffset(TimeSpan.FromHours(3));
+        var edited = await RunAsync("alice", "messages", "edit", accepted.GetProperty("id").GetString()!, "--text", "Rehearsal moved to Saturday", "--at", later.ToString("O"), "--json");
+        edited.Code.Should().Be(0, edited.Error);
+        var shownEdited = await RunAsync("alice", "messages", "show", accepted.GetProperty("id").GetString()!, "--min-position", $"{JsonDocument.Parse(edited.Output).RootElement.GetProperty("position").GetInt64()}", "--json");
+        var editedMessage = JsonDocument.Parse(shownEdited.Output).RootElement.GetProperty("message");
+        (editedMessage.GetProperty("text").GetString(), editedMessage.GetProperty("notBefore").GetDateTimeOffset()).Should().Be(("Rehearsal moved to Saturday", later));
+        (await RunAsync("alice", "messages", "edit", accepted.GetProperty("id").GetString()!)).Code.Should().Be(ExitCodes.Usage, "nothing to change");
+
         // Changed plans: cancelled before it is due, nothing of it goes out.
         var cancelled = await RunAsync("alice", "messages", "cancel", accepted.GetProperty("id").GetString()!, "--json");
         cancelled.Code.Should().Be(0, cancelled.Error);

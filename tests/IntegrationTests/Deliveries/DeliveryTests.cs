@@ -306,6 +306,36 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
         sent.Select(r => Guid.Parse(r.IdempotencyKey!)).Should().BeEquivalentTo(deliveries, "each is delivered exactly once");
     }
 
+    [Fact]
+    public async Task A_message_for_tomorrow_moved_later_waits_and_moved_to_now_goes_out_once_with_its_new_text()
+    {
+        var name = $"Edited {Guid.NewGuid():N}"[..16];
+        await (await _alice.PostAsJsonAsync("/api/contacts", new { name, telegram = "@edited_user" })).JsonAsync(HttpStatusCode.Created);
+        var id = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Doors at six", contactNames = new[] { name }, notBefore = DateTimeOffset.UtcNow.AddDays(1) }))
+            .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        var later = DateTimeOffset.UtcNow.AddDays(2);
+
+        await (await _alice.PatchAsJsonAsync($"/api/messages/{id}", new { notBefore = later })).JsonAsync(HttpStatusCode.OK);
+
+        // What the scheduler reads moved with it.
+        await using var database = Npgsql.NpgsqlDataSource.Create(api.Database.ConnectionString);
+        await Eventually.HoldsAsync(async () =>
+        {
+            await using var due = database.CreateCommand($"SELECT min(due_at) FROM rm.delivery_schedule WHERE message_id = '{id}'");
+            return await due.ExecuteScalarAsync() is DateTime at && Math.Abs((new DateTimeOffset(at, TimeSpan.Zero) - later).TotalMilliseconds) < 1;
+        }, "the schedule to show the new time");
+        (await TypesAsync(id)).Should().Equal("message_scheduled", "message_edited");
+
+        var edited = await (await _alice.PatchAsJsonAsync($"/api/messages/{id}", new { text = "Doors at seven", notBefore = (DateTimeOffset?)null })).JsonAsync(HttpStatusCode.OK);
+        await UntilAsync(id, "delivery_succeeded");
+
+        var delivery = JsonDocument.Parse((await api.StreamAsync($"message-{id}"))[0].Data).RootElement.GetProperty("deliveries")[0].GetProperty("deliveryId").GetString();
+        (await api.Emulator.ReceivedAsync("telegram")).Where(r => r.IdempotencyKey == delivery).Select(r => r.Text).Should().Equal("Doors at seven");
+        var read = await (await _alice.GetAsync($"/api/messages/{id}?minPosition={edited.GetProperty("position").GetInt64()}")).JsonAsync(HttpStatusCode.OK);
+        read.GetProperty("message").GetProperty("text").GetString().Should().Be("Doors at seven");
+        await (await _alice.PatchAsJsonAsync($"/api/messages/{id}", new { text = "Too late" })).ShouldBeProblemAsync(HttpStatusCode.Conflict, "urn:eventsourced:problem:message_not_editable");
+    }
+
     private async Task<(Guid Message, Guid[] Deliveries)> ScheduleAsync(string? telegram = null, string? whatsApp = null, string? viber = null)
     {
         var name = $"Recipient {Guid.NewGuid():N}"[..20];

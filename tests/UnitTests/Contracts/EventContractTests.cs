@@ -42,6 +42,7 @@ public sealed class EventContractTests
         new ContactGroupMembersRemoved(Id, "owner-1", [Id], "owner-1", At),
         new ContactGroupDeleted(Id, "owner-1", "owner-1", At),
         new MessageScheduled(Id, "owner-1", "Hello", At, [new PlannedDelivery(Id, Id, "Artem", Channel.WhatsApp, "+4915112345678")], "owner-1", At),
+        new MessageEdited(Id, "owner-1", "Hello again", At.AddHours(1), "owner-1", At),
         new MessageCancelled(Id, "owner-1", "owner-1", At),
         new DeliveryAttempted(Id, Id, 1, At),
         new DeliverySucceeded(Id, Id, 1, "provider-42", At),
