@@ -90,7 +90,7 @@ public sealed record Message(
     private static IReadOnlyList<IMessageEvent> Edited(EditMessage edit, Message state)
     {
         var why = state.Status == MessageStatus.Cancelled ? "it was cancelled"
-            : edit.At >= state.NotBefore || state.Progress.Values.Any(p => p.Status != DeliveryStatus.Scheduled) ? "it is going out already"
+            : edit.At >= state.NotBefore || state.Progress.Values.Any(Started) ? "it is going out already"
             : null;
         if (why is not null)
         {
@@ -108,6 +108,10 @@ public sealed record Message(
             ? []
             : [new MessageEdited(edit.MessageId, edit.OwnerId, text, notBefore, edit.Actor, edit.At)];
     }
+
+    // A delivery cancelled before its time (its contact removed, ADR 0039) did not start.
+    private static bool Started(DeliveryProgress progress) =>
+        progress.Attempts > 0 || progress.Status is not (DeliveryStatus.Scheduled or DeliveryStatus.Cancelled);
 
     // What is sending ends as it ends (if it fails, it is readdressed then); what has ended stays as it ended.
     private static IReadOnlyList<IMessageEvent> Readdressed(ReaddressDelivery readdress, Message state)

@@ -54,6 +54,14 @@ public sealed class MessageEditTests
     }
 
     [Fact]
+    public void Given_a_delivery_cancelled_before_its_time_When_the_message_is_edited_Then_the_edit_is_made()
+    {
+        var cancelled = new DeliveryCancelled(Id, ForTomorrow.Deliveries[0].DeliveryId, "the contact was removed", "changed-contacts", Now);
+
+        Decide(Edit(text: Optional.Of("Doors at seven")), ForTomorrow, cancelled).Should().ContainSingle().Which.Should().BeOfType<MessageEdited>();
+    }
+
+    [Fact]
     public void Another_owners_message_or_a_blank_text_is_refused()
     {
         FluentActions.Invoking(() => Decide(Edit(text: Optional.Of("Mine now"), owner: "owner-2"), ForTomorrow)).Should().Throw<MessageNotFoundException>();
