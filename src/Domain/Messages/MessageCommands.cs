@@ -1,5 +1,5 @@
-using EventSourced.Domain.Deciding;
 using EventSourced.Domain.Contacts;
+using EventSourced.Domain.Deciding;
 
 namespace EventSourced.Domain.Messages;
 
