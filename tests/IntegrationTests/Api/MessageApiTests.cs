@@ -117,7 +117,7 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
     }
 
     [Fact]
-    public async Task An_edit_needs_a_change_and_the_messages_owner_and_one_refused_or_without_effect_appends_nothing()
+    public async Task An_edit_needs_a_change_and_the_messages_owner_one_refused_or_without_effect_appends_nothing_and_history_keeps_the_text_before()
     {
         var name = Unique("Editor");
         await AddContactAsync(_alice, name, telegram: "@editor_one");
@@ -131,6 +131,11 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
         var unchanged = await (await _alice.PatchAsJsonAsync($"/api/messages/{id}", new { text = "Draft" })).JsonAsync(HttpStatusCode.OK);
         unchanged.GetProperty("position").ValueKind.Should().Be(JsonValueKind.Null, "the text it has already changes nothing");
         (await api.EventCountAsync()).Should().Be(before);
+
+        // An edit made: the history before it shows the message as it was.
+        await (await _alice.PatchAsJsonAsync($"/api/messages/{id}", new { text = "Final" })).JsonAsync(HttpStatusCode.OK);
+        (await (await _alice.GetAsync($"/api/messages/{id}/history?asOf=0")).JsonAsync(HttpStatusCode.OK)).GetProperty("text").GetString().Should().Be("Draft");
+        (await (await _alice.GetAsync($"/api/messages/{id}/history?asOf=1")).JsonAsync(HttpStatusCode.OK)).GetProperty("text").GetString().Should().Be("Final");
 
         await _alice.PostAsync($"/api/messages/{id}/cancel", null);
         var cancelled = await api.EventCountAsync();
