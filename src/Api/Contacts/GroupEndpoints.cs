@@ -115,7 +115,7 @@ public static class GroupEndpoints
             problems["contacts"] = [$"Name {ContactGroup.MaxMembers:N0} contacts at most."];
         }
 
-        if (members.Names.Any(string.IsNullOrWhiteSpace))
+        if (members.AnyBlankName)
         {
             problems["contactNames"] = ["Contact names must not be blank."];
         }

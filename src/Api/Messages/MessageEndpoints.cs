@@ -48,12 +48,12 @@ public static class MessageEndpoints
             problems["recipients"] = [$"Name 1 to {Message.MaxRecipients} recipients in contactIds, contactNames, groupIds and/or groupNames."];
         }
 
-        if (contacts.Names.Any(string.IsNullOrWhiteSpace))
+        if (contacts.AnyBlankName)
         {
             problems["contactNames"] = ["Contact names must not be blank."];
         }
 
-        if (groups.Names.Any(string.IsNullOrWhiteSpace))
+        if (groups.AnyBlankName)
         {
             problems["groupNames"] = ["Group names must not be blank."];
         }

@@ -48,6 +48,8 @@ public sealed record IdsOrNames(IReadOnlyList<Guid> Ids, IReadOnlyList<string> N
     public static readonly IdsOrNames None = new([], []);
 
     public int Count => Ids.Count + Names.Count;
+
+    public bool AnyBlankName => Names.Any(string.IsNullOrWhiteSpace);
 }
 
 /// <summary>Make a group of contacts, with its first members (maybe none).</summary>

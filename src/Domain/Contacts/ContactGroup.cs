@@ -16,7 +16,7 @@ public sealed record ContactGroup(Guid Id, string Name, ImmutableHashSet<Guid> M
 
     /// <summary>What is wrong with a group's name, or null.</summary>
     public static string? NameProblem(string? name) =>
-        string.IsNullOrWhiteSpace(name) || name.Trim().Length > MaxNameLength || name.Any(char.IsControl)
+        !MessengerIds.IsPrintableName(name, MaxNameLength)
             ? $"A group name of 1 to {MaxNameLength} printable characters is required."
             : null;
 }

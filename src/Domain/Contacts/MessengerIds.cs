@@ -49,11 +49,15 @@ public sealed partial record MessengerIds(string? Telegram, string? WhatsApp, st
 
     private const string PhoneFormatting = " -.()\u00A0";
 
+    /// <summary>Whether a name, trimmed, is 1 to <paramref name="maxLength"/> printable characters: a contact's or a group's.</summary>
+    public static bool IsPrintableName(string? name, int maxLength) =>
+        !string.IsNullOrWhiteSpace(name) && name.Trim().Length <= maxLength && !name.Any(char.IsControl);
+
     /// <summary>Problems with a contact name, keyed "name"; empty when it is valid.</summary>
     public static IReadOnlyDictionary<string, string> NameProblems(string? name) =>
-        string.IsNullOrWhiteSpace(name) || name.Trim().Length > MaxNameLength || name.Any(char.IsControl)
+        !IsPrintableName(name, MaxNameLength)
             ? new Dictionary<string, string> { ["name"] = $"A name of 1 to {MaxNameLength} printable characters is required." }
-            : Withheld.Is(name.Trim())
+            : Withheld.Is(name!.Trim())
                 ? new Dictionary<string, string> { ["name"] = WithheldProblem(name.Trim()) }
                 : new Dictionary<string, string>();
 
