@@ -33,6 +33,7 @@ _ = ResponseMappings.Config;
 
 builder.Services.AddCore(builder.Configuration);
 builder.Services.AddReactors();
+builder.Services.AddDeliveryBacklogGauges();
 if (builder.Configuration.GetValue<bool>("Deliveries:Enabled"))
 {
     builder.Services.AddDeliveryScheduler();

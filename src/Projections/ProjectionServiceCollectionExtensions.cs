@@ -75,6 +75,14 @@ public static class ProjectionServiceCollectionExtensions
     public static IServiceCollection AddReactors(this IServiceCollection services) =>
         services.AddHostedService<ChatHandover>().AddHostedService<ChangedContactDeliveries>();
 
+    /// <summary>The delivery backlog's gauges, on every node: those that send and those that do not.</summary>
+    public static IServiceCollection AddDeliveryBacklogGauges(this IServiceCollection services)
+    {
+        services.AddSingleton<DeliveryBacklogGauges>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryBacklogGauges>());
+        return services;
+    }
+
     /// <summary>Handing due deliveries to the delivery saga from this node when Deliveries:Enabled.</summary>
     public static IServiceCollection AddDeliveryScheduler(this IServiceCollection services)
     {

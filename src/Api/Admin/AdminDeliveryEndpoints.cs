@@ -2,17 +2,25 @@ using EventSourced.Api.Auth;
 using EventSourced.Api.Deliveries;
 using EventSourced.Api.Http;
 using EventSourced.Application.Commands;
+using EventSourced.Projections.Deliveries;
 using EventSourced.Projections.Messages;
 using EventSourced.Projections.Runner;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventSourced.Api.Admin;
 
-/// <summary>The failed queue of every owner, for operators: the same list and actions a user has over their own.</summary>
+/// <summary>
+/// For operators: what waits to go out, and the failed queue of every owner, with the same list
+/// and actions a user has over their own.
+/// </summary>
 public static class AdminDeliveryEndpoints
 {
     public static IEndpointRouteBuilder MapAdminDeliveryEndpoints(this IEndpointRouteBuilder routes)
     {
+        routes.MapGet("/api/admin/deliveries/backlog", async (DeliveryScheduleQueries schedule, TimeProvider clock, CancellationToken ct) =>
+                TypedResults.Ok(await schedule.BacklogAsync(clock.GetUtcNow(), ct)))
+            .WithTags("Admin").RequireAuthorization(Roles.Operator).WithName("GetDeliveryBacklog")
+            .WithSummary("Every owner's deliveries not yet ended, by messenger: due now (and since when the oldest), held behind an earlier notification to its target, in flight, waiting to retry, scheduled for later; and how many are in the failed queues.");
         var failed = routes.MapGroup("/api/admin/deliveries/failed").WithTags("Admin").RequireAuthorization(Roles.Operator);
         failed.MapGet("/", ListAsync).WithName("ListAllFailedDeliveries")
             .WithSummary("Failed deliveries of every owner (or of ?owner=), on one messenger (?channel=) and failed since a moment (?failedSince=), oldest failure first; each row names its owner (sender).");

@@ -36,6 +36,9 @@ public sealed class DeliveryOptions
     /// </summary>
     public TimeSpan SendsKeptFor { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>How often every node reads the backlog of deliveries for its gauges (DeliveryBacklogGauges).</summary>
+    public TimeSpan BacklogReadInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Saga steps taken at once on this node, and steps' sends in flight at once (each step's attempts together).</summary>
     public int Concurrency { get; set; } = 32;
 }

@@ -31,4 +31,38 @@ public sealed class DeliveryScheduleQueries([FromKeyedServices(ReadModelQueries.
             ORDER BY due_at LIMIT $2
             """,
             r => new DueDelivery(r.GetGuid(0), r.GetGuid(1), r.GetFieldValue<DateTimeOffset>(2)), ct, now, limit);
+
+    /// <summary>
+    /// Every owner's deliveries not yet ended, and the failed queue, by messenger and where they
+    /// stand: due is what the scheduler hands over now (<see cref="DueAsync"/>), held what its lane
+    /// keeps back.
+    /// </summary>
+    public async Task<DeliveryBacklog> BacklogAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var rows = await dataSource.QueryAsync(
+            """
+            WITH pending AS (
+                SELECT d.channel, s.due_at,
+                       CASE WHEN s.due_at <= $1 THEN
+                                CASE WHEN s.lane IS NOT NULL AND EXISTS (
+                                         SELECT FROM rm.delivery_schedule earlier WHERE earlier.lane = s.lane AND earlier.lane_position < s.lane_position)
+                                     THEN 'held' ELSE 'due' END
+                            WHEN s.status = 'sending' THEN 'in_flight'
+                            WHEN d.status = 'retrying' THEN 'retrying'
+                            ELSE 'scheduled' END AS state
+                FROM rm.delivery_schedule s LEFT JOIN rm.messages_deliveries d USING (delivery_id)
+                UNION ALL
+                SELECT channel, NULL, 'failed' FROM rm.messages_deliveries WHERE status = 'failed')
+            SELECT GROUPING(channel) = 1, channel,
+                   count(*) FILTER (WHERE state = 'due'), min(due_at) FILTER (WHERE state = 'due'), count(*) FILTER (WHERE state = 'held'),
+                   count(*) FILTER (WHERE state = 'in_flight'), count(*) FILTER (WHERE state = 'retrying'),
+                   count(*) FILTER (WHERE state = 'scheduled'), count(*) FILTER (WHERE state = 'failed')
+            FROM pending GROUP BY GROUPING SETS ((channel), ()) ORDER BY 1, 2
+            """,
+            r => (Total: r.GetBoolean(0), Row: new DeliveryBacklogRow(
+                r.IsDBNull(1) ? null : r.GetString(1), (int)r.GetInt64(2), r.IsDBNull(3) ? null : r.GetFieldValue<DateTimeOffset>(3),
+                (int)r.GetInt64(4), (int)r.GetInt64(5), (int)r.GetInt64(6), (int)r.GetInt64(7), (int)r.GetInt64(8))),
+            ct, now);
+        return new DeliveryBacklog(now, rows.Single(r => r.Total).Row, [.. rows.Where(r => !r.Total).Select(r => r.Row)]);
+    }
 }

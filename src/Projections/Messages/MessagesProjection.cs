@@ -16,7 +16,9 @@ public sealed class MessagesProjection : IProjection
     /// <summary>Why the deliveries waiting when their message was cancelled will not go out.</summary>
     private const string MessageCancelledReason = "the message was cancelled";
 
-    public string Name => "messages";
+    public const string StableName = "messages";
+
+    public string Name => StableName;
 
     // 2: deliveries carry their owner, attempts, last error and failure time (the failed queue).
     // 3: why a delivery was cancelled; waiting deliveries found by contact (ADR 0040).

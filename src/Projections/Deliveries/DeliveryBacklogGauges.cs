@@ -1,0 +1,88 @@
+using System.Diagnostics.Metrics;
+using EventSourced.Application;
+using EventSourced.Application.Deliveries;
+using EventSourced.Projections.Messages;
+using EventSourced.Projections.Runner;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EventSourced.Projections.Deliveries;
+
+/// <summary>
+/// Reads the delivery backlog every <see cref="DeliveryOptions.BacklogReadInterval"/> and shows it
+/// as the gauges `eventsourced.delivery.backlog` (deliveries by channel and state) and
+/// `eventsourced.delivery.oldest_due_age` (seconds the longest-waiting due delivery had waited,
+/// by channel). Every node reads it, not only those that send: the age is what tells an operator
+/// that nothing goes out, and it must be shown most when no delivery node is left.
+/// </summary>
+public sealed partial class DeliveryBacklogGauges : BackgroundService
+{
+    private readonly DeliveryScheduleQueries _schedule;
+    private readonly ProjectionProgress _progress;
+    private readonly DeliveryOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<DeliveryBacklogGauges> _logger;
+    private volatile DeliveryBacklog? _latest;
+
+    public DeliveryBacklogGauges(
+        DeliveryScheduleQueries schedule, ProjectionProgress progress, DeliveryOptions options, TimeProvider clock, IMeterFactory meters, ILogger<DeliveryBacklogGauges> logger)
+    {
+        (_schedule, _progress, _options, _clock, _logger) = (schedule, progress, options, clock, logger);
+        // The factory owns the meter and disposes it with the host.
+        var meter = meters.Create(Telemetry.Name);
+        meter.CreateObservableGauge("eventsourced.delivery.backlog", ByState, "{delivery}", "Deliveries not yet ended, and those failed, by channel and state, as last read");
+        meter.CreateObservableGauge("eventsourced.delivery.oldest_due_age", OldestDueAges, "s", "How long the longest-waiting due delivery had waited, by channel, as last read");
+    }
+
+    /// <summary>The backlog as last read; null until the schedule and the messages read model serve.</summary>
+    public DeliveryBacklog? Latest => _latest;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.BacklogReadInterval, _clock);
+        do
+        {
+            try
+            {
+                if (await _progress.ServesAsync(DeliveryScheduleProjection.StableName, stoppingToken)
+                    && await _progress.ServesAsync(MessagesProjection.StableName, stoppingToken))
+                {
+                    _latest = await _schedule.BacklogAsync(_clock.GetUtcNow(), stoppingToken);
+                }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The database may be away: the gauges keep the last reading until it is back.
+                LogReadFailed(_logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private IEnumerable<Measurement<int>> ByState()
+    {
+        if (_latest is not { } backlog)
+        {
+            yield break;
+        }
+
+        foreach (var row in backlog.Channels.Where(c => c.Channel is not null))
+        {
+            foreach (var (state, count) in new[]
+                     {
+                         ("due", row.Due), ("held", row.Held), ("in_flight", row.InFlight), ("retrying", row.Retrying), ("scheduled", row.Scheduled), ("failed", row.Failed),
+                     })
+            {
+                yield return new Measurement<int>(count, new("channel", row.Channel), new("state", state));
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<double>> OldestDueAges() =>
+        _latest is { } backlog
+            ? backlog.Channels.Where(c => c.Channel is not null).Select(c => new Measurement<double>(c.OldestDueFor(backlog.AsOf).TotalSeconds, new KeyValuePair<string, object?>("channel", c.Channel)))
+            : [];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The delivery backlog could not be read; its gauges keep the last reading")]
+    private static partial void LogReadFailed(ILogger logger, Exception e);
+}
