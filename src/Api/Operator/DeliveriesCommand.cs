@@ -3,13 +3,15 @@ using EventSourced.Api.Deliveries;
 using EventSourced.Application.Commands;
 using EventSourced.Cli;
 using EventSourced.Domain.Messages;
+using EventSourced.Projections.Deliveries;
 using EventSourced.Projections.Messages;
 
 namespace EventSourced.Api.Operator;
 
 /// <summary>
-/// `deliveries failed|redeliver|discard [--owner ID] [--channel C] [--failed-since T]`: the failed
-/// queue, an owner's or every owner's (after a messenger's outage), as the REST endpoints offer it.
+/// `deliveries backlog`: what waits to go out; `deliveries failed|redeliver|discard [--owner ID]
+/// [--channel C] [--failed-since T]`: the failed queue, an owner's or every owner's (after a
+/// messenger's outage), as the REST endpoints offer them.
 /// </summary>
 public static class DeliveriesCommand
 {
@@ -34,12 +36,34 @@ public static class DeliveriesCommand
             return 0;
         });
 
-        return new Command("deliveries", "The failed-delivery queue: list, redeliver, discard")
+        return new Command("deliveries", "What waits to go out (backlog), and the failed-delivery queue: list, redeliver, discard")
         {
+            Backlog(services),
             list,
             Act("redeliver", "Send failed deliveries again with their attempts reset", filter, services, (q, f, ids, c, ct) => q.RedeliverAsync(f, ids, c, ct)),
             Act("discard", "Drop failed deliveries for good", filter, services, (q, f, ids, c, ct) => q.DiscardAsync(f, ids, c, ct)),
         };
+    }
+
+    /// <summary>`deliveries backlog`: GET /api/admin/deliveries/backlog as a table, a messenger a line, then all.</summary>
+    private static Command Backlog(Func<ServiceProvider> services)
+    {
+        var backlog = new Command("backlog", "Every owner's deliveries by messenger: due now and how long the oldest has waited, held, in flight, retrying, scheduled, failed");
+        backlog.SetAction(async (parse, ct) =>
+        {
+            await using var provider = services();
+            var now = provider.GetRequiredService<TimeProvider>().GetUtcNow();
+            var read = await provider.GetRequiredService<DeliveryScheduleQueries>().BacklogAsync(now, ct);
+            var output = parse.InvocationConfiguration.Output;
+            output.WriteLine($"{"channel",-10}{"due",8}{"oldest due s",14}{"held",8}{"in flight",11}{"retrying",10}{"scheduled",11}{"failed",8}");
+            foreach (var r in read.Channels.Append(read.Total with { Channel = "all" }))
+            {
+                output.WriteLine($"{r.Channel ?? "unknown",-10}{r.Due,8}{r.OldestDueFor(read.AsOf).TotalSeconds,14:F0}{r.Held,8}{r.InFlight,11}{r.Retrying,10}{r.Scheduled,11}{r.Failed,8}");
+            }
+
+            return 0;
+        });
+        return backlog;
     }
 
     private static Command Act(

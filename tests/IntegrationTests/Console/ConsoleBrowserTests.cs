@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -152,10 +153,15 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
         var (messageId, deliveryId) = await FailedDeliveryAsync("Doors open at 18:00");
         var page = await site.SignedInAsync();
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Failed deliveries" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Deliveries", Exact = true }).ClickAsync();
         var row = page.Locator($"tr[data-delivery='{deliveryId}']");
         await Assertions.Expect(row).ToContainTextAsync("Doors open at 18:00");
         await Assertions.Expect(row).ToContainTextAsync("alice");
+        // Above it, what waits to go out, by messenger: the failed Viber delivery among them.
+        var backlog = await (await site.Api.ClientFor("ops").GetAsync("/api/admin/deliveries/backlog")).JsonAsync(HttpStatusCode.OK);
+        var viberFailed = backlog.GetProperty("channels").EnumerateArray().Single(c => c.GetProperty("channel").GetString() == "viber").GetProperty("failed").GetInt32();
+        viberFailed.Should().BeGreaterThan(0);
+        await Assertions.Expect(page.Locator("#backlog-rows tr[data-channel='viber'] td:nth-child(8)")).ToHaveTextAsync(viberFailed.ToString(CultureInfo.InvariantCulture));
         await Screenshots.TakeAsync(page, "console-failed-deliveries");
 
         await row.GetByRole(AriaRole.Button, new() { Name = "Redeliver" }).ClickAsync();
@@ -188,7 +194,7 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
             await dialog.AcceptAsync();
         };
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Failed deliveries" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Deliveries", Exact = true }).ClickAsync();
         await page.Locator("#delivery-channel").SelectOptionAsync("whatsapp");
         await page.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator($"tr[data-delivery='{whatsApp}']")).ToContainTextAsync("alice");

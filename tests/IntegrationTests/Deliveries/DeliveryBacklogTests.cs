@@ -78,6 +78,14 @@ public sealed class DeliveryBacklogTests(BacklogApi api) : IClassFixture<Backlog
         oldest["whatsapp"].GetDateTimeOffset().Should().Be(annasDue);
         oldest["viber"].ValueKind.Should().Be(JsonValueKind.Null);
 
+        // The operator command line shows the same, a messenger a line, then all.
+        var (code, table) = await OperatorCli.RunAsync(api.Database.ConnectionString, "deliveries", "backlog");
+        code.Should().Be(0);
+        var lines = table.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        lines.Skip(1).Select(l => Row(l[0] == "all" ? null : l[0], int.Parse(l[1]), int.Parse(l[3]), int.Parse(l[4]), int.Parse(l[5]), int.Parse(l[6]), int.Parse(l[7])))
+            .Should().Equal(expected.Skip(1).Append(expected[0]));
+        lines.Single(l => l[0] == "tracker")[2].Should().Match(s => int.Parse(s) >= 600, "the first comment came due ten minutes ago");
+
         // The node's gauges show the same, read on their own schedule.
         using var gauges = new BacklogGauges(api.Services.GetRequiredService<IMeterFactory>());
         await Eventually.HoldsAsync(() => Task.FromResult(gauges.Read().Counts.SetEquals(expected.Skip(1).SelectMany(GaugeCounts))), "the backlog gauges to show it");

@@ -151,7 +151,17 @@ async function showDeadLetters(name) {
   }));
 }
 
-// ---- Failed deliveries of every owner ----
+// ---- Deliveries: what waits to go out, and the failed queue of every owner ----
+
+async function loadBacklog() {
+  const backlog = await api('/api/admin/deliveries/backlog');
+  const waited = due => due ? `${Math.round((new Date(backlog.asOf) - new Date(due)) / 1000)} s` : '';
+  $('backlog-rows').replaceChildren(...[...backlog.channels, { ...backlog.total, channel: 'all' }].map(c => {
+    const tr = row([c.channel ?? 'unknown', c.due, waited(c.oldestDueAt), c.held, c.inFlight, c.retrying, c.scheduled, c.failed]);
+    tr.dataset.channel = c.channel ?? 'unknown';
+    return tr;
+  }));
+}
 
 // Owner, channel and failed since, those given: what the list shows and what "all" acts on.
 function deliveryFilter() {
@@ -161,6 +171,7 @@ function deliveryFilter() {
 }
 
 async function loadDeliveries(minPosition) {
+  await loadBacklog();
   const failed = await api(`/api/admin/deliveries/failed?${query({ ...deliveryFilter(), minPosition, limit: 500 })}`);
   $('delivery-rows').replaceChildren(...failed.map(d => {
     const tr = row([d.sender, d.contactName, d.channel, d.text, d.attempts, d.lastError, time(d.failedAt)], [
