@@ -18,6 +18,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 //        dotnet run -c Release --project tests/Benchmarks -- reactor [messages] [rounds]
 //        dotnet run -c Release --project tests/Benchmarks -- redelivery [failed] [rounds]
 //        dotnet run -c Release --project tests/Benchmarks -- compression [seconds-per-round] [rounds]
+//        dotnet run -c Release --project tests/Benchmarks -- backlog [waiting-deliveries] [rounds]
 //        EVENTSTORE_CONNECTION=esdb://... dotnet run -c Release --project tests/Benchmarks -- esdb [seconds-per-round] [rounds]
 var httpMode = args.Length > 0 && args[0] == "http";
 var kafkaMode = args.Length > 0 && args[0] == "kafka";
@@ -31,7 +32,8 @@ var snapshotsMode = args.Length > 0 && args[0] == "snapshots";
 var reactorMode = args.Length > 0 && args[0] == "reactor";
 var redeliveryMode = args.Length > 0 && args[0] == "redelivery";
 var compressionMode = args.Length > 0 && args[0] == "compression";
-var appendMode = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && !kafkaMode && !encryptionMode && !esdbMode && !sealingMode && !snapshotsMode && !reactorMode && !redeliveryMode && !compressionMode;
+var backlogMode = args.Length > 0 && args[0] == "backlog";
+var appendMode = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && !kafkaMode && !encryptionMode && !esdbMode && !sealingMode && !snapshotsMode && !reactorMode && !redeliveryMode && !compressionMode && !backlogMode;
 var seconds = appendMode && args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
 var rounds = appendMode && args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 var server = Environment.GetEnvironmentVariable("ConnectionStrings__EventStore")
@@ -106,6 +108,14 @@ if (redeliveryMode)
 {
     await RedeliveryBenchmark.RunAsync(
         dataSource, store, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5_000, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3);
+    await notifications.StopAsync(CancellationToken.None);
+    return;
+}
+
+if (backlogMode)
+{
+    await BacklogBenchmark.RunAsync(
+        database.ConnectionString, dataSource, store, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5);
     await notifications.StopAsync(CancellationToken.None);
     return;
 }

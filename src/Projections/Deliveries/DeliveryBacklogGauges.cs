@@ -10,7 +10,7 @@ namespace EventSourced.Projections.Deliveries;
 
 /// <summary>
 /// Reads the delivery backlog every <see cref="DeliveryOptions.BacklogReadInterval"/> and shows it
-/// as the gauges `eventsourced.delivery.backlog` (deliveries by channel and state) and
+/// as the gauges `eventsourced.delivery.backlog` (deliveries due, held and failed, by channel) and
 /// `eventsourced.delivery.oldest_due_age` (seconds the longest-waiting due delivery had waited,
 /// by channel). Every node reads it, not only those that send: the age is what tells an operator
 /// that nothing goes out, and it must be shown most when no delivery node is left.
@@ -22,6 +22,7 @@ public sealed partial class DeliveryBacklogGauges : BackgroundService
     private readonly DeliveryOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<DeliveryBacklogGauges> _logger;
+    // The last reading; null until the schedule and the messages read model serve.
     private volatile DeliveryBacklog? _latest;
 
     public DeliveryBacklogGauges(
@@ -30,12 +31,9 @@ public sealed partial class DeliveryBacklogGauges : BackgroundService
         (_schedule, _progress, _options, _clock, _logger) = (schedule, progress, options, clock, logger);
         // The factory owns the meter and disposes it with the host.
         var meter = meters.Create(Telemetry.Name);
-        meter.CreateObservableGauge("eventsourced.delivery.backlog", ByState, "{delivery}", "Deliveries not yet ended, and those failed, by channel and state, as last read");
+        meter.CreateObservableGauge("eventsourced.delivery.backlog", ByState, "{delivery}", "Deliveries due, held behind an earlier one to their target, and failed, by channel and state, as last read");
         meter.CreateObservableGauge("eventsourced.delivery.oldest_due_age", OldestDueAges, "s", "How long the longest-waiting due delivery had waited, by channel, as last read");
     }
-
-    /// <summary>The backlog as last read; null until the schedule and the messages read model serve.</summary>
-    public DeliveryBacklog? Latest => _latest;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -47,7 +45,7 @@ public sealed partial class DeliveryBacklogGauges : BackgroundService
                 if (await _progress.ServesAsync(DeliveryScheduleProjection.StableName, stoppingToken)
                     && await _progress.ServesAsync(MessagesProjection.StableName, stoppingToken))
                 {
-                    _latest = await _schedule.BacklogAsync(_clock.GetUtcNow(), stoppingToken);
+                    _latest = await _schedule.DueAndFailedAsync(_clock.GetUtcNow(), stoppingToken);
                 }
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
@@ -70,7 +68,7 @@ public sealed partial class DeliveryBacklogGauges : BackgroundService
         {
             foreach (var (state, count) in new[]
                      {
-                         ("due", row.Due), ("held", row.Held), ("in_flight", row.InFlight), ("retrying", row.Retrying), ("scheduled", row.Scheduled), ("failed", row.Failed),
+                         ("due", row.Due), ("held", row.Held), ("failed", row.Failed),
                      })
             {
                 yield return new Measurement<int>(count, new("channel", row.Channel), new("state", state));

@@ -27,7 +27,8 @@ public sealed class BacklogApi : EmptyStoreApi
 /// <summary>An operator sees what waits to go out over every owner, by messenger and state, in the API and the gauges.</summary>
 public sealed class DeliveryBacklogTests(BacklogApi api) : IClassFixture<BacklogApi>
 {
-    private static readonly string[] States = ["due", "held", "in_flight", "retrying", "scheduled", "failed"];
+    /// <summary>What the gauges read (not what waits for later, which would cost every waiting delivery's row).</summary>
+    private static readonly string[] GaugedStates = ["due", "held", "failed"];
 
     private readonly HttpClient _alice = api.ClientFor("alice");
     private readonly HttpClient _ops = api.ClientFor("ops");
@@ -86,14 +87,14 @@ public sealed class DeliveryBacklogTests(BacklogApi api) : IClassFixture<Backlog
             .Should().Equal(expected.Skip(1).Append(expected[0]));
         lines.Single(l => l[0] == "tracker")[2].Should().Match(s => int.Parse(s) >= 600, "the first comment came due ten minutes ago");
 
-        // The node's gauges show the same, read on their own schedule.
+        // The node's gauges show what is due, held and failed, read on their own schedule; Viber has none.
         using var gauges = new BacklogGauges(api.Services.GetRequiredService<IMeterFactory>());
-        await Eventually.HoldsAsync(() => Task.FromResult(gauges.Read().Counts.SetEquals(expected.Skip(1).SelectMany(GaugeCounts))), "the backlog gauges to show it");
+        var gauged = expected.Skip(1).Where(r => r.Channel != "viber").SelectMany(GaugeCounts).ToHashSet();
+        await Eventually.HoldsAsync(() => Task.FromResult(gauges.Read().Counts.SetEquals(gauged)), "the backlog gauges to show it");
         var ages = gauges.Read().OldestDueAges;
-        ages.Keys.Should().BeEquivalentTo("telegram", "tracker", "viber", "whatsapp");
+        ages.Keys.Should().BeEquivalentTo("telegram", "tracker", "whatsapp");
         ages["tracker"].Should().BeGreaterThanOrEqualTo(600);
         ages["telegram"].Should().BeLessThan(600).And.BeGreaterThanOrEqualTo(0);
-        ages["viber"].Should().Be(0, "nothing is due on it");
     }
 
     private static (string? Channel, int Due, int Held, int InFlight, int Retrying, int Scheduled, int Failed) Row(
@@ -106,7 +107,7 @@ public sealed class DeliveryBacklogTests(BacklogApi api) : IClassFixture<Backlog
     private static int Int(JsonElement row, string name) => row.GetProperty(name).GetInt32();
 
     private static IEnumerable<(string Channel, string State, int Count)> GaugeCounts((string? Channel, int Due, int Held, int InFlight, int Retrying, int Scheduled, int Failed) r) =>
-        States.Zip(new[] { r.Due, r.Held, r.InFlight, r.Retrying, r.Scheduled, r.Failed }, (state, count) => (r.Channel!, state, count));
+        GaugedStates.Zip(new[] { r.Due, r.Held, r.Failed }, (state, count) => (r.Channel!, state, count));
 
     private async Task<Guid> AddContactAsync(object contact) =>
         (await (await _alice.PostAsJsonAsync("/api/contacts", contact)).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
