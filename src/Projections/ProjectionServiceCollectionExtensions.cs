@@ -76,12 +76,7 @@ public static class ProjectionServiceCollectionExtensions
         services.AddHostedService<ChatHandover>().AddHostedService<ChangedContactDeliveries>();
 
     /// <summary>The delivery backlog's gauges, on every node: those that send and those that do not.</summary>
-    public static IServiceCollection AddDeliveryBacklogGauges(this IServiceCollection services)
-    {
-        services.AddSingleton<DeliveryBacklogGauges>();
-        services.AddHostedService(sp => sp.GetRequiredService<DeliveryBacklogGauges>());
-        return services;
-    }
+    public static IServiceCollection AddDeliveryBacklogGauges(this IServiceCollection services) => services.AddHostedService<DeliveryBacklogGauges>();
 
     /// <summary>Handing due deliveries to the delivery saga from this node when Deliveries:Enabled.</summary>
     public static IServiceCollection AddDeliveryScheduler(this IServiceCollection services)

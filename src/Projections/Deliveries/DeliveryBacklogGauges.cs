@@ -57,28 +57,21 @@ public sealed partial class DeliveryBacklogGauges : BackgroundService
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    // A delivery the messages read model does not show yet has no channel: "unknown", as on the command line.
     private IEnumerable<Measurement<int>> ByState()
     {
-        if (_latest is not { } backlog)
+        foreach (var row in _latest?.Channels ?? [])
         {
-            yield break;
-        }
-
-        foreach (var row in backlog.Channels.Where(c => c.Channel is not null))
-        {
-            foreach (var (state, count) in new[]
-                     {
-                         ("due", row.Due), ("held", row.Held), ("failed", row.Failed),
-                     })
-            {
-                yield return new Measurement<int>(count, new("channel", row.Channel), new("state", state));
-            }
+            var channel = new KeyValuePair<string, object?>("channel", row.Channel ?? "unknown");
+            yield return new(row.Due, channel, new("state", "due"));
+            yield return new(row.Held, channel, new("state", "held"));
+            yield return new(row.Failed, channel, new("state", "failed"));
         }
     }
 
     private IEnumerable<Measurement<double>> OldestDueAges() =>
         _latest is { } backlog
-            ? backlog.Channels.Where(c => c.Channel is not null).Select(c => new Measurement<double>(c.OldestDueFor(backlog.AsOf).TotalSeconds, new KeyValuePair<string, object?>("channel", c.Channel)))
+            ? backlog.Channels.Select(c => new Measurement<double>(c.OldestDueFor(backlog.AsOf).TotalSeconds, new KeyValuePair<string, object?>("channel", c.Channel ?? "unknown")))
             : [];
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The delivery backlog could not be read; its gauges keep the last reading")]

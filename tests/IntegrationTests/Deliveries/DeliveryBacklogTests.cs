@@ -97,16 +97,16 @@ public sealed class DeliveryBacklogTests(BacklogApi api) : IClassFixture<Backlog
         ages["telegram"].Should().BeLessThan(600).And.BeGreaterThanOrEqualTo(0);
     }
 
-    private static (string? Channel, int Due, int Held, int InFlight, int Retrying, int Scheduled, int Failed) Row(
-        string? channel, int due, int held, int inFlight, int retrying, int scheduled, int failed) => (channel, due, held, inFlight, retrying, scheduled, failed);
+    private static Counted Row(string? channel, int due, int held, int inFlight, int retrying, int scheduled, int failed) =>
+        new(channel, due, held, inFlight, retrying, scheduled, failed);
 
-    private static IEnumerable<(string? Channel, int Due, int Held, int InFlight, int Retrying, int Scheduled, int Failed)> Counts(JsonElement backlog) =>
+    private static IEnumerable<Counted> Counts(JsonElement backlog) =>
         new[] { backlog.GetProperty("total") }.Concat(backlog.GetProperty("channels").EnumerateArray()).Select(r => Row(
             r.GetProperty("channel").GetString(), Int(r, "due"), Int(r, "held"), Int(r, "inFlight"), Int(r, "retrying"), Int(r, "scheduled"), Int(r, "failed")));
 
     private static int Int(JsonElement row, string name) => row.GetProperty(name).GetInt32();
 
-    private static IEnumerable<(string Channel, string State, int Count)> GaugeCounts((string? Channel, int Due, int Held, int InFlight, int Retrying, int Scheduled, int Failed) r) =>
+    private static IEnumerable<(string Channel, string State, int Count)> GaugeCounts(Counted r) =>
         GaugedStates.Zip(new[] { r.Due, r.Held, r.Failed }, (state, count) => (r.Channel!, state, count));
 
     private async Task<Guid> AddContactAsync(object contact) =>
@@ -115,6 +115,9 @@ public sealed class DeliveryBacklogTests(BacklogApi api) : IClassFixture<Backlog
     private async Task<Guid> ScheduleAsync(Guid[] contactIds, DateTimeOffset? notBefore) =>
         (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Backlog", contactIds, notBefore })).JsonAsync(HttpStatusCode.Accepted))
             .GetProperty("id").GetGuid();
+
+    /// <summary>One line of the backlog, as the test expects it: a messenger's counts, or all of them.</summary>
+    private sealed record Counted(string? Channel, int Due, int Held, int InFlight, int Retrying, int Scheduled, int Failed);
 
     /// <summary>A deploy's comment on ticket RASP-7, as the deploy notifier schedules it: a notification, no contact.</summary>
     private async Task CommentAsync(DateTimeOffset notBefore)
