@@ -17,11 +17,13 @@ public static class AdminDeliveryEndpoints
 {
     public static IEndpointRouteBuilder MapAdminDeliveryEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/api/admin/deliveries/backlog", async (DeliveryScheduleQueries schedule, TimeProvider clock, CancellationToken ct) =>
-                TypedResults.Ok(await schedule.BacklogAsync(clock.GetUtcNow(), ct)))
-            .WithTags("Admin").RequireAuthorization(Roles.Operator).WithName("GetDeliveryBacklog")
+        var deliveries = routes.MapGroup("/api/admin/deliveries").WithTags("Admin").RequireAuthorization(Roles.Operator);
+        deliveries.MapGet("/backlog", async (DeliveryScheduleQueries schedule, TimeProvider clock, CancellationToken ct) => TypedResults.Ok(await schedule.BacklogAsync(clock.GetUtcNow(), ct)))
+            .WithName("GetDeliveryBacklog")
             .WithSummary("Every owner's deliveries not yet ended, by messenger: due now (and since when the oldest), held behind an earlier notification to its target, in flight, waiting to retry, scheduled for later; and how many are in the failed queues.");
-        var failed = routes.MapGroup("/api/admin/deliveries/failed").WithTags("Admin").RequireAuthorization(Roles.Operator);
+        deliveries.MapGet("/overdue", OverdueAsync).WithName("ListOverdueDeliveries")
+            .WithSummary("Deliveries due and not yet taken up (held ones too), on one messenger (?channel=) or all, the longest-waiting first: which messages to look at when the backlog's oldest due one keeps waiting.");
+        var failed = deliveries.MapGroup("/failed");
         failed.MapGet("/", ListAsync).WithName("ListAllFailedDeliveries")
             .WithSummary("Failed deliveries of every owner (or of ?owner=), on one messenger (?channel=) and failed since a moment (?failedSince=), oldest failure first; each row names its owner (sender).");
         failed.MapPost("/redeliver", (OwnerFailedDeliveriesRequest request, HttpContext http, FailedQueue queue, CancellationToken ct) =>
@@ -33,6 +35,20 @@ public static class AdminDeliveryEndpoints
             .WithName("DiscardOwnersFailedDeliveries")
             .WithSummary("Drops failed deliveries for good: some of an owner's (deliveryIds), or all that owner, channel and failedSince keep.");
         return routes;
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<OverdueDelivery>>, ValidationProblem>> OverdueAsync(
+        DeliveryScheduleQueries schedule, TimeProvider clock, CancellationToken ct, string? channel = null, int limit = 100)
+    {
+        var filter = FailedDeliveryFilter.Of(null, channel, null);
+        if (limit is < 1 or > 1000)
+        {
+            return Problems.Invalid("limit", "limit is 1 to 1000.");
+        }
+
+        return filter.ChannelProblem is { } problem
+            ? Problems.Invalid("channel", problem)
+            : TypedResults.Ok(await schedule.OverdueAsync(clock.GetUtcNow(), filter.Channel, limit, ct));
     }
 
     private static Task<Results<Ok<IReadOnlyList<FailedDeliveryRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(

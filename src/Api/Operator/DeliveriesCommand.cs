@@ -9,7 +9,7 @@ using EventSourced.Projections.Messages;
 namespace EventSourced.Api.Operator;
 
 /// <summary>
-/// `deliveries backlog`: what waits to go out; `deliveries failed|redeliver|discard [--owner ID]
+/// `deliveries backlog|overdue`: what waits to go out; `deliveries failed|redeliver|discard [--owner ID]
 /// [--channel C] [--failed-since T]`: the failed queue, an owner's or every owner's (after a
 /// messenger's outage), as the REST endpoints offer them.
 /// </summary>
@@ -24,8 +24,7 @@ public static class DeliveriesCommand
     {
         var filter = new FilterOptions(
             new Option<string?>("--owner") { Description = "Whose failed deliveries (the user id); every owner's if left out" },
-            new Option<string?>("--channel") { Description = "Only those on this messenger (telegram, whatsapp, viber, log, tracker, loadtest)" }
-                .AcceptOnlyFromAmong([.. FailedDeliveryFilter.Channels, .. Enum.GetNames<Channel>()]),
+            ChannelOption(),
             new Option<DateTimeOffset?>("--failed-since") { Description = "Only those that failed at or after this moment (ISO 8601)" });
         var list = new Command("failed", "List failed deliveries as JSON lines, oldest failure first") { filter.Owner, filter.Channel, filter.FailedSince };
         list.SetAction(async (parse, ct) =>
@@ -39,6 +38,7 @@ public static class DeliveriesCommand
         return new Command("deliveries", "What waits to go out (backlog), and the failed-delivery queue: list, redeliver, discard")
         {
             Backlog(services),
+            Overdue(services),
             list,
             Act("redeliver", "Send failed deliveries again with their attempts reset", filter, services, (q, f, ids, c, ct) => q.RedeliverAsync(f, ids, c, ct)),
             Act("discard", "Drop failed deliveries for good", filter, services, (q, f, ids, c, ct) => q.DiscardAsync(f, ids, c, ct)),
@@ -65,6 +65,34 @@ public static class DeliveriesCommand
         });
         return backlog;
     }
+
+    /// <summary>`deliveries overdue [--channel C] [--limit N]`: GET /api/admin/deliveries/overdue as JSON lines.</summary>
+    private static Command Overdue(Func<ServiceProvider> services)
+    {
+        var channel = ChannelOption();
+        var limit = new Option<int>("--limit") { Description = "How many, the longest-waiting first", DefaultValueFactory = _ => 100 };
+        limit.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--limit is 1 or more.");
+            }
+        });
+        var overdue = new Command("overdue", "Deliveries due and not yet taken up (held ones too), the longest-waiting first, as JSON lines: which messages to look at") { channel, limit };
+        overdue.SetAction(async (parse, ct) =>
+        {
+            await using var provider = services();
+            var now = provider.GetRequiredService<TimeProvider>().GetUtcNow();
+            var filter = FailedDeliveryFilter.Of(null, parse.GetValue(channel), null);
+            JsonLines.Write(parse.InvocationConfiguration.Output, await provider.GetRequiredService<DeliveryScheduleQueries>().OverdueAsync(now, filter.Channel, parse.GetValue(limit), ct));
+            return 0;
+        });
+        return overdue;
+    }
+
+    private static Option<string?> ChannelOption() =>
+        new Option<string?>("--channel") { Description = "Only those on this messenger (telegram, whatsapp, viber, log, tracker, loadtest)" }
+            .AcceptOnlyFromAmong([.. FailedDeliveryFilter.Channels, .. Enum.GetNames<Channel>()]);
 
     private static Command Act(
         string name, string description, FilterOptions filter, Func<ServiceProvider> services,

@@ -22,3 +22,11 @@ public sealed record DeliveryBacklogRow(
 /// <summary>What waits to go out, over every owner, as the delivery schedule and the messages read model show it.</summary>
 /// <param name="AsOf">The moment "due" was measured against: the node's clock, as the scheduler's.</param>
 public sealed record DeliveryBacklog(DateTimeOffset AsOf, DeliveryBacklogRow Total, IReadOnlyList<DeliveryBacklogRow> Channels);
+
+/// <summary>A delivery due and not yet taken up (or held), with what an operator needs to look further: its message's history, its owner.</summary>
+/// <param name="Owner">Whose message; null, with <paramref name="Channel"/> and <paramref name="ContactName"/>, while the messages read model does not show it yet.</param>
+/// <param name="Attempts">Attempts made since it was planned or last redelivered.</param>
+/// <param name="Sending">Its last attempt outlived the attempt time-out: it is due to be taken up again.</param>
+/// <param name="Held">Behind an earlier notification to the same target that has not ended (ADR 0042).</param>
+public sealed record OverdueDelivery(
+    Guid DeliveryId, Guid MessageId, string? Owner, string? Channel, string? ContactName, DateTimeOffset DueAt, int Attempts, bool Sending, bool Held);

@@ -7,6 +7,9 @@ namespace EventSourced.Projections.Deliveries;
 
 public sealed class DeliveryScheduleQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {
+    /// <summary>Whether schedule row s waits behind an earlier one of its lane, as SQL.</summary>
+    private const string Held = "(s.lane IS NOT NULL AND EXISTS (SELECT FROM rm.delivery_schedule earlier WHERE earlier.lane = s.lane AND earlier.lane_position < s.lane_position))";
+
     /// <summary>
     /// Whether the schedule shows its lanes: on an upgrade from before them, the node that writes the
     /// schedule adds them as it takes it over (AddedSinceBuiltSql), a moment after this node starts.
@@ -52,10 +55,7 @@ public sealed class DeliveryScheduleQueries([FromKeyedServices(ReadModelQueries.
             $$"""
             WITH pending AS (
                 SELECT d.channel, s.due_at,
-                       CASE WHEN s.due_at <= $1 THEN
-                                CASE WHEN s.lane IS NOT NULL AND EXISTS (
-                                         SELECT FROM rm.delivery_schedule earlier WHERE earlier.lane = s.lane AND earlier.lane_position < s.lane_position)
-                                     THEN 'held' ELSE 'due' END
+                       CASE WHEN s.due_at <= $1 THEN CASE WHEN {{Held}} THEN 'held' ELSE 'due' END
                             WHEN s.status = 'sending' THEN 'in_flight'
                             WHEN d.status = 'retrying' THEN 'retrying'
                             ELSE 'scheduled' END AS state
@@ -74,4 +74,18 @@ public sealed class DeliveryScheduleQueries([FromKeyedServices(ReadModelQueries.
             ct, now);
         return new DeliveryBacklog(now, rows.Single(r => r.Total).Row, [.. rows.Where(r => !r.Total).Select(r => r.Row)]);
     }
+
+    /// <summary>Deliveries due by <paramref name="now"/> (held ones too), on one messenger or all, the longest-waiting first.</summary>
+    public Task<IReadOnlyList<OverdueDelivery>> OverdueAsync(DateTimeOffset now, string? channel, int limit, CancellationToken ct) =>
+        dataSource.QueryAsync(
+            $"""
+            SELECT s.delivery_id, s.message_id, d.owner_id, d.channel, d.contact_name, s.due_at, coalesce(d.attempts, 0), s.status = 'sending', {Held}
+            FROM rm.delivery_schedule s LEFT JOIN rm.messages_deliveries d USING (delivery_id)
+            WHERE s.due_at <= $1 AND ($2::text IS NULL OR d.channel = $2)
+            ORDER BY s.due_at, s.delivery_id LIMIT $3
+            """,
+            r => new OverdueDelivery(
+                r.GetGuid(0), r.GetGuid(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                r.GetFieldValue<DateTimeOffset>(5), r.GetInt32(6), r.GetBoolean(7), r.GetBoolean(8)),
+            ct, now, channel, limit);
 }

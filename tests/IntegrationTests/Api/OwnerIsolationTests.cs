@@ -104,6 +104,7 @@ public sealed class OwnerIsolationTests(EmptyStoreApi api) : IClassFixture<Empty
             (user, HttpMethod.Get, "/api/admin/projections"),
             (user, HttpMethod.Get, "/api/admin/reactors"),
             (user, HttpMethod.Get, "/api/admin/deliveries/backlog"),
+            (user, HttpMethod.Get, "/api/admin/deliveries/overdue"),
             (user, HttpMethod.Post, "/api/admin/projections/contacts/rebuild"),
             (user, HttpMethod.Post, "/api/admin/projections/contacts/reset"),
             (user, HttpMethod.Get, "/api/admin/projections/contacts/dead-letters"),

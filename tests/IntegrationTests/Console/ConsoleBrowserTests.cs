@@ -151,6 +151,8 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
     public async Task A_failed_delivery_redelivered_from_the_console_leaves_the_list()
     {
         var (messageId, deliveryId) = await FailedDeliveryAsync("Doors open at 18:00");
+        // Nothing sends here: a message due now waits, and is listed among the longest waiting.
+        var waiting = await ScheduledNowAsync();
         var page = await site.SignedInAsync();
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Deliveries", Exact = true }).ClickAsync();
@@ -162,6 +164,7 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
         var viberFailed = backlog.GetProperty("channels").EnumerateArray().Single(c => c.GetProperty("channel").GetString() == "viber").GetProperty("failed").GetInt32();
         viberFailed.Should().BeGreaterThan(0);
         await Assertions.Expect(page.Locator("#backlog-rows tr[data-channel='viber'] td:nth-child(8)")).ToHaveTextAsync(viberFailed.ToString(CultureInfo.InvariantCulture));
+        await Assertions.Expect(page.Locator($"#overdue-rows tr[data-overdue='{waiting}']")).ToContainTextAsync("not taken up");
         await Screenshots.TakeAsync(page, "console-failed-deliveries");
 
         await row.GetByRole(AriaRole.Button, new() { Name = "Redeliver" }).ClickAsync();
@@ -295,6 +298,21 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
     }
 
     private Task IngestAsync(string kind, string key, byte[] body) => SellerRecords.IngestAsync(site.Api.ClientFor("ticketland"), kind, key, body);
+
+    /// <summary>A message of alice's due now, to a Telegram contact; its delivery, once the schedule shows it.</summary>
+    private async Task<Guid> ScheduledNowAsync()
+    {
+        var alice = site.Api.ClientFor("alice");
+        var name = $"Waiting {Guid.NewGuid():N}"[..16];
+        (await alice.PostAsJsonAsync("/api/contacts", new { name, telegram = "@waiting_user" })).StatusCode.Should().Be(HttpStatusCode.Created);
+        var messageId = (await (await alice.PostAsJsonAsync("/api/messages", new { text = "Soon", contactNames = new[] { name } })).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        var delivery = (await DeliveryFailures.DeliveryIdsAsync(site.Database.ConnectionString, messageId))[0];
+        var ops = site.Api.ClientFor("ops");
+        await Eventually.HoldsAsync(
+            async () => (await (await ops.GetAsync("/api/admin/deliveries/overdue")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Any(d => d.GetProperty("deliveryId").GetGuid() == delivery),
+            "the schedule to show the message due");
+        return delivery;
+    }
 
     /// <summary>A message of alice's whose one delivery gave up, appended as the delivery saga appends it.</summary>
     private async Task<(Guid MessageId, Guid DeliveryId)> FailedDeliveryAsync(string text)

@@ -79,6 +79,16 @@ public sealed class DeliveryBacklogTests(BacklogApi api) : IClassFixture<Backlog
         oldest["whatsapp"].GetDateTimeOffset().Should().Be(annasDue);
         oldest["viber"].ValueKind.Should().Be(JsonValueKind.Null);
 
+        // Which ones: the longest-waiting first, the held comment among them; on one messenger.
+        var overdue = (await (await _ops.GetAsync("/api/admin/deliveries/overdue")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().ToList();
+        overdue.Select(o => (Str(o, "owner"), Str(o, "channel"), o.GetProperty("held").GetBoolean())).Should().Equal(
+            ("deploys", "tracker", false), ("deploys", "tracker", true), ("alice", "telegram", false), ("alice", "whatsapp", false));
+        overdue[0].GetProperty("dueAt").GetDateTimeOffset().Should().BeCloseTo(tenMinutesAgo, TimeSpan.FromMilliseconds(1));
+        overdue.Skip(2).Should().OnlyContain(o => o.GetProperty("messageId").GetGuid() == dueNow && o.GetProperty("dueAt").GetDateTimeOffset() == annasDue);
+        var onWhatsApp = (await (await _ops.GetAsync("/api/admin/deliveries/overdue?channel=WhatsApp")).JsonAsync(HttpStatusCode.OK)).EnumerateArray();
+        onWhatsApp.Select(o => Str(o, "contactName")).Should().Equal("Backlog Anna");
+        await (await _ops.GetAsync("/api/admin/deliveries/overdue?channel=fax")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+
         // The operator command line shows the same, a messenger a line, then all.
         var (code, table) = await OperatorCli.RunAsync(api.Database.ConnectionString, "deliveries", "backlog");
         code.Should().Be(0);
@@ -86,6 +96,10 @@ public sealed class DeliveryBacklogTests(BacklogApi api) : IClassFixture<Backlog
         lines.Skip(1).Select(l => Row(l[0] == "all" ? null : l[0], int.Parse(l[1]), int.Parse(l[3]), int.Parse(l[4]), int.Parse(l[5]), int.Parse(l[6]), int.Parse(l[7])))
             .Should().Equal(expected.Skip(1).Append(expected[0]));
         lines.Single(l => l[0] == "tracker")[2].Should().Match(s => int.Parse(s) >= 600, "the first comment came due ten minutes ago");
+        var (listed, jsonLines) = await OperatorCli.RunAsync(api.Database.ConnectionString, "deliveries", "overdue", "--channel", "tracker");
+        listed.Should().Be(0);
+        jsonLines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("held").GetBoolean()).Should().Equal(false, true);
+        (await OperatorCli.RunAsync(api.Database.ConnectionString, "deliveries", "overdue", "--limit", "0")).Code.Should().Be(2);
 
         // The node's gauges show what is due, held and failed, read on their own schedule; Viber has none.
         using var gauges = new BacklogGauges(api.Services.GetRequiredService<IMeterFactory>());
@@ -105,6 +119,8 @@ public sealed class DeliveryBacklogTests(BacklogApi api) : IClassFixture<Backlog
             r.GetProperty("channel").GetString(), Int(r, "due"), Int(r, "held"), Int(r, "inFlight"), Int(r, "retrying"), Int(r, "scheduled"), Int(r, "failed")));
 
     private static int Int(JsonElement row, string name) => row.GetProperty(name).GetInt32();
+
+    private static string? Str(JsonElement row, string name) => row.GetProperty(name).GetString();
 
     private static IEnumerable<(string Channel, string State, int Count)> GaugeCounts(Counted r) =>
         GaugedStates.Zip(new[] { r.Due, r.Held, r.Failed }, (state, count) => (r.Channel!, state, count));

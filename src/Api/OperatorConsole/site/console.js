@@ -161,6 +161,14 @@ async function loadBacklog() {
     tr.dataset.channel = c.channel ?? 'unknown';
     return tr;
   }));
+  const overdue = await api('/api/admin/deliveries/overdue?limit=20');
+  $('overdue-rows').replaceChildren(...overdue.map(d => {
+    const why = d.held ? 'behind an earlier one to its target' : d.sending ? 'attempt timed out' : 'not taken up';
+    const tr = row([time(d.dueAt), d.owner, d.channel, d.contactName, d.attempts, why, d.messageId]);
+    tr.dataset.overdue = d.deliveryId;
+    return tr;
+  }));
+  $('overdue').hidden = overdue.length === 0;
 }
 
 // Owner, channel and failed since, those given: what the list shows and what "all" acts on.
