@@ -13,9 +13,10 @@ public enum DeliveryStatus
 
 /// <summary>
 /// Where one delivery stands: its status, the attempts since it was last (re)scheduled, the last
-/// error, and since when it is in its status (an attempt's start, or when a retry is due).
+/// error, since when it is in its status (an attempt's start, or when a retry is due), and whether
+/// it was taken back from the failed queue: then an attempt before those counted may have gone out.
 /// </summary>
-public sealed record DeliveryProgress(DeliveryStatus Status, int Attempts, string? LastError, DateTimeOffset? Since = null)
+public sealed record DeliveryProgress(DeliveryStatus Status, int Attempts, string? LastError, DateTimeOffset? Since = null, bool Redelivered = false)
 {
     public static readonly DeliveryProgress New = new(DeliveryStatus.Scheduled, 0, null);
 
@@ -55,7 +56,7 @@ public sealed record DeliveryProgress(DeliveryStatus Status, int Attempts, strin
         DeliverySucceeded => this with { Status = DeliveryStatus.Delivered, LastError = null },
         DeliveryAttemptFailed e => this with { Status = DeliveryStatus.Retrying, LastError = e.Error, Since = e.RetryAt },
         DeliveryFailed e => this with { Status = DeliveryStatus.Failed, LastError = e.Error },
-        DeliveryRedeliveryRequested e => this with { Status = DeliveryStatus.Scheduled, Attempts = 0, Since = e.RequestedAt },
+        DeliveryRedeliveryRequested e => this with { Status = DeliveryStatus.Scheduled, Attempts = 0, Since = e.RequestedAt, Redelivered = true },
         DeliveryDiscarded => this with { Status = DeliveryStatus.Discarded },
         DeliveryCancelled => this with { Status = DeliveryStatus.Cancelled },
         _ => this,

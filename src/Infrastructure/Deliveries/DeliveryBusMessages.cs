@@ -25,8 +25,17 @@ public sealed record DeliveriesDue(Guid MessageId, IReadOnlyList<Guid> DeliveryI
 /// <summary>Send these attempts at deliveries of one message: published once a saga step has saved them in the stream.</summary>
 public sealed record SendDeliveries(Guid MessageId, string Text, IReadOnlyList<DeliveryAttempt> Attempts);
 
-/// <summary>One attempt to send: its number is part of the answer, so that the saga can tell a late answer from a current one.</summary>
-public sealed record DeliveryAttempt(Guid DeliveryId, int Attempt, Channel Channel, string Address);
+/// <summary>
+/// One attempt to send: its number is part of the answer, so that the saga can tell a late answer
+/// from a current one. <paramref name="Redelivered"/>: the delivery came back from the failed queue,
+/// so an attempt before it may have gone out although this one is counted the first.
+/// </summary>
+public sealed record DeliveryAttempt(Guid DeliveryId, int Attempt, Channel Channel, string Address, bool Redelivered = false)
+{
+    /// <summary>Whether a send of this delivery may have been accepted before this attempt.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool MayHaveGoneOut => Attempt > 1 || Redelivered;
+}
 
 /// <summary>How attempts at deliveries of one message ended, from the sender back to the saga.</summary>
 public sealed record DeliverySendsFinished(Guid MessageId, IReadOnlyList<DeliverySendFinished> Outcomes) : IDeliveryStep

@@ -41,11 +41,12 @@ public sealed partial class DeliverySender(IEnumerable<IMessengerGateway> gatewa
     /// <summary>
     /// The step's deliveries a messenger accepted already: this bus message came again (the
     /// broker's connection dropped before its outcome was told), or an outcome never reached the
-    /// saga and the attempt was counted lost at its time-out. Neither can be so for first attempts
-    /// handed out for the first time, the usual case, which cost no look-up.
+    /// saga and the attempt was counted lost at its time-out (a last attempt counted lost is
+    /// counted failed, and may be redelivered). None can be so for first attempts handed out for
+    /// the first time, the usual case, which cost no look-up.
     /// </summary>
     private async Task<IReadOnlyDictionary<Guid, string?>> AcceptedBeforeAsync(ConsumeContext<SendDeliveries> context) =>
-        context.ReceiveContext.Redelivered || context.Message.Attempts.Any(a => a.Attempt > 1)
+        context.ReceiveContext.Redelivered || context.Message.Attempts.Any(a => a.MayHaveGoneOut)
             ? await sends.AcceptedAsync([.. context.Message.Attempts.Select(a => a.DeliveryId)], context.CancellationToken)
             : NoneAccepted;
 

@@ -133,12 +133,35 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
         (await api.Emulator.ReceivedAsync("telegram")).Should().NotContain(r => r.IdempotencyKey == delivery.ToString(), "the message went out once, before");
     }
 
+    [Fact]
+    public async Task A_failed_delivery_whose_last_send_the_messenger_had_accepted_is_recorded_delivered_when_redelivered_without_a_second_send()
+    {
+        // The last attempt's outcome was lost and counted as a failure at its time-out, though the
+        // messenger had accepted the send; the user then takes it back from the failed queue.
+        var (message, delivery) = await LeaveAttemptInFlightAsync("Redeliver", "@redeliver_user", async (node, delivery) =>
+            await new EventSourced.Infrastructure.Deliveries.DeliverySends(node.DataSource, node.Options).RecordAsync([(delivery, "tg-4343")], CancellationToken.None),
+            (message, delivery, at) => new EventSourced.Domain.Messages.DeliveryFailed(message, delivery, 1, "attempt lost: the worker did not answer in time", false, at));
+        await FailedAsync(delivery);
+
+        var redelivered = await (await _alice.PostAsJsonAsync("/api/deliveries/failed/redeliver", new { deliveryIds = new[] { delivery } })).JsonAsync(HttpStatusCode.OK);
+        redelivered.GetProperty("done").EnumerateArray().Select(d => d.GetGuid()).Should().Equal(delivery);
+        await UntilAsync(message, "delivery_succeeded");
+
+        (await TypesAsync(message)).Should().Equal(
+            "message_scheduled", "delivery_attempted", "delivery_failed", "delivery_redelivery_requested", "delivery_attempted", "delivery_succeeded");
+        var succeeded = JsonDocument.Parse((await api.StreamAsync($"message-{message}"))[5].Data).RootElement;
+        succeeded.GetProperty("providerMessageId").GetString().Should().Be("tg-4343", "the outcome is the one the messenger gave");
+        (await api.Emulator.ReceivedAsync("telegram")).Should().NotContain(r => r.IdempotencyKey == delivery.ToString(), "the message went out once, before");
+    }
+
     /// <summary>
     /// What a node leaves that stopped between starting an attempt and recording its outcome: a
     /// message to a new contact on Telegram, due long ago, its delivery's first attempt in flight
-    /// since then (and whatever <paramref name="alongside"/> leaves with it).
+    /// since then (and whatever <paramref name="alongside"/> leaves with it), or ended as
+    /// <paramref name="then"/> says.
     /// </summary>
-    private async Task<(Guid Message, Guid Delivery)> LeaveAttemptInFlightAsync(string text, string telegram, Func<EventStoreNode, Guid, Task>? alongside = null)
+    private async Task<(Guid Message, Guid Delivery)> LeaveAttemptInFlightAsync(
+        string text, string telegram, Func<EventStoreNode, Guid, Task>? alongside = null, Func<Guid, Guid, DateTimeOffset, object>? then = null)
     {
         var name = $"{text} {Guid.NewGuid():N}"[..16];
         await (await _alice.PostAsJsonAsync("/api/contacts", new { name, telegram })).JsonAsync(HttpStatusCode.Created);
@@ -157,6 +180,7 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
             new EventSourced.Domain.Messages.MessageScheduled(message, "alice", text, longAgo,
                 [new EventSourced.Domain.Messages.PlannedDelivery(delivery, Guid.NewGuid(), name, EventSourced.Domain.Messages.Channel.Telegram, telegram)], "alice", longAgo),
             new EventSourced.Domain.Messages.DeliveryAttempted(message, delivery, 1, longAgo),
+            .. then is null ? Array.Empty<object>() : [then(message, delivery, longAgo.AddMinutes(2))],
         ];
         await node.Store.AppendAsync($"message-{message}", EventSourced.Application.EventStore.ExpectedVersion.NoStream,
             inFlight.Select(e => registry.ToEventData(e, Guid.NewGuid(), EventSourced.Application.EventStore.EventMetadata.Empty)).ToList());
