@@ -18,7 +18,7 @@ public static class ContactsCommand
 
     public static Command Create(CliApp.Runner run)
     {
-        var contacts = new Command("contacts", "Your contacts: add, import, list, update, remove, forget; alone, the first page of the list") { Add(run), Import(run), List(run), Update(run), Remove(run), Forget(run) };
+        var contacts = new Command("contacts", "Your contacts: add, import, list, show, update, remove, forget; alone, the first page of the list") { Add(run), Import(run), List(run), Show(run), Update(run), Remove(run), Forget(run) };
         contacts.SetAction(run.Action((_, api, output, ct) => ListAsync(api, output, 1, DefaultPageSize, null, "", ct)));
         return contacts;
     }
@@ -100,6 +100,22 @@ public static class ContactsCommand
             var options = (pageSize != DefaultPageSize ? $" --page-size {pageSize}" : "") + (search is not null ? $" --search \"{search}\"" : "");
             output.Line($"Page {page} of {(total + pageSize - 1) / pageSize} ({total} contacts); next: contacts list --page {page + 1}{options}");
         }
+    }
+
+    private static Command Show(CliApp.Runner run)
+    {
+        var contact = ContactArgument();
+        var show = new Command("show", "A contact: its messenger ids and the groups it is in") { contact };
+        show.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            var answer = await api.GetAsync($"/api/contacts/{await ResolveAsync(api, parse.GetValue(contact)!, ct)}", ct);
+            var ids = new[] { ("Telegram", "telegram"), ("WhatsApp", "whatsApp"), ("Viber", "viber") }
+                .Where(m => answer.Str(m.Item2) is not null).Select(m => $"{m.Item1} {answer.Str(m.Item2)}");
+            var groups = answer.GetProperty("groups").EnumerateArray().Select(g => g.Str("name")).ToList();
+            output.Done(answer, $"{answer.Str("name")} ({answer.Str("id")}): {string.Join(", ", ids)}.{Environment.NewLine}"
+                + (groups.Count == 0 ? "In no group." : $"Groups: {string.Join(", ", groups)}."));
+        }));
+        return show;
     }
 
     private static Command Update(CliApp.Runner run)

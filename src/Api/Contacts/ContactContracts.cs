@@ -23,4 +23,7 @@ public sealed record UpdateContactRequest(Optional<string?> Name, Optional<strin
 /// <summary>A command's outcome: the resource's revision and the global position to wait for in queries (null if nothing changed).</summary>
 public sealed record ContactChangedResponse(Guid Id, long Revision, long? Position);
 
-public sealed record ContactResponse(Guid Id, string Name, string? Telegram, string? WhatsApp, string? Viber, long Revision);
+/// <summary>A contact, and the groups of yours it is in (then, in its history), by name.</summary>
+public sealed record ContactResponse(Guid Id, string Name, string? Telegram, string? WhatsApp, string? Viber, long Revision, IReadOnlyList<ContactGroupResponse> Groups);
+
+public sealed record ContactGroupResponse(Guid Id, string Name);

@@ -27,11 +27,11 @@ public static class ContactEndpoints
         contacts.MapGet("/", ListAsync).WithName("ListContacts")
             .WithSummary("Lists the caller's contacts by name, page by page; search keeps those whose name or a messenger id contains the text, in any case; minPosition waits until the list includes that write.");
         contacts.MapGet("/{id:guid}", GetAsync).WithName("GetContact")
-            .WithSummary("Reads a contact; the ETag carries its revision.");
+            .WithSummary("Reads a contact and the groups it is in; the ETag carries its revision.");
         contacts.MapGet("/by-name", GetByNameAsync).WithName("GetContactByName")
             .WithSummary("Reads a contact by its name (?name=), in any case, from your contact book as it is now: a contact just added is found at once, unlike in the list.");
         contacts.MapGet("/{id:guid}/history", HistoryAsync).WithName("GetContactHistory")
-            .WithSummary("The contact as it was at a revision (asOf=2) or a moment (asOf=2026-11-22T06:00:00Z).");
+            .WithSummary("The contact, and the groups it was in, as they were at a revision (asOf=2) or a moment (asOf=2026-11-22T06:00:00Z).");
         contacts.MapPatch("/{id:guid}", UpdateAsync).WithName("UpdateContact")
             .WithSummary("Renames a contact or changes its messenger ids (null removes one); If-Match takes the ETag.");
         contacts.MapDelete("/{id:guid}", RemoveAsync).WithName("RemoveContact")
@@ -141,7 +141,7 @@ public static class ContactEndpoints
         }
 
         VersionHeaders.SetETag(http.Response, contact.Revision);
-        return TypedResults.Ok(contact.ToResponse<ContactResponse>());
+        return TypedResults.Ok(Response(book, contact));
     }
 
     private static async Task<Results<Ok<ContactResponse>, ValidationProblem, ProblemHttpResult>> HistoryAsync(
@@ -161,9 +161,11 @@ public static class ContactEndpoints
 
         var (book, _) = await handler.LoadUntilAsync(ContactBook.Decider, ContactBook.StreamId(http.Subject()), include, ct);
         return book.Find(id) is { } contact
-            ? TypedResults.Ok(contact.ToResponse<ContactResponse>())
+            ? TypedResults.Ok(Response(book, contact))
             : (ProblemHttpResult)Problems.NotFoundResult($"Contact {id} did not exist then.");
     }
+
+    private static ContactResponse Response(ContactBook book, ContactEntry contact) => (contact, book.GroupsOf(contact.Id)).ToResponse<ContactResponse>();
 
     private static async Task<Results<Ok<ContactChangedResponse>, ValidationProblem>> UpdateAsync(
         Guid id, UpdateContactRequest request, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)

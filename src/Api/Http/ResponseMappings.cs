@@ -38,10 +38,16 @@ public static class ResponseMappings
     {
         var config = Strict();
 
-        config.NewConfig<ContactEntry, ContactResponse>()
-            .Map(d => d.Telegram, s => s.Messengers.Telegram)
-            .Map(d => d.WhatsApp, s => s.Messengers.WhatsApp)
-            .Map(d => d.Viber, s => s.Messengers.Viber);
+        // A contact with the groups it is in.
+        config.NewConfig<(ContactEntry Contact, IReadOnlyList<ContactGroup> Groups), ContactResponse>()
+            .Map(d => d.Id, s => s.Contact.Id)
+            .Map(d => d.Name, s => s.Contact.Name)
+            .Map(d => d.Telegram, s => s.Contact.Messengers.Telegram)
+            .Map(d => d.WhatsApp, s => s.Contact.Messengers.WhatsApp)
+            .Map(d => d.Viber, s => s.Contact.Messengers.Viber)
+            .Map(d => d.Revision, s => s.Contact.Revision)
+            .Map(d => d.Groups, s => s.Groups);
+        config.NewConfig<ContactGroup, ContactGroupResponse>();
 
         config.NewConfig<RecordedEvent, AuditEventResponse>()
             .Map(d => d.Data, s => JsonOf(s.Data));

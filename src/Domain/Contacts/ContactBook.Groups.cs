@@ -13,6 +13,9 @@ public sealed partial record ContactBook
     /// <summary>The groups not deleted, by name.</summary>
     public IEnumerable<ContactGroup> LiveGroups => GroupNames.Values.Select(id => Groups[id]).OrderBy(g => g.Name, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The groups not deleted that have the contact among their members, by name.</summary>
+    public IReadOnlyList<ContactGroup> GroupsOf(Guid contactId) => [.. LiveGroups.Where(g => g.Members.Contains(contactId))];
+
     /// <summary>A group's members still in the book (a forgotten one too, erased), by name.</summary>
     public IReadOnlyList<ContactEntry> MembersOf(ContactGroup group) =>
         group.Members.Select(Find).OfType<ContactEntry>().OrderBy(c => c.Name, StringComparer.OrdinalIgnoreCase).ThenBy(c => c.Id).ToList();

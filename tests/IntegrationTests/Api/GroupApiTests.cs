@@ -46,6 +46,37 @@ public sealed class GroupApiTests(EmptyStoreApi api) : IClassFixture<EmptyStoreA
     }
 
     [Fact]
+    public async Task A_contact_shows_the_groups_it_is_in_by_name_and_its_history_those_it_was_in_then()
+    {
+        var anna = Unique("Anna");
+        var annaId = await AddContactAsync(anna, telegram: "@anna_groups");
+        var (choir, band, parents) = (Unique("Choir"), Unique("Band"), Unique("Parents"));
+        var choirId = await CreateGroupAsync(choir, anna);
+        var bandId = await CreateGroupAsync(band, anna);
+        await CreateGroupAsync(parents);
+        var beforeLeaving = DateTimeOffset.UtcNow;
+        // Apart by a clock tick at least: the moment asked for must fall between the two changes.
+        await Eventually.HoldsAsync(() => Task.FromResult(DateTimeOffset.UtcNow > beforeLeaving), "the clock to move on");
+
+        await (await _alice.PostAsJsonAsync($"/api/groups/{bandId}/members/remove", new { contactIds = new[] { annaId } })).JsonAsync(HttpStatusCode.OK);
+
+        var now = await (await _alice.GetAsync($"/api/contacts/{annaId}")).JsonAsync(HttpStatusCode.OK);
+        GroupsOf(now).Should().Equal((choirId, choir));
+        GroupsOf(await (await _alice.GetAsync($"/api/contacts/by-name?name={Uri.EscapeDataString(anna)}")).JsonAsync(HttpStatusCode.OK)).Should().Equal((choirId, choir));
+        var then = await (await _alice.GetAsync($"/api/contacts/{annaId}/history?asOf={Uri.EscapeDataString(beforeLeaving.ToString("O"))}")).JsonAsync(HttpStatusCode.OK);
+        GroupsOf(then).Should().BeEquivalentTo([(bandId, band), (choirId, choir)], o => o.WithStrictOrdering().ComparingByMembers<(Guid, string)>(),
+            "ordered by name, as the list of groups is");
+        (await _alice.DeleteAsync($"/api/groups/{choirId}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        GroupsOf(await (await _alice.GetAsync($"/api/contacts/{annaId}")).JsonAsync(HttpStatusCode.OK)).Should().BeEmpty("a deleted group is in nobody's list");
+    }
+
+    private static IEnumerable<(Guid Id, string? Name)> GroupsOf(JsonElement contact) =>
+        contact.GetProperty("groups").EnumerateArray().Select(g => (g.GetProperty("id").GetGuid(), g.GetProperty("name").GetString()));
+
+    private async Task<Guid> CreateGroupAsync(string name, params string[] contactNames) =>
+        (await (await _alice.PostAsJsonAsync("/api/groups", new { name, contactNames })).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+    [Fact]
     public async Task A_message_to_a_group_goes_to_each_member_once_over_every_messenger_and_passes_over_a_forgotten_member()
     {
         var (anna, boris, vera) = (Unique("Anna"), Unique("Boris"), Unique("Vera"));

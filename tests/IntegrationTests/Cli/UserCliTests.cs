@@ -178,6 +178,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         var added = await RunAsync("alice", "groups", "add-members", group, vera);
         var removed = await RunAsync("alice", "groups", "remove-members", group, anna);
         var members = await RunAsync("alice", "groups", "show", group);
+        var (inGroup, outside) = (await RunAsync("alice", "contacts", "show", vera), await RunAsync("alice", "contacts", "show", anna));
         var renamed = await RunAsync("alice", "groups", "rename", group, $"Chamber choir {u}");
         var deleted = await RunAsync("alice", "groups", "delete", $"chamber CHOIR {u}");
         var gone = await RunAsync("alice", "groups", "show", group);
@@ -189,6 +190,8 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
             .Should().BeEquivalentTo([anna, boris, vera], "the message goes to the group's members and the contact named");
         (added.Code, added.Output.Trim(), removed.Output.Trim()).Should().Be((0, $"{group} has 3 contacts.", $"{group} has 2 contacts."));
         members.Output.Should().Contain(boris).And.Contain(vera).And.NotContain(anna);
+        inGroup.Output.Trim().Should().StartWith($"{vera} (").And.Contain("): Viber vera-g.").And.EndWith($"Groups: {group}.");
+        outside.Output.Trim().Should().EndWith("In no group.");
         (renamed.Code, deleted.Code).Should().Be((0, 0), renamed.Error + deleted.Error);
         (gone.Code, gone.Error.Trim()).Should().Be((ExitCodes.NotFound, $"You have no group named '{group}'."));
         (nobody.Code, nobody.Error).Should().Match<(int Code, string Error)>(r => r.Code == ExitCodes.Usage && r.Error.Contains("--group"));

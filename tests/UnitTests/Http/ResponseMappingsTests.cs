@@ -32,12 +32,14 @@ public sealed class ResponseMappingsTests
         FluentActions.Invoking(() => new RenamedContactRow(Guid.NewGuid(), "Anna").ToResponse<ContactResponse>()).Should().Throw<Exception>();
 
     [Fact]
-    public void A_contact_maps_its_messenger_ids_flat()
+    public void A_contact_maps_its_messenger_ids_flat_and_its_groups_by_id_and_name()
     {
-        var id = Guid.NewGuid();
+        var (id, choir) = (Guid.NewGuid(), Guid.NewGuid());
+        IReadOnlyList<ContactGroup> groups = [new ContactGroup(choir, "Choir", [id], false)];
 
-        new ContactEntry(id, "Anna", new MessengerIds("@anna", null, "anna-v"), 3, false).ToResponse<ContactResponse>()
-            .Should().Be(new ContactResponse(id, "Anna", "@anna", null, "anna-v", 3));
+        var response = (new ContactEntry(id, "Anna", new MessengerIds("@anna", null, "anna-v"), 3, false), groups).ToResponse<ContactResponse>();
+
+        response.Should().BeEquivalentTo(new ContactResponse(id, "Anna", "@anna", null, "anna-v", 3, [new ContactGroupResponse(choir, "Choir")]));
     }
 
     [Fact]
