@@ -41,13 +41,18 @@ public static class MessagesCommand
     {
         var id = new Argument<Guid>("id") { Description = "The message's id" };
         var minPosition = ContactsCommand.MinPosition();
-        var show = new Command("show", "One message: its text, and each delivery's contact, messenger, status, attempts, last error and why it was cancelled") { id, minPosition };
+        var show = new Command("show", "One message: its text, the groups it was sent to, and each delivery's contact, messenger, status, attempts, last error and why it was cancelled") { id, minPosition };
         show.SetAction(run.Action(async (parse, api, output, ct) =>
         {
             var at = ContactsCommand.At(parse, minPosition);
             var answer = await api.GetAsync($"/api/messages/{parse.GetValue(id)}{(at.Length > 0 ? "?" + at[1..] : "")}", ct);
             var message = answer.GetProperty("message");
             output.Line($"{message.Str("status")}, not before {message.Str("notBefore")}: {Deliveries(message)}. {message.Str("text")}");
+            if (message.GetProperty("groups").EnumerateArray().Select(g => g.Str("name")).ToList() is { Count: > 0 } groups)
+            {
+                output.Line($"Sent to the groups: {string.Join(", ", groups)}.");
+            }
+
             output.Table(answer, answer.GetProperty("deliveries").EnumerateArray(),
                 ("Contact", d => d.Str("contactName")), ("Channel", d => d.Str("channel")), ("Address", d => d.Str("address")), ("Status", d => d.Str("status")),
                 ("Attempts", d => d.Str("attempts")), ("Last error", d => d.Str("lastError")), ("Cancelled because", d => d.Str("cancelReason")));

@@ -64,10 +64,10 @@ public static class MessageEndpoints
         }
 
         var owner = http.Subject();
-        var resolved = await recipients.ResolveAsync(owner, contacts, groups, ct);
+        var (resolved, named) = await recipients.ResolveAsync(owner, contacts, groups, ct);
         var context = CorrelationMiddleware.CommandContextOf(http);
         var id = IdempotencyMiddleware.NewId(http);
-        var command = new ScheduleMessage(id, owner, request.Text!, request.NotBefore, resolved, context.Actor, clock.GetUtcNow());
+        var command = new ScheduleMessage(id, owner, request.Text!, request.NotBefore, resolved, context.Actor, clock.GetUtcNow(), named);
         var result = await handler.HandleAsync(Message.Decider, Message.StreamId(id), command, context, ct: ct);
         return TypedResults.Accepted($"/api/messages/{id}", new MessageAcceptedResponse(id, result.Position));
     }

@@ -14,7 +14,7 @@ public sealed class RecipientResolver(CommandHandler handler)
     /// <exception cref="UnknownRecipientsException">Some contacts named are not (or no longer) in the book, or forgotten; it names them all.</exception>
     /// <exception cref="UnknownContactGroupsException">Some groups named are not (or no longer) in the book.</exception>
     /// <exception cref="TooManyRecipientsException">More than a message takes, all told.</exception>
-    public async Task<IReadOnlyList<Recipient>> ResolveAsync(string ownerId, IdsOrNames contacts, IdsOrNames groups, CancellationToken ct)
+    public async Task<(IReadOnlyList<Recipient> Recipients, IReadOnlyList<RecipientGroup> Groups)> ResolveAsync(string ownerId, IdsOrNames contacts, IdsOrNames groups, CancellationToken ct)
     {
         var (book, _) = await handler.LoadAsync(ContactBook.Decider, ContactBook.StreamId(ownerId), ct);
         var (found, unknown) = book.Lookup(contacts);
@@ -34,6 +34,8 @@ public sealed class RecipientResolver(CommandHandler handler)
             .DistinctBy(c => c.Id)
             .Select(c => new Recipient(c.Id, c.Name, c.Messengers))
             .ToList();
-        return recipients.Count > Message.MaxRecipients ? throw new TooManyRecipientsException(recipients.Count) : recipients;
+        return recipients.Count > Message.MaxRecipients
+            ? throw new TooManyRecipientsException(recipients.Count)
+            : (recipients, [.. named.DistinctBy(g => g.Id).Select(g => new RecipientGroup(g.Id, g.Name))]);
     }
 }

@@ -80,7 +80,8 @@ public sealed record Message(
         }
 
         var notBefore = schedule.NotBefore is { } at && at > schedule.At ? at : schedule.At;
-        return new MessageScheduled(schedule.MessageId, schedule.OwnerId, schedule.Text, notBefore, deliveries, schedule.Actor, schedule.At);
+        return new MessageScheduled(
+            schedule.MessageId, schedule.OwnerId, schedule.Text, notBefore, deliveries, schedule.Actor, schedule.At, schedule.Groups is { Count: > 0 } groups ? groups : null);
     }
 
     /// <summary>

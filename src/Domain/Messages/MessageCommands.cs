@@ -13,7 +13,10 @@ public interface IMessageCommand
 /// <summary>A recipient as found in the owner's contact book when the message is scheduled.</summary>
 public sealed record Recipient(Guid ContactId, string Name, MessengerIds Messengers);
 
-/// <summary>Schedule a message; a missing or past <paramref name="NotBefore"/> means now (<paramref name="At"/>).</summary>
+/// <summary>
+/// Schedule a message; a missing or past <paramref name="NotBefore"/> means now (<paramref name="At"/>).
+/// <paramref name="Groups"/>: the groups named, whose members are among the recipients.
+/// </summary>
 public sealed record ScheduleMessage(
     Guid MessageId,
     string OwnerId,
@@ -21,7 +24,8 @@ public sealed record ScheduleMessage(
     DateTimeOffset? NotBefore,
     IReadOnlyList<Recipient> Recipients,
     string Actor,
-    DateTimeOffset At) : IMessageCommand;
+    DateTimeOffset At,
+    IReadOnlyList<RecipientGroup>? Groups = null) : IMessageCommand;
 
 /// <summary>
 /// Change a message's text and/or time while it waits for its time; an unset field stays. A

@@ -20,7 +20,13 @@ public enum Channel
 /// <summary>One delivery the message fixed when it was scheduled: a contact on one messenger, at the address it had then.</summary>
 public sealed record PlannedDelivery(Guid DeliveryId, Guid ContactId, string ContactName, Channel Channel, string Address);
 
-/// <summary>An owner scheduled a message to go out, not before <paramref name="NotBefore"/>, over every messenger each recipient has.</summary>
+/// <summary>A group of the owner's contacts a message was sent to, by its id and the name it had then.</summary>
+public sealed record RecipientGroup(Guid GroupId, string Name);
+
+/// <summary>
+/// An owner scheduled a message to go out, not before <paramref name="NotBefore"/>, over every
+/// messenger each recipient has; <paramref name="Groups"/> are those named (null when none was).
+/// </summary>
 public sealed record MessageScheduled(
     Guid MessageId,
     string OwnerId,
@@ -28,7 +34,8 @@ public sealed record MessageScheduled(
     DateTimeOffset NotBefore,
     IReadOnlyList<PlannedDelivery> Deliveries,
     string ScheduledBy,
-    DateTimeOffset ScheduledAt) : IMessageEvent;
+    DateTimeOffset ScheduledAt,
+    IReadOnlyList<RecipientGroup>? Groups = null) : IMessageEvent;
 
 /// <summary>The owner changed the text or the time of a message before it was due; carries both as they are now.</summary>
 public sealed record MessageEdited(

@@ -36,7 +36,8 @@ public sealed class MessagesProjection : IProjection
             not_before    timestamptz NOT NULL,
             status        text        NOT NULL,
             scheduled_at  timestamptz NOT NULL,
-            cancelled_at  timestamptz);
+            cancelled_at  timestamptz,
+            groups        jsonb);
         CREATE TABLE {table}{Deliveries} (
             delivery_id   uuid        PRIMARY KEY,
             message_id    uuid        NOT NULL,
@@ -69,8 +70,12 @@ public sealed class MessagesProjection : IProjection
     public const string StillToEnd = "('scheduled', 'sending', 'retrying')";
 
     // Deliveries still to end, by message: a message's status is read from them (ADR 0034).
-    public string AddedSinceBuiltSql(string table) =>
-        $"CREATE INDEX IF NOT EXISTS {Generation.IndexName(table + Deliveries, "waiting_idx")} ON {table}{Deliveries} (message_id) WHERE status IN {StillToEnd}";
+    // The groups a message was sent to (ADR 0048): those scheduled before them name none.
+    public string AddedSinceBuiltSql(string table) => $"""
+
+        CREATE INDEX IF NOT EXISTS {Generation.IndexName(table + Deliveries, "waiting_idx")} ON {table}{Deliveries} (message_id) WHERE status IN {StillToEnd};
+        ALTER TABLE {table} ADD COLUMN IF NOT EXISTS groups jsonb;
+        """;
 
     public bool ForgetStream(ProjectionWrite write, string streamId)
     {
@@ -91,6 +96,12 @@ public sealed class MessagesProjection : IProjection
         {
             case MessageScheduled e:
                 write.Insert(t, "message_id, owner_id, text, not_before, status, scheduled_at", e.MessageId, e.OwnerId, e.Text, e.NotBefore, "scheduled", e.ScheduledAt);
+                if (e.Groups is { } groups)
+                {
+                    // Its own statement: gathered inserts take no JSON. Only messages to groups pay for it.
+                    write.Execute($"UPDATE {t} SET groups = $2::jsonb WHERE message_id = $1", e.MessageId, MessageGroup.Json(groups));
+                }
+
                 foreach (var d in e.Deliveries)
                 {
                     InsertDelivery(write, e.MessageId, e.OwnerId, d);

@@ -77,23 +77,31 @@ public sealed class GroupApiTests(EmptyStoreApi api) : IClassFixture<EmptyStoreA
         (await (await _alice.PostAsJsonAsync("/api/groups", new { name, contactNames })).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
 
     [Fact]
-    public async Task A_message_to_a_group_goes_to_each_member_once_over_every_messenger_and_passes_over_a_forgotten_member()
+    public async Task A_message_to_a_group_goes_to_each_member_once_over_every_messenger_passes_over_a_forgotten_member_and_names_the_group()
     {
         var (anna, boris, vera) = (Unique("Anna"), Unique("Boris"), Unique("Vera"));
         var annaId = await AddContactAsync(anna, telegram: "@anna_send", whatsApp: "+4915100000011");
         var borisId = await AddContactAsync(boris, viber: "boris-send");
         var veraId = await AddContactAsync(vera, telegram: "@vera_send");
         var name = Unique("Parents");
-        await (await _alice.PostAsJsonAsync("/api/groups", new { name, contactNames = new[] { anna, boris, vera } })).JsonAsync(HttpStatusCode.Created);
+        var groupId = await CreateGroupAsync(name, anna, boris, vera);
         await (await _alice.PostAsJsonAsync($"/api/contacts/{veraId}/forget", new { reason = "asked to be forgotten" })).JsonAsync(HttpStatusCode.OK);
 
         var accepted = await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Rehearsal moved", groupNames = new[] { name.ToLowerInvariant() }, contactNames = new[] { anna } }))
             .JsonAsync(HttpStatusCode.Accepted);
 
-        var scheduled = await (await _alice.GetAsync($"/api/messages/{accepted.GetProperty("id").GetGuid()}/history?asOf=0")).JsonAsync(HttpStatusCode.OK);
+        var id = accepted.GetProperty("id").GetGuid();
+        var scheduled = await (await _alice.GetAsync($"/api/messages/{id}/history?asOf=0")).JsonAsync(HttpStatusCode.OK);
         scheduled.GetProperty("deliveries").EnumerateArray()
             .Select(d => (d.GetProperty("contactId").GetGuid(), d.GetProperty("channel").GetString(), d.GetProperty("address").GetString()))
             .Should().BeEquivalentTo([(annaId, "telegram", "@anna_send"), (annaId, "whatsapp", "+4915100000011"), (borisId, "viber", "boris-send")]);
+
+        // The message names the group it was sent to, as it was named then.
+        await (await _alice.PatchAsJsonAsync($"/api/groups/{groupId}", new { name = name + " II" })).JsonAsync(HttpStatusCode.OK);
+        var read = await (await _alice.GetAsync($"/api/messages/{id}?minPosition={accepted.GetProperty("position").GetInt64()}")).JsonAsync(HttpStatusCode.OK);
+        read.GetProperty("message").GetProperty("groups").GetRawText().Should().Be(JsonSerializer.Serialize(new[] { new { id = groupId, name } }));
+        var listed = await (await _alice.GetAsync("/api/messages?limit=200")).JsonAsync(HttpStatusCode.OK);
+        listed.EnumerateArray().Single(m => m.GetProperty("id").GetGuid() == id).GetProperty("groups").GetArrayLength().Should().Be(1);
     }
 
     [Fact]

@@ -186,6 +186,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
 
         (created.Code, created.Output.Trim()).Should().Match<(int Code, string Output)>(r => r.Code == 0 && r.Output.StartsWith($"Made group {group}") && r.Output.EndsWith("of 2 contacts."));
         listed.Output.Split('\n').Should().Contain(l => l.Contains(group) && l.Contains(" 2 "));
+        shown.Output.Should().Contain($"Sent to the groups: {group}.");
         shown.Output.Split('\n').Where(l => l.Contains("viber")).Select(l => l.Trim().Split(' ')[0..2]).Select(w => string.Join(' ', w))
             .Should().BeEquivalentTo([anna, boris, vera], "the message goes to the group's members and the contact named");
         (added.Code, added.Output.Trim(), removed.Output.Trim()).Should().Be((0, $"{group} has 3 contacts.", $"{group} has 2 contacts."));
