@@ -45,8 +45,22 @@ public sealed class DeliverySaga : SagaStateMachineInstance
     };
 
     /// <summary>An attempt in flight whose worker has not answered within the time-out: it died, or its answer was lost.</summary>
-    public bool AttemptLost(DateTimeOffset now, TimeSpan timeout) =>
-        Progress.Status == DeliveryStatus.Sending && Progress.Since + timeout <= now;
+    public bool AttemptLost(DateTimeOffset now, TimeSpan timeout) => AttemptLost(Progress, now, timeout);
+
+    public static bool AttemptLost(DeliveryProgress progress, DateTimeOffset now, TimeSpan timeout) =>
+        progress.Status == DeliveryStatus.Sending && progress.Since + timeout <= now;
+
+    /// <summary>
+    /// What the messenger answered the lost attempt, when the record of accepted sends has it (the
+    /// repository looks it up for attempts it finds lost); null when unknown.
+    /// </summary>
+    public SendOutcome.Sent? AcceptedBefore { get; set; }
+
+    /// <summary>
+    /// How a lost attempt ended: sent, if the messenger's acceptance was recorded; else unknown, a
+    /// transient failure, tried again with the same idempotency key while attempts remain.
+    /// </summary>
+    public SendOutcome LostAttemptOutcome => (SendOutcome?)AcceptedBefore ?? new SendOutcome.Transient("attempt outcome unknown (worker lost)", TimeSpan.Zero);
 
     public void StartAttempt(DateTimeOffset now)
     {

@@ -1,5 +1,6 @@
 using System.Collections;
 using EventSourced.Application.Commands;
+using EventSourced.Application.Deliveries;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Messages;
 using MassTransit;
@@ -17,9 +18,12 @@ namespace EventSourced.Infrastructure.Deliveries;
 /// the sender as one bus message, published only once the append succeeded.
 /// The expected version is the optimistic concurrency: a step that raced another (another node,
 /// the owner's redelivery) fails, is retried by the endpoint, and decides again on the newer
-/// state (a failed append brings the memory up to date).
+/// state (a failed append brings the memory up to date). An attempt the step finds lost is looked
+/// up in the record of accepted sends first: one the messenger took is recorded delivered, not
+/// counted lost (and, as the last attempt, failed).
 /// </summary>
-public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaRepositoryContextFactory<DeliverySaga>
+public sealed class DeliverySagaRepository(CommandHandler handler, DeliverySends sends, DeliveryOptions options, TimeProvider clock)
+    : ISagaRepositoryContextFactory<DeliverySaga>
 {
     public void Probe(ProbeContext context) => context.Add("persistence", "event store: message streams");
 
@@ -38,9 +42,17 @@ public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaReposi
         var streamId = Message.StreamId(named.MessageId);
         var (message, version) = await handler.RecallOrLoadAsync(Message.Decider, streamId, context.CancellationToken);
         var deliveries = named.DeliveryIds.Distinct().Where(message.Progress.ContainsKey).ToList();
-        var step = new MessageStep<T>(context, message, version, deliveries);
+        var step = new MessageStep<T>(context, message, version, deliveries, await AcceptedOfLostAsync(message, deliveries, context.CancellationToken));
         await next.Send(step);
         await SaveAsync(step, streamId, context);
+    }
+
+    /// <summary>Of the deliveries whose attempt is lost by now, those a messenger accepted; nothing read when none is lost, the usual case.</summary>
+    private async Task<IReadOnlyDictionary<Guid, string?>> AcceptedOfLostAsync(Message message, IReadOnlyList<Guid> deliveries, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var lost = deliveries.Where(d => DeliverySaga.AttemptLost(message.Progress[d], now, options.AttemptTimeout)).ToList();
+        return lost.Count == 0 ? DeliverySends.NoneAccepted : await sends.AcceptedAsync(lost, ct);
     }
 
     private async Task SaveAsync<T>(MessageStep<T> step, string streamId, ConsumeContext context)
@@ -75,7 +87,7 @@ public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaReposi
     /// One bus message's step over one message: each delivery's instance is loaded from the message
     /// as the instances before it left it, and updating an instance only gathers its decisions.
     /// </summary>
-    private sealed class MessageStep<T>(ConsumeContext<T> context, Message loaded, long version, IReadOnlyList<Guid> deliveries)
+    private sealed class MessageStep<T>(ConsumeContext<T> context, Message loaded, long version, IReadOnlyList<Guid> deliveries, IReadOnlyDictionary<Guid, string?> accepted)
         : ConsumeContextScope<T>(context), SagaRepositoryQueryContext<DeliverySaga, T>
         where T : class
     {
@@ -95,8 +107,12 @@ public sealed class DeliverySagaRepository(CommandHandler handler) : ISagaReposi
 
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-        public Task<SagaConsumeContext<DeliverySaga, T>> Load(Guid correlationId) =>
-            CreateSagaConsumeContext(this, DeliverySaga.Of(_current, correlationId), SagaConsumeContextMode.Load);
+        public Task<SagaConsumeContext<DeliverySaga, T>> Load(Guid correlationId)
+        {
+            var saga = DeliverySaga.Of(_current, correlationId);
+            saga.AcceptedBefore = accepted.TryGetValue(correlationId, out var providerMessageId) ? new SendOutcome.Sent(providerMessageId) : null;
+            return CreateSagaConsumeContext(this, saga, SagaConsumeContextMode.Load);
+        }
 
         public Task Update(SagaConsumeContext<DeliverySaga> context)
         {

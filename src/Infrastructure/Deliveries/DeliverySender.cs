@@ -14,9 +14,6 @@ namespace EventSourced.Infrastructure.Deliveries;
 /// </summary>
 public sealed partial class DeliverySender(IEnumerable<IMessengerGateway> gateways, DeliverySends sends, ILogger<DeliverySender> logger) : IConsumer<SendDeliveries>
 {
-    // What a step handed out for the first time finds: shared, never written to.
-    private static readonly IReadOnlyDictionary<Guid, string?> NoneAccepted = new Dictionary<Guid, string?>();
-
     public async Task Consume(ConsumeContext<SendDeliveries> context)
     {
         var step = context.Message;
@@ -48,7 +45,7 @@ public sealed partial class DeliverySender(IEnumerable<IMessengerGateway> gatewa
     private async Task<IReadOnlyDictionary<Guid, string?>> AcceptedBeforeAsync(ConsumeContext<SendDeliveries> context) =>
         context.ReceiveContext.Redelivered || context.Message.Attempts.Any(a => a.MayHaveGoneOut)
             ? await sends.AcceptedAsync([.. context.Message.Attempts.Select(a => a.DeliveryId)], context.CancellationToken)
-            : NoneAccepted;
+            : DeliverySends.NoneAccepted;
 
     private DeliverySendFinished AcceptedBefore(DeliveryAttempt attempt, string? providerMessageId)
     {

@@ -24,6 +24,9 @@ public sealed class DeliverySends(NpgsqlDataSource dataSource, EventStoreOptions
             SELECT ctid FROM {options.Schema}.delivery_sends WHERE sent_at < now() - $1 LIMIT $2 FOR UPDATE SKIP LOCKED)
         """;
 
+    /// <summary>What a step that needs no look-up finds: shared, never written to.</summary>
+    public static readonly IReadOnlyDictionary<Guid, string?> NoneAccepted = new Dictionary<Guid, string?>();
+
     /// <summary>Those of the deliveries a messenger has accepted, each with the message id it gave (null if none).</summary>
     public async Task<IReadOnlyDictionary<Guid, string?>> AcceptedAsync(IReadOnlyList<Guid> deliveryIds, CancellationToken ct)
     {

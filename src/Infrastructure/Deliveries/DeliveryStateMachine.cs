@@ -42,9 +42,11 @@ public sealed class DeliveryStateMachine : MassTransitStateMachine<DeliverySaga>
 
         During(Sending,
             When(Due, c => c.Saga.AttemptLost(clock.GetUtcNow(), options.AttemptTimeout))
-                // Tried again with the same idempotency key, so a messenger that honours it does not deliver twice.
-                .Then(c => c.Saga.RecordOutcome(new SendOutcome.Transient("attempt outcome unknown (worker lost)", TimeSpan.Zero), options, clock.GetUtcNow()))
-                .IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Retrying, r => r.TransitionTo(Retrying), f => f.TransitionTo(Failed)),
+                // Recorded as the messenger answered, if its acceptance was kept; else tried again
+                // with the same idempotency key, so a messenger that honours it does not deliver twice.
+                .Then(c => c.Saga.RecordOutcome(c.Saga.LostAttemptOutcome, options, clock.GetUtcNow()))
+                .IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Delivered, d => d.TransitionTo(Delivered), other => other
+                    .IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Retrying, r => r.TransitionTo(Retrying), f => f.TransitionTo(Failed))),
             When(Finished, c => c.Message.Of(c.Saga.CorrelationId, c.Saga.Progress.Attempts) is not null)
                 .Then(c => c.Saga.RecordOutcome(c.Message.Of(c.Saga.CorrelationId, c.Saga.Progress.Attempts)!.Outcome, options, clock.GetUtcNow()))
                 .IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Delivered, d => d.TransitionTo(Delivered), other => other

@@ -117,30 +117,43 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
     }
 
     [Fact]
-    public async Task An_attempt_counted_lost_whose_send_the_messenger_had_accepted_is_recorded_delivered_without_a_second_send()
+    public async Task An_attempt_lost_whose_send_the_messenger_had_accepted_is_recorded_delivered_at_its_time_out_without_a_second_send()
     {
         // A node that stopped as its send ended: the messenger's acceptance recorded, the outcome
         // never told to the saga (lost with the in-memory bus).
-        var (message, delivery) = await LeaveAttemptInFlightAsync("Accepted", "@accepted_user", (node, delivery) =>
-            new EventSourced.Infrastructure.Deliveries.DeliverySends(node.DataSource, node.Options).RecordAsync([(delivery, "tg-4242")], CancellationToken.None));
+        var (message, delivery) = await LeaveAttemptInFlightAsync("Accepted", "@accepted_user", RecordAccepted("tg-4242"));
 
         await UntilAsync(message, "delivery_succeeded");
 
-        (await TypesAsync(message)).Should().Equal(
-            "message_scheduled", "delivery_attempted", "delivery_attempt_failed", "delivery_attempted", "delivery_succeeded");
-        var succeeded = JsonDocument.Parse((await api.StreamAsync($"message-{message}"))[4].Data).RootElement;
+        (await TypesAsync(message)).Should().Equal("message_scheduled", "delivery_attempted", "delivery_succeeded");
+        var succeeded = JsonDocument.Parse((await api.StreamAsync($"message-{message}"))[2].Data).RootElement;
         succeeded.GetProperty("providerMessageId").GetString().Should().Be("tg-4242", "the outcome is the one the messenger gave");
         (await api.Emulator.ReceivedAsync("telegram")).Should().NotContain(r => r.IdempotencyKey == delivery.ToString(), "the message went out once, before");
     }
+
+    [Fact]
+    public async Task A_last_attempt_lost_whose_send_the_messenger_had_accepted_is_recorded_delivered_not_failed()
+    {
+        // Attempts run out with this one (Deliveries:MaxAttempts is 3 here): counted lost, it would fail.
+        var (message, delivery) = await LeaveAttemptInFlightAsync("Last", "@last_user", RecordAccepted("tg-4444"), attempts: 3);
+
+        await Eventually.HoldsAsync(async () => (await TypesAsync(message)).Any(t => t is "delivery_succeeded" or "delivery_failed"), "the delivery to end");
+
+        (await TypesAsync(message)).Should().EndWith(["delivery_attempted", "delivery_attempt_failed", "delivery_attempted", "delivery_succeeded"]);
+        (await api.Emulator.ReceivedAsync("telegram")).Should().NotContain(r => r.IdempotencyKey == delivery.ToString());
+    }
+
+    /// <summary>The messenger's acceptance of the delivery recorded, as the sender records it the moment the messenger answers.</summary>
+    private static Func<EventStoreNode, Guid, Task> RecordAccepted(string providerMessageId) => (node, delivery) =>
+        new EventSourced.Infrastructure.Deliveries.DeliverySends(node.DataSource, node.Options).RecordAsync([(delivery, providerMessageId)], CancellationToken.None);
 
     [Fact]
     public async Task A_failed_delivery_whose_last_send_the_messenger_had_accepted_is_recorded_delivered_when_redelivered_without_a_second_send()
     {
         // The last attempt's outcome was lost and counted as a failure at its time-out, though the
         // messenger had accepted the send; the user then takes it back from the failed queue.
-        var (message, delivery) = await LeaveAttemptInFlightAsync("Redeliver", "@redeliver_user", async (node, delivery) =>
-            await new EventSourced.Infrastructure.Deliveries.DeliverySends(node.DataSource, node.Options).RecordAsync([(delivery, "tg-4343")], CancellationToken.None),
-            (message, delivery, at) => new EventSourced.Domain.Messages.DeliveryFailed(message, delivery, 1, "attempt lost: the worker did not answer in time", false, at));
+        var (message, delivery) = await LeaveAttemptInFlightAsync("Redeliver", "@redeliver_user", RecordAccepted("tg-4343"),
+            then: (message, delivery, at) => new EventSourced.Domain.Messages.DeliveryFailed(message, delivery, 1, "attempt lost: the worker did not answer in time", false, at));
         await FailedAsync(delivery);
 
         var redelivered = await (await _alice.PostAsJsonAsync("/api/deliveries/failed/redeliver", new { deliveryIds = new[] { delivery } })).JsonAsync(HttpStatusCode.OK);
@@ -156,12 +169,12 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
 
     /// <summary>
     /// What a node leaves that stopped between starting an attempt and recording its outcome: a
-    /// message to a new contact on Telegram, due long ago, its delivery's first attempt in flight
-    /// since then (and whatever <paramref name="alongside"/> leaves with it), or ended as
-    /// <paramref name="then"/> says.
+    /// message to a new contact on Telegram, due long ago, its delivery's attempt in flight since
+    /// then (the last of <paramref name="attempts"/>, those before failing at once), and whatever
+    /// <paramref name="alongside"/> leaves with it; or that attempt ended as <paramref name="then"/> says.
     /// </summary>
     private async Task<(Guid Message, Guid Delivery)> LeaveAttemptInFlightAsync(
-        string text, string telegram, Func<EventStoreNode, Guid, Task>? alongside = null, Func<Guid, Guid, DateTimeOffset, object>? then = null)
+        string text, string telegram, Func<EventStoreNode, Guid, Task>? alongside = null, Func<Guid, Guid, DateTimeOffset, object>? then = null, int attempts = 1)
     {
         var name = $"{text} {Guid.NewGuid():N}"[..16];
         await (await _alice.PostAsJsonAsync("/api/contacts", new { name, telegram })).JsonAsync(HttpStatusCode.Created);
@@ -179,7 +192,12 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
         [
             new EventSourced.Domain.Messages.MessageScheduled(message, "alice", text, longAgo,
                 [new EventSourced.Domain.Messages.PlannedDelivery(delivery, Guid.NewGuid(), name, EventSourced.Domain.Messages.Channel.Telegram, telegram)], "alice", longAgo),
-            new EventSourced.Domain.Messages.DeliveryAttempted(message, delivery, 1, longAgo),
+            .. Enumerable.Range(1, attempts - 1).SelectMany(n => new object[]
+            {
+                new EventSourced.Domain.Messages.DeliveryAttempted(message, delivery, n, longAgo),
+                new EventSourced.Domain.Messages.DeliveryAttemptFailed(message, delivery, n, "503 Service Unavailable", longAgo, longAgo),
+            }),
+            new EventSourced.Domain.Messages.DeliveryAttempted(message, delivery, attempts, longAgo),
             .. then is null ? Array.Empty<object>() : [then(message, delivery, longAgo.AddMinutes(2))],
         ];
         await node.Store.AppendAsync($"message-{message}", EventSourced.Application.EventStore.ExpectedVersion.NoStream,
