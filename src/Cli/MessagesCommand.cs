@@ -26,7 +26,7 @@ public static class MessagesCommand
             var answer = await api.GetAsync($"/api/messages?limit={parse.GetValue(limit)}{filter}{ContactsCommand.At(parse, minPosition)}", ct);
             output.Table(answer, answer.EnumerateArray(),
                 ("Id", m => m.Str("id")), ("Status", m => m.Str("status")), ("Not before", m => m.Str("notBefore")), ("Deliveries", Deliveries),
-                ("Text", m => m.Str("text")));
+                ("Groups", m => string.Join(", ", GroupNames(m))), ("Text", m => m.Str("text")));
             // A full page may not be all of them: say how to see older ones rather than let it pass for every message.
             if (answer.GetArrayLength() is var shown && shown > 0 && shown == parse.GetValue(limit))
             {
@@ -48,7 +48,7 @@ public static class MessagesCommand
             var answer = await api.GetAsync($"/api/messages/{parse.GetValue(id)}{(at.Length > 0 ? "?" + at[1..] : "")}", ct);
             var message = answer.GetProperty("message");
             output.Line($"{message.Str("status")}, not before {message.Str("notBefore")}: {Deliveries(message)}. {message.Str("text")}");
-            if (message.GetProperty("groups").EnumerateArray().Select(g => g.Str("name")).ToList() is { Count: > 0 } groups)
+            if (GroupNames(message) is { Count: > 0 } groups)
             {
                 output.Line($"Sent to the groups: {string.Join(", ", groups)}.");
             }
@@ -110,6 +110,9 @@ public static class MessagesCommand
     /// "1/3 delivered, 1 pending, 1 cancelled": the counts that are not zero, so that they add up to
     /// the total. A server older than this command has fewer counts; those it lacks are left out.
     /// </summary>
+    /// <summary>The groups a message was sent to, as named then.</summary>
+    private static List<string?> GroupNames(JsonElement message) => [.. message.GetProperty("groups").EnumerateArray().Select(g => g.Str("name"))];
+
     private static string Deliveries(JsonElement message)
     {
         var progress = message.GetProperty("progress");
