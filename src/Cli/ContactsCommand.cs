@@ -111,7 +111,7 @@ public static class ContactsCommand
             var answer = await api.GetAsync($"/api/contacts/{await ResolveAsync(api, parse.GetValue(contact)!, ct)}", ct);
             var ids = new[] { ("Telegram", "telegram"), ("WhatsApp", "whatsApp"), ("Viber", "viber") }
                 .Where(m => answer.Str(m.Item2) is not null).Select(m => $"{m.Item1} {answer.Str(m.Item2)}");
-            var groups = answer.GetProperty("groups").EnumerateArray().Select(g => g.Str("name")).ToList();
+            var groups = MessagesCommand.GroupNames(answer);
             output.Done(answer, $"{answer.Str("name")} ({answer.Str("id")}): {string.Join(", ", ids)}.{Environment.NewLine}"
                 + (groups.Count == 0 ? "In no group." : $"Groups: {string.Join(", ", groups)}."));
         }));

@@ -106,13 +106,14 @@ public static class MessagesCommand
         return cancel;
     }
 
+    /// <summary>The groups a message was sent to, or a contact is in, by name (none from a server older than groups).</summary>
+    internal static List<string?> GroupNames(JsonElement answer) =>
+        answer.TryGetProperty("groups", out var groups) ? [.. groups.EnumerateArray().Select(g => g.Str("name"))] : [];
+
     /// <summary>
     /// "1/3 delivered, 1 pending, 1 cancelled": the counts that are not zero, so that they add up to
     /// the total. A server older than this command has fewer counts; those it lacks are left out.
     /// </summary>
-    /// <summary>The groups a message was sent to, as named then.</summary>
-    private static List<string?> GroupNames(JsonElement message) => [.. message.GetProperty("groups").EnumerateArray().Select(g => g.Str("name"))];
-
     private static string Deliveries(JsonElement message)
     {
         var progress = message.GetProperty("progress");

@@ -42,7 +42,9 @@ public sealed class DeliverySagaRepository(CommandHandler handler, DeliverySends
         var streamId = Message.StreamId(named.MessageId);
         var (message, version) = await handler.RecallOrLoadAsync(Message.Decider, streamId, context.CancellationToken);
         var deliveries = named.DeliveryIds.Distinct().Where(message.Progress.ContainsKey).ToList();
-        var step = new MessageStep<T>(context, message, version, deliveries, await AcceptedOfLostAsync(message, deliveries, context.CancellationToken));
+        // Only a due step decides on lost attempts (an outcome's step records the outcome it carries).
+        var accepted = named is DeliveriesDue ? await AcceptedOfLostAsync(message, deliveries, context.CancellationToken) : DeliverySends.NoneAccepted;
+        var step = new MessageStep<T>(context, message, version, deliveries, accepted);
         await next.Send(step);
         await SaveAsync(step, streamId, context);
     }
