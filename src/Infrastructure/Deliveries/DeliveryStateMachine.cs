@@ -41,17 +41,19 @@ public sealed class DeliveryStateMachine : MassTransitStateMachine<DeliverySaga>
                 .IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Sending, s => s.TransitionTo(Sending), x => x.TransitionTo(Cancelled)));
 
         During(Sending,
-            When(Due, c => c.Saga.AttemptLost(clock.GetUtcNow(), options.AttemptTimeout))
-                // Recorded as the messenger answered, if its acceptance was kept; else tried again
-                // with the same idempotency key, so a messenger that honours it does not deliver twice.
-                .Then(c => c.Saga.RecordOutcome(c.Saga.LostAttemptOutcome, options, clock.GetUtcNow()))
-                .IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Delivered, d => d.TransitionTo(Delivered), other => other
-                    .IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Retrying, r => r.TransitionTo(Retrying), f => f.TransitionTo(Failed))),
-            When(Finished, c => c.Message.Of(c.Saga.CorrelationId, c.Saga.Progress.Attempts) is not null)
-                .Then(c => c.Saga.RecordOutcome(c.Message.Of(c.Saga.CorrelationId, c.Saga.Progress.Attempts)!.Outcome, options, clock.GetUtcNow()))
-                .IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Delivered, d => d.TransitionTo(Delivered), other => other
-                    .IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Retrying, r => r.TransitionTo(Retrying), f => f.TransitionTo(Failed))));
+            // Recorded as the messenger answered, if its acceptance was kept; else tried again
+            // with the same idempotency key, so a messenger that honours it does not deliver twice.
+            ToRecordedOutcome(When(Due, c => c.Saga.AttemptLost(clock.GetUtcNow(), options.AttemptTimeout))
+                .Then(c => c.Saga.RecordOutcome(c.Saga.LostAttemptOutcome, options, clock.GetUtcNow()))),
+            ToRecordedOutcome(When(Finished, c => c.Message.Of(c.Saga.CorrelationId, c.Saga.Progress.Attempts) is not null)
+                .Then(c => c.Saga.RecordOutcome(c.Message.Of(c.Saga.CorrelationId, c.Saga.Progress.Attempts)!.Outcome, options, clock.GetUtcNow()))));
     }
+
+    /// <summary>To the state an attempt's recorded outcome left the delivery in: delivered, retrying or failed.</summary>
+    private EventActivityBinder<DeliverySaga, T> ToRecordedOutcome<T>(EventActivityBinder<DeliverySaga, T> binder)
+        where T : class =>
+        binder.IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Delivered, d => d.TransitionTo(Delivered), other => other
+            .IfElse(c => c.Saga.Progress.Status == DeliveryStatus.Retrying, r => r.TransitionTo(Retrying), f => f.TransitionTo(Failed)));
 
     public State Scheduled { get; private set; } = null!;
 
