@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace EventSourced.Cli;
 
 /// <summary>
-/// `messages [--status scheduled|sending|done|cancelled] [--before ID]`: your messages, newest
-/// first, with where their deliveries stand; `messages show ID`: one message, delivery by
+/// `messages [--status scheduled|sending|done|cancelled] [--group NAME|ID] [--before ID]`: your
+/// messages, newest first, with where their deliveries stand; `messages show ID`: one message, delivery by
 /// delivery; `messages edit ID [--text T] [--at TIME | --now]`: change one still waiting for its
 /// time; `messages cancel ID`: what has not gone out will not.
 /// </summary>
@@ -16,13 +16,16 @@ public static class MessagesCommand
     public static Command Create(CliApp.Runner run)
     {
         var status = new Option<string?>("--status") { Description = "Only messages with this status: scheduled (its time is ahead), sending, done (every delivery ended), cancelled" };
+        var group = new Option<string?>("--group") { Description = "Only messages sent to this group (its name or id)" };
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => DefaultLimit };
         var before = new Option<Guid?>("--before") { Description = "Older than this message (the last one listed): the next page" };
         var minPosition = ContactsCommand.MinPosition();
-        var messages = new Command("messages", "Your messages, newest first; show one with its deliveries, edit one still waiting, or cancel one") { status, limit, before, minPosition, Show(run), Edit(run), Cancel(run) };
+        var messages = new Command("messages", "Your messages, newest first; show one with its deliveries, edit one still waiting, or cancel one") { status, group, limit, before, minPosition, Show(run), Edit(run), Cancel(run) };
         messages.SetAction(run.Action(async (parse, api, output, ct) =>
         {
-            var filter = (parse.GetValue(status) is { } s ? $"&status={Uri.EscapeDataString(s)}" : "") + (parse.GetValue(before) is { } id ? $"&beforeId={id}" : "");
+            var filter = (parse.GetValue(status) is { } s ? $"&status={Uri.EscapeDataString(s)}" : "")
+                + (parse.GetValue(group) is { } g ? $"&groupId={await GroupsCommand.ResolveAsync(api, g, ct)}" : "")
+                + (parse.GetValue(before) is { } id ? $"&beforeId={id}" : "");
             var answer = await api.GetAsync($"/api/messages?limit={parse.GetValue(limit)}{filter}{ContactsCommand.At(parse, minPosition)}", ct);
             output.Table(answer, answer.EnumerateArray(),
                 ("Id", m => m.Str("id")), ("Status", m => m.Str("status")), ("Not before", m => m.Str("notBefore")), ("Deliveries", Deliveries),
@@ -30,7 +33,8 @@ public static class MessagesCommand
             // A full page may not be all of them: say how to see older ones rather than let it pass for every message.
             if (answer.GetArrayLength() is var shown && shown > 0 && shown == parse.GetValue(limit))
             {
-                var options = (parse.GetValue(status) is { } only ? $" --status {only}" : "") + (shown != DefaultLimit ? $" --limit {shown}" : "");
+                var options = (parse.GetValue(status) is { } only ? $" --status {only}" : "") + (parse.GetValue(group) is { } named ? $" --group \"{named}\"" : "")
+                    + (shown != DefaultLimit ? $" --limit {shown}" : "");
                 output.Line($"{shown} shown; more may follow: messages --before {answer[shown - 1].Str("id")}{options}");
             }
         }));

@@ -105,6 +105,41 @@ public sealed class GroupApiTests(EmptyStoreApi api) : IClassFixture<EmptyStoreA
     }
 
     [Fact]
+    public async Task Messages_are_listed_by_a_group_they_went_to_newest_first_by_page_and_status_and_only_the_owners()
+    {
+        var (anna, boris) = (Unique("Anna"), Unique("Boris"));
+        await AddContactAsync(anna, telegram: "@anna_by_group");
+        await AddContactAsync(boris, viber: "boris-by-group");
+        var (choir, band) = (await CreateGroupAsync(Unique("Choir"), anna), await CreateGroupAsync(Unique("Band"), boris));
+        var later = DateTimeOffset.UtcNow.AddDays(1);
+        var toChoir = await ScheduleAsync(new { text = "Choir only", groupIds = new[] { choir }, notBefore = later });
+        var toBand = await ScheduleAsync(new { text = "Band only", groupIds = new[] { band }, notBefore = later });
+        var toAnna = await ScheduleAsync(new { text = "Anna by name", contactNames = new[] { anna }, notBefore = later });
+        var toBoth = await ScheduleAsync(new { text = "Both groups", groupIds = new[] { choir, band }, notBefore = later });
+        var cancelled = await (await _alice.PostAsJsonAsync($"/api/messages/{toChoir.Id}/cancel", new { })).JsonAsync(HttpStatusCode.OK);
+        await (await _alice.PatchAsJsonAsync($"/api/groups/{choir}", new { name = Unique("Renamed choir") })).JsonAsync(HttpStatusCode.OK);
+        var seen = $"minPosition={cancelled.GetProperty("position").GetInt64()}";
+
+        (await IdsAsync(_alice, $"/api/messages?groupId={choir}&{seen}")).Should().Equal([toBoth.Id, toChoir.Id], "newest first, under the group's id whatever it is named now");
+        (await IdsAsync(_alice, $"/api/messages?groupId={band}&{seen}")).Should().Equal(toBoth.Id, toBand.Id);
+        (await IdsAsync(_alice, $"/api/messages?groupId={choir}&limit=1&beforeId={toBoth.Id}&{seen}")).Should().Equal(toChoir.Id);
+        (await IdsAsync(_alice, $"/api/messages?groupId={choir}&status=scheduled&{seen}")).Should().Equal(toBoth.Id);
+        (await IdsAsync(_alice, $"/api/messages?groupId={Guid.NewGuid()}&{seen}")).Should().BeEmpty();
+        (await IdsAsync(api.ClientFor("bob"), $"/api/messages?groupId={choir}&{seen}")).Should().BeEmpty("another user's group lists none of their messages");
+        (await IdsAsync(_alice, $"/api/messages?limit=1000&{seen}")).Should().Contain([toAnna.Id, toBand.Id], "without a group, every message");
+        await (await _alice.GetAsync("/api/messages?groupId=choir")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    private async Task<(Guid Id, long Position)> ScheduleAsync(object message)
+    {
+        var accepted = await (await _alice.PostAsJsonAsync("/api/messages", message)).JsonAsync(HttpStatusCode.Accepted);
+        return (accepted.GetProperty("id").GetGuid(), accepted.GetProperty("position").GetInt64());
+    }
+
+    private static async Task<List<Guid>> IdsAsync(HttpClient client, string query) =>
+        [.. (await (await client.GetAsync(query)).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Select(m => m.GetProperty("id").GetGuid())];
+
+    [Fact]
     public async Task Refused_group_commands_and_messages_say_what_is_wrong_and_append_nothing()
     {
         var anna = Unique("Anna");

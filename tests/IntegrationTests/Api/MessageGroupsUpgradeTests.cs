@@ -16,7 +16,7 @@ public sealed class MessageGroupsUpgradeTests(EmptyStoreApi api) : IClassFixture
     private readonly HttpClient _alice = api.ClientFor("alice");
 
     [Fact]
-    public async Task Messages_read_from_a_read_model_built_before_groups_list_none_rather_than_fail()
+    public async Task Messages_read_from_a_read_model_built_before_groups_list_none_and_filter_by_none_rather_than_fail()
     {
         await (await _alice.PostAsJsonAsync("/api/contacts", new { name = "Anna", telegram = "@anna_upgrade" })).JsonAsync(HttpStatusCode.Created);
         var accepted = await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Doors at seven", contactNames = new[] { "Anna" } })).JsonAsync(HttpStatusCode.Accepted);
@@ -37,5 +37,7 @@ public sealed class MessageGroupsUpgradeTests(EmptyStoreApi api) : IClassFixture
         read.GetProperty("message").GetProperty("groups").GetArrayLength().Should().Be(0);
         var listed = await (await _alice.GetAsync("/api/messages")).JsonAsync(HttpStatusCode.OK);
         listed.EnumerateArray().Single().GetProperty("groups").GetArrayLength().Should().Be(0);
+        var byGroup = await (await _alice.GetAsync($"/api/messages?groupId={Guid.NewGuid()}")).JsonAsync(HttpStatusCode.OK);
+        byGroup.GetArrayLength().Should().Be(0, "no message names a group there");
     }
 }

@@ -176,6 +176,8 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         var message = JsonDocument.Parse(sent.Output).RootElement;
         var shown = await RunAsync("alice", "messages", "show", message.GetProperty("id").GetString()!, "--min-position", $"{message.GetProperty("position").GetInt64()}");
         var sentList = await RunAsync("alice", "messages", "--min-position", $"{message.GetProperty("position").GetInt64()}");
+        var notToGroup = JsonDocument.Parse((await RunAsync("alice", "send", "--to", vera, "--text", "Not to the choir", "--json")).Output).RootElement;
+        var byGroup = await RunAsync("alice", "messages", "--group", group.ToLowerInvariant(), "--min-position", $"{notToGroup.GetProperty("position").GetInt64()}");
         var added = await RunAsync("alice", "groups", "add-members", group, vera);
         var removed = await RunAsync("alice", "groups", "remove-members", group, anna);
         var members = await RunAsync("alice", "groups", "show", group);
@@ -189,6 +191,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         listed.Output.Split('\n').Should().Contain(l => l.Contains(group) && l.Contains(" 2 "));
         shown.Output.Should().Contain($"Sent to the groups: {group}.");
         sentList.Output.Split('\n').Should().ContainSingle(l => l.Contains(message.GetProperty("id").GetString()!)).Which.Should().Contain(group);
+        byGroup.Output.Should().Contain(message.GetProperty("id").GetString()!).And.NotContain(notToGroup.GetProperty("id").GetString()!, "only messages sent to the group");
         shown.Output.Split('\n').Where(l => l.Contains("viber")).Select(l => l.Trim().Split(' ')[0..2]).Select(w => string.Join(' ', w))
             .Should().BeEquivalentTo([anna, boris, vera], "the message goes to the group's members and the contact named");
         (added.Code, added.Output.Trim(), removed.Output.Trim()).Should().Be((0, $"{group} has 3 contacts.", $"{group} has 2 contacts."));
