@@ -7,7 +7,8 @@ namespace EventSourced.Cli;
 /// `messages [--status scheduled|sending|done|cancelled] [--group NAME|ID] [--before ID]`: your
 /// messages, newest first, with where their deliveries stand; `messages show ID`: one message, delivery by
 /// delivery; `messages edit ID [--text T] [--at TIME | --now]`: change one still waiting for its
-/// time; `messages cancel ID`: what has not gone out will not.
+/// time; `messages add-recipients ID [--to C...] [--group G...]` and `messages remove-recipients ID
+/// C...`: change whom it goes to while it waits; `messages cancel ID`: what has not gone out will not.
 /// </summary>
 public static class MessagesCommand
 {
@@ -20,7 +21,7 @@ public static class MessagesCommand
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => DefaultLimit };
         var before = new Option<Guid?>("--before") { Description = "Older than this message (the last one listed): the next page" };
         var minPosition = ContactsCommand.MinPosition();
-        var messages = new Command("messages", "Your messages, newest first; show one with its deliveries, edit one still waiting, or cancel one") { status, group, limit, before, minPosition, Show(run), Edit(run), Cancel(run) };
+        var messages = new Command("messages", "Your messages, newest first; show one with its deliveries, edit one still waiting, or cancel one") { status, group, limit, before, minPosition, Show(run), Edit(run), AddRecipients(run), RemoveRecipients(run), Cancel(run) };
         messages.SetAction(run.Action(async (parse, api, output, ct) =>
         {
             var filter = (parse.GetValue(status) is { } s ? $"&status={Uri.EscapeDataString(s)}" : "")
@@ -99,6 +100,42 @@ public static class MessagesCommand
             output.Done(await api.PatchAsync($"/api/messages/{parse.GetValue(id)}", changes, ct), $"Changed {parse.GetValue(id)}.");
         }));
         return edit;
+    }
+
+    private static Command AddRecipients(CliApp.Runner run)
+    {
+        var id = new Argument<Guid>("id") { Description = "The message's id" };
+        var to = new Option<string[]>("--to") { Description = "A contact's name or id (repeat, or list several)", AllowMultipleArgumentsPerToken = true };
+        var group = new Option<string[]>("--group") { Description = "A group's name or id: each of its contacts (repeat, or list several)", AllowMultipleArgumentsPerToken = true };
+        var add = new Command("add-recipients", "Send a message still waiting for its time to more contacts or groups as well") { id, to, group };
+        add.Validators.Add(result =>
+        {
+            if (result.GetResult(to) is null && result.GetResult(group) is null)
+            {
+                result.AddError("Name whom to add: --to contacts and/or --group groups.");
+            }
+        });
+        add.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            var ((contactIds, contactNames), (groupIds, groupNames)) = (IdsOrNames.Split(parse.GetValue(to) ?? []), IdsOrNames.Split(parse.GetValue(group) ?? []));
+            var answer = await api.PostAsync($"/api/messages/{parse.GetValue(id)}/recipients", new { contactIds, contactNames, groupIds, groupNames }, ct);
+            output.Done(answer, $"Changed {parse.GetValue(id)}.");
+        }));
+        return add;
+    }
+
+    private static Command RemoveRecipients(CliApp.Runner run)
+    {
+        var id = new Argument<Guid>("id") { Description = "The message's id" };
+        var contacts = new Argument<string[]>("contacts") { Description = "Contacts' names or ids", Arity = ArgumentArity.OneOrMore };
+        var remove = new Command("remove-recipients", "Take contacts off a message still waiting for its time: it will not go to them") { id, contacts };
+        remove.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            var (contactIds, contactNames) = IdsOrNames.Split(parse.GetValue(contacts)!);
+            var answer = await api.PostAsync($"/api/messages/{parse.GetValue(id)}/recipients/remove", new { contactIds, contactNames }, ct);
+            output.Done(answer, $"Changed {parse.GetValue(id)}.");
+        }));
+        return remove;
     }
 
     private static Command Cancel(CliApp.Runner run)

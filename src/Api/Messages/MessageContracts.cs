@@ -16,6 +16,12 @@ public sealed record ScheduleMessageRequest(
 /// </summary>
 public sealed record EditMessageRequest(Optional<string?> Text, Optional<DateTimeOffset?> NotBefore);
 
+/// <summary>Contacts by id and/or name, and groups by id and/or name, to add to a waiting message.</summary>
+public sealed record AddRecipientsRequest(Guid[]? ContactIds, string[]? ContactNames, Guid[]? GroupIds = null, string[]? GroupNames = null);
+
+/// <summary>Contacts by id and/or name to take off a waiting message.</summary>
+public sealed record RemoveRecipientsRequest(Guid[]? ContactIds, string[]? ContactNames);
+
 /// <summary>The message id, and the global position to wait for in queries (null when nothing changed).</summary>
 public sealed record MessageAcceptedResponse(Guid Id, long? Position);
 

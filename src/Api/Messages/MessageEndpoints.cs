@@ -27,6 +27,10 @@ public static class MessageEndpoints
             .WithSummary("The message as it was at a stream version (asOf=1) or a moment (asOf=2026-11-22T06:00:00Z).");
         messages.MapPatch("/{id:guid}", EditAsync).WithName("EditMessage")
             .WithSummary("Changes a message's text and/or time (notBefore; null sends it now) while it waits for its time; once it is going out, 409.");
+        messages.MapPost("/{id:guid}/recipients", AddRecipientsAsync).WithName("AddMessageRecipients")
+            .WithSummary("Adds contacts (by id or name) and the members of groups (by id or name) to a message while it waits for its time, each over every messenger it has; those on it already stay. Once it is going out, 409.");
+        messages.MapPost("/{id:guid}/recipients/remove", RemoveRecipientsAsync).WithName("RemoveMessageRecipients")
+            .WithSummary("Takes contacts (by id or name) off a message while it waits for its time: their deliveries are cancelled; those not on it are passed over. Taking every one off is refused (cancel the message). Once it is going out, 409.");
         messages.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelMessage")
             .WithSummary("Cancels a message before it is sent; cancelling again changes nothing.");
         return routes;
@@ -37,25 +41,10 @@ public static class MessageEndpoints
     {
         var contacts = new IdsOrNames(request.ContactIds ?? [], request.ContactNames ?? []);
         var groups = new IdsOrNames(request.GroupIds ?? [], request.GroupNames ?? []);
-        var problems = new Dictionary<string, string[]>();
+        var problems = RecipientProblems(contacts, groups);
         if (Message.TextProblem(request.Text) is { } textProblem)
         {
             problems["text"] = [textProblem];
-        }
-
-        if (contacts.Count + groups.Count is 0 or > Message.MaxRecipients)
-        {
-            problems["recipients"] = [$"Name 1 to {Message.MaxRecipients} recipients in contactIds, contactNames, groupIds and/or groupNames."];
-        }
-
-        if (contacts.AnyBlankName)
-        {
-            problems["contactNames"] = ["Contact names must not be blank."];
-        }
-
-        if (groups.AnyBlankName)
-        {
-            problems["groupNames"] = ["Group names must not be blank."];
         }
 
         if (problems.Count > 0)
@@ -70,6 +59,60 @@ public static class MessageEndpoints
         var command = new ScheduleMessage(id, owner, request.Text!, request.NotBefore, resolved, context.Actor, clock.GetUtcNow(), named);
         var result = await handler.HandleAsync(Message.Decider, Message.StreamId(id), command, context, ct: ct);
         return TypedResults.Accepted($"/api/messages/{id}", new MessageAcceptedResponse(id, result.Position));
+    }
+
+    private static async Task<Results<Ok<MessageAcceptedResponse>, ValidationProblem>> AddRecipientsAsync(
+        Guid id, AddRecipientsRequest request, HttpContext http, RecipientResolver recipients, CommandHandler handler, TimeProvider clock, CancellationToken ct)
+    {
+        var contacts = new IdsOrNames(request.ContactIds ?? [], request.ContactNames ?? []);
+        var groups = new IdsOrNames(request.GroupIds ?? [], request.GroupNames ?? []);
+        if (RecipientProblems(contacts, groups) is { Count: > 0 } problems)
+        {
+            return Problems.Invalid(problems);
+        }
+
+        var owner = http.Subject();
+        var (resolved, named) = await recipients.ResolveAsync(owner, contacts, groups, ct);
+        var context = CorrelationMiddleware.CommandContextOf(http);
+        var result = await handler.HandleAsync(Message.Decider, Message.StreamId(id), new AddRecipients(id, owner, resolved, named, context.Actor, clock.GetUtcNow()), context, ct: ct);
+        return TypedResults.Ok(new MessageAcceptedResponse(id, result.Position));
+    }
+
+    private static async Task<Results<Ok<MessageAcceptedResponse>, ValidationProblem>> RemoveRecipientsAsync(
+        Guid id, RemoveRecipientsRequest request, HttpContext http, RecipientResolver recipients, CommandHandler handler, TimeProvider clock, CancellationToken ct)
+    {
+        var contacts = new IdsOrNames(request.ContactIds ?? [], request.ContactNames ?? []);
+        if (RecipientProblems(contacts, IdsOrNames.None, "contactIds and/or contactNames") is { Count: > 0 } problems)
+        {
+            return Problems.Invalid(problems);
+        }
+
+        var owner = http.Subject();
+        var ids = await recipients.ContactIdsAsync(owner, contacts, ct);
+        var context = CorrelationMiddleware.CommandContextOf(http);
+        var result = await handler.HandleAsync(Message.Decider, Message.StreamId(id), new RemoveRecipients(id, owner, ids, context.Actor, clock.GetUtcNow()), context, ct: ct);
+        return TypedResults.Ok(new MessageAcceptedResponse(id, result.Position));
+    }
+
+    private static Dictionary<string, string[]> RecipientProblems(IdsOrNames contacts, IdsOrNames groups, string fields = "contactIds, contactNames, groupIds and/or groupNames")
+    {
+        var problems = new Dictionary<string, string[]>();
+        if (contacts.Count + groups.Count is 0 or > Message.MaxRecipients)
+        {
+            problems["recipients"] = [$"Name 1 to {Message.MaxRecipients} recipients in {fields}."];
+        }
+
+        if (contacts.AnyBlankName)
+        {
+            problems["contactNames"] = ["Contact names must not be blank."];
+        }
+
+        if (groups.AnyBlankName)
+        {
+            problems["groupNames"] = ["Group names must not be blank."];
+        }
+
+        return problems;
     }
 
     private static async Task<Results<Ok<IReadOnlyList<MessageRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(

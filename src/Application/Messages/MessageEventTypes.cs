@@ -10,6 +10,7 @@ public static class MessageEventTypes
             .Register<MessageScheduled>("message_scheduled")
             .Register<MessageCancelled>("message_cancelled")
             .Register<MessageEdited>("message_edited")
+            .Register<MessageGroupsAdded>("message_groups_added")
             .Register<DeliveryAttempted>("delivery_attempted")
             .Register<DeliverySucceeded>("delivery_succeeded")
             .Register<DeliveryAttemptFailed>("delivery_attempt_failed")

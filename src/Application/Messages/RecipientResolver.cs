@@ -38,4 +38,21 @@ public sealed class RecipientResolver(CommandHandler handler)
             ? throw new TooManyRecipientsException(recipients.Count)
             : (recipients, [.. named.DistinctBy(g => g.Id).Select(g => new RecipientGroup(g.Id, g.Name))]);
     }
+
+    /// <summary>
+    /// The contacts to take off a message: ids as given (a contact removed from the book may
+    /// still be on it), names found in the book.
+    /// </summary>
+    /// <exception cref="UnknownRecipientsException">Some names are not (or no longer) in the book; it names them all.</exception>
+    public async Task<IReadOnlyList<Guid>> ContactIdsAsync(string ownerId, IdsOrNames contacts, CancellationToken ct)
+    {
+        if (contacts.Names.Count == 0)
+        {
+            return contacts.Ids;
+        }
+
+        var (book, _) = await handler.LoadAsync(ContactBook.Decider, ContactBook.StreamId(ownerId), ct);
+        var (found, unknown) = book.Lookup(contacts with { Ids = [] });
+        return unknown.Count > 0 ? throw new UnknownRecipientsException(unknown) : [.. contacts.Ids, .. found.Select(c => c.Id)];
+    }
 }

@@ -19,6 +19,12 @@ public sealed record Message(
 {
     public const int MaxTextLength = 4096;
 
+    /// <summary>Why a delivery was cancelled when its contact was taken off the message.</summary>
+    public const string TakenOffReason = "the contact was taken off the message";
+
+    /// <summary>The groups named when it was scheduled, and those added since.</summary>
+    public IReadOnlyList<RecipientGroup> Groups { get; init; } = [];
+
     /// <summary>The contacts one message goes to at most: each is a delivery (or more) in its scheduling event.</summary>
     public const int MaxRecipients = 1000;
 
@@ -47,6 +53,10 @@ public sealed record Message(
         (CancelMessage cancel, _) when cancel.OwnerId != state.OwnerId => throw new MessageNotFoundException(cancel.MessageId),
         (EditMessage edit, _) when edit.OwnerId != state.OwnerId || state.Status == MessageStatus.None => throw new MessageNotFoundException(edit.MessageId),
         (EditMessage edit, _) => Edited(edit, state),
+        (AddRecipients add, _) when add.OwnerId != state.OwnerId || state.Status == MessageStatus.None => throw new MessageNotFoundException(add.MessageId),
+        (AddRecipients add, _) => RecipientsAdded(add, state),
+        (RemoveRecipients remove, _) when remove.OwnerId != state.OwnerId || state.Status == MessageStatus.None => throw new MessageNotFoundException(remove.MessageId),
+        (RemoveRecipients remove, _) => RecipientsRemoved(remove, state),
         (CancelMessage, MessageStatus.Cancelled) => [],
         (CancelMessage cancel, MessageStatus.Scheduled) => [new MessageCancelled(cancel.MessageId, cancel.OwnerId, cancel.Actor, cancel.At)],
         (PlanDelivery plan, _) when state.Status == MessageStatus.None || plan.OwnerId != state.OwnerId => throw new MessageNotFoundException(plan.MessageId),
@@ -84,20 +94,10 @@ public sealed record Message(
             schedule.MessageId, schedule.OwnerId, schedule.Text, notBefore, deliveries, schedule.Actor, schedule.At, schedule.Groups is { Count: > 0 } groups ? groups : null);
     }
 
-    /// <summary>
-    /// While the message waits for its time and none of its deliveries has started: a send begun
-    /// early by a node whose clock runs ahead is in the stream before this decision, and refuses it.
-    /// </summary>
+    // The text and time as they are after the edit, the whole new state (as contact_updated does).
     private static IReadOnlyList<IMessageEvent> Edited(EditMessage edit, Message state)
     {
-        var why = state.Status == MessageStatus.Cancelled ? "it was cancelled"
-            : edit.At >= state.NotBefore || state.Progress.Values.Any(Started) ? "it is going out already"
-            : null;
-        if (why is not null)
-        {
-            throw new MessageNotEditableException(edit.MessageId, why);
-        }
-
+        EnsureWaiting(state, edit.At);
         var text = edit.Text.Or(state.Text);
         if (TextProblem(text) is { } problem)
         {
@@ -109,6 +109,66 @@ public sealed record Message(
             ? []
             : [new MessageEdited(edit.MessageId, edit.OwnerId, text, notBefore, edit.Actor, edit.At)];
     }
+
+    /// <summary>
+    /// A message changes (its text, time or recipients) only while it waits for its time and none
+    /// of its deliveries has started: a send begun early by a node whose clock runs ahead is in the
+    /// stream before this decision, and refuses it.
+    /// </summary>
+    private static void EnsureWaiting(Message state, DateTimeOffset at)
+    {
+        var why = state.Status == MessageStatus.Cancelled ? "it was cancelled"
+            : at >= state.NotBefore || state.Progress.Values.Any(Started) ? "it is going out already"
+            : null;
+        if (why is not null)
+        {
+            throw new MessageNotEditableException(state.Id, why);
+        }
+    }
+
+    // Each new contact over every messenger it has; one already on the message gains only what it lacks,
+    // so the same addition again changes nothing.
+    private static List<IMessageEvent> RecipientsAdded(AddRecipients add, Message state)
+    {
+        EnsureWaiting(state, add.At);
+        var added = new List<IMessageEvent>();
+        var after = state;
+        foreach (var (recipient, (channel, address)) in add.Recipients.DistinctBy(r => r.ContactId).SelectMany(r => Channels(r.Messengers).Select(c => (r, c))))
+        {
+            if (after.CanPlan(recipient.ContactId, channel, add.At))
+            {
+                var planned = new DeliveryPlanned(
+                    state.Id, DeliveryId(state.Id, after.Deliveries.Count), state.OwnerId, recipient.ContactId, recipient.Name, channel, address, state.NotBefore, add.Actor, add.At);
+                added.Add(planned);
+                after = Evolve(after, planned);
+            }
+        }
+
+        if (after.Recipients > MaxRecipients)
+        {
+            throw new TooManyRecipientsException(after.Recipients);
+        }
+
+        var groups = add.Groups.Where(g => !state.Groups.Any(named => named.GroupId == g.GroupId)).DistinctBy(g => g.GroupId).ToList();
+        return groups.Count > 0 ? [.. added, new MessageGroupsAdded(state.Id, state.OwnerId, groups, add.Actor, add.At)] : added;
+    }
+
+    // A contact not on the message (or taken off already) changes nothing; taking off every one is cancelling it.
+    private static List<DeliveryCancelled> RecipientsRemoved(RemoveRecipients remove, Message state)
+    {
+        EnsureWaiting(state, remove.At);
+        var contacts = remove.ContactIds.ToHashSet();
+        var cancelled = state.Deliveries
+            .Where(d => contacts.Contains(d.ContactId) && state.Progress[d.DeliveryId].Status != DeliveryStatus.Cancelled)
+            .Select(d => new DeliveryCancelled(state.Id, d.DeliveryId, TakenOffReason, remove.Actor, remove.At))
+            .ToList();
+        return cancelled.Count > 0 && cancelled.Aggregate(state, (s, e) => Evolve(s, e)).Recipients == 0
+            ? throw new InvalidMessageException("That would take every recipient off the message: cancel the message instead.")
+            : cancelled;
+    }
+
+    /// <summary>How many contacts it still goes to: those with a delivery not cancelled.</summary>
+    private int Recipients => Deliveries.Where(d => Progress[d.DeliveryId].Status != DeliveryStatus.Cancelled).Select(d => d.ContactId).Distinct().Count();
 
     // A delivery cancelled before its time (its contact removed, ADR 0039) did not start.
     private static bool Started(DeliveryProgress progress) =>
@@ -187,8 +247,12 @@ public sealed record Message(
     private static Message Evolve(Message state, IMessageEvent @event) => @event switch
     {
         MessageScheduled e => new Message(
-            e.MessageId, e.OwnerId, MessageStatus.Scheduled, e.Text, e.NotBefore, e.Deliveries, e.Deliveries.ToImmutableDictionary(d => d.DeliveryId, _ => DeliveryProgress.New)),
+            e.MessageId, e.OwnerId, MessageStatus.Scheduled, e.Text, e.NotBefore, e.Deliveries, e.Deliveries.ToImmutableDictionary(d => d.DeliveryId, _ => DeliveryProgress.New))
+        {
+            Groups = e.Groups ?? [],
+        },
         MessageEdited e => state with { Text = e.Text, NotBefore = e.NotBefore },
+        MessageGroupsAdded e => state with { Groups = [.. state.Groups, .. e.Groups] },
         // A send already in flight still ends as it ends; the rest will not go out.
         MessageCancelled => state with
         {

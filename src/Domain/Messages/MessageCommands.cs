@@ -34,6 +34,16 @@ public sealed record ScheduleMessage(
 public sealed record EditMessage(
     Guid MessageId, string OwnerId, Optional<string> Text, Optional<DateTimeOffset> NotBefore, string Actor, DateTimeOffset At) : IMessageCommand;
 
+/// <summary>
+/// Add contacts to a message while it waits for its time, each over every messenger it has;
+/// <paramref name="Groups"/>: the groups named, whose members are among them.
+/// </summary>
+public sealed record AddRecipients(
+    Guid MessageId, string OwnerId, IReadOnlyList<Recipient> Recipients, IReadOnlyList<RecipientGroup> Groups, string Actor, DateTimeOffset At) : IMessageCommand;
+
+/// <summary>Take contacts off a message while it waits for its time: their deliveries are cancelled.</summary>
+public sealed record RemoveRecipients(Guid MessageId, string OwnerId, IReadOnlyList<Guid> ContactIds, string Actor, DateTimeOffset At) : IMessageCommand;
+
 public sealed record CancelMessage(Guid MessageId, string OwnerId, string Actor, DateTimeOffset At) : IMessageCommand;
 
 /// <summary>Where one delivery of a notification goes: an outlet and its address (a chat, a ticket key, an application).</summary>

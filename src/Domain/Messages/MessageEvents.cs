@@ -46,5 +46,11 @@ public sealed record MessageEdited(
     string EditedBy,
     DateTimeOffset EditedAt) : IMessageEvent;
 
+/// <summary>
+/// Groups named when recipients were added to a waiting message: their members are among the
+/// deliveries planned in the same decision (<see cref="DeliveryPlanned"/>).
+/// </summary>
+public sealed record MessageGroupsAdded(Guid MessageId, string OwnerId, IReadOnlyList<RecipientGroup> Groups, string AddedBy, DateTimeOffset AddedAt) : IMessageEvent;
+
 /// <summary>The owner cancelled the message before it was sent.</summary>
 public sealed record MessageCancelled(Guid MessageId, string OwnerId, string CancelledBy, DateTimeOffset CancelledAt) : IMessageEvent;

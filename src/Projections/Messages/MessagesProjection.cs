@@ -111,6 +111,9 @@ public sealed class MessagesProjection : IProjection
             case MessageEdited e:
                 write.Execute($"UPDATE {t} SET text = $2, not_before = $3 WHERE message_id = $1", e.MessageId, e.Text, e.NotBefore);
                 break;
+            case MessageGroupsAdded e:
+                write.Execute($"UPDATE {t} SET groups = coalesce(groups, '[]') || $2::jsonb WHERE message_id = $1", e.MessageId, MessageGroup.Json(e.Groups));
+                break;
             case MessageCancelled e:
                 write.Execute($"UPDATE {t} SET status = 'cancelled', cancelled_at = $2 WHERE message_id = $1", e.MessageId, e.CancelledAt);
                 // A send in flight ends as it ends (Message.Evolve); what waits will not go out.

@@ -33,6 +33,9 @@ public sealed class OwnerIsolationTests(EmptyStoreApi api) : IClassFixture<Empty
     {
         var (contact, message, conversation, chatMessage, group) = await AlicesThingsAsync();
         var bob = api.ClientFor("bob");
+        // Bob names a contact of his own, so only the message is another's.
+        var bobsContact = (await (await bob.PostAsJsonAsync("/api/contacts", new { name = $"Bob's {Guid.NewGuid():N}", telegram = "@bobs_friend" })).JsonAsync(HttpStatusCode.Created))
+            .GetProperty("id").GetGuid();
         var cases = new (string Operation, string Path, object? Body)[]
         {
             ("GET /api/contacts/{id}", $"/api/contacts/{contact}", null),
@@ -49,6 +52,8 @@ public sealed class OwnerIsolationTests(EmptyStoreApi api) : IClassFixture<Empty
             ("PATCH /api/messages/{id}", $"/api/messages/{message}", new { text = "Stolen" }),
             ("GET /api/messages/{id}/history", $"/api/messages/{message}/history?asOf=0", null),
             ("POST /api/messages/{id}/cancel", $"/api/messages/{message}/cancel", null),
+            ("POST /api/messages/{id}/recipients", $"/api/messages/{message}/recipients", new { contactIds = new[] { bobsContact } }),
+            ("POST /api/messages/{id}/recipients/remove", $"/api/messages/{message}/recipients/remove", new { contactIds = new[] { contact } }),
             ("POST /api/conversations/{id}/messages", $"/api/conversations/{conversation}/messages", new { content = "Intruding" }),
             ("GET /api/conversations/{id}/messages", $"/api/conversations/{conversation}/messages", null),
             ("POST /api/conversations/{id}/messages/{messageId}/read", $"/api/conversations/{conversation}/messages/{chatMessage}/read", null),

@@ -150,12 +150,25 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         (editedMessage.GetProperty("text").GetString(), editedMessage.GetProperty("notBefore").GetDateTimeOffset()).Should().Be(("Rehearsal moved to Saturday", later));
         (await RunAsync("alice", "messages", "edit", accepted.GetProperty("id").GetString()!)).Code.Should().Be(ExitCodes.Usage, "nothing to change");
 
+        // Changed plans: a third contact is added, the first taken off.
+        var third = $"Gleb {Guid.NewGuid():N}"[..13];
+        (await RunAsync("alice", "contacts", "add", "--name", third, "--whatsapp", "+4915100000031")).Code.Should().Be(0);
+        var addedTo = await RunAsync("alice", "messages", "add-recipients", accepted.GetProperty("id").GetString()!, "--to", third);
+        var takenOff = await RunAsync("alice", "messages", "remove-recipients", accepted.GetProperty("id").GetString()!, first, "--json");
+        (addedTo.Code, takenOff.Code).Should().Be((0, 0), addedTo.Error + takenOff.Error);
+        var shownChanged = await RunAsync(
+            "alice", "messages", "show", accepted.GetProperty("id").GetString()!, "--min-position", $"{JsonDocument.Parse(takenOff.Output).RootElement.GetProperty("position").GetInt64()}");
+        shownChanged.Output.Should().Contain("0/3 delivered, 2 pending, 1 cancelled");
+        shownChanged.Output.Split('\n').Should().Contain(l => l.Contains(third) && l.Contains("+4915100000031") && l.Contains("scheduled"))
+            .And.Contain(l => l.Contains(first) && l.Contains("cancelled") && l.Contains("taken off"));
+        (await RunAsync("alice", "messages", "add-recipients", accepted.GetProperty("id").GetString()!)).Code.Should().Be(ExitCodes.Usage, "nobody named");
+
         // Changed plans: cancelled before it is due, nothing of it goes out.
         var cancelled = await RunAsync("alice", "messages", "cancel", accepted.GetProperty("id").GetString()!, "--json");
         cancelled.Code.Should().Be(0, cancelled.Error);
         var after = JsonDocument.Parse(cancelled.Output).RootElement.GetProperty("position").GetInt64();
         var shownCancelled = await RunAsync("alice", "messages", "show", accepted.GetProperty("id").GetString()!, "--min-position", $"{after}");
-        shownCancelled.Output.Should().StartWith("cancelled").And.Contain("0/2 delivered, 2 cancelled");
+        shownCancelled.Output.Should().StartWith("cancelled").And.Contain("0/3 delivered, 3 cancelled");
         (await RunAsync("alice", "messages", "cancel", Guid.NewGuid().ToString())).Code.Should().Be(ExitCodes.NotFound);
     }
 

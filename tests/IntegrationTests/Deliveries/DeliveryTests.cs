@@ -378,6 +378,35 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
         await (await _alice.PatchAsJsonAsync($"/api/messages/{id}", new { text = "Too late" })).ShouldBeProblemAsync(HttpStatusCode.Conflict, "urn:eventsourced:problem:message_not_editable");
     }
 
+    [Fact]
+    public async Task Contacts_added_to_a_message_for_tomorrow_get_it_when_it_goes_and_one_taken_off_does_not()
+    {
+        var u = Guid.NewGuid().ToString("N")[..8];
+        var (anna, boris, vera) = ($"Anna {u}", $"Boris {u}", $"Vera {u}");
+        foreach (var name in new[] { anna, boris, vera })
+        {
+            await (await _alice.PostAsJsonAsync("/api/contacts", new { name, telegram = $"@{name.Replace(' ', '_')}" })).JsonAsync(HttpStatusCode.Created);
+        }
+
+        var id = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Doors at six", contactNames = new[] { anna }, notBefore = DateTimeOffset.UtcNow.AddDays(1) }))
+            .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+
+        await (await _alice.PostAsJsonAsync($"/api/messages/{id}/recipients", new { contactNames = new[] { boris, vera } })).JsonAsync(HttpStatusCode.OK);
+        await (await _alice.PostAsJsonAsync($"/api/messages/{id}/recipients/remove", new { contactNames = new[] { anna } })).JsonAsync(HttpStatusCode.OK);
+        await (await _alice.PatchAsJsonAsync($"/api/messages/{id}", new { notBefore = (DateTimeOffset?)null })).JsonAsync(HttpStatusCode.OK);
+
+        // Every delivery not cancelled (one scheduled, those planned) ends delivered: then whoever got it has got it.
+        await Eventually.HoldsAsync(async () => await TypesAsync(id) is var types
+            && types.Count(t => t == "delivery_succeeded") == 1 + types.Count(t => t == "delivery_planned") - types.Count(t => t == "delivery_cancelled"),
+            $"every delivery not cancelled to succeed in message-{id}");
+        var keys = (await api.StreamAsync($"message-{id}")).Where(e => e.Type == "delivery_planned" || e.Type == "message_scheduled")
+            .SelectMany(e => JsonDocument.Parse(e.Data).RootElement is var data && data.TryGetProperty("deliveries", out var all) ? all.EnumerateArray().ToList() : [data])
+            .Select(d => d.GetProperty("deliveryId").GetString()).ToHashSet();
+        (await api.Emulator.ReceivedAsync("telegram")).Where(r => keys.Contains(r.IdempotencyKey)).Select(r => r.Recipient)
+            .Should().BeEquivalentTo([$"@Boris_{u}", $"@Vera_{u}"], "the contact taken off gets nothing, each added one gets it once");
+        (await TypesAsync(id)).Should().NotContain("delivery_failed");
+    }
+
     private async Task<(Guid Message, Guid[] Deliveries)> ScheduleAsync(string? telegram = null, string? whatsApp = null, string? viber = null)
     {
         var name = $"Recipient {Guid.NewGuid():N}"[..20];

@@ -43,6 +43,7 @@ public sealed class EventContractTests
         new ContactGroupDeleted(Id, "owner-1", "owner-1", At),
         new MessageScheduled(Id, "owner-1", "Hello", At, [new PlannedDelivery(Id, Id, "Artem", Channel.WhatsApp, "+4915112345678")], "owner-1", At, [new RecipientGroup(Id, "Choir")]),
         new MessageEdited(Id, "owner-1", "Hello again", At.AddHours(1), "owner-1", At),
+        new MessageGroupsAdded(Id, "owner-1", [new RecipientGroup(Id, "Band")], "owner-1", At),
         new MessageCancelled(Id, "owner-1", "owner-1", At),
         new DeliveryAttempted(Id, Id, 1, At),
         new DeliverySucceeded(Id, Id, 1, "provider-42", At),
