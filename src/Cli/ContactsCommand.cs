@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 
 namespace EventSourced.Cli;
 
-/// <summary>`contacts add|import|list|update|remove|forget`: your contacts and their messenger ids.</summary>
+/// <summary>`contacts add|import|export|list|show|update|remove|forget`: your contacts and their messenger ids.</summary>
 public static class ContactsCommand
 {
     private static readonly (string Header, Func<JsonElement, string?> Cell)[] Columns =
@@ -13,12 +13,22 @@ public static class ContactsCommand
 
     private const int DefaultPageSize = 50;
 
+    // The most the server gives a page.
+    private const int MaxPageSize = 500;
+
+    /// <summary>What a forgotten contact's fields read as (or with its key lost): no value to export.</summary>
+    private static class Withheld
+    {
+        public const string Erased = "[erased]";
+        public const string Unreadable = "[unreadable]";
+    }
+
     // The most the API takes in one import.
     private const int ImportBatch = 1000;
 
     public static Command Create(CliApp.Runner run)
     {
-        var contacts = new Command("contacts", "Your contacts: add, import, list, show, update, remove, forget; alone, the first page of the list") { Add(run), Import(run), List(run), Show(run), Update(run), Remove(run), Forget(run) };
+        var contacts = new Command("contacts", "Your contacts: add, import, export, list, show, update, remove, forget; alone, the first page of the list") { Add(run), Import(run), Export(run), List(run), Show(run), Update(run), Remove(run), Forget(run) };
         contacts.SetAction(run.Action((_, api, output, ct) => ListAsync(api, output, 1, DefaultPageSize, null, "", ct)));
         return contacts;
     }
@@ -73,6 +83,59 @@ public static class ContactsCommand
         {
             var told = Regex.Replace(e.Message, @"contacts\[(\d+)\]\.", m => $"line {batch[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)].Line}, ");
             throw new CliException(e.ExitCode, addedBefore == 0 ? told : $"{told}\nThe {addedBefore} contacts before line {batch[0].Line} were imported; import again with --skip-existing to add the rest.");
+        }
+    }
+
+    private static Command Export(CliApp.Runner run)
+    {
+        var file = new Argument<string>("file") { Description = "The CSV file to write: name, telegram, whatsapp, viber, as import reads it" };
+        var minPosition = MinPosition();
+        var export = new Command("export", "Write all your contacts to a CSV file, which import reads back") { file, minPosition };
+        export.SetAction(run.Action(async (parse, api, output, ct) =>
+        {
+            var contacts = await AllContactsAsync(api, At(parse, minPosition), ct);
+            // A forgotten contact's name and ids read as withheld: written out, they would come back as a contact named "[erased]".
+            var kept = contacts.Where(c => c.Str("name") is not (Withheld.Erased or Withheld.Unreadable)).ToList();
+            var path = parse.GetValue(file)!;
+            ContactsFile.Write(path, kept.Select(c => new ContactRow(0, c.Str("name"), c.Str("telegram"), c.Str("whatsApp"), c.Str("viber"))));
+            var leftOut = contacts.Count - kept.Count;
+            output.Done(
+                JsonSerializer.SerializeToElement(new { file = path, written = kept.Count, leftOut }),
+                $"Wrote {kept.Count} contacts to {path}" + (leftOut > 0 ? $"; left out {leftOut} forgotten or unreadable." : "."));
+        }));
+        return export;
+    }
+
+    /// <summary>
+    /// Every contact, a page of the largest size at a time. Pages are by name, so a contact added or
+    /// removed meanwhile shifts them: then the count differs from the total, and it reads them again.
+    /// </summary>
+    private static async Task<List<JsonElement>> AllContactsAsync(ApiClient api, string at, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (contacts, total) = (new Dictionary<string, JsonElement>(), 0L);
+            for (var page = 1; ; page++)
+            {
+                var answer = await api.GetAsync($"/api/contacts?page={page}&pageSize={MaxPageSize}{at}", ct);
+                foreach (var contact in answer.GetProperty("items").EnumerateArray())
+                {
+                    contacts[contact.Str("id")!] = contact;
+                }
+
+                total = answer.GetProperty("total").GetInt64();
+                if ((long)page * MaxPageSize >= total)
+                {
+                    break;
+                }
+            }
+
+            if (contacts.Count == total || attempt == 3)
+            {
+                return contacts.Count == total
+                    ? [.. contacts.Values]
+                    : throw new CliException(ExitCodes.Failed, "Your contacts kept changing while they were read; export again when they settle.");
+            }
         }
     }
 

@@ -22,11 +22,11 @@ public sealed record Message(
     /// <summary>Why a delivery was cancelled when its contact was taken off the message.</summary>
     public const string TakenOffReason = "the contact was taken off the message";
 
+    /// <summary>The contacts one message goes to at most, those added later included: each is a delivery (or more).</summary>
+    public const int MaxRecipients = 1000;
+
     /// <summary>The groups named when it was scheduled, and those added since.</summary>
     public IReadOnlyList<RecipientGroup> Groups { get; init; } = [];
-
-    /// <summary>The contacts one message goes to at most: each is a delivery (or more) in its scheduling event.</summary>
-    public const int MaxRecipients = 1000;
 
     public static readonly Message None = new(Guid.Empty, "", MessageStatus.None, "", default, [], ImmutableDictionary<Guid, DeliveryProgress>.Empty);
 

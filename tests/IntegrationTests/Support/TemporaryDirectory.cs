@@ -5,10 +5,12 @@ public sealed class TemporaryDirectory : IDisposable
 {
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("es-test-");
 
+    public string Path => _directory.FullName;
+
     /// <summary>Writes <paramref name="text"/> to a file of that name in the directory, and gives its path.</summary>
     public string Write(string name, string text)
     {
-        var path = Path.Combine(_directory.FullName, name);
+        var path = System.IO.Path.Combine(_directory.FullName, name);
         File.WriteAllText(path, text);
         return path;
     }
