@@ -254,7 +254,7 @@ public static class ContactsCommand
     /// An id as it is; a name looked up in your contact book as it is now, so that a contact just
     /// added is found at once (the list shows it a moment later).
     /// </summary>
-    private static async Task<string> ResolveAsync(ApiClient api, string contact, CancellationToken ct)
+    internal static async Task<string> ResolveAsync(ApiClient api, string contact, CancellationToken ct)
     {
         if (Guid.TryParse(contact, out var id))
         {

@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace EventSourced.Cli;
 
 /// <summary>
-/// `messages [--status scheduled|sending|done|cancelled] [--group NAME|ID] [--before ID]`: your
-/// messages, newest first, with where their deliveries stand; `messages show ID`: one message, delivery by
+/// `messages [--status scheduled|sending|done|cancelled] [--group NAME|ID] [--to NAME|ID] [--before ID]`:
+/// your messages, newest first, with where their deliveries stand; `messages show ID`: one message, delivery by
 /// delivery; `messages edit ID [--text T] [--at TIME | --now]`: change one still waiting for its
 /// time; `messages add-recipients ID [--to C...] [--group G...]` and `messages remove-recipients ID
 /// C...`: change whom it goes to while it waits; `messages cancel ID`: what has not gone out will not.
@@ -18,14 +18,16 @@ public static class MessagesCommand
     {
         var status = new Option<string?>("--status") { Description = "Only messages with this status: scheduled (its time is ahead), sending, done (every delivery ended), cancelled" };
         var group = new Option<string?>("--group") { Description = "Only messages sent to this group (its name or id)" };
+        var to = new Option<string?>("--to") { Description = "Only messages sent to this contact (its name or id)" };
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => DefaultLimit };
         var before = new Option<Guid?>("--before") { Description = "Older than this message (the last one listed): the next page" };
         var minPosition = ContactsCommand.MinPosition();
-        var messages = new Command("messages", "Your messages, newest first; show one with its deliveries, edit one still waiting, or cancel one") { status, group, limit, before, minPosition, Show(run), Edit(run), AddRecipients(run), RemoveRecipients(run), Cancel(run) };
+        var messages = new Command("messages", "Your messages, newest first; show one with its deliveries, edit one still waiting, or cancel one") { status, group, to, limit, before, minPosition, Show(run), Edit(run), AddRecipients(run), RemoveRecipients(run), Cancel(run) };
         messages.SetAction(run.Action(async (parse, api, output, ct) =>
         {
             var filter = (parse.GetValue(status) is { } s ? $"&status={Uri.EscapeDataString(s)}" : "")
                 + (parse.GetValue(group) is { } g ? $"&groupId={await GroupsCommand.ResolveAsync(api, g, ct)}" : "")
+                + (parse.GetValue(to) is { } c ? $"&contactId={await ContactsCommand.ResolveAsync(api, c, ct)}" : "")
                 + (parse.GetValue(before) is { } id ? $"&beforeId={id}" : "");
             var answer = await api.GetAsync($"/api/messages?limit={parse.GetValue(limit)}{filter}{ContactsCommand.At(parse, minPosition)}", ct);
             output.Table(answer, answer.EnumerateArray(),
@@ -35,6 +37,7 @@ public static class MessagesCommand
             if (answer.GetArrayLength() is var shown && shown > 0 && shown == parse.GetValue(limit))
             {
                 var options = (parse.GetValue(status) is { } only ? $" --status {only}" : "") + (parse.GetValue(group) is { } named ? $" --group \"{named}\"" : "")
+                    + (parse.GetValue(to) is { } contact ? $" --to \"{contact}\"" : "")
                     + (shown != DefaultLimit ? $" --limit {shown}" : "");
                 output.Line($"{shown} shown; more may follow: messages --before {answer[shown - 1].Str("id")}{options}");
             }

@@ -20,7 +20,7 @@ public static class MessageEndpoints
         messages.MapPost("/", ScheduleAsync).WithName("ScheduleMessage")
             .WithSummary("Schedules a message to contacts (by id or name) and the members of groups (by id or name) over every messenger they have; 202, delivery follows.");
         messages.MapGet("/", ListAsync).WithName("ListMessages")
-            .WithSummary("The caller's messages, newest first, optionally by status (scheduled: its time is ahead; sending; done: every delivery ended, however; cancelled) and by a group it was sent to (groupId); beforeId (the last one listed) pages back.");
+            .WithSummary("The caller's messages, newest first, optionally by status (scheduled: its time is ahead; sending; done: every delivery ended, however; cancelled) by a group it was sent to (groupId) and by a contact it was sent to (contactId, even if since taken off it); beforeId (the last one listed) pages back.");
         messages.MapGet("/{id:guid}", GetAsync).WithName("GetMessage")
             .WithSummary("A message with each recipient's delivery status per channel.");
         messages.MapGet("/{id:guid}/history", HistoryAsync).WithName("GetMessageHistory")
@@ -117,7 +117,7 @@ public static class MessageEndpoints
 
     private static async Task<Results<Ok<IReadOnlyList<MessageRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(
         HttpContext http, MessageQueries queries, ProjectionProgress progress, TimeProvider clock, CancellationToken ct,
-        string? status = null, Guid? groupId = null, int limit = 100, Guid? beforeId = null, long? minPosition = null)
+        string? status = null, Guid? groupId = null, Guid? contactId = null, int limit = 100, Guid? beforeId = null, long? minPosition = null)
     {
         if (limit is < 1 or > 1000)
         {
@@ -131,7 +131,7 @@ public static class MessageEndpoints
 
         return await ReadYourWrites.LaggingAsync(progress, "messages", minPosition, ct) is { } lagging
             ? lagging
-            : TypedResults.Ok(await queries.ListAsync(http.Subject(), status, groupId, limit, beforeId, clock.GetUtcNow(), ct));
+            : TypedResults.Ok(await queries.ListAsync(http.Subject(), new MessageFilter(status, groupId, contactId), limit, beforeId, clock.GetUtcNow(), ct));
     }
 
     private static async Task<Results<Ok<MessageView>, ProblemHttpResult>> GetAsync(

@@ -17,6 +17,12 @@ public sealed record MessageRow(
     Guid Id, string Text, DateTimeOffset NotBefore, string Status, DateTimeOffset ScheduledAt, DateTimeOffset? CancelledAt, DeliveryProgress Progress,
     IReadOnlyList<MessageGroup> Groups);
 
+/// <summary>Which of an owner's messages a list shows; what is null does not narrow it.</summary>
+/// <param name="Status">One of <see cref="MessageQueries.MessageStates"/>.</param>
+/// <param name="GroupId">Sent to this group: named when it was scheduled or when recipients were added.</param>
+/// <param name="ContactId">With a delivery to this contact, even one cancelled.</param>
+public sealed record MessageFilter(string? Status = null, Guid? GroupId = null, Guid? ContactId = null);
+
 /// <summary>A group a message was sent to.</summary>
 public sealed record MessageGroup(Guid Id, string Name)
 {
@@ -50,18 +56,17 @@ public sealed record MessageView(MessageRow Message, IReadOnlyList<DeliveryRow> 
 /// <summary>Reads an owner's messages and their deliveries.</summary>
 public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourceKey)] NpgsqlDataSource dataSource)
 {
-    /// <param name="status">One of <see cref="MessageStates"/>, or null for every message.</param>
+    /// <param name="filter">Which of the owner's messages: every one when it sets nothing.</param>
     /// <param name="beforeId">Pages back: only the messages listed after this one (none when it is not the owner's).</param>
     /// <param name="now">What "due" is measured against: the node's clock, as the scheduler's.</param>
-    /// <param name="groupId">Only the messages sent to this group (named when they were scheduled), or null for every message.</param>
-    public Task<IReadOnlyList<MessageRow>> ListAsync(string ownerId, string? status, Guid? groupId, int limit, Guid? beforeId, DateTimeOffset now, CancellationToken ct) =>
+    public Task<IReadOnlyList<MessageRow>> ListAsync(string ownerId, MessageFilter filter, int limit, Guid? beforeId, DateTimeOffset now, CancellationToken ct) =>
         dataSource.QueryAsync(
             WithProgress($"""
-                SELECT * FROM rm.messages m WHERE owner_id = $1 AND {InState(status)} AND {SentToGroup}
+                SELECT * FROM rm.messages m WHERE owner_id = $1 AND {InState(filter.Status)} AND {SentToGroup} AND {SentToContact}
                   AND ($3::uuid IS NULL OR (scheduled_at, message_id) < (SELECT scheduled_at, message_id FROM rm.messages WHERE owner_id = $1 AND message_id = $3))
                 ORDER BY scheduled_at DESC, message_id DESC LIMIT $2
                 """),
-            r => Message(r, now), ct, ownerId, limit, beforeId, now, groupId);
+            r => Message(r, now), ct, ownerId, limit, beforeId, now, filter.GroupId, filter.ContactId);
 
     /// <summary>The message with each delivery, or null when it is not this owner's.</summary>
     public async Task<MessageView?> GetAsync(string ownerId, Guid messageId, DateTimeOffset now, CancellationToken ct)
@@ -139,6 +144,9 @@ public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourc
     // $5 is the group. Read through the row as JSON, as the groups are shown (WithProgress): an
     // old node's read model has no column for them, and then no message matches.
     private const string SentToGroup = "($5::uuid IS NULL OR (to_jsonb(m) -> 'groups') @> jsonb_build_array(jsonb_build_object('id', $5::text)))";
+
+    // $6 is the contact: any delivery to it, even one cancelled when it was taken off the message.
+    private const string SentToContact = "($6::uuid IS NULL OR EXISTS (SELECT 1 FROM rm.messages_deliveries d WHERE d.message_id = m.message_id AND d.contact_id = $6))";
 
     private const string Waiting = $"EXISTS (SELECT 1 FROM rm.messages_deliveries d WHERE d.message_id = m.message_id AND d.status IN {MessagesProjection.StillToEnd})";
 

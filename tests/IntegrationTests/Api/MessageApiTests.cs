@@ -229,6 +229,32 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
     public async Task Cancelling_an_unknown_message_is_a_404() =>
         await (await _alice.PostAsync($"/api/messages/{Guid.NewGuid()}/cancel", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "urn:eventsourced:problem:message_not_found");
 
+    [Fact]
+    public async Task Messages_are_listed_by_a_contact_they_went_to_even_one_taken_off_and_only_the_owners()
+    {
+        var annaId = await AddContactAsync(_alice, Unique("Anna"), telegram: "@anna_by_contact");
+        var borisId = await AddContactAsync(_alice, Unique("Boris"), viber: "boris-by-contact");
+        var later = DateTimeOffset.UtcNow.AddDays(1);
+        var toAnna = await ScheduleForAsync(new { text = "Anna only", contactIds = new[] { annaId }, notBefore = later });
+        var toBoris = await ScheduleForAsync(new { text = "Boris only", contactIds = new[] { borisId }, notBefore = later });
+        var toBoth = await ScheduleForAsync(new { text = "Both", contactIds = new[] { annaId, borisId }, notBefore = later });
+        var takenOff = await (await _alice.PostAsJsonAsync($"/api/messages/{toBoth}/recipients/remove", new { contactIds = new[] { annaId } })).JsonAsync(HttpStatusCode.OK);
+        var seen = $"minPosition={takenOff.GetProperty("position").GetInt64()}";
+
+        (await IdsAsync(_alice, $"/api/messages?contactId={annaId}&{seen}")).Should().Equal([toBoth, toAnna], "newest first, the one it was taken off too");
+        (await IdsAsync(_alice, $"/api/messages?contactId={borisId}&limit=1&{seen}")).Should().Equal(toBoth);
+        (await IdsAsync(_alice, $"/api/messages?contactId={borisId}&limit=1&beforeId={toBoth}&{seen}")).Should().Equal(toBoris);
+        (await IdsAsync(_alice, $"/api/messages?contactId={Guid.NewGuid()}&{seen}")).Should().BeEmpty();
+        (await IdsAsync(api.ClientFor("bob"), $"/api/messages?contactId={annaId}&{seen}")).Should().BeEmpty("another user's contact lists none of their messages");
+        await (await _alice.GetAsync("/api/messages?contactId=anna")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    private async Task<Guid> ScheduleForAsync(object message) =>
+        (await (await _alice.PostAsJsonAsync("/api/messages", message)).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+
+    private static async Task<List<Guid>> IdsAsync(HttpClient client, string query) =>
+        [.. (await (await client.GetAsync(query)).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Select(m => m.GetProperty("id").GetGuid())];
+
     private static string Unique(string name) => $"{name} {Guid.NewGuid().ToString("N")[..6]}";
 
     private static async Task<Guid> AddContactAsync(HttpClient client, string name, string? telegram = null, string? whatsApp = null, string? viber = null)

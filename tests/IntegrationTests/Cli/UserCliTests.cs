@@ -224,6 +224,8 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         var sentList = await RunAsync("alice", "messages", "--min-position", $"{message.GetProperty("position").GetInt64()}");
         var notToGroup = JsonDocument.Parse((await RunAsync("alice", "send", "--to", vera, "--text", "Not to the choir", "--json")).Output).RootElement;
         var byGroup = await RunAsync("alice", "messages", "--group", group.ToLowerInvariant(), "--min-position", $"{notToGroup.GetProperty("position").GetInt64()}");
+        var toVera = await RunAsync("alice", "messages", "--to", vera, "--json");
+        var toAnna = await RunAsync("alice", "messages", "--to", anna, "--json");
         var added = await RunAsync("alice", "groups", "add-members", group, vera);
         var removed = await RunAsync("alice", "groups", "remove-members", group, anna);
         var members = await RunAsync("alice", "groups", "show", group);
@@ -238,6 +240,9 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         shown.Output.Should().Contain($"Sent to the groups: {group}.");
         sentList.Output.Split('\n').Should().ContainSingle(l => l.Contains(message.GetProperty("id").GetString()!)).Which.Should().Contain(group);
         byGroup.Output.Should().Contain(message.GetProperty("id").GetString()!).And.NotContain(notToGroup.GetProperty("id").GetString()!, "only messages sent to the group");
+        JsonDocument.Parse(toVera.Output).RootElement.EnumerateArray().Select(m => m.GetProperty("id").GetString())
+            .Should().Equal(notToGroup.GetProperty("id").GetString(), message.GetProperty("id").GetString());
+        JsonDocument.Parse(toAnna.Output).RootElement.EnumerateArray().Select(m => m.GetProperty("id").GetString()).Should().Equal(message.GetProperty("id").GetString());
         shown.Output.Split('\n').Where(l => l.Contains("viber")).Select(l => l.Trim().Split(' ')[0..2]).Select(w => string.Join(' ', w))
             .Should().BeEquivalentTo([anna, boris, vera], "the message goes to the group's members and the contact named");
         (added.Code, added.Output.Trim(), removed.Output.Trim()).Should().Be((0, $"{group} has 3 contacts.", $"{group} has 2 contacts."));
