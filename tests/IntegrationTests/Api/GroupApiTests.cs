@@ -120,13 +120,13 @@ public sealed class GroupApiTests(EmptyStoreApi api) : IClassFixture<EmptyStoreA
         await (await _alice.PatchAsJsonAsync($"/api/groups/{choir}", new { name = Unique("Renamed choir") })).JsonAsync(HttpStatusCode.OK);
         var seen = $"minPosition={cancelled.GetProperty("position").GetInt64()}";
 
-        (await IdsAsync(_alice, $"/api/messages?groupId={choir}&{seen}")).Should().Equal([toBoth.Id, toChoir.Id], "newest first, under the group's id whatever it is named now");
-        (await IdsAsync(_alice, $"/api/messages?groupId={band}&{seen}")).Should().Equal(toBoth.Id, toBand.Id);
-        (await IdsAsync(_alice, $"/api/messages?groupId={choir}&limit=1&beforeId={toBoth.Id}&{seen}")).Should().Equal(toChoir.Id);
-        (await IdsAsync(_alice, $"/api/messages?groupId={choir}&status=scheduled&{seen}")).Should().Equal(toBoth.Id);
-        (await IdsAsync(_alice, $"/api/messages?groupId={Guid.NewGuid()}&{seen}")).Should().BeEmpty();
-        (await IdsAsync(api.ClientFor("bob"), $"/api/messages?groupId={choir}&{seen}")).Should().BeEmpty("another user's group lists none of their messages");
-        (await IdsAsync(_alice, $"/api/messages?limit=1000&{seen}")).Should().Contain([toAnna.Id, toBand.Id], "without a group, every message");
+        (await _alice.IdsAsync($"/api/messages?groupId={choir}&{seen}")).Should().Equal([toBoth.Id, toChoir.Id], "newest first, under the group's id whatever it is named now");
+        (await _alice.IdsAsync($"/api/messages?groupId={band}&{seen}")).Should().Equal(toBoth.Id, toBand.Id);
+        (await _alice.IdsAsync($"/api/messages?groupId={choir}&limit=1&beforeId={toBoth.Id}&{seen}")).Should().Equal(toChoir.Id);
+        (await _alice.IdsAsync($"/api/messages?groupId={choir}&status=scheduled&{seen}")).Should().Equal(toBoth.Id);
+        (await _alice.IdsAsync($"/api/messages?groupId={Guid.NewGuid()}&{seen}")).Should().BeEmpty();
+        (await api.ClientFor("bob").IdsAsync($"/api/messages?groupId={choir}&{seen}")).Should().BeEmpty("another user's group lists none of their messages");
+        (await _alice.IdsAsync($"/api/messages?limit=1000&{seen}")).Should().Contain([toAnna.Id, toBand.Id], "without a group, every message");
         await (await _alice.GetAsync("/api/messages?groupId=choir")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
     }
 
@@ -135,9 +135,6 @@ public sealed class GroupApiTests(EmptyStoreApi api) : IClassFixture<EmptyStoreA
         var accepted = await (await _alice.PostAsJsonAsync("/api/messages", message)).JsonAsync(HttpStatusCode.Accepted);
         return (accepted.GetProperty("id").GetGuid(), accepted.GetProperty("position").GetInt64());
     }
-
-    private static async Task<List<Guid>> IdsAsync(HttpClient client, string query) =>
-        [.. (await (await client.GetAsync(query)).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Select(m => m.GetProperty("id").GetGuid())];
 
     [Fact]
     public async Task Refused_group_commands_and_messages_say_what_is_wrong_and_append_nothing()

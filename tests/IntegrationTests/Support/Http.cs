@@ -30,4 +30,8 @@ public static class Http
         response.StatusCode.Should().Be(status, await response.Content.ReadAsStringAsync());
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
+
+    /// <summary>The ids of a list the query answers with 200, in its order.</summary>
+    public static async Task<List<Guid>> IdsAsync(this HttpClient client, string query) =>
+        [.. (await (await client.GetAsync(query)).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Select(item => item.GetProperty("id").GetGuid())];
 }
