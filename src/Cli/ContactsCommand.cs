@@ -16,15 +16,15 @@ public static class ContactsCommand
     // The most the server gives a page.
     private const int MaxPageSize = 500;
 
+    // The most the API takes in one import.
+    private const int ImportBatch = 1000;
+
     /// <summary>What a forgotten contact's fields read as (or with its key lost): no value to export.</summary>
     private static class Withheld
     {
         public const string Erased = "[erased]";
         public const string Unreadable = "[unreadable]";
     }
-
-    // The most the API takes in one import.
-    private const int ImportBatch = 1000;
 
     public static Command Create(CliApp.Runner run)
     {

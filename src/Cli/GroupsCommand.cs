@@ -102,7 +102,7 @@ public static class GroupsCommand
     private static Argument<string> GroupArgument() => new("group") { Description = "The group's name or id" };
 
     /// <summary>An id as it is; a name looked up among your groups, in any case.</summary>
-    public static async Task<string> ResolveAsync(ApiClient api, string group, CancellationToken ct)
+    internal static async Task<string> ResolveAsync(ApiClient api, string group, CancellationToken ct)
     {
         if (Guid.TryParse(group, out var id))
         {

@@ -4,11 +4,12 @@ using System.Text.Json;
 namespace EventSourced.Cli;
 
 /// <summary>
-/// `messages [--status scheduled|sending|done|cancelled] [--group NAME|ID] [--to NAME|ID] [--before ID]`:
-/// your messages, newest first, with where their deliveries stand; `messages show ID`: one message, delivery by
+/// `messages [--status S] [--group NAME|ID] [--to NAME|ID] [--before ID]`: your messages, newest
+/// first, with where their deliveries stand; `messages show ID`: one message, delivery by
 /// delivery; `messages edit ID [--text T] [--at TIME | --now]`: change one still waiting for its
-/// time; `messages add-recipients ID [--to C...] [--group G...]` and `messages remove-recipients ID
-/// C...`: change whom it goes to while it waits; `messages cancel ID`: what has not gone out will not.
+/// time; `messages add-recipients ID [--to C...] [--group G...]` and `messages remove-recipients
+/// ID C...`: change whom it goes to while it waits; `messages cancel ID`: what has not gone out
+/// will not.
 /// </summary>
 public static class MessagesCommand
 {
@@ -22,7 +23,7 @@ public static class MessagesCommand
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => DefaultLimit };
         var before = new Option<Guid?>("--before") { Description = "Older than this message (the last one listed): the next page" };
         var minPosition = ContactsCommand.MinPosition();
-        var messages = new Command("messages", "Your messages, newest first; show one with its deliveries, edit one still waiting, or cancel one") { status, group, to, limit, before, minPosition, Show(run), Edit(run), AddRecipients(run), RemoveRecipients(run), Cancel(run) };
+        var messages = new Command("messages", "Your messages, newest first; show one with its deliveries, change one still waiting (its text, time or recipients), or cancel one") { status, group, to, limit, before, minPosition, Show(run), Edit(run), AddRecipients(run), RemoveRecipients(run), Cancel(run) };
         messages.SetAction(run.Action(async (parse, api, output, ct) =>
         {
             var filter = (parse.GetValue(status) is { } s ? $"&status={Uri.EscapeDataString(s)}" : "")

@@ -20,7 +20,7 @@ public static class MessageEndpoints
         messages.MapPost("/", ScheduleAsync).WithName("ScheduleMessage")
             .WithSummary("Schedules a message to contacts (by id or name) and the members of groups (by id or name) over every messenger they have; 202, delivery follows.");
         messages.MapGet("/", ListAsync).WithName("ListMessages")
-            .WithSummary("The caller's messages, newest first, optionally by status (scheduled: its time is ahead; sending; done: every delivery ended, however; cancelled) by a group it was sent to (groupId) and by a contact it was sent to (contactId, even if since taken off it); beforeId (the last one listed) pages back.");
+            .WithSummary("The caller's messages, newest first, optionally by status (scheduled: its time is ahead; sending; done: every delivery ended, however; cancelled), by a group it was sent to (groupId) and by a contact it was sent to (contactId, even if since taken off it); beforeId (the last one listed) pages back.");
         messages.MapGet("/{id:guid}", GetAsync).WithName("GetMessage")
             .WithSummary("A message with each recipient's delivery status per channel.");
         messages.MapGet("/{id:guid}/history", HistoryAsync).WithName("GetMessageHistory")
