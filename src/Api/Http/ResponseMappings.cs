@@ -9,6 +9,7 @@ using EventSourced.Domain.Contacts;
 using EventSourced.Domain.Conversations;
 using EventSourced.Domain.Messages;
 using EventSourced.Domain.Tickets;
+using EventSourced.Projections.Messages;
 using Mapster;
 
 namespace EventSourced.Api.Http;
@@ -61,7 +62,10 @@ public static class ResponseMappings
             .Map(d => d.Status, s => LowerCase(s.Message.Status))
             .Map(d => d.Text, s => s.Message.Text)
             .Map(d => d.NotBefore, s => s.Message.NotBefore)
-            .Map(d => d.Deliveries, s => s.Message.Deliveries);
+            .Map(d => d.Deliveries, s => s.Message.Deliveries)
+            .Map(d => d.Groups, s => s.Message.Groups);
+        config.NewConfig<RecipientGroup, MessageGroup>()
+            .Map(d => d.Id, s => s.GroupId);
         config.NewConfig<PlannedDelivery, PlannedDeliveryResponse>()
             .Map(d => d.Channel, s => LowerCase(s.Channel));
 

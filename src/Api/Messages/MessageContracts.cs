@@ -1,4 +1,5 @@
 using EventSourced.Domain.Deciding;
+using EventSourced.Projections.Messages;
 
 namespace EventSourced.Api.Messages;
 
@@ -25,7 +26,8 @@ public sealed record RemoveRecipientsRequest(Guid[]? ContactIds, string[]? Conta
 /// <summary>The message id, and the global position to wait for in queries (null when nothing changed).</summary>
 public sealed record MessageAcceptedResponse(Guid Id, long? Position);
 
-/// <summary>A message as it stood at a version or moment of its stream.</summary>
-public sealed record MessageAsOfResponse(Guid Id, long Version, string Status, string Text, DateTimeOffset NotBefore, IReadOnlyList<PlannedDeliveryResponse> Deliveries);
+/// <summary>A message as it stood at a version or moment of its stream, with the groups it named by then.</summary>
+public sealed record MessageAsOfResponse(
+    Guid Id, long Version, string Status, string Text, DateTimeOffset NotBefore, IReadOnlyList<PlannedDeliveryResponse> Deliveries, IReadOnlyList<MessageGroup> Groups);
 
 public sealed record PlannedDeliveryResponse(Guid DeliveryId, Guid ContactId, string ContactName, string Channel, string Address);

@@ -43,6 +43,10 @@ public sealed class MessageRecipientsApiTests(EmptyStoreApi api) : IClassFixture
         byGroup.EnumerateArray().Select(m => m.GetProperty("id").GetGuid()).Should().Equal(id);
         var asScheduled = await (await _alice.GetAsync($"/api/messages/{id}/history?asOf=0")).JsonAsync(HttpStatusCode.OK);
         asScheduled.GetProperty("deliveries").GetArrayLength().Should().Be(1, "the history shows whom it went to at each version");
+        asScheduled.GetProperty("groups").GetArrayLength().Should().Be(0);
+        var asChanged = await (await _alice.GetAsync($"/api/messages/{id}/history?asOf=4")).JsonAsync(HttpStatusCode.OK);
+        asChanged.GetProperty("groups").EnumerateArray().Select(g => (g.GetProperty("id").GetGuid(), g.GetProperty("name").GetString())).Should().Equal((choirId, choir));
+        asChanged.GetProperty("deliveries").GetArrayLength().Should().Be(3);
         added.GetProperty("position").GetInt64().Should().BeLessThan(removed.GetProperty("position").GetInt64());
     }
 
