@@ -127,26 +127,25 @@ public sealed record Message(
     }
 
     // Each new contact over every messenger it has; one already on the message gains only what it lacks,
-    // so the same addition again changes nothing.
+    // so the same addition again changes nothing. One pass over what the message holds, not one per delivery added.
     private static List<IMessageEvent> RecipientsAdded(AddRecipients add, Message state)
     {
         EnsureWaiting(state, add.At);
+        var live = state.LiveDeliveries().ToHashSet();
         var added = new List<IMessageEvent>();
-        var after = state;
         foreach (var (recipient, (channel, address)) in add.Recipients.DistinctBy(r => r.ContactId).SelectMany(r => Channels(r.Messengers).Select(c => (r, c))))
         {
-            if (after.CanPlan(recipient.ContactId, channel, add.At))
+            if (live.Add((recipient.ContactId, channel)))
             {
-                var planned = new DeliveryPlanned(
-                    state.Id, DeliveryId(state.Id, after.Deliveries.Count), state.OwnerId, recipient.ContactId, recipient.Name, channel, address, state.NotBefore, add.Actor, add.At);
-                added.Add(planned);
-                after = Evolve(after, planned);
+                added.Add(new DeliveryPlanned(
+                    state.Id, DeliveryId(state.Id, state.Deliveries.Count + added.Count), state.OwnerId, recipient.ContactId, recipient.Name, channel, address, state.NotBefore, add.Actor, add.At));
             }
         }
 
-        if (after.Recipients > MaxRecipients)
+        var recipients = live.Select(d => d.ContactId).Distinct().Count();
+        if (recipients > MaxRecipients)
         {
-            throw new TooManyRecipientsException(after.Recipients);
+            throw new TooManyRecipientsException(recipients);
         }
 
         var groups = add.Groups.Where(g => !state.Groups.Any(named => named.GroupId == g.GroupId)).DistinctBy(g => g.GroupId).ToList();
@@ -162,13 +161,14 @@ public sealed record Message(
             .Where(d => contacts.Contains(d.ContactId) && state.Progress[d.DeliveryId].Status != DeliveryStatus.Cancelled)
             .Select(d => new DeliveryCancelled(state.Id, d.DeliveryId, TakenOffReason, remove.Actor, remove.At))
             .ToList();
-        return cancelled.Count > 0 && cancelled.Aggregate(state, (s, e) => Evolve(s, e)).Recipients == 0
+        return cancelled.Count > 0 && state.LiveDeliveries().All(d => contacts.Contains(d.ContactId))
             ? throw new InvalidMessageException("That would take every recipient off the message: cancel the message instead.")
             : cancelled;
     }
 
-    /// <summary>How many contacts it still goes to: those with a delivery not cancelled.</summary>
-    private int Recipients => Deliveries.Where(d => Progress[d.DeliveryId].Status != DeliveryStatus.Cancelled).Select(d => d.ContactId).Distinct().Count();
+    /// <summary>Each contact and messenger it still goes to: its deliveries not cancelled.</summary>
+    private IEnumerable<(Guid ContactId, Channel Channel)> LiveDeliveries() =>
+        Deliveries.Where(d => Progress[d.DeliveryId].Status != DeliveryStatus.Cancelled).Select(d => (d.ContactId, d.Channel));
 
     // A delivery cancelled before its time (its contact removed, ADR 0039) did not start.
     private static bool Started(DeliveryProgress progress) =>
