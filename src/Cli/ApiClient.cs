@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -41,32 +42,65 @@ public sealed class ApiClient(HttpClient http, TimeSpan timeout) : IDisposable
 
     public Task<JsonElement> DeleteAsync(string path, CancellationToken ct) => SendAsync(HttpMethod.Delete, path, null, timeout, ct);
 
+    /// <summary>
+    /// Writes the answer's body to <paramref name="file"/>, whole or not at all: it goes to a file
+    /// beside it first, which takes the name only once the last byte came.
+    /// </summary>
+    /// <returns>The answer's headers.</returns>
+    public async Task<HttpResponseHeaders> DownloadAsync(string path, string file, CancellationToken ct)
+    {
+        var partial = file + ".partial";
+        try
+        {
+            HttpResponseHeaders headers;
+            await using (var written = File.Create(partial))
+            {
+                headers = await ExchangeAsync(HttpMethod.Get, path, null, timeout > BulkTimeout ? timeout : BulkTimeout, async (response, token) =>
+                {
+                    await response.Content.CopyToAsync(written, token);
+                    return response.Headers;
+                }, ct);
+            }
+
+            File.Move(partial, file, overwrite: true);
+            return headers;
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
+    }
+
     /// <returns>The answer's JSON; an empty object for an answer without a body (204).</returns>
-    private async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, TimeSpan wait, CancellationToken ct)
+    private Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, TimeSpan wait, CancellationToken ct) =>
+        ExchangeAsync(method, path, body, wait, async (response, token) =>
+        {
+            var text = await response.Content.ReadAsStringAsync(token);
+            return text.Length == 0 ? JsonDocument.Parse("{}").RootElement : JsonDocument.Parse(text).RootElement.Clone();
+        }, ct);
+
+    /// <summary>Sends the request and reads a successful answer with <paramref name="read"/>, within <paramref name="wait"/>; any other answer is a <see cref="CliException"/>.</summary>
+    private async Task<T> ExchangeAsync<T>(
+        HttpMethod method, string path, object? body, TimeSpan wait, Func<HttpResponseMessage, CancellationToken, Task<T>> read, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path.TrimStart('/')) { Content = body is null ? null : JsonContent.Create(body) };
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(wait);
-        HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, deadline.Token);
+            // The headers first, so that a body read by read() streams rather than being buffered whole.
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new CliException(ExitCodeOf(response.StatusCode), Describe(response.StatusCode, await response.Content.ReadAsStringAsync(deadline.Token)));
+            }
+
+            return await read(response, deadline.Token);
         }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        catch (Exception e) when (e is HttpRequestException or HttpIOException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             var why = e is OperationCanceledException ? $"no answer within {wait.TotalSeconds:0.###} s" : e.Message;
             throw new CliException(ExitCodes.Unavailable, $"The API at {http.BaseAddress} did not answer: {why}");
-        }
-
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(ct);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new CliException(ExitCodeOf(response.StatusCode), Describe(response.StatusCode, text));
-            }
-
-            return text.Length == 0 ? JsonDocument.Parse("{}").RootElement : JsonDocument.Parse(text).RootElement.Clone();
         }
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -13,18 +14,8 @@ public static class ContactsCommand
 
     private const int DefaultPageSize = 50;
 
-    // The most the server gives a page.
-    private const int MaxPageSize = 500;
-
     // The most the API takes in one import.
     private const int ImportBatch = 1000;
-
-    /// <summary>What a forgotten contact's fields read as (or with its key lost): no value to export.</summary>
-    private static class Withheld
-    {
-        public const string Erased = "[erased]";
-        public const string Unreadable = "[unreadable]";
-    }
 
     public static Command Create(CliApp.Runner run)
     {
@@ -89,55 +80,21 @@ public static class ContactsCommand
     private static Command Export(CliApp.Runner run)
     {
         var file = new Argument<string>("file") { Description = "The CSV file to write: name, telegram, whatsapp, viber, as import reads it" };
-        var minPosition = MinPosition();
-        var export = new Command("export", "Write all your contacts to a CSV file, which import reads back") { file, minPosition };
+        var export = new Command("export", "Write all your contacts, as your book holds them now, to a CSV file that import reads back") { file };
         export.SetAction(run.Action(async (parse, api, output, ct) =>
         {
-            var contacts = await AllContactsAsync(api, At(parse, minPosition), ct);
-            // A forgotten contact's name and ids read as withheld: written out, they would come back as a contact named "[erased]".
-            var kept = contacts.Where(c => c.Str("name") is not (Withheld.Erased or Withheld.Unreadable)).ToList();
             var path = parse.GetValue(file)!;
-            ContactsFile.Write(path, kept.Select(c => new ContactRow(0, c.Str("name"), c.Str("telegram"), c.Str("whatsApp"), c.Str("viber"))));
-            var leftOut = contacts.Count - kept.Count;
+            var headers = await api.DownloadAsync("/api/contacts/export", path, ct);
+            var (written, leftOut) = (Count(headers, "Contacts-Exported"), Count(headers, "Contacts-Left-Out"));
             output.Done(
-                JsonSerializer.SerializeToElement(new { file = path, written = kept.Count, leftOut }),
-                $"Wrote {kept.Count} contacts to {path}" + (leftOut > 0 ? $"; left out {leftOut} forgotten or unreadable." : "."));
+                JsonSerializer.SerializeToElement(new { file = path, written, leftOut }),
+                $"Wrote {written} contacts to {path}" + (leftOut > 0 ? $"; left out {leftOut} forgotten or unreadable." : "."));
         }));
         return export;
     }
 
-    /// <summary>
-    /// Every contact, a page of the largest size at a time. Pages are by name, so a contact added or
-    /// removed meanwhile shifts them: then the count differs from the total, and it reads them again.
-    /// </summary>
-    private static async Task<List<JsonElement>> AllContactsAsync(ApiClient api, string at, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var (contacts, total) = (new Dictionary<string, JsonElement>(), 0L);
-            for (var page = 1; ; page++)
-            {
-                var answer = await api.GetAsync($"/api/contacts?page={page}&pageSize={MaxPageSize}{at}", ct);
-                foreach (var contact in answer.GetProperty("items").EnumerateArray())
-                {
-                    contacts[contact.Str("id")!] = contact;
-                }
-
-                total = answer.GetProperty("total").GetInt64();
-                if ((long)page * MaxPageSize >= total)
-                {
-                    break;
-                }
-            }
-
-            if (contacts.Count == total || attempt == 3)
-            {
-                return contacts.Count == total
-                    ? [.. contacts.Values]
-                    : throw new CliException(ExitCodes.Failed, "Your contacts kept changing while they were read; export again when they settle.");
-            }
-        }
-    }
+    private static int Count(HttpResponseHeaders headers, string name) =>
+        headers.TryGetValues(name, out var values) && int.TryParse(values.FirstOrDefault(), out var count) ? count : 0;
 
     private static Command List(CliApp.Runner run)
     {

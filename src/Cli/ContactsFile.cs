@@ -15,17 +15,6 @@ public static class ContactsFile
 {
     private static readonly string[] Columns = ["name", "telegram", "whatsapp", "viber"];
 
-    /// <summary>Writes the contacts as <see cref="Read"/> reads them back: a header row, then a row each; a field with a comma or quote is quoted.</summary>
-    public static void Write(string path, IEnumerable<ContactRow> contacts)
-    {
-        using var csv = CsvWriter.ToFile(path);
-        csv.WriteHeader(Columns);
-        foreach (var c in contacts)
-        {
-            csv.WriteRecord([c.Name ?? "", c.Telegram ?? "", c.WhatsApp ?? "", c.Viber ?? ""]);
-        }
-    }
-
     public static List<ContactRow> Read(string path)
     {
         if (!File.Exists(path))

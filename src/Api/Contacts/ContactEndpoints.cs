@@ -26,6 +26,9 @@ public static class ContactEndpoints
             .WithSummary("Adds up to 1,000 contacts at once, all or none: a name you already have refuses the import (409, listing them), unless skipExisting leaves those as they are.");
         contacts.MapGet("/", ListAsync).WithName("ListContacts")
             .WithSummary("Lists the caller's contacts by name, page by page; search keeps those whose name or a messenger id contains the text, in any case; minPosition waits until the list includes that write.");
+        contacts.MapGet("/export", ContactExport.ExportAsync).WithName("ExportContacts")
+            .WithSummary($"Every contact of your book as it is now, by name, as CSV that import reads back (name, telegram, whatsapp, viber); forgotten ones are left out. The headers {ContactExport.ExportedHeader} and {ContactExport.LeftOutHeader} count both.")
+            .Produces<string>(StatusCodes.Status200OK, "text/csv");
         contacts.MapGet("/{id:guid}", GetAsync).WithName("GetContact")
             .WithSummary("Reads a contact and the groups it is in; the ETag carries its revision.");
         contacts.MapGet("/by-name", GetByNameAsync).WithName("GetContactByName")

@@ -6,7 +6,7 @@ using FluentAssertions;
 
 namespace EventSourced.IntegrationTests.Api;
 
-/// <summary>A list of contacts brought from elsewhere is added in one command: all of it or none.</summary>
+/// <summary>A list of contacts brought from elsewhere is added in one command, all of it or none; the book goes out as one file.</summary>
 public sealed class ContactImportApiTests(EmptyStoreApi api) : IClassFixture<EmptyStoreApi>
 {
     private readonly HttpClient _alice = api.ClientFor("alice");
@@ -93,6 +93,35 @@ public sealed class ContactImportApiTests(EmptyStoreApi api) : IClassFixture<Emp
 
         again.GetRawText().Should().Be(first.GetRawText());
         (await api.EventCountAsync()).Should().Be(before);
+    }
+
+    [Fact]
+    public async Task An_export_is_the_book_as_it_is_now_as_csv_by_name_leaving_out_removed_and_forgotten_contacts_and_other_owners()
+    {
+        var bob = api.ClientFor("bob");
+        async Task<Guid> AddAsync(object contact) =>
+            (await (await bob.PostAsJsonAsync("/api/contacts", contact)).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        await AddAsync(new { name = "Zoe, \"Z\" Petrova", telegram = "@zoe_petrova", viber = "zoe-v" });
+        await AddAsync(new { name = "anna", whatsApp = "+4915100000042" });
+        await AddAsync(new { name = "Boris", viber = "boris-v" });
+        var removed = await AddAsync(new { name = "Removed", viber = "removed-v" });
+        var forgotten = await AddAsync(new { name = "Forgotten", viber = "forgotten-v" });
+        (await bob.DeleteAsync($"/api/contacts/{removed}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        await (await bob.PostAsJsonAsync($"/api/contacts/{forgotten}/forget", new { reason = "asked to be forgotten" })).JsonAsync(HttpStatusCode.OK);
+        (await _alice.PostAsJsonAsync("/api/contacts", new { name = Unique("Alices"), viber = "alices-v" })).StatusCode.Should().Be(HttpStatusCode.Created);
+
+        // Asked at once, with no position to wait for: the book is read, not a read model.
+        using var exported = await bob.GetAsync("/api/contacts/export");
+
+        exported.StatusCode.Should().Be(HttpStatusCode.OK);
+        exported.Content.Headers.ContentType!.MediaType.Should().Be("text/csv");
+        exported.Content.Headers.ContentDisposition!.FileName.Should().Be("contacts.csv");
+        (exported.Headers.GetValues("Contacts-Exported").Single(), exported.Headers.GetValues("Contacts-Left-Out").Single()).Should().Be(("3", "1"));
+        (await exported.Content.ReadAsStringAsync()).ReplaceLineEndings("\n").Should().Be(
+            "name,telegram,whatsapp,viber\n"
+            + "anna,,+4915100000042,\n"
+            + "Boris,,,boris-v\n"
+            + "\"Zoe, \"\"Z\"\" Petrova\",@zoe_petrova,,zoe-v\n");
     }
 
     private Task<HttpResponseMessage> ImportAsync<T>(IEnumerable<T> contacts, bool skipExisting = false, string? key = null)
