@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 
 namespace EventSourced.Cli;
 
@@ -9,9 +10,20 @@ public static class FailedCommand
     {
         var minPosition = ContactsCommand.MinPosition();
         var limit = new Option<int>("--limit") { Description = "At most this many (1 to 1000)", DefaultValueFactory = _ => MaxPage };
-        var offset = new Option<int>("--offset") { Description = "After skipping this many: the next page" };
-        var list = new Command("list", "Your failed deliveries, oldest failure first") { limit, offset, minPosition };
-        list.SetAction(run.Action((parse, api, output, ct) => ListAsync(api, output, parse.GetValue(limit), parse.GetValue(offset), ContactsCommand.At(parse, minPosition), ct)));
+        var offset = new Option<int>("--offset") { Description = "After skipping this many" };
+        var after = new Option<Guid?>("--after") { Description = "After this delivery, the last one listed (with --after-failed-at): the next page, which deliveries sent again meanwhile do not shift" };
+        var afterFailedAt = new Option<DateTimeOffset?>("--after-failed-at") { Description = "When the delivery named by --after failed" };
+        var list = new Command("list", "Your failed deliveries, oldest failure first") { limit, offset, after, afterFailedAt, minPosition };
+        list.SetAction(run.Action((parse, api, output, ct) =>
+        {
+            var cursor = (parse.GetValue(after), parse.GetValue(afterFailedAt)) switch
+            {
+                ({ } id, { } failedAt) => $"&afterId={id}&afterFailedAt={Uri.EscapeDataString(failedAt.ToString("O", CultureInfo.InvariantCulture))}",
+                (null, null) => "",
+                _ => throw new CliException(ExitCodes.Usage, "--after and --after-failed-at go together: the delivery and failed-at of the last one listed."),
+            };
+            return ListAsync(api, output, parse.GetValue(limit), $"&offset={parse.GetValue(offset)}{cursor}{ContactsCommand.At(parse, minPosition)}", ct);
+        }));
 
         var failed = new Command("failed", "Deliveries that gave up: list, redeliver, discard; alone, the list")
         {
@@ -19,22 +31,24 @@ public static class FailedCommand
             Act(run, "redeliver", "Send failed deliveries again, with their attempts reset"),
             Act(run, "discard", "Drop failed deliveries for good"),
         };
-        failed.SetAction(run.Action((_, api, output, ct) => ListAsync(api, output, MaxPage, 0, "", ct)));
+        failed.SetAction(run.Action((_, api, output, ct) => ListAsync(api, output, MaxPage, "", ct)));
         return failed;
     }
 
     private const int MaxPage = 1000;
 
-    private static async Task ListAsync(ApiClient api, Output output, int limit, int offset, string at, CancellationToken ct)
+    /// <param name="query">The rest of the query: which page, read-your-writes.</param>
+    private static async Task ListAsync(ApiClient api, Output output, int limit, string query, CancellationToken ct)
     {
-        var answer = await api.GetAsync($"/api/deliveries/failed?limit={limit}&offset={offset}{at}", ct);
+        var answer = await api.GetAsync($"/api/deliveries/failed?limit={limit}{query}", ct);
         output.Table(answer, answer.EnumerateArray(),
             ("Delivery", d => d.Str("deliveryId")), ("Contact", d => d.Str("contactName")), ("Channel", d => d.Str("channel")), ("Text", d => d.Str("text")),
             ("Attempts", d => d.Str("attempts")), ("Last error", d => d.Str("lastError")), ("Failed at", d => d.Str("failedAt")));
         // A full page may not be all of them: say how to see the rest rather than let it pass for the whole queue.
         if (answer.GetArrayLength() == limit)
         {
-            output.Line($"{limit} shown; more may follow: failed list --offset {offset + limit}");
+            var last = answer[limit - 1];
+            output.Line($"{limit} shown; more may follow: failed list --after {last.Str("deliveryId")} --after-failed-at {last.Str("failedAt")}");
         }
     }
 

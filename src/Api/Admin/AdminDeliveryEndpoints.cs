@@ -25,7 +25,7 @@ public static class AdminDeliveryEndpoints
             .WithSummary("Deliveries due and not yet taken up (held ones too), on one messenger (?channel=) or all, the longest-waiting first: which messages to look at when the backlog's oldest due one keeps waiting.");
         var failed = deliveries.MapGroup("/failed");
         failed.MapGet("/", ListAsync).WithName("ListAllFailedDeliveries")
-            .WithSummary("Failed deliveries of every owner (or of ?owner=), on one messenger (?channel=) and failed since a moment (?failedSince=), oldest failure first; each row names its owner (sender).");
+            .WithSummary("Failed deliveries of every owner (or of ?owner=), on one messenger (?channel=) and failed since a moment (?failedSince=), oldest failure first; each row names its owner (sender); afterFailedAt and afterId (the last one listed) page on while the queue changes.");
         failed.MapPost("/redeliver", (OwnerFailedDeliveriesRequest request, HttpContext http, FailedQueue queue, CancellationToken ct) =>
             ActAsync(request, http, queue.RedeliverAsync, ct))
             .WithName("RedeliverOwnersFailedDeliveries")
@@ -53,8 +53,9 @@ public static class AdminDeliveryEndpoints
 
     private static Task<Results<Ok<IReadOnlyList<FailedDeliveryRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(
         MessageQueries queries, ProjectionProgress progress, CancellationToken ct,
-        string? owner = null, string? channel = null, DateTimeOffset? failedSince = null, int limit = 100, int offset = 0, long? minPosition = null) =>
-        DeliveryEndpoints.ListAsync(FailedDeliveryFilter.Of(owner, channel, failedSince), queries, progress, limit, offset, minPosition, ct);
+        string? owner = null, string? channel = null, DateTimeOffset? failedSince = null,
+        int limit = 100, int offset = 0, DateTimeOffset? afterFailedAt = null, Guid? afterId = null, long? minPosition = null) =>
+        DeliveryEndpoints.ListAsync(FailedDeliveryFilter.Of(owner, channel, failedSince), queries, progress, new FailedPage(limit, offset, afterFailedAt, afterId), minPosition, ct);
 
     private static async Task<Results<Ok<FailedDeliveriesResponse>, ValidationProblem>> ActAsync(
         OwnerFailedDeliveriesRequest request, HttpContext http,

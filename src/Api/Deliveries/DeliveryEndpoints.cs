@@ -14,7 +14,7 @@ public static class DeliveryEndpoints
     {
         var deliveries = routes.MapGroup("/api/deliveries").WithTags("Deliveries").RequireAuthorization(Roles.User);
         deliveries.MapGet("/failed", FailedAsync).WithName("ListFailedDeliveries")
-            .WithSummary("The caller's failed deliveries: text, contact, channel, scheduled time, attempts and last error, oldest failure first.");
+            .WithSummary("The caller's failed deliveries: text, contact, channel, scheduled time, attempts and last error, oldest failure first; afterFailedAt and afterId (the last one listed) page on, and stay put while deliveries leave the queue, as an offset does not.");
         deliveries.MapPost("/failed/redeliver", (FailedDeliveriesRequest request, HttpContext http, FailedQueue queue, CancellationToken ct) =>
             ActAsync(new FailedDeliveryFilter(http.Subject()), request.DeliveryIds, request.All, http, queue.RedeliverAsync, ct))
             .WithName("RedeliverFailedDeliveries")
@@ -27,16 +27,17 @@ public static class DeliveryEndpoints
     }
 
     private static Task<Results<Ok<IReadOnlyList<FailedDeliveryRow>>, ValidationProblem, ProblemHttpResult>> FailedAsync(
-        HttpContext http, MessageQueries queries, ProjectionProgress progress, CancellationToken ct, int limit = 100, int offset = 0, long? minPosition = null) =>
-        ListAsync(new FailedDeliveryFilter(http.Subject()), queries, progress, limit, offset, minPosition, ct);
+        HttpContext http, MessageQueries queries, ProjectionProgress progress, CancellationToken ct,
+        int limit = 100, int offset = 0, DateTimeOffset? afterFailedAt = null, Guid? afterId = null, long? minPosition = null) =>
+        ListAsync(new FailedDeliveryFilter(http.Subject()), queries, progress, new FailedPage(limit, offset, afterFailedAt, afterId), minPosition, ct);
 
     /// <summary>The failed deliveries a filter keeps, read your writes; users list their own, operators anyone's.</summary>
     internal static async Task<Results<Ok<IReadOnlyList<FailedDeliveryRow>>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        FailedDeliveryFilter filter, MessageQueries queries, ProjectionProgress progress, int limit, int offset, long? minPosition, CancellationToken ct)
+        FailedDeliveryFilter filter, MessageQueries queries, ProjectionProgress progress, FailedPage page, long? minPosition, CancellationToken ct)
     {
-        if (limit is < 1 or > 1000 || offset < 0)
+        if (page.Problem is { } pageProblem)
         {
-            return Problems.Invalid(offset < 0 ? "offset" : "limit", "limit is 1 to 1000 and offset >= 0.");
+            return Problems.Invalid(pageProblem.Field, pageProblem.Text);
         }
 
         if (filter.ChannelProblem is { } problem)
@@ -46,7 +47,7 @@ public static class DeliveryEndpoints
 
         return await ReadYourWrites.LaggingAsync(progress, "messages", minPosition, ct) is { } lagging
             ? lagging
-            : TypedResults.Ok(await queries.FailedAsync(filter, limit, offset, ct));
+            : TypedResults.Ok(await queries.FailedAsync(filter, page.Limit, page.Offset, page.After, ct));
     }
 
     /// <summary>Redeliver or discard some (<paramref name="deliveryIds"/>) or all of the failed deliveries a filter keeps.</summary>

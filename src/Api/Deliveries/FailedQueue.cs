@@ -22,7 +22,7 @@ public sealed class FailedQueue(MessageQueries queries, CommandHandler handler, 
     private async Task<FailedDeliveriesResponse> ActAsync(
         FailedDeliveryFilter filter, IReadOnlyCollection<Guid>? deliveryIds, CommandContext context, Func<FailedDeliveryRow, IDeliveryCommand> command, CancellationToken ct)
     {
-        var failed = await queries.FailedAsync(filter, int.MaxValue, 0, ct);
+        var failed = await queries.FailedAsync(filter, int.MaxValue, 0, after: null, ct);
         var chosen = deliveryIds is null ? failed : failed.Where(f => deliveryIds.Contains(f.DeliveryId)).ToList();
         var position = await handler.HandleByMessageAsync(chosen.Select(command), context, ct);
 

@@ -30,7 +30,7 @@ public static class DeliveriesCommand
         list.SetAction(async (parse, ct) =>
         {
             await using var provider = services();
-            JsonLines.Write(parse.InvocationConfiguration.Output, await provider.GetRequiredService<MessageQueries>().FailedAsync(filter.Read(parse), int.MaxValue, 0, ct));
+            JsonLines.Write(parse.InvocationConfiguration.Output, await provider.GetRequiredService<MessageQueries>().FailedAsync(filter.Read(parse), int.MaxValue, 0, after: null, ct));
 
             return 0;
         });

@@ -85,12 +85,14 @@ public sealed class MessageQueries([FromKeyedServices(ReadModelQueries.DataSourc
     }
 
     /// <summary>The failed deliveries the filter keeps, oldest failure first.</summary>
-    public Task<IReadOnlyList<FailedDeliveryRow>> FailedAsync(FailedDeliveryFilter filter, int limit, int offset, CancellationToken ct)
+    /// <param name="after">Only those listed after this one: unlike an offset, a page stays put when deliveries before it leave the queue.</param>
+    public Task<IReadOnlyList<FailedDeliveryRow>> FailedAsync(FailedDeliveryFilter filter, int limit, int offset, FailedDeliveryCursor? after, CancellationToken ct)
     {
         var parameters = new NumberedParameters(limit, offset);
         var where = (filter.Owner is { } owner ? $"d.owner_id = {parameters.Add(owner)} AND " : "")
             + (filter.Channel is { } channel ? $"d.channel = {parameters.Add(channel)} AND " : "")
-            + (filter.FailedSince is { } since ? $"d.failed_at >= {parameters.Add(since.ToUniversalTime())} AND " : "");
+            + (filter.FailedSince is { } since ? $"d.failed_at >= {parameters.Add(since.ToUniversalTime())} AND " : "")
+            + (after is { } cursor ? $"(d.failed_at, d.delivery_id) > ({parameters.Add(cursor.FailedAt.ToUniversalTime())}, {parameters.Add(cursor.DeliveryId)}) AND " : "");
         return dataSource.QueryAsync($"""
             SELECT d.delivery_id, d.message_id, d.owner_id, m.text, d.contact_id, d.contact_name, d.channel, d.address, m.not_before, d.attempts, d.last_error, d.failed_at
             FROM rm.messages_deliveries d JOIN rm.messages m ON m.message_id = d.message_id

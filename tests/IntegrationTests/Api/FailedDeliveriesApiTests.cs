@@ -80,5 +80,37 @@ public sealed class FailedDeliveriesApiTests(EmptyStoreApi api) : IClassFixture<
         message.GetProperty("message").GetProperty("progress").GetProperty("discarded").GetInt32().Should().Be(1);
     }
 
+    [Fact]
+    public async Task A_page_after_the_last_delivery_listed_stays_put_when_deliveries_before_it_are_sent_again()
+    {
+        var vlad = api.ClientFor("vlad");
+        var names = Enumerable.Range(0, 3).Select(i => $"Paged {i} {Guid.NewGuid():N}"[..20]).ToList();
+        for (var i = 0; i < names.Count; i++)
+        {
+            (await vlad.PostAsJsonAsync("/api/contacts", new { name = names[i], viber = $"paged-{i}" })).StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+
+        var id = (await (await vlad.PostAsJsonAsync("/api/messages", new { text = "Paged", contactNames = names })).JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        var deliveries = (await api.StreamAsync($"message-{id}")).Select(e => JsonDocument.Parse(e.Data).RootElement).Single().GetProperty("deliveries")
+            .EnumerateArray().Select(d => d.GetProperty("deliveryId").GetGuid()).ToList();
+        // Failed a second apart, so that the queue's order is theirs.
+        var now = DateTimeOffset.UtcNow;
+        var position = await AppendAsync(id, [.. deliveries.SelectMany((d, i) => new IMessageEvent[]
+        {
+            new DeliveryAttempted(id, d, 1, now.AddSeconds(i)), new DeliveryFailed(id, d, 1, "400 Bad Request", true, now.AddSeconds(i)),
+        })]);
+        var first = (await (await vlad.GetAsync($"/api/deliveries/failed?limit=2&minPosition={position}")).JsonAsync(HttpStatusCode.OK)).EnumerateArray().ToList();
+        first.Select(r => r.GetProperty("deliveryId").GetGuid()).Should().Equal(deliveries[0], deliveries[1]);
+
+        var redelivered = await (await vlad.PostAsJsonAsync("/api/deliveries/failed/redeliver", new { deliveryIds = new[] { deliveries[0] } })).JsonAsync(HttpStatusCode.OK);
+        var last = first[^1];
+        var cursor = $"afterFailedAt={Uri.EscapeDataString(last.GetProperty("failedAt").GetString()!)}&afterId={last.GetProperty("deliveryId").GetGuid()}";
+        var next = await (await vlad.GetAsync($"/api/deliveries/failed?limit=2&{cursor}&minPosition={redelivered.GetProperty("position").GetInt64()}")).JsonAsync(HttpStatusCode.OK);
+        var byOperator = await (await api.ClientFor("ops").GetAsync($"/api/admin/deliveries/failed?owner=vlad&limit=2&{cursor}")).JsonAsync(HttpStatusCode.OK);
+
+        next.EnumerateArray().Select(r => r.GetProperty("deliveryId").GetGuid()).Should().Equal([deliveries[2]], "an offset of 2 would now skip it");
+        byOperator.EnumerateArray().Select(r => r.GetProperty("deliveryId").GetGuid()).Should().Equal(deliveries[2]);
+    }
+
     private Task<long> AppendAsync(Guid messageId, params IMessageEvent[] events) => DeliveryFailures.AppendAsync(api.Database.ConnectionString, messageId, events);
 }

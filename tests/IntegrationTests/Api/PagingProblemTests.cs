@@ -14,6 +14,8 @@ public sealed class PagingProblemTests(EmptyStoreApi api) : IClassFixture<EmptyS
     [InlineData("ops", "/api/audit/streams/contacts-alice?count=1001", "count")]
     [InlineData("alice", "/api/deliveries/failed?offset=-1", "offset")]
     [InlineData("ops", "/api/admin/deliveries/failed?limit=0", "limit")]
+    [InlineData("alice", "/api/deliveries/failed?afterId=01a24df5-d3cb-7ab9-9672-6abcae29f65c", "afterId")]
+    [InlineData("ops", "/api/admin/deliveries/failed?offset=1&afterFailedAt=2026-12-07T00:00:00Z&afterId=01a24df5-d3cb-7ab9-9672-6abcae29f65c", "offset")]
     [InlineData("ops", "/api/conversations?limit=0", "limit")]
     [InlineData("ops", "/api/conversations?limit=201", "limit")]
     [InlineData("ops", "/api/deploys?limit=1001", "limit")]

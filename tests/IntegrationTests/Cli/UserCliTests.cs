@@ -349,8 +349,11 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         var next = await RunAsync("alice", "failed", "list", "--limit", "1", "--offset", $"{j}");
         var whole = await RunAsync("alice", "failed", "list", "--limit", $"{all.Count}");
 
-        page.Output.Should().Contain($"{first}").And.NotContain($"{second}").And.Contain($"1 shown; more may follow: failed list --offset {i + 1}");
+        page.Output.Should().Contain($"{first}").And.NotContain($"{second}").And.Contain($"1 shown; more may follow: failed list --after {first} --after-failed-at ");
         next.Output.Should().Contain($"{second}").And.NotContain($"{first}");
+        var followed = await RunAsync("alice", ["failed", "list", "--limit", "1", .. page.Output[page.Output.IndexOf("--after ", StringComparison.Ordinal)..].Split(' ', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)]);
+        followed.Output.Should().Contain($"{all[i + 1]}", "the page the full one names comes after it").And.NotContain($"{first}");
+        (await RunAsync("alice", "failed", "list", "--after", $"{first}")).Code.Should().Be(ExitCodes.Usage);
         whole.Output.Should().Contain($"{all.Count} shown; more may follow", "a page as long as the queue cannot know it is the last");
     }
 
