@@ -175,6 +175,53 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task A_long_failed_queue_is_shown_a_page_at_a_time_and_more_shows_the_page_after_the_last_row()
+    {
+        var alice = site.Api.ClientFor("alice");
+        var ops = site.Api.ClientFor("ops");
+        var u = $"{Guid.NewGuid():N}"[..6];
+        var contacts = Enumerable.Range(0, 101).Select(i => new { name = $"Queue {i:000} {u}", viber = $"queue-{i}-{u}" }).ToArray();
+        (await alice.PostAsJsonAsync("/api/contacts/import", new { contacts })).StatusCode.Should().Be(HttpStatusCode.OK);
+        // Due days ahead, so that it never stands among the overdue ones another test looks for.
+        var messageId = (await (await alice.PostAsJsonAsync("/api/messages", new { text = "Long queue", contactNames = contacts.Select(c => c.name), notBefore = DateTimeOffset.UtcNow.AddDays(2) }))
+            .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+        var deliveries = await DeliveryFailures.DeliveryIdsAsync(site.Database.ConnectionString, messageId);
+        // Failed a day ahead, a second apart: after every other failure here, in this order.
+        var now = DateTimeOffset.UtcNow;
+        var since = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddDays(1);
+        var position = await DeliveryFailures.AppendAsync(site.Database.ConnectionString, messageId, [.. deliveries.SelectMany((d, i) => new IMessageEvent[]
+        {
+            new DeliveryAttempted(messageId, d, 1, since.AddSeconds(i)), new DeliveryFailed(messageId, d, 1, "400 Bad Request", true, since.AddSeconds(i)),
+        })]);
+        await (await ops.GetAsync($"/api/admin/deliveries/failed?minPosition={position}")).JsonAsync(HttpStatusCode.OK);
+        try
+        {
+            var page = await site.SignedInAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Deliveries", Exact = true }).ClickAsync();
+            await page.Locator("#delivery-owner").FillAsync("alice");
+            // The field takes the browser's local time, to the minute.
+            await page.Locator("#delivery-since").EvaluateAsync(
+                "(field, iso) => { const d = new Date(iso); field.value = new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16); }",
+                since.ToString("O", CultureInfo.InvariantCulture));
+            await page.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync();
+            await Assertions.Expect(page.Locator($"tr[data-delivery='{deliveries[99]}']")).ToContainTextAsync($"Queue 099 {u}");
+            await Assertions.Expect(page.Locator("#delivery-rows tr")).ToHaveCountAsync(100);
+            await Assertions.Expect(page.Locator($"tr[data-delivery='{deliveries[100]}']")).ToHaveCountAsync(0);
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "More", Exact = true }).ClickAsync();
+
+            await Assertions.Expect(page.Locator($"tr[data-delivery='{deliveries[100]}']")).ToContainTextAsync($"Queue 100 {u}");
+            await Assertions.Expect(page.Locator("#delivery-rows tr")).ToHaveCountAsync(101);
+            await Assertions.Expect(page.Locator("#delivery-more")).ToBeHiddenAsync();
+        }
+        finally
+        {
+            // Left in the queue, they would fill another test's first page.
+            await (await ops.PostAsJsonAsync("/api/admin/deliveries/failed/discard", new { owner = "alice", all = true, failedSince = since })).JsonAsync(HttpStatusCode.OK);
+        }
+    }
+
+    [Fact]
     public async Task After_an_outage_every_owners_deliveries_failed_on_one_messenger_are_redelivered_from_the_console_once_confirmed()
     {
         // Alice's WhatsApp and Telegram deliveries both failed; the outage was WhatsApp's.

@@ -178,18 +178,33 @@ function deliveryFilter() {
   return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== ''));
 }
 
-async function loadDeliveries(minPosition) {
-  await loadBacklog();
-  const failed = await api(`/api/admin/deliveries/failed?${query({ ...deliveryFilter(), minPosition, limit: 500 })}`);
-  $('delivery-rows').replaceChildren(...failed.map(d => {
+const deliveryPage = 100;
+let deliveryShown = null;
+let deliveryAfter = null;
+
+/**
+ * Shows the first page of the failed deliveries the filter keeps, or (more) the page after the
+ * last one shown: after it in the queue, so deliveries sent again meanwhile shift nothing.
+ */
+async function loadDeliveries(minPosition, more) {
+  if (!more) {
+    deliveryShown = deliveryFilter();
+    await loadBacklog();
+  }
+  const failed = await api(`/api/admin/deliveries/failed?${query({ ...deliveryShown, minPosition, limit: deliveryPage, ...(more ? deliveryAfter : {}) })}`);
+  const rows = failed.map(d => {
     const tr = row([d.sender, d.contactName, d.channel, d.text, d.attempts, d.lastError, time(d.failedAt)], [
       ['Redeliver', () => actOnDeliveries('redeliver', { owner: d.sender, deliveryIds: [d.deliveryId] })],
       ['Discard', () => actOnDeliveries('discard', { owner: d.sender, deliveryIds: [d.deliveryId] })],
     ]);
     tr.dataset.delivery = d.deliveryId;
     return tr;
-  }));
-  $('delivery-empty').hidden = failed.length > 0;
+  });
+  if (more) $('delivery-rows').append(...rows); else $('delivery-rows').replaceChildren(...rows);
+  const last = failed.at(-1);
+  deliveryAfter = failed.length === deliveryPage ? { afterFailedAt: last.failedAt, afterId: last.deliveryId } : null;
+  $('delivery-more').hidden = deliveryAfter == null;
+  $('delivery-empty').hidden = more || failed.length > 0;
 }
 
 async function actOnDeliveries(action, request) {
@@ -344,6 +359,7 @@ $('forget-kind').addEventListener('change', showSubjectFields);
 showSubjectFields(); // a reload may bring back the kind chosen before
 $('audit-more').addEventListener('click', () => searchAudit(true).catch(() => {}));
 $('deploy-more').addEventListener('click', () => loadDeploys(true).catch(() => {}));
+$('delivery-more').addEventListener('click', () => loadDeliveries(undefined, true).catch(() => {}));
 $('redeliver-all').addEventListener('click', () => actOnAll('redeliver'));
 $('discard-all').addEventListener('click', () => actOnAll('discard'));
 $('sign-out').addEventListener('click', () => { sessionStorage.removeItem(keyStore); location.reload(); });
