@@ -5,19 +5,36 @@ namespace EventSourced.Api.Operator;
 
 /// <summary>
 /// `tickets produce`: send records from a file to one of the seller's topics, as the seller would.
-/// `tickets dead-letters list|replay|discard`: the seller's records that could not be applied, as the REST endpoints offer them.
+/// `tickets dead-letters list|replay|replay-all|discard`: the seller's records that could not be applied, as the REST endpoints offer them.
 /// </summary>
 public static class TicketsCommand
 {
     public static Command Create(Func<ServiceProvider> services)
     {
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => 100 };
-        var list = new Command("list", "Dead letters as JSON lines: topic, partition, offset, key, headers, body (base64), reason") { limit };
+        var afterId = new Option<long>("--after") { Description = "After this dead letter, the last one listed: the next page" };
+        var list = new Command("list", "Dead letters as JSON lines, in the order they came: topic, partition, offset, key, headers, body (base64), reason") { limit, afterId };
         list.SetAction(async (parse, ct) =>
         {
             await using var provider = services();
-            JsonLines.Write(parse.InvocationConfiguration.Output, await provider.GetRequiredService<IngestDeadLetters>().ListAsync(parse.GetValue(limit), ct));
+            JsonLines.Write(parse.InvocationConfiguration.Output, await provider.GetRequiredService<IngestDeadLetters>().ListAsync(parse.GetValue(limit), parse.GetValue(afterId), null, ct));
             return 0;
+        });
+
+        var topic = new Option<string?>("--topic") { Description = "Only the dead letters of this topic" };
+        var replayAll = new Command("replay-all", "Apply every dead letter again, in the order they came, after a fix; exit 4 if some still fail (they stay)") { topic };
+        replayAll.SetAction(async (parse, ct) =>
+        {
+            await using var provider = services();
+            var result = await provider.GetRequiredService<DeadLetterReplay>().ReplayAllAsync(parse.GetValue(topic), ct);
+            parse.InvocationConfiguration.Output.WriteLine($"replayed: {result.Applied} applied, {result.StillFailing.Count} still failing");
+            if (result.StillFailing.Count == 0)
+            {
+                return 0;
+            }
+
+            parse.InvocationConfiguration.Error.WriteLine($"Still cannot be applied: {string.Join(' ', result.StillFailing)} (tickets dead-letters list shows why).");
+            return 4;
         });
 
         var replayId = new Argument<long>("id") { Description = "The dead letter's id" };
@@ -38,7 +55,7 @@ public static class TicketsCommand
             return DeadLetterExit.Report(parse, found, "discarded", null);
         });
 
-        return new Command("tickets", "The seller's records") { Produce(services), new Command("dead-letters", "Records that could not be applied: list, replay, discard") { list, replay, discard } };
+        return new Command("tickets", "The seller's records") { Produce(services), new Command("dead-letters", "Records that could not be applied: list, replay, replay-all, discard") { list, replay, replayAll, discard } };
     }
 
     // Exit codes: 0 all acknowledged, 2 a bad file or nowhere to send (nothing sent), 5 the brokers did not take them all.

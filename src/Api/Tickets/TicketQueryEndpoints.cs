@@ -22,16 +22,28 @@ public static class TicketQueryEndpoints
         tickets.MapGet("/tickets", TicketsAsync).WithName("ListTickets").WithSummary("Tickets by show and/or status (sold, refunded), by show, order and ticket id; afterTicketId (the last one listed) pages on.");
         tickets.MapGet("/ingest/parked", ParkedAsync).WithName("ParkedRecords").WithSummary("How many orders wait for a show, and how many refunds for the order of their tickets.");
         tickets.MapGet("/ingest/dead-letters", DeadLettersAsync).WithName("IngestDeadLetters")
-            .WithSummary("Records from the seller's topics that could not be applied: topic, partition, offset, key, headers, body (base64) and the reason.");
+            .WithSummary("Records from the seller's topics that could not be applied, in the order they came: topic, partition, offset, key, headers, body (base64) and the reason; afterId (the last one listed) pages on.");
         var operators = routes.MapGroup("/api/ingest/dead-letters").WithTags("Tickets").RequireAuthorization(Roles.Operator);
+        operators.MapPost("/replay", ReplayAllAsync).WithName("ReplayAllIngestDeadLetters")
+            .WithSummary("Applies every dead letter again (or a topic's, ?topic=), in the order they came, after a fix: those applied leave the list, those still failing stay with their new reasons and are named.");
         operators.MapPost("/{id:long}/replay", ReplayAsync).WithName("ReplayIngestDeadLetter")
             .WithSummary("Applies a dead letter again (after a fix); applied, it leaves the list, and still failing it stays with the new reason (422).");
         operators.MapDelete("/{id:long}", DiscardAsync).WithName("DiscardIngestDeadLetter").WithSummary("Drops a dead letter for good.");
         return routes;
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<IngestDeadLetter>>, ValidationProblem>> DeadLettersAsync(IngestDeadLetters deadLetters, CancellationToken ct, int limit = 100) =>
-        limit is < 1 or > 1000 ? Problems.Invalid("limit", "limit is 1 to 1000.") : TypedResults.Ok(await deadLetters.ListAsync(limit, ct));
+    private static async Task<Results<Ok<IReadOnlyList<IngestDeadLetter>>, ValidationProblem>> DeadLettersAsync(
+        IngestDeadLetters deadLetters, CancellationToken ct, int limit = 100, long afterId = 0) =>
+        limit is < 1 or > 1000 ? Problems.Invalid("limit", "limit is 1 to 1000.") : TypedResults.Ok(await deadLetters.ListAsync(limit, afterId, null, ct));
+
+    private static async Task<Results<Ok<ReplayAllResult>, ValidationProblem>> ReplayAllAsync(DeadLetterReplay replay, KafkaOptions kafka, CancellationToken ct, string? topic = null)
+    {
+        // A topic we do not consume would match nothing, and read as "nothing left to replay".
+        string[] topics = [kafka.Topics.Events, kafka.Topics.Orders, kafka.Topics.Refunds];
+        return topic is not null && !topics.Contains(topic)
+            ? Problems.Invalid("topic", $"topic is one of {string.Join(", ", topics)}.")
+            : TypedResults.Ok(await replay.ReplayAllAsync(topic, ct));
+    }
 
     private static async Task<Results<Ok<IngestResponse>, ProblemHttpResult>> ReplayAsync(long id, DeadLetterReplay replay, CancellationToken ct) =>
         await replay.ReplayAsync(id, ct) switch

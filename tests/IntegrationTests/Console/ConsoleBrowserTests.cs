@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Messages;
+using EventSourced.Infrastructure.Tickets.Kafka;
 using EventSourced.IntegrationTests.Support;
 using EventSourced.IntegrationTests.Tickets;
 using FluentAssertions;
@@ -342,6 +343,50 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
         await Assertions.Expect(page.Locator("#parked")).ToHaveTextAsync("Nothing is parked.");
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToBeHiddenAsync();
         await Screenshots.TakeAsync(page, "console-ticket-ingest");
+    }
+
+    [Fact]
+    public async Task Every_dead_letter_is_replayed_from_the_console_once_confirmed_and_one_still_failing_stays_listed()
+    {
+        var ids = SellerRecords.Ids.New();
+        var headers = new Dictionary<string, string> { ["content-type"] = "application/json", ["schema-version"] = "1.0", ["application-id"] = "ticketland" };
+        await using var dataSource = NpgsqlDataSource.Create(site.Database.ConnectionString);
+        var letters = new IngestDeadLetters(dataSource);
+        await letters.EnsureSchemaAsync(CancellationToken.None);
+        var offset = Random.Shared.NextInt64(1, long.MaxValue / 2);
+        // As an older build refused them: the first is good now, the second never will be.
+        await letters.StoreAsync(new TicketRecord("events", 0, offset, ids.Show, headers, SellerRecords.Show(ids.Show), DateTimeOffset.UtcNow), "an older build's reason", CancellationToken.None);
+        await letters.StoreAsync(new TicketRecord("events", 0, offset + 1, "other-key", headers, SellerRecords.Show(ids.Show), DateTimeOffset.UtcNow), "key", CancellationToken.None);
+        var stored = (await letters.ListAsync(1000, 0, null, CancellationToken.None)).Where(l => l.Offset >= offset).Select(l => l.Id).ToList();
+        var page = await site.SignedInAsync();
+        var asked = "";
+        page.Dialog += async (_, dialog) =>
+        {
+            asked = dialog.Message;
+            await dialog.AcceptAsync();
+        };
+        try
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = "Ticket ingest" }).ClickAsync();
+            await Assertions.Expect(page.Locator("#dead-letter-rows tr")).ToHaveCountAsync(2);
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "Replay all dead letters" }).ClickAsync();
+
+            await Assertions.Expect(page.Locator("#replay-all-outcome")).ToHaveTextAsync("Replayed: 1 applied, 1 still failing.");
+            await Assertions.Expect(page.Locator("#dead-letter-rows tr")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.Locator("#dead-letter-rows tr")).ToContainTextAsync("other-key");
+            asked.Should().Be("Replay every dead letter, in the order they came?");
+            var audit = await (await site.Api.ClientFor("ops").GetAsync($"/api/audit/streams/ticketevent-{ids.Show}")).JsonAsync(HttpStatusCode.OK);
+            audit.GetProperty("events").GetArrayLength().Should().Be(1, "the good one was applied");
+        }
+        finally
+        {
+            // Left listed, it would stand in the ingest page's screenshot.
+            foreach (var id in stored)
+            {
+                await letters.RemoveAsync(id, CancellationToken.None);
+            }
+        }
     }
 
     private Task IngestAsync(string kind, string key, byte[] body) => SellerRecords.IngestAsync(site.Api.ClientFor("ticketland"), kind, key, body);

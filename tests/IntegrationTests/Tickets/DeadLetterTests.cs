@@ -55,6 +55,8 @@ public sealed class DeadLetterTests(EmptyStoreApi api) : IClassFixture<EmptyStor
         var (listed, lines) = await OperatorCli.RunAsync(api.Database.ConnectionString, "tickets", "dead-letters", "list", "--limit", "1000");
         var (replayed, replayOutput) = await OperatorCli.RunAsync(api.Database.ConnectionString, "tickets", "dead-letters", "replay", $"{good}");
         var (stillBad, why) = await OperatorCli.RunAsync(api.Database.ConnectionString, "tickets", "dead-letters", "replay", $"{bad}");
+        var (allReplayed, allOutput) = await OperatorCli.RunAsync(api.Database.ConnectionString, "tickets", "dead-letters", "replay-all", "--topic", "events");
+        var (_, pastBad) = await OperatorCli.RunAsync(api.Database.ConnectionString, "tickets", "dead-letters", "list", "--after", $"{good}");
         var (discarded, _) = await OperatorCli.RunAsync(api.Database.ConnectionString, "tickets", "dead-letters", "discard", $"{bad}");
         var (missing, _) = await OperatorCli.RunAsync(api.Database.ConnectionString, "tickets", "dead-letters", "discard", $"{bad}");
 
@@ -62,7 +64,35 @@ public sealed class DeadLetterTests(EmptyStoreApi api) : IClassFixture<EmptyStor
         lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetInt64()).Should().Contain([good, bad]);
         (replayed, replayOutput.Trim()).Should().Be((0, "replayed: applied"));
         (stillBad, why).Should().Match<(int, string)>(r => r.Item1 == 4 && r.Item2.Contains("is not the entity id"));
+        (allReplayed, allOutput).Should().Match<(int, string)>(r => r.Item1 == 4 && r.Item2.Contains("still failing") && r.Item2.Contains($"{bad}"), "the output and the error are read together");
+        pastBad.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetInt64()).Should().Contain(bad).And.NotContain(good);
         (discarded, missing).Should().Be((0, 3));
+    }
+
+    [Fact]
+    public async Task Every_dead_letter_is_replayed_in_the_order_they_came_and_those_still_failing_stay_named()
+    {
+        var ids = Ids.New();
+        var (show, order) = (Random.Shared.NextInt64(1, long.MaxValue), Random.Shared.NextInt64(1, long.MaxValue));
+        var showLetter = await StoreAsync(new TicketRecord("events", 3, show, ids.Show, Headers, Show(ids.Show), DateTimeOffset.UtcNow), "an older build's reason");
+        var orderLetter = await StoreAsync(new TicketRecord("orders", 3, order, ids.Order, Headers, Order(ids), DateTimeOffset.UtcNow), "an older build's reason");
+        var badLetter = await StoreAsync(new TicketRecord("events", 3, show + 1, "other-key", Headers, Show(ids.Show), DateTimeOffset.UtcNow), "key");
+        // The seller renamed the show later: applied in the order they came, the rename wins.
+        var renameLetter = await StoreAsync(new TicketRecord("events", 3, show + 2, ids.Show, Headers, Show(ids.Show, name: "Swan Lake, matinee"), DateTimeOffset.UtcNow), "an older build's reason");
+
+        var page = await (await _ops.GetAsync($"/api/ingest/dead-letters?limit=1&afterId={showLetter}")).JsonAsync(HttpStatusCode.OK);
+        await (await _ops.PostAsync("/api/ingest/dead-letters/replay?topic=pigeons", null)).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+        await (await api.ClientFor("ticketland").PostAsync("/api/ingest/dead-letters/replay", null)).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        var replayed = await (await _ops.PostAsync("/api/ingest/dead-letters/replay", null)).JsonAsync(HttpStatusCode.OK);
+
+        page.EnumerateArray().Select(l => l.GetProperty("id").GetInt64()).Should().Equal(orderLetter);
+        replayed.GetProperty("applied").GetInt32().Should().BeGreaterThanOrEqualTo(2);
+        replayed.GetProperty("stillFailing").EnumerateArray().Select(i => i.GetInt64()).Should().Contain(badLetter).And.NotContain([showLetter, orderLetter, renameLetter]);
+        (await ListedAsync()).Should().Contain(badLetter).And.NotContain([showLetter, orderLetter, renameLetter]);
+        var shown = await (await _ops.GetAsync($"/api/ticket-events/{ids.Show}?minPosition={replayed.GetProperty("position").GetInt64()}")).JsonAsync(HttpStatusCode.OK);
+        shown.GetProperty("name").GetString().Should().Be("Swan Lake, matinee");
+        (await (await _ops.GetAsync($"/api/orders/{ids.Order}?minPosition={replayed.GetProperty("position").GetInt64()}")).JsonAsync(HttpStatusCode.OK)).GetProperty("orderId").GetString().Should().Be(ids.Order);
+        (await _ops.DeleteAsync($"/api/ingest/dead-letters/{badLetter}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
     }
 
     private async Task<long> StoreAsync(TicketRecord record, string reason)
@@ -70,7 +100,7 @@ public sealed class DeadLetterTests(EmptyStoreApi api) : IClassFixture<EmptyStor
         var letters = api.Services.GetRequiredService<IngestDeadLetters>();
         await letters.EnsureSchemaAsync(CancellationToken.None);
         await letters.StoreAsync(record, reason, CancellationToken.None);
-        return (await letters.ListAsync(1000, CancellationToken.None)).Single(l => l.Topic == record.Topic && l.Offset == record.Offset).Id;
+        return (await letters.ListAsync(1000, 0, null, CancellationToken.None)).Single(l => l.Topic == record.Topic && l.Offset == record.Offset).Id;
     }
 
     private async Task<List<long>> ListedAsync() =>

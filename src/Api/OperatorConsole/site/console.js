@@ -299,14 +299,32 @@ async function loadDeploys(more) {
 
 // ---- Ticket ingest: parked records and dead letters ----
 
-async function loadIngest() {
-  const parked = (await api('/api/ingest/parked')).filter(p => p.waiting > 0);
-  $('parked').textContent = parked.length === 0 ? 'Nothing is parked.' : parked.map(p => `${p.waiting} ${p.kind}(s) waiting`).join(', ');
-  const letters = await api('/api/ingest/dead-letters');
-  $('dead-letter-rows').replaceChildren(...letters.map(l => row([l.id, `${l.topic}/${l.partition}/${l.offset}`, l.key, l.reason, time(l.storedAt)], [
+const deadLetterPage = 100;
+let deadLetterAfter = null;
+
+/** Shows what is parked and the first page of dead letters, or (more) the page after the last one shown. */
+async function loadIngest(more) {
+  if (!more) {
+    const parked = (await api('/api/ingest/parked')).filter(p => p.waiting > 0);
+    $('parked').textContent = parked.length === 0 ? 'Nothing is parked.' : parked.map(p => `${p.waiting} ${p.kind}(s) waiting`).join(', ');
+  }
+  const letters = await api(`/api/ingest/dead-letters?${query({ limit: deadLetterPage, afterId: more ? deadLetterAfter : undefined })}`);
+  const rows = letters.map(l => row([l.id, `${l.topic}/${l.partition}/${l.offset}`, l.key, l.reason, time(l.storedAt)], [
     ['Replay', async () => { await post(`/api/ingest/dead-letters/${l.id}/replay`); await loadIngest(); }],
     ['Discard', async () => { await api(`/api/ingest/dead-letters/${l.id}`, { method: 'DELETE' }); await loadIngest(); }],
-  ])));
+  ]));
+  if (more) $('dead-letter-rows').append(...rows); else $('dead-letter-rows').replaceChildren(...rows);
+  deadLetterAfter = letters.length === deadLetterPage ? letters.at(-1).id : null;
+  $('dead-letter-more').hidden = deadLetterAfter == null;
+}
+
+// After a fix, every dead letter again, in the order they came; those still failing stay listed.
+async function replayAllDeadLetters() {
+  if (!confirm('Replay every dead letter, in the order they came?')) return;
+  $('replay-all-outcome').textContent = '';
+  const result = await post('/api/ingest/dead-letters/replay');
+  $('replay-all-outcome').textContent = `Replayed: ${result.applied} applied, ${result.stillFailing.length} still failing.`;
+  await loadIngest();
 }
 
 // ---- Personal data: forget a subject ----
@@ -360,6 +378,8 @@ showSubjectFields(); // a reload may bring back the kind chosen before
 $('audit-more').addEventListener('click', () => searchAudit(true).catch(() => {}));
 $('deploy-more').addEventListener('click', () => loadDeploys(true).catch(() => {}));
 $('delivery-more').addEventListener('click', () => loadDeliveries(undefined, true).catch(() => {}));
+$('dead-letter-more').addEventListener('click', () => loadIngest(true).catch(() => {}));
+$('replay-all-dead-letters').addEventListener('click', () => replayAllDeadLetters().catch(() => {}));
 $('redeliver-all').addEventListener('click', () => actOnAll('redeliver'));
 $('discard-all').addEventListener('click', () => actOnAll('discard'));
 $('sign-out').addEventListener('click', () => { sessionStorage.removeItem(keyStore); location.reload(); });

@@ -52,8 +52,9 @@ public sealed class IngestDeadLetters(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    public Task<IReadOnlyList<IngestDeadLetter>> ListAsync(int limit, CancellationToken ct) =>
-        QueryAsync($"SELECT {Columns} FROM ingest.dead_letters ORDER BY id LIMIT $1", ct, limit);
+    /// <summary>In the order they came, after the one of id <paramref name="afterId"/> (0: from the first); of one topic, or of all.</summary>
+    public Task<IReadOnlyList<IngestDeadLetter>> ListAsync(int limit, long afterId, string? topic, CancellationToken ct) =>
+        QueryAsync($"SELECT {Columns} FROM ingest.dead_letters WHERE id > $2 AND ($3::text IS NULL OR topic = $3) ORDER BY id LIMIT $1", ct, limit, afterId, topic);
 
     public async Task<IngestDeadLetter?> FindAsync(long id, CancellationToken ct) =>
         await QueryAsync($"SELECT {Columns} FROM ingest.dead_letters WHERE id = $1", ct, id) is [var letter] ? letter : null;
