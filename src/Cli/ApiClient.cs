@@ -50,10 +50,20 @@ public sealed class ApiClient(HttpClient http, TimeSpan timeout) : IDisposable
     public async Task<HttpResponseHeaders> DownloadAsync(string path, string file, CancellationToken ct)
     {
         var partial = file + ".partial";
+        FileStream written;
+        try
+        {
+            written = File.Create(partial);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.Usage, $"Cannot write {file}: {e.Message}");
+        }
+
         try
         {
             HttpResponseHeaders headers;
-            await using (var written = File.Create(partial))
+            await using (written)
             {
                 headers = await ExchangeAsync(HttpMethod.Get, path, null, timeout > BulkTimeout ? timeout : BulkTimeout, async (response, token) =>
                 {

@@ -72,6 +72,8 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         (again.GetProperty("added").GetArrayLength(), again.GetProperty("skipped").GetArrayLength()).Should().Be((0, lines.Length - 1), "every exported contact reads back as one already there");
         var refusedFile = Path.Combine(files.Path, "refused.csv");
         (await RunAsync("nobody", "contacts", "export", refusedFile)).Code.Should().Be(ExitCodes.Denied);
+        var nowhere = await RunAsync("alice", "contacts", "export", Path.Combine(files.Path, "missing", "contacts.csv"));
+        (nowhere.Code, nowhere.Error).Should().Match<(int Code, string Error)>(r => r.Code == ExitCodes.Usage && r.Error.StartsWith("Cannot write", StringComparison.Ordinal));
         Directory.GetFiles(files.Path).Select(Path.GetFileName).Should().NotContain(f => f!.StartsWith("refused", StringComparison.Ordinal), "a refused export leaves no file, whole or partial");
     }
 
