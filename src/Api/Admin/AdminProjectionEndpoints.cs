@@ -24,6 +24,9 @@ public static class AdminProjectionEndpoints
         routes.MapGet("/api/admin/projections/{name}/dead-letters", DeadLettersAsync).WithTags("Admin").WithName("ListProjectionDeadLetters")
             .WithSummary("The events the serving generation parked, and those of a generation being built beside it: generation, position, event id and type, stream, error, when.")
             .RequireAuthorization(Roles.Operator);
+        routes.MapPost("/api/admin/projections/{name}/dead-letters/replay", ReplayAllAsync).WithTags("Admin").WithName("ReplayAllProjectionDeadLetters")
+            .WithSummary("After a fix, every dead letter at once: each stream projected again once for all its dead letters, in the generation that parked them. Those whose stream still cannot be projected stay, named with why.")
+            .RequireAuthorization(Roles.Operator);
         routes.MapPost("/api/admin/projections/{name}/dead-letters/{id:long}/replay", ReplayAsync).WithTags("Admin").WithName("ReplayProjectionDeadLetter")
             .WithSummary("After a fix, projects the parked event's stream again in place, in the generation that parked it; applied, the dead letter goes, and a generation stopped by its dead letters goes on once none is left. Still failing: 422, and it stays.")
             .RequireAuthorization(Roles.Operator);
@@ -104,6 +107,10 @@ public static class AdminProjectionEndpoints
             var replayed => TypedResults.Ok(replayed),
         };
     }
+
+    private static async Task<Results<Ok<DeadLettersReplayed>, ProblemHttpResult>> ReplayAllAsync(
+        string name, ProjectionOperations operations, ProjectionDeadLetters deadLetters, CancellationToken ct) =>
+        operations.Find(name) is { } projection ? TypedResults.Ok(await deadLetters.ReplayAllAsync(projection, ct)) : NoSuchProjection(name);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DiscardAsync(
         string name, long id, ProjectionOperations operations, ProjectionDeadLetters deadLetters, CancellationToken ct) =>

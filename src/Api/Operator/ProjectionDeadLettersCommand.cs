@@ -3,7 +3,7 @@ using EventSourced.Projections.Runner;
 
 namespace EventSourced.Api.Operator;
 
-/// <summary>`projections dead-letters list|replay|discard NAME`: the events a projection parked, as /api/admin/projections/{name}/dead-letters offers them.</summary>
+/// <summary>`projections dead-letters list|replay|replay-all|discard NAME`: the events a projection parked, as /api/admin/projections/{name}/dead-letters offers them.</summary>
 public static class ProjectionDeadLettersCommand
 {
     public static Command Create(Func<ServiceProvider> services)
@@ -26,10 +26,24 @@ public static class ProjectionDeadLettersCommand
             return DeadLetterExit.Report(parse, replayed.Found, done, replayed.Error);
         }));
 
+        var replayAll = new Command("replay-all", "After a fix, every dead letter: each stream projected again once; exit 4 if some still fail (they stay)") { name };
+        replayAll.SetAction((parse, ct) => ProjectionsCommand.WithProjectionAsync(services, parse, name, async (provider, projection) =>
+        {
+            var replayed = await provider.GetRequiredService<ProjectionDeadLetters>().ReplayAllAsync(projection, ct);
+            parse.InvocationConfiguration.Output.WriteLine(
+                $"replayed: {replayed.Replayed} from {replayed.Streams} streams projected again, {replayed.StillFailing.Count} still failing{(replayed.Resumed ? $"; {projection.Name} goes on" : "")}");
+            foreach (var failing in replayed.StillFailing)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"Still cannot be applied: {failing.Id} ({failing.StreamId}): {failing.Error.Split('\n')[0]}");
+            }
+
+            return replayed.StillFailing.Count == 0 ? 0 : 4;
+        }));
+
         var discard = new Command("discard", "Drop a dead letter without projecting its event") { name, id };
         discard.SetAction((parse, ct) => ProjectionsCommand.WithProjectionAsync(services, parse, name, async (provider, projection) =>
             DeadLetterExit.Report(parse, await provider.GetRequiredService<ProjectionDeadLetters>().DiscardAsync(projection, parse.GetValue(id), ct), "discarded", null)));
 
-        return new Command("dead-letters", "Events a projection parked: list, replay, discard") { list, replay, discard };
+        return new Command("dead-letters", "Events a projection parked: list, replay, replay-all, discard") { list, replay, replayAll, discard };
     }
 }

@@ -14,6 +14,14 @@ public sealed record ProjectionDeadLetter(
 /// <param name="Resumed">The projection had stopped at its poison events and, none being left, goes on.</param>
 public sealed record DeadLetterReplayed(bool Found, string? StreamId, int EventsApplied, string? Error, bool Resumed);
 
+/// <param name="Replayed">Dead letters whose stream was projected again: they are gone.</param>
+/// <param name="Streams">How many streams were projected again.</param>
+/// <param name="StillFailing">Those that stay: their stream still cannot be projected, or their event is gone.</param>
+/// <param name="Resumed">A generation stopped at its poison events goes on, none being left.</param>
+public sealed record DeadLettersReplayed(int Replayed, int Streams, IReadOnlyList<DeadLetterStillFailing> StillFailing, bool Resumed);
+
+public sealed record DeadLetterStillFailing(long Id, string? StreamId, string Error);
+
 /// <summary>
 /// The events a projection parked (proj.dead_letters), for operators: listed with their stream and
 /// error; replayed after a fix, by projecting the event's whole stream again in place (the parked
@@ -56,31 +64,86 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
 
         if (await StreamOfAsync(deadLetter, ct) is not { } streamId)
         {
-            return new DeadLetterReplayed(true, null, 0, $"Event {deadLetter.EventId} is no longer in the store: discard its dead letter.", false);
+            return new DeadLetterReplayed(true, null, 0, Gone(deadLetter), false);
         }
 
+        return await ReplayStreamAsync(projection, deadLetter.Generation, streamId, [id], ct) switch
+        {
+            { Error: { } error } => new DeadLetterReplayed(true, streamId, 0, error, false),
+            // Discarded, or its generation replaced, meanwhile.
+            { Removed: 0 } => NotFound,
+            var done => new DeadLetterReplayed(true, streamId, done.Applied, null, done.Resumed),
+        };
+    }
+
+    /// <summary>
+    /// After a fix, every dead letter of the current generations: each stream projected again once
+    /// for all its dead letters, streams in the order of their first one. A handler that failed on
+    /// every event of a kind parks hundreds, often several a stream.
+    /// </summary>
+    public async Task<DeadLettersReplayed> ReplayAllAsync(IProjection projection, CancellationToken ct)
+    {
+        var (replayed, streams, resumed, stillFailing) = (0, 0, false, new List<DeadLetterStillFailing>());
+        var located = new List<(ProjectionDeadLetter Letter, string? StreamId)>();
+        foreach (var deadLetter in await ReadAsync(projection, null, int.MaxValue, ct))
+        {
+            located.Add((deadLetter, await StreamOfAsync(deadLetter, ct)));
+        }
+
+        stillFailing.AddRange(located.Where(l => l.StreamId is null).Select(l => new DeadLetterStillFailing(l.Letter.Id, null, Gone(l.Letter))));
+        foreach (var stream in located.Where(l => l.StreamId is not null).GroupBy(l => (l.Letter.Generation, StreamId: l.StreamId!)))
+        {
+            var ids = stream.Select(l => l.Letter.Id).ToList();
+            var done = await ReplayStreamAsync(projection, stream.Key.Generation, stream.Key.StreamId, ids, ct);
+            if (done.Error is { } error)
+            {
+                stillFailing.AddRange(ids.Select(id => new DeadLetterStillFailing(id, stream.Key.StreamId, error)));
+                continue;
+            }
+
+            (replayed, streams, resumed) = (replayed + done.Removed, streams + 1, resumed || done.Resumed);
+        }
+
+        return new DeadLettersReplayed(replayed, streams, stillFailing, resumed);
+    }
+
+    private static string Gone(ProjectionDeadLetter deadLetter) => $"Event {deadLetter.EventId} is no longer in the store: discard its dead letter.";
+
+    /// <summary>
+    /// Projects the stream again in the generation, and removes these of its dead letters, in one
+    /// transaction; a generation stopped by its dead letters goes on once none is left.
+    /// </summary>
+    private async Task<(int Applied, int Removed, bool Resumed, string? Error)> ReplayStreamAsync(
+        IProjection projection, int generation, string streamId, IReadOnlyList<long> ids, CancellationToken ct)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         int applied;
         try
         {
-            applied = await operations.ProjectStreamAgainAsync(connection, tx, projection, streamId, deadLetter.Generation, ct);
+            applied = await operations.ProjectStreamAgainAsync(connection, tx, projection, streamId, generation, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException && !StoreUnavailable.Is(e))
         {
             // Still failing (the fix is not in yet), or this projection cannot repair one stream: nothing changes.
-            return new DeadLetterReplayed(true, streamId, 0, e.Message, false);
+            return (0, 0, false, e.Message);
         }
 
-        if (await RemoveAsync(connection, tx, projection, id, ct) is not { } generation)
+        var removed = 0;
+        foreach (var id in ids)
         {
-            // Discarded, or its generation replaced, meanwhile.
-            return NotFound;
+            removed += await RemoveAsync(connection, tx, projection, id, ct) is null ? 0 : 1;
+        }
+
+        if (removed == 0)
+        {
+            // Discarded, or their generation replaced, meanwhile: rolled back, as if never asked.
+            return (applied, 0, false, null);
         }
 
         var resumed = await ResumeIfNoneLeftAsync(connection, tx, projection, generation, ct);
         await tx.CommitAsync(ct);
-        return new DeadLetterReplayed(true, streamId, applied, null, resumed);
+        return (applied, removed, resumed, null);
     }
 
     /// <summary>Drops a dead letter without projecting its event; false when there is none of this id.</summary>

@@ -128,6 +128,7 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
         var id = deadLetter.GetProperty("id").GetInt64();
 
         var replay = await _ops.PostAsync($"/api/admin/projections/contacts/dead-letters/{id}/replay", null);
+        var replayAll = await (await _ops.PostAsync("/api/admin/projections/contacts/dead-letters/replay", null)).JsonAsync(HttpStatusCode.OK);
         var kept = await (await _ops.GetAsync("/api/admin/projections/contacts/dead-letters")).JsonAsync(HttpStatusCode.OK);
         var discard = await _ops.DeleteAsync($"/api/admin/projections/contacts/dead-letters/{id}");
 
@@ -136,12 +137,14 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
         deadLetter.GetProperty("serving").GetBoolean().Should().BeTrue("the serving generation parked it");
         deadLetter.GetProperty("error").GetString().Should().NotBeNullOrWhiteSpace();
         (await replay.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "urn:eventsourced:problem:event_unprojectable")).GetProperty("detail").GetString().Should().NotBeNullOrWhiteSpace();
+        (replayAll.GetProperty("replayed").GetInt32(), replayAll.GetProperty("stillFailing").EnumerateArray().Single().GetProperty("id").GetInt64()).Should().Be((0, id));
         kept.GetArrayLength().Should().Be(1, "a replay that fails changes nothing");
         discard.StatusCode.Should().Be(HttpStatusCode.NoContent);
         (await (await _ops.GetAsync("/api/admin/projections/contacts/dead-letters")).JsonAsync(HttpStatusCode.OK)).GetArrayLength().Should().Be(0);
         await (await _ops.DeleteAsync($"/api/admin/projections/contacts/dead-letters/{id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         await (await _ops.PostAsync($"/api/admin/projections/contacts/dead-letters/{id}/replay", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         await (await _ops.GetAsync("/api/admin/projections/no-such-projection/dead-letters")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await _ops.PostAsync("/api/admin/projections/no-such-projection/dead-letters/replay", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
     // The list is served by the read model (a single contact is folded from its stream).

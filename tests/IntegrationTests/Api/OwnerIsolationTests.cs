@@ -23,7 +23,7 @@ public sealed class OwnerIsolationTests(EmptyStoreApi api) : IClassFixture<Empty
         "POST /api/ingest/{kind}", "GET /api/ticket-events/{id}", "GET /api/orders/{id}", "GET /api/orders/{id}/history", // by role below
         "POST /api/admin/projections/{name}/rebuild", "POST /api/admin/projections/{name}/reset", "GET /api/audit/streams/{stream}", // by role below
         "GET /api/admin/projections/{name}/dead-letters", "POST /api/admin/projections/{name}/dead-letters/{id}/replay", // by role below
-        "DELETE /api/admin/projections/{name}/dead-letters/{id}", // by role below
+        "DELETE /api/admin/projections/{name}/dead-letters/{id}", "POST /api/admin/projections/{name}/dead-letters/replay", // by role below
         "PUT /api/managers/{id}/duty", // by role below
         "POST /api/ingest/dead-letters/{id}/replay", "DELETE /api/ingest/dead-letters/{id}", // operators only: DeadLetterTests
     ];
@@ -114,6 +114,8 @@ public sealed class OwnerIsolationTests(EmptyStoreApi api) : IClassFixture<Empty
             (user, HttpMethod.Post, "/api/admin/projections/contacts/reset"),
             (user, HttpMethod.Get, "/api/admin/projections/contacts/dead-letters"),
             (user, HttpMethod.Post, "/api/admin/projections/contacts/dead-letters/1/replay"),
+            (user, HttpMethod.Post, "/api/admin/projections/contacts/dead-letters/replay"),
+            (user, HttpMethod.Post, "/api/ingest/dead-letters/replay"),
             (user, HttpMethod.Delete, "/api/admin/projections/contacts/dead-letters/1"),
             (user, HttpMethod.Put, "/api/managers/mia/duty"),
             (user, HttpMethod.Post, "/api/deploys"),

@@ -110,6 +110,9 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
         await parked.GetByRole(AriaRole.Button, new() { Name = "Replay" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("The stream could not be projected again; the dead letter stays");
         await Assertions.Expect(parked).ToHaveCountAsync(1);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay all" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#projection-replay-all-outcome")).ToHaveTextAsync("Replayed 0 from 0 streams projected again; 1 still failing.");
+        await Assertions.Expect(parked).ToHaveCountAsync(1);
         await Screenshots.TakeAsync(page, "console-projection-dead-letters");
 
         await parked.GetByRole(AriaRole.Button, new() { Name = "Discard" }).ClickAsync();

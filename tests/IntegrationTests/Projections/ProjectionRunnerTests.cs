@@ -401,6 +401,31 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Every_parked_event_is_replayed_at_once_after_the_fix_each_stream_projected_again_once()
+    {
+        // A handler that failed on two values skipped four events of two streams.
+        var (projection, category) = New();
+        projection.Poison.UnionWith([3, 5]);
+        await AppendAsync(category, 10);
+        var last = await AppendAsync(category, 10);
+        Start(projection, new ProjectionOptions { OnPoisonEvent = PoisonEventPolicy.Skip, StandbyRetry = TimeSpan.FromMilliseconds(50) });
+        await WaitForAsync(projection, last);
+        var deadLetters = DeadLettersOf(projection);
+        var parked = await deadLetters.ListAsync(projection, 100, CancellationToken.None);
+
+        var unfixed = await deadLetters.ReplayAllAsync(projection, CancellationToken.None);
+        projection.Poison.Clear();
+        var replayed = await deadLetters.ReplayAllAsync(projection, CancellationToken.None);
+
+        parked.Should().HaveCount(4);
+        (unfixed.Replayed, unfixed.StillFailing.Select(f => f.Id)).Should().BeEquivalentTo((0, parked.Select(p => p.Id)), "the fix is not in yet, so nothing changed");
+        unfixed.StillFailing.Should().OnlyContain(f => f.Error.Contains("Poison event"));
+        replayed.Should().BeEquivalentTo(new DeadLettersReplayed(4, 2, [], Resumed: false));
+        (await deadLetters.ListAsync(projection, 100, CancellationToken.None)).Should().BeEmpty();
+        (await AppliedAsync(projection)).Should().HaveCount(20).And.OnlyContain(applied => applied == 1);
+    }
+
+    [Fact]
     public async Task A_rebuild_stopped_at_a_poison_event_lists_it_as_the_builds_and_replaying_it_after_the_fix_lets_the_build_swap_in()
     {
         var (projection, category) = New();

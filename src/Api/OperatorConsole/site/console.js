@@ -133,8 +133,12 @@ async function reset(name) {
 }
 
 /** The events a projection parked (serving, or being built), each to replay once the fix is in, or to discard. */
+let deadLettersOf = null;
+
 async function showDeadLetters(name) {
   const path = `/api/admin/projections/${encodeURIComponent(name)}/dead-letters`;
+  if (deadLettersOf !== name) $('projection-replay-all-outcome').textContent = '';
+  deadLettersOf = name;
   const letters = await api(path);
   const done = async () => { await loadProjections(); await showDeadLetters(name); };
   $('projection-dead-letters').hidden = false;
@@ -149,6 +153,16 @@ async function showDeadLetters(name) {
     tr.cells[5].title = l.error;
     return tr;
   }));
+}
+
+// After a fix, every dead letter of the projection shown: each stream projected again once.
+async function replayAllProjectionDeadLetters() {
+  const name = deadLettersOf;
+  const result = await post(`/api/admin/projections/${encodeURIComponent(name)}/dead-letters/replay`);
+  $('projection-replay-all-outcome').textContent =
+    `Replayed ${result.replayed} from ${result.streams} streams projected again; ${result.stillFailing.length} still failing.`;
+  await loadProjections();
+  await showDeadLetters(name);
 }
 
 // ---- Deliveries: what waits to go out, and the failed queue of every owner ----
@@ -380,6 +394,7 @@ $('deploy-more').addEventListener('click', () => loadDeploys(true).catch(() => {
 $('delivery-more').addEventListener('click', () => loadDeliveries(undefined, true).catch(() => {}));
 $('dead-letter-more').addEventListener('click', () => loadIngest(true).catch(() => {}));
 $('replay-all-dead-letters').addEventListener('click', () => replayAllDeadLetters().catch(() => {}));
+$('projection-replay-all').addEventListener('click', () => replayAllProjectionDeadLetters().catch(() => {}));
 $('redeliver-all').addEventListener('click', () => actOnAll('redeliver'));
 $('discard-all').addEventListener('click', () => actOnAll('discard'));
 $('sign-out').addEventListener('click', () => { sessionStorage.removeItem(keyStore); location.reload(); });
