@@ -9,7 +9,7 @@ public static class SendCommand
     {
         var to = new Option<string[]>("--to") { Description = "A contact's name or id (repeat, or list several)", AllowMultipleArgumentsPerToken = true };
         var group = new Option<string[]>("--group") { Description = "A group's name or id: to each of its contacts (repeat, or list several)", AllowMultipleArgumentsPerToken = true };
-        var text = new Option<string>("--text") { Description = "The message", Required = true };
+        var text = new Option<string>("--text") { Description = "The message; {name} in it stands for each recipient's name", Required = true };
         var at = new Option<DateTimeOffset?>("--at") { Description = "Not before this time (ISO 8601, e.g. 2026-12-24T18:00:00+03:00); now if left out" };
         var send = new Command("send", "Send a message to one or more contacts or groups, now or not before a time") { to, group, text, at };
         send.Validators.Add(result =>

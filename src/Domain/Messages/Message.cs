@@ -25,8 +25,17 @@ public sealed record Message(
     /// <summary>The contacts one message goes to at most, those added later included: each is a delivery (or more).</summary>
     public const int MaxRecipients = 1000;
 
+    /// <summary>What stands for each recipient's name in a personalized message's text.</summary>
+    public const string NamePlaceholder = "{name}";
+
     /// <summary>The groups named when it was scheduled, and those added since.</summary>
     public IReadOnlyList<RecipientGroup> Groups { get; init; } = [];
+
+    /// <summary>Whether <see cref="NamePlaceholder"/> in the text stands for each recipient's name (<see cref="MessageScheduled.Personalized"/>).</summary>
+    public bool Personalized { get; init; }
+
+    /// <summary>The text as this delivery's recipient gets it.</summary>
+    public string TextFor(PlannedDelivery delivery) => Personalized ? Text.Replace(NamePlaceholder, delivery.ContactName, StringComparison.Ordinal) : Text;
 
     public static readonly Message None = new(Guid.Empty, "", MessageStatus.None, "", default, [], ImmutableDictionary<Guid, DeliveryProgress>.Empty);
 
@@ -91,7 +100,8 @@ public sealed record Message(
 
         var notBefore = schedule.NotBefore is { } at && at > schedule.At ? at : schedule.At;
         return new MessageScheduled(
-            schedule.MessageId, schedule.OwnerId, schedule.Text, notBefore, deliveries, schedule.Actor, schedule.At, schedule.Groups is { Count: > 0 } groups ? groups : null);
+            schedule.MessageId, schedule.OwnerId, schedule.Text, notBefore, deliveries, schedule.Actor, schedule.At, schedule.Groups is { Count: > 0 } groups ? groups : null,
+            Personalized: true);
     }
 
     // The text and time as they are after the edit, the whole new state (as contact_updated does).
@@ -250,6 +260,7 @@ public sealed record Message(
             e.MessageId, e.OwnerId, MessageStatus.Scheduled, e.Text, e.NotBefore, e.Deliveries, e.Deliveries.ToImmutableDictionary(d => d.DeliveryId, _ => DeliveryProgress.New))
         {
             Groups = e.Groups ?? [],
+            Personalized = e.Personalized,
         },
         MessageEdited e => state with { Text = e.Text, NotBefore = e.NotBefore },
         MessageGroupsAdded e => state with { Groups = [.. state.Groups, .. e.Groups] },

@@ -26,6 +26,9 @@ public sealed record RecipientGroup(Guid GroupId, string Name);
 /// <summary>
 /// An owner scheduled a message to go out, not before <paramref name="NotBefore"/>, over every
 /// messenger each recipient has; <paramref name="Groups"/> are those named (null when none was).
+/// <paramref name="Personalized"/>: {name} in the text stands for each recipient's name, as in a
+/// user's message scheduled since 2026-12-07; false, the text goes as it is, as a notification's
+/// (and every message scheduled before: their texts were written with no such meaning).
 /// </summary>
 public sealed record MessageScheduled(
     Guid MessageId,
@@ -35,7 +38,8 @@ public sealed record MessageScheduled(
     IReadOnlyList<PlannedDelivery> Deliveries,
     string ScheduledBy,
     DateTimeOffset ScheduledAt,
-    IReadOnlyList<RecipientGroup>? Groups = null) : IMessageEvent;
+    IReadOnlyList<RecipientGroup>? Groups = null,
+    bool Personalized = false) : IMessageEvent;
 
 /// <summary>The owner changed the text or the time of a message before it was due; carries both as they are now.</summary>
 public sealed record MessageEdited(

@@ -29,8 +29,10 @@ public sealed record SendDeliveries(Guid MessageId, string Text, IReadOnlyList<D
 /// One attempt to send: its number is part of the answer, so that the saga can tell a late answer
 /// from a current one. <paramref name="Redelivered"/>: the delivery came back from the failed queue,
 /// so an attempt before it may have gone out although this one is counted the first.
+/// <paramref name="Text"/>: its own text, where the message names each recipient ({name}); null,
+/// the message's.
 /// </summary>
-public sealed record DeliveryAttempt(Guid DeliveryId, int Attempt, Channel Channel, string Address, bool Redelivered = false)
+public sealed record DeliveryAttempt(Guid DeliveryId, int Attempt, Channel Channel, string Address, bool Redelivered = false, string? Text = null)
 {
     /// <summary>Whether a send of this delivery may have been accepted before this attempt.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -65,7 +65,10 @@ public sealed class DeliverySaga : SagaStateMachineInstance
     public void StartAttempt(DateTimeOffset now)
     {
         Decide(new StartDeliveryAttempt(Message.Id, Message.OwnerId, CorrelationId, now));
-        Started = Progress.Status == DeliveryStatus.Sending ? new DeliveryAttempt(CorrelationId, Progress.Attempts, Delivery.Channel, Delivery.Address, Progress.Redelivered) : null;
+        var text = Message.TextFor(Delivery);
+        Started = Progress.Status == DeliveryStatus.Sending
+            ? new DeliveryAttempt(CorrelationId, Progress.Attempts, Delivery.Channel, Delivery.Address, Progress.Redelivered, text == Message.Text ? null : text)
+            : null;
     }
 
     /// <summary>Records how the attempt in flight ended; a transient failure is retried after a jittered backoff until attempts run out.</summary>

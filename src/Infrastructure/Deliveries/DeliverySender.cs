@@ -20,7 +20,7 @@ public sealed partial class DeliverySender(IEnumerable<IMessengerGateway> gatewa
         var accepted = await AcceptedBeforeAsync(context);
         var outcomes = await Task.WhenAll(step.Attempts.Select(attempt => accepted.TryGetValue(attempt.DeliveryId, out var providerMessageId)
             ? Task.FromResult(AcceptedBefore(attempt, providerMessageId))
-            : SendAsync(attempt, step.Text)));
+            : SendAsync(attempt, attempt.Text ?? step.Text)));
         // Recorded while the saga is told, not before: the step's latency is the longer of the two.
         var recorded = RecordAsync([.. outcomes.Where(o => o.Sent && !accepted.ContainsKey(o.DeliveryId))]);
         try

@@ -349,6 +349,26 @@ public abstract class DeliveryTests<TApi>(TApi api) : IClassFixture<TApi>
     }
 
     [Fact]
+    public async Task A_message_naming_each_recipient_reaches_each_with_their_own_name_and_is_kept_as_written()
+    {
+        var u = $"{Guid.NewGuid():N}"[..8];
+        var (anna, boris) = ($"Anna {u}", $"Boris {u}");
+        await (await _alice.PostAsJsonAsync("/api/contacts", new { name = anna, telegram = $"@anna_{u}" })).JsonAsync(HttpStatusCode.Created);
+        await (await _alice.PostAsJsonAsync("/api/contacts", new { name = boris, telegram = $"@boris_{u}" })).JsonAsync(HttpStatusCode.Created);
+
+        var id = (await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Hello, {name}! Doors at six.", contactNames = new[] { anna, boris } }))
+            .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+
+        await Eventually.HoldsAsync(async () => (await TypesAsync(id)).Count(t => t == "delivery_succeeded") == 2, $"both deliveries of message-{id} to succeed");
+        var deliveries = JsonDocument.Parse((await api.StreamAsync($"message-{id}"))[0].Data).RootElement.GetProperty("deliveries").EnumerateArray()
+            .ToDictionary(d => d.GetProperty("deliveryId").GetString()!, d => d.GetProperty("contactName").GetString());
+        var received = (await api.Emulator.ReceivedAsync("telegram")).Where(r => r.Status == 200 && deliveries.ContainsKey(r.IdempotencyKey!)).ToList();
+        received.Select(r => (deliveries[r.IdempotencyKey!], r.Text)).Should().BeEquivalentTo([(anna, $"Hello, {anna}! Doors at six."), (boris, $"Hello, {boris}! Doors at six.")]);
+        var read = await (await _alice.GetAsync($"/api/messages/{id}")).JsonAsync(HttpStatusCode.OK);
+        read.GetProperty("message").GetProperty("text").GetString().Should().Be("Hello, {name}! Doors at six.", "the message is kept as its owner wrote it");
+    }
+
+    [Fact]
     public async Task A_message_for_tomorrow_moved_later_waits_and_moved_to_now_goes_out_once_with_its_new_text()
     {
         var name = $"Edited {Guid.NewGuid():N}"[..16];

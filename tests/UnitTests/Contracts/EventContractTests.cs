@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Contacts;
 using EventSourced.Domain.Conversations;
@@ -91,5 +92,17 @@ public sealed class EventContractTests
         GoldenFile.ShouldMatch(indented, $"events/{name}.json");
         var recorded = new RecordedEvent(Id, "s-1", 0, 1, data.Type, data.Data, data.Metadata, At);
         Registry.Deserialize(recorded).Should().BeOfType(sample.GetType()).And.BeEquivalentTo(sample);
+    }
+
+    [Fact]
+    public void A_message_scheduled_before_messages_were_personalized_reads_as_not_personalized()
+    {
+        var sample = (MessageScheduled)Samples.Single(s => s is MessageScheduled) with { Personalized = true };
+        var written = JsonNode.Parse(Registry.ToEventData(sample, Id, EventMetadata.Empty).Data)!.AsObject();
+        written.Remove("personalized");
+
+        var read = Registry.Deserialize(new RecordedEvent(Id, "s-1", 0, 1, "message_scheduled", written.ToJsonString(), EventMetadata.Empty, At));
+
+        read.Should().BeOfType<MessageScheduled>().Which.Personalized.Should().BeFalse("its text was written when braces meant nothing");
     }
 }

@@ -30,6 +30,19 @@ public sealed class MessageTests
     }
 
     [Fact]
+    public void A_users_message_names_each_recipient_where_its_text_says_name_and_a_notification_or_an_older_message_goes_as_written()
+    {
+        var scheduled = (MessageScheduled)Decide(Schedule("Hello, {name}! {name}, doors at six."))[0];
+        var notification = (MessageScheduled)Decide(new ScheduleNotification(Id, Owner, "Deploy of {name}", [new NotificationTarget(Channel.Log, "log", "deploys")], Owner, Now))[0];
+        var message = Message.Decider.Fold([scheduled]);
+
+        scheduled.Personalized.Should().BeTrue();
+        message.Deliveries.Select(message.TextFor).Should().Equal("Hello, Artem! Artem, doors at six.", "Hello, Artem! Artem, doors at six.", "Hello, Olga! Olga, doors at six.");
+        Message.Decider.Fold([notification]).TextFor(notification.Deliveries[0]).Should().Be("Deploy of {name}");
+        Message.Decider.Fold([scheduled with { Personalized = false }]).TextFor(scheduled.Deliveries[0]).Should().Be("Hello, {name}! {name}, doors at six.", "scheduled before, its braces meant nothing");
+    }
+
+    [Fact]
     public void Deciding_twice_fixes_the_same_delivery_ids() =>
         ((MessageScheduled)Decide(Schedule())[0]).Deliveries.Should().Equal(((MessageScheduled)Decide(Schedule())[0]).Deliveries);
 
