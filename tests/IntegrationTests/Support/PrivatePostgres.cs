@@ -128,8 +128,14 @@ public sealed class PrivatePostgres : IAsyncDisposable
         // there yet, and the standby's copy of the settings, made before, names none to wait for.
         await primary.ExecuteAsync("ALTER SYSTEM SET synchronous_standby_names = 'standby'");
         await primary.ExecuteAsync("SELECT pg_reload_conf()");
+        // Each probe on a session of its own: one given up on at the end of the wait must not stay
+        // running on a session that is closed next (closing would wait for it for ever).
         await Eventually.HoldsAsync(
-            async () => (long)(await primary.ScalarAsync("SELECT count(*) FROM pg_stat_replication WHERE application_name = 'standby' AND sync_state = 'sync'"))! == 1,
+            async () =>
+            {
+                await using var watcher = await SuperuserAsync(PrimaryPort);
+                return (long)(await watcher.ScalarAsync("SELECT count(*) FROM pg_stat_replication WHERE application_name = 'standby' AND sync_state = 'sync'"))! == 1;
+            },
             "the standby to stream synchronously from the primary");
     }
 
