@@ -39,7 +39,7 @@ public static class TicketQueryEndpoints
     private static async Task<Results<Ok<ReplayAllResult>, ValidationProblem>> ReplayAllAsync(DeadLetterReplay replay, KafkaOptions kafka, CancellationToken ct, string? topic = null)
     {
         // A topic we do not consume would match nothing, and read as "nothing left to replay".
-        string[] topics = [kafka.Topics.Events, kafka.Topics.Orders, kafka.Topics.Refunds];
+        var topics = kafka.Topics.All;
         return topic is not null && !topics.Contains(topic)
             ? Problems.Invalid("topic", $"topic is one of {string.Join(", ", topics)}.")
             : TypedResults.Ok(await replay.ReplayAllAsync(topic, ct));

@@ -25,7 +25,8 @@ public sealed class DeadLetterReplay(IngestDeadLetters deadLetters, TicketRecord
         {
             foreach (var letter in letters)
             {
-                switch (await ReplayAsync(letter.Id, ct))
+                // The letter in hand, not read again by its id.
+                switch (await ReplayAsync(letter, ct))
                 {
                     case { Applied: { } outcome }:
                         applied++;
@@ -43,22 +44,20 @@ public sealed class DeadLetterReplay(IngestDeadLetters deadLetters, TicketRecord
         return new ReplayAllResult(applied, stillFailing, position);
     }
 
-    public async Task<ReplayResult> ReplayAsync(long id, CancellationToken ct)
-    {
-        if (await deadLetters.FindAsync(id, ct) is not { } letter)
-        {
-            return new ReplayResult(false, null, null);
-        }
+    public async Task<ReplayResult> ReplayAsync(long id, CancellationToken ct) =>
+        await deadLetters.FindAsync(id, ct) is { } letter ? await ReplayAsync(letter, ct) : new ReplayResult(false, null, null);
 
+    private async Task<ReplayResult> ReplayAsync(IngestDeadLetter letter, CancellationToken ct)
+    {
         try
         {
             var outcome = await records.ApplyAsync(letter.ToRecord(), ct);
-            await deadLetters.RemoveAsync(id, ct);
+            await deadLetters.RemoveAsync(letter.Id, ct);
             return new ReplayResult(true, outcome, null);
         }
         catch (UnappliableRecordException e)
         {
-            await deadLetters.UpdateReasonAsync(id, e.Message, ct);
+            await deadLetters.UpdateReasonAsync(letter.Id, e.Message, ct);
             return new ReplayResult(true, null, e.Message);
         }
     }

@@ -98,4 +98,7 @@ public sealed class KafkaTopics
     public string Orders { get; set; } = "orders";
 
     public string Refunds { get; set; } = "refunds";
+
+    /// <summary>The three topics consumed.</summary>
+    public IReadOnlyList<string> All => [Events, Orders, Refunds];
 }

@@ -27,7 +27,7 @@ public static class KafkaServiceCollectionExtensions
             }
 
             var cluster = KafkaMockCluster.Start();
-            foreach (var topic in new[] { options.Topics.Events, options.Topics.Orders, options.Topics.Refunds })
+            foreach (var topic in options.Topics.All)
             {
                 cluster.CreateTopic(topic, partitions: 3);
             }

@@ -73,7 +73,7 @@ public sealed partial class TicketRecordConsumer(
             .SetPartitionsAssignedHandler((_, assigned) => _revoked.ExceptWith(assigned))
             .SetErrorHandler((_, e) => LogBrokerError(logger, e.Code, e.Reason))
             .Build();
-        consumer.Subscribe([options.Topics.Events, options.Topics.Orders, options.Topics.Refunds]);
+        consumer.Subscribe(options.Topics.All);
         LogConsuming(logger, options.BootstrapServers, options.GroupId);
         try
         {
