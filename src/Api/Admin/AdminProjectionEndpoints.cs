@@ -22,7 +22,7 @@ public static class AdminProjectionEndpoints
             .WithSummary("Lets a projection stopped by a poison event go on; the event stays in the dead letters.")
             .RequireAuthorization(Roles.Operator);
         routes.MapGet("/api/admin/projections/{name}/dead-letters", DeadLettersAsync).WithTags("Admin").WithName("ListProjectionDeadLetters")
-            .WithSummary("The events the serving generation parked, and those of a generation being built beside it: generation, position, event id and type, stream, error, when.")
+            .WithSummary("The events the serving generation parked, and those of a generation being built beside it, in the order they were parked: generation, position, event id and type, stream, error, when; afterId (the last one listed) pages on.")
             .RequireAuthorization(Roles.Operator);
         routes.MapPost("/api/admin/projections/{name}/dead-letters/replay", ReplayAllAsync).WithTags("Admin").WithName("ReplayAllProjectionDeadLetters")
             .WithSummary("After a fix, every dead letter at once: each stream projected again once for all its dead letters, in the generation that parked them. Those whose stream still cannot be projected stay, named with why.")
@@ -79,7 +79,7 @@ public static class AdminProjectionEndpoints
     }
 
     private static async Task<Results<Ok<IReadOnlyList<ProjectionDeadLetter>>, ValidationProblem, ProblemHttpResult>> DeadLettersAsync(
-        string name, ProjectionOperations operations, ProjectionDeadLetters deadLetters, CancellationToken ct, int limit = 100)
+        string name, ProjectionOperations operations, ProjectionDeadLetters deadLetters, CancellationToken ct, int limit = 100, long afterId = 0)
     {
         if (limit is < 1 or > 1000)
         {
@@ -87,7 +87,7 @@ public static class AdminProjectionEndpoints
         }
 
         return operations.Find(name) is { } projection
-            ? TypedResults.Ok(await deadLetters.ListAsync(projection, limit, ct))
+            ? TypedResults.Ok(await deadLetters.ListAsync(projection, limit, afterId, ct))
             : NoSuchProjection(name);
     }
 

@@ -10,10 +10,11 @@ public static class ProjectionDeadLettersCommand
     {
         var name = new Argument<string>("name") { Description = "The projection's name (see projections list)" };
         var limit = new Option<int>("--limit") { Description = "At most this many", DefaultValueFactory = _ => 100 };
-        var list = new Command("list", "Parked events (serving, or being rebuilt) as JSON lines: id, generation, position, event id and type, stream, error, when") { name, limit };
+        var afterId = new Option<long>("--after") { Description = "After this dead letter, the last one listed: the next page" };
+        var list = new Command("list", "Parked events (serving, or being rebuilt) as JSON lines, in the order they were parked: id, generation, position, event id and type, stream, error, when") { name, limit, afterId };
         list.SetAction((parse, ct) => ProjectionsCommand.WithProjectionAsync(services, parse, name, async (provider, projection) =>
         {
-            JsonLines.Write(parse.InvocationConfiguration.Output, await provider.GetRequiredService<ProjectionDeadLetters>().ListAsync(projection, parse.GetValue(limit), ct));
+            JsonLines.Write(parse.InvocationConfiguration.Output, await provider.GetRequiredService<ProjectionDeadLetters>().ListAsync(projection, parse.GetValue(limit), parse.GetValue(afterId), ct));
             return 0;
         }));
 

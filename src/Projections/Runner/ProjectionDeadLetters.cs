@@ -44,10 +44,11 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
             AND NOT EXISTS (SELECT FROM proj.checkpoints s WHERE s.projection = c.projection AND s.active AND s.generation > c.generation))
         """;
 
-    public async Task<IReadOnlyList<ProjectionDeadLetter>> ListAsync(IProjection projection, int limit, CancellationToken ct)
+    /// <summary>In the order they were parked; <paramref name="afterId"/> (the last one listed) pages on.</summary>
+    public async Task<IReadOnlyList<ProjectionDeadLetter>> ListAsync(IProjection projection, int limit, long afterId, CancellationToken ct)
     {
         var listed = new List<ProjectionDeadLetter>();
-        foreach (var deadLetter in await ReadAsync(projection, null, limit, ct))
+        foreach (var deadLetter in await ReadAsync(projection, null, limit, ct, afterId))
         {
             listed.Add(deadLetter with { StreamId = await StreamOfAsync(deadLetter, ct) });
         }
@@ -161,17 +162,21 @@ public sealed class ProjectionDeadLetters(NpgsqlDataSource dataSource, IEventSto
         return true;
     }
 
-    /// <summary>The current generations' dead letters (or the one of <paramref name="id"/>), without their streams.</summary>
-    private async Task<List<ProjectionDeadLetter>> ReadAsync(IProjection projection, long? id, int limit, CancellationToken ct)
+    /// <summary>
+    /// The current generations' dead letters (or the one of <paramref name="id"/>), without their
+    /// streams, by id: the order they were parked in, whichever generation parked them.
+    /// </summary>
+    private async Task<List<ProjectionDeadLetter>> ReadAsync(IProjection projection, long? id, int limit, CancellationToken ct, long afterId = 0)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT d.id, d.generation, c.active, d.position, d.event_id, d.event_type, d.error, d.failed_at
             FROM proj.dead_letters d JOIN proj.checkpoints c ON c.projection = d.projection AND c.generation = d.generation
-            WHERE d.projection = $1 AND ($2::bigint IS NULL OR d.id = $2) AND {Current(projection)} ORDER BY d.generation, d.id LIMIT $3
+            WHERE d.projection = $1 AND ($2::bigint IS NULL OR d.id = $2) AND d.id > $4 AND {Current(projection)} ORDER BY d.id LIMIT $3
             """);
         command.Parameters.AddWithValue(projection.Name);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.AddWithValue(limit);
+        command.Parameters.AddWithValue(afterId);
         var rows = new List<ProjectionDeadLetter>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -130,6 +130,7 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
         var replay = await _ops.PostAsync($"/api/admin/projections/contacts/dead-letters/{id}/replay", null);
         var replayAll = await (await _ops.PostAsync("/api/admin/projections/contacts/dead-letters/replay", null)).JsonAsync(HttpStatusCode.OK);
         var kept = await (await _ops.GetAsync("/api/admin/projections/contacts/dead-letters")).JsonAsync(HttpStatusCode.OK);
+        var after = await (await _ops.GetAsync($"/api/admin/projections/contacts/dead-letters?afterId={id}")).JsonAsync(HttpStatusCode.OK);
         var discard = await _ops.DeleteAsync($"/api/admin/projections/contacts/dead-letters/{id}");
 
         deadLetter.GetProperty("streamId").GetString().Should().Be(stream);
@@ -139,6 +140,7 @@ public sealed class AdminProjectionApiTests(EmptyStoreApi api) : IClassFixture<E
         (await replay.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "urn:eventsourced:problem:event_unprojectable")).GetProperty("detail").GetString().Should().NotBeNullOrWhiteSpace();
         (replayAll.GetProperty("replayed").GetInt32(), replayAll.GetProperty("stillFailing").EnumerateArray().Single().GetProperty("id").GetInt64()).Should().Be((0, id));
         kept.GetArrayLength().Should().Be(1, "a replay that fails changes nothing");
+        after.GetArrayLength().Should().Be(0, "the page after the last one listed");
         discard.StatusCode.Should().Be(HttpStatusCode.NoContent);
         (await (await _ops.GetAsync("/api/admin/projections/contacts/dead-letters")).JsonAsync(HttpStatusCode.OK)).GetArrayLength().Should().Be(0);
         await (await _ops.DeleteAsync($"/api/admin/projections/contacts/dead-letters/{id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);

@@ -115,11 +115,13 @@ public sealed class OperatorCommandLineTests(EmptyStoreApi api) : IClassFixture<
         await Eventually.HoldsAsync(async () => (listed = (await RunAsync("projections", "dead-letters", "list", "contacts")).Output).Contains(stream, StringComparison.Ordinal), "the event to be parked");
         var id = JsonDocument.Parse(listed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement.GetProperty("id").GetInt64().ToString();
 
+        var (afterCode, after) = await RunAsync("projections", "dead-letters", "list", "contacts", "--after", id);
         var (failing, why) = await RunAsync("projections", "dead-letters", "replay", "contacts", id);
         var (allFailing, allWhy) = await RunAsync("projections", "dead-letters", "replay-all", "contacts");
         var (discarded, _) = await RunAsync("projections", "dead-letters", "discard", "contacts", id);
         var (again, _) = await RunAsync("projections", "dead-letters", "discard", "contacts", id);
 
+        (afterCode, after.Trim()).Should().Be((0, ""), "the page after the last one listed is empty");
         failing.Should().Be(4, why);
         why.Should().Contain("Still cannot be applied");
         allFailing.Should().Be(4, allWhy);

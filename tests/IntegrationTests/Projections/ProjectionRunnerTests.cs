@@ -383,7 +383,7 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         await AppendAsync(category, 10);
         await StartStoppingAtPoisonAsync(projection);
         var deadLetters = DeadLettersOf(projection);
-        var parked = (await deadLetters.ListAsync(projection, 100, CancellationToken.None)).Should().ContainSingle().Subject;
+        var parked = (await deadLetters.ListAsync(projection, 100, 0, CancellationToken.None)).Should().ContainSingle().Subject;
 
         var unfixed = await deadLetters.ReplayAsync(projection, parked.Id, CancellationToken.None);
         projection.Poison.Clear();
@@ -395,7 +395,7 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         parked.Error.Should().Contain("Poison event");
         unfixed.Error.Should().Contain("Poison event", "the fix is not in yet, so nothing changed");
         replayed.Should().Be(new DeadLetterReplayed(true, parked.StreamId, 4, null, Resumed: true), "values 0 to 3, up to where the projection stopped");
-        (await deadLetters.ListAsync(projection, 100, CancellationToken.None)).Should().BeEmpty();
+        (await deadLetters.ListAsync(projection, 100, 0, CancellationToken.None)).Should().BeEmpty();
         await WaitForAsync(projection, later);
         (await AppliedAsync(projection)).Should().HaveCount(15).And.OnlyContain(applied => applied == 1);
     }
@@ -411,17 +411,20 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         Start(projection, new ProjectionOptions { OnPoisonEvent = PoisonEventPolicy.Skip, StandbyRetry = TimeSpan.FromMilliseconds(50) });
         await WaitForAsync(projection, last);
         var deadLetters = DeadLettersOf(projection);
-        var parked = await deadLetters.ListAsync(projection, 100, CancellationToken.None);
+        var parked = await deadLetters.ListAsync(projection, 100, 0, CancellationToken.None);
+        var firstPage = await deadLetters.ListAsync(projection, 3, 0, CancellationToken.None);
+        var nextPage = await deadLetters.ListAsync(projection, 3, firstPage[^1].Id, CancellationToken.None);
 
         var unfixed = await deadLetters.ReplayAllAsync(projection, CancellationToken.None);
         projection.Poison.Clear();
         var replayed = await deadLetters.ReplayAllAsync(projection, CancellationToken.None);
 
         parked.Should().HaveCount(4);
+        firstPage.Concat(nextPage).Should().Equal(parked, "pages by the last id listed, in the order they were parked");
         (unfixed.Replayed, unfixed.StillFailing.Select(f => f.Id)).Should().BeEquivalentTo((0, parked.Select(p => p.Id)), "the fix is not in yet, so nothing changed");
         unfixed.StillFailing.Should().OnlyContain(f => f.Error.Contains("Poison event"));
         replayed.Should().BeEquivalentTo(new DeadLettersReplayed(4, 2, [], Resumed: false));
-        (await deadLetters.ListAsync(projection, 100, CancellationToken.None)).Should().BeEmpty();
+        (await deadLetters.ListAsync(projection, 100, 0, CancellationToken.None)).Should().BeEmpty();
         (await AppliedAsync(projection)).Should().HaveCount(20).And.OnlyContain(applied => applied == 1);
     }
 
@@ -442,7 +445,7 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
             async () => await Node.ScalarAsync($"SELECT count(*) FROM proj.checkpoints WHERE projection = '{projection.Name}' AND generation = 2 AND stopped") == 1,
             "the build to stop at the poison event");
         var deadLetters = DeadLettersOf(projection);
-        var parked = (await deadLetters.ListAsync(projection, 100, CancellationToken.None)).Should().ContainSingle().Subject;
+        var parked = (await deadLetters.ListAsync(projection, 100, 0, CancellationToken.None)).Should().ContainSingle().Subject;
         projection.Poison.Clear();
         var replayed = await deadLetters.ReplayAsync(projection, parked.Id, CancellationToken.None);
 
@@ -465,8 +468,8 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
 
         var v3 = new CountingProjection(v1.Name, category, version: 3);
 
-        (await DeadLettersOf(v2).ListAsync(v2, 100, CancellationToken.None)).Should().ContainSingle().Which.Generation.Should().Be(2);
-        (await DeadLettersOf(v3).ListAsync(v3, 100, CancellationToken.None)).Should().BeEmpty("version 3 builds a generation of its own; generation 2 is dropped once that serves");
+        (await DeadLettersOf(v2).ListAsync(v2, 100, 0, CancellationToken.None)).Should().ContainSingle().Which.Generation.Should().Be(2);
+        (await DeadLettersOf(v3).ListAsync(v3, 100, 0, CancellationToken.None)).Should().BeEmpty("version 3 builds a generation of its own; generation 2 is dropped once that serves");
     }
 
     [Fact]
@@ -477,7 +480,7 @@ public sealed class ProjectionRunnerTests(EventStoreFixture fixture) : IClassFix
         var last = await AppendAsync(category, 10);
         await StartStoppingAtPoisonAsync(projection);
         var deadLetters = DeadLettersOf(projection);
-        var parked = (await deadLetters.ListAsync(projection, 100, CancellationToken.None)).Should().ContainSingle().Subject;
+        var parked = (await deadLetters.ListAsync(projection, 100, 0, CancellationToken.None)).Should().ContainSingle().Subject;
 
         (await deadLetters.DiscardAsync(projection, parked.Id, CancellationToken.None)).Should().BeTrue();
         (await deadLetters.DiscardAsync(projection, parked.Id, CancellationToken.None)).Should().BeFalse("it is gone");

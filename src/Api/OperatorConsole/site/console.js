@@ -134,17 +134,20 @@ async function reset(name) {
 
 /** The events a projection parked (serving, or being built), each to replay once the fix is in, or to discard. */
 let deadLettersOf = null;
+const projectionDeadLetterPage = 100;
+let projectionDeadLetterAfter = null;
 
-async function showDeadLetters(name) {
+/** Shows the first page of a projection's dead letters, or (more) the page after the last one shown. */
+async function showDeadLetters(name, more) {
   const path = `/api/admin/projections/${encodeURIComponent(name)}/dead-letters`;
   if (deadLettersOf !== name) $('projection-replay-all-outcome').textContent = '';
   deadLettersOf = name;
-  const letters = await api(path);
+  const letters = await api(`${path}?${query({ limit: projectionDeadLetterPage, afterId: more ? projectionDeadLetterAfter : undefined })}`);
   const done = async () => { await loadProjections(); await showDeadLetters(name); };
   $('projection-dead-letters').hidden = false;
   $('projection-dead-letters-title').textContent = `Dead letters of ${name}`;
-  $('projection-dead-letters-empty').hidden = letters.length > 0;
-  $('projection-dead-letter-rows').replaceChildren(...letters.map(l => {
+  $('projection-dead-letters-empty').hidden = more || letters.length > 0;
+  const rows = letters.map(l => {
     // The error's first line in the table; the whole of it (with the stack) on hover.
     const tr = row([l.id, l.generation + (l.serving ? '' : ' (building)'), l.position, l.eventType, l.streamId, l.error.split('\n')[0], time(l.failedAt)], [
       ['Replay', async () => { await post(`${path}/${l.id}/replay`); await done(); }],
@@ -152,7 +155,10 @@ async function showDeadLetters(name) {
     ]);
     tr.cells[5].title = l.error;
     return tr;
-  }));
+  });
+  if (more) $('projection-dead-letter-rows').append(...rows); else $('projection-dead-letter-rows').replaceChildren(...rows);
+  projectionDeadLetterAfter = letters.length === projectionDeadLetterPage ? letters.at(-1).id : null;
+  $('projection-dead-letter-more').hidden = projectionDeadLetterAfter == null;
 }
 
 // After a fix, every dead letter of the projection shown: each stream projected again once.
@@ -393,6 +399,7 @@ $('audit-more').addEventListener('click', () => searchAudit(true).catch(() => {}
 $('deploy-more').addEventListener('click', () => loadDeploys(true).catch(() => {}));
 $('delivery-more').addEventListener('click', () => loadDeliveries(undefined, true).catch(() => {}));
 $('dead-letter-more').addEventListener('click', () => loadIngest(true).catch(() => {}));
+$('projection-dead-letter-more').addEventListener('click', () => showDeadLetters(deadLettersOf, true).catch(() => {}));
 $('replay-all-dead-letters').addEventListener('click', () => replayAllDeadLetters().catch(() => {}));
 $('projection-replay-all').addEventListener('click', () => replayAllProjectionDeadLetters().catch(() => {}));
 $('redeliver-all').addEventListener('click', () => actOnAll('redeliver'));
