@@ -75,7 +75,8 @@ public static class MessagesCommand
         var text = new Option<string?>("--text") { Description = "Its new text" };
         var at = new Option<DateTimeOffset?>("--at") { Description = "Its new time: not before this (ISO 8601, e.g. 2026-12-24T18:00:00+03:00)" };
         var now = new Option<bool>("--now") { Description = "Send it now rather than at its time" };
-        var edit = new Command("edit", "Change the text or time of a message still waiting for its time") { id, text, at, now };
+        var asWritten = SendCommand.AsWrittenOption();
+        var edit = new Command("edit", "Change the text or time of a message still waiting for its time") { id, text, at, now, asWritten };
         edit.Validators.Add(result =>
         {
             if (result.GetResult(text) is null && result.GetResult(at) is null && result.GetResult(now) is null)
@@ -94,6 +95,7 @@ public static class MessagesCommand
             if (parse.GetResult(text) is not null)
             {
                 changes["text"] = parse.GetValue(text);
+                changes["asWritten"] = parse.GetValue(asWritten);
             }
 
             if (parse.GetResult(at) is not null || parse.GetValue(now))

@@ -6,16 +6,17 @@ namespace EventSourced.Api.Messages;
 /// <summary>
 /// A message to one or many of the caller's contacts, by id and/or by name, and to the members of
 /// groups, by id and/or by name. It goes out over every messenger each contact has, not before
-/// <see cref="NotBefore"/> (missing or past: now).
+/// <see cref="NotBefore"/> (missing or past: now). <see cref="AsWritten"/> sends a text holding a
+/// <c>{word}</c> other than <c>{name}</c> as it is, rather than refuse it as a misspelled placeholder.
 /// </summary>
 public sealed record ScheduleMessageRequest(
-    string? Text, Guid[]? ContactIds, string[]? ContactNames, DateTimeOffset? NotBefore, Guid[]? GroupIds = null, string[]? GroupNames = null);
+    string? Text, Guid[]? ContactIds, string[]? ContactNames, DateTimeOffset? NotBefore, Guid[]? GroupIds = null, string[]? GroupNames = null, bool AsWritten = false);
 
 /// <summary>
 /// A message's new text and/or time, while it waits for its time: an absent field is kept;
-/// <c>notBefore</c> null (or past) sends it now.
+/// <c>notBefore</c> null (or past) sends it now; <c>asWritten</c> as when it was scheduled.
 /// </summary>
-public sealed record EditMessageRequest(Optional<string?> Text, Optional<DateTimeOffset?> NotBefore);
+public sealed record EditMessageRequest(Optional<string?> Text, Optional<DateTimeOffset?> NotBefore, bool AsWritten = false);
 
 /// <summary>Contacts by id and/or name, and groups by id and/or name, to add to a waiting message.</summary>
 public sealed record AddRecipientsRequest(Guid[]? ContactIds, string[]? ContactNames, Guid[]? GroupIds = null, string[]? GroupNames = null);

@@ -42,7 +42,7 @@ public static class MessageEndpoints
         var contacts = new IdsOrNames(request.ContactIds ?? [], request.ContactNames ?? []);
         var groups = new IdsOrNames(request.GroupIds ?? [], request.GroupNames ?? []);
         var problems = RecipientProblems(contacts, groups);
-        if (Message.TextProblem(request.Text) is { } textProblem)
+        if (TextProblem(request.Text, request.AsWritten) is { } textProblem)
         {
             problems["text"] = [textProblem];
         }
@@ -148,6 +148,9 @@ public static class MessageEndpoints
         return TypedResults.Ok(new MessageAcceptedResponse(id, result.Position));
     }
 
+    private static string? TextProblem(string? text, bool asWritten) =>
+        Message.TextProblem(text) ?? (asWritten ? null : MessagePlaceholders.Problem(text!));
+
     private static async Task<Results<Ok<MessageAcceptedResponse>, ValidationProblem>> EditAsync(
         Guid id, EditMessageRequest request, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)
     {
@@ -156,7 +159,7 @@ public static class MessageEndpoints
             return Problems.Invalid("message", "Give a new text and/or notBefore.");
         }
 
-        if (request.Text.HasValue && Message.TextProblem(request.Text.Value) is { } problem)
+        if (request.Text.HasValue && TextProblem(request.Text.Value, request.AsWritten) is { } problem)
         {
             return Problems.Invalid("text", problem);
         }

@@ -83,6 +83,33 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
     }
 
     [Fact]
+    public async Task A_misspelled_placeholder_is_refused_unless_sent_as_written_and_braces_around_anything_else_are_text()
+    {
+        var name = Unique("Braces");
+        await AddContactAsync(_alice, name, viber: "braces");
+        var before = await api.EventCountAsync();
+
+        var refused = await _alice.PostAsJsonAsync("/api/messages", new { text = "Hello, {nmae}! See you {Name} {nmae}", contactNames = new[] { name }, notBefore = DateTimeOffset.UtcNow.AddDays(1) });
+        var refusedProblem = await refused.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+        var eventsAfterRefusal = await api.EventCountAsync();
+        var asWritten = await (await _alice.PostAsJsonAsync("/api/messages", new { text = "Use {code} at the door", contactNames = new[] { name }, asWritten = true, notBefore = DateTimeOffset.UtcNow.AddDays(1) }))
+            .JsonAsync(HttpStatusCode.Accepted);
+        var plain = await _alice.PostAsJsonAsync("/api/messages", new { text = "Hello, {name} :-{ {\"a\": 1} { spaced } {2026}", contactNames = new[] { name }, notBefore = DateTimeOffset.UtcNow.AddDays(1) });
+        var id = asWritten.GetProperty("id").GetGuid();
+        var editRefused = await _alice.PatchAsJsonAsync($"/api/messages/{id}", new { text = "Use {cdoe} at the door" });
+        var editAsWritten = await _alice.PatchAsJsonAsync($"/api/messages/{id}", new { text = "Use {cdoe} at the door", asWritten = true });
+
+        refusedProblem.GetProperty("errors").GetProperty("text")[0].GetString().Should()
+            .StartWith("{nmae}, {Name} stands for nothing: only {name} is replaced", "each unknown one named once, case and all");
+        eventsAfterRefusal.Should().Be(before, "a refused message appends nothing");
+        plain.StatusCode.Should().Be(HttpStatusCode.Accepted, "braces around anything but a word are text");
+        await editRefused.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
+        editAsWritten.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await (await _alice.GetAsync($"/api/messages/{id}?minPosition={(await editAsWritten.JsonAsync(HttpStatusCode.OK)).GetProperty("position").GetInt64()}"))
+            .JsonAsync(HttpStatusCode.OK)).GetProperty("message").GetProperty("text").GetString().Should().Be("Use {cdoe} at the door");
+    }
+
+    [Fact]
     public async Task A_message_can_be_cancelled_once_and_only_by_its_owner()
     {
         var name = Unique("Cancel");

@@ -186,6 +186,14 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         var editedMessage = JsonDocument.Parse(shownEdited.Output).RootElement.GetProperty("message");
         (editedMessage.GetProperty("text").GetString(), editedMessage.GetProperty("notBefore").GetDateTimeOffset()).Should().Be(("Rehearsal moved to Saturday", later));
         (await RunAsync("alice", "messages", "edit", accepted.GetProperty("id").GetString()!)).Code.Should().Be(ExitCodes.Usage, "nothing to change");
+        // A misspelled placeholder is refused, and goes as written once the user says so.
+        var misspelled = await RunAsync("alice", "messages", "edit", accepted.GetProperty("id").GetString()!, "--text", "Rehearsal for {nmae}");
+        var asWritten = await RunAsync("alice", "messages", "edit", accepted.GetProperty("id").GetString()!, "--text", "Rehearsal for {nmae}", "--as-written");
+        (misspelled.Code, misspelled.Error.Contains("{nmae} stands for nothing", StringComparison.Ordinal)).Should().Be((ExitCodes.Usage, true), misspelled.Error);
+        asWritten.Code.Should().Be(0, asWritten.Error);
+        var sentMisspelled = await RunAsync("alice", "send", "--to", second, "--text", "Hi {nmae}", "--at", at);
+        var sentAsWritten = await RunAsync("alice", "send", "--to", second, "--text", "Hi {nmae}", "--at", at, "--as-written");
+        (sentMisspelled.Code, sentAsWritten.Code).Should().Be((ExitCodes.Usage, 0), sentMisspelled.Error + sentAsWritten.Error);
 
         // Changed plans: a third contact is added, the first taken off.
         var third = $"Gleb {Guid.NewGuid():N}"[..13];
