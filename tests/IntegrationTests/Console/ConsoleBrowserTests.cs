@@ -121,55 +121,6 @@ public sealed class ConsoleBrowserTests(BrowserSite site) : IClassFixture<Browse
     }
 
     [Fact]
-    public async Task A_projections_dead_letters_are_shown_a_hundred_at_a_time_and_More_shows_the_rest()
-    {
-        // Contacts without owner or name, as a bug would write: the contacts projection parks each,
-        // and (policy Stop on this site) goes on once reset.
-        var streams = Enumerable.Range(0, 101).Select(_ => $"contacts-poison{Guid.NewGuid():N}").ToHashSet();
-        await using (var node = await EventStoreNode.StartAsync(site.Database.ConnectionString))
-        {
-            foreach (var stream in streams)
-            {
-                await node.Store.AppendAsync(stream, ExpectedVersion.Any, [new EventData(Guid.NewGuid(), "contact_added", "{}", EventMetadata.Empty)]);
-            }
-        }
-
-        var ops = site.Api.ClientFor("ops");
-        var parked = Array.Empty<long>();
-        await Eventually.HoldsAsync(
-            async () =>
-            {
-                (await ops.PostAsync("/api/admin/projections/contacts/reset", null)).StatusCode.Should().Be(HttpStatusCode.NoContent);
-                parked = [.. (await ops.GetFromJsonAsync<JsonElement>("/api/admin/projections/contacts/dead-letters?limit=1000")).EnumerateArray()
-                    .Where(l => streams.Contains(l.GetProperty("streamId").GetString()!)).Select(l => l.GetProperty("id").GetInt64())];
-                return parked.Length == 101;
-            },
-            "the 101 events to be parked");
-        try
-        {
-            var page = await site.SignedInAsync();
-            var contacts = page.Locator("tr[data-projection='contacts']");
-            await contacts.GetByRole(AriaRole.Button, new() { Name = "Dead letters" }).ClickAsync();
-            var rows = page.Locator("#projection-dead-letter-rows tr");
-            await Assertions.Expect(rows).ToHaveCountAsync(100);
-
-            await page.GetByRole(AriaRole.Button, new() { Name = "More", Exact = true }).ClickAsync();
-
-            await Assertions.Expect(rows).ToHaveCountAsync(101);
-            await Assertions.Expect(rows.Last.Locator("td").First).ToHaveTextAsync(parked.Max().ToString(CultureInfo.InvariantCulture));
-            await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "More", Exact = true })).ToBeHiddenAsync();
-        }
-        finally
-        {
-            // Other tests of this site read the projections page: leave no dead letters behind.
-            foreach (var id in parked)
-            {
-                await ops.DeleteAsync($"/api/admin/projections/contacts/dead-letters/{id}");
-            }
-        }
-    }
-
-    [Fact]
     public async Task A_contact_forgotten_from_the_console_reads_as_erased_and_forgetting_it_again_forgets_nothing()
     {
         var alice = site.Api.ClientFor("alice");

@@ -12,7 +12,7 @@ public class ApiProcessSite : IAsyncLifetime
 
     public ApiProcess Api { get; private set; } = null!;
 
-    /// <summary>Settings a derived site adds to the host's, before <see cref="InitializeAsync"/>.</summary>
+    /// <summary>Settings a derived site adds to the host's, or changes, before <see cref="InitializeAsync"/>.</summary>
     protected Dictionary<string, string> MoreSettings { get; } = [];
 
     public virtual async Task InitializeAsync()
@@ -27,8 +27,7 @@ public class ApiProcessSite : IAsyncLifetime
     /// </summary>
     public async Task<ApiProcess> StartNodeAsync()
     {
-        var node = await ApiProcess.StartAsync(
-            new Dictionary<string, string>(MoreSettings)
+        var settings = new Dictionary<string, string>
             {
                 ["ConnectionStrings:EventStore"] = Database.ConnectionString,
                 ["Projections:ReadYourWritesTimeout"] = Wait.Patience.ToString(),
@@ -39,7 +38,14 @@ public class ApiProcessSite : IAsyncLifetime
                 ["Chat:VisitorTokens:SigningKey"] = EmptyStoreApi.VisitorTokenKey,
                 // A Bayeux long poll held 5 s, so that clients going away end theirs soon.
                 ["Faye:ConnectTimeout"] = "00:00:05",
-            },
+            };
+        foreach (var (key, value) in MoreSettings)
+        {
+            settings[key] = value;
+        }
+
+        var node = await ApiProcess.StartAsync(
+            settings,
             [("alice", "user"), ("ops", "operator"), ("ci", "deploy-source"), ("ticketland", "ticket-source"), ("mia", "manager"), ("shop", "site"), ("max", "manager")]);
         try
         {

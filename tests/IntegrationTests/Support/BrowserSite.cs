@@ -6,7 +6,7 @@ namespace EventSourced.IntegrationTests.Support;
 /// The API as a real process (<see cref="ApiProcessSite"/>), a headless browser, and a shop's site
 /// (<see cref="ShopSite"/>) whose origin the API lets embed the chat widget.
 /// </summary>
-public sealed class BrowserSite : ApiProcessSite
+public class BrowserSite : ApiProcessSite
 {
     public Browser Browser { get; private set; } = null!;
 
