@@ -19,13 +19,18 @@ public static class DeadConnectionDetection
     /// The server's side: SET statements for the session (null for a zero time-out). Keepalive
     /// probes cover an idle session, as a leader's is between rounds. tcp_user_timeout covers a
     /// session that was sending when its client went: data left unacknowledged that long ends it.
+    /// client_connection_check_interval (PostgreSQL 14 and later) covers one running a statement,
+    /// a lock wait above all: a backend looks at its socket only between statements, so one
+    /// waiting for a lock when its client went kept waiting, and kept every lock it held, until
+    /// granted. Checked every probe interval, it ends once the probes have found the client gone.
     /// Set per session, so that no operator has to change the server.
     /// </summary>
-    public static string? ServerSettings(TimeSpan timeout) =>
+    public static string? ServerSettings(TimeSpan timeout, Version serverVersion) =>
         KeepaliveProbes.For(timeout) is { } probes
             ? string.Create(
                 CultureInfo.InvariantCulture,
                 $"SET tcp_keepalives_idle = {probes.Idle}; SET tcp_keepalives_interval = {probes.Interval}; SET tcp_keepalives_count = {probes.Count}; SET tcp_user_timeout = {probes.Seconds * 1000}")
+              + (serverVersion.Major >= 14 ? string.Create(CultureInfo.InvariantCulture, $"; SET client_connection_check_interval = {probes.Interval * 1000}") : "")
             : null;
 
     /// <summary>

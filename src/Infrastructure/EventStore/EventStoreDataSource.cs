@@ -59,14 +59,16 @@ public static class EventStoreDataSource
 
         DeadConnectionDetection.ApplyToClient(settings, deadConnectionTimeout);
         var plans = genericPlans && settings.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true ? GenericPlans : null;
-        var sessionSettings = string.Join("; ", new[] { plans, DeadConnectionDetection.ServerSettings(deadConnectionTimeout) }.OfType<string>());
-        if (sessionSettings.Length > 0)
+        // Per server version, which a connection knows once open: a setting newer than the server fails every connection.
+        string SessionSettings(NpgsqlConnection connection) =>
+            string.Join("; ", new[] { plans, DeadConnectionDetection.ServerSettings(deadConnectionTimeout, connection.PostgreSqlVersion) }.OfType<string>());
+        if (plans is not null || KeepaliveProbes.For(deadConnectionTimeout) is not null)
         {
             // One round trip on each new physical connection. Npgsql takes both forms: the first
             // for connections opened synchronously.
             builder.UsePhysicalConnectionInitializer(
-                connection => new NpgsqlCommand(sessionSettings, connection).ExecuteNonQuery(),
-                connection => new NpgsqlCommand(sessionSettings, connection).ExecuteNonQueryAsync());
+                connection => new NpgsqlCommand(SessionSettings(connection), connection).ExecuteNonQuery(),
+                connection => new NpgsqlCommand(SessionSettings(connection), connection).ExecuteNonQueryAsync());
         }
 
         return builder.Build();

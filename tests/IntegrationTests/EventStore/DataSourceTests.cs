@@ -39,8 +39,8 @@ public sealed class DataSourceTests(EventStoreFixture fixture) : IClassFixture<E
         await using var serverDefaults = EventStoreDataSource.Create(fixture.Database.ConnectionString, TimeSpan.Zero);
         await using var plain = NpgsqlDataSource.Create(fixture.Database.ConnectionString);
 
-        (await DeadConnectionSettingsAsync(store)).Should().Be("10 5 4 30000", "probes after 10 s idle, every 5 s, 4 of them: 30 s");
-        (await DeadConnectionSettingsAsync(queries)).Should().Be("10 5 4 30000");
+        (await DeadConnectionSettingsAsync(store)).Should().Be("10 5 4 30000 5s", "probes after 10 s idle, every 5 s, 4 of them: 30 s; a statement running looks every 5 s");
+        (await DeadConnectionSettingsAsync(queries)).Should().Be("10 5 4 30000 5s");
         (await DeadConnectionSettingsAsync(serverDefaults)).Should().Be(await DeadConnectionSettingsAsync(plain), "zero leaves the server's settings");
         ClientKeepalive(store).Should().Be((10, 2), "the system's 9 probes 2 s apart after 10 s idle: 28 s");
         ClientKeepalive(queries).Should().Be((10, 2));
@@ -65,7 +65,7 @@ public sealed class DataSourceTests(EventStoreFixture fixture) : IClassFixture<E
     private static async Task<string> DeadConnectionSettingsAsync(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT concat_ws(' ', current_setting('tcp_keepalives_idle'), current_setting('tcp_keepalives_interval'), current_setting('tcp_keepalives_count'), current_setting('tcp_user_timeout'))");
+            "SELECT concat_ws(' ', current_setting('tcp_keepalives_idle'), current_setting('tcp_keepalives_interval'), current_setting('tcp_keepalives_count'), current_setting('tcp_user_timeout'), current_setting('client_connection_check_interval'))");
         return (string)(await command.ExecuteScalarAsync())!;
     }
 
