@@ -148,8 +148,11 @@ public static class MessageEndpoints
         return TypedResults.Ok(new MessageAcceptedResponse(id, result.Position));
     }
 
+    /// <summary>A text's problem: its length, or (unless sent as written) a placeholder that stands for nothing.</summary>
     private static string? TextProblem(string? text, bool asWritten) =>
-        Message.TextProblem(text) ?? (asWritten ? null : MessagePlaceholders.Problem(text!));
+        Message.TextProblem(text) ?? (asWritten || MessagePlaceholders.Unknown(text!) is not [_, ..] unknown ? null
+            : $"{string.Join(", ", unknown)} {(unknown.Count == 1 ? "stands" : "stand")} for nothing: only {Message.NamePlaceholder} is replaced, "
+              + "by each recipient's name. Mend the text, or send it as written (asWritten, or --as-written on the command line).");
 
     private static async Task<Results<Ok<MessageAcceptedResponse>, ValidationProblem>> EditAsync(
         Guid id, EditMessageRequest request, HttpContext http, CommandHandler handler, TimeProvider clock, CancellationToken ct)

@@ -12,12 +12,6 @@ public static partial class MessagePlaceholders
     public static IReadOnlyList<string> Unknown(string text) =>
         [.. PlaceholderPattern().Matches(text).Select(m => m.Value).Where(p => p != Message.NamePlaceholder).Distinct(StringComparer.Ordinal)];
 
-    /// <summary>Why the text is refused unless sent as written; null when every placeholder is known.</summary>
-    public static string? Problem(string text) => Unknown(text) is [_, ..] unknown
-        ? $"{string.Join(", ", unknown)} stands for nothing: only {Message.NamePlaceholder} is replaced, by each recipient's name. "
-          + "Mend the text, or send it as written (asWritten, or --as-written on the command line)."
-        : null;
-
     // A word in braces, as a placeholder is written; braces around anything else (JSON, a smiley) are text.
     [GeneratedRegex(@"\{[A-Za-z][A-Za-z0-9_]{0,39}\}")]
     private static partial Regex PlaceholderPattern();

@@ -100,7 +100,7 @@ public sealed class MessageApiTests(EmptyStoreApi api) : IClassFixture<EmptyStor
         var editAsWritten = await _alice.PatchAsJsonAsync($"/api/messages/{id}", new { text = "Use {cdoe} at the door", asWritten = true });
 
         refusedProblem.GetProperty("errors").GetProperty("text")[0].GetString().Should()
-            .StartWith("{nmae}, {Name} stands for nothing: only {name} is replaced", "each unknown one named once, case and all");
+            .StartWith("{nmae}, {Name} stand for nothing: only {name} is replaced", "each unknown one named once, case and all");
         eventsAfterRefusal.Should().Be(before, "a refused message appends nothing");
         plain.StatusCode.Should().Be(HttpStatusCode.Accepted, "braces around anything but a word are text");
         await editRefused.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "urn:eventsourced:problem:validation");
