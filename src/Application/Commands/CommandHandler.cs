@@ -111,20 +111,40 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
     /// meanwhile, fails with <see cref="WrongExpectedVersionException"/> for the caller to decide
     /// again (a saga step whose decision depends on what it saw). Before failing it brings the
     /// remembered state up to date, so that a caller deciding again on <see cref="RecallOrLoadAsync"/>
-    /// sees what it lost to.
+    /// sees what it lost to. If the store went away during the append, fails with
+    /// <see cref="AppendOutcomeUnknownException"/>, which makes the same append again.
     /// </summary>
     public async Task<CommandResult<TState>> HandleAllAtAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, (TState State, long Version) loaded, CommandContext context, CancellationToken ct = default)
         where TEvent : class
     {
+        var (events, decided) = Decide(decider, commands, loaded.State);
+        if (events.Count == 0)
+        {
+            return new CommandResult<TState>(loaded.Version, null, loaded.State);
+        }
+
+        var data = ToEventData(streamId, events, context);
+        async Task<CommandResult<TState>> AppendAsync(CancellationToken token)
+        {
+            try
+            {
+                return await StoreAsync(streamId, data, decided, loaded.Version, token);
+            }
+            catch (WrongExpectedVersionException)
+            {
+                await LoadAsync(decider, streamId, token);
+                throw;
+            }
+        }
+
         try
         {
-            return await DecideAndAppendAsync(decider, streamId, commands, context, loaded, ct);
+            return await AppendAsync(ct);
         }
-        catch (WrongExpectedVersionException)
+        catch (Exception e) when (StoreUnavailable.Is(e))
         {
-            await LoadAsync(decider, streamId, ct);
-            throw;
+            throw new AppendOutcomeUnknownException(streamId, AppendAsync, e);
         }
     }
 
@@ -173,11 +193,19 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         return (events, decided);
     }
 
-    private async Task<CommandResult<TState>> AppendAsync<TEvent, TState>(string streamId, List<TEvent> events, TState decided, long version, CommandContext context, CancellationToken ct)
+    private Task<CommandResult<TState>> AppendAsync<TEvent, TState>(string streamId, List<TEvent> events, TState decided, long version, CommandContext context, CancellationToken ct)
+        where TEvent : class =>
+        StoreAsync(streamId, ToEventData(streamId, events, context), decided, version, ct);
+
+    private List<EventData> ToEventData<TEvent>(string streamId, List<TEvent> events, CommandContext context)
         where TEvent : class
     {
         var metadata = new EventMetadata(context.CorrelationId, context.CausationId, context.Actor);
-        var data = events.Select((e, i) => registry.ToEventData(e, EventId(context, streamId, registry.NameOf(e.GetType()), i), metadata)).ToList();
+        return [.. events.Select((e, i) => registry.ToEventData(e, EventId(context, streamId, registry.NameOf(e.GetType()), i), metadata))];
+    }
+
+    private async Task<CommandResult<TState>> StoreAsync<TState>(string streamId, List<EventData> data, TState decided, long version, CancellationToken ct)
+    {
         var category = StreamCategory.Of(streamId);
         using var activity = Telemetry.Source.StartActivity($"append {category}");
         var started = Stopwatch.GetTimestamp();

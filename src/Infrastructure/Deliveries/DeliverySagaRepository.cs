@@ -6,6 +6,7 @@ using EventSourced.Domain.Messages;
 using MassTransit;
 using MassTransit.Context;
 using MassTransit.Saga;
+using Microsoft.Extensions.Logging;
 
 namespace EventSourced.Infrastructure.Deliveries;
 
@@ -20,9 +21,11 @@ namespace EventSourced.Infrastructure.Deliveries;
 /// the owner's redelivery) fails, is retried by the endpoint, and decides again on the newer
 /// state (a failed append brings the memory up to date). An attempt the step finds lost is looked
 /// up in the record of accepted sends first: one the messenger took is recorded delivered, not
-/// counted lost (and, as the last attempt, failed).
+/// counted lost (and, as the last attempt, failed). A step whose append went unanswered makes the
+/// same append again when it is retried, and then sends what it began (<see cref="UnsettledSteps"/>).
 /// </summary>
-public sealed class DeliverySagaRepository(CommandHandler handler, DeliverySends sends, DeliveryOptions options, TimeProvider clock)
+public sealed partial class DeliverySagaRepository(
+    CommandHandler handler, DeliverySends sends, UnsettledSteps unsettled, DeliveryOptions options, TimeProvider clock, ILogger<DeliverySagaRepository> logger)
     : ISagaRepositoryContextFactory<DeliverySaga>
 {
     public void Probe(ProbeContext context) => context.Add("persistence", "event store: message streams");
@@ -39,6 +42,11 @@ public sealed class DeliverySagaRepository(CommandHandler handler, DeliverySends
         // (the others would ignore it), so a broadcast to thousands is not run through whole at
         // every step.
         var named = context.Message as IDeliveryStep ?? throw new InvalidOperationException($"{typeof(T).Name} does not name its message.");
+        if (context.MessageId is { } busMessageId && unsettled.Take(busMessageId) is { } left && await SettledAsync(named, busMessageId, left, context))
+        {
+            return;
+        }
+
         var streamId = Message.StreamId(named.MessageId);
         var (message, version) = await handler.RecallOrLoadAsync(Message.Decider, streamId, context.CancellationToken);
         var deliveries = named.DeliveryIds.Distinct().Where(message.Progress.ContainsKey).ToList();
@@ -57,21 +65,49 @@ public sealed class DeliverySagaRepository(CommandHandler handler, DeliverySends
         return lost.Count == 0 ? DeliverySends.NoneAccepted : await sends.AcceptedAsync(lost, ct);
     }
 
+    /// <summary>
+    /// The same append as this bus message's last try, whose answer never came, then its sends.
+    /// False if that append was not stored and the stream moved on meanwhile: the step decides again.
+    /// </summary>
+    private async Task<bool> SettledAsync(IDeliveryStep named, Guid busMessageId, UnsettledStep step, ConsumeContext context)
+    {
+        try
+        {
+            await step.AppendAgainAsync(context.CancellationToken);
+        }
+        catch (WrongExpectedVersionException)
+        {
+            return false;
+        }
+        catch (Exception e) when (StoreUnavailable.Is(e))
+        {
+            unsettled.Keep(busMessageId, step, options.AttemptTimeout);
+            throw;
+        }
+
+        LogSettled(named.MessageId, step.Sends?.Attempts.Count ?? 0);
+        await PublishAsync(step.Sends, context);
+        return true;
+    }
+
     private async Task SaveAsync<T>(MessageStep<T> step, string streamId, ConsumeContext context)
         where T : class
     {
         if (step.Decisions.Count > 0)
         {
             var by = new CommandContext("delivery", step.Loaded.Id.ToString(), context.MessageId?.ToString());
-            await handler.HandleAllAtAsync(Message.Decider, streamId, step.Decisions, (step.Loaded, step.Version), by, context.CancellationToken);
-            if (step.Started.Count > 0)
+            var sends = step.Started.Count > 0 ? new SendDeliveries(step.Loaded.Id, step.Loaded.Text, step.Started) : null;
+            try
             {
-                // If this fails, the attempts stay in flight in the stream until the attempt time-out
-                // counts them lost and they are tried again under the same idempotency keys.
-                var sends = new SendDeliveries(step.Loaded.Id, step.Loaded.Text, step.Started);
-                await BoundedPublish.WithinTimeoutAsync(bounded => context.Publish(sends, bounded), context.CancellationToken);
+                await handler.HandleAllAtAsync(Message.Decider, streamId, step.Decisions, (step.Loaded, step.Version), by, context.CancellationToken);
+            }
+            catch (AppendOutcomeUnknownException unknown) when (context.MessageId is { } busMessageId)
+            {
+                unsettled.Keep(busMessageId, unsettled.Since(unknown, sends), options.AttemptTimeout);
+                throw;
             }
 
+            await PublishAsync(sends, context);
             return;
         }
 
@@ -84,6 +120,19 @@ public sealed class DeliverySagaRepository(CommandHandler handler, DeliverySends
             throw new WrongExpectedVersionException(streamId, ExpectedVersion.From(step.Version), current);
         }
     }
+
+    // If this fails, the attempts stay in flight in the stream until the attempt time-out counts
+    // them lost and they are tried again under the same idempotency keys.
+    private static async Task PublishAsync(SendDeliveries? sends, ConsumeContext context)
+    {
+        if (sends is not null)
+        {
+            await BoundedPublish.WithinTimeoutAsync(bounded => context.Publish(sends, bounded), context.CancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A step of message {MessageId} whose append went unanswered made it again (stored now, or found stored); its {Sends} sends go out")]
+    private partial void LogSettled(Guid messageId, int sends);
 
     /// <summary>
     /// One bus message's step over one message: each delivery's instance is loaded from the message

@@ -95,6 +95,29 @@ public sealed class LostOutcomeDeliveryTests
             .Should().Be(0, "what the schedule and the attempt time-out recover is not kept to be moved back and sent again");
     }
 
+    [Fact]
+    public async Task A_step_whose_append_was_stored_but_never_answered_sends_its_attempt_at_once_not_at_the_attempt_time_out()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var telegram = await HeldTelegram.StartAsync();
+        telegram.Answer();
+        // The append of the first attempt (an event of that type to a message's stream) is stored,
+        // and its answer lost: as when the primary fails right after a commit.
+        await using var toDatabase = AnswerLosingPath.To(database.Address, "message-", "delivery_attempted");
+        await using var api = await StartAsync(telegram, new()
+        {
+            ["ConnectionStrings:EventStore"] = database.ConnectionStringThrough(toDatabase.Port),
+            // Far past the test's patience: the attempt time-out does not recover the attempt here.
+            ["Deliveries:AttemptTimeout"] = "00:30:00",
+        });
+        var alice = api.ClientFor("alice");
+        (await alice.PostAsJsonAsync("/api/contacts", new { name = "Recipient", telegram = "@pavel_unanswered" })).StatusCode.Should().Be(HttpStatusCode.Created);
+        var sent = await (await alice.PostAsJsonAsync("/api/messages", new { text = "Doors open at 18:00", contactNames = new[] { "Recipient" } })).JsonAsync(HttpStatusCode.Accepted);
+        await toDatabase.AnswerLost.WaitAsync(Wait.Patience);
+
+        await ShouldBeDeliveredOnceAsync(api, telegram, sent.GetProperty("id").GetString()!);
+    }
+
     /// <summary>A node sending Telegram deliveries to <paramref name="telegram"/>, with <paramref name="settings"/> (its database among them).</summary>
     private static Task<ApiProcess> StartAsync(HeldTelegram telegram, Dictionary<string, string> settings)
     {

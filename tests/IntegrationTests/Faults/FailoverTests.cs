@@ -73,7 +73,18 @@ public sealed class FailoverTests(ITestOutputHelper output)
             a => a.Position > before, "positions go on rising on the new primary, or a reader's checkpoint would pass over its events");
         var listed = (await ContactPages.AllAsync(alice, acknowledged.Max(a => a.Position))).Select(c => c.GetProperty("id").GetGuid());
         listed.Should().Contain(load.Contacts.Select(c => c.Id), "every contact acknowledged before, during and after the failover is in the read model");
-        await Eventually.HoldsAsync(() => MessageViews.AllDeliveredAsync(alice, load.Messages.Select(m => m.Id)), "every accepted message to be delivered");
+        try
+        {
+            await Eventually.HoldsAsync(() => MessageViews.AllDeliveredAsync(alice, load.Messages.Select(m => m.Id)), "every accepted message to be delivered");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(
+                $"{e.Message} Not delivered: {await MessageViews.UndeliveredAsync(alice, load.Messages.Select(m => m.Id))}; the node's log ends:\n"
+                + string.Join('\n', api.Output.TakeLast(80)),
+                e);
+        }
+
         var sent = (await emulator.ReceivedAsync("telegram")).Where(r => r.Status == 200).ToList();
         sent.GroupBy(r => r.IdempotencyKey).Should().OnlyContain(g => g.Count() == 1, "no delivery goes out twice");
         await Eventually.HoldsAsync(async () => (await alice.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "the node to be ready again");

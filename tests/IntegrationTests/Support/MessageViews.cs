@@ -21,4 +21,23 @@ public static class MessageViews
 
         return true;
     }
+
+    /// <summary>What the read model shows of each message not all delivered, for a failure to say.</summary>
+    public static async Task<string> UndeliveredAsync(HttpClient client, IEnumerable<Guid> messages)
+    {
+        var seen = new List<string>();
+        foreach (var id in messages)
+        {
+            using var response = await client.GetAsync($"/api/messages/{id}");
+            var statuses = response.StatusCode == HttpStatusCode.OK
+                ? string.Join(", ", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("status").GetString()))
+                : $"{(int)response.StatusCode}";
+            if (statuses != "delivered")
+            {
+                seen.Add($"{id}: {statuses}");
+            }
+        }
+
+        return string.Join("; ", seen);
+    }
 }

@@ -57,14 +57,20 @@ public static class Eventually
         while (true)
         {
             var remaining = deadline - DateTime.UtcNow;
+            var probe = condition();
             try
             {
-                if (await condition().WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero))
+                if (await probe.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero))
                 {
                     return;
                 }
 
                 lastSeen = "the condition did not hold";
+            }
+            catch (TimeoutException) when (!probe.IsCompleted)
+            {
+                // Cut by the patience's end: what the probes before it saw says more.
+                lastSeen += " (and a probe was still unanswered at the end)";
             }
             catch (Exception e) when (IsNotYet(e))
             {
