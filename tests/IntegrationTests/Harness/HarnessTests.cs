@@ -34,6 +34,19 @@ public sealed class HarnessTests
     }
 
     [Fact]
+    public async Task A_probe_cut_by_the_patiences_end_leaves_what_the_probe_before_it_saw_in_the_failure()
+    {
+        var probes = 0;
+        var wait = () => Eventually.HoldsAsync(
+            async () => ++probes == 1 ? throw new HttpRequestException("Connection refused (127.0.0.1:1)") : await new TaskCompletionSource<bool>().Task,
+            "a service that stops answering",
+            TimeSpan.FromMilliseconds(200));
+
+        (await wait.Should().ThrowAsync<TimeoutException>()).Which.Message.Should()
+            .Contain("HttpRequestException: Connection refused (127.0.0.1:1) (and a probe was still unanswered at the end)");
+    }
+
+    [Fact]
     public async Task A_probe_that_hangs_past_the_patience_fails_the_wait_instead_of_hanging_it()
     {
         var clock = Stopwatch.StartNew();

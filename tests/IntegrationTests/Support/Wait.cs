@@ -57,9 +57,10 @@ public static class Eventually
         while (true)
         {
             var remaining = deadline - DateTime.UtcNow;
-            var probe = condition();
+            Task<bool>? probe = null;
             try
             {
+                probe = condition();
                 if (await probe.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero))
                 {
                     return;
@@ -67,7 +68,7 @@ public static class Eventually
 
                 lastSeen = "the condition did not hold";
             }
-            catch (TimeoutException) when (!probe.IsCompleted)
+            catch (TimeoutException) when (probe is { IsCompleted: false })
             {
                 // Cut by the patience's end: what the probes before it saw says more.
                 lastSeen += " (and a probe was still unanswered at the end)";
