@@ -81,20 +81,9 @@ public sealed class AnswerLosingPath : IAsyncDisposable
                 return;
             }
 
+            // The answers' direction ends too once the marked request's answer is lost.
             var withholding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Task[] directions = [RequestsAsync(client.GetStream(), server.GetStream(), withholding), AnswersAsync(server.GetStream(), client.GetStream(), withholding.Task)];
-            // Either direction ending (a side closed, the answer lost, the path stopped) ends both.
-            await Task.WhenAny(directions);
-            client.Close();
-            server.Close();
-            try
-            {
-                await Task.WhenAll(directions);
-            }
-            catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
-            {
-                // The other direction, cut.
-            }
+            await TcpForwarder.EndTogetherAsync(client, server, [RequestsAsync(client.GetStream(), server.GetStream(), withholding), AnswersAsync(server.GetStream(), client.GetStream(), withholding.Task)]);
         }
     }
 

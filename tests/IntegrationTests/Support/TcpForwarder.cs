@@ -71,19 +71,23 @@ public sealed class TcpForwarder : IAsyncDisposable
                 return;
             }
 
-            Task[] copies = [client.GetStream().CopyToAsync(server.GetStream(), _stop.Token), server.GetStream().CopyToAsync(client.GetStream(), _stop.Token)];
-            // Either side closing, or the forwarder stopping, ends both directions.
-            await Task.WhenAny(copies);
-            client.Close();
-            server.Close();
-            try
-            {
-                await Task.WhenAll(copies);
-            }
-            catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
-            {
-                // The other direction, cut.
-            }
+            await EndTogetherAsync(client, server, [client.GetStream().CopyToAsync(server.GetStream(), _stop.Token), server.GetStream().CopyToAsync(client.GetStream(), _stop.Token)]);
+        }
+    }
+
+    /// <summary>Either direction ending (a side closed, the forwarder stopping) ends both: the connection is closed on both sides.</summary>
+    internal static async Task EndTogetherAsync(TcpClient client, TcpClient server, Task[] directions)
+    {
+        await Task.WhenAny(directions);
+        client.Close();
+        server.Close();
+        try
+        {
+            await Task.WhenAll(directions);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        {
+            // The other direction, cut.
         }
     }
 }
