@@ -125,7 +125,7 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         }
 
         var data = ToEventData(streamId, events, context);
-        async Task<CommandResult<TState>> AppendAsync(CancellationToken token)
+        async Task<CommandResult<TState>> StoreDecidedAsync(CancellationToken token)
         {
             try
             {
@@ -140,11 +140,11 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
 
         try
         {
-            return await AppendAsync(ct);
+            return await StoreDecidedAsync(ct);
         }
         catch (Exception e) when (StoreUnavailable.Is(e))
         {
-            throw new AppendOutcomeUnknownException(streamId, AppendAsync, e);
+            throw new AppendOutcomeUnknownException(streamId, StoreDecidedAsync, e);
         }
     }
 

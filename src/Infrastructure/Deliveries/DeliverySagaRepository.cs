@@ -103,7 +103,7 @@ public sealed partial class DeliverySagaRepository(
             }
             catch (AppendOutcomeUnknownException unknown) when (context.MessageId is { } busMessageId)
             {
-                unsettled.Keep(busMessageId, unsettled.Since(unknown, sends), options.AttemptTimeout);
+                unsettled.Keep(busMessageId, new UnsettledStep(unknown.AppendAgainAsync, sends, clock.GetUtcNow()), options.AttemptTimeout);
                 throw;
             }
 

@@ -29,8 +29,6 @@ public sealed class UnsettledSteps(TimeProvider clock)
 
     /// <summary>The step this bus message left unsettled, taken out; null for a bus message that left none, the usual case.</summary>
     public UnsettledStep? Take(Guid busMessageId) => _steps.TryRemove(busMessageId, out var step) ? step : null;
-
-    public UnsettledStep Since(AppendOutcomeUnknownException append, SendDeliveries? sends) => new(append.AppendAgainAsync, sends, clock.GetUtcNow());
 }
 
 /// <param name="AppendAgainAsync">The step's append, made again (<see cref="AppendOutcomeUnknownException.AppendAgainAsync"/>).</param>
