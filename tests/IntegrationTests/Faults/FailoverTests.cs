@@ -80,7 +80,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         catch (TimeoutException e)
         {
             throw new TimeoutException(
-                $"{e.Message} Not delivered: {await MessageViews.UndeliveredAsync(alice, load.Messages.Select(m => m.Id))}; the node's log ends:\n"
+                $"{e.Message} Not delivered: {string.Join("; ", await MessageViews.UndeliveredAsync(alice, load.Messages.Select(m => m.Id)))}; the node's log ends:\n"
                 + string.Join('\n', api.Output.TakeLast(80)),
                 e);
         }

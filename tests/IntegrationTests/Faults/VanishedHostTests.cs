@@ -71,8 +71,7 @@ public sealed class VanishedHostTests
             await host.VanishAsync();
 
             await using var direct = NpgsqlDataSource.Create(database.ConnectionString);
-            await using var takeLock = direct.CreateCommand("SELECT pg_try_advisory_lock(hashtext('vanished sender'))");
-            await Eventually.HoldsAsync(async () => (bool)(await takeLock.ExecuteScalarAsync())!, "the vanished sender's lock to be free");
+            await LockFreedAsync(direct, "vanished sender", "the vanished sender's lock to be free");
         }
         finally
         {
@@ -106,8 +105,7 @@ public sealed class VanishedHostTests
 
             await host.VanishAsync();
 
-            await using var takeLock = direct.CreateCommand("SELECT pg_try_advisory_lock(hashtext('held by the vanished'))");
-            await Eventually.HoldsAsync(async () => (bool)(await takeLock.ExecuteScalarAsync())!, "the waiting session's own lock to be free");
+            await LockFreedAsync(direct, "held by the vanished", "the waiting session's own lock to be free");
         }
         finally
         {
@@ -214,6 +212,14 @@ public sealed class VanishedHostTests
         var lines = await ss.StandardOutput.ReadToEndAsync();
         await ss.WaitForExitAsync();
         return lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+    }
+
+    /// <summary>Waits until a live session takes the advisory lock <paramref name="name"/>: the session that held it was ended.</summary>
+    private static async Task LockFreedAsync(NpgsqlDataSource direct, string name, string what)
+    {
+        await using var takeLock = direct.CreateCommand("SELECT pg_try_advisory_lock(hashtext($1))");
+        takeLock.Parameters.AddWithValue(name);
+        await Eventually.HoldsAsync(async () => (bool)(await takeLock.ExecuteScalarAsync())!, what);
     }
 
     private static async Task DisposeBrokenAsync(IAsyncDisposable? disposable)

@@ -7,37 +7,28 @@ namespace EventSourced.IntegrationTests.Support;
 public static class MessageViews
 {
     /// <summary>Whether the message's read model shows every delivery delivered (false while it is not there yet).</summary>
-    public static async Task<bool> AllDeliveredAsync(HttpClient client, IEnumerable<Guid> messages)
-    {
-        foreach (var id in messages)
-        {
-            using var response = await client.GetAsync($"/api/messages/{id}");
-            if (response.StatusCode != HttpStatusCode.OK
-                || (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deliveries").EnumerateArray().Any(d => d.GetProperty("status").GetString() != "delivered"))
-            {
-                return false;
-            }
-        }
+    public static async Task<bool> AllDeliveredAsync(HttpClient client, IEnumerable<Guid> messages) => (await UndeliveredAsync(client, messages)).Count == 0;
 
-        return true;
-    }
-
-    /// <summary>What the read model shows of each message not all delivered, for a failure to say.</summary>
-    public static async Task<string> UndeliveredAsync(HttpClient client, IEnumerable<Guid> messages)
+    /// <summary>What the read model shows of each message not all delivered: its deliveries' statuses, or the status code it answered.</summary>
+    public static async Task<IReadOnlyList<string>> UndeliveredAsync(HttpClient client, IEnumerable<Guid> messages)
     {
         var seen = new List<string>();
         foreach (var id in messages)
         {
             using var response = await client.GetAsync($"/api/messages/{id}");
-            var statuses = response.StatusCode == HttpStatusCode.OK
-                ? string.Join(", ", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("status").GetString()))
-                : $"{(int)response.StatusCode}";
-            if (statuses != "delivered")
+            if (response.StatusCode != HttpStatusCode.OK)
             {
-                seen.Add($"{id}: {statuses}");
+                seen.Add($"{id}: {(int)response.StatusCode}");
+                continue;
+            }
+
+            var statuses = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("status").GetString()).ToList();
+            if (statuses.Any(status => status != "delivered"))
+            {
+                seen.Add($"{id}: {string.Join(", ", statuses)}");
             }
         }
 
-        return string.Join("; ", seen);
+        return seen;
     }
 }
