@@ -20,8 +20,17 @@ namespace EventSourced.Application;
 /// item may join (and counts it in when it says yes). The first item of a group must be admitted.
 /// Null admits everything.
 /// </param>
-public sealed class CommitGroups<TItem>(int maxRunners, int maxGroup, Func<List<TItem>, Task> commit, Action<List<TItem>, Exception> fail, Func<Func<TItem, bool>>? newGroup = null)
+/// <param name="saturated">
+/// Whether the process has more work than threads right now. While it has, no more than
+/// <see cref="RunnersWhileSaturated"/> runners start, and what arrives waits for the next group:
+/// a runner more would not commit sooner, as it waits for the CPU too, and each transaction it
+/// adds costs CPU of its own (PostgreSQL's commit_siblings reasons the same way). Null: never.
+/// </param>
+public sealed class CommitGroups<TItem>(int maxRunners, int maxGroup, Func<List<TItem>, Task> commit, Action<List<TItem>, Exception> fail, Func<Func<TItem, bool>>? newGroup = null, Func<bool>? saturated = null)
 {
+    /// <summary>Runners that start even while the process is saturated: one committing, one gathering the next group.</summary>
+    public const int RunnersWhileSaturated = 2;
+
     private readonly Lock _gate = new();
     private readonly Queue<TItem> _queue = new();
     private int _runners;
@@ -31,6 +40,8 @@ public sealed class CommitGroups<TItem>(int maxRunners, int maxGroup, Func<List<
 
     public void Add(IEnumerable<TItem> items)
     {
+        // Asked outside the lock, and only when the answer matters.
+        var holdBack = Runners >= RunnersWhileSaturated && saturated is not null && saturated();
         bool startRunner;
         lock (_gate)
         {
@@ -39,7 +50,7 @@ public sealed class CommitGroups<TItem>(int maxRunners, int maxGroup, Func<List<
                 _queue.Enqueue(item);
             }
 
-            startRunner = _runners < maxRunners;
+            startRunner = _runners < (holdBack ? Math.Min(RunnersWhileSaturated, maxRunners) : maxRunners);
             if (startRunner)
             {
                 _runners++;
