@@ -50,7 +50,7 @@ public sealed class CommitGroups<TItem>(int maxRunners, int maxGroup, Func<List<
                 _queue.Enqueue(item);
             }
 
-            startRunner = _runners < (holdBack ? Math.Min(RunnersWhileSaturated, maxRunners) : maxRunners);
+            startRunner = _runners < (holdBack ? RunnersWhileSaturated : maxRunners);
             if (startRunner)
             {
                 _runners++;
