@@ -25,9 +25,21 @@ public static class EventStoreDataSource
     /// <summary>
     /// The data source of read-model queries: plans chosen for each execution's values, because
     /// their optional filters (<c>$1 IS NULL OR column = $1</c>) use an index only once the value is known.
+    /// Where the connection string asks for the primary of several hosts, queries prefer it: they
+    /// read at the primary while there is one, and at a standby while none is found, as during a
+    /// failover (ADR 0046). Read models are read behind their writes anyway, and a read that names
+    /// a position still waits for it at the primary.
     /// </summary>
-    public static NpgsqlDataSource CreateForQueries(string connectionString, TimeSpan? deadConnectionTimeout = null) =>
-        Build(connectionString, genericPlans: false, deadConnectionTimeout ?? EventStoreOptions.DefaultDeadConnectionTimeout);
+    public static NpgsqlDataSource CreateForQueries(string connectionString, TimeSpan? deadConnectionTimeout = null)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.Equals(settings.TargetSessionAttributes, "primary", StringComparison.OrdinalIgnoreCase))
+        {
+            settings.TargetSessionAttributes = "prefer-primary";
+        }
+
+        return Build(settings.ConnectionString, genericPlans: false, deadConnectionTimeout ?? EventStoreOptions.DefaultDeadConnectionTimeout);
+    }
 
     /// <summary>
     /// Auto-preparation (unless the connection string sets Max Auto Prepare), because parsing and

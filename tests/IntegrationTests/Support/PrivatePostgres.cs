@@ -78,10 +78,12 @@ public sealed class PrivatePostgres : IAsyncDisposable
         return long.Parse((string)(await primary.ScalarAsync("SELECT pg_current_xact_id()::text"))!, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The primary crashes, and the standby is promoted once it is gone, as a failover manager does.</summary>
-    public async Task FailOverAsync()
+    /// <summary>The primary crashes (SIGKILL); the standby is left a standby until <see cref="PromoteStandbyAsync"/>.</summary>
+    public Task CrashPrimaryAsync() => ChildProcesses.EndAsync(_primary!);
+
+    /// <summary>The standby is promoted once the primary is gone, as a failover manager does.</summary>
+    public async Task PromoteStandbyAsync()
     {
-        await ChildProcesses.EndAsync(_primary!);
         await using var standby = await SuperuserAsync(StandbyPort);
         await standby.ExecuteAsync("SELECT pg_promote(wait => true)");
     }
