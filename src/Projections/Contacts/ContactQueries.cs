@@ -15,27 +15,21 @@ public sealed class ContactQueries([FromKeyedServices(ReadModelQueries.DataSourc
     public async Task<ContactPage> ListAsync(string ownerId, string? search, int page, int pageSize, CancellationToken ct)
     {
         // An owner's contacts are found by the owner's index; the text is matched among those only.
-        await using var command = dataSource.CreateCommand("""
+        var rows = await dataSource.QueryAsync(
+            """
             SELECT contact_id, name, telegram, whatsapp, viber, revision, count(*) OVER ()
             FROM rm.contacts
             WHERE owner_id = $1 AND ($4::text IS NULL OR name ILIKE $4 OR telegram ILIKE $4 OR whatsapp ILIKE $4 OR viber ILIKE $4)
             ORDER BY lower(name), contact_id
             LIMIT $2 OFFSET $3
-            """);
-        command.Parameters.AddWithValue(ownerId);
-        command.Parameters.AddWithValue(pageSize);
-        command.Parameters.AddWithValue((long)(page - 1) * pageSize);
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, Value = search is null ? DBNull.Value : $"%{LiteralPattern(search)}%" });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var items = new List<ContactRow>();
-        long total = 0;
-        while (await reader.ReadAsync(ct))
-        {
-            items.Add(new ContactRow(reader.GetGuid(0), reader.GetString(1), Nullable(reader, 2), Nullable(reader, 3), Nullable(reader, 4), reader.GetInt64(5)));
-            total = reader.GetInt64(6);
-        }
-
-        return new ContactPage(items, page, pageSize, total);
+            """,
+            reader => (Row: new ContactRow(reader.GetGuid(0), reader.GetString(1), Nullable(reader, 2), Nullable(reader, 3), Nullable(reader, 4), reader.GetInt64(5)), Total: reader.GetInt64(6)),
+            ct,
+            ownerId,
+            pageSize,
+            (long)(page - 1) * pageSize,
+            search is null ? null : $"%{LiteralPattern(search)}%");
+        return new ContactPage(rows.Select(r => r.Row).ToList(), page, pageSize, rows.Count > 0 ? rows[0].Total : 0);
     }
 
     // LIKE's wildcards and its escape character, matched as themselves.
