@@ -118,9 +118,15 @@ public static class ContactsCommand
         if (total > (long)page * pageSize)
         {
             var options = (pageSize != DefaultPageSize ? $" --page-size {pageSize}" : "") + (search is not null ? $" --search \"{search}\"" : "");
-            output.Line($"Page {page} of {(total + pageSize - 1) / pageSize} ({total} contacts); next: contacts list --page {page + 1}{options}");
+            output.Line($"Page {page} of {Pages(total, pageSize)} ({total} contacts); next: contacts list --page {page + 1}{options}");
+        }
+        else if (total > 0 && total <= (long)(page - 1) * pageSize)
+        {
+            output.Line($"Page {page} is past the last: {Pages(total, pageSize)} pages ({total} contacts)");
         }
     }
+
+    private static long Pages(long total, int pageSize) => (total + pageSize - 1) / pageSize;
 
     private static Command Show(CliApp.Runner run)
     {

@@ -27,6 +27,9 @@ public sealed class ContactListApiTests(EmptyStoreApi api) : IClassFixture<Empty
         Names(first).Should().Equal("alice", "Bobby");
         Names(second).Should().Equal("Charlie", "Dave");
         first.GetProperty("total").GetInt64().Should().Be(4);
+        var beyond = await (await vera.GetAsync("/api/contacts?page=3&pageSize=2")).JsonAsync(HttpStatusCode.OK);
+        Names(beyond).Should().BeEmpty();
+        beyond.GetProperty("total").GetInt64().Should().Be(4, "a page past the last still tells how many there are");
     }
 
     [Fact]

@@ -386,6 +386,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
 
         var contactsFirst = await RunAsync("alice", "contacts", "list", "--search", token, "--page-size", "1", "--min-position", $"{position}");
         var contactsLast = await RunAsync("alice", "contacts", "list", "--search", token, "--page-size", "1", "--page", "2");
+        var contactsBeyond = await RunAsync("alice", "contacts", "list", "--search", token, "--page-size", "1", "--page", "5");
         var messagesFirst = await RunAsync("alice", "messages", "--limit", "1", "--min-position", $"{position}");
         var messagesNext = await RunAsync("alice", "messages", "--limit", "1", "--before", sent[1].GetProperty("id").GetString()!);
         var messagesAll = await RunAsync("alice", "messages", "--limit", "1000");
@@ -393,6 +394,7 @@ public sealed class UserCliTests(ApiProcessSite site) : IClassFixture<ApiProcess
         contactsFirst.Output.Should().Contain(first).And.NotContain(second)
             .And.Contain($"Page 1 of 2 (2 contacts); next: contacts list --page 2 --page-size 1 --search \"{token}\"");
         contactsLast.Output.Should().Contain(second).And.NotContain("next:", "the last page has no next");
+        contactsBeyond.Output.Should().Contain("Page 5 is past the last: 2 pages (2 contacts)");
         messagesFirst.Output.Should().Contain("Second of two").And.NotContain("First of two")
             .And.Contain($"1 shown; more may follow: messages --before {sent[1].GetProperty("id").GetString()} --limit 1");
         messagesNext.Output.Should().Contain("First of two").And.NotContain("Second of two");
