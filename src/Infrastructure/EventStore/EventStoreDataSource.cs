@@ -33,7 +33,8 @@ public static class EventStoreDataSource
     public static NpgsqlDataSource CreateForQueries(string connectionString, TimeSpan? deadConnectionTimeout = null)
     {
         var settings = new NpgsqlConnectionStringBuilder(connectionString);
-        if (string.Equals(settings.TargetSessionAttributes, "primary", StringComparison.OrdinalIgnoreCase))
+        // Npgsql reads the setting in lower case, whatever the string's.
+        if (settings.TargetSessionAttributes == "primary")
         {
             settings.TargetSessionAttributes = "prefer-primary";
         }

@@ -56,6 +56,22 @@ public sealed class DataSourceTests(EventStoreFixture fixture) : IClassFixture<E
         ClientKeepalive(store).Should().Be((60, 7));
     }
 
+    [Theory]
+    [InlineData("primary", "primary", "prefer-primary")]
+    [InlineData("Primary", "primary", "prefer-primary")]
+    [InlineData("any", "any", "any")]
+    [InlineData("prefer-standby", "prefer-standby", "prefer-standby")]
+    public async Task Queries_prefer_the_primary_where_the_store_asks_for_it_and_keep_any_other_choice(string asked, string store, string queries)
+    {
+        // No connection is opened: the hosts need not exist (the failover itself: FailoverTests).
+        var hosts = $"Host=127.0.0.1:1,127.0.0.1:2;Target Session Attributes={asked};Username=u;Password=p;Database=d";
+        await using var commands = EventStoreDataSource.Create(hosts);
+        await using var reads = EventStoreDataSource.CreateForQueries(hosts);
+
+        new NpgsqlConnectionStringBuilder(commands.ConnectionString).TargetSessionAttributes.Should().Be(store);
+        new NpgsqlConnectionStringBuilder(reads.ConnectionString).TargetSessionAttributes.Should().Be(queries);
+    }
+
     private static (int Time, int Interval) ClientKeepalive(NpgsqlDataSource dataSource)
     {
         var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
