@@ -28,8 +28,8 @@ public sealed class EndedSessionsTests
 
         await EndNodeSessionsAsync(database);
 
-        // Nor is the next read given another of the dead ones.
         (await ContactNamesAsync(alice, "")).Should().Equal(["Kept"], "the read is run again on a new connection");
+        // Nor is the next read given another of the dead ones.
         (await ContactNamesAsync(alice, "")).Should().Equal(["Kept"], "no dead connection is left in the pool");
     }
 
