@@ -42,15 +42,10 @@ public sealed class EndedSessionsTests
     {
         await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync();
-        // The node's sessions only, picked before any is ended: an autovacuum worker's would be refused.
-        var ended = await connection.ScalarAsync("""
-            WITH node AS MATERIALIZED (
-                SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND usename = current_user AND pid <> pg_backend_pid())
-            SELECT string_agg(pid::text, ',') FROM node WHERE pg_terminate_backend(pid)
-            """) as string;
-        ended.Should().NotBeNull("the node holds sessions to end");
+        var ended = await connection.EndOtherSessionsOfRoleAsync();
+        ended.Should().NotBeEmpty("the node holds sessions to end");
         await Eventually.HoldsAsync(
-            async () => (long)(await connection.ScalarAsync($"SELECT count(*) FROM pg_stat_activity WHERE pid IN ({ended!})"))! == 0,
+            async () => (long)(await connection.ScalarAsync($"SELECT count(*) FROM pg_stat_activity WHERE pid IN ({string.Join(',', ended)})"))! == 0,
             "the node's sessions to be gone");
     }
 }

@@ -61,8 +61,6 @@ public sealed class ReadOnlyDatabaseTests
         // This session, opened while the database took no writes, would refuse the change too.
         await connection.ExecuteAsync("SET default_transaction_read_only = off");
         await connection.ExecuteAsync($"ALTER DATABASE \"{database.Name}\" SET default_transaction_read_only = {(writes ? "off" : "on")}");
-        // The node's sessions only: an autovacuum worker on the database has no role, which
-        // PostgreSQL treats as a superuser's ("must be a superuser to terminate superuser process").
-        await connection.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND usename = current_user AND pid <> pg_backend_pid()");
+        await connection.EndOtherSessionsOfRoleAsync();
     }
 }
