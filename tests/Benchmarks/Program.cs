@@ -33,11 +33,19 @@ var reactorMode = args.Length > 0 && args[0] == "reactor";
 var redeliveryMode = args.Length > 0 && args[0] == "redelivery";
 var compressionMode = args.Length > 0 && args[0] == "compression";
 var backlogMode = args.Length > 0 && args[0] == "backlog";
-var appendMode = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && !kafkaMode && !encryptionMode && !esdbMode && !sealingMode && !snapshotsMode && !reactorMode && !redeliveryMode && !compressionMode && !backlogMode;
+var chatMode = args.Length > 0 && args[0] == "chat";
+var appendMode = !rebuildMode && !lagMode && !deliveriesMode && !httpMode && !kafkaMode && !encryptionMode && !esdbMode && !sealingMode && !snapshotsMode && !reactorMode && !redeliveryMode && !compressionMode && !backlogMode && !chatMode;
 var seconds = appendMode && args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
 var rounds = appendMode && args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 var server = Environment.GetEnvironmentVariable("ConnectionStrings__EventStore")
     ?? "Host=127.0.0.1;Port=5432;Username=eventsourced;Password=eventsourced;Database=eventsourced;SSL Mode=Disable";
+
+if (chatMode)
+{
+    // The domain alone: no database.
+    await ChatBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5);
+    return;
+}
 
 await using var database = await BenchDatabase.CreateAsync(server);
 if (httpMode)

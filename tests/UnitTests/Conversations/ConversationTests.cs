@@ -53,6 +53,8 @@ public sealed class ConversationTests
         var readSecond = new ChatMessagesRead(Id, "mia", Second, At);
         Decide(new MarkRead(Id, "mia", First, At), Opened, FirstPosted, SecondPosted, readSecond).Should().BeEmpty();
         Decide(new MarkRead(Id, "mia", Second, At), Opened, FirstPosted, SecondPosted, readSecond).Should().BeEmpty();
+        var readFirst = new ChatMessagesRead(Id, "mia", First, At);
+        Decide(new MarkRead(Id, "mia", Second, At), Opened, FirstPosted, SecondPosted, readFirst).Should().Equal(readSecond);
     }
 
     [Fact]
@@ -67,6 +69,17 @@ public sealed class ConversationTests
 
         Decide(new HideChatMessage(Id, First, "mia", false, false, At), Opened, FirstPosted).Should().Equal(hidden);
         Decide(new HideChatMessage(Id, First, "mia", false, false, At), Opened, FirstPosted, hidden).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Hiding_a_message_leaves_the_others_as_they_were()
+    {
+        var secondHidden = new ChatMessageHidden(Id, Second, "mia", "mia", At);
+        var chat = Conversation.Decider.Fold([Opened, FirstPosted, SecondPosted, secondHidden]);
+
+        chat.Messages.Select(m => (m.Id, m.IsVisibleTo("mia"))).Should().Equal((First, true), (Second, false));
+        Decide(new HideChatMessage(Id, First, "mia", false, false, At), Opened, FirstPosted, SecondPosted, secondHidden)
+            .Should().Equal(new ChatMessageHidden(Id, First, "mia", "mia", At));
     }
 
     [Fact]
