@@ -50,7 +50,7 @@ if (chatMode)
 await using var database = await BenchDatabase.CreateAsync(server);
 if (httpMode)
 {
-    await HttpBenchmark.RunAsync(database.ConnectionString, args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10);
+    await HttpBenchmark.RunAsync(database.ConnectionString, args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3);
     return;
 }
 

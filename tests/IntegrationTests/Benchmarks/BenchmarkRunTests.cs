@@ -39,7 +39,7 @@ public sealed class BenchmarkRunTests
     [InlineData("compression 0.3 1", "a contact added, 8 writers")]
     [InlineData("backlog 2000 1", "6%")]
     [InlineData("chat 2000 1", "x the short chat")]
-    [InlineData("http 1", "post chat message  at")]
+    [InlineData("http 1 2", "post chat message  at")]
     [InlineData("kafka 2000 2", "orders missing from the store: 0")]
     public async Task A_benchmark_mode_runs_to_its_figures(string arguments, string lastFigures)
     {
