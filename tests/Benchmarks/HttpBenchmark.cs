@@ -73,7 +73,8 @@ internal static class HttpBenchmark
             foreach (var (name, send) in commands)
             {
                 closed[name].Add(await ClosedLoopAsync(send, seconds, failures[name]));
-                catchUp[name] = TimeSpan.FromTicks(Math.Max(catchUp[name].Ticks, (await CaughtUpAsync(ops)).Ticks));
+                var took = await CaughtUpAsync(ops);
+                catchUp[name] = took > catchUp[name] ? took : catchUp[name];
             }
         }
 
