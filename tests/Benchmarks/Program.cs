@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 // Usage: dotnet run -c Release --project tests/Benchmarks [-- seconds-per-round rounds]
 //        dotnet run -c Release --project tests/Benchmarks -- rebuild [events]
 //        dotnet run -c Release --project tests/Benchmarks -- lag [commands-per-second] [seconds]
-//        dotnet run -c Release --project tests/Benchmarks -- deliveries [count]
+//        dotnet run -c Release --project tests/Benchmarks -- deliveries [count] [rounds] [warm-up-seconds]
 //        dotnet run -c Release --project tests/Benchmarks -- http [seconds-per-phase]
 //        dotnet run -c Release --project tests/Benchmarks -- kafka [records] [lag-seconds]
 //        dotnet run -c Release --project tests/Benchmarks -- encryption [seconds-per-round] [rounds] [scenarios containing]
@@ -62,7 +62,11 @@ if (kafkaMode)
 
 if (deliveriesMode)
 {
-    await DeliveryBenchmark.RunAsync(database.ConnectionString, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000);
+    await DeliveryBenchmark.RunAsync(
+        database.ConnectionString,
+        args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000,
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3,
+        args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 30);
     return;
 }
 
