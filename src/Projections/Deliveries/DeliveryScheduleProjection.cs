@@ -72,11 +72,14 @@ public sealed class DeliveryScheduleProjection(DeliveryOptions options) : IProje
                 // A send in flight ends as it ends; what waits will not go out.
                 write.Execute($"DELETE FROM {t} WHERE message_id = $1 AND status = 'waiting'", e.MessageId);
                 break;
+            // Gathered: one statement a kind of step for all the deliveries of the batch.
             case DeliveryAttempted e:
-                write.Execute($"UPDATE {t} SET status = 'sending', due_at = $2 WHERE delivery_id = $1", e.DeliveryId, e.AttemptedAt + options.AttemptTimeout);
+                write.Row($"UPDATE {t} s SET status = 'sending', due_at = r.due_at FROM rows r WHERE s.delivery_id = r.id",
+                    "id uuid, due_at timestamptz", e.DeliveryId, e.AttemptedAt + options.AttemptTimeout);
                 break;
             case DeliveryAttemptFailed e:
-                write.Execute($"UPDATE {t} SET status = 'waiting', due_at = $2 WHERE delivery_id = $1", e.DeliveryId, e.RetryAt);
+                write.Row($"UPDATE {t} s SET status = 'waiting', due_at = r.due_at FROM rows r WHERE s.delivery_id = r.id",
+                    "id uuid, due_at timestamptz", e.DeliveryId, e.RetryAt);
                 break;
             case DeliveryRedeliveryRequested e:
                 write.Execute(
@@ -84,7 +87,7 @@ public sealed class DeliveryScheduleProjection(DeliveryOptions options) : IProje
                     e.DeliveryId, e.MessageId, e.RequestedAt);
                 break;
             case DeliverySucceeded or DeliveryFailed or DeliveryDiscarded or DeliveryCancelled:
-                write.Execute($"DELETE FROM {t} WHERE delivery_id = $1", ((IDeliveryEvent)@event).DeliveryId);
+                write.Row($"DELETE FROM {t} s USING rows r WHERE s.delivery_id = r.id", "id uuid", ((IDeliveryEvent)@event).DeliveryId);
                 break;
         }
     }

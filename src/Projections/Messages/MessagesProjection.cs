@@ -120,17 +120,22 @@ public sealed class MessagesProjection : IProjection
                 write.Execute($"UPDATE {t}{Deliveries} SET status = 'cancelled', cancel_reason = $2 WHERE message_id = $1 AND status IN ('scheduled', 'retrying')",
                     e.MessageId, MessageCancelledReason);
                 break;
+            // A delivery's every step changes its row: gathered, each kind of step is one statement
+            // for all the deliveries of the batch, not one a delivery.
             case DeliveryAttempted e:
-                write.Execute($"UPDATE {t}{Deliveries} SET status = 'sending', attempts = $2 WHERE delivery_id = $1", e.DeliveryId, e.Attempt);
+                write.Row($"UPDATE {t}{Deliveries} d SET status = 'sending', attempts = r.attempts FROM rows r WHERE d.delivery_id = r.id",
+                    "id uuid, attempts integer", e.DeliveryId, e.Attempt);
                 break;
             case DeliverySucceeded e:
-                write.Execute($"UPDATE {t}{Deliveries} SET status = 'delivered', last_error = NULL WHERE delivery_id = $1", e.DeliveryId);
+                write.Row($"UPDATE {t}{Deliveries} d SET status = 'delivered', last_error = NULL FROM rows r WHERE d.delivery_id = r.id", "id uuid", e.DeliveryId);
                 break;
             case DeliveryAttemptFailed e:
-                write.Execute($"UPDATE {t}{Deliveries} SET status = 'retrying', last_error = $2 WHERE delivery_id = $1", e.DeliveryId, e.Error);
+                write.Row($"UPDATE {t}{Deliveries} d SET status = 'retrying', last_error = r.error FROM rows r WHERE d.delivery_id = r.id",
+                    "id uuid, error text", e.DeliveryId, e.Error);
                 break;
             case DeliveryFailed e:
-                write.Execute($"UPDATE {t}{Deliveries} SET status = 'failed', last_error = $2, failed_at = $3 WHERE delivery_id = $1", e.DeliveryId, e.Error, e.FailedAt);
+                write.Row($"UPDATE {t}{Deliveries} d SET status = 'failed', last_error = r.error, failed_at = r.failed_at FROM rows r WHERE d.delivery_id = r.id",
+                    "id uuid, error text, failed_at timestamptz", e.DeliveryId, e.Error, e.FailedAt);
                 break;
             case DeliveryRedeliveryRequested e:
                 write.Execute($"UPDATE {t}{Deliveries} SET status = 'scheduled', attempts = 0, failed_at = NULL WHERE delivery_id = $1", e.DeliveryId);

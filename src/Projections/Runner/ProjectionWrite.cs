@@ -12,7 +12,9 @@ namespace EventSourced.Projections.Runner;
 /// commute, as read models have no foreign keys or triggers); each table's rows then become a
 /// binary COPY when there are many (catching up), or one unnest() statement in the batch (live).
 /// Statements over a set of rows (<see cref="Row"/>, an upsert for example) are gathered the same
-/// way and run once for all their rows.
+/// way and run once for all their rows. Gathering never writes one row's changes out of their
+/// order: a row's key in another gathered statement, or an insert after gathered rows, first
+/// ends the gathering.
 /// </summary>
 public sealed class ProjectionWrite(string table) : IAsyncDisposable
 {
@@ -54,6 +56,9 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
     private readonly Dictionary<(string Table, string Columns), InsertRun> _inserts = [];
     private readonly Dictionary<string, RowRun> _rowRuns = [];
 
+    // The gathered statement each gathered row's key is in.
+    private readonly Dictionary<object, RowRun> _rowKeys = [];
+
     public string Table => table;
 
     public void Execute(string sql, params object?[] parameters)
@@ -75,6 +80,12 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
     /// <param name="columns">Column names as in an INSERT's column list, for example "id, name".</param>
     public void Insert(string into, string columns, params object?[] values)
     {
+        // Gathered inserts are written before gathered rows: an insert after them waits for them.
+        if (_rowRuns.Count > 0)
+        {
+            EndGathered();
+        }
+
         if (!_inserts.TryGetValue((into, columns), out var run))
         {
             run = new InsertRun(into, columns, []);
@@ -89,19 +100,28 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
     /// <c>INSERT INTO t (id, name) SELECT id, name FROM rows ON CONFLICT (id) DO UPDATE SET name = excluded.name</c>.
     /// Consecutive rows for the same statement are written by one execution of it, until another
     /// statement comes through <see cref="Execute"/>; so, like gathered inserts, such a statement
-    /// must not read what another gathered one writes. Of rows with the same key (the first
-    /// column), the last one is written: a statement may touch a row only once.
+    /// must not read what another gathered one writes, and must touch only the rows of its rows'
+    /// keys. Of rows with the same key (the first column), the last one is written: a statement
+    /// may touch a row only once. A key already gathered in another statement ends the gathering
+    /// first, so that the row's changes are written in the order they came.
     /// </summary>
     /// <param name="columns">The rows' columns with their types, the key first: "id text, amount bigint".</param>
     public void Row(string sql, string columns, params object?[] values)
     {
+        var key = values[0] ?? throw new ArgumentException("A row's key (its first column) must not be null.", nameof(values));
+        if (_rowKeys.TryGetValue(key, out var gathered) && gathered.Sql != sql)
+        {
+            EndGathered();
+        }
+
         if (!_rowRuns.TryGetValue(sql, out var run))
         {
             run = new RowRun(sql, columns);
             _rowRuns.Add(sql, run);
         }
 
-        run.Add(InUtc(values));
+        _rowKeys[key] = run;
+        run.Add(key, InUtc(values));
     }
 
     public async Task FlushAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
@@ -212,6 +232,7 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
         var rowRuns = _rowRuns.Values.ToList();
         _inserts.Clear();
         _rowRuns.Clear();
+        _rowKeys.Clear();
         foreach (var run in inserts)
         {
             EndInserts(run);
@@ -307,9 +328,10 @@ public sealed class ProjectionWrite(string table) : IAsyncDisposable
         private readonly List<object?[]> _rows = [];
         private readonly Dictionary<object, int> _indexOfKey = [];
 
-        public void Add(object?[] values)
+        public string Sql => sql;
+
+        public void Add(object key, object?[] values)
         {
-            var key = values[0] ?? throw new ArgumentException("A row's key (its first column) must not be null.", nameof(values));
             if (_indexOfKey.TryGetValue(key, out var index))
             {
                 _rows[index] = values;

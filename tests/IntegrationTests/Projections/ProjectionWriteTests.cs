@@ -102,6 +102,40 @@ public sealed class ProjectionWriteTests(EventStoreFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task A_rows_changes_in_gathered_statements_are_written_in_the_order_they_came()
+    {
+        var table = $"order_{Guid.NewGuid():N}"[..24];
+        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+        await fixture.Node.ExecuteAsync($"""
+            CREATE TABLE {table} (id uuid PRIMARY KEY, status text NOT NULL, attempts integer NOT NULL DEFAULT 0);
+            INSERT INTO {table} (id, status) VALUES ('{a}', 'scheduled'), ('{b}', 'scheduled');
+            """);
+        var sending = $"UPDATE {table} t SET status = 'sending', attempts = r.attempts FROM rows r WHERE t.id = r.id";
+        var retrying = $"UPDATE {table} t SET status = 'retrying' FROM rows r WHERE t.id = r.id";
+        var removed = $"DELETE FROM {table} t USING rows r WHERE t.id = r.id";
+
+        await using (var write = new ProjectionWrite(table))
+        {
+            // A delivery tried, retried and tried again in one batch, as a catching-up projection
+            // sees it: gathered by statement alone, 'a' would end retrying. And 'b' removed, then
+            // inserted anew: gathered inserts go first, and the insert would find 'b' still there.
+            write.Row(sending, "id uuid, attempts integer", a, 1);
+            write.Row(sending, "id uuid, attempts integer", b, 1);
+            write.Row(retrying, "id uuid", a);
+            write.Row(sending, "id uuid, attempts integer", a, 2);
+            write.Row(removed, "id uuid", b);
+            write.Insert(table, "id, status", b, "scheduled");
+            await using var connection = await fixture.Node.DataSource.OpenConnectionAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            await write.FlushAsync(connection, tx, CancellationToken.None);
+            await tx.CommitAsync();
+        }
+
+        await using var read = fixture.Node.DataSource.CreateCommand($"SELECT string_agg(status || ' ' || attempts, ', ' ORDER BY id = '{b}') FROM {table}");
+        (await read.ExecuteScalarAsync()).Should().Be("sending 2, scheduled 0");
+    }
+
+    [Fact]
     public async Task A_statement_whose_parameters_are_sometimes_null_stays_prepared()
     {
         var table = $"nulls_{Guid.NewGuid():N}"[..24];
