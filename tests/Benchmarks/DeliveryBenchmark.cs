@@ -1,6 +1,5 @@
 using EventSourced.Infrastructure.Deliveries;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using EventSourced.Api;
