@@ -137,6 +137,12 @@ internal static class DeliveryBenchmark
     {
         private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
 
+        // A count of a round's successes reads every one of them so far, most not yet all-visible
+        // (3.7 ms on average in a round of 10,000, with the statement log on): read 10 times a
+        // second rather than 50, it takes less from the deliveries it measures, and the end is
+        // still known within 2% of a 5-second round.
+        private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+
         /// <summary>
         /// How many of <paramref name="deliveries"/> succeeded (five minutes at most), how long they
         /// took, and the machine's busy CPU a delivery until the read models and reactors had
@@ -164,7 +170,7 @@ internal static class DeliveryBenchmark
                     return (succeeded, elapsed, (MachineCpu.BusySeconds() - busy) * 1e6 / deliveries);
                 }
 
-                await Task.Delay(20);
+                await Task.Delay(Poll);
             }
         }
 
@@ -177,7 +183,7 @@ internal static class DeliveryBenchmark
                     throw new TimeoutException($"The read models were still behind {Limit.TotalMinutes:F0} minutes after the deliveries began.");
                 }
 
-                await Task.Delay(20);
+                await Task.Delay(Poll);
             }
         }
     }
