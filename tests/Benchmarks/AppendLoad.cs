@@ -37,7 +37,7 @@ internal static class AppendLoad
             return appended;
         })));
         var (elapsed, appended) = (clock.Elapsed.TotalSeconds, counts.Sum());
-        return new AppendRun(appended / elapsed, (MachineCpu.BusySeconds() - busy) * 1e6 / appended);
+        return new AppendRun(appended / elapsed, MachineCpu.MicrosecondsEach(busy, appended));
     }
 
     /// <summary>

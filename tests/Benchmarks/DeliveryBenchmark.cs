@@ -7,6 +7,7 @@ using EventSourced.Api.Emulator;
 using EventSourced.Application.EventStore;
 using EventSourced.Domain.Messages;
 using EventSourced.Infrastructure.Messengers;
+using EventSourced.IntegrationTests.Support;
 using EventSourced.Projections;
 using EventSourced.Projections.Runner;
 using Microsoft.AspNetCore.Builder;
@@ -96,7 +97,7 @@ internal static class DeliveryBenchmark
         {
             var busy = MachineCpu.BusySeconds();
             var raw = await RawSendsAsync(baseUrl, total);
-            var rawCpu = (MachineCpu.BusySeconds() - busy) * 1e6 / total;
+            var rawCpu = MachineCpu.MicrosecondsEach(busy, total);
             var delivered = await timed.DeliverAsync(total);
             lost += total - delivered.Succeeded;
             runs.Add(new Round(raw, rawCpu, total / delivered.Elapsed.TotalSeconds, delivered.CpuMicroseconds));
@@ -169,28 +170,19 @@ internal static class DeliveryBenchmark
                     if (succeeded >= deliveries)
                     {
                         // A round that lost deliveries is reported as such, not waited on further.
-                        await CaughtUpAsync(clock);
+                        await CaughtUpAsync();
                     }
 
-                    return (succeeded, elapsed, (MachineCpu.BusySeconds() - busy) * 1e6 / deliveries);
+                    return (succeeded, elapsed, MachineCpu.MicrosecondsEach(busy, deliveries));
                 }
 
                 await Task.Delay(Poll);
             }
         }
 
-        private async Task CaughtUpAsync(Stopwatch clock)
-        {
-            while ((await status.AllAsync(CancellationToken.None)).Any(p => p.LagEvents > 0) || (await status.ReactorsAsync(CancellationToken.None)).Any(r => r.LagEvents > 0))
-            {
-                if (clock.Elapsed > Limit)
-                {
-                    throw new TimeoutException($"The read models were still behind {Limit.TotalMinutes:F0} minutes after the deliveries began.");
-                }
-
-                await Task.Delay(Poll);
-            }
-        }
+        private Task CaughtUpAsync() => Eventually.HoldsAsync(
+            async () => (await status.AllAsync(CancellationToken.None)).All(p => p.LagEvents == 0) && (await status.ReactorsAsync(CancellationToken.None)).All(r => r.LagEvents == 0),
+            "the read models and reactors to follow the deliveries", Limit, Poll);
     }
 
     /// <summary>

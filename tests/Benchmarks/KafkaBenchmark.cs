@@ -119,7 +119,7 @@ internal static class KafkaBenchmark
             await Task.Delay(Sample);
         }
 
-        return (records.Count / clock.Elapsed.TotalSeconds, (MachineCpu.BusySeconds() - busy) * 1e6 / records.Count);
+        return (records.Count / clock.Elapsed.TotalSeconds, MachineCpu.MicrosecondsEach(busy, records.Count));
     }
 
     /// <summary>Records at 1,000/s, each timed from when it was due to when its offset is seen committed, watched while they are sent.</summary>

@@ -21,4 +21,7 @@ internal static class MachineCpu
         var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..].Select(long.Parse).ToArray();
         return (fields.Sum() - fields[3] - fields[4]) / TicksPerSecond;
     }
+
+    /// <summary>Busy CPU µs for each of <paramref name="count"/> things done since <paramref name="busySince"/> was read.</summary>
+    public static double MicrosecondsEach(double busySince, long count) => (BusySeconds() - busySince) * 1e6 / count;
 }

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 //        dotnet run -c Release --project tests/Benchmarks -- rebuild [events]
 //        dotnet run -c Release --project tests/Benchmarks -- lag [commands-per-second] [seconds]
 //        dotnet run -c Release --project tests/Benchmarks -- deliveries [count] [rounds] [warm-up-seconds]
-//        dotnet run -c Release --project tests/Benchmarks -- http [seconds-per-phase]
+//        dotnet run -c Release --project tests/Benchmarks -- http [seconds-per-round] [rounds]
 //        dotnet run -c Release --project tests/Benchmarks -- kafka [records] [lag-seconds]
 //        dotnet run -c Release --project tests/Benchmarks -- encryption [seconds-per-round] [rounds] [scenarios containing]
 //        dotnet run -c Release --project tests/Benchmarks -- sealing [events] [rounds] [known|new|broadcast]

@@ -48,9 +48,10 @@ public static class Eventually
     /// The same with a patience of its own, for what is known to take longer. A probe that fails
     /// the way a busy or restarting service does (refused, timed out, reset, a database away)
     /// counts as "not yet", and so does one still unanswered when the patience runs out; the
-    /// failure then says what the last probe saw.
+    /// failure then says what the last probe saw. <paramref name="poll"/> (10 ms by default) is the
+    /// pause between probes, longer where each probe costs what is being measured.
     /// </summary>
-    public static async Task HoldsAsync(Func<Task<bool>> condition, string what, TimeSpan patience)
+    public static async Task HoldsAsync(Func<Task<bool>> condition, string what, TimeSpan patience, TimeSpan? poll = null)
     {
         var deadline = DateTime.UtcNow + patience;
         var lastSeen = "the condition did not hold";
@@ -83,7 +84,7 @@ public static class Eventually
                 throw new TimeoutException($"Gave up waiting for {what} after {patience.TotalSeconds:F0} s; last probe: {lastSeen}.");
             }
 
-            await Task.Delay(10);
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(10));
         }
     }
 
