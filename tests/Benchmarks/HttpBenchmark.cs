@@ -78,7 +78,7 @@ internal static class HttpBenchmark
                 var busy = MachineCpu.BusySeconds();
                 var run = await ClosedLoopAsync(send, seconds, failures[name]);
                 var took = await CaughtUpAsync(ops);
-                cpu[name].Add(MachineCpu.MicrosecondsEach(busy, run.Succeeded));
+                cpu[name].Add(MachineCpu.MicrosecondsEach(busy, run.Requests));
                 closed[name].Add(run);
                 catchUp[name] = took > catchUp[name] ? took : catchUp[name];
             }
@@ -199,8 +199,11 @@ internal static class HttpBenchmark
         return new LoopRun(total, total / clock.Elapsed.TotalSeconds, Percentile(sorted, 0.50), Percentile(sorted, 0.99));
     }
 
-    /// <summary>One command's run: requests that succeeded (paced: all sent), requests/s and latency percentiles in ms.</summary>
-    private sealed record LoopRun(int Succeeded, double Rate, double P50, double P99);
+    /// <summary>
+    /// One command's run: the requests its rate counts (a closed loop's successes, a paced loop's
+    /// every request sent), requests/s and latency percentiles in ms.
+    /// </summary>
+    private sealed record LoopRun(int Requests, double Rate, double P50, double P99);
 
     /// <summary>Failed requests by status code. A closed loop's rate counts only successes.</summary>
     private sealed class Failures
