@@ -87,25 +87,12 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store, int capacity = 200_00
 
     /// <summary>
     /// Keeps subjects' keys read or stored since <paramref name="seen"/> (<see cref="DestructionsHeard"/>)
-    /// in memory, unless a destruction was heard meanwhile, which may concern one of them.
+    /// in memory, unless a destruction was heard meanwhile, which may concern one of them (<see cref="Keep"/>).
     /// </summary>
     public void Remember(IEnumerable<(Subject Subject, SubjectKey Key)> keys, long seen)
     {
-        if (!MayKeep(seen))
-        {
-            return;
-        }
-
-        foreach (var (subject, key) in keys)
-        {
-            foreach (var alias in subject.Aliases)
-            {
-                _byAlias[alias] = key;
-            }
-
-            _byId[key.Id] = key.Material;
-            Interlocked.Add(ref _written, subject.Aliases.Count + 1);
-        }
+        var remembered = keys.ToList();
+        Keep(seen, [.. remembered.Select(k => (k.Key.Id, (byte[]?)k.Key.Material))], [.. remembered.SelectMany(k => k.Subject.Aliases.Select(alias => (alias, k.Key)))]);
     }
 
     /// <summary>
@@ -135,16 +122,9 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store, int capacity = 200_00
 
         var seen = DestructionsHeard;
         var found = await store.FindAsync(missing, ct);
-        var keep = MayKeep(seen);
-
+        Keep(seen, [.. found.Select(f => (f.Key, f.Value))], []);
         foreach (var (id, material) in found)
         {
-            if (keep)
-            {
-                _byId[id] = material;
-                Interlocked.Increment(ref _written);
-            }
-
             if (missing.Contains(id))
             {
                 keys[id] = material;
@@ -183,6 +163,47 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store, int capacity = 200_00
         Empty();
         FieldCipher.ForgetAll();
         KeyDestroyed?.Invoke();
+    }
+
+    /// <summary>
+    /// Keeps keys, and the aliases leading to them, read or stored since <paramref name="seen"/>,
+    /// unless a destruction was heard meanwhile. One heard while they are written may have had its
+    /// <see cref="Forget"/> run before they were, putting a destroyed key back (a test caught it in
+    /// about 1 try of 100): they are taken out again then, each only if it is still the one
+    /// written. What is taken out is read from the store next time.
+    /// </summary>
+    private void Keep(long seen, IReadOnlyCollection<(Guid Id, byte[]? Material)> keys, IReadOnlyCollection<(string Alias, SubjectKey Key)> aliases)
+    {
+        if (!MayKeep(seen))
+        {
+            return;
+        }
+
+        foreach (var (alias, key) in aliases)
+        {
+            _byAlias[alias] = key;
+        }
+
+        foreach (var (id, material) in keys)
+        {
+            _byId[id] = material;
+        }
+
+        Interlocked.Add(ref _written, keys.Count + aliases.Count);
+        if (DestructionsHeard == seen)
+        {
+            return;
+        }
+
+        foreach (var alias in aliases)
+        {
+            _byAlias.TryRemove(KeyValuePair.Create(alias.Alias, alias.Key));
+        }
+
+        foreach (var key in keys)
+        {
+            _byId.TryRemove(KeyValuePair.Create(key.Id, key.Material));
+        }
     }
 
     /// <summary>

@@ -69,5 +69,43 @@ public sealed class SubjectKeyRingTests(EventStoreFixture fixture) : IClassFixtu
         found[made[2].Id].Should().Equal(made[2].Material);
     }
 
+    [Fact]
+    public async Task A_key_read_before_its_destruction_is_not_kept_once_the_destruction_is_heard()
+    {
+        // Read (and destroyed since) in the store: a ring that did not keep it finds it destroyed.
+        var store = new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options);
+        var subject = Subject.Visitor($"destroyed-{Guid.NewGuid():N}");
+        var key = (await store.GetOrCreateAsync([subject.Aliases], CancellationToken.None))[0];
+        await store.DestroyAsync(key.Id, CancellationToken.None);
+
+        // The key is kept while the destruction is heard, each on a thread of its own: whichever
+        // comes first, the ring must not hold the key afterwards. Many tries, as the two only
+        // overlap now and then; on a busy machine fewer of them do.
+        var held = 0;
+        for (var i = 0; i < 5_000; i++)
+        {
+            var ring = Ring();
+            var seen = ring.DestructionsHeard;
+            using var start = new Barrier(2);
+            var keeping = new Thread(() =>
+            {
+                start.SignalAndWait();
+                ring.Remember([(subject, key)], seen);
+            });
+            keeping.Start();
+            start.SignalAndWait();
+            // Later by a little more each try, up to the time the other thread takes to keep it.
+            Thread.SpinWait(i % 200);
+            ring.Forget(key.Id);
+            keeping.Join();
+            if (ring.Known(subject) is not null || (await ring.KeysAsync([key.Id], CancellationToken.None))[key.Id] is not null)
+            {
+                held++;
+            }
+        }
+
+        held.Should().Be(0, "a key destroyed must not be used again for its subject, nor read");
+    }
+
     private SubjectKeyRing Ring(int capacity = 200_000) => new(new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options), capacity);
 }
