@@ -47,8 +47,9 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         where TEvent : class
     {
         using var entered = await _gates.EnterAsync(streamId, ct);
+        var generation = states.Generation;
         var remembered = states.Recall<TState>(streamId) ?? (assumeEmpty ? (decider.Initial, -1L) : null);
-        if (await TryOnRememberedAsync(decider, streamId, commands, remembered, context, expectedVersion, ct) is { } done)
+        if (await TryOnRememberedAsync(decider, streamId, commands, remembered, generation, context, expectedVersion, ct) is { } done)
         {
             return done;
         }
@@ -72,7 +73,7 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
     /// come from a stale memory, so they return null and the caller decides again on a fresh read.
     /// </summary>
     private async Task<CommandResult<TState>?> TryOnRememberedAsync<TCommand, TEvent, TState>(
-        Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, (TState State, long Version)? known, CommandContext context, long? expectedVersion, CancellationToken ct)
+        Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, (TState State, long Version)? known, long generation, CommandContext context, long? expectedVersion, CancellationToken ct)
         where TEvent : class
     {
         if (known is not { } remembered || (expectedVersion is { } expected && expected != remembered.Version))
@@ -98,7 +99,7 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
 
         try
         {
-            return await AppendAsync(streamId, events, decided, remembered.Version, context, ct);
+            return await AppendAsync(streamId, events, decided, remembered.Version, generation, context, ct);
         }
         catch (WrongExpectedVersionException)
         {
@@ -111,11 +112,11 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
     /// meanwhile, fails with <see cref="WrongExpectedVersionException"/> for the caller to decide
     /// again (a saga step whose decision depends on what it saw). Before failing it brings the
     /// remembered state up to date, so that a caller deciding again on <see cref="RecallOrLoadAsync"/>
-    /// sees what it lost to. If the store went away during the append, fails with
+    /// sees what it lost to. <paramref name="loaded"/> is what <see cref="RecallOrLoadAsync"/> gave. If the store went away during the append, fails with
     /// <see cref="AppendOutcomeUnknownException"/>, which makes the same append again.
     /// </summary>
     public async Task<CommandResult<TState>> HandleAllAtAsync<TCommand, TEvent, TState>(
-        Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, (TState State, long Version) loaded, CommandContext context, CancellationToken ct = default)
+        Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, (TState State, long Version, long Generation) loaded, CommandContext context, CancellationToken ct = default)
         where TEvent : class
     {
         var (events, decided) = Decide(decider, commands, loaded.State);
@@ -129,7 +130,7 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         {
             try
             {
-                return await StoreAsync(streamId, data, decided, loaded.Version, token);
+                return await StoreAsync(streamId, data, decided, loaded.Version, loaded.Generation, token);
             }
             catch (WrongExpectedVersionException)
             {
@@ -148,34 +149,34 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         }
     }
 
-    /// <summary>The state this node remembers, without reading the stream; else the stream read and folded (<see cref="LoadAsync"/>).</summary>
-    public async Task<(TState State, long Version)> RecallOrLoadAsync<TCommand, TEvent, TState>(
+    /// <summary>
+    /// The state this node remembers, without reading the stream; else the stream read and folded
+    /// (<see cref="LoadAsync"/>). With the <see cref="FoldedStates.Generation"/> it was read in.
+    /// </summary>
+    public async Task<(TState State, long Version, long Generation)> RecallOrLoadAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, CancellationToken ct = default)
-        where TEvent : class =>
-        states.Recall<TState>(streamId) ?? await LoadAsync(decider, streamId, ct);
+        where TEvent : class
+    {
+        var generation = states.Generation;
+        var (state, version) = states.Recall<TState>(streamId) ?? await LoadAsync(decider, streamId, ct);
+        return (state, version, generation);
+    }
 
     private async Task<CommandResult<TState>> DecideAndAppendAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, CommandContext context, long? expectedVersion, CancellationToken ct)
         where TEvent : class
     {
+        var generation = states.Generation;
         var loaded = await LoadAsync(decider, streamId, ct);
         if (expectedVersion is { } expected && expected != loaded.Version)
         {
             throw new WrongExpectedVersionException(streamId, ExpectedVersion.From(expected), loaded.Version);
         }
 
-        return await DecideAndAppendAsync(decider, streamId, commands, context, loaded, ct);
-    }
-
-    private async Task<CommandResult<TState>> DecideAndAppendAsync<TCommand, TEvent, TState>(
-        Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, CommandContext context, (TState State, long Version) loaded, CancellationToken ct)
-        where TEvent : class
-    {
-        var (state, version) = loaded;
-        var (events, decided) = Decide(decider, commands, state);
+        var (events, decided) = Decide(decider, commands, loaded.State);
         return events.Count == 0
-            ? new CommandResult<TState>(version, null, state)
-            : await AppendAsync(streamId, events, decided, version, context, ct);
+            ? new CommandResult<TState>(loaded.Version, null, loaded.State)
+            : await AppendAsync(streamId, events, decided, loaded.Version, generation, context, ct);
     }
 
     private static (List<TEvent> Events, TState Decided) Decide<TCommand, TEvent, TState>(Decider<TCommand, TEvent, TState> decider, IReadOnlyList<TCommand> commands, TState state)
@@ -193,9 +194,9 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         return (events, decided);
     }
 
-    private Task<CommandResult<TState>> AppendAsync<TEvent, TState>(string streamId, List<TEvent> events, TState decided, long version, CommandContext context, CancellationToken ct)
+    private Task<CommandResult<TState>> AppendAsync<TEvent, TState>(string streamId, List<TEvent> events, TState decided, long version, long generation, CommandContext context, CancellationToken ct)
         where TEvent : class =>
-        StoreAsync(streamId, ToEventData(streamId, events, context), decided, version, ct);
+        StoreAsync(streamId, ToEventData(streamId, events, context), decided, version, generation, ct);
 
     private List<EventData> ToEventData<TEvent>(string streamId, List<TEvent> events, CommandContext context)
         where TEvent : class
@@ -204,7 +205,8 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         return [.. events.Select((e, i) => registry.ToEventData(e, EventId(context, streamId, registry.NameOf(e.GetType()), i), metadata))];
     }
 
-    private async Task<CommandResult<TState>> StoreAsync<TState>(string streamId, List<EventData> data, TState decided, long version, CancellationToken ct)
+    /// <param name="generation">The <see cref="FoldedStates.Generation"/> the state decided on was read in.</param>
+    private async Task<CommandResult<TState>> StoreAsync<TState>(string streamId, List<EventData> data, TState decided, long version, long generation, CancellationToken ct)
     {
         var category = StreamCategory.Of(streamId);
         using var activity = Telemetry.Source.StartActivity($"append {category}");
@@ -217,7 +219,7 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         // were stored: the state decided now is not the stream's, so it is not remembered.
         if (appended.NextVersion == version + data.Count)
         {
-            states.Remember(streamId, (decided, appended.NextVersion));
+            states.Remember(streamId, (decided, appended.NextVersion), generation);
             // Not cancelled with the request: the events are stored, and the caller must hear so.
             await snapshots.TakeIfDueAsync(streamId, decided, appended.NextVersion, data[^1].EventId, CancellationToken.None);
         }
@@ -249,6 +251,7 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
         Decider<TCommand, TEvent, TState> decider, string streamId, CancellationToken ct = default)
         where TEvent : class
     {
+        var generation = states.Generation;
         var folded = (states.Recall<TState>(streamId) is { } known ? await CatchUpAsync(decider, streamId, known, null, ct) : null)
             ?? await FromSnapshotAsync(decider, streamId, ct)
             ?? await FoldAsync(decider, streamId, (decider.Initial, -1L), static _ => true, ct);
@@ -257,7 +260,7 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
             await snapshots.TakeIfDueAsync(streamId, folded.State, folded.Version, lastEventId, ct);
         }
 
-        return states.Remember(streamId, (folded.State, folded.Version));
+        return states.Remember(streamId, (folded.State, folded.Version), generation);
     }
 
     /// <summary>The state folded from the stream's events while <paramref name="include"/> holds (history "as of").</summary>

@@ -48,11 +48,11 @@ public sealed partial class DeliverySagaRepository(
         }
 
         var streamId = Message.StreamId(named.MessageId);
-        var (message, version) = await handler.RecallOrLoadAsync(Message.Decider, streamId, context.CancellationToken);
+        var (message, version, generation) = await handler.RecallOrLoadAsync(Message.Decider, streamId, context.CancellationToken);
         var deliveries = named.DeliveryIds.Distinct().Where(message.Progress.ContainsKey).ToList();
         // Only a due step decides on lost attempts (an outcome's step records the outcome it carries).
         var accepted = named is DeliveriesDue ? await AcceptedOfLostAsync(message, deliveries, context.CancellationToken) : DeliverySends.NoneAccepted;
-        var step = new MessageStep<T>(context, message, version, deliveries, accepted);
+        var step = new MessageStep<T>(context, message, version, generation, deliveries, accepted);
         await next.Send(step);
         await SaveAsync(step, streamId, context);
     }
@@ -99,7 +99,7 @@ public sealed partial class DeliverySagaRepository(
             var sends = step.Started.Count > 0 ? new SendDeliveries(step.Loaded.Id, step.Loaded.Text, step.Started) : null;
             try
             {
-                await handler.HandleAllAtAsync(Message.Decider, streamId, step.Decisions, (step.Loaded, step.Version), by, context.CancellationToken);
+                await handler.HandleAllAtAsync(Message.Decider, streamId, step.Decisions, (step.Loaded, step.Version, step.Generation), by, context.CancellationToken);
             }
             catch (AppendOutcomeUnknownException unknown) when (context.MessageId is { } busMessageId)
             {
@@ -138,7 +138,7 @@ public sealed partial class DeliverySagaRepository(
     /// One bus message's step over one message: each delivery's instance is loaded from the message
     /// as the instances before it left it, and updating an instance only gathers its decisions.
     /// </summary>
-    private sealed class MessageStep<T>(ConsumeContext<T> context, Message loaded, long version, IReadOnlyList<Guid> deliveries, IReadOnlyDictionary<Guid, string?> accepted)
+    private sealed class MessageStep<T>(ConsumeContext<T> context, Message loaded, long version, long generation, IReadOnlyList<Guid> deliveries, IReadOnlyDictionary<Guid, string?> accepted)
         : ConsumeContextScope<T>(context), SagaRepositoryQueryContext<DeliverySaga, T>
         where T : class
     {
@@ -147,6 +147,9 @@ public sealed partial class DeliverySagaRepository(
         public Message Loaded { get; } = loaded;
 
         public long Version { get; } = version;
+
+        /// <summary>What the message was read in, for the state decided on it to be kept (<see cref="FoldedStates.Generation"/>).</summary>
+        public long Generation { get; } = generation;
 
         public List<IMessageCommand> Decisions { get; } = [];
 

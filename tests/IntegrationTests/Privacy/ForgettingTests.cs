@@ -178,6 +178,38 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
     }
 
     [Fact]
+    public async Task A_contact_forgotten_while_its_book_is_being_changed_reads_as_erased_afterwards()
+    {
+        // A command on the book folds it, decides and appends, then keeps the state it decided on
+        // for the next. Kept after the forgetting cleared what this node had folded, that state
+        // held the forgotten contact in clear, for every later command and read of the book.
+        var busy = await AddContactAsync(new { name = $"Busy {Guid.NewGuid():N}", viber = "busy-viber" });
+        for (var i = 0; i < 5; i++)
+        {
+            var name = $"Forgotten {Guid.NewGuid():N}";
+            var id = await AddContactAsync(new { name, viber = $"forgotten-viber-{i}" });
+            using var stop = new CancellationTokenSource();
+            var renames = Task.Run(async () =>
+            {
+                var done = 0;
+                while (!stop.IsCancellationRequested || done == 0)
+                {
+                    var renamed = await _alice.PatchAsJsonAsync($"/api/contacts/{busy}", new { name = $"Busy {Guid.NewGuid():N}" });
+                    renamed.StatusCode.Should().Be(HttpStatusCode.OK, await renamed.Content.ReadAsStringAsync());
+                    done++;
+                }
+            });
+
+            await ForgetAsync(_alice, $"/api/contacts/{id}/forget", new { reason = "forgotten while the book changes" });
+            await stop.CancelAsync();
+            await renames;
+
+            var read = await (await _alice.GetAsync($"/api/contacts/{id}")).JsonAsync(HttpStatusCode.OK);
+            read.GetProperty("name").GetString().Should().Be(Erased, $"the contact was forgotten (try {i + 1})");
+        }
+    }
+
+    [Fact]
     public async Task A_forget_refused_because_a_read_model_is_away_forgets_nothing_and_its_retry_does_it_all()
     {
         var name = $"Retried {Guid.NewGuid():N}";

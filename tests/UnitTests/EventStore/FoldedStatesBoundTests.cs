@@ -12,7 +12,7 @@ public sealed class FoldedStatesBoundTests
         var states = new FoldedStates();
         for (var i = 0; i < 20_000; i++)
         {
-            states.Remember($"stream-{i}", ($"state {i}", 0L));
+            states.Remember($"stream-{i}", ($"state {i}", 0L), states.Generation);
         }
 
         states.Recall<string>("stream-0").Should().Be(("state 0", 0L), "20,000 states fit");
@@ -20,7 +20,7 @@ public sealed class FoldedStatesBoundTests
         // Past the bound the size is noticed within 1,024 more states, and everything is forgotten.
         for (var i = 20_000; i < 21_024; i++)
         {
-            states.Remember($"stream-{i}", ($"state {i}", 0L));
+            states.Remember($"stream-{i}", ($"state {i}", 0L), states.Generation);
         }
 
         states.Recall<string>("stream-0").Should().BeNull();
