@@ -156,6 +156,24 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store, int capacity = 200_00
         KeyDestroyed?.Invoke();
     }
 
+    /// <summary>
+    /// A record of the key's forgetting was read in the store's order: whatever comes after it reads
+    /// the key as destroyed, though the destruction follows the record (<see cref="SubjectForgetting"/>)
+    /// and may not have reached the store or this node yet. A key held here is forgotten as on a
+    /// destruction; one not held is kept as destroyed, with no more to clear.
+    /// </summary>
+    public void RecordedForgotten(Guid keyId)
+    {
+        if (_byId.TryGetValue(keyId, out var material) && material is not null)
+        {
+            Forget(keyId);
+        }
+        else
+        {
+            _byId[keyId] = null;
+        }
+    }
+
     /// <summary>Everything may have changed while this node was not listening: start again from the store.</summary>
     public void ForgetAll()
     {
@@ -186,7 +204,8 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store, int capacity = 200_00
 
         foreach (var (id, material) in keys)
         {
-            _byId[id] = material;
+            // A key known destroyed stays so: read before its destruction, it is not live again.
+            _byId.AddOrUpdate(id, material, (_, known) => known is null ? null : material);
         }
 
         Interlocked.Add(ref _written, keys.Count + aliases.Count);

@@ -107,5 +107,31 @@ public sealed class SubjectKeyRingTests(EventStoreFixture fixture) : IClassFixtu
         held.Should().Be(0, "a key destroyed must not be used again for its subject, nor read");
     }
 
+    [Fact]
+    public async Task A_key_whose_forgetting_was_read_reads_as_destroyed_before_its_destruction_and_is_not_kept_again()
+    {
+        // Live in the store: the forgetting's record comes before the key's destruction.
+        var store = new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options);
+        var (held, notHeld) = (Subject.Visitor($"held-{Guid.NewGuid():N}"), Subject.Visitor($"not-held-{Guid.NewGuid():N}"));
+        var ring = Ring();
+        var heldKey = (await ring.KeysForAsync([held], CancellationToken.None))[0];
+        var notHeldKey = (await store.GetOrCreateAsync([notHeld.Aliases], CancellationToken.None))[0];
+
+        ring.RecordedForgotten(heldKey.Id);
+        ring.RecordedForgotten(notHeldKey.Id);
+
+        ring.Known(held).Should().BeNull("the subject's names no longer lead to the key here");
+        var read = await ring.KeysAsync([heldKey.Id, notHeldKey.Id], CancellationToken.None);
+        read[heldKey.Id].Should().BeNull();
+        read[notHeldKey.Id].Should().BeNull();
+
+        // An append for the subject meanwhile fetches the key from the store, live: it is used, not kept.
+        var fetched = await ring.KeysForAsync([held, notHeld], CancellationToken.None);
+        fetched.Select(k => k.Id).Should().Equal(heldKey.Id, notHeldKey.Id);
+        read = await ring.KeysAsync([heldKey.Id, notHeldKey.Id], CancellationToken.None);
+        read[heldKey.Id].Should().BeNull();
+        read[notHeldKey.Id].Should().BeNull();
+    }
+
     private SubjectKeyRing Ring(int capacity = 200_000) => new(new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options), capacity);
 }
