@@ -210,6 +210,70 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
     }
 
     [Fact]
+    public async Task A_contact_renamed_while_it_is_forgotten_stays_erased_in_the_store_and_the_read_model()
+    {
+        // A rename stored after the forgetting's record, sealed under the key before it was
+        // destroyed, reached the read model in clear if the projection read it in between. One
+        // decided on the book before and stored after the destruction got a new key, and the
+        // contact came back with its old ids. Both were caught here before their fixes.
+        for (var i = 0; i < 8; i++)
+        {
+            var tag = Guid.NewGuid().ToString("N");
+            var added = await (await _alice.PostAsJsonAsync("/api/contacts", new { name = $"Renamed {tag}", viber = $"renamed-viber-{i}" })).JsonAsync(HttpStatusCode.Created);
+            var id = added.GetProperty("id").GetGuid();
+            var listed = await (await _alice.GetAsync($"/api/contacts?search={tag}&minPosition={added.GetProperty("position").GetInt64()}")).JsonAsync(HttpStatusCode.OK);
+            listed.GetProperty("items").GetArrayLength().Should().Be(1, "the search finds the contact while it has a name");
+
+            using var stop = new CancellationTokenSource();
+            // Four at once, so that one is often between the record and the key's destruction.
+            var renames = Enumerable.Range(0, 4).Select(r => Task.Run(async () =>
+            {
+                var last = 0L;
+                for (var n = 0; !stop.IsCancellationRequested; n++)
+                {
+                    var renamed = await _alice.PatchAsJsonAsync($"/api/contacts/{id}", new { name = $"Renamed {tag} {r}-{n}" });
+                    if (renamed.StatusCode != HttpStatusCode.OK)
+                    {
+                        // Once forgotten, the contact takes no new name.
+                        await renamed.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "urn:eventsourced:problem:contact_withheld");
+                        break;
+                    }
+
+                    last = (await renamed.JsonAsync(HttpStatusCode.OK)).GetProperty("position").GetInt64();
+                }
+
+                return last;
+            })).ToList();
+
+            var forgotten = (await ForgetAsync(_alice, $"/api/contacts/{id}/forget", new { reason = "forgotten while renamed" })).GetProperty("position").GetInt64();
+            await stop.CancelAsync();
+            var lastRename = (await Task.WhenAll(renames)).Max();
+
+            listed = await (await _alice.GetAsync($"/api/contacts?search={tag}&minPosition={Math.Max(forgotten, lastRename)}")).JsonAsync(HttpStatusCode.OK);
+            listed.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("name").GetString()).Should().BeEmpty($"the contact was forgotten (try {i + 1})");
+            var read = await (await _alice.GetAsync($"/api/contacts/{id}")).JsonAsync(HttpStatusCode.OK);
+            (read.GetProperty("name").GetString(), read.GetProperty("viber").GetString()).Should().Be((Erased, Erased), $"no rename brought the contact back (try {i + 1})");
+        }
+    }
+
+    [Fact]
+    public async Task A_change_decided_on_the_book_before_a_forgetting_and_stored_after_it_is_refused_by_the_books_version()
+    {
+        // Stored after the key's destruction, it would have made the contact a new key and brought
+        // back its ids, in clear, under its old id (the forgetting did not touch the book before).
+        var id = await AddContactAsync(new { name = $"Decided Before {Guid.NewGuid():N}", viber = "decided-before-viber" });
+        var handler = api.Services.GetRequiredService<Application.Commands.CommandHandler>();
+        var loaded = await handler.RecallOrLoadAsync(Domain.Contacts.ContactBook.Decider, "contacts-alice");
+        await ForgetAsync(_alice, $"/api/contacts/{id}/forget", new { reason = "asked, while a change was under way" });
+
+        var rename = new Domain.Contacts.UpdateContact(id, "alice", Domain.Deciding.Optional.Of("Back Again"), default, default, default, null, "alice", DateTimeOffset.UtcNow);
+        await FluentActions.Awaiting(() => handler.HandleAllAtAsync(Domain.Contacts.ContactBook.Decider, "contacts-alice", [rename], loaded, new("alice", Guid.NewGuid().ToString(), null)))
+            .Should().ThrowAsync<Application.EventStore.WrongExpectedVersionException>();
+        var read = await (await _alice.GetAsync($"/api/contacts/{id}")).JsonAsync(HttpStatusCode.OK);
+        (read.GetProperty("name").GetString(), read.GetProperty("viber").GetString()).Should().Be((Erased, Erased));
+    }
+
+    [Fact]
     public async Task A_forget_refused_because_a_read_model_is_away_forgets_nothing_and_its_retry_does_it_all()
     {
         var name = $"Retried {Guid.NewGuid():N}";
