@@ -112,8 +112,9 @@ public sealed class CommandHandler(IEventStore store, EventTypeRegistry registry
     /// meanwhile, fails with <see cref="WrongExpectedVersionException"/> for the caller to decide
     /// again (a saga step whose decision depends on what it saw). Before failing it brings the
     /// remembered state up to date, so that a caller deciding again on <see cref="RecallOrLoadAsync"/>
-    /// sees what it lost to. <paramref name="loaded"/> is what <see cref="RecallOrLoadAsync"/> gave. If the store went away during the append, fails with
+    /// sees what it lost to. If the store went away during the append, fails with
     /// <see cref="AppendOutcomeUnknownException"/>, which makes the same append again.
+    /// <paramref name="loaded"/> is what <see cref="RecallOrLoadAsync"/> gave.
     /// </summary>
     public async Task<CommandResult<TState>> HandleAllAtAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, IReadOnlyList<TCommand> commands, (TState State, long Version, long Generation) loaded, CommandContext context, CancellationToken ct = default)
