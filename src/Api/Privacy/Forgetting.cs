@@ -1,7 +1,6 @@
 using EventSourced.Application.Commands;
 using EventSourced.Application.Messages;
 using EventSourced.Application.Privacy;
-using EventSourced.Domain.Contacts;
 using EventSourced.Infrastructure.Tickets.Kafka;
 using EventSourced.Projections.Messages;
 
@@ -33,9 +32,6 @@ public sealed class Forgetting(SubjectForgetting forgetting, MessageQueries mess
         // Read before forgetting: a read that fails (the read model being rebuilt) then fails the
         // request before anything is done, and the caller's retry does all of it.
         var waiting = await messages.WaitingDeliveriesToAsync(contactId, ct);
-        // The book first: a command on it decided before is then refused by the book's version,
-        // where after the key's destruction it would store the contact's data under a new key.
-        await handler.HandleAsync(ContactBook.Decider, ContactBook.StreamId(ownerId), new RecordContactForgotten(contactId, ownerId, context.Actor, clock.GetUtcNow()), context, ct: ct);
         var outcome = await forgetting.ForgetAsync(new ForgetRequest(Subject.Contact(ownerId, contactId), ownerId, contactId, null, context.Actor, reason), context, ct);
         var position = await handler.HandleByMessageAsync(waiting.Select(d => d.Cancel("the contact was forgotten", context.Actor, clock.GetUtcNow())), context, ct);
         return new ForgetResponse(outcome.ForgotAnything, position ?? outcome.Position, waiting.Count);

@@ -10,7 +10,6 @@ public static class ContactEventTypes
             .Register<ContactAdded>("contact_added")
             .Register<ContactUpdated>("contact_updated")
             .Register<ContactRemoved>("contact_removed")
-            .Register<ContactForgotten>("contact_forgotten")
             .Register<ContactGroupCreated>("contact_group_created")
             .Register<ContactGroupRenamed>("contact_group_renamed")
             .Register<ContactGroupMembersAdded>("contact_group_members_added")

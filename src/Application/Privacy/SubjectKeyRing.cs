@@ -48,6 +48,11 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store, int capacity = 200_00
 
         var seen = DestructionsHeard;
         var fetched = await _creation.KeysForAsync(missing.Select(i => subjects[i].Aliases), ct);
+        if (fetched.Any(k => k.IsDestroyed))
+        {
+            throw new ForgottenSubjectException();
+        }
+
         for (var m = 0; m < missing.Count; m++)
         {
             keys[missing[m]] = fetched[m];
@@ -136,9 +141,9 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store, int capacity = 200_00
 
     public Task<IReadOnlyList<Guid>> KeysOfAliasAsync(string alias, CancellationToken ct) => store.KeysOfAliasAsync(alias, ct);
 
-    public async Task DestroyAsync(Guid keyId, CancellationToken ct)
+    public async Task DestroyAsync(Guid keyId, bool keepAliases, CancellationToken ct)
     {
-        await store.DestroyAsync(keyId, ct);
+        await store.DestroyAsync(keyId, keepAliases, ct);
         Forget(keyId);
     }
 

@@ -81,7 +81,6 @@ public sealed partial record ContactBook(
         ImportContacts import => book.Import(import),
         UpdateContact update => book.Update(update),
         RemoveContact remove => book.Remove(remove),
-        RecordContactForgotten forgotten => book.RecordForgotten(forgotten),
         CreateContactGroup create => book.CreateGroup(create),
         RenameContactGroup rename => book.RenameGroup(rename),
         AddContactGroupMembers add => book.AddGroupMembers(add),
@@ -179,11 +178,6 @@ public sealed partial record ContactBook(
         return [new ContactRemoved(entry.Id, remove.OwnerId, remove.Actor, remove.At)];
     }
 
-    private IReadOnlyList<IContactEvent> RecordForgotten(RecordContactForgotten forgotten) =>
-        Contacts.GetValueOrDefault(forgotten.ContactId) is { } entry && entry.Name != Withheld.Erased
-            ? [new ContactForgotten(entry.Id, forgotten.OwnerId, forgotten.Actor, forgotten.At)]
-            : [];
-
     private static void Validate(string name, MessengerIds messengers)
     {
         var problems = MessengerIds.NameProblems(name).Concat(messengers.Problems()).ToDictionary();
@@ -206,7 +200,6 @@ public sealed partial record ContactBook(
         ContactAdded e => book.Put(new ContactEntry(e.ContactId, e.Name, new MessengerIds(e.Telegram, e.WhatsApp, e.Viber), 0, false)),
         ContactUpdated e => book.Change(e.ContactId, c => c with { Name = e.Name, Messengers = new MessengerIds(e.Telegram, e.WhatsApp, e.Viber) }),
         ContactRemoved e => book.Change(e.ContactId, c => c with { Removed = true }),
-        ContactForgotten e => book.Change(e.ContactId, c => c with { Name = Withheld.Erased, Messengers = c.Messengers.Erased() }),
         IContactGroupEvent e => book.EvolveGroup(e),
         _ => book,
     };

@@ -32,9 +32,6 @@ public sealed record UpdateContact(
     string Actor,
     DateTimeOffset At) : IContactCommand;
 
-/// <summary>Record in the book that a contact is being forgotten; nothing for a contact it does not hold, or holds erased already.</summary>
-public sealed record RecordContactForgotten(Guid ContactId, string OwnerId, string Actor, DateTimeOffset At) : IContactCommand;
-
 /// <summary>Remove a contact. <paramref name="ExpectedRevision"/>, when given, must be its current revision.</summary>
 public sealed record RemoveContact(Guid ContactId, string OwnerId, long? ExpectedRevision, string Actor, DateTimeOffset At) : IContactCommand;
 

@@ -34,17 +34,6 @@ public sealed record ContactUpdated(
     string UpdatedBy,
     DateTimeOffset UpdatedAt) : IContactEvent;
 
-/// <summary>
-/// A contact was forgotten (its key is destroyed after this, ADR 0025): from here on the book holds
-/// it as erased, and a command decided on the book before this one is refused by its version
-/// rather than store new data about the contact under a new key. Carries no personal data.
-/// </summary>
-public sealed record ContactForgotten(
-    Guid ContactId,
-    string OwnerId,
-    string ForgottenBy,
-    DateTimeOffset ForgottenAt) : IContactEvent;
-
 /// <summary>An owner removed a contact; it can no longer receive messages and its name is free again.</summary>
 public sealed record ContactRemoved(
     Guid ContactId,

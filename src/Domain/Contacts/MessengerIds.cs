@@ -10,9 +10,6 @@ public sealed partial record MessengerIds(string? Telegram, string? WhatsApp, st
 
     public bool IsEmpty => Telegram is null && WhatsApp is null && Viber is null;
 
-    /// <summary>The ids as a forgotten contact's read: each one it had, erased.</summary>
-    public MessengerIds Erased() => new(Erase(Telegram), Erase(WhatsApp), Erase(Viber));
-
     /// <summary>Every rule the ids break, keyed by field name; empty when they are valid.</summary>
     public IReadOnlyDictionary<string, string> Problems()
     {
@@ -74,6 +71,4 @@ public sealed partial record MessengerIds(string? Telegram, string? WhatsApp, st
 
     [GeneratedRegex(@"^\+[1-9][0-9]{6,14}$")]
     private static partial Regex E164Pattern();
-
-    private static string? Erase(string? id) => id is null ? null : Withheld.Erased;
 }

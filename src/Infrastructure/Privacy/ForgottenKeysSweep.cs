@@ -15,13 +15,17 @@ public sealed partial class ForgottenKeysSweep(IEventStore store, EventTypeRegis
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var forgotten = new HashSet<Guid>();
+        var forgotten = new Dictionary<Guid, SubjectKind>();
         var filter = EventFilter.ForTypes("subject_forgotten");
         // To the end: a short page that is not the end only waits on transactions in flight (on a
         // busy database longer than a read waits), and a forgetting behind them must not be missed.
         for (var page = await store.ReadAllAsync(0, 1000, filter, cancellationToken); ; page = await store.ReadAllAsync(page.LastPosition, 1000, filter, cancellationToken))
         {
-            forgotten.UnionWith(page.Events.Select(registry.Deserialize).OfType<SubjectForgotten>().Select(e => e.KeyId));
+            foreach (var e in page.Events.Select(registry.Deserialize).OfType<SubjectForgotten>())
+            {
+                forgotten[e.KeyId] = e.Kind;
+            }
+
             if (page.IsEnd)
             {
                 break;
@@ -33,10 +37,10 @@ public sealed partial class ForgottenKeysSweep(IEventStore store, EventTypeRegis
             return;
         }
 
-        var live = (await keys.FindAsync(forgotten, cancellationToken)).Where(k => k.Value is not null && forgotten.Contains(k.Key)).Select(k => k.Key).ToList();
+        var live = (await keys.FindAsync(forgotten.Keys, cancellationToken)).Where(k => k.Value is not null && forgotten.ContainsKey(k.Key)).Select(k => k.Key).ToList();
         foreach (var keyId in live)
         {
-            await keys.DestroyAsync(keyId, cancellationToken);
+            await keys.DestroyAsync(keyId, keepAliases: forgotten[keyId] == SubjectKind.Contact, cancellationToken);
         }
 
         if (live.Count > 0)

@@ -22,10 +22,10 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
         var hashes = subjects.Select(aliases => aliases.Select(aliasHashKey.Hash).ToArray()).ToList();
         // A node asks only for keys it does not hold, which are mostly new subjects: first try to
         // create them all in one round trip, and look for existing ones only when an alias is taken.
-        var live = new Dictionary<string, SubjectKey>();
+        var existing = new Dictionary<string, SubjectKey>();
         while (true)
         {
-            var (keys, created, aliases, links) = Assign(hashes, live);
+            var (keys, created, aliases, links) = Assign(hashes, existing);
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await connection.BeginTransactionAsync(ct);
             // Aliases another key already has stay with it (a buyer's phone seen first, then with an email).
@@ -48,11 +48,11 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             }
 
             // A new key whose alias is taken (by an existing subject, or a concurrent writer) is
-            // dropped; the next round uses the key that alias leads to.
+            // dropped; the next round uses the key that alias leads to, or answers it destroyed.
             if (aliases.Any(a => a.New && !taken.Contains(Convert.ToHexString(a.Hash))))
             {
                 await tx.RollbackAsync(ct);
-                live = await FindLiveAsync(connection, [.. hashes.SelectMany(h => h)], ct);
+                existing = await FindKeysAsync(connection, [.. hashes.SelectMany(h => h)], ct);
                 continue;
             }
 
@@ -62,12 +62,12 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
     }
 
     /// <summary>
-    /// Each subject's key: the live key one of its aliases leads to (the first alias wins: a buyer's
-    /// email before their phone), else a new one. A subject named twice gets one key. An alias that
-    /// leads to another key is linked to this one too.
+    /// Each subject's key: the key one of its aliases leads to (the first alias wins: a buyer's
+    /// email before their phone; a destroyed one is answered as such), else a new one. A subject
+    /// named twice gets one key. An alias that leads to another key is linked to this one too.
     /// </summary>
     private static (SubjectKey[] Keys, List<SubjectKey> Created, List<(byte[] Hash, Guid KeyId, bool New)> Aliases, List<(byte[] Hash, Guid KeyId)> Links) Assign(
-        List<byte[][]> hashes, Dictionary<string, SubjectKey> live)
+        List<byte[][]> hashes, Dictionary<string, SubjectKey> existing)
     {
         var keys = new SubjectKey[hashes.Count];
         var created = new List<SubjectKey>();
@@ -76,7 +76,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
         for (var i = 0; i < hashes.Count; i++)
         {
             var hex = hashes[i].Select(Convert.ToHexString).ToList();
-            var (key, isNew) = hex.Select(h => live.TryGetValue(h, out var k) ? (k, false) : assigned.TryGetValue(h, out var a) ? a : default).FirstOrDefault(k => k.Item1 is not null);
+            var (key, isNew) = hex.Select(h => existing.TryGetValue(h, out var k) ? (k, false) : assigned.TryGetValue(h, out var a) ? a : default).FirstOrDefault(k => k.Item1 is not null);
             if (key is null)
             {
                 (key, isNew) = (SubjectKey.New(), true);
@@ -86,7 +86,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             keys[i] = key;
             foreach (var h in hex)
             {
-                var other = live.TryGetValue(h, out var k) ? k : assigned.TryGetValue(h, out var a) ? a.Key : null;
+                var other = existing.TryGetValue(h, out var k) ? k : assigned.TryGetValue(h, out var a) ? a.Key : null;
                 if (other is not null && other.Id != key.Id)
                 {
                     links.Add((h, key.Id));
@@ -130,10 +130,14 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
 
     public async Task<IReadOnlyList<Guid>> KeysOfAliasAsync(string alias, CancellationToken ct)
     {
+        // Live keys only: a forgotten contact's alias still leads to its destroyed key.
         await using var command = dataSource.CreateCommand($"""
-            SELECT key_id FROM {_rows.Aliases} WHERE alias_hash = $1
-            UNION
-            SELECT key_id FROM {_rows.Links} WHERE alias_hash = $1
+            SELECT a.key_id FROM (
+                SELECT key_id FROM {_rows.Aliases} WHERE alias_hash = $1
+                UNION
+                SELECT key_id FROM {_rows.Links} WHERE alias_hash = $1) a
+            JOIN {_rows.Keys} k ON k.key_id = a.key_id
+            WHERE k.material IS NOT NULL
             """);
         command.Parameters.AddWithValue((await _rows.AliasHashKeyAsync(dataSource, ct)).Hash(alias));
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -146,7 +150,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
         return keys;
     }
 
-    public async Task DestroyAsync(Guid keyId, CancellationToken ct)
+    public async Task DestroyAsync(Guid keyId, bool keepAliases, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -155,7 +159,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             BatchCommands =
             {
                 new NpgsqlBatchCommand($"UPDATE {_rows.Keys} SET material = NULL, destroyed_at = coalesce(destroyed_at, now()) WHERE key_id = $1") { Parameters = { new() { Value = keyId } } },
-                new NpgsqlBatchCommand($"DELETE FROM {_rows.Aliases} WHERE key_id = $1") { Parameters = { new() { Value = keyId } } },
+                new NpgsqlBatchCommand($"DELETE FROM {_rows.Aliases} WHERE key_id = $1 AND NOT $2") { Parameters = { new() { Value = keyId }, new() { Value = keepAliases } } },
                 new NpgsqlBatchCommand($"DELETE FROM {_rows.Links} WHERE key_id = $1") { Parameters = { new() { Value = keyId } } },
                 // Sent on commit: every node drops the key from memory (SubjectKeyNotifications).
                 new NpgsqlBatchCommand("SELECT pg_notify($1, $2)") { Parameters = { new() { Value = DestroyedChannel }, new() { Value = keyId.ToString() } } },
@@ -165,12 +169,12 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
         await tx.CommitAsync(ct);
     }
 
-    /// <summary>The live key each of these alias hashes leads to, by the hash in hex.</summary>
-    private async Task<Dictionary<string, SubjectKey>> FindLiveAsync(NpgsqlConnection connection, byte[][] hashes, CancellationToken ct)
+    /// <summary>The key each of these alias hashes leads to, by the hash in hex: <see cref="SubjectKey.Destroyed"/> for a destroyed one.</summary>
+    private async Task<Dictionary<string, SubjectKey>> FindKeysAsync(NpgsqlConnection connection, byte[][] hashes, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"""
             SELECT s.alias_hash, k.key_id, k.material, k.wrapped_by FROM {_rows.Aliases} s JOIN {_rows.Keys} k ON k.key_id = s.key_id
-            WHERE s.alias_hash = ANY($1) AND k.material IS NOT NULL
+            WHERE s.alias_hash = ANY($1)
             """, connection);
         command.Parameters.AddWithValue(hashes);
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -179,7 +183,11 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
         while (await reader.ReadAsync(ct))
         {
             var id = reader.GetGuid(1);
-            if (!byId.TryGetValue(id, out var key))
+            if (!byId.TryGetValue(id, out var key) && reader.IsDBNull(2))
+            {
+                key = byId[id] = SubjectKey.Destroyed(id);
+            }
+            else if (key is null)
             {
                 // Not read as lost: a new key for the alias would be refused (the alias is taken) round after round.
                 var material = Material(id, reader, 2) ?? throw new CryptographicException($"The row of subject key {id} does not open: it was altered, or stored unwrapped while EventStore:RefuseUnwrappedKeys is set.");

@@ -216,6 +216,7 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
         // destroyed, reached the read model in clear if the projection read it in between. One
         // decided on the book before and stored after the destruction got a new key, and the
         // contact came back with its old ids. Both were caught here before their fixes.
+        // Renames after the forgetting are refused: contact_withheld.
         for (var i = 0; i < 8; i++)
         {
             var tag = Guid.NewGuid().ToString("N");
@@ -258,10 +259,10 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
     }
 
     [Fact]
-    public async Task A_change_decided_on_the_book_before_a_forgetting_and_stored_after_it_is_refused_by_the_books_version()
+    public async Task A_change_decided_on_the_book_before_a_forgetting_and_stored_after_it_is_refused_and_makes_no_new_key()
     {
-        // Stored after the key's destruction, it would have made the contact a new key and brought
-        // back its ids, in clear, under its old id (the forgetting did not touch the book before).
+        // It made the contact a new key and brought back its ids (all of them: an update carries
+        // the whole contact), in clear, under its old id.
         var id = await AddContactAsync(new { name = $"Decided Before {Guid.NewGuid():N}", viber = "decided-before-viber" });
         var handler = api.Services.GetRequiredService<Application.Commands.CommandHandler>();
         var loaded = await handler.RecallOrLoadAsync(Domain.Contacts.ContactBook.Decider, "contacts-alice");
@@ -269,9 +270,32 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
 
         var rename = new Domain.Contacts.UpdateContact(id, "alice", Domain.Deciding.Optional.Of("Back Again"), default, default, default, null, "alice", DateTimeOffset.UtcNow);
         await FluentActions.Awaiting(() => handler.HandleAllAtAsync(Domain.Contacts.ContactBook.Decider, "contacts-alice", [rename], loaded, new("alice", Guid.NewGuid().ToString(), null)))
-            .Should().ThrowAsync<Application.EventStore.WrongExpectedVersionException>();
+            .Should().ThrowAsync<Application.Privacy.ForgottenSubjectException>();
         var read = await (await _alice.GetAsync($"/api/contacts/{id}")).JsonAsync(HttpStatusCode.OK);
         (read.GetProperty("name").GetString(), read.GetProperty("viber").GetString()).Should().Be((Erased, Erased));
+    }
+
+    [Fact]
+    public async Task A_message_decided_before_a_contact_is_forgotten_and_stored_after_is_refused_and_makes_it_no_new_key()
+    {
+        // The contact's alias still leads to its destroyed key: the key store makes it no other.
+        var name = $"Messaged {Guid.NewGuid():N}";
+        var id = await AddContactAsync(new { name, viber = "messaged-viber" });
+        await ForgetAsync(_alice, $"/api/contacts/{id}/forget", new { reason = "asked, while a message was under way" });
+        await using var node = await EventStoreNode.StartAsync(api.Database.ConnectionString);
+        var keys = await node.ScalarAsync("SELECT count(*) FROM es_keys.subject_keys");
+
+        // As decided on the book before the forgetting: the contact's name and Viber id in clear.
+        var message = Guid.NewGuid();
+        var now = DateTimeOffset.UtcNow;
+        var scheduled = new Domain.Messages.MessageScheduled(
+            message, "alice", "Decided before", now, [new Domain.Messages.PlannedDelivery(Guid.NewGuid(), id, name, Domain.Messages.Channel.Viber, "messaged-viber")], "alice", now, []);
+        var data = api.Services.GetRequiredService<Application.EventStore.EventTypeRegistry>().ToEventData(scheduled, Guid.NewGuid(), Application.EventStore.EventMetadata.Empty);
+        await FluentActions.Awaiting(() => api.Services.GetRequiredService<Application.EventStore.IEventStore>().AppendAsync(Domain.Messages.Message.StreamId(message), Application.EventStore.ExpectedVersion.NoStream, [data]))
+            .Should().ThrowAsync<Application.Privacy.ForgottenSubjectException>();
+
+        (await node.ScalarAsync("SELECT count(*) FROM es_keys.subject_keys")).Should().Be(keys, "the contact got no new key");
+        (await api.StoredStreamAsync(Domain.Messages.Message.StreamId(message))).Should().BeEmpty();
     }
 
     [Fact]

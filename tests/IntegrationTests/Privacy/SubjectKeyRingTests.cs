@@ -76,7 +76,7 @@ public sealed class SubjectKeyRingTests(EventStoreFixture fixture) : IClassFixtu
         var store = new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options);
         var subject = Subject.Visitor($"destroyed-{Guid.NewGuid():N}");
         var key = (await store.GetOrCreateAsync([subject.Aliases], CancellationToken.None))[0];
-        await store.DestroyAsync(key.Id, CancellationToken.None);
+        await store.DestroyAsync(key.Id, keepAliases: false, CancellationToken.None);
 
         // The key is kept while the destruction is heard, each on a thread of its own: whichever
         // comes first, the ring must not hold the key afterwards. Many tries, as the two only
@@ -131,6 +131,25 @@ public sealed class SubjectKeyRingTests(EventStoreFixture fixture) : IClassFixtu
         read = await ring.KeysAsync([heldKey.Id, notHeldKey.Id], CancellationToken.None);
         read[heldKey.Id].Should().BeNull();
         read[notHeldKey.Id].Should().BeNull();
+    }
+
+    [Fact]
+    public async Task A_forgotten_contact_is_never_keyed_again_and_a_forgotten_buyer_who_comes_back_is_a_new_subject()
+    {
+        var tag = Guid.NewGuid().ToString("N");
+        var (contact, buyer) = (Subject.Contact($"owner-{tag}", Guid.NewGuid()), Subject.Buyer($"back-{tag}@example.com", null)!);
+        var ring = Ring();
+        var keys = await ring.KeysForAsync([contact, buyer], CancellationToken.None);
+        await ring.DestroyAsync(keys[0].Id, keepAliases: true, CancellationToken.None);
+        await ring.DestroyAsync(keys[1].Id, keepAliases: false, CancellationToken.None);
+
+        // Another node, holding nothing: the key store alone decides.
+        var other = Ring();
+        await other.Awaiting(r => r.KeysForAsync([contact], CancellationToken.None).AsTask()).Should().ThrowAsync<ForgottenSubjectException>();
+        var back = (await other.KeysForAsync([buyer], CancellationToken.None))[0];
+        back.Id.Should().NotBe(keys[1].Id);
+        back.IsDestroyed.Should().BeFalse();
+        (await other.KeysOfAliasAsync(contact.Aliases[0], CancellationToken.None)).Should().BeEmpty("forgetting the contact again finds nothing to destroy");
     }
 
     private SubjectKeyRing Ring(int capacity = 200_000) => new(new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options), capacity);

@@ -43,23 +43,6 @@ public sealed class ContactBookTests
             .Should().Throw<ContactNameTakenException>();
 
     [Fact]
-    public void Given_Artem_When_he_is_forgotten_Then_the_book_holds_him_erased_takes_nothing_new_for_him_and_frees_his_name()
-    {
-        var forget = new RecordContactForgotten(Artem, Owner, "ops", At);
-        var forgotten = new ContactForgotten(Artem, Owner, "ops", At);
-
-        Decide(forget, ArtemAdded).Should().Equal(forgotten);
-        var book = ContactBook.Decider.Fold([ArtemAdded, forgotten]);
-        book.Find(Artem).Should().Be(new ContactEntry(Artem, "[erased]", new MessengerIds("[erased]", null, null), 1, false));
-        FluentActions.Invoking(() => Decide(Update(Artem, name: Optional.Of("Artem again")), ArtemAdded, forgotten)).Should().Throw<ContactWithheldException>();
-        Decide(Add(Olga, name: "Artem"), ArtemAdded, forgotten).Should().ContainSingle().Which.Should().BeOfType<ContactAdded>();
-
-        // Forgotten again, or never in the book (an operator naming another owner's contact): nothing to record.
-        Decide(forget, ArtemAdded, forgotten).Should().BeEmpty();
-        Decide(new RecordContactForgotten(Olga, Owner, "ops", At), ArtemAdded).Should().BeEmpty();
-    }
-
-    [Fact]
     public void Given_Artem_was_removed_When_adding_another_Artem_Then_it_is_added()
     {
         var removed = new ContactRemoved(Artem, Owner, Owner, At);

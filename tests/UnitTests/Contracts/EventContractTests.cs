@@ -37,7 +37,6 @@ public sealed class EventContractTests
         new ContactAdded(Id, "owner-1", "Artem", "@artem_ivanov", "+4915112345678", "artem-viber", "owner-1", At),
         new ContactUpdated(Id, "owner-1", "Artem I.", "@artem_ivanov", null, "artem-viber", "owner-1", At),
         new ContactRemoved(Id, "owner-1", "owner-1", At),
-        new ContactForgotten(Id, "owner-1", "owner-1", At),
         new ContactGroupCreated(Id, "owner-1", "Choir", [Id], "owner-1", At),
         new ContactGroupRenamed(Id, "owner-1", "Chamber choir", "owner-1", At),
         new ContactGroupMembersAdded(Id, "owner-1", [Id], "owner-1", At),
