@@ -241,10 +241,16 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
     {
         foreach (var recorded in events)
         {
-            if (recorded.Type == SubjectForgottenType)
+            if (recorded.Type != SubjectForgottenType)
             {
-                using var forgetting = JsonDocument.Parse(recorded.Data);
-                keys.RecordedForgotten(forgetting.RootElement.GetProperty("keyId").GetGuid());
+                continue;
+            }
+
+            // A record without its key id (never written so) is passed over rather than stop the reader.
+            using var forgetting = JsonDocument.Parse(recorded.Data);
+            if (forgetting.RootElement.TryGetProperty("keyId", out var keyId) && keyId.TryGetGuid(out var id))
+            {
+                keys.RecordedForgotten(id);
             }
         }
     }

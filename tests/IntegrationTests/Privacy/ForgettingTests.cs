@@ -261,8 +261,8 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
     [Fact]
     public async Task A_change_decided_on_the_book_before_a_forgetting_and_stored_after_it_is_refused_and_makes_no_new_key()
     {
-        // It made the contact a new key and brought back its ids (all of them: an update carries
-        // the whole contact), in clear, under its old id.
+        // Before the fix it made the contact a new key and brought back its ids (all of them: an
+        // update carries the whole contact), in clear, under its old id.
         var id = await AddContactAsync(new { name = $"Decided Before {Guid.NewGuid():N}", viber = "decided-before-viber" });
         var handler = api.Services.GetRequiredService<Application.Commands.CommandHandler>();
         var loaded = await handler.RecallOrLoadAsync(Domain.Contacts.ContactBook.Decider, "contacts-alice");
