@@ -175,7 +175,10 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store, int capacity = 200_00
         }
         else
         {
+            // Counted like any entry written: a rebuild passes every forgetting ever recorded.
+            MakeRoom();
             _byId[keyId] = null;
+            Interlocked.Increment(ref _written);
         }
     }
 

@@ -16,7 +16,8 @@ public sealed partial class ForgottenKeysSweep(IEventStore store, EventTypeRegis
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var forgotten = new Dictionary<Guid, SubjectKind>();
-        var filter = EventFilter.ForTypes("subject_forgotten");
+        // Sealed: the records hold nothing personal, and this node's key ring need not learn of them.
+        var filter = EventFilter.ForTypes("subject_forgotten").Sealed();
         // To the end: a short page that is not the end only waits on transactions in flight (on a
         // busy database longer than a read waits), and a forgetting behind them must not be missed.
         for (var page = await store.ReadAllAsync(0, 1000, filter, cancellationToken); ; page = await store.ReadAllAsync(page.LastPosition, 1000, filter, cancellationToken))

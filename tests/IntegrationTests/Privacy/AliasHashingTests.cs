@@ -31,7 +31,7 @@ public sealed class AliasHashingTests
         await using var database = await TestDatabase.CreateAsync();
         await using var node = await NodeAsync(database);
         var contact = Guid.NewGuid();
-        var store = new ProtectedEventStore(node.Store, new SubjectKeyRing(new PostgresSubjectKeyStore(node.DataSource, node.Options)));
+        var store = node.ProtectedStore();
         await store.AppendAsync("order-1", ExpectedVersion.NoStream, [OrderRecorded(Email, Phone)]);
         await store.AppendAsync($"contact-{contact:N}", ExpectedVersion.NoStream, [ContactAdded(contact)]);
         var aliasHashKey = await new SubjectKeyRows(node.Options).AliasHashKeyAsync(node.DataSource, CancellationToken.None);

@@ -20,7 +20,7 @@ public sealed class SealedReadsTests(EventStoreFixture fixture) : IClassFixture<
     public async Task Personal_fields_stay_sealed_for_a_reader_that_asks_and_are_revealed_for_the_others()
     {
         var node = fixture.Node;
-        var store = new ProtectedEventStore(node.Store, new SubjectKeyRing(new PostgresSubjectKeyStore(node.DataSource, node.Options)));
+        var store = node.ProtectedStore();
         var email = $"sealed-{Guid.NewGuid():N}@example.com";
         var order = new OrderInfo("ord-sealed", "A-1", new Customer(email, "+79001112233", "Vasilisa", "Sealova", null),
             [new TicketLine("tk-sealed-1", "ev-1", "4600000000017", null, null, "5", "12", "parterre", null, 450000, "RUB")], []);
@@ -55,7 +55,7 @@ public sealed class SealedReadsTests(EventStoreFixture fixture) : IClassFixture<
         // strings must hold after non-ASCII text and escapes, and a repeated field must not stay
         // in clear (PostgreSQL keeps the last of a repeated key, a naive splice the first).
         var node = fixture.Node;
-        var store = new ProtectedEventStore(node.Store, new SubjectKeyRing(new PostgresSubjectKeyStore(node.DataSource, node.Options)));
+        var store = node.ProtectedStore();
         var contact = Guid.NewGuid();
         var data = $$"""
             {"note":"Привет, \"мир\" 👋","contactId":"{{contact}}","ownerId":"owner-splice","name":"Зинаида \"Зина\" Сплайсова",

@@ -1,6 +1,7 @@
 using EventSourced.Application.Privacy;
 using EventSourced.Infrastructure.Privacy;
 using EventSourced.IntegrationTests.Support;
+using EventSourced.TestSupport;
 using FluentAssertions;
 
 namespace EventSourced.IntegrationTests.Privacy;
@@ -78,26 +79,14 @@ public sealed class SubjectKeyRingTests(EventStoreFixture fixture) : IClassFixtu
         var key = (await store.GetOrCreateAsync([subject.Aliases], CancellationToken.None))[0];
         await store.DestroyAsync(key.Id, keepAliases: false, CancellationToken.None);
 
-        // The key is kept while the destruction is heard, each on a thread of its own: whichever
-        // comes first, the ring must not hold the key afterwards. Many tries, as the two only
-        // overlap now and then; on a busy machine fewer of them do.
+        // The key is kept while the destruction is heard: whichever comes first, the ring must
+        // not hold the key afterwards.
         var held = 0;
         for (var i = 0; i < 5_000; i++)
         {
             var ring = Ring();
             var seen = ring.DestructionsHeard;
-            using var start = new Barrier(2);
-            var keeping = new Thread(() =>
-            {
-                start.SignalAndWait();
-                ring.Remember([(subject, key)], seen);
-            });
-            keeping.Start();
-            start.SignalAndWait();
-            // Later by a little more each try, up to the time the other thread takes to keep it.
-            Thread.SpinWait(i % 200);
-            ring.Forget(key.Id);
-            keeping.Join();
+            Overlapping.Run(i, () => ring.Remember([(subject, key)], seen), () => ring.Forget(key.Id));
             if (ring.Known(subject) is not null || (await ring.KeysAsync([key.Id], CancellationToken.None))[key.Id] is not null)
             {
                 held++;

@@ -1,4 +1,6 @@
+using EventSourced.Application.Privacy;
 using EventSourced.Infrastructure.EventStore;
+using EventSourced.Infrastructure.Privacy;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -24,6 +26,9 @@ public sealed class EventStoreNode : IAsyncDisposable
     public AppendNotifications Notifications { get; }
 
     public PostgresEventStore Store { get; }
+
+    /// <summary>The store with personal fields sealed and revealed (ADR 0025), under a key ring of its own: another node's view.</summary>
+    public ProtectedEventStore ProtectedStore() => new(Store, new SubjectKeyRing(new PostgresSubjectKeyStore(DataSource, Options)));
 
     /// <summary>
     /// Migrates the schema (as every node does at start-up) and starts listening for other nodes' appends.

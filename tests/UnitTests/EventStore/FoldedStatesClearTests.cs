@@ -1,4 +1,5 @@
 using EventSourced.Application.Commands;
+using EventSourced.TestSupport;
 using FluentAssertions;
 
 namespace EventSourced.UnitTests.EventStore;
@@ -26,25 +27,12 @@ public sealed class FoldedStatesClearTests
     [Fact]
     public void A_state_kept_while_the_states_are_forgotten_is_not_kept_after()
     {
-        // Each on a thread of its own, whichever comes first; many tries, as the two only overlap
-        // now and then, and on a busy machine fewer of them do.
         var kept = 0;
         for (var i = 0; i < 5_000; i++)
         {
             var states = new FoldedStates();
             var generation = states.Generation;
-            using var start = new Barrier(2);
-            var keeping = new Thread(() =>
-            {
-                start.SignalAndWait();
-                states.Remember("contacts-alice", ("read before", 3L), generation);
-            });
-            keeping.Start();
-            start.SignalAndWait();
-            // Later by a little more each try, up to the time the other thread takes to keep it.
-            Thread.SpinWait(i % 200);
-            states.Clear();
-            keeping.Join();
+            Overlapping.Run(i, () => states.Remember("contacts-alice", ("read before", 3L), generation), states.Clear);
             if (states.Recall<string>("contacts-alice") is not null)
             {
                 kept++;
