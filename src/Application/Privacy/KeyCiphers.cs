@@ -9,13 +9,19 @@ namespace EventSourced.Application.Privacy;
 /// scope's encryption (ADR 0025). One cache for the whole process, so a node writing for more
 /// subjects than one thread's cache held still finds its keys set up. Once
 /// <paramref name="capacity"/> entries were made it empties and starts again, as the key ring does.
+/// A destroyed key is never set up here again: a caller that still holds it (it read the key
+/// before the destruction) gets a cipher for that one use.
 /// </summary>
 internal sealed class KeyCiphers(int capacity, int tagSize)
 {
     private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
-    // Entries made since the cache was last emptied, rather than ConcurrentDictionary.Count, which
-    // takes every lock of the dictionary.
+    // Keys destroyed in this process's life, up to the capacity; then it starts again (a caller
+    // that read a key before so many destructions since is not expected to still hold it).
+    private readonly ConcurrentDictionary<Guid, bool> _destroyed = new();
+    // Entries made since the cache was last emptied, and keys destroyed since the set of them was,
+    // rather than ConcurrentDictionary.Count, which takes every lock of the dictionary.
     private long _made;
+    private long _destructions;
 
     /// <summary>
     /// The key's cipher, lent to this caller alone until the lease is disposed: AesGcm is not safe to
@@ -26,24 +32,40 @@ internal sealed class KeyCiphers(int capacity, int tagSize)
         if (!_entries.TryGetValue(key.Id, out var entry) || !entry.Material.AsSpan().SequenceEqual(key.Material))
         {
             entry = new Entry(key.Material);
+            if (_destroyed.ContainsKey(key.Id))
+            {
+                entry.Destroy();
+                return new Lease(entry, new AesGcm(entry.Material, tagSize));
+            }
+
             if (Interlocked.Increment(ref _made) > capacity)
             {
                 ForgetAll();
             }
 
             _entries[key.Id] = entry;
+            // Destroyed while this entry was made: its Forget may have run before the entry was
+            // kept. Checked after keeping, as Forget marks before it removes, so one sees the other.
+            if (_destroyed.ContainsKey(key.Id))
+            {
+                Remove(key.Id);
+            }
         }
 
         return new Lease(entry, Interlocked.Exchange(ref entry.Idle, null) ?? new AesGcm(entry.Material, tagSize));
     }
 
-    /// <summary>A destroyed key's set-up material leaves memory with it.</summary>
+    /// <summary>A destroyed key's set-up material leaves memory with it, and is not made again.</summary>
     public void Forget(Guid keyId)
     {
-        if (_entries.TryRemove(keyId, out var entry))
+        if (Interlocked.Increment(ref _destructions) > capacity)
         {
-            Interlocked.Exchange(ref entry.Idle, null)?.Dispose();
+            Interlocked.Exchange(ref _destructions, 1);
+            _destroyed.Clear();
         }
+
+        _destroyed[keyId] = true;
+        Remove(keyId);
     }
 
     /// <summary>Every key leaves memory: when the cache is full, or when some key may have been destroyed unheard.</summary>
@@ -52,7 +74,16 @@ internal sealed class KeyCiphers(int capacity, int tagSize)
         Interlocked.Exchange(ref _made, 1);
         foreach (var id in _entries.Keys)
         {
-            Forget(id);
+            _entries.TryRemove(id, out var entry);
+            entry?.Release();
+        }
+    }
+
+    private void Remove(Guid keyId)
+    {
+        if (_entries.TryRemove(keyId, out var entry))
+        {
+            entry.Destroy();
         }
     }
 
@@ -62,12 +93,18 @@ internal sealed class KeyCiphers(int capacity, int tagSize)
 
         public byte[] NonceKey => entry.NonceKey;
 
-        // Back to the entry for the next caller; disposed if another caller's instance got there first.
+        // Back to the entry for the next caller; disposed if another caller's instance got there
+        // first, or if the key was destroyed while it was lent.
         public void Dispose()
         {
             if (Interlocked.CompareExchange(ref entry.Idle, aes, null) is not null)
             {
                 aes.Dispose();
+            }
+            else if (entry.Destroyed)
+            {
+                // Destroy may have run before the instance came back: it is disposed here then.
+                entry.Release();
             }
         }
     }
@@ -77,9 +114,22 @@ internal sealed class KeyCiphers(int capacity, int tagSize)
         // Not lent to anyone right now: null while a caller holds it (or before its first return).
         public AesGcm? Idle;
 
+        private volatile bool _destroyed;
+
         public byte[] Material { get; } = material;
 
         // A key of its own for nonces, derived from the subject's key, rather than the AES key itself.
         public byte[] NonceKey { get; } = HMACSHA256.HashData(material, "nonce"u8);
+
+        public bool Destroyed => _destroyed;
+
+        /// <summary>The key was destroyed: what comes back to this entry is disposed rather than kept.</summary>
+        public void Destroy()
+        {
+            _destroyed = true;
+            Release();
+        }
+
+        public void Release() => Interlocked.Exchange(ref Idle, null)?.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using EventSourced.Application.Privacy;
+using EventSourced.TestSupport;
 using FluentAssertions;
 
 namespace EventSourced.UnitTests.Privacy;
@@ -30,21 +31,44 @@ public sealed class KeyCiphersTests
     }
 
     [Fact]
-    public void A_forgotten_key_is_disposed_and_set_up_anew_if_it_comes_back()
+    public void A_destroyed_key_is_disposed_and_never_kept_set_up_again()
     {
         var ciphers = new KeyCiphers(16, TagSize);
         var key = SubjectKey.New();
-        AesGcm before;
-        using (var lease = ciphers.Rent(key))
-        {
-            before = lease.Aes;
-        }
+        var before = Returned(ciphers, key);
 
         ciphers.Forget(key.Id);
 
         Encrypting(before).Should().Throw<ObjectDisposedException>("a destroyed key's AES context leaves memory");
-        using var after = ciphers.Rent(key);
-        after.Aes.Should().NotBeSameAs(before);
+        AesGcm after;
+        using (var lease = ciphers.Rent(key))
+        {
+            after = lease.Aes;
+            after.Should().NotBeSameAs(before);
+            Encrypting(after).Should().NotThrow("a caller that read the key before its destruction still finishes its work");
+        }
+
+        Encrypting(after).Should().Throw<ObjectDisposedException>("set up for that one use, not kept");
+    }
+
+    [Fact]
+    public void A_key_destroyed_while_a_caller_sets_it_up_or_holds_it_is_not_kept()
+    {
+        var ciphers = new KeyCiphers(1_000_000, TagSize);
+        var kept = 0;
+        for (var attempt = 0; attempt < 5_000; attempt++)
+        {
+            var key = SubjectKey.New();
+            AesGcm? lent = null;
+            Overlapping.Run(attempt, () => lent = Returned(ciphers, key), () => ciphers.Forget(key.Id));
+
+            if (!Disposed(lent!))
+            {
+                kept++;
+            }
+        }
+
+        kept.Should().Be(0, "a destroyed key's AES context must not stay in the cache, nor in an entry it left");
     }
 
     [Fact]
@@ -107,6 +131,19 @@ public sealed class KeyCiphersTests
     {
         using var lease = ciphers.Rent(key);
         return lease.Aes;
+    }
+
+    private static bool Disposed(AesGcm aes)
+    {
+        try
+        {
+            Encrypting(aes)();
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return true;
+        }
     }
 
     private static Action Encrypting(AesGcm aes) => () => aes.Encrypt(new byte[12], new byte[1], new byte[1], new byte[TagSize]);
