@@ -22,17 +22,23 @@ public sealed record DeliveriesDue(Guid MessageId, IReadOnlyList<Guid> DeliveryI
     IEnumerable<Guid> IDeliveryStep.DeliveryIds => DeliveryIds;
 }
 
-/// <summary>Send these attempts at deliveries of one message: published once a saga step has saved them in the stream.</summary>
-public sealed record SendDeliveries(Guid MessageId, string Text, IReadOnlyList<DeliveryAttempt> Attempts);
+/// <summary>
+/// Send these attempts at deliveries of one message: published once a saga step has saved them in
+/// the stream, each attempt to a contact sealed (<see cref="SealedSends"/>). A new name for what
+/// was SendDeliveries, with its addresses in clear: in a rolling upgrade neither version takes the
+/// other's sends (the sender's endpoint drops them), and the attempt time-out recovers them.
+/// </summary>
+public sealed record SendSealedDeliveries(Guid MessageId, string Text, IReadOnlyList<DeliveryAttempt> Attempts);
 
 /// <summary>
 /// One attempt to send: its number is part of the answer, so that the saga can tell a late answer
 /// from a current one. <paramref name="Redelivered"/>: the delivery came back from the failed queue,
 /// so an attempt before it may have gone out although this one is counted the first.
 /// <paramref name="Text"/>: its own text, where the message names each recipient ({name}); null,
-/// the message's.
+/// the message's. <paramref name="Sealed"/>: on the bus, the address and own text sealed under the
+/// contact's key (<paramref name="Address"/> then empty, <paramref name="Text"/> null).
 /// </summary>
-public sealed record DeliveryAttempt(Guid DeliveryId, int Attempt, Channel Channel, string Address, bool Redelivered = false, string? Text = null)
+public sealed record DeliveryAttempt(Guid DeliveryId, int Attempt, Channel Channel, string Address, bool Redelivered = false, string? Text = null, string? Sealed = null)
 {
     /// <summary>Whether a send of this delivery may have been accepted before this attempt.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -20,6 +20,7 @@ public static class DeliveryBusServiceCollectionExtensions
         services.AddSingleton<IDeliveryDispatcher, BusDeliveryDispatcher>();
         services.AddSingleton<DatabaseWaits>();
         services.AddSingleton<DeliverySends>();
+        services.AddSingleton<SealedSends>();
         services.AddSingleton<UnsettledSteps>();
         services.AddHostedService<DeliverySendsExpiry>();
         var transport = configuration["Deliveries:Transport"] ?? "InMemory";

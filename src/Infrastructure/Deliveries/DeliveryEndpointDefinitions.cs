@@ -65,6 +65,12 @@ public sealed class DeliverySenderDefinition : ConsumerDefinition<DeliverySender
 {
     public DeliverySenderDefinition(DeliveryOptions options) => Endpoint(e => e.ConcurrentMessageLimit = options.Concurrency);
 
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DeliverySender> consumerConfigurator, IRegistrationContext context) =>
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DeliverySender> consumerConfigurator, IRegistrationContext context)
+    {
         DeliverySagaDefinition.DropWhenGivenUp(endpointConfigurator);
+        // Sends this version does not take (SendDeliveries of the version before, in a rolling
+        // upgrade, with their addresses in clear) are dropped, not kept in a skipped queue: the
+        // attempt time-out recovers them, as it does any send lost.
+        endpointConfigurator.DiscardSkippedMessages();
+    }
 }

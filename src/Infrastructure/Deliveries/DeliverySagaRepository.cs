@@ -25,7 +25,7 @@ namespace EventSourced.Infrastructure.Deliveries;
 /// same append again when it is retried, and then sends what it began (<see cref="UnsettledSteps"/>).
 /// </summary>
 public sealed partial class DeliverySagaRepository(
-    CommandHandler handler, DeliverySends sends, UnsettledSteps unsettled, DeliveryOptions options, TimeProvider clock, ILogger<DeliverySagaRepository> logger)
+    CommandHandler handler, DeliverySends sends, SealedSends sealedSends, UnsettledSteps unsettled, DeliveryOptions options, TimeProvider clock, ILogger<DeliverySagaRepository> logger)
     : ISagaRepositoryContextFactory<DeliverySaga>
 {
     public void Probe(ProbeContext context) => context.Add("persistence", "event store: message streams");
@@ -96,7 +96,7 @@ public sealed partial class DeliverySagaRepository(
         if (step.Decisions.Count > 0)
         {
             var by = new CommandContext("delivery", step.Loaded.Id.ToString(), context.MessageId?.ToString());
-            var sends = step.Started.Count > 0 ? new SendDeliveries(step.Loaded.Id, step.Loaded.Text, step.Started) : null;
+            var sends = step.Started.Count > 0 ? await sealedSends.SealAsync(step.Loaded, step.Started, context.CancellationToken) : null;
             try
             {
                 await handler.HandleAllAtAsync(Message.Decider, streamId, step.Decisions, (step.Loaded, step.Version, step.Generation), by, context.CancellationToken);
@@ -123,7 +123,7 @@ public sealed partial class DeliverySagaRepository(
 
     // If this fails, the attempts stay in flight in the stream until the attempt time-out counts
     // them lost and they are tried again under the same idempotency keys.
-    private static async Task PublishAsync(SendDeliveries? sends, ConsumeContext context)
+    private static async Task PublishAsync(SendSealedDeliveries? sends, ConsumeContext context)
     {
         if (sends is not null)
         {

@@ -10,17 +10,23 @@ namespace EventSourced.Infrastructure.Deliveries;
 /// Sends a saga step's attempts through their messengers' gateways, side by side, and tells the
 /// saga how they went in one bus message, so that it records them in one step. What a messenger
 /// accepted is recorded at once (<see cref="DeliverySends"/>): an attempt handed out again is
-/// answered from that record rather than sent a second time.
+/// answered from that record rather than sent a second time. An attempt whose key is gone (its
+/// contact forgotten since the step) cannot be opened and is not sent: it is told as a transient
+/// failure, and its retry is cancelled, its address reading as erased.
 /// </summary>
-public sealed partial class DeliverySender(IEnumerable<IMessengerGateway> gateways, DeliverySends sends, ILogger<DeliverySender> logger) : IConsumer<SendDeliveries>
+public sealed partial class DeliverySender(IEnumerable<IMessengerGateway> gateways, DeliverySends sends, SealedSends sealedSends, ILogger<DeliverySender> logger) : IConsumer<SendSealedDeliveries>
 {
-    public async Task Consume(ConsumeContext<SendDeliveries> context)
+    /// <summary>The error an attempt that could not be opened is told with.</summary>
+    public const string WithheldError = "not sent: the contact's key is gone (forgotten or lost)";
+
+    public async Task Consume(ConsumeContext<SendSealedDeliveries> context)
     {
         var step = context.Message;
+        var opened = await sealedSends.OpenAsync(step.Attempts, context.CancellationToken);
         var accepted = await AcceptedBeforeAsync(context);
-        var outcomes = await Task.WhenAll(step.Attempts.Select(attempt => accepted.TryGetValue(attempt.DeliveryId, out var providerMessageId)
+        var outcomes = await Task.WhenAll(step.Attempts.Select((attempt, n) => accepted.TryGetValue(attempt.DeliveryId, out var providerMessageId)
             ? Task.FromResult(AcceptedBefore(attempt, providerMessageId))
-            : SendAsync(attempt, attempt.Text ?? step.Text)));
+            : opened[n] is { } send ? SendAsync(send, send.Text ?? step.Text) : Task.FromResult(Withheld(attempt))));
         // Recorded while the saga is told, not before: the step's latency is the longer of the two.
         var recorded = RecordAsync([.. outcomes.Where(o => o.Sent && !accepted.ContainsKey(o.DeliveryId))]);
         try
@@ -42,7 +48,7 @@ public sealed partial class DeliverySender(IEnumerable<IMessengerGateway> gatewa
     /// counted failed, and may be redelivered). None can be so for first attempts handed out for
     /// the first time, the usual case, which cost no look-up.
     /// </summary>
-    private async Task<IReadOnlyDictionary<Guid, string?>> AcceptedBeforeAsync(ConsumeContext<SendDeliveries> context) =>
+    private async Task<IReadOnlyDictionary<Guid, string?>> AcceptedBeforeAsync(ConsumeContext<SendSealedDeliveries> context) =>
         context.ReceiveContext.Redelivered || context.Message.Attempts.Any(a => a.MayHaveGoneOut)
             ? await sends.AcceptedAsync([.. context.Message.Attempts.Select(a => a.DeliveryId)], context.CancellationToken)
             : DeliverySends.NoneAccepted;
@@ -51,6 +57,12 @@ public sealed partial class DeliverySender(IEnumerable<IMessengerGateway> gatewa
     {
         LogAcceptedBefore(attempt.DeliveryId, attempt.Attempt);
         return DeliverySendFinished.Of(attempt, new SendOutcome.Sent(providerMessageId));
+    }
+
+    private DeliverySendFinished Withheld(DeliveryAttempt attempt)
+    {
+        LogWithheld(attempt.DeliveryId, attempt.Attempt);
+        return DeliverySendFinished.Of(attempt, new SendOutcome.Transient(WithheldError, TimeSpan.Zero));
     }
 
     private async Task<DeliverySendFinished> SendAsync(DeliveryAttempt send, string text)
@@ -88,6 +100,9 @@ public sealed partial class DeliverySender(IEnumerable<IMessengerGateway> gatewa
             LogNotRecorded(sent.Count, e.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {DeliveryId} (attempt {Attempt}) was not sent: its contact's key is gone (forgotten since the attempt began, or lost)")]
+    private partial void LogWithheld(Guid deliveryId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery {DeliveryId} (attempt {Attempt}) was accepted by its messenger before: answered from that record, not sent again")]
     private partial void LogAcceptedBefore(Guid deliveryId, int attempt);

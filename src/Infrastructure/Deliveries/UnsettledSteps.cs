@@ -34,4 +34,4 @@ public sealed class UnsettledSteps(TimeProvider clock)
 /// <param name="AppendAgainAsync">The step's append, made again (<see cref="AppendOutcomeUnknownException.AppendAgainAsync"/>).</param>
 /// <param name="Sends">The attempts the step began, to publish once the append is settled; null if it began none.</param>
 /// <param name="Since">When the append went unanswered.</param>
-public sealed record UnsettledStep(Func<CancellationToken, Task> AppendAgainAsync, SendDeliveries? Sends, DateTimeOffset Since);
+public sealed record UnsettledStep(Func<CancellationToken, Task> AppendAgainAsync, SendSealedDeliveries? Sends, DateTimeOffset Since);
