@@ -1,4 +1,5 @@
 using EventSourced.Application.Commands;
+using EventSourced.Application.Idempotency;
 using EventSourced.Application.Messages;
 using EventSourced.Application.Privacy;
 using EventSourced.Infrastructure.Tickets.Kafka;
@@ -15,9 +16,10 @@ public sealed record ForgetResponse(bool Forgotten, long? Position, int Cancelle
 /// Forgets subjects for the REST endpoints and the operator command line. A forgotten contact's
 /// waiting deliveries are cancelled here, as the read model knows them just before; one this misses
 /// (a crash, or scheduled a moment before) is cancelled when it falls due, since its address reads
-/// as erased.
+/// as erased. The owner's responses kept for retries (Idempotency-Key) go too: they may name it.
 /// </summary>
-public sealed class Forgetting(SubjectForgetting forgetting, MessageQueries messages, CommandHandler handler, IngestDeadLetters deadLetters, TimeProvider clock)
+public sealed class Forgetting(
+    SubjectForgetting forgetting, MessageQueries messages, CommandHandler handler, IngestDeadLetters deadLetters, IIdempotencyStore idempotency, TimeProvider clock)
 {
     public const int MaxReasonLength = 500;
 
@@ -34,6 +36,9 @@ public sealed class Forgetting(SubjectForgetting forgetting, MessageQueries mess
         var waiting = await messages.WaitingDeliveriesToAsync(contactId, ct);
         var outcome = await forgetting.ForgetAsync(new ForgetRequest(Subject.Contact(ownerId, contactId), ownerId, contactId, null, context.Actor, reason), context, ct);
         var position = await handler.HandleByMessageAsync(waiting.Select(d => d.Cancel("the contact was forgotten", context.Actor, clock.GetUtcNow())), context, ct);
+        // Every time, not only when a key was destroyed: a forgetting cut short before this is
+        // completed by the next, which finds no key left.
+        await idempotency.ForgetOwnerAsync(ownerId, ct);
         return new ForgetResponse(outcome.ForgotAnything, position ?? outcome.Position, waiting.Count);
     }
 

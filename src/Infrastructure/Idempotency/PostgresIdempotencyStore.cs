@@ -11,6 +11,7 @@ public sealed class PostgresIdempotencyStore(NpgsqlDataSource dataSource, EventS
         INSERT INTO {options.Schema}.idempotency_keys (owner, key, request_hash, status, content_type, body, location, etag)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (owner, key) DO NOTHING
         """;
+    private readonly string _forgetOwner = $"DELETE FROM {options.Schema}.idempotency_keys WHERE owner = $1";
     // Rows another node is deleting are skipped, not waited for.
     private readonly string _deleteOlderThan = $"""
         DELETE FROM {options.Schema}.idempotency_keys WHERE ctid IN (
@@ -48,6 +49,13 @@ public sealed class PostgresIdempotencyStore(NpgsqlDataSource dataSource, EventS
         command.Parameters.AddWithValue(response.Body);
         command.Parameters.AddWithValue((object?)response.Location ?? DBNull.Value);
         command.Parameters.AddWithValue((object?)response.ETag ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task ForgetOwnerAsync(string owner, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand(_forgetOwner);
+        command.Parameters.AddWithValue(owner);
         await command.ExecuteNonQueryAsync(ct);
     }
 

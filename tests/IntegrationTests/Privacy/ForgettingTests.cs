@@ -7,6 +7,7 @@ using EventSourced.IntegrationTests.Tickets;
 using EventSourced.Infrastructure.Tickets.Kafka;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace EventSourced.IntegrationTests.Privacy;
 
@@ -136,6 +137,24 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
 
         dump.Should().Contain(keptName, "the dump is of the database the API wrote").And.Contain("subject_forgotten");
         (await api.StoredStreamAsync($"conversation-{vladChat}")).Should().NotContain(e => e.Data.Contains($"Vlad keeps {r}"), "a value that looks encrypted is encrypted all the same");
+    }
+
+    [Fact]
+    public async Task Responses_kept_for_retries_that_name_a_forgotten_contact_go_with_it()
+    {
+        await Eventually.HoldsAsync(async () => (await api.CreateClient().GetAsync("/health/ready")).IsSuccessStatusCode, "every read model to serve");
+        var u = Guid.NewGuid().ToString("N")[..8];
+        var name = $"Kept Kasimira {u}";
+        var imported = await PostWithKeyAsync($"/api/contacts/import", new { contacts = new[] { new { name, telegram = $"@kasimira_{u}" } } }, $"import-{u}");
+        var id = (await imported.JsonAsync(HttpStatusCode.OK)).GetProperty("added")[0].GetProperty("id").GetGuid();
+        // A problem naming it is kept too: a retry must get the same answer.
+        var twice = new { contacts = new[] { new { name, telegram = $"@kasimira_{u}" }, new { name, telegram = $"@kasimira2_{u}" } } };
+        (await PostWithKeyAsync("/api/contacts/import", twice, $"twice-{u}")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await KeptResponsesNamingAsync(name)).Should().Be(2, "the import's answer and the problem both name the contact");
+
+        await ForgetAsync(_alice, $"/api/contacts/{id}/forget", new { reason = "asked to be forgotten" });
+
+        (await KeptResponsesNamingAsync(name)).Should().Be(0, "a response kept for a retry must not outlive the forgetting of what it names");
     }
 
     [Fact]
@@ -415,6 +434,23 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
     private async Task<IEnumerable<string?>> ChatAsync(Guid chat, long minPosition) =>
         (await (await _mia.GetAsync($"/api/conversations/{chat}/messages?minPosition={minPosition}")).JsonAsync(HttpStatusCode.OK))
             .EnumerateArray().Select(m => m.GetProperty("content").GetString());
+
+    private async Task<HttpResponseMessage> PostWithKeyAsync(string path, object body, string idempotencyKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", idempotencyKey);
+        return await _alice.SendAsync(request);
+    }
+
+    /// <summary>Responses kept for retries whose body holds the value, read as the bytes they are (a dump shows them in hex).</summary>
+    private async Task<long> KeptResponsesNamingAsync(string value)
+    {
+        await using var connection = new NpgsqlConnection(api.Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM es.idempotency_keys WHERE position(convert_to($1, 'UTF8') IN body) > 0", connection);
+        command.Parameters.AddWithValue(value);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
 
     private async Task<JsonElement> ForgetAsync(HttpClient client, string path, object body)
     {
