@@ -1,3 +1,4 @@
+using EventSourced.Domain.Privacy;
 namespace EventSourced.Application.Privacy;
 
 /// <summary>A subject's data key: 32 random bytes for AES-256-GCM.</summary>
@@ -39,9 +40,9 @@ public interface ISubjectKeyStore
 
     /// <summary>
     /// Destroys the key's material and its links, keeping only the id and when; every node drops it
-    /// from memory. Its aliases go too, unless <paramref name="keepAliases"/>: a contact's alias stays,
-    /// leading to the destroyed key, so that nothing written about the contact afterwards gets a new
-    /// key; a buyer or a visitor who comes back is a new subject.
+    /// from memory. Its aliases go too, but for a subject of <see cref="SubjectKind.Contact"/>: a
+    /// contact's alias stays, leading to the destroyed key, so that nothing written about the contact
+    /// afterwards gets a new key; a buyer or a visitor who comes back is a new subject.
     /// </summary>
-    Task DestroyAsync(Guid keyId, bool keepAliases, CancellationToken ct);
+    Task DestroyAsync(Guid keyId, SubjectKind kind, CancellationToken ct);
 }

@@ -1,10 +1,11 @@
 using EventSourced.Application.EventStore;
-using EventSourced.Domain.Privacy;
 
 namespace EventSourced.Application.Privacy;
 
 public static class PrivacyEventTypes
 {
+    public const string SubjectForgotten = "subject_forgotten";
+
     public static EventTypeRegistry RegisterPrivacyEvents(this EventTypeRegistry registry) =>
-        registry.Register<SubjectForgotten>("subject_forgotten");
+        registry.Register<Domain.Privacy.SubjectForgotten>(SubjectForgotten);
 }

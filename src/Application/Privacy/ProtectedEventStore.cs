@@ -15,7 +15,6 @@ namespace EventSourced.Application.Privacy;
 public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) : IEventStore
 {
     private const string EncryptedMarker = "\"enc:v";
-    private const string SubjectForgottenType = "subject_forgotten";
 
     // The names of the new keys this node's appends are storing right now, each with the end of
     // its append. A second append naming one of them waits for that end and uses the key made,
@@ -241,7 +240,7 @@ public sealed class ProtectedEventStore(IEventStore inner, SubjectKeyRing keys) 
     {
         foreach (var recorded in events)
         {
-            if (recorded.Type != SubjectForgottenType)
+            if (recorded.Type != PrivacyEventTypes.SubjectForgotten)
             {
                 continue;
             }

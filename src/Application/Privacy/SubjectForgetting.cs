@@ -34,7 +34,7 @@ public sealed class SubjectForgetting(SubjectKeyRing keys, CommandHandler handle
             var forget = new ForgetSubject(keyId, request.Subject.Kind, request.OwnerId, request.ContactId, request.VisitorId, request.RequestedBy, request.Reason, clock.GetUtcNow());
             var recorded = await handler.HandleAsync(ForgottenSubject.Decider, ForgottenSubject.StreamId(keyId), forget, context, ct: ct);
             position = recorded.Position ?? position;
-            await keys.DestroyAsync(keyId, keepAliases: request.Subject.Kind == SubjectKind.Contact, ct);
+            await keys.DestroyAsync(keyId, request.Subject.Kind, ct);
         }
 
         return new ForgetOutcome(keyIds, position);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EventSourced.Domain.Privacy;
 
 namespace EventSourced.Application.Privacy;
 
@@ -141,9 +142,9 @@ public sealed class SubjectKeyRing(ISubjectKeyStore store, int capacity = 200_00
 
     public Task<IReadOnlyList<Guid>> KeysOfAliasAsync(string alias, CancellationToken ct) => store.KeysOfAliasAsync(alias, ct);
 
-    public async Task DestroyAsync(Guid keyId, bool keepAliases, CancellationToken ct)
+    public async Task DestroyAsync(Guid keyId, SubjectKind kind, CancellationToken ct)
     {
-        await store.DestroyAsync(keyId, keepAliases, ct);
+        await store.DestroyAsync(keyId, kind, ct);
         Forget(keyId);
     }
 

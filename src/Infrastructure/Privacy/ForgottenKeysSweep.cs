@@ -17,7 +17,7 @@ public sealed partial class ForgottenKeysSweep(IEventStore store, EventTypeRegis
     {
         var forgotten = new Dictionary<Guid, SubjectKind>();
         // Sealed: the records hold nothing personal, and this node's key ring need not learn of them.
-        var filter = EventFilter.ForTypes("subject_forgotten").Sealed();
+        var filter = EventFilter.ForTypes(PrivacyEventTypes.SubjectForgotten).Sealed();
         // To the end: a short page that is not the end only waits on transactions in flight (on a
         // busy database longer than a read waits), and a forgetting behind them must not be missed.
         for (var page = await store.ReadAllAsync(0, 1000, filter, cancellationToken); ; page = await store.ReadAllAsync(page.LastPosition, 1000, filter, cancellationToken))
@@ -41,7 +41,7 @@ public sealed partial class ForgottenKeysSweep(IEventStore store, EventTypeRegis
         var live = (await keys.FindAsync(forgotten.Keys, cancellationToken)).Where(k => k.Value is not null && forgotten.ContainsKey(k.Key)).Select(k => k.Key).ToList();
         foreach (var keyId in live)
         {
-            await keys.DestroyAsync(keyId, keepAliases: forgotten[keyId] == SubjectKind.Contact, cancellationToken);
+            await keys.DestroyAsync(keyId, forgotten[keyId], cancellationToken);
         }
 
         if (live.Count > 0)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using EventSourced.Application.Privacy;
+using EventSourced.Domain.Privacy;
 using EventSourced.Infrastructure.EventStore;
 using Npgsql;
 
@@ -150,7 +151,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
         return keys;
     }
 
-    public async Task DestroyAsync(Guid keyId, bool keepAliases, CancellationToken ct)
+    public async Task DestroyAsync(Guid keyId, SubjectKind kind, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -159,7 +160,7 @@ public sealed class PostgresSubjectKeyStore(NpgsqlDataSource dataSource, EventSt
             BatchCommands =
             {
                 new NpgsqlBatchCommand($"UPDATE {_rows.Keys} SET material = NULL, destroyed_at = coalesce(destroyed_at, now()) WHERE key_id = $1") { Parameters = { new() { Value = keyId } } },
-                new NpgsqlBatchCommand($"DELETE FROM {_rows.Aliases} WHERE key_id = $1 AND NOT $2") { Parameters = { new() { Value = keyId }, new() { Value = keepAliases } } },
+                new NpgsqlBatchCommand($"DELETE FROM {_rows.Aliases} WHERE key_id = $1 AND NOT $2") { Parameters = { new() { Value = keyId }, new() { Value = kind == SubjectKind.Contact } } },
                 new NpgsqlBatchCommand($"DELETE FROM {_rows.Links} WHERE key_id = $1") { Parameters = { new() { Value = keyId } } },
                 // Sent on commit: every node drops the key from memory (SubjectKeyNotifications).
                 new NpgsqlBatchCommand("SELECT pg_notify($1, $2)") { Parameters = { new() { Value = DestroyedChannel }, new() { Value = keyId.ToString() } } },

@@ -124,16 +124,10 @@ public sealed class ContactImportApiTests(EmptyStoreApi api) : IClassFixture<Emp
             + "\"Zoe, \"\"Z\"\" Petrova\",@zoe_petrova,,zoe-v\n");
     }
 
-    private Task<HttpResponseMessage> ImportAsync<T>(IEnumerable<T> contacts, bool skipExisting = false, string? key = null)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/contacts/import") { Content = JsonContent.Create(new { contacts, skipExisting }) };
-        if (key is not null)
-        {
-            request.Headers.Add("Idempotency-Key", key);
-        }
-
-        return _alice.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> ImportAsync<T>(IEnumerable<T> contacts, bool skipExisting = false, string? key = null) =>
+        key is null
+            ? _alice.PostAsJsonAsync("/api/contacts/import", new { contacts, skipExisting })
+            : _alice.PostWithKeyAsync("/api/contacts/import", new { contacts, skipExisting }, key);
 
     private static string Unique(string name) => $"{name} {Guid.NewGuid().ToString("N")[..6]}";
 }

@@ -143,10 +143,5 @@ public sealed class IdempotencyApiTests(EmptyStoreApi api) : IClassFixture<Empty
     private static async Task<bool> KeptAsync(EventStoreNode node, string key) =>
         await node.ScalarAsync($"SELECT count(*) FROM es.idempotency_keys WHERE key = '{key}'") > 0;
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string key, object body)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/contacts") { Content = JsonContent.Create(body) };
-        request.Headers.Add("Idempotency-Key", key);
-        return client.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string key, object body) => client.PostWithKeyAsync("/api/contacts", body, key);
 }

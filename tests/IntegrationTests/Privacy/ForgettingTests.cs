@@ -145,11 +145,11 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
         await Eventually.HoldsAsync(async () => (await api.CreateClient().GetAsync("/health/ready")).IsSuccessStatusCode, "every read model to serve");
         var u = Guid.NewGuid().ToString("N")[..8];
         var name = $"Kept Kasimira {u}";
-        var imported = await PostWithKeyAsync($"/api/contacts/import", new { contacts = new[] { new { name, telegram = $"@kasimira_{u}" } } }, $"import-{u}");
+        var imported = await _alice.PostWithKeyAsync("/api/contacts/import", new { contacts = new[] { new { name, telegram = $"@kasimira_{u}" } } }, $"import-{u}");
         var id = (await imported.JsonAsync(HttpStatusCode.OK)).GetProperty("added")[0].GetProperty("id").GetGuid();
         // A problem naming it is kept too: a retry must get the same answer.
         var twice = new { contacts = new[] { new { name, telegram = $"@kasimira_{u}" }, new { name, telegram = $"@kasimira2_{u}" } } };
-        (await PostWithKeyAsync("/api/contacts/import", twice, $"twice-{u}")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await _alice.PostWithKeyAsync("/api/contacts/import", twice, $"twice-{u}")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await KeptResponsesNamingAsync(name)).Should().Be(2, "the import's answer and the problem both name the contact");
 
         await ForgetAsync(_alice, $"/api/contacts/{id}/forget", new { reason = "asked to be forgotten" });
@@ -434,13 +434,6 @@ public sealed class ForgettingTests(LoggedDeliveryApi api) : IClassFixture<Logge
     private async Task<IEnumerable<string?>> ChatAsync(Guid chat, long minPosition) =>
         (await (await _mia.GetAsync($"/api/conversations/{chat}/messages?minPosition={minPosition}")).JsonAsync(HttpStatusCode.OK))
             .EnumerateArray().Select(m => m.GetProperty("content").GetString());
-
-    private async Task<HttpResponseMessage> PostWithKeyAsync(string path, object body, string idempotencyKey)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
-        request.Headers.Add("Idempotency-Key", idempotencyKey);
-        return await _alice.SendAsync(request);
-    }
 
     /// <summary>Responses kept for retries whose body holds the value, read as the bytes they are (a dump shows them in hex).</summary>
     private async Task<long> KeptResponsesNamingAsync(string value)

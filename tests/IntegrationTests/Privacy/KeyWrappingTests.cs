@@ -68,7 +68,7 @@ public sealed partial class KeyWrappingTests
             await AddContactAsync(underKek1, forgotten, "Gone Gertrud");
             var keys = new PostgresSubjectKeyStore(underKek1.DataSource, underKek1.Options);
             forgottenKey = (await keys.KeysOfAliasAsync(Subject.Contact(Owner, forgotten).Aliases.Single(), CancellationToken.None)).Single();
-            await keys.DestroyAsync(forgottenKey, keepAliases: false, CancellationToken.None);
+            await keys.DestroyAsync(forgottenKey, SubjectKind.Contact, CancellationToken.None);
         }
 
         var (code, output) = await OperatorCli.RunAsync(Rotating(database), "subjects", "rewrap-keys");

@@ -1,4 +1,5 @@
 using EventSourced.Application.Privacy;
+using EventSourced.Domain.Privacy;
 using EventSourced.Infrastructure.Privacy;
 using EventSourced.IntegrationTests.Support;
 using EventSourced.TestSupport;
@@ -77,7 +78,7 @@ public sealed class SubjectKeyRingTests(EventStoreFixture fixture) : IClassFixtu
         var store = new PostgresSubjectKeyStore(fixture.Node.DataSource, fixture.Node.Options);
         var subject = Subject.Visitor($"destroyed-{Guid.NewGuid():N}");
         var key = (await store.GetOrCreateAsync([subject.Aliases], CancellationToken.None))[0];
-        await store.DestroyAsync(key.Id, keepAliases: false, CancellationToken.None);
+        await store.DestroyAsync(key.Id, SubjectKind.Visitor, CancellationToken.None);
 
         // The key is kept while the destruction is heard: whichever comes first, the ring must
         // not hold the key afterwards.
@@ -129,8 +130,8 @@ public sealed class SubjectKeyRingTests(EventStoreFixture fixture) : IClassFixtu
         var (contact, buyer) = (Subject.Contact($"owner-{tag}", Guid.NewGuid()), Subject.Buyer($"back-{tag}@example.com", null)!);
         var ring = Ring();
         var keys = await ring.KeysForAsync([contact, buyer], CancellationToken.None);
-        await ring.DestroyAsync(keys[0].Id, keepAliases: true, CancellationToken.None);
-        await ring.DestroyAsync(keys[1].Id, keepAliases: false, CancellationToken.None);
+        await ring.DestroyAsync(keys[0].Id, SubjectKind.Contact, CancellationToken.None);
+        await ring.DestroyAsync(keys[1].Id, SubjectKind.Buyer, CancellationToken.None);
 
         // Another node, holding nothing: the key store alone decides.
         var other = Ring();

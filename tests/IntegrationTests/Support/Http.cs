@@ -31,6 +31,14 @@ public static class Http
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
+    /// <summary>A POST of JSON with an Idempotency-Key, as a client that may retry sends it.</summary>
+    public static async Task<HttpResponseMessage> PostWithKeyAsync(this HttpClient client, string path, object body, string idempotencyKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", idempotencyKey);
+        return await client.SendAsync(request);
+    }
+
     /// <summary>The ids of a list the query answers with 200, in its order.</summary>
     public static async Task<List<Guid>> IdsAsync(this HttpClient client, string query) =>
         [.. (await (await client.GetAsync(query)).JsonAsync(HttpStatusCode.OK)).EnumerateArray().Select(item => item.GetProperty("id").GetGuid())];
